@@ -1,0 +1,3 @@
+from scalptui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,109 @@
+"""Plain parameter dataclasses for the detector.
+
+Loading them from TOML belongs to ``scalptui.config``; the detector only sees
+these frozen values. Every default is documented here and in the README; the
+starting points come from DESIGN § Signals (public detectors) and were tuned
+on the simulated market and the real Binance klines in ``shared/data``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageShare:
+    """One bucket of the leverage mix: this share of new exposure uses this leverage."""
+
+    leverage: float
+    share: float
+
+
+DEFAULT_LEVERAGE_MIX: tuple[LeverageShare, ...] = (
+    LeverageShare(5.0, 0.15),
+    LeverageShare(10.0, 0.30),
+    LeverageShare(25.0, 0.25),
+    LeverageShare(50.0, 0.20),
+    LeverageShare(100.0, 0.10),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LadderParams:
+    """The estimated liquidation ladder (DESIGN § Liquidation ladder)."""
+
+    bin_pct: float = 0.001
+    """Bin width as a fraction of the first price seen, rounded to a tick multiple."""
+    leverage_mix: tuple[LeverageShare, ...] = DEFAULT_LEVERAGE_MIX
+    """How new open interest is spread over leverages (shares sum to 1)."""
+    default_mmr: float = 0.005
+    """First-tier maintenance margin rate for symbols missing from ``mmr_table``."""
+    mmr_table: dict[str, float] = field(
+        default_factory=lambda: {"BTC": 0.004, "ETH": 0.004}
+    )
+    """First-tier maintenance margin rate by base currency (Binance tier 1: 0.4 %)."""
+    prune_pct: float = 0.30
+    """Bins further than this fraction from price are dropped (5× levels sit ≈ 20 % away)."""
+    realized_window_s: float = 900.0
+    """Realised-liquidation overlay window."""
+    hit_window_s: float = 10.0
+    """How long a consumed level stays marked as hit (the UI flashes it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SignalThresholds:
+    """Thresholds for one symbol class (majors or alts)."""
+
+    window_s: float = 60.0
+    """Rolling window W for cascade / squeeze detection."""
+    dominance: float = 0.65
+    """Share of window liquidation notional that must be on one side."""
+    z: float = 3.0
+    """Price displacement must reach z·σ·√W (σ: last hour of 1 s returns)."""
+    baseline_mult: float = 5.0
+    """Window notional must reach this multiple of its trailing 1 h per-window mean."""
+    floor_usd: float = 2_000_000.0
+    """Absolute notional floor on venues that send every liquidation."""
+    sampled_floor_usd: float = 500_000.0
+    """Floor on sampled venues (Binance sends ≤ 1 print per symbol per second)."""
+    min_prints: int = 3
+    """At least this many real same-side prints in the window."""
+    min_run_s: int = 5
+    """On sampled venues: seconds within the window carrying a same-side print."""
+    cooldown_s: float = 300.0
+    """No second alert of the same (symbol, kind) within this time."""
+    exhaustion_ratio: float = 0.25
+    """Episode exhausted when its print rate stays below this share of its peak..."""
+    exhaustion_hold_s: float = 20.0
+    """...for this long."""
+    funding_8h: float = 0.0005
+    """FUNDING_EXTREME when |funding normalised to 8 h| ≥ this (0.05 %)..."""
+    funding_readings: int = 3
+    """...on this many consecutive readings."""
+    oi_flush_pct: float = 3.0
+    """OI_FLUSH when open interest falls at least this many percent..."""
+    oi_flush_window_s: float = 300.0
+    """...within this window."""
+
+
+MAJOR_DEFAULTS = SignalThresholds()
+ALT_DEFAULTS = SignalThresholds(
+    floor_usd=250_000.0,
+    sampled_floor_usd=60_000.0,
+    oi_flush_pct=5.0,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorParams:
+    """Everything the detector is configured with."""
+
+    ladder: LadderParams = field(default_factory=LadderParams)
+    majors: SignalThresholds = MAJOR_DEFAULTS
+    alts: SignalThresholds = ALT_DEFAULTS
+    major_bases: tuple[str, ...] = ("BTC", "ETH")
+    """Base currencies treated as majors; every other symbol uses ``alts``."""
+
+    def thresholds_for(self, symbol: str) -> SignalThresholds:
+        base = symbol.split("/", 1)[0]
+        return self.majors if base in self.major_bases else self.alts

@@ -1,0 +1,48 @@
+"""What every feed offers the rest of the program (live ccxt.pro, replay, tests).
+
+A feed yields normalised events (``scalptui.models.Event``) in arrival order. It
+sends one ``MarketInfo`` per symbol (and a ``History`` for the warm start where
+the venue has one) before that symbol's market events, and ``FeedStatus``
+records whenever a stream changes state. It never raises out of ``events()``
+for problems met while running (a dropped connection, a malformed frame): those
+become statuses and retries. Problems that make the run impossible (unknown
+exchange or symbol, endpoint unreachable after retries) raise ``FeedError``
+with one clear line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from scalptui.models import Event, Source
+
+
+class FeedError(Exception):
+    """The run cannot go on (bad exchange, unknown symbol, unreachable endpoint)."""
+
+
+class Feed(Protocol):
+    exchange: str
+    source: Source
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """The symbols currently streamed."""
+        ...
+
+    def events(self) -> AsyncIterator[Event]:
+        """Every event until ``close()``; may be iterated once."""
+        ...
+
+    async def add_symbol(self, symbol: str) -> None:
+        """Start streaming one more symbol (raises FeedError if unknown)."""
+        ...
+
+    async def list_symbols(self) -> list[str]:
+        """Every symbol the venue offers (for the symbol search)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop every stream and close the exchange; idempotent."""
+        ...
