@@ -14,8 +14,14 @@ file, the key and what was expected; the CLI prints it as one line and exits 2.
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import tomllib
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from scalptui.detector.params import DetectorParams
 
@@ -64,3 +70,183 @@ class Settings:
     """Run on the built-in simulated exchange."""
     config_path: Path | None = None
     """The file these settings came from, if any."""
+
+
+# --------------------------------------------------------------------------- loading
+
+_ENV_VAR = "SCALPTUI_CONFIG"
+
+
+def default_config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("scalptui")) / "config.toml"
+
+
+def discover_config_path(explicit: Path | None) -> Path | None:
+    """The file to read, following the discovery order of the module docstring."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get(_ENV_VAR)
+    if env:
+        return Path(env)
+    candidate = default_config_path()
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read and validate ``path`` (None: defaults). Raises ConfigError."""
+    if path is None:
+        return Settings()
+    table = _read_toml(path)
+    where = str(path)
+    unknown = set(table) - {"feed", "ui", "detector"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown section or key {sorted(unknown)[0]!r}")
+    defaults = Settings()
+    settings = Settings(
+        feed=_merge(defaults.feed, _section(table, "feed", where), where, "feed"),
+        detector=_merge(defaults.detector, _section(table, "detector", where), where, "detector"),
+        ui=_merge(defaults.ui, _section(table, "ui", where), where, "ui"),
+        config_path=path,
+    )
+    validate(settings, where)
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _section(table: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    value = table.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{name}] must be a table, got {type(value).__name__}")
+    return value
+
+
+_T = TypeVar("_T")
+
+
+def _merge(base: _T, table: dict[str, Any], where: str, prefix: str) -> _T:
+    """Return ``base`` with the keys of ``table`` converted to its field types."""
+    if not dataclasses.is_dataclass(base) or isinstance(base, type):
+        raise TypeError(f"{prefix} is not a dataclass instance")
+    hints = typing.get_type_hints(type(base))
+    names = {f.name for f in dataclasses.fields(base)}
+    changes: dict[str, Any] = {}
+    for key, raw in table.items():
+        if key not in names or key == "config_path":
+            raise ConfigError(f"{where}: unknown key {prefix}.{key}")
+        current = getattr(base, key)
+        changes[key] = _convert(raw, hints[key], current, where, f"{prefix}.{key}")
+    return dataclasses.replace(base, **changes)
+
+
+def _convert(raw: Any, hint: Any, current: Any, where: str, key: str) -> Any:
+    if dataclasses.is_dataclass(current) and not isinstance(current, type):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: {key} must be a table")
+        return _merge(current, raw, where, key)
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if (raw is None or raw == "") and type(None) in args:
+            return None
+        non_none = [a for a in args if a is not type(None)]
+        return _convert(raw, non_none[0], current, where, key)
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{where}: {key} must be true or false, got {raw!r}")
+        return raw
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ConfigError(f"{where}: {key} must be a whole number, got {raw!r}")
+        return raw
+    if hint is float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise ConfigError(f"{where}: {key} must be a number, got {raw!r}")
+        return float(raw)
+    if hint is str:
+        if not isinstance(raw, str):
+            raise ConfigError(f"{where}: {key} must be a string, got {raw!r}")
+        return raw
+    if origin is tuple:
+        return _convert_tuple(raw, args[0], where, key)
+    if origin is dict:
+        return _convert_dict(raw, args[1], where, key)
+    raise ConfigError(f"{where}: {key} has a type this loader does not know ({hint})")
+
+
+def _convert_tuple(raw: Any, item: Any, where: str, key: str) -> tuple[Any, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}: {key} must be a list, got {raw!r}")
+    if dataclasses.is_dataclass(item):
+        out = []
+        for i, entry in enumerate(raw):
+            if not isinstance(entry, dict):
+                raise ConfigError(f"{where}: {key}[{i}] must be a table")
+            fields = {f.name for f in dataclasses.fields(item)}
+            missing = fields - set(entry)
+            if missing:
+                raise ConfigError(f"{where}: {key}[{i}] is missing {sorted(missing)[0]!r}")
+            template = typing.cast(Any, item)(**{name: 0.0 for name in fields})
+            out.append(_merge(template, entry, where, f"{key}[{i}]"))
+        return tuple(out)
+    return tuple(_convert(v, item, None, where, f"{key}[{i}]") for i, v in enumerate(raw))
+
+
+def _convert_dict(raw: Any, value_type: Any, where: str, key: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: {key} must be a table, got {raw!r}")
+    return {str(k): _convert(v, value_type, None, where, f"{key}.{k}") for k, v in raw.items()}
+
+
+def validate(settings: Settings, where: str = "settings") -> None:
+    """Semantic checks the types alone do not catch."""
+    feed, ladder = settings.feed, settings.detector.ladder
+    if feed.exchange not in SUPPORTED_EXCHANGES:
+        raise ConfigError(
+            f"{where}: feed.exchange must be one of {', '.join(SUPPORTED_EXCHANGES)},"
+            f" got {feed.exchange!r}"
+        )
+    if not feed.symbols:
+        raise ConfigError(f"{where}: feed.symbols must name at least one symbol")
+    for sym in feed.symbols:
+        if "/" not in sym:
+            raise ConfigError(
+                f"{where}: feed.symbols entry {sym!r} is not a unified symbol like BTC/USDT:USDT"
+            )
+    _positive(where, "feed.oi_poll_s", feed.oi_poll_s)
+    _positive(where, "feed.stale_after_s", feed.stale_after_s)
+    _positive(where, "ui.tick_hz", settings.ui.tick_hz)
+    _positive(where, "ui.ladder_span_pct", settings.ui.ladder_span_pct)
+    _positive(where, "detector.ladder.bin_pct", ladder.bin_pct)
+    share_sum = sum(b.share for b in ladder.leverage_mix)
+    if not ladder.leverage_mix or abs(share_sum - 1.0) > 1e-6:
+        raise ConfigError(
+            f"{where}: detector.ladder.leverage_mix shares must sum to 1, got {share_sum:g}"
+        )
+    for i, bucket in enumerate(ladder.leverage_mix):
+        if bucket.leverage < 1 or bucket.share < 0:
+            raise ConfigError(
+                f"{where}: detector.ladder.leverage_mix[{i}] needs leverage ≥ 1 and share ≥ 0"
+            )
+    for name in ("majors", "alts"):
+        th = getattr(settings.detector, name)
+        if not 0.5 <= th.dominance <= 1.0:
+            raise ConfigError(f"{where}: detector.{name}.dominance must be within 0.5..1")
+        _positive(where, f"detector.{name}.window_s", th.window_s)
+
+
+def _positive(where: str, key: str, value: float) -> None:
+    if not value > 0:
+        raise ConfigError(f"{where}: {key} must be greater than 0, got {value!r}")

@@ -1,0 +1,95 @@
+"""Config loading: defaults, overrides, and one-line errors naming file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scalptui.config import ConfigError, Settings, discover_config_path, load_settings
+from scalptui.detector.params import ALT_DEFAULTS
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_file_gives_defaults() -> None:
+    assert load_settings(None) == Settings()
+
+
+def test_overrides_are_typed_and_keep_class_defaults(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+[feed]
+exchange = "bybit"
+symbols = ["BTC/USDT:USDT"]
+
+[ui]
+theme = "scalptui-light"
+tick_hz = 4
+
+[detector]
+major_bases = ["BTC"]
+
+[detector.alts]
+window_s = 30
+
+[detector.ladder]
+leverage_mix = [{leverage = 10, share = 0.5}, {leverage = 20, share = 0.5}]
+mmr_table = {BTC = 0.004, SOL = 0.01}
+""",
+    )
+    s = load_settings(path)
+    assert s.feed.exchange == "bybit"
+    assert s.feed.symbols == ("BTC/USDT:USDT",)
+    assert s.ui.tick_hz == 4.0 and isinstance(s.ui.tick_hz, float)
+    assert s.detector.major_bases == ("BTC",)
+    # A partial [detector.alts] keeps the alt defaults for the keys it does not name.
+    assert s.detector.alts.window_s == 30.0
+    assert s.detector.alts.floor_usd == ALT_DEFAULTS.floor_usd
+    assert [b.leverage for b in s.detector.ladder.leverage_mix] == [10.0, 20.0]
+    assert s.detector.ladder.mmr_table == {"BTC": 0.004, "SOL": 0.01}
+    assert s.config_path == path
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[feed]\nexchange = 'kraken'\n", "feed.exchange"),
+        ("[feed]\nsymbols = 'BTC'\n", "feed.symbols"),
+        ("[feed]\nsymbols = ['BTCUSDT']\n", "feed.symbols"),
+        ("[ui]\nbell = 'yes'\n", "ui.bell"),
+        ("[ui]\ncolour = 'red'\n", "ui.colour"),
+        ("[detector.majors]\nwindow_s = -1\n", "detector.majors.window_s"),
+        ("[detector.ladder]\nleverage_mix = [{leverage = 10, share = 0.4}]\n", "leverage_mix"),
+        ("[detector.ladder]\nleverage_mix = [{leverage = 10}]\n", "leverage_mix[0]"),
+        ("[feed\n", "not valid TOML"),
+        ("colour = 1\n", "colour"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, needle: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert needle in message
+    assert "\n" not in message
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_discovery_prefers_explicit_then_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    explicit = tmp_path / "a.toml"
+    monkeypatch.setenv("SCALPTUI_CONFIG", str(tmp_path / "b.toml"))
+    assert discover_config_path(explicit) == explicit
+    assert discover_config_path(None) == tmp_path / "b.toml"
