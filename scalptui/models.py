@@ -246,6 +246,9 @@ class LadderBin:
     realized_short_usd: float = 0.0
     hit_long_usd: float = 0.0
     hit_short_usd: float = 0.0
+    edge: bool = False
+    """True on the two edge rows (``ladder[0]`` and ``ladder[-1]`` of a snapshot) that
+    sum every estimated level beyond the requested span below / above it."""
 
 
 @dataclass(frozen=True, slots=True)
