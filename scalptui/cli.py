@@ -1,18 +1,337 @@
-"""Command-line entry point (filled in as the modes land)."""
+"""Command line: ``scalptui`` (the TUI), ``alerts``, ``record`` and ``sim``.
+
+Whatever makes a run impossible (a bad config, an unknown exchange or symbol,
+an unreachable endpoint, an unwritable recording path) is one line on stderr
+and exit status 2. SIGINT and SIGTERM end every mode with status 0. Heavy
+modules (textual, ccxt) are imported only by the mode that needs them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import dataclasses
+import logging
 import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from scalptui import __version__
+from scalptui.config import (
+    DEFAULT_SYMBOLS,
+    ConfigError,
+    Settings,
+    discover_config_path,
+    load_settings,
+    validate,
+)
+from scalptui.runtime import RunOptions
+
+log = logging.getLogger("scalptui")
+
+EXIT_OK = 0
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("market")
+    group.add_argument("--exchange", help="ccxt id: binanceusdm (default), bybit or okx")
+    group.add_argument(
+        "--symbols",
+        help="comma-separated watchlist, e.g. BTC/USDT:USDT,ETH (a bare base means BASE/USDT:USDT)",
+    )
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="send every REST request to URL and every WebSocket to ws(s):// + URL's host"
+        " (testnets, proxies, the simulator)",
+    )
+    group.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
+    group.add_argument("--demo", action="store_true", help="run on the built-in simulated exchange")
+    group.add_argument(
+        "--demo-scenario",
+        default="auto",
+        choices=("auto", "calm", "cascade", "squeeze"),
+        help="what the simulated market does (default: auto)",
+    )
+    group.add_argument("--seed", type=int, help="seed of the simulated market")
+
+
+def _replay_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--replay", type=Path, metavar="FILE", help="play a recording instead")
+    parser.add_argument(
+        "--speed",
+        type=_non_negative_float,
+        default=1.0,
+        help="replay speed in event time per wall time (0 = as fast as possible)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scalptui", description=__doc__)
-    parser.add_argument("--demo", action="store_true", help="use the built-in simulated exchange")
+    parser = argparse.ArgumentParser(
+        prog="scalptui",
+        description="Terminal monitor for crypto perpetual futures: estimated liquidation "
+        "clusters and informational cascade / squeeze alerts. Never a trade plan.",
+    )
+    parser.add_argument("--version", action="version", version=f"scalptui {__version__}")
+    _common_options(parser)
+    _replay_options(parser)
+    parser.add_argument("--theme", help="theme name (built-in or from the config dir)")
+    sub = parser.add_subparsers(dest="command", metavar="{alerts,record,sim}")
+
+    alerts = sub.add_parser("alerts", help="headless: alerts on stdout, one per line")
+    _common_options(alerts)
+    _replay_options(alerts)
+    alerts.add_argument("--json", action="store_true", help="JSON records instead of text")
+    alerts.add_argument(
+        "--snapshots",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="also print a snapshot of every watched symbol each SECONDS of event time",
+    )
+    alerts.add_argument(
+        "--duration", type=_positive_float, metavar="SECONDS", help="stop after SECONDS (wall)"
+    )
+
+    record = sub.add_parser("record", help="record normalised events to FILE (.gz: gzip)")
+    record.add_argument("file", type=Path, metavar="FILE")
+    _common_options(record)
+    record.add_argument(
+        "--duration", type=_positive_float, metavar="SECONDS", help="stop after SECONDS (wall)"
+    )
+
+    sim = sub.add_parser("sim", help="serve the simulated exchange on its own")
+    sim.add_argument("--port", type=int, default=8765, help="TCP port on 127.0.0.1 (0: any)")
+    sim.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--symbols", help="comma-separated symbols to simulate")
+    sim.add_argument("--scenario", default="auto", choices=("auto", "calm", "cascade", "squeeze"))
+    sim.add_argument(
+        "--time-scale", type=_positive_float, default=1.0, help="simulated seconds per second"
+    )
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    print("scalptui: not implemented yet", file=sys.stderr)
-    return 2
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, got {text!r}")
+    return value
+
+
+def parse_symbols(text: str) -> tuple[str, ...]:
+    """``BTC,ETH/USDT:USDT`` → ``("BTC/USDT:USDT", "ETH/USDT:USDT")``."""
+    out: list[str] = []
+    for part in text.split(","):
+        sym = part.strip()
+        if not sym:
+            continue
+        if "/" not in sym:
+            sym = f"{sym.upper()}/USDT:USDT"
+        if sym not in out:
+            out.append(sym)
+    return tuple(out)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings file (discovered) overridden by the command line; raises ConfigError."""
+    settings = load_settings(discover_config_path(args.config))
+    feed = settings.feed
+    if args.exchange:
+        feed = dataclasses.replace(feed, exchange=args.exchange)
+    if args.symbols:
+        feed = dataclasses.replace(feed, symbols=parse_symbols(args.symbols))
+    if args.base_url:
+        feed = dataclasses.replace(feed, base_url=args.base_url)
+    ui = settings.ui
+    if getattr(args, "theme", None):
+        ui = dataclasses.replace(ui, theme=args.theme)
+    settings = dataclasses.replace(settings, feed=feed, ui=ui, demo=bool(args.demo))
+    where = "command line" if settings.config_path is None else str(settings.config_path)
+    validate(settings, where)
+    if args.demo and args.exchange and args.exchange != "binanceusdm":
+        raise ConfigError("--demo simulates binanceusdm; drop --exchange or --demo")
+    return settings
+
+
+def _run_options(args: argparse.Namespace) -> RunOptions:
+    return RunOptions(
+        replay=getattr(args, "replay", None),
+        speed=getattr(args, "speed", 1.0),
+        demo_scenario=args.demo_scenario,
+        demo_seed=args.seed,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "sim":
+            return _main_sim(args)
+        settings = settings_from_args(args)
+        if args.command == "alerts":
+            return _main_alerts(args, settings)
+        if args.command == "record":
+            return _main_record(args, settings)
+        return _main_tui(args, settings)
+    except ConfigError as exc:
+        return _fail(str(exc))
+
+
+def _fail(message: str, status: int = EXIT_USAGE) -> int:
+    print(f"scalptui: error: {message}", file=sys.stderr)
+    return status
+
+
+def _setup_stderr_logging() -> None:
+    logging.basicConfig(
+        level=logging.WARNING, format="scalptui: %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    from scalptui.feed.base import FeedError
+    from scalptui.feed.recording import RecordingError
+    from scalptui.headless import run_alerts
+    from scalptui.runtime import feed_opener
+
+    _setup_stderr_logging()
+    opener = feed_opener(settings, _run_options(args))
+
+    async def go() -> int:
+        feed = await opener()
+        return await run_alerts(
+            feed,
+            settings.detector,
+            as_json=args.json,
+            snapshot_every_s=args.snapshots,
+            duration_s=args.duration,
+        )
+
+    try:
+        return _run_async(go())
+    except (FeedError, RecordingError) as exc:
+        return _fail(str(exc))
+
+
+def _main_record(args: argparse.Namespace, settings: Settings) -> int:
+    from scalptui.feed.base import FeedError
+    from scalptui.feed.recording import RecordingError
+    from scalptui.headless import run_record
+    from scalptui.runtime import feed_opener
+
+    _setup_stderr_logging()
+    path: Path = args.file
+    _check_writable(path)
+    opener = feed_opener(settings, _run_options(args))
+    started = False
+
+    async def go() -> int:
+        nonlocal started
+        feed = await opener()
+        started = True
+        return await run_record(feed, path, duration_s=args.duration)
+
+    try:
+        return _run_async(go())
+    except FeedError as exc:
+        return _fail(str(exc))
+    except RecordingError as exc:
+        return _fail(str(exc), EXIT_USAGE if not started else EXIT_RUNTIME)
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before connecting anywhere if the recording cannot even be created."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ConfigError(f"recording path {path} is a directory")
+    if not parent.is_dir():
+        raise ConfigError(f"cannot write recording {path}: folder {parent} does not exist")
+
+
+def _main_sim(args: argparse.Namespace) -> int:
+    from scalptui.feed.sim import serve
+
+    _setup_stderr_logging()
+    symbols = parse_symbols(args.symbols) if args.symbols else DEFAULT_SYMBOLS
+
+    async def go() -> int:
+        print(f"scalptui sim: serving on http://{args.host}:{args.port}", file=sys.stderr)
+        task = asyncio.create_task(
+            serve(
+                args.port,
+                host=args.host,
+                seed=args.seed,
+                time_scale=args.time_scale,
+                scenario=args.scenario,
+                symbols=symbols,
+            )
+        )
+        stop = asyncio.Event()
+        from scalptui.headless import _install_signal_handlers
+
+        _install_signal_handlers(asyncio.get_running_loop(), stop)
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        for t in (task, waiter):
+            t.cancel()
+        results = await asyncio.gather(task, waiter, return_exceptions=True)
+        error = results[0]
+        if isinstance(error, OSError):
+            return _fail(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}")
+        return EXIT_OK
+
+    return _run_async(go())
+
+
+def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
+    from scalptui.runtime import feed_opener
+    from scalptui.ui.app import make_app
+
+    _setup_file_logging()
+    app = make_app(settings, feed_opener(settings, _run_options(args)))
+    app.run()
+    return int(app.return_code or 0)
+
+
+def _setup_file_logging() -> None:
+    """The TUI owns the terminal: diagnostics go to a capped log file instead."""
+    from logging.handlers import RotatingFileHandler
+
+    import platformdirs
+
+    log_dir = Path(platformdirs.user_log_dir("scalptui"))
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = RotatingFileHandler(
+            log_dir / "scalptui.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def _run_async(coro: object) -> int:
+    try:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,403 @@
+"""Recording normalised events to JSON lines, and replaying them as a feed.
+
+File format (version 1), one JSON object per line, gzip when the name ends in
+``.gz``::
+
+    {"format": "scalptui-recording", "version": 1, "exchange": "binanceusdm",
+     "symbols": ["BTC/USDT:USDT"], "source": "live", "started": 1764075600000}
+    {"kind": "trade", "ts": 1764075600123, "exchange": "binanceusdm",
+     "symbol": "BTC/USDT:USDT", "price": 97000.5, "amount": 0.012, "side": "buy"}
+    {"kind": "liquidation", ...}   {"kind": "mark", ...}   {"kind": "open_interest", ...}
+    {"kind": "status", ...}        {"kind": "market", ...} {"kind": "history", ...}
+
+Each event line holds the fields of its model in ``scalptui.models``. Besides
+the five market/status kinds, ``market`` (tick size, leverage limits) and
+``history`` (the warm-start candles and open interest) are recorded too, so a
+replay rebuilds the same ladder the live run had.
+
+The recorder flushes at least once a second (gzip with a sync flush), so a
+crash loses at most the last second and the file stays readable up to its last
+complete line. A replay reports a truncated or corrupt line with its number and
+skips it. Nothing here imports ccxt: replay must start without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gzip
+import io
+import json
+import logging
+import time
+import typing
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from scalptui.models import (
+    Bar,
+    Event,
+    FeedStatus,
+    History,
+    Liquidation,
+    MarketInfo,
+    MarkPrice,
+    OpenInterest,
+    Side,
+    Source,
+    StreamState,
+    TakerSide,
+    Trade,
+)
+
+log = logging.getLogger(__name__)
+
+FORMAT = "scalptui-recording"
+VERSION = 1
+FLUSH_EVERY_S = 1.0
+
+_CLASSES: dict[str, type[Any]] = {
+    cls.KIND: cls for cls in (Trade, Liquidation, MarkPrice, OpenInterest, FeedStatus, MarketInfo)
+}
+
+
+class RecordingError(Exception):
+    """A recording cannot be written or read at all; the message is one line."""
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def event_to_record(event: Event) -> dict[str, Any]:
+    """One event as the dict written on its line."""
+    record: dict[str, Any] = {"kind": event.KIND}
+    record.update(dataclasses.asdict(event))
+    for key in ("side", "state"):
+        value = record.get(key)
+        if value is not None and hasattr(value, "value"):
+            record[key] = value.value
+    return record
+
+
+def record_to_event(record: dict[str, Any]) -> Event:
+    """Rebuild an event from its line; raises ValueError on anything malformed."""
+    if not isinstance(record, dict):
+        raise ValueError("line is not a JSON object")
+    kind = record.get("kind")
+    fields = {k: v for k, v in record.items() if k != "kind"}
+    if kind == History.KIND:
+        return _history_from(fields)
+    cls = _CLASSES.get(str(kind))
+    if cls is None:
+        raise ValueError(f"unknown event kind {kind!r}")
+    if "side" in fields:
+        fields["side"] = (TakerSide if cls is Trade else Side)(fields["side"])
+    if "state" in fields:
+        fields["state"] = StreamState(fields["state"])
+    try:
+        event: Event = cls(**fields)
+    except TypeError as exc:
+        raise ValueError(f"{kind} line has wrong fields ({exc})") from None
+    _check_numbers(event)
+    return event
+
+
+def _history_from(fields: dict[str, Any]) -> History:
+    try:
+        bars = tuple(Bar(**b) for b in fields.pop("bars"))
+        ois = tuple(OpenInterest(**o) for o in fields.pop("open_interest"))
+        return History(bars=bars, open_interest=ois, **fields)
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"history line has wrong fields ({exc})") from None
+
+
+def _check_numbers(event: Event) -> None:
+    if not isinstance(event.ts, int) or isinstance(event.ts, bool):
+        raise ValueError(f"ts must be an integer, got {event.ts!r}")
+    for name in ("price", "amount", "notional", "mark"):
+        value = getattr(event, name, 0.0)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
+            raise ValueError(f"{name} must be a number, got {value!r}")
+
+
+def _open_text(path: Path, mode: str, raw: IO[bytes] | None = None) -> IO[str]:
+    """Open a recording as text; ``raw`` is an already opened binary file to wrap."""
+    binary: IO[bytes]
+    if path.suffix == ".gz":
+        # GzipFile closes a file it opened itself but never a fileobj it was handed.
+        gz = gzip.open(path, mode + "b") if raw is None else gzip.GzipFile(fileobj=raw, mode="rb")  # noqa: SIM115
+        binary = typing.cast(IO[bytes], gz)
+    else:
+        binary = raw if raw is not None else path.open(mode + "b")
+    return io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+
+
+# --------------------------------------------------------------------------- recorder
+
+
+class Recorder:
+    """Writes a header and then one event per line, flushing at least every second.
+
+    Opening the file is checked at construction (``RecordingError`` for an
+    unwritable path); a write or flush that fails while running (a full disk)
+    raises ``RecordingError`` too, after which the file is readable up to its
+    last complete line.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        exchange: str,
+        symbols: tuple[str, ...],
+        source: Source,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = path
+        self._clock = clock
+        self.events_written = 0
+        try:
+            self._fh: IO[str] = _open_text(path, "w")
+        except OSError as exc:
+            raise RecordingError(f"cannot write recording {path}: {exc.strerror or exc}") from None
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "exchange": exchange,
+            "symbols": list(symbols),
+            "source": source.value,
+            "started": int(time.time() * 1000),
+        }
+        self._write_line(header)
+        self._last_flush = self._clock()
+        self.flush()
+
+    def write(self, event: Event) -> None:
+        self._write_line(event_to_record(event))
+        self.events_written += 1
+        if self._clock() - self._last_flush >= FLUSH_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Push buffered lines to the OS; also called by a once-a-second timer."""
+        try:
+            self._fh.flush()
+            raw = getattr(self._fh, "buffer", None)
+            if isinstance(raw, gzip.GzipFile):
+                raw.flush()  # gzip sync flush: the stream so far is decodable
+        except OSError as exc:
+            raise RecordingError(
+                f"cannot write recording {self.path}: {exc.strerror or exc}"
+            ) from None
+        self._last_flush = self._clock()
+
+    def close(self) -> None:
+        if self._fh.closed:
+            return
+        try:
+            self.flush()
+        finally:
+            try:
+                self._fh.close()
+            except OSError as exc:
+                raise self._error("finish", exc) from None
+
+    def _error(self, verb: str, exc: OSError) -> RecordingError:
+        return RecordingError(f"cannot {verb} recording {self.path}: {exc.strerror or exc}")
+
+    def _write_line(self, record: dict[str, Any]) -> None:
+        try:
+            self._fh.write(json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n")
+        except OSError as exc:
+            raise RecordingError(
+                f"cannot write recording {self.path}: {exc.strerror or exc}"
+            ) from None
+
+
+# --------------------------------------------------------------------------- reader
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingHeader:
+    exchange: str
+    symbols: tuple[str, ...]
+    source: Source
+    started: int
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line that could not be read back: its number (1-based) and why."""
+
+    number: int
+    reason: str
+
+
+def read_header(path: Path) -> RecordingHeader:
+    """Check that ``path`` is a recording and return its header (RecordingError if not)."""
+    try:
+        with _open_text(path, "r") as fh:
+            first = fh.readline()
+    except FileNotFoundError:
+        raise RecordingError(f"recording not found: {path}") from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise RecordingError(f"cannot read recording {path}: {exc}") from None
+    try:
+        header = json.loads(first)
+        if header.get("format") != FORMAT:
+            raise ValueError("not a scalptui recording")
+        if header.get("version") != VERSION:
+            raise ValueError(f"unsupported version {header.get('version')!r}")
+        return RecordingHeader(
+            exchange=str(header["exchange"]),
+            symbols=tuple(str(s) for s in header["symbols"]),
+            source=Source(header["source"]),
+            started=int(header["started"]),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RecordingError(f"{path} is not a readable recording: {exc}") from None
+
+
+def iter_recording(path: Path, raw: IO[bytes] | None = None) -> Iterator[Event | BadLine]:
+    """Every event of a recording in order, with a BadLine for each unreadable line.
+
+    A truncated gzip tail (a crash mid-write) ends the iteration with a BadLine
+    instead of an exception.
+    """
+    number = 1
+    with _open_text(path, "r", raw) as fh:
+        fh.readline()  # header, checked by read_header
+        while True:
+            number += 1
+            try:
+                line = fh.readline()
+            except (EOFError, OSError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+                yield BadLine(number, f"truncated or corrupt data ({exc})")
+                return
+            if not line:
+                return
+            if not line.endswith("\n"):
+                yield BadLine(number, "truncated last line")
+                return
+            try:
+                yield record_to_event(json.loads(line))
+            except (ValueError, TypeError) as exc:
+                yield BadLine(number, str(exc))
+
+
+# --------------------------------------------------------------------------- replay
+
+
+class ReplayFeed:
+    """A recording played back as a feed, paced by its own timestamps.
+
+    ``speed`` is event time per wall time (50 = fifty times faster); 0 or less
+    plays as fast as possible. The pacing follows the market events' exchange
+    timestamps, so the detector sees exactly the recorded sequence whatever the
+    speed. Status lines are replayed too; a line that cannot be read becomes a
+    FeedStatus naming its line number and is otherwise skipped.
+    """
+
+    source = Source.REPLAY
+
+    def __init__(self, path: Path, *, speed: float = 1.0) -> None:
+        self.path = path
+        self.speed = speed
+        self.header = read_header(path)
+        self.exchange = self.header.exchange
+        self.recorded_source = self.header.source
+        self._symbols = self.header.symbols
+        self.bad_lines: list[BadLine] = []
+        self.clock_ms: int | None = None
+        """The recording's own clock: the latest market event time replayed."""
+        self.events_replayed = 0
+        self.finished = False
+        self._closed = False
+        self._size = max(path.stat().st_size, 1)
+        self._raw: IO[bytes] | None = None
+
+    @property
+    def progress(self) -> float:
+        """Share of the file (compressed bytes for .gz) read so far, 0..1."""
+        if self.finished:
+            return 1.0
+        if self._raw is None or self._raw.closed:
+            return 0.0
+        return min(self._raw.tell() / self._size, 1.0)
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return self._symbols
+
+    async def add_symbol(self, symbol: str) -> None:
+        from scalptui.feed.base import FeedError
+
+        if symbol not in self._symbols:
+            raise FeedError(f"{symbol} is not in the recording {self.path.name}")
+
+    async def list_symbols(self) -> list[str]:
+        return list(self._symbols)
+
+    async def close(self) -> None:
+        self._closed = True
+
+    async def events(self) -> AsyncIterator[Event]:
+        self._raw = self.path.open("rb")
+        try:
+            async for item in self._paced(iter_recording(self.path, self._raw)):
+                yield item
+        finally:
+            self._raw.close()
+
+    async def _paced(self, items: Iterator[Event | BadLine]) -> AsyncIterator[Event]:
+        loop = asyncio.get_running_loop()
+        start_wall: float | None = None
+        first_ts: int | None = None
+        for item in items:
+            if self._closed:
+                return
+            if isinstance(item, BadLine):
+                yield self._report_bad_line(item)
+                continue
+            if isinstance(item, Trade | Liquidation | MarkPrice | OpenInterest):
+                if first_ts is None:
+                    first_ts, start_wall = item.ts, loop.time()
+                await self._pace(item.ts - first_ts, start_wall or loop.time())
+                if self.clock_ms is None or item.ts > self.clock_ms:
+                    self.clock_ms = item.ts
+            self.events_replayed += 1
+            if self.events_replayed % 512 == 0:
+                await asyncio.sleep(0)  # let the UI and signal handlers run during a fast replay
+            yield item
+        self.finished = True
+        yield FeedStatus(
+            ts=self.clock_ms or self.header.started,
+            exchange=self.exchange,
+            symbol=None,
+            stream="replay",
+            state=StreamState.CLOSED,
+            detail=f"end of recording ({self.events_replayed} events, "
+            f"{len(self.bad_lines)} bad lines skipped)",
+        )
+
+    async def _pace(self, offset_ms: int, start_wall: float) -> None:
+        if self.speed <= 0:
+            return
+        due = start_wall + offset_ms / 1000.0 / self.speed
+        delay = due - asyncio.get_running_loop().time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _report_bad_line(self, bad: BadLine) -> FeedStatus:
+        self.bad_lines.append(bad)
+        log.warning("%s line %d skipped: %s", self.path, bad.number, bad.reason)
+        return FeedStatus(
+            ts=self.clock_ms or self.header.started,
+            exchange=self.exchange,
+            symbol=None,
+            stream="replay",
+            state=StreamState.LIVE,
+            detail=f"line {bad.number} skipped: {bad.reason}",
+        )

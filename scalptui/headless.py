@@ -1,0 +1,257 @@
+"""Headless modes: ``scalptui alerts`` and ``scalptui record``. Never imports textual.
+
+Both pump one feed into one consumer until the feed ends (a replay), the wall
+clock duration runs out, or SIGINT / SIGTERM arrives — all of which end with
+exit status 0 after the exchange is closed and any recording is flushed.
+Alerts and snapshots go to stdout, one per line; diagnostics go to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from scalptui.detector import Detector
+from scalptui.detector.params import DetectorParams
+from scalptui.feed.base import Feed
+from scalptui.feed.recording import Recorder, RecordingError
+from scalptui.models import (
+    Alert,
+    DetectorSnapshot,
+    Event,
+    FeedStatus,
+    Liquidation,
+    MarkPrice,
+    OpenInterest,
+    Trade,
+)
+
+log = logging.getLogger(__name__)
+
+Consumer = Callable[[Event], None]
+
+
+def utc_hms(ts_ms: int) -> str:
+    return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%H:%M:%S")
+
+
+def format_alert_text(alert: Alert) -> str:
+    """One alert as a plain text line: UTC event time, source, then the message."""
+    return f"{utc_hms(alert.ts)}Z [{alert.source.value.upper()}] {alert.message}"
+
+
+def format_snapshot_text(snap: DetectorSnapshot) -> str:
+    """A compact one-line summary of a snapshot for the text mode."""
+    parts = [f"{utc_hms(snap.ts)}Z [{snap.source.value.upper()}] {snap.symbol}"]
+    if snap.last is not None:
+        parts.append(f"last {snap.last:,.6g}")
+    if snap.mark is not None:
+        parts.append(f"mark {snap.mark:,.6g}")
+    if snap.funding is not None:
+        parts.append(f"funding {snap.funding.rate_8h * 100:+.4f} %/8h")
+    if snap.open_interest is not None:
+        parts.append(f"OI {snap.open_interest.amount:,.0f}")
+    longs = sum(b.long_usd for b in snap.ladder)
+    shorts = sum(b.short_usd for b in snap.ladder)
+    parts.append(
+        f"est. clusters: longs ${longs / 1e6:,.1f}M below, shorts ${shorts / 1e6:,.1f}M above"
+    )
+    if snap.episodes:
+        parts.append("episode: " + ", ".join(e.kind.value for e in snap.episodes))
+    return " · ".join(parts)
+
+
+def format_status(status: FeedStatus) -> str:
+    where = f"{status.exchange} {status.symbol}" if status.symbol else status.exchange
+    detail = f" ({status.detail})" if status.detail else ""
+    return f"scalptui: {where} {status.stream}: {status.state.value}{detail}"
+
+
+class AlertPrinter:
+    """Feeds the detector and prints alerts (and, if asked, periodic snapshots).
+
+    Snapshot periods are in event time: the clock is the latest market event
+    time seen across the watchlist, so a replay prints the same snapshots at any
+    speed.
+    """
+
+    def __init__(
+        self,
+        detector: Detector,
+        symbols: Callable[[], tuple[str, ...]],
+        *,
+        as_json: bool,
+        snapshot_every_s: float | None,
+        out: TextIO,
+        err: TextIO,
+    ) -> None:
+        self.detector = detector
+        self._symbols = symbols
+        self._json = as_json
+        self._period_ms = int(snapshot_every_s * 1000) if snapshot_every_s else None
+        self._next_due: int | None = None
+        self._out = out
+        self._err = err
+        self.alerts_printed = 0
+
+    def __call__(self, event: Event) -> None:
+        for alert in self.detector.on_event(event):
+            self._emit_alert(alert)
+        if isinstance(event, FeedStatus):
+            print(format_status(event), file=self._err, flush=True)
+        elif isinstance(event, Trade | Liquidation | MarkPrice | OpenInterest):
+            self._maybe_snapshot(event.ts)
+
+    def _emit_alert(self, alert: Alert) -> None:
+        line = (
+            json.dumps(alert.to_record(), ensure_ascii=False)
+            if self._json
+            else (format_alert_text(alert))
+        )
+        print(line, file=self._out, flush=True)
+        self.alerts_printed += 1
+
+    def _maybe_snapshot(self, ts: int) -> None:
+        if self._period_ms is None:
+            return
+        if self._next_due is None:
+            self._next_due = (ts // self._period_ms + 1) * self._period_ms
+            return
+        if ts < self._next_due:
+            return
+        due = self._next_due
+        self._next_due = (ts // self._period_ms + 1) * self._period_ms
+        for symbol in self._symbols():
+            snap = self.detector.snapshot(symbol)
+            snap_at = _with_ts(snap, due)
+            if self._json:
+                line = json.dumps(snap_at.to_record(), ensure_ascii=False)
+            else:
+                line = format_snapshot_text(snap_at)
+            print(line, file=self._out)
+        self._out.flush()
+
+
+def _with_ts(snap: DetectorSnapshot, ts: int) -> DetectorSnapshot:
+    import dataclasses
+
+    return dataclasses.replace(snap, ts=ts)
+
+
+class RecordingSink:
+    """Writes every event to a recording; a flush timer keeps the loss under a second."""
+
+    def __init__(self, recorder: Recorder, err: TextIO) -> None:
+        self.recorder = recorder
+        self._err = err
+
+    def __call__(self, event: Event) -> None:
+        self.recorder.write(event)
+        if isinstance(event, FeedStatus):
+            print(format_status(event), file=self._err, flush=True)
+
+
+async def pump(
+    feed: Feed,
+    consume: Consumer,
+    *,
+    duration_s: float | None,
+    on_tick: Callable[[], None] | None = None,
+) -> None:
+    """Run ``consume`` over the feed until it ends, the duration passes, or a signal."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    _install_signal_handlers(loop, stop)
+    if duration_s is not None:
+        loop.call_later(duration_s, stop.set)
+
+    async def consume_all() -> None:
+        async for event in feed.events():
+            consume(event)
+
+    consumer = asyncio.create_task(consume_all(), name="feed-consumer")
+    stopper = asyncio.create_task(stop.wait(), name="stop")
+    ticker = asyncio.create_task(_tick(on_tick), name="tick") if on_tick else None
+    try:
+        await asyncio.wait({consumer, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (consumer, stopper, ticker):
+            if task is not None and not task.done():
+                task.cancel()
+        await asyncio.gather(
+            *(t for t in (consumer, stopper, ticker) if t is not None), return_exceptions=True
+        )
+        await feed.close()
+        _remove_signal_handlers(loop)
+    if consumer.done() and not consumer.cancelled() and consumer.exception() is not None:
+        raise consumer.exception()  # type: ignore[misc]
+
+
+async def _tick(on_tick: Callable[[], None]) -> None:
+    while True:
+        await asyncio.sleep(1.0)
+        on_tick()
+
+
+def _install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # non-POSIX loops
+            loop.add_signal_handler(sig, stop.set)
+
+
+def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(sig)
+
+
+async def run_alerts(
+    feed: Feed,
+    params: DetectorParams,
+    *,
+    as_json: bool,
+    snapshot_every_s: float | None,
+    duration_s: float | None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    detector = Detector(params, source=feed.source)
+    printer = AlertPrinter(
+        detector,
+        lambda: feed.symbols,
+        as_json=as_json,
+        snapshot_every_s=snapshot_every_s,
+        out=out,
+        err=err,
+    )
+    await pump(feed, printer, duration_s=duration_s)
+    return 0
+
+
+async def run_record(
+    feed: Feed,
+    path: Path,
+    *,
+    duration_s: float | None,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Record until stopped. RecordingError (unwritable, disk full) propagates to the CLI."""
+    recorder = Recorder(path, exchange=feed.exchange, symbols=feed.symbols, source=feed.source)
+    sink = RecordingSink(recorder, err)
+    try:
+        await pump(feed, sink, duration_s=duration_s, on_tick=recorder.flush)
+    finally:
+        try:
+            recorder.close()
+        except RecordingError as exc:
+            log.error("%s", exc)
+    print(f"scalptui: recorded {recorder.events_written} events to {path}", file=err)
+    return 0

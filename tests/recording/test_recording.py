@@ -1,0 +1,198 @@
+"""Recording and reading back: round trips, crash tails, corrupt lines, full disks."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scalptui.feed.recording import (
+    BadLine,
+    Recorder,
+    RecordingError,
+    ReplayFeed,
+    event_to_record,
+    iter_recording,
+    read_header,
+    record_to_event,
+)
+from scalptui.models import (
+    Bar,
+    Event,
+    FeedStatus,
+    History,
+    Liquidation,
+    MarketInfo,
+    MarkPrice,
+    OpenInterest,
+    Side,
+    Source,
+    StreamState,
+    TakerSide,
+    Trade,
+)
+
+EX, SYM = "binanceusdm", "BTC/USDT:USDT"
+
+
+def sample_events() -> list[Event]:
+    return [
+        MarketInfo(1, EX, SYM, tick_size=0.1, contract_size=1.0, max_leverage=125.0, mmr=0.004),
+        History(
+            2,
+            EX,
+            SYM,
+            bars=(Bar(0, 1.0, 2.0, 0.5, 1.5, 10.0, 4.0),),
+            open_interest=(OpenInterest(0, EX, SYM, 80_000.0, 8e9),),
+        ),
+        Trade(1_000, EX, SYM, 97_000.5, 0.012, TakerSide.BUY),
+        Liquidation(1_500, EX, SYM, Side.LONG, 96_900.0, 1.5, 145_350.0, True),
+        MarkPrice(2_000, EX, SYM, 96_950.0, 96_960.0, 0.0001, 28_800_000, 8.0),
+        OpenInterest(3_000, EX, SYM, 80_100.0, None),
+        FeedStatus(3_100, EX, SYM, "trades", StreamState.STALE, "no message for 10 s", 900),
+    ]
+
+
+def write(path: Path, events: list[Event]) -> None:
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.SIMULATED)
+    for event in events:
+        rec.write(event)
+    rec.close()
+
+
+@pytest.mark.parametrize("name", ["run.jsonl", "run.jsonl.gz"])
+def test_round_trip_keeps_every_event(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    write(path, sample_events())
+    header = read_header(path)
+    assert header.exchange == EX and header.symbols == (SYM,)
+    assert header.source is Source.SIMULATED
+    assert list(iter_recording(path)) == sample_events()
+
+
+def test_header_line_has_the_documented_shape(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    write(path, sample_events()[2:3])
+    first, second = path.read_text().splitlines()
+    header = json.loads(first)
+    assert header["format"] == "scalptui-recording" and header["version"] == 1
+    assert set(header) == {"format", "version", "exchange", "symbols", "source", "started"}
+    assert json.loads(second) == {
+        "kind": "trade",
+        "ts": 1_000,
+        "exchange": EX,
+        "symbol": SYM,
+        "price": 97_000.5,
+        "amount": 0.012,
+        "side": "buy",
+    }
+
+
+def test_crash_tail_of_gzip_is_readable_up_to_last_flush(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl.gz"
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    events = sample_events()
+    for event in events:
+        rec.write(event)
+    rec.flush()
+    # Copy the file as a crash would leave it: flushed, never closed, no gzip trailer.
+    crashed = tmp_path / "crashed.jsonl.gz"
+    shutil.copy(path, crashed)
+    rec.close()
+    items = list(iter_recording(crashed))
+    assert items[: len(events)] == events
+    assert all(isinstance(i, BadLine) for i in items[len(events) :])
+
+
+def test_flushes_at_least_every_second(tmp_path: Path) -> None:
+    now = [0.0]
+    path = tmp_path / "run.jsonl"
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE, clock=lambda: now[0])
+    trade = sample_events()[2]
+    rec.write(trade)
+    now[0] = 1.0
+    rec.write(trade)
+    assert len(path.read_text().splitlines()) == 3  # header + both trades are on disk
+    rec.close()
+
+
+def test_corrupt_and_truncated_lines_are_reported_with_their_number(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    write(path, sample_events()[2:4])
+    lines = path.read_text().splitlines()
+    lines.insert(2, '{"kind": "trade", "ts": "soon"')
+    lines.insert(3, '{"kind": "teleport", "ts": 5}')
+    path.write_text("\n".join(lines) + "\n" + '{"kind": "trade"')
+    items = list(iter_recording(path))
+    bad = [i for i in items if isinstance(i, BadLine)]
+    assert [b.number for b in bad] == [3, 4, 6]
+    assert "truncated" in bad[-1].reason
+    assert [i for i in items if not isinstance(i, BadLine)] == sample_events()[2:4]
+
+
+def test_unwritable_path_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match="cannot write recording"):
+        Recorder(tmp_path / "missing" / "x.jsonl", exchange=EX, symbols=(SYM,), source=Source.LIVE)
+
+
+def test_full_disk_is_one_clear_error() -> None:
+    # /dev/full answers every write with ENOSPC, like a full disk.
+    with pytest.raises(RecordingError, match="No space left"):
+        Recorder(Path("/dev/full"), exchange=EX, symbols=(SYM,), source=Source.LIVE)
+
+
+def test_not_a_recording_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"hello": 1}\n')
+    with pytest.raises(RecordingError, match="not a readable recording"):
+        read_header(path)
+    gz = tmp_path / "x.jsonl.gz"
+    gz.write_bytes(b"not gzip at all")
+    with pytest.raises(RecordingError):
+        read_header(gz)
+
+
+async def test_replay_yields_the_recording_and_reports_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl.gz"
+    write(path, sample_events())
+    with gzip.open(path, "at") as fh:
+        fh.write("garbage\n")
+    feed = ReplayFeed(path, speed=0)
+    assert feed.recorded_source is Source.SIMULATED and feed.source is Source.REPLAY
+    got = [e async for e in feed.events()]
+    assert got[: len(sample_events())] == sample_events()
+    statuses = [e for e in got[len(sample_events()) :] if isinstance(e, FeedStatus)]
+    assert "line 9 skipped" in statuses[0].detail
+    assert statuses[-1].state is StreamState.CLOSED
+    assert feed.finished and feed.progress == 1.0
+    assert feed.clock_ms == 3_000
+
+
+finite = st.floats(min_value=1e-9, max_value=1e12, allow_nan=False, allow_infinity=False)
+
+
+@given(
+    ts=st.integers(min_value=0, max_value=2**53),
+    price=finite,
+    amount=finite,
+    side=st.sampled_from(list(Side)),
+    sampled=st.booleans(),
+)
+def test_liquidation_lines_round_trip(
+    ts: int, price: float, amount: float, side: Side, sampled: bool
+) -> None:
+    liq = Liquidation(ts, EX, SYM, side, price, amount, price * amount, sampled)
+    assert record_to_event(json.loads(json.dumps(event_to_record(liq)))) == liq
+
+
+@given(st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=8), max_size=6))
+def test_arbitrary_objects_never_raise_anything_but_value_error(record: dict[str, object]) -> None:
+    try:
+        record_to_event(record)
+    except ValueError:
+        pass
