@@ -225,6 +225,13 @@ def validate(settings: Settings, where: str = "settings") -> None:
             raise ConfigError(
                 f"{where}: feed.symbols entry {sym!r} is not a unified symbol like BTC/USDT:USDT"
             )
+    if feed.base_url is not None:
+        from scalptui.feed.baseurl import parse_base_url
+
+        try:
+            parse_base_url(feed.base_url)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: feed.base_url: {exc}") from None
     _positive(where, "feed.oi_poll_s", feed.oi_poll_s)
     _positive(where, "feed.stale_after_s", feed.stale_after_s)
     _positive(where, "ui.tick_hz", settings.ui.tick_hz)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from scalptui.config import Settings
 from scalptui.feed.base import Feed
+from scalptui.feed.clock import with_skew_reports
 from scalptui.models import Event, Source
 
 if TYPE_CHECKING:
@@ -33,22 +34,23 @@ class RunOptions:
     demo_time_scale: float = 1.0
 
 
-class DemoFeed:
-    """The live ccxt.pro pipeline pointed at an in-process simulated exchange."""
+class ManagedFeed:
+    """A ccxt.pro feed plus what comes with it: clock-skew reports, and the
+    in-process simulated exchange to stop on close in ``--demo``."""
 
-    source = Source.SIMULATED
-
-    def __init__(self, sim: SimExchange, inner: Feed) -> None:
+    def __init__(self, inner: Feed, sim: SimExchange | None = None) -> None:
         self.sim = sim
         self._inner = inner
         self.exchange = inner.exchange
+        self.source = inner.source
+        self.inner = inner
 
     @property
     def symbols(self) -> tuple[str, ...]:
         return self._inner.symbols
 
     def events(self) -> AsyncIterator[Event]:
-        return self._inner.events()
+        return with_skew_reports(self._inner)
 
     async def add_symbol(self, symbol: str) -> None:
         await self._inner.add_symbol(symbol)
@@ -60,7 +62,8 @@ class DemoFeed:
         try:
             await self._inner.close()
         finally:
-            await self.sim.stop()
+            if self.sim is not None:
+                await self.sim.stop()
 
 
 def feed_opener(settings: Settings, options: RunOptions) -> FeedOpener:
@@ -82,7 +85,11 @@ def open_replay(path: Path, speed: float) -> Feed:
     return ReplayFeed(path, speed=speed)
 
 
-async def open_live(settings: Settings, *, source: Source = Source.LIVE) -> Feed:
+async def open_live(settings: Settings) -> Feed:
+    return ManagedFeed(await _start_ccxt_feed(settings, Source.LIVE))
+
+
+async def _start_ccxt_feed(settings: Settings, source: Source) -> Feed:
     from scalptui.feed.ccxt_feed import CcxtFeed
 
     feed = CcxtFeed(
@@ -120,11 +127,11 @@ async def open_demo(settings: Settings, options: RunOptions) -> Feed:
         feed=dataclasses.replace(settings.feed, exchange="binanceusdm", base_url=base_url),
     )
     try:
-        inner = await open_live(demo_settings, source=Source.SIMULATED)
+        inner = await _start_ccxt_feed(demo_settings, Source.SIMULATED)
     except BaseException:
         await sim.stop()
         raise
-    return DemoFeed(sim, inner)
+    return ManagedFeed(inner, sim)
 
 
 def _wall_seed() -> int:

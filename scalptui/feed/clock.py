@@ -1,0 +1,74 @@
+"""Exchange-clock skew: how far the local clock is from the venue's.
+
+The detector runs on exchange time, but the header's "age of last message" and
+the staleness watchdog compare against the local clock; a VPS whose clock has
+drifted by seconds makes fresh data look old. The skew is estimated from the
+market events themselves (local arrival time minus exchange timestamp, which
+also contains network latency, so only a skew well above normal latency is
+reported), as a median over a window so one delayed burst does not trip it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+
+from scalptui.feed.base import Feed
+from scalptui.models import Event, FeedStatus, MarkPrice, StreamState, Trade
+
+SKEW_REPORT_MS = 2_000
+"""Report a skew beyond this (loopback and a VPS near the venue see < 300 ms)."""
+SAMPLES = 101
+
+
+class SkewMonitor:
+    """Tracks the median (local − exchange) time over recent regular-cadence events."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._samples: deque[int] = deque(maxlen=SAMPLES)
+        self._reported = False
+
+    @property
+    def skew_ms(self) -> int | None:
+        if len(self._samples) < 5:
+            return None
+        return int(statistics.median(self._samples))
+
+    def observe(self, event: Event) -> FeedStatus | None:
+        """Record one event; return a status when the skew crosses the report line."""
+        if not isinstance(event, Trade | MarkPrice):
+            return None
+        self._samples.append(int(self._clock() * 1000) - event.ts)
+        skew = self.skew_ms
+        if skew is None:
+            return None
+        large = abs(skew) >= SKEW_REPORT_MS
+        if large == self._reported:
+            return None
+        self._reported = large
+        detail = (
+            f"local clock is {skew / 1000:+.1f} s off the exchange's"
+            if large
+            else "local clock agrees with the exchange's"
+        )
+        return FeedStatus(
+            ts=int(self._clock() * 1000),
+            exchange=event.exchange,
+            symbol=None,
+            stream="clock",
+            state=StreamState.STALE if large else StreamState.LIVE,
+            detail=detail,
+        )
+
+
+async def with_skew_reports(feed: Feed, monitor: SkewMonitor | None = None) -> AsyncIterator[Event]:
+    """The feed's events, with a ``clock`` FeedStatus whenever the skew crosses the line."""
+    mon = monitor or SkewMonitor()
+    async for event in feed.events():
+        yield event
+        status = mon.observe(event)
+        if status is not None:
+            yield status
