@@ -13,8 +13,9 @@ import asyncio
 import dataclasses
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from scalptui import __version__
 from scalptui.config import (
@@ -34,38 +35,60 @@ EXIT_RUNTIME = 1
 EXIT_USAGE = 2
 
 
-def _common_options(parser: argparse.ArgumentParser) -> None:
+def _common_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    """Options every mode takes, before or after the subcommand.
+
+    On a subcommand their defaults are suppressed: argparse would otherwise let
+    the subcommand's defaults overwrite what was given before it
+    (``scalptui --demo alerts``).
+    """
+    d = _defaults(sub)
     group = parser.add_argument_group("market")
-    group.add_argument("--exchange", help="ccxt id: binanceusdm (default), bybit or okx")
+    group.add_argument("--exchange", help="ccxt id: binanceusdm (default), bybit or okx", **d())
     group.add_argument(
         "--symbols",
         help="comma-separated watchlist, e.g. BTC/USDT:USDT,ETH (a bare base means BASE/USDT:USDT)",
+        **d(),
     )
     group.add_argument(
         "--base-url",
         metavar="URL",
         help="send every REST request to URL and every WebSocket to ws(s):// + URL's host"
         " (testnets, proxies, the simulator)",
+        **d(),
     )
-    group.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)")
-    group.add_argument("--demo", action="store_true", help="run on the built-in simulated exchange")
+    group.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)", **d())
+    group.add_argument(
+        "--demo", action="store_true", help="run on the built-in simulated exchange", **d(False)
+    )
     group.add_argument(
         "--demo-scenario",
-        default="auto",
         choices=("auto", "calm", "cascade", "squeeze"),
         help="what the simulated market does (default: auto)",
+        **d("auto"),
     )
-    group.add_argument("--seed", type=int, help="seed of the simulated market")
+    group.add_argument("--seed", type=int, help="seed of the simulated market", **d())
+    group.add_argument("--theme", help="theme name (built-in or from the config dir)", **d())
 
 
-def _replay_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--replay", type=Path, metavar="FILE", help="play a recording instead")
+def _replay_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
+    d = _defaults(sub)
+    parser.add_argument(
+        "--replay", type=Path, metavar="FILE", help="play a recording instead", **d()
+    )
     parser.add_argument(
         "--speed",
         type=_non_negative_float,
-        default=1.0,
-        help="replay speed in event time per wall time (0 = as fast as possible)",
+        help="replay speed in event time per wall time (0 = as fast as possible; default 1)",
+        **d(1.0),
     )
+
+
+def _defaults(sub: bool) -> Callable[..., dict[str, Any]]:
+    def default(value: Any = None) -> dict[str, Any]:
+        return {"default": argparse.SUPPRESS if sub else value}
+
+    return default
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,12 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"scalptui {__version__}")
     _common_options(parser)
     _replay_options(parser)
-    parser.add_argument("--theme", help="theme name (built-in or from the config dir)")
     sub = parser.add_subparsers(dest="command", metavar="{alerts,record,sim}")
 
     alerts = sub.add_parser("alerts", help="headless: alerts on stdout, one per line")
-    _common_options(alerts)
-    _replay_options(alerts)
+    _common_options(alerts, sub=True)
+    _replay_options(alerts, sub=True)
     alerts.add_argument("--json", action="store_true", help="JSON records instead of text")
     alerts.add_argument(
         "--snapshots",
@@ -96,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     record = sub.add_parser("record", help="record normalised events to FILE (.gz: gzip)")
     record.add_argument("file", type=Path, metavar="FILE")
-    _common_options(record)
+    _common_options(record, sub=True)
     record.add_argument(
         "--duration", type=_positive_float, metavar="SECONDS", help="stop after SECONDS (wall)"
     )
