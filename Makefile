@@ -1,0 +1,24 @@
+.PHONY: check format lint types test screenshots bench readme
+
+check: format lint types test
+
+format:
+	ruff format --check scalptui tests benchmarks scripts
+
+lint:
+	ruff check scalptui tests benchmarks scripts
+
+types:
+	mypy
+
+test:
+	python3 -m pytest -q -p no:cacheprovider
+
+readme:
+	python3 scripts/config_reference.py --write
+
+screenshots:
+	python3 scripts/screenshots.py
+
+bench:
+	for b in benchmarks/bench_*.py; do echo "== $$b"; python3 $$b || exit 1; done
