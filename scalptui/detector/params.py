@@ -38,9 +38,7 @@ class LadderParams:
     """How new open interest is spread over leverages (shares sum to 1)."""
     default_mmr: float = 0.005
     """First-tier maintenance margin rate for symbols missing from ``mmr_table``."""
-    mmr_table: dict[str, float] = field(
-        default_factory=lambda: {"BTC": 0.004, "ETH": 0.004}
-    )
+    mmr_table: dict[str, float] = field(default_factory=lambda: {"BTC": 0.004, "ETH": 0.004})
     """First-tier maintenance margin rate by base currency (Binance tier 1: 0.4 %)."""
     prune_pct: float = 0.30
     """Bins further than this fraction from price are dropped (5× levels sit ≈ 20 % away)."""
@@ -70,6 +68,20 @@ class SignalThresholds:
     """At least this many real same-side prints in the window."""
     min_run_s: int = 5
     """On sampled venues: seconds within the window carrying a same-side print."""
+    max_gap_s: float = 3.0
+    """A run of same-side prints tolerates gaps up to this long (sampled streams drop some)."""
+    flow_mult: float = 3.0
+    """Taker-flow burst: forced-direction taker notional in W ≥ this × its trailing mean."""
+    min_clusters: int = 2
+    """Est. clusters consumed in W (forced direction) that count as chain evidence."""
+    cluster_min_share: float = 0.01
+    """A consumed bin counts as a cluster if it held ≥ this share of its side's est. notional."""
+    sigma_floor: float = 2e-5
+    """Floor on σ of 1 s log returns, so a dead-flat hour does not make any tick a 3σ move."""
+    min_sigma_history_s: float = 300.0
+    """Below this much 1 s history σ comes from the warm-start klines, else from the floor."""
+    rate_window_s: float = 10.0
+    """Window of the episode's liquidation rate (USD/s) used for the exhaustion test."""
     cooldown_s: float = 300.0
     """No second alert of the same (symbol, kind) within this time."""
     exhaustion_ratio: float = 0.25
@@ -103,6 +115,10 @@ class DetectorParams:
     alts: SignalThresholds = ALT_DEFAULTS
     major_bases: tuple[str, ...] = ("BTC", "ETH")
     """Base currencies treated as majors; every other symbol uses ``alts``."""
+    price_history_s: float = 900.0
+    """Span of the 1 s closes a snapshot carries for the sparkline."""
+    tape_size: int = 500
+    """Realised liquidations kept for the cross-symbol tape (and per symbol)."""
 
     def thresholds_for(self, symbol: str) -> SignalThresholds:
         base = symbol.split("/", 1)[0]

@@ -1,0 +1,1093 @@
+"""The Detector: per-symbol state, ``on_event`` and ``snapshot``.
+
+One Detector watches every symbol of the watchlist. It is deterministic: its
+only clock is the events' own timestamps, kept per symbol as the latest event
+time seen (a late event is processed but never moves the clock back). Timed
+transitions — episode exhaustion, cooldowns — are checked whenever the clock of
+a symbol enters a new second, so any event of the symbol (the 1 s mark-price
+stream is the usual heartbeat) advances them.
+
+Cost model: the per-event path (trade, mark, liquidation) is plain Python on
+running sums and a one-compare ladder check. Once per second of event time the
+finished second is written to a numpy ring (close, high, low, taker buy / sell
+USD, liquidated long / short USD), and only when the cheap liquidation tests
+already pass are σ, displacement, taker-flow burst and the trailing baseline
+measured on that ring with numpy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from scalptui.detector import text
+from scalptui.detector.ladder import (
+    ConsumedBin,
+    Ladder,
+    bin_width_for,
+    fold_leverage_mix,
+)
+from scalptui.detector.params import DetectorParams, SignalThresholds
+from scalptui.detector.ring import RingBuffer
+from scalptui.detector.signals import (
+    ChainEvidence,
+    Episode,
+    FundingWatch,
+    OiWatch,
+    PrintWindow,
+    decide,
+    notional_threshold,
+)
+from scalptui.models import (
+    Alert,
+    AlertKind,
+    DetectorSnapshot,
+    EpisodeView,
+    Event,
+    FeedStatus,
+    FundingView,
+    History,
+    LadderBin,
+    Liquidation,
+    MarketInfo,
+    MarkPrice,
+    OpenInterest,
+    OpenInterestView,
+    Side,
+    Source,
+    TakerSide,
+    Trade,
+)
+
+SECOND_COLUMNS = ("close", "high", "low", "buy_usd", "sell_usd", "liq_long_usd", "liq_short_usd")
+SECOND_CAPACITY = 4096
+"""1 s rows kept per symbol: a little over the hour that σ and the baselines need."""
+HOUR_MS = 3_600_000
+EPISODE_LINGER_MS = 60_000
+"""An exhausted episode stays in snapshots this long (the UI shows it as exhausted)."""
+OI_HISTORY_MS = 2 * HOUR_MS
+HIT_CAPACITY = 4096
+_NO_ALERTS: list[Alert] = []
+_INF = math.inf
+
+FORCED_KIND = {Side.LONG: AlertKind.LIQUIDATION_CASCADE, Side.SHORT: AlertKind.SHORT_SQUEEZE}
+
+
+def _finite_positive(x: float) -> bool:
+    return 0.0 < x < _INF
+
+
+class _SymbolState:
+    """Everything the detector keeps for one symbol (bounded in size)."""
+
+    __slots__ = (
+        "b_buy",
+        "b_close",
+        "b_has",
+        "b_high",
+        "b_liq_long",
+        "b_liq_short",
+        "b_low",
+        "b_sell",
+        "clock",
+        "episodes",
+        "exchange",
+        "feed",
+        "first_ts",
+        "funding_interval_h",
+        "funding_next_ts",
+        "funding_rate",
+        "funding_watch",
+        "hits",
+        "index",
+        "info",
+        "iv_buy",
+        "iv_pv",
+        "iv_sell",
+        "iv_vol",
+        "ladder",
+        "last",
+        "last_fire",
+        "mark",
+        "mark_seen",
+        "oi_amount",
+        "oi_hist",
+        "oi_ts",
+        "oi_value",
+        "oi_watch",
+        "realized",
+        "sampled",
+        "sec",
+        "seconds",
+        "sigma_seed",
+        "symbol",
+        "th",
+        "windows",
+    )
+
+    def __init__(self, symbol: str, exchange: str, th: SignalThresholds, tape: int) -> None:
+        self.symbol = symbol
+        self.exchange = exchange
+        self.th = th
+        self.clock = -1
+        self.sec = -1
+        self.first_ts: int | None = None
+        self.last: float | None = None
+        self.mark: float | None = None
+        self.mark_seen = False
+        self.index: float | None = None
+        self.b_close = math.nan
+        self.b_high = -_INF
+        self.b_low = _INF
+        self.b_buy = 0.0
+        self.b_sell = 0.0
+        self.b_liq_long = 0.0
+        self.b_liq_short = 0.0
+        self.b_has = False
+        self.seconds = RingBuffer(SECOND_CAPACITY, SECOND_COLUMNS)
+        self.iv_pv = 0.0
+        self.iv_vol = 0.0
+        self.iv_buy = 0.0
+        self.iv_sell = 0.0
+        self.oi_amount: float | None = None
+        self.oi_value: float | None = None
+        self.oi_ts = -1
+        self.oi_hist: deque[tuple[int, float]] = deque()
+        self.funding_rate: float | None = None
+        self.funding_interval_h: float | None = None
+        self.funding_next_ts: int | None = None
+        self.info: MarketInfo | None = None
+        self.ladder: Ladder | None = None
+        self.hits: deque[tuple[int, ConsumedBin, bool]] = deque(maxlen=HIT_CAPACITY)
+        self.realized: deque[Liquidation] = deque(maxlen=tape)
+        self.windows = {
+            side: PrintWindow(th.window_s, th.rate_window_s, th.max_gap_s) for side in Side
+        }
+        self.episodes: dict[Side, Episode] = {}
+        self.last_fire: dict[AlertKind, int] = {}
+        self.funding_watch = FundingWatch()
+        self.oi_watch = OiWatch()
+        self.sigma_seed: float | None = None
+        self.sampled = False
+        self.feed: dict[tuple[str, str | None], FeedStatus] = {}
+
+    def reference_price(self) -> float | None:
+        """The price levels are judged against: mark where streamed, else last trade."""
+        return self.mark if self.mark is not None else self.last
+
+
+class Detector:
+    """Events in, estimated ladder and informational alerts out (see the package docstring)."""
+
+    def __init__(self, params: DetectorParams | None = None, *, source: Source = Source.LIVE):
+        self.params = params if params is not None else DetectorParams()
+        self.source = source
+        self._symbols: dict[str, _SymbolState] = {}
+        self._tape: deque[Liquidation] = deque(maxlen=max(1, self.params.tape_size))
+        self._global_feed: dict[tuple[str, str], FeedStatus] = {}
+        self._handlers: dict[type, Callable[[Any], list[Alert]]] = {
+            Trade: self._on_trade,
+            MarkPrice: self._on_mark,
+            Liquidation: self._on_liquidation,
+            OpenInterest: self._on_open_interest,
+            MarketInfo: self._on_market_info,
+            History: self._on_history,
+            FeedStatus: self._on_status,
+        }
+
+    # ================================================================ public API
+
+    def on_event(self, evt: Event) -> list[Alert]:
+        """Process one event; returns the alerts it raised (usually none).
+
+        Malformed values (non-finite or non-positive prices, negative sizes) are
+        ignored rather than raised: one bad frame must not stop the monitor.
+        """
+        handler = self._handlers.get(type(evt))
+        if handler is None:
+            return _NO_ALERTS
+        return handler(evt)
+
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self._symbols)
+
+    def recent_liquidations(self, limit: int = 200) -> tuple[Liquidation, ...]:
+        """Realised liquidations across all symbols, newest first (the liquidation tape)."""
+        if limit <= 0:
+            return ()
+        out: list[Liquidation] = []
+        for liq in reversed(self._tape):
+            out.append(liq)
+            if len(out) >= limit:
+                break
+        return tuple(out)
+
+    def active_episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
+        """Episodes in progress or just exhausted, per symbol (symbols without any omitted)."""
+        out: dict[str, tuple[EpisodeView, ...]] = {}
+        for symbol, st in self._symbols.items():
+            views = self._episode_views(st)
+            if views:
+                out[symbol] = views
+        return out
+
+    def measure(self, symbol: str, side: Side) -> ChainEvidence | None:
+        """The cascade / squeeze components as they stand now (diagnostics; None if unknown)."""
+        st = self._symbols.get(symbol)
+        if st is None or st.clock < 0:
+            return None
+        return self._measure(st, side)
+
+    def snapshot(self, symbol: str, *, span_pct: float | None = None) -> DetectorSnapshot:
+        """Immutable view of one symbol; an empty one for a symbol never seen.
+
+        ``ladder`` holds one row per bin within ±``span_pct`` percent of the
+        reference price (mark, else last trade), lowest first, framed by two edge
+        rows (``edge=True``): ``ladder[0]`` sums every level below the span and
+        ``ladder[-1]`` every level above it. ``span_pct=None`` uses the widest span
+        (the pruning distance).
+        """
+        st = self._symbols.get(symbol)
+        if st is None:
+            return _empty_snapshot(symbol, self.source)
+        prices_ts, prices = self._price_series(st)
+        return DetectorSnapshot(
+            exchange=st.exchange,
+            symbol=symbol,
+            ts=max(st.clock, 0),
+            source=self.source,
+            last=st.last,
+            mark=st.mark,
+            index=st.index,
+            change_1m_pct=self._change_pct(st, 60_000),
+            change_5m_pct=self._change_pct(st, 300_000),
+            change_1h_pct=self._change_pct(st, HOUR_MS),
+            price_ts=prices_ts,
+            prices=prices,
+            bin_width=st.ladder.width if st.ladder is not None else 0.0,
+            ladder=self._ladder_rows(st, span_pct),
+            recent_liquidations=tuple(reversed(st.realized))[:100],
+            funding=self._funding_view(st),
+            open_interest=self._oi_view(st),
+            episodes=self._episode_views(st),
+            feed=tuple(self._global_feed.values()) + tuple(st.feed.values()),
+        )
+
+    # ================================================================ per-event paths
+
+    def _state(self, symbol: str, exchange: str) -> _SymbolState:
+        st = self._symbols.get(symbol)
+        if st is None:
+            st = _SymbolState(
+                symbol, exchange, self.params.thresholds_for(symbol), self.params.tape_size
+            )
+            self._symbols[symbol] = st
+        return st
+
+    def _advance(self, st: _SymbolState, ts: int) -> list[Alert]:
+        """Move the symbol's clock forward (never back); timed checks on each new second."""
+        if ts <= st.clock:
+            return _NO_ALERTS
+        st.clock = ts
+        if st.first_ts is None:
+            st.first_ts = ts
+        sec = ts // 1000
+        if sec <= st.sec:
+            return _NO_ALERTS
+        self._close_second(st)
+        st.sec = sec
+        return self._timed_checks(st)
+
+    def _on_trade(self, t: Trade) -> list[Alert]:
+        price = t.price
+        amount = t.amount
+        if not (0.0 < price < _INF and 0.0 <= amount < _INF):
+            return _NO_ALERTS
+        st = self._symbols.get(t.symbol) or self._state(t.symbol, t.exchange)
+        alerts = self._advance(st, t.ts) if t.ts > st.clock else _NO_ALERTS
+        usd = price * amount
+        if t.side is TakerSide.BUY:
+            st.b_buy += usd
+            st.iv_buy += amount
+        else:
+            st.b_sell += usd
+            st.iv_sell += amount
+        st.iv_pv += usd
+        st.iv_vol += amount
+        if t.ts >= st.clock:  # a late trade counts in the flow but does not set the price
+            st.last = price
+            st.b_close = price
+        if price > st.b_high:
+            st.b_high = price
+        if price < st.b_low:
+            st.b_low = price
+        st.b_has = True
+        ladder = st.ladder
+        if ladder is None:
+            self._make_ladder(st, price)
+        elif not st.mark_seen and ladder.crossed(price):
+            self._consume(st, price)
+        return alerts
+
+    def _on_mark(self, m: MarkPrice) -> list[Alert]:
+        if not _finite_positive(m.mark):
+            return _NO_ALERTS
+        st = self._symbols.get(m.symbol) or self._state(m.symbol, m.exchange)
+        alerts = self._advance(st, m.ts) if m.ts > st.clock else _NO_ALERTS
+        if m.ts < st.clock:
+            return alerts  # a stale mark says nothing about where price is now
+        st.mark = m.mark
+        st.mark_seen = True
+        if m.index is not None and _finite_positive(m.index):
+            st.index = m.index
+        ladder = st.ladder
+        if ladder is None:
+            self._make_ladder(st, m.mark)
+        elif ladder.crossed(m.mark):
+            self._consume(st, m.mark)
+        if m.funding_interval_h is not None and _finite_positive(m.funding_interval_h):
+            st.funding_interval_h = m.funding_interval_h
+        if m.next_funding_ts is not None:
+            st.funding_next_ts = m.next_funding_ts
+        rate = m.funding_rate
+        if rate is not None and math.isfinite(rate):
+            st.funding_rate = rate
+            alert = self._funding_reading(st, rate)
+            if alert is not None:
+                alerts = [*alerts, alert]
+        return alerts
+
+    def _on_liquidation(self, liq: Liquidation) -> list[Alert]:
+        if not (_finite_positive(liq.price) and 0.0 <= liq.amount < _INF):
+            return _NO_ALERTS
+        notional = liq.notional
+        if not (0.0 <= notional < _INF) or notional == 0.0:
+            notional = liq.price * liq.amount
+        st = self._symbols.get(liq.symbol) or self._state(liq.symbol, liq.exchange)
+        alerts = self._advance(st, liq.ts) if liq.ts > st.clock else _NO_ALERTS
+        if liq.sampled:
+            st.sampled = True
+        st.realized.append(liq)
+        self._tape.append(liq)
+        if liq.side is Side.LONG:
+            st.b_liq_long += notional
+        else:
+            st.b_liq_short += notional
+        if not st.b_has:
+            st.b_close = st.last if st.last is not None else liq.price
+            st.b_high = max(st.b_high, st.b_close)
+            st.b_low = min(st.b_low, st.b_close)
+            st.b_has = True
+        if st.ladder is None:
+            self._make_ladder(st, liq.price)
+        st.windows[liq.side].add(liq.ts, notional)
+        episode = st.episodes.get(liq.side)
+        if episode is not None and episode.ended_ts is None:
+            episode.add_print(notional)
+            return alerts
+        fired = self._check_side(st, liq.side)
+        return [*alerts, fired] if fired is not None else alerts
+
+    def _on_open_interest(self, oi: OpenInterest) -> list[Alert]:
+        amount = oi.amount
+        if not (0.0 <= amount < _INF):
+            return _NO_ALERTS
+        st = self._symbols.get(oi.symbol) or self._state(oi.symbol, oi.exchange)
+        if oi.ts <= st.oi_ts:
+            return _NO_ALERTS  # a repeated or older sample: its delta is already counted
+        alerts = self._advance(st, oi.ts) if oi.ts > st.clock else _NO_ALERTS
+        price = self._interval_price(st)
+        if st.oi_amount is not None and price is not None and st.ladder is not None:
+            self._attribute(st, amount - st.oi_amount, price)
+        st.iv_pv = st.iv_vol = st.iv_buy = st.iv_sell = 0.0
+        st.oi_amount = amount
+        st.oi_ts = oi.ts
+        value = oi.value
+        if value is not None and 0.0 <= value < _INF:
+            st.oi_value = value
+        elif price is not None:
+            st.oi_value = amount * price
+        self._record_oi(st, oi.ts, amount)
+        flush = st.oi_watch.reading(oi.ts, amount, st.th)
+        if flush is not None:
+            alerts = [*alerts, self._oi_flush_alert(st, oi, flush[0], flush[1])]
+        return alerts
+
+    def _on_market_info(self, info: MarketInfo) -> list[Alert]:
+        st = self._state(info.symbol, info.exchange)
+        st.info = info
+        interval = info.funding_interval_h
+        if interval is not None and _finite_positive(interval) and st.funding_interval_h is None:
+            st.funding_interval_h = interval
+        if st.ladder is not None:
+            # The grid is never re-based; leverage and MMR apply to exposure added from now on.
+            st.ladder.mix = fold_leverage_mix(self.params.ladder.leverage_mix, info.max_leverage)
+            st.ladder.mmr = self._mmr(st)
+        return _NO_ALERTS
+
+    def _on_status(self, status: FeedStatus) -> list[Alert]:
+        if status.symbol is None:
+            self._global_feed[(status.exchange, status.stream)] = status
+        else:
+            st = self._state(status.symbol, status.exchange)
+            st.feed[(status.stream, status.symbol)] = status
+        return _NO_ALERTS
+
+    # ================================================================ ladder
+
+    def _mmr(self, st: _SymbolState) -> float:
+        if st.info is not None and st.info.mmr is not None and 0.0 <= st.info.mmr < 1.0:
+            return st.info.mmr
+        lp = self.params.ladder
+        return lp.mmr_table.get(st.symbol.split("/", 1)[0], lp.default_mmr)
+
+    def _make_ladder(self, st: _SymbolState, price: float) -> Ladder:
+        lp = self.params.ladder
+        tick = st.info.tick_size if st.info is not None else None
+        max_lev = st.info.max_leverage if st.info is not None else None
+        ladder = Ladder(
+            bin_width_for(price, lp.bin_pct, tick),
+            fold_leverage_mix(lp.leverage_mix, max_lev),
+            self._mmr(st),
+        )
+        st.ladder = ladder
+        return ladder
+
+    def _consume(self, st: _SymbolState, price: float) -> None:
+        ladder = st.ladder
+        if ladder is None:
+            return
+        share = st.th.cluster_min_share
+        for hit in ladder.consume(price):
+            is_cluster = hit.share_of_side >= share
+            st.hits.append((st.clock, hit, is_cluster))
+            episode = st.episodes.get(hit.side)
+            if is_cluster and episode is not None and episode.ended_ts is None:
+                episode.clusters += 1
+
+    def _interval_price(self, st: _SymbolState) -> float | None:
+        if st.iv_vol > 0.0:
+            return st.iv_pv / st.iv_vol
+        return st.reference_price()
+
+    def _attribute(self, st: _SymbolState, delta: float, price: float) -> None:
+        """Open-interest change → ladder: add at the interval VWAP, or remove by taker share."""
+        ladder = st.ladder
+        if ladder is None or delta == 0.0:
+            return
+        flow = st.iv_buy + st.iv_sell
+        buy_share = st.iv_buy / flow if flow > 0.0 else 0.5
+        if delta > 0.0:
+            ladder.add(price, delta * price, buy_share)
+        else:
+            usd = -delta * price
+            ladder.remove(usd * (1.0 - buy_share), usd * buy_share)
+        ref = st.reference_price()
+        if ref is not None:
+            if ladder.crossed(ref):
+                self._consume(st, ref)
+            ladder.prune(ref, self.params.ladder.prune_pct)
+
+    def _on_history(self, h: History) -> list[Alert]:
+        """Warm start: rebuild the ladder from historical open interest and klines.
+
+        Each OI step (oldest first) is attributed at the typical price of the bars
+        inside it, weighted by volume, split by their taker-buy share (0.5 where
+        the venue gives none). Before the step's exposure is added, levels already
+        held are consumed by those bars' low and high, as the mark would have done.
+        The bars also seed σ (per-second, from their close-to-close returns) for
+        the first minutes, when the live 1 s history is still too short.
+        """
+        st = self._state(h.symbol, h.exchange)
+        bars = sorted((b for b in h.bars if _bar_ok(b)), key=lambda b: b.ts)
+        ois = sorted((o for o in h.open_interest if 0.0 <= o.amount < _INF), key=lambda o: o.ts)
+        if not bars:
+            return _NO_ALERTS
+        self._seed_sigma(st, bars)
+        ladder = st.ladder or self._make_ladder(st, bars[-1].close)
+        j = 0
+        for prev, cur in itertools.pairwise(ois):
+            while j < len(bars) and bars[j].ts < prev.ts:
+                j += 1
+            k = j
+            while k < len(bars) and bars[k].ts < cur.ts:
+                k += 1
+            inside = bars[j:k] if k > j else bars[max(0, j - 1) : j]
+            if not inside:
+                continue
+            ladder.consume(min(b.low for b in inside))
+            ladder.consume(max(b.high for b in inside))
+            delta = cur.amount - prev.amount
+            vwap, buy_share = _bars_vwap(inside)
+            if delta > 0.0:
+                ladder.add(vwap, delta * vwap, buy_share)
+            elif delta < 0.0:
+                usd = -delta * vwap
+                ladder.remove(usd * (1.0 - buy_share), usd * buy_share)
+            ladder.consume(inside[-1].close)
+            j = k
+        ref = st.reference_price() or bars[-1].close
+        ladder.consume(ref)
+        ladder.prune(ref, self.params.ladder.prune_pct)
+        if st.last is None:
+            st.last = bars[-1].close
+        if ois and ois[-1].ts > st.oi_ts:
+            st.oi_amount = ois[-1].amount
+            st.oi_value = ois[-1].value
+            st.oi_ts = ois[-1].ts
+        for o in ois:
+            self._record_oi(st, o.ts, o.amount)
+        return _NO_ALERTS
+
+    def _seed_sigma(self, st: _SymbolState, bars: list[Any]) -> None:
+        if len(bars) < 3:
+            return
+        closes = np.array([b.close for b in bars], dtype=np.float64)
+        stamps = np.array([b.ts for b in bars], dtype=np.int64)
+        returns = np.diff(np.log(closes))
+        elapsed = float(np.diff(stamps).sum()) / 1000.0
+        if elapsed > 0.0:
+            st.sigma_seed = math.sqrt(float(np.square(returns).sum()) / elapsed)
+
+    # ================================================================ seconds and time
+
+    def _close_second(self, st: _SymbolState) -> None:
+        """Write the finished second to the ring and start a fresh bucket."""
+        if st.b_has and st.sec >= 0:
+            close = st.b_close if not math.isnan(st.b_close) else (st.last or 0.0)
+            high = st.b_high if st.b_high > -_INF else close
+            low = st.b_low if st.b_low < _INF else close
+            st.seconds.append(
+                st.sec * 1000,
+                (close, high, low, st.b_buy, st.b_sell, st.b_liq_long, st.b_liq_short),
+            )
+        last = st.last
+        st.b_close = last if last is not None else math.nan
+        st.b_high = -_INF
+        st.b_low = _INF
+        st.b_buy = st.b_sell = st.b_liq_long = st.b_liq_short = 0.0
+        st.b_has = False
+
+    def _timed_checks(self, st: _SymbolState) -> list[Alert]:
+        alerts: list[Alert] | None = None
+        for side in Side:
+            window = st.windows[side]
+            window.expire(st.clock)
+            episode = st.episodes.get(side)
+            alert: Alert | None = None
+            if episode is not None:
+                alert = self._episode_tick(st, episode, window)
+            elif window.count >= st.th.min_prints:
+                alert = self._check_side(st, side)
+            if alert is not None:
+                alerts = [alert] if alerts is None else [*alerts, alert]
+        return alerts if alerts is not None else _NO_ALERTS
+
+    def _episode_tick(self, st: _SymbolState, ep: Episode, window: PrintWindow) -> Alert | None:
+        if ep.ended_ts is not None:
+            if st.clock - ep.ended_ts > EPISODE_LINGER_MS:
+                del st.episodes[ep.side]
+            return None
+        if st.last is not None:
+            ep.last_price = st.last
+        if not ep.update_rate(st.clock, window.rate(), st.th):
+            return None
+        ep.ended_ts = st.clock
+        return self._exhausted_alert(st, ep)
+
+    # ================================================================ signals
+
+    def _check_side(self, st: _SymbolState, side: Side) -> Alert | None:
+        """Cheap tests first; the numpy measures only when they already pass."""
+        th = st.th
+        window = st.windows[side]
+        window.expire(st.clock)
+        if window.count < th.min_prints:
+            return None
+        other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
+        total = window.usd + other.usd
+        if total <= 0.0 or window.usd / total < th.dominance:
+            return None
+        kind = FORCED_KIND[side]
+        last_fire = st.last_fire.get(kind)
+        if last_fire is not None and st.clock - last_fire < th.cooldown_s * 1000:
+            return None
+        floor = th.sampled_floor_usd if st.sampled else th.floor_usd
+        if window.usd < floor and not (st.sampled and window.run_seconds >= th.min_run_s):
+            return None
+        evidence = self._measure(st, side)
+        path = decide(evidence, th)
+        if path is None:
+            return None
+        st.last_fire[kind] = st.clock
+        ref = _extreme_ref(st, side)
+        st.episodes[side] = Episode(
+            kind,
+            side,
+            window.first_ts() or st.clock,
+            ref if ref is not None else (st.last or 0.0),
+            window.usd,
+            window.count,
+            window.rate(),
+            evidence.clusters,
+            evidence.lower_bound,
+        )
+        if st.last is not None:
+            st.episodes[side].last_price = st.last
+        return self._cascade_alert(st, kind, evidence, path)
+
+    def _measure(self, st: _SymbolState, side: Side) -> ChainEvidence:
+        """σ, displacement, flow burst, baseline and clusters for one side, now."""
+        th = st.th
+        window_ms = int(th.window_s * 1000)
+        now = st.clock
+        start = now - window_ms
+        ring = st.seconds
+        stamps = ring.timestamps()
+        in_win = ring.window(start)
+        before = slice(int(np.searchsorted(stamps, start - HOUR_MS, side="left")), in_win.start)
+
+        sigma = self._sigma(st, stamps, ring.column("close"), before)
+        last = st.last if st.last is not None else st.reference_price() or 0.0
+        ref = _extreme_ref(st, side) or last
+        move = math.log(last / ref) if last > 0.0 and ref > 0.0 else 0.0
+        forced = -move if side is Side.LONG else move
+        move_sigmas = forced / (sigma * math.sqrt(th.window_s)) if sigma > 0.0 else 0.0
+
+        forced_col, other_col = (
+            ("sell_usd", "buy_usd")
+            if side is Side.LONG
+            else (
+                "buy_usd",
+                "sell_usd",
+            )
+        )
+        forced_now = st.b_sell if side is Side.LONG else st.b_buy
+        other_now = st.b_buy if side is Side.LONG else st.b_sell
+        flow_forced = float(ring.column(forced_col)[in_win].sum()) + forced_now
+        flow_other = float(ring.column(other_col)[in_win].sum()) + other_now
+        flow_total = flow_forced + flow_other
+        flow_share = flow_forced / flow_total if flow_total > 0.0 else 0.0
+        flow_ratio = 0.0
+        history_s = 0.0
+        if before.stop > before.start:
+            history_s = float(stamps[before.stop - 1] - stamps[before.start]) / 1000.0 + 1.0
+        if history_s >= th.min_sigma_history_s:
+            past = float(ring.column(forced_col)[before].sum())
+            mean = past * th.window_s / history_s
+            flow_ratio = flow_forced / mean if mean > 0.0 else _INF
+
+        baseline: float | None = None
+        if st.first_ts is not None and st.first_ts <= start - HOUR_MS:
+            liq_col = "liq_long_usd" if side is Side.LONG else "liq_short_usd"
+            baseline = float(ring.column(liq_col)[before].sum()) * th.window_s / 3600.0
+
+        window = st.windows[side]
+        other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
+        total = window.usd + other.usd
+        first = window.first_ts()
+        clusters = sum(
+            1 for ts, hit, is_cluster in st.hits if is_cluster and hit.side is side and ts > start
+        )
+        return ChainEvidence(
+            side=side,
+            notional_usd=window.usd,
+            prints=window.count,
+            dominance=window.usd / total if total > 0.0 else 0.0,
+            span_s=max(1.0, (now - first) / 1000.0) if first is not None else 0.0,
+            run_s=window.run_seconds,
+            move_pct=(math.exp(move) - 1.0) * 100.0,
+            move_sigmas=move_sigmas,
+            sigma_1s=sigma,
+            flow_share=flow_share,
+            flow_ratio=flow_ratio,
+            clusters=clusters,
+            baseline_usd=baseline,
+            threshold_usd=notional_threshold(th, baseline, st.sampled),
+            lower_bound=st.sampled,
+        )
+
+    def _sigma(self, st: _SymbolState, stamps: Any, closes: Any, before: slice) -> float:
+        """σ of 1 s log returns over the hour before the window, floored.
+
+        Seconds without trades are missing from the ring, so the variance is
+        Σ r² / Σ Δt over consecutive rows: a return spanning a gap counts for
+        the seconds it spans. With less than ``min_sigma_history_s`` of rows,
+        the warm-start klines' σ is used, else the floor alone.
+        """
+        th = st.th
+        n = before.stop - before.start
+        if n >= 2:
+            t = stamps[before]
+            span_s = float(t[-1] - t[0]) / 1000.0
+            if span_s >= th.min_sigma_history_s:
+                c = closes[before]
+                returns = np.diff(np.log(c))
+                var = float(np.square(returns).sum()) / span_s
+                return max(math.sqrt(var), th.sigma_floor)
+        if st.sigma_seed is not None:
+            return max(st.sigma_seed, th.sigma_floor)
+        return th.sigma_floor
+
+    def _oi_change(self, st: _SymbolState, span_ms: int) -> float | None:
+        if st.oi_amount is None or not st.oi_hist:
+            return None
+        target = st.oi_ts - span_ms
+        then: float | None = None
+        for ts, amount in st.oi_hist:
+            if ts > target:
+                break
+            then = amount
+        if then is None or then <= 0.0:
+            return None
+        return (st.oi_amount / then - 1.0) * 100.0
+
+    def _record_oi(self, st: _SymbolState, ts: int, amount: float) -> None:
+        hist = st.oi_hist
+        if not hist or ts > hist[-1][0]:
+            hist.append((ts, amount))
+        elif all(t != ts for t, _ in hist):
+            merged = sorted([*hist, (ts, amount)])
+            hist.clear()
+            hist.extend(merged)
+        newest = hist[-1][0]
+        while hist and hist[0][0] < newest - OI_HISTORY_MS:
+            hist.popleft()
+
+    def _funding_reading(self, st: _SymbolState, rate: float) -> Alert | None:
+        interval = self._funding_interval(st)
+        rate_8h = rate * 8.0 / interval
+        if not st.funding_watch.reading(st.clock, rate_8h, st.th):
+            return None
+        apr = rate * 24.0 / interval * 365.0
+        readings = st.funding_watch.streak
+        side = Side.LONG if rate > 0 else Side.SHORT
+        return self._alert(
+            st,
+            AlertKind.FUNDING_EXTREME,
+            side,
+            text.funding_text(st.symbol, rate, interval, rate_8h, apr, readings),
+            {
+                "funding_rate": rate,
+                "funding_interval_h": interval,
+                "funding_8h": rate_8h,
+                "apr": apr,
+                "readings": readings,
+                "crowded_side": side.value,
+            },
+        )
+
+    def _funding_interval(self, st: _SymbolState) -> float:
+        return st.funding_interval_h if st.funding_interval_h is not None else 8.0
+
+    # ================================================================ alerts
+
+    def _alert(
+        self,
+        st: _SymbolState,
+        kind: AlertKind,
+        side: Side | None,
+        message: str,
+        facts: dict[str, float | int | str | bool],
+    ) -> Alert:
+        return Alert(
+            ts=st.clock,
+            exchange=st.exchange,
+            symbol=st.symbol,
+            kind=kind,
+            side=side,
+            message=message,
+            facts=facts,
+            source=self.source,
+        )
+
+    def _cascade_alert(
+        self, st: _SymbolState, kind: AlertKind, ev: ChainEvidence, path: str
+    ) -> Alert:
+        oi_pct = self._oi_change(st, 300_000)
+        facts: dict[str, float | int | str | bool] = {
+            "notional_usd": round(ev.notional_usd, 2),
+            "lower_bound": ev.lower_bound,
+            "prints": ev.prints,
+            "span_s": round(ev.span_s, 1),
+            "window_s": st.th.window_s,
+            "dominance": round(ev.dominance, 4),
+            "price_move_pct": round(ev.move_pct, 4),
+            "move_sigmas": round(ev.move_sigmas, 2),
+            "sigma_1s_pct": round(ev.sigma_1s * 100.0, 5),
+            "run_s": ev.run_s,
+            "taker_share": round(ev.flow_share, 4),
+            "taker_burst": round(ev.flow_ratio, 2) if ev.flow_ratio < _INF else -1.0,
+            "clusters_hit": ev.clusters,
+            "threshold_usd": round(ev.threshold_usd, 2),
+            "evidence": path,
+        }
+        if ev.baseline_usd is not None:
+            facts["baseline_usd"] = round(ev.baseline_usd, 2)
+        if oi_pct is not None:
+            facts["oi_change_5m_pct"] = round(oi_pct, 3)
+        message = text.cascade_text(
+            st.symbol,
+            kind.value,
+            st.exchange,
+            ev.side,
+            ev.notional_usd,
+            ev.prints,
+            ev.span_s,
+            ev.lower_bound,
+            ev.move_pct,
+            ev.clusters,
+            oi_pct,
+        )
+        return self._alert(st, kind, ev.side, message, facts)
+
+    def _exhausted_alert(self, st: _SymbolState, ep: Episode) -> Alert:
+        duration = (st.clock - ep.started_ts) / 1000.0
+        hold = st.th.exhaustion_hold_s
+        message = text.exhausted_text(
+            st.symbol,
+            st.exchange,
+            ep.side,
+            ep.notional,
+            ep.prints,
+            duration,
+            ep.lower_bound,
+            ep.move_pct(),
+            ep.peak_rate,
+            ep.current_rate,
+            hold,
+        )
+        return self._alert(
+            st,
+            AlertKind.CASCADE_EXHAUSTED,
+            ep.side,
+            message,
+            {
+                "episode_kind": ep.kind.value,
+                "notional_usd": round(ep.notional, 2),
+                "lower_bound": ep.lower_bound,
+                "prints": ep.prints,
+                "duration_s": round(duration, 1),
+                "price_move_pct": round(ep.move_pct(), 4),
+                "peak_rate_usd_s": round(ep.peak_rate, 2),
+                "current_rate_usd_s": round(ep.current_rate, 2),
+                "hold_s": hold,
+                "clusters_hit": ep.clusters,
+            },
+        )
+
+    def _oi_flush_alert(
+        self, st: _SymbolState, oi: OpenInterest, drop_pct: float, high_ts: int
+    ) -> Alert:
+        span_s = max(0.0, (oi.ts - high_ts) / 1000.0)
+        before = oi.amount / (1.0 - drop_pct / 100.0) if drop_pct < 100.0 else oi.amount
+        ring = st.seconds
+        long_usd = ring.window_sum("liq_long_usd", high_ts) + st.b_liq_long
+        short_usd = ring.window_sum("liq_short_usd", high_ts) + st.b_liq_short
+        side: Side | None = None
+        if long_usd + short_usd > 0.0:
+            side = Side.LONG if long_usd >= short_usd else Side.SHORT
+        message = text.oi_flush_text(
+            st.symbol,
+            st.exchange,
+            drop_pct,
+            span_s,
+            before,
+            oi.amount,
+            long_usd,
+            short_usd,
+            st.sampled,
+        )
+        return self._alert(
+            st,
+            AlertKind.OI_FLUSH,
+            side,
+            message,
+            {
+                "oi_drop_pct": round(drop_pct, 3),
+                "span_s": span_s,
+                "oi_before": before,
+                "oi_after": oi.amount,
+                "liquidated_long_usd": round(long_usd, 2),
+                "liquidated_short_usd": round(short_usd, 2),
+                "lower_bound": st.sampled,
+            },
+        )
+
+    # ================================================================ snapshot parts
+
+    def _price_series(self, st: _SymbolState) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        ring = st.seconds
+        start = st.clock - int(self.params.price_history_s * 1000)
+        win = ring.window(start)
+        stamps: list[int] = ring.timestamps()[win].tolist()
+        closes: list[float] = ring.column("close")[win].tolist()
+        if st.b_has and not math.isnan(st.b_close):
+            stamps.append(st.sec * 1000)
+            closes.append(st.b_close)
+        return tuple(stamps), tuple(closes)
+
+    def _change_pct(self, st: _SymbolState, span_ms: int) -> float | None:
+        if st.last is None or st.first_ts is None or st.clock - st.first_ts < span_ms:
+            return None
+        then = st.seconds.value_at_or_before("close", st.clock - span_ms)
+        if then is None or then <= 0.0:
+            return None
+        return (st.last / then - 1.0) * 100.0
+
+    def _ladder_rows(self, st: _SymbolState, span_pct: float | None) -> tuple[LadderBin, ...]:
+        ladder = st.ladder
+        ref = st.reference_price()
+        if ladder is None or ref is None:
+            return ()
+        span = self.params.ladder.prune_pct if span_pct is None else abs(span_pct) / 100.0
+        w = ladder.width
+        lo = ladder.bin_of(ref * (1.0 - span))
+        hi = ladder.bin_of(ref * (1.0 + span))
+        n = hi - lo + 1
+        long_usd = np.zeros(n + 2)
+        short_usd = np.zeros(n + 2)
+        real_long = np.zeros(n + 2)
+        real_short = np.zeros(n + 2)
+        hit_long = np.zeros(n + 2)
+        hit_short = np.zeros(n + 2)
+
+        def row(k: int) -> int:
+            # 0 = below edge, 1..n = bins lo..hi, n + 1 = above edge
+            return 0 if k < lo else (n + 1 if k > hi else k - lo + 1)
+
+        for k, usd in ladder.long_bins.items():
+            long_usd[row(k)] += usd
+        for k, usd in ladder.short_bins.items():
+            short_usd[row(k)] += usd
+        since = st.clock - int(self.params.ladder.realized_window_s * 1000)
+        for liq in reversed(st.realized):
+            if liq.ts < since:
+                break
+            r = row(ladder.bin_of(liq.price))
+            usd = liq.notional if liq.notional > 0.0 else liq.price * liq.amount
+            if liq.side is Side.LONG:
+                real_long[r] += usd
+            else:
+                real_short[r] += usd
+        hit_since = st.clock - int(self.params.ladder.hit_window_s * 1000)
+        for ts, hit, _ in reversed(st.hits):
+            if ts < hit_since:
+                break
+            if hit.side is Side.LONG:
+                hit_long[row(hit.index)] += hit.usd
+            else:
+                hit_short[row(hit.index)] += hit.usd
+        lows = [(lo + i) * w for i in range(n)]
+        low_edge = min([lo * w, *((k * w) for k in ladder.long_bins if k < lo)])
+        high_edge = max([(hi + 1) * w, *(((k + 1) * w) for k in ladder.short_bins if k > hi)])
+        bounds = [(low_edge, lo * w), *((x, x + w) for x in lows), ((hi + 1) * w, high_edge)]
+        rows = zip(
+            bounds,
+            long_usd.tolist(),
+            short_usd.tolist(),
+            real_long.tolist(),
+            real_short.tolist(),
+            hit_long.tolist(),
+            hit_short.tolist(),
+            strict=True,
+        )
+        last_row = n + 1
+        return tuple(
+            LadderBin(b[0], b[1], lu, su, rl, rs, hl, hs, edge=(i == 0 or i == last_row))
+            for i, (b, lu, su, rl, rs, hl, hs) in enumerate(rows)
+        )
+
+    def _funding_view(self, st: _SymbolState) -> FundingView | None:
+        rate = st.funding_rate
+        if rate is None:
+            return None
+        interval = self._funding_interval(st)
+        return FundingView(
+            rate=rate,
+            interval_h=interval,
+            rate_8h=rate * 8.0 / interval,
+            apr=rate * 24.0 / interval * 365.0,
+            next_funding_ts=st.funding_next_ts,
+        )
+
+    def _oi_view(self, st: _SymbolState) -> OpenInterestView | None:
+        if st.oi_amount is None:
+            return None
+        since = st.oi_ts - HOUR_MS
+        return OpenInterestView(
+            amount=st.oi_amount,
+            value=st.oi_value,
+            delta_5m_pct=self._oi_change(st, 300_000),
+            delta_1h_pct=self._oi_change(st, HOUR_MS),
+            history=tuple((ts, a) for ts, a in st.oi_hist if ts >= since),
+        )
+
+    def _episode_views(self, st: _SymbolState) -> tuple[EpisodeView, ...]:
+        return tuple(ep.view() for ep in st.episodes.values())
+
+
+def _extreme_ref(st: _SymbolState, side: Side) -> float | None:
+    """The window's high (long cascade) or low (squeeze): where the forced move started."""
+    start = st.clock - int(st.th.window_s * 1000)
+    if side is Side.LONG:
+        ring_high = st.seconds.window_max("high", start)
+        now_high = st.b_high if st.b_high > -_INF else None
+        found = [x for x in (ring_high, now_high) if x is not None]
+        return max(found) if found else None
+    ring_low = st.seconds.window_min("low", start)
+    now_low = st.b_low if st.b_low < _INF else None
+    found = [x for x in (ring_low, now_low) if x is not None]
+    return min(found) if found else None
+
+
+def _bar_ok(bar: Any) -> bool:
+    return (
+        all(0.0 < x < _INF for x in (bar.open, bar.high, bar.low, bar.close))
+        and 0.0 <= bar.volume < _INF
+    )
+
+
+def _bars_vwap(bars: list[Any]) -> tuple[float, float]:
+    """Volume-weighted typical price and taker-buy share of some klines."""
+    volume = sum(b.volume for b in bars)
+    if volume <= 0.0:
+        return bars[-1].close, 0.5
+    vwap = sum((b.high + b.low + b.close) / 3.0 * b.volume for b in bars) / volume
+    known = [b for b in bars if b.taker_buy_volume is not None]
+    if not known:
+        return vwap, 0.5
+    known_volume = sum(b.volume for b in known)
+    if known_volume <= 0.0:
+        return vwap, 0.5
+    buy = sum(float(b.taker_buy_volume) for b in known)
+    return vwap, min(1.0, max(0.0, buy / known_volume))
+
+
+def _empty_snapshot(symbol: str, source: Source) -> DetectorSnapshot:
+    return DetectorSnapshot(
+        exchange="",
+        symbol=symbol,
+        ts=0,
+        source=source,
+        last=None,
+        mark=None,
+        index=None,
+        change_1m_pct=None,
+        change_5m_pct=None,
+        change_1h_pct=None,
+        price_ts=(),
+        prices=(),
+        bin_width=0.0,
+        ladder=(),
+        recent_liquidations=(),
+        funding=None,
+        open_interest=None,
+        episodes=(),
+        feed=(),
+    )

@@ -1,0 +1,231 @@
+"""The estimated liquidation ladder of one symbol (DESIGN § Liquidation ladder).
+
+Model, in the order the detector applies it:
+
+* **Grid.** Absolute price bins of a fixed width, chosen once from the first
+  price seen (``bin_pct`` of it, rounded to a multiple of the tick) and never
+  re-based. Bin ``k`` covers ``[k·w, (k+1)·w)``.
+* **Attribution.** When open interest rises by ΔOI over an interval, the new
+  exposure (ΔOI × VWAP, in USD) entered at the interval's trade VWAP. It is split
+  into longs and shorts by the interval's *taker-buy share*: the side that paid
+  the spread to open is taken to be the side that grew. This is a modelling
+  choice, not an observation — every new contract has one long and one short, and
+  the passive side is unknown; the taker share is the only public hint of which
+  side was eager, and over many intervals it spreads estimates in proportion to
+  flow imbalance rather than putting everything on one side.
+* **Leverage mix.** Each side's new notional is spread over the configured
+  leverages; leverages above the market's maximum fold into the maximum.
+* **Projection** (isolated margin, one-way mode, fees ignored, first-tier MMR):
+  ``long LP = EP·(1 − 1/L)/(1 − MMR)``, ``short LP = EP·(1 + 1/L)/(1 + MMR)``.
+* **Consumption.** Venues liquidate on the mark price: a long bin is consumed
+  once the mark is inside or below it, a short bin once the mark is inside or
+  above it. Consumed notional is reported (the detector marks it "hit").
+* **Removal.** When open interest falls, |ΔOI| × price of exposure closed:
+  longs lose the interval's taker-*sell* share of it (longs close by selling),
+  shorts the taker-*buy* share, each spread over that side's bins in proportion
+  to their notional.
+* **Pruning.** Bins further than ``prune_pct`` from price are dropped, which
+  bounds memory whatever the run length.
+
+Notional is conserved: ``added == held + consumed + removed + pruned`` (up to
+float rounding), which the property tests check.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scalptui.detector.params import LeverageShare
+from scalptui.models import Side
+
+
+def long_liquidation_price(entry: float, leverage: float, mmr: float) -> float:
+    """Isolated one-way long: the mark price at which margin falls to maintenance."""
+    return entry * (1.0 - 1.0 / leverage) / (1.0 - mmr)
+
+
+def short_liquidation_price(entry: float, leverage: float, mmr: float) -> float:
+    """Isolated one-way short: the mark price at which margin falls to maintenance."""
+    return entry * (1.0 + 1.0 / leverage) / (1.0 + mmr)
+
+
+def fold_leverage_mix(
+    mix: tuple[LeverageShare, ...], max_leverage: float | None
+) -> tuple[LeverageShare, ...]:
+    """Fold leverages above the market's maximum into it; drop unusable buckets; renormalise.
+
+    A bucket at or below 1× has no liquidation price and is ignored; shares are
+    rescaled to sum to 1 so a hand-written mix that does not add up still
+    conserves notional.
+    """
+    merged: dict[float, float] = {}
+    for bucket in mix:
+        if not (bucket.leverage > 1.0 and bucket.share > 0.0):
+            continue
+        leverage = bucket.leverage
+        if max_leverage is not None and max_leverage > 1.0 and leverage > max_leverage:
+            leverage = max_leverage
+        merged[leverage] = merged.get(leverage, 0.0) + bucket.share
+    total = sum(merged.values())
+    if total <= 0.0:
+        return ()
+    return tuple(LeverageShare(lev, share / total) for lev, share in sorted(merged.items()))
+
+
+def bin_width_for(price: float, bin_pct: float, tick_size: float | None) -> float:
+    """``bin_pct`` of ``price`` rounded to a tick multiple (two significant digits if no tick)."""
+    raw = price * bin_pct
+    if tick_size is not None and tick_size > 0.0:
+        return max(tick_size, round(raw / tick_size) * tick_size)
+    if raw <= 0.0:
+        return 1.0
+    unit = 10.0 ** (math.floor(math.log10(raw)) - 1)
+    return round(raw / unit) * unit
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumedBin:
+    """One bin whose estimated notional the mark price just crossed."""
+
+    side: Side
+    index: int
+    usd: float
+    share_of_side: float
+    """The bin's share of its side's estimated notional just before it was consumed."""
+
+
+class Ladder:
+    """Estimated liquidation notional (USD) per absolute price bin, for longs and shorts."""
+
+    __slots__ = (
+        "added",
+        "consumed",
+        "long_bins",
+        "long_top",
+        "mix",
+        "mmr",
+        "pruned",
+        "removed",
+        "short_bins",
+        "short_bottom",
+        "width",
+    )
+
+    def __init__(self, width: float, mix: tuple[LeverageShare, ...], mmr: float) -> None:
+        self.width = width
+        self.mix = mix
+        self.mmr = mmr
+        self.long_bins: dict[int, float] = {}
+        self.short_bins: dict[int, float] = {}
+        # Highest long bin and lowest short bin, so the per-event check is one compare.
+        self.long_top: int | None = None
+        self.short_bottom: int | None = None
+        self.added = 0.0
+        self.consumed = 0.0
+        self.removed = 0.0
+        self.pruned = 0.0
+
+    # ------------------------------------------------------------------ queries
+
+    def bin_of(self, price: float) -> int:
+        return math.floor(price / self.width)
+
+    def long_total(self) -> float:
+        return sum(self.long_bins.values())
+
+    def short_total(self) -> float:
+        return sum(self.short_bins.values())
+
+    def held(self) -> float:
+        return self.long_total() + self.short_total()
+
+    def crossed(self, price: float) -> bool:
+        """Whether ``price`` reaches any held level (the cheap per-event test)."""
+        k = math.floor(price / self.width)
+        return (self.long_top is not None and k <= self.long_top) or (
+            self.short_bottom is not None and k >= self.short_bottom
+        )
+
+    # ------------------------------------------------------------------ changes
+
+    def add(self, entry: float, usd: float, long_share: float) -> None:
+        """New exposure of ``usd`` entered at ``entry``; ``long_share`` of it is long."""
+        if not (entry > 0.0 and usd > 0.0) or math.isinf(entry) or math.isinf(usd):
+            return
+        long_share = min(1.0, max(0.0, long_share))
+        for bucket in self.mix:
+            part = usd * bucket.share
+            long_part = part * long_share
+            short_part = part - long_part
+            if long_part > 0.0:
+                k = self.bin_of(long_liquidation_price(entry, bucket.leverage, self.mmr))
+                self.long_bins[k] = self.long_bins.get(k, 0.0) + long_part
+                if self.long_top is None or k > self.long_top:
+                    self.long_top = k
+                self.added += long_part
+            if short_part > 0.0:
+                k = self.bin_of(short_liquidation_price(entry, bucket.leverage, self.mmr))
+                self.short_bins[k] = self.short_bins.get(k, 0.0) + short_part
+                if self.short_bottom is None or k < self.short_bottom:
+                    self.short_bottom = k
+                self.added += short_part
+
+    def consume(self, price: float) -> list[ConsumedBin]:
+        """Remove every level the price has crossed; returns what was consumed, nearest first."""
+        k = self.bin_of(price)
+        out: list[ConsumedBin] = []
+        if self.long_top is not None and k <= self.long_top:
+            out.extend(self._consume_side(Side.LONG, self.long_bins, lambda i: i >= k))
+            self.long_top = max(self.long_bins) if self.long_bins else None
+        if self.short_bottom is not None and k >= self.short_bottom:
+            out.extend(self._consume_side(Side.SHORT, self.short_bins, lambda i: i <= k))
+            self.short_bottom = min(self.short_bins) if self.short_bins else None
+        return out
+
+    def _consume_side(
+        self, side: Side, bins: dict[int, float], hit: Callable[[int], bool]
+    ) -> list[ConsumedBin]:
+        total = sum(bins.values())
+        crossed = sorted((i for i in bins if hit(i)), reverse=side is Side.LONG)
+        out: list[ConsumedBin] = []
+        for i in crossed:
+            usd = bins.pop(i)
+            self.consumed += usd
+            out.append(ConsumedBin(side, i, usd, usd / total if total > 0.0 else 0.0))
+        return out
+
+    def remove(self, long_usd: float, short_usd: float) -> None:
+        """Closed exposure: take these USD amounts from each side, pro rata to bin notional."""
+        self.removed += _scale_down(self.long_bins, long_usd)
+        self.removed += _scale_down(self.short_bins, short_usd)
+        self.long_top = max(self.long_bins) if self.long_bins else None
+        self.short_bottom = min(self.short_bins) if self.short_bins else None
+
+    def prune(self, price: float, prune_pct: float) -> None:
+        """Drop bins further than ``prune_pct`` of ``price`` away (memory bound)."""
+        lo = self.bin_of(price * (1.0 - prune_pct))
+        hi = self.bin_of(price * (1.0 + prune_pct))
+        for bins in (self.long_bins, self.short_bins):
+            for i in [i for i in bins if i < lo or i > hi]:
+                self.pruned += bins.pop(i)
+        self.long_top = max(self.long_bins) if self.long_bins else None
+        self.short_bottom = min(self.short_bins) if self.short_bins else None
+
+
+def _scale_down(bins: dict[int, float], usd: float) -> float:
+    """Remove ``usd`` from ``bins`` in proportion to each bin; returns what was removed."""
+    if usd <= 0.0 or not bins:
+        return 0.0
+    total = sum(bins.values())
+    if usd >= total:
+        bins.clear()
+        return total
+    factor = 1.0 - usd / total
+    removed = 0.0
+    for i, value in bins.items():
+        kept = value * factor
+        removed += value - kept
+        bins[i] = kept
+    return removed

@@ -1,0 +1,108 @@
+"""Fixed-capacity numpy ring buffers for time series.
+
+A ``RingBuffer`` holds one int64 timestamp column and any number of float64
+value columns. Appending is O(1): each row is written twice, at ``i`` and at
+``i + capacity`` of arrays twice the capacity long, so the last ``capacity``
+rows are always one contiguous, chronological slice. Window queries then need
+no copy and no Python loop: ``searchsorted`` on the timestamps finds the
+window, numpy reduces it.
+
+Timestamps must be appended in non-decreasing order (the detector appends one
+row per closed second of its own monotonic clock).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class RingBuffer:
+    """A bounded, chronological table: ``ts`` plus named float columns."""
+
+    __slots__ = ("_capacity", "_cols", "_count", "_index", "_names", "_ts")
+
+    def __init__(self, capacity: int, columns: tuple[str, ...]) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be positive")
+        self._capacity = capacity
+        self._names = {name: i for i, name in enumerate(columns)}
+        self._ts: IntArray = np.zeros(2 * capacity, dtype=np.int64)
+        self._cols: FloatArray = np.zeros((len(columns), 2 * capacity), dtype=np.float64)
+        self._index = 0  # next write position in [0, capacity)
+        self._count = 0  # rows held, ≤ capacity
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, ts: int, values: tuple[float, ...]) -> None:
+        """Add one row (values in column order); the oldest row drops out when full."""
+        i = self._index
+        j = i + self._capacity
+        self._ts[i] = ts
+        self._ts[j] = ts
+        self._cols[:, i] = values
+        self._cols[:, j] = values
+        self._index = i + 1 if i + 1 < self._capacity else 0
+        if self._count < self._capacity:
+            self._count += 1
+
+    def _bounds(self) -> tuple[int, int]:
+        """Start and end (exclusive) of the chronological slice in the doubled arrays."""
+        if self._count < self._capacity:
+            return 0, self._count
+        return self._index, self._index + self._capacity
+
+    def timestamps(self) -> IntArray:
+        """All held timestamps, oldest first (a view: do not keep it across appends)."""
+        lo, hi = self._bounds()
+        return self._ts[lo:hi]
+
+    def column(self, name: str) -> FloatArray:
+        """All held values of one column, oldest first (a view)."""
+        lo, hi = self._bounds()
+        return self._cols[self._names[name], lo:hi]
+
+    def last_ts(self) -> int | None:
+        if self._count == 0:
+            return None
+        return int(self._ts[self._index - 1 if self._index > 0 else self._capacity - 1])
+
+    def first_ts(self) -> int | None:
+        if self._count == 0:
+            return None
+        lo, _ = self._bounds()
+        return int(self._ts[lo])
+
+    def window(self, start_ts: int, end_ts: int | None = None) -> slice:
+        """Index slice (into ``timestamps()`` / ``column()``) of rows with start ≤ ts < end."""
+        ts = self.timestamps()
+        lo = int(np.searchsorted(ts, start_ts, side="left"))
+        hi = len(ts) if end_ts is None else int(np.searchsorted(ts, end_ts, side="left"))
+        return slice(lo, max(lo, hi))
+
+    def window_sum(self, name: str, start_ts: int, end_ts: int | None = None) -> float:
+        return float(self.column(name)[self.window(start_ts, end_ts)].sum())
+
+    def window_max(self, name: str, start_ts: int, end_ts: int | None = None) -> float | None:
+        values = self.column(name)[self.window(start_ts, end_ts)]
+        return float(values.max()) if values.size else None
+
+    def window_min(self, name: str, start_ts: int, end_ts: int | None = None) -> float | None:
+        values = self.column(name)[self.window(start_ts, end_ts)]
+        return float(values.min()) if values.size else None
+
+    def value_at_or_before(self, name: str, ts: int) -> float | None:
+        """The value of the latest row with timestamp ≤ ``ts`` (None if there is none)."""
+        stamps = self.timestamps()
+        i = int(np.searchsorted(stamps, ts, side="right")) - 1
+        if i < 0:
+            return None
+        return float(self.column(name)[i])

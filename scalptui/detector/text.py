@@ -1,0 +1,150 @@
+"""Alert wording: lean facts, every notional labelled for what it is.
+
+Rules the texts follow (DESIGN § Non-negotiables):
+
+* a cascade / squeeze starts its facts with "Real liquidations:" — the alert
+  exists only because real prints were seen;
+* where the venue samples its liquidation stream, a printed sum is a lower
+  bound and reads "≥ $X" with the venue named;
+* every text ends "Informational — no trade plan." and never uses the
+  vocabulary of a plan (a test renders every kind and scans for it).
+"""
+
+from __future__ import annotations
+
+from scalptui.models import Side
+
+CLOSING = "Informational — no trade plan."
+
+_VENUES = {
+    "binanceusdm": "Binance",
+    "binance": "Binance",
+    "binancecoinm": "Binance",
+    "bybit": "Bybit",
+    "okx": "OKX",
+}
+
+
+def venue_name(exchange: str) -> str:
+    return _VENUES.get(exchange, exchange)
+
+
+def usd(amount: float) -> str:
+    """Compact USD: $950, $12.3k, $48.2M, $1.05B."""
+    value = abs(amount)
+    sign = "−" if amount < 0 else ""
+    if value >= 1e9:
+        return f"{sign}${value / 1e9:.2f}B"
+    if value >= 1e6:
+        return f"{sign}${value / 1e6:.1f}M"
+    if value >= 1e3:
+        return f"{sign}${value / 1e3:.1f}k"
+    return f"{sign}${value:.0f}"
+
+
+def pct(value: float, digits: int = 1) -> str:
+    """Signed percentage with a real minus sign: +1.2 %, −2.3 %."""
+    sign = "−" if value < 0 else "+"
+    return f"{sign}{abs(value):.{digits}f} %"
+
+
+def printed(amount: float, lower_bound: bool) -> str:
+    return f"≥ {usd(amount)}" if lower_bound else usd(amount)
+
+
+def completeness(exchange: str, lower_bound: bool) -> str:
+    if lower_bound:
+        return f"{venue_name(exchange)} samples: lower bound"
+    return f"{venue_name(exchange)} stream: complete"
+
+
+def side_word(side: Side) -> str:
+    return "longs" if side is Side.LONG else "shorts"
+
+
+def cascade_text(
+    symbol: str,
+    kind: str,
+    exchange: str,
+    side: Side,
+    notional: float,
+    prints: int,
+    span_s: float,
+    lower_bound: bool,
+    move_pct: float,
+    clusters: int,
+    oi_pct: float | None,
+) -> str:
+    parts = [
+        f"Real liquidations: {printed(notional, lower_bound)} {side_word(side)} "
+        f"in {span_s:.0f} s, {prints} prints ({completeness(exchange, lower_bound)})",
+        f"price {pct(move_pct)}",
+        f"{clusters} est. clusters hit",
+    ]
+    if oi_pct is not None:
+        parts.append(f"OI {pct(oi_pct)}")
+    return f"{symbol} {kind} — " + ", ".join(parts) + f". {CLOSING}"
+
+
+def exhausted_text(
+    symbol: str,
+    exchange: str,
+    side: Side,
+    notional: float,
+    prints: int,
+    duration_s: float,
+    lower_bound: bool,
+    move_pct: float,
+    peak_rate: float,
+    current_rate: float,
+    hold_s: float,
+) -> str:
+    return (
+        f"{symbol} CASCADE_EXHAUSTED — {side.value} liquidation rate "
+        f"{usd(current_rate)}/s vs peak {usd(peak_rate)}/s, below a quarter of peak for "
+        f"{hold_s:.0f} s. Real liquidations: {printed(notional, lower_bound)} {side_word(side)} "
+        f"over the episode's {duration_s:.0f} s, {prints} prints "
+        f"({completeness(exchange, lower_bound)}), price {pct(move_pct)} since it began. "
+        f"{CLOSING}"
+    )
+
+
+def funding_text(
+    symbol: str, rate: float, interval_h: float, rate_8h: float, apr: float, readings: int
+) -> str:
+    crowded = (
+        "longs pay shorts: long side crowded"
+        if rate > 0
+        else ("shorts pay longs: short side crowded")
+    )
+    per_interval = ""
+    if abs(interval_h - 8.0) > 1e-9:
+        per_interval = f", {pct(rate * 100, 4)} per {interval_h:g} h"
+    return (
+        f"{symbol} FUNDING_EXTREME — funding {pct(rate_8h * 100, 4)} per 8 h{per_interval} "
+        f"(APR {pct(apr * 100)}) on {readings} consecutive readings; {crowded}. {CLOSING}"
+    )
+
+
+def oi_flush_text(
+    symbol: str,
+    exchange: str,
+    drop_pct: float,
+    span_s: float,
+    before: float,
+    after: float,
+    long_usd: float,
+    short_usd: float,
+    lower_bound: bool,
+) -> str:
+    base = symbol.split("/", 1)[0]
+    liq = ""
+    if long_usd > 0.0 or short_usd > 0.0:
+        liq = (
+            f" Real liquidations in that time: {printed(long_usd, lower_bound)} longs, "
+            f"{printed(short_usd, lower_bound)} shorts ({completeness(exchange, lower_bound)})."
+        )
+    return (
+        f"{symbol} OI_FLUSH — open interest {pct(-drop_pct)} in {span_s:.0f} s "
+        f"({before:,.4g} → {after:,.4g} {base}).{liq} {CLOSING}"
+    )
