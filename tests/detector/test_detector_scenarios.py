@@ -1,0 +1,216 @@
+"""Scenario tests: hand-built markets that must, or must not, raise an alert.
+
+Each scenario starts with a little over an hour of calm so the trailing
+baselines and σ are those of a real session, then plays its story.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _detector_market import (
+    BTC,
+    EXCHANGE,
+    FORCED,
+    SOL,
+    btc_tape,
+    kinds,
+    run,
+    sol_tape,
+)
+
+from scalptui.detector import Detector
+from scalptui.models import AlertKind, Side, Source
+
+HOUR = 3700  # seconds of calm before each story: a full trailing hour plus the window
+
+
+def test_long_cascade_fires_once_with_the_right_kind_side_and_symbol() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    start = tape.ts
+    tape.forced_move(45, -0.015, Side.LONG, 600_000)
+    tape.quiet(90)
+    _, alerts = run(tape.events)
+    forced = kinds(alerts, *FORCED)
+    assert len(forced) == 1
+    alert = forced[0]
+    assert (alert.kind, alert.side, alert.symbol) == (
+        AlertKind.LIQUIDATION_CASCADE,
+        Side.LONG,
+        BTC,
+    )
+    assert alert.exchange == EXCHANGE
+    assert alert.ts >= start
+    assert alert.facts["lower_bound"] is True
+    assert float(alert.facts["price_move_pct"]) < 0
+    assert int(alert.facts["prints"]) >= 3
+    assert "Real liquidations: ≥ $" in alert.message
+    assert alert.message.endswith("Informational — no trade plan.")
+
+
+def test_short_squeeze_fires_once_on_an_alt() -> None:
+    tape = sol_tape()
+    tape.calm(HOUR, liq_every_s=20, liq_usd=3_000)
+    tape.forced_move(30, 0.025, Side.SHORT, 40_000)
+    tape.quiet(90)
+    _, alerts = run(tape.events)
+    forced = kinds(alerts, *FORCED)
+    assert [(a.kind, a.side, a.symbol) for a in forced] == [
+        (AlertKind.SHORT_SQUEEZE, Side.SHORT, SOL)
+    ]
+    assert float(forced[0].facts["price_move_pct"]) > 0
+
+
+def test_exhaustion_follows_the_chain_once_with_measured_rates() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    tape.forced_move(45, -0.015, Side.LONG, 600_000)
+    chain_end = tape.ts
+    tape.quiet(120)
+    _, alerts = run(tape.events)
+    exhausted = kinds(alerts, AlertKind.CASCADE_EXHAUSTED)
+    assert len(exhausted) == 1
+    alert = exhausted[0]
+    assert alert.side is Side.LONG
+    hold_ms = 20_000
+    assert chain_end + hold_ms <= alert.ts <= chain_end + 45_000
+    assert float(alert.facts["current_rate_usd_s"]) < 0.25 * float(alert.facts["peak_rate_usd_s"])
+    assert float(alert.facts["price_move_pct"]) == pytest.approx(-1.5, abs=0.5)
+    assert alert.facts["episode_kind"] == "LIQUIDATION_CASCADE"
+    cascade = kinds(alerts, AlertKind.LIQUIDATION_CASCADE)[0]
+    assert alerts.index(cascade) < alerts.index(alert)
+
+
+def test_episode_is_visible_while_active_and_marked_exhausted_after() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    tape.forced_move(30, -0.012, Side.LONG, 600_000)
+    det, _ = run(tape.events)
+    (view,) = det.active_episodes()[BTC]
+    assert view.kind is AlertKind.LIQUIDATION_CASCADE
+    assert view.side is Side.LONG and view.lower_bound
+    assert view.prints >= 20 and view.price_move_pct < -0.5
+    tape.events.clear()
+    tape.quiet(40)
+    run(tape.events, det)
+    (view,) = det.snapshot(BTC).episodes
+    assert view.kind is AlertKind.CASCADE_EXHAUSTED
+    tape.events.clear()
+    tape.quiet(90)
+    run(tape.events, det)
+    assert det.active_episodes() == {}
+
+
+def test_calm_chop_with_scattered_liquidations_stays_silent() -> None:
+    tape = btc_tape(seed=3)
+    tape.calm(3 * 3600, liq_every_s=8, liq_usd=50_000)
+    _, alerts = run(tape.events)
+    assert kinds(alerts, *FORCED, AlertKind.CASCADE_EXHAUSTED) == []
+
+
+def test_one_whale_liquidation_starts_no_chain() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=30)
+    tape.price *= 0.996
+    tape.liquidation(Side.LONG, 8_000_000)
+    tape.calm(600)
+    _, alerts = run(tape.events)
+    assert kinds(alerts, *FORCED) == []
+
+
+def test_slow_bleed_without_forced_selling_stays_silent() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=30)
+    tape.calm(1800, drift=-0.03 / 1800, liq_every_s=60)
+    _, alerts = run(tape.events)
+    assert kinds(alerts, *FORCED) == []
+
+
+def test_a_crash_without_any_liquidation_print_never_fires() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR)
+    tape.forced_move(45, -0.03, Side.LONG, 0.0, print_every_s=10_000)
+    tape.events = [e for e in tape.events if e.KIND != "liquidation"]
+    tape.quiet(60)
+    det, alerts = run(tape.events)
+    assert kinds(alerts, *FORCED) == []
+    evidence = det.measure(BTC, Side.LONG)
+    assert evidence is not None and evidence.prints == 0
+
+
+def test_cascade_on_a_calm_major_smaller_than_a_sensible_stop_is_still_reported() -> None:
+    """A 0.35 % drop on a very calm BTC: tiny in price, large against its own σ."""
+    tape = btc_tape()
+    tape.calm(HOUR, sigma=2e-5, liq_every_s=60)
+    tape.forced_move(20, -0.0035, Side.LONG, 150_000)
+    tape.quiet(60)
+    _, alerts = run(tape.events)
+    forced = kinds(alerts, *FORCED)
+    assert len(forced) == 1
+    alert = forced[0]
+    assert alert.kind is AlertKind.LIQUIDATION_CASCADE
+    assert -0.5 < float(alert.facts["price_move_pct"]) < 0
+    assert float(alert.facts["move_sigmas"]) >= 3.0
+    assert alert.message.endswith("Informational — no trade plan.")
+
+
+def test_sampled_chain_fires_on_chain_evidence_below_the_notional_floor() -> None:
+    """Binance throttles prints: the run of seconds and the taker burst carry the case."""
+    tape = sol_tape()
+    tape.calm(HOUR, liq_every_s=40, liq_usd=1_000)
+    tape.forced_move(25, -0.03, Side.LONG, 1_500)
+    tape.quiet(60)
+    _, alerts = run(tape.events)
+    (alert,) = kinds(alerts, *FORCED)
+    assert alert.facts["evidence"] == "chain"
+    assert float(alert.facts["notional_usd"]) < float(alert.facts["threshold_usd"])
+    assert int(alert.facts["run_s"]) >= 5
+
+
+def test_same_chain_without_displacement_does_not_fire() -> None:
+    tape = sol_tape()
+    tape.calm(HOUR, liq_every_s=40, liq_usd=1_000)
+    tape.forced_move(25, -0.0001, Side.LONG, 5_000)
+    tape.quiet(30)
+    _, alerts = run(tape.events)
+    assert kinds(alerts, *FORCED) == []
+
+
+def test_cooldown_holds_a_second_chain_back_and_releases_after() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=30)
+    tape.forced_move(30, -0.012, Side.LONG, 600_000)
+    tape.quiet(60)
+    tape.forced_move(30, -0.012, Side.LONG, 600_000)  # within 300 s of the first alert
+    tape.quiet(400)
+    tape.forced_move(30, -0.012, Side.LONG, 600_000)
+    tape.quiet(60)
+    _, alerts = run(tape.events)
+    cascades = kinds(alerts, AlertKind.LIQUIDATION_CASCADE)
+    assert len(cascades) == 2
+    assert cascades[1].ts - cascades[0].ts >= 300_000
+
+
+def test_symbols_are_independent_and_alerts_carry_the_constructor_source() -> None:
+    btc = btc_tape()
+    btc.calm(HOUR, liq_every_s=30)
+    btc.forced_move(40, -0.015, Side.LONG, 600_000)
+    sol = sol_tape()
+    sol.calm(HOUR + 40, liq_every_s=30, liq_usd=3_000)
+    merged = sorted(btc.events + sol.events, key=lambda e: e.ts)
+    det, alerts = run(merged, Detector(source=Source.SIMULATED))
+    forced = kinds(alerts, *FORCED)
+    assert [(a.symbol, a.kind) for a in forced] == [(BTC, AlertKind.LIQUIDATION_CASCADE)]
+    assert all(a.source is Source.SIMULATED for a in alerts)
+    assert set(det.symbols()) == {BTC, SOL}
+    assert det.snapshot(SOL).episodes == ()
+
+
+def test_event_order_is_deterministic() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    tape.forced_move(45, -0.015, Side.LONG, 600_000)
+    tape.quiet(60)
+    _, first = run(tape.events)
+    _, second = run(tape.events)
+    assert [a.to_record() for a in first] == [a.to_record() for a in second]
