@@ -102,8 +102,8 @@ class Tape:
                 side = TakerSide.BUY if self.rng.random() < 0.5 else TakerSide.SELL
                 self.trade(side, self.usd_per_s / 4 * self.rng.uniform(0.5, 1.5), dt_ms=k * 200)
             if liq_every_s and self.rng.random() < 1.0 / liq_every_s:
-                side = Side.LONG if self.rng.random() < 0.5 else Side.SHORT
-                self.liquidation(side, liq_usd * self.rng.uniform(0.3, 2.0))
+                liq_side = Side.LONG if self.rng.random() < 0.5 else Side.SHORT
+                self.liquidation(liq_side, liq_usd * self.rng.uniform(0.3, 2.0))
             self._second_end(oi_drift)
 
     def forced_move(

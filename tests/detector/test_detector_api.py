@@ -1,0 +1,146 @@
+"""The Detector's public API: snapshot contents, clock rules, bad input, bounded memory."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from _detector_market import BTC, EXCHANGE, SOL, T0, btc_tape, run
+
+from scalptui.detector import Detector
+from scalptui.detector.detector import SECOND_CAPACITY
+from scalptui.detector.params import DetectorParams
+from scalptui.models import (
+    Event,
+    FeedStatus,
+    Liquidation,
+    MarketInfo,
+    MarkPrice,
+    OpenInterest,
+    Side,
+    StreamState,
+    TakerSide,
+    Trade,
+)
+
+
+def test_unknown_symbol_gives_an_empty_snapshot() -> None:
+    snap = Detector().snapshot("NOPE/USDT:USDT")
+    assert snap.symbol == "NOPE/USDT:USDT"
+    assert snap.last is None and snap.mark is None and snap.funding is None
+    assert snap.ladder == () and snap.prices == () and snap.episodes == ()
+    assert snap.to_record()["price"] is None
+
+
+def test_symbols_are_registered_on_first_event_in_order() -> None:
+    det = Detector()
+    det.on_event(Trade(T0, EXCHANGE, SOL, 150.0, 1.0, TakerSide.BUY))
+    det.on_event(MarketInfo(T0, EXCHANGE, BTC, tick_size=0.1))
+    assert det.symbols() == (SOL, BTC)
+
+
+def test_snapshot_carries_prices_changes_funding_and_open_interest() -> None:
+    tape = btc_tape()
+    tape.funding = 0.0001
+    tape.calm(3700)
+    det, _ = run(tape.events)
+    det.on_event(
+        MarkPrice(tape.ts, EXCHANGE, BTC, tape.price, None, 0.0001, T0 + 4 * 3600_000, 4.0)
+    )
+    snap = det.snapshot(BTC, span_pct=3.0)
+    assert snap.exchange == EXCHANGE and snap.ts == tape.ts
+    assert snap.last is not None and snap.mark == tape.price
+    assert len(snap.prices) == len(snap.price_ts) > 800
+    assert list(snap.price_ts) == sorted(snap.price_ts)
+    assert snap.price_ts[-1] - snap.price_ts[0] <= 900_000
+    for change in (snap.change_1m_pct, snap.change_5m_pct, snap.change_1h_pct):
+        assert change is not None and abs(change) < 5
+    assert snap.funding is not None
+    assert snap.funding.interval_h == 4.0
+    assert snap.funding.rate_8h == pytest.approx(0.0002)
+    assert snap.funding.apr == pytest.approx(0.0001 * 6 * 365)
+    assert snap.funding.next_funding_ts == T0 + 4 * 3600_000
+    oi = snap.open_interest
+    assert oi is not None and oi.delta_5m_pct is not None and oi.delta_1h_pct is not None
+    assert oi.value == pytest.approx(oi.amount * snap.last, rel=0.01)
+    assert oi.history and oi.history[-1][1] == oi.amount
+    assert snap.bin_width == 100.0
+    assert snap.ladder and sum(b.long_usd + b.short_usd for b in snap.ladder) > 0
+
+
+def test_late_events_are_processed_but_never_move_the_clock_back() -> None:
+    det = Detector()
+    det.on_event(Trade(T0 + 5_000, EXCHANGE, BTC, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(Trade(T0 + 1_000, EXCHANGE, BTC, 90_000.0, 1.0, TakerSide.SELL))
+    det.on_event(Liquidation(T0 + 2_000, EXCHANGE, BTC, Side.LONG, 99_000.0, 1.0, 99_000.0, True))
+    snap = det.snapshot(BTC)
+    assert snap.ts == T0 + 5_000
+    assert snap.last == 100_000.0  # the late trade does not pose as the current price
+    assert len(snap.recent_liquidations) == 1
+
+
+def test_bad_values_are_ignored_without_a_traceback() -> None:
+    det = Detector()
+    bad: list[Event] = [
+        Trade(T0, EXCHANGE, BTC, math.nan, 1.0, TakerSide.BUY),
+        Trade(T0, EXCHANGE, BTC, -1.0, 1.0, TakerSide.BUY),
+        Trade(T0, EXCHANGE, BTC, 100.0, math.inf, TakerSide.BUY),
+        MarkPrice(T0, EXCHANGE, BTC, 0.0),
+        MarkPrice(T0, EXCHANGE, BTC, 100.0, math.nan, math.nan),
+        Liquidation(T0, EXCHANGE, BTC, Side.LONG, math.nan, 1.0, 1.0, True),
+        OpenInterest(T0, EXCHANGE, BTC, -5.0),
+        OpenInterest(T0, EXCHANGE, BTC, math.nan),
+    ]
+    for evt in bad:
+        assert det.on_event(evt) == []
+    snap = det.snapshot(BTC)
+    assert snap.last is None and snap.funding is None and snap.open_interest is None
+    assert snap.mark == 100.0 and snap.index is None
+    assert det.on_event("not an event") == []  # type: ignore[arg-type]
+
+
+def test_liquidation_without_notional_gets_amount_times_price() -> None:
+    det = Detector()
+    det.on_event(Liquidation(T0, EXCHANGE, BTC, Side.SHORT, 100_000.0, 2.0, 0.0, False))
+    det.on_event(Trade(T0 + 1_500, EXCHANGE, BTC, 100_000.0, 1.0, TakerSide.BUY))
+    (row,) = [b for b in det.snapshot(BTC).ladder if b.realized_short_usd > 0]
+    assert row.realized_short_usd == 200_000.0
+
+
+def test_recent_liquidations_are_newest_first_across_symbols_and_capped() -> None:
+    det = Detector(DetectorParams(tape_size=5))
+    for i in range(8):
+        symbol = BTC if i % 2 else SOL
+        det.on_event(Liquidation(T0 + i, EXCHANGE, symbol, Side.LONG, 10.0, 1.0, 10.0, True))
+    tape = det.recent_liquidations()
+    assert [liq.ts for liq in tape] == [T0 + 7, T0 + 6, T0 + 5, T0 + 4, T0 + 3]
+    assert len(det.recent_liquidations(limit=2)) == 2
+    assert det.recent_liquidations(limit=0) == ()
+
+
+def test_feed_statuses_reach_the_snapshot() -> None:
+    det = Detector()
+    det.on_event(FeedStatus(1, EXCHANGE, None, "ws", StreamState.LIVE))
+    det.on_event(FeedStatus(2, EXCHANGE, BTC, "trades", StreamState.STALE, "10 s silent"))
+    det.on_event(FeedStatus(3, EXCHANGE, BTC, "trades", StreamState.LIVE))
+    feed = det.snapshot(BTC).feed
+    assert [(f.stream, f.state) for f in feed] == [
+        ("ws", StreamState.LIVE),
+        ("trades", StreamState.LIVE),
+    ]
+
+
+def test_memory_stays_bounded_over_a_long_run() -> None:
+    tape = btc_tape()
+    tape.calm(2 * SECOND_CAPACITY, liq_every_s=5, drift=-0.2 / (2 * SECOND_CAPACITY))
+    det, _ = run(tape.events)
+    state = det._symbols[BTC]
+    assert len(state.seconds) == SECOND_CAPACITY
+    assert len(state.realized) <= det.params.tape_size
+    ladder = state.ladder
+    assert ladder is not None and ladder.pruned > 0
+    price = tape.price
+    reach = det.params.ladder.prune_pct
+    assert all(abs(k * ladder.width / price - 1) <= reach + 0.01 for k in ladder.long_bins)
+    assert all(st - state.oi_hist[-1][0] <= 0 for st, _ in state.oi_hist)
+    assert state.oi_hist[-1][0] - state.oi_hist[0][0] <= 2 * 3600_000

@@ -1,0 +1,297 @@
+"""The liquidation ladder: exact projections, attribution, consumption, removal, invariants."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scalptui.detector import Detector, DetectorParams, LadderParams
+from scalptui.detector.ladder import (
+    Ladder,
+    bin_width_for,
+    fold_leverage_mix,
+    long_liquidation_price,
+    short_liquidation_price,
+)
+from scalptui.detector.params import DEFAULT_LEVERAGE_MIX, LeverageShare
+from scalptui.models import (
+    Bar,
+    History,
+    MarketInfo,
+    MarkPrice,
+    OpenInterest,
+    Side,
+    TakerSide,
+    Trade,
+)
+
+SYMBOL = "BTC/USDT:USDT"
+EX = "binanceusdm"
+
+
+# --------------------------------------------------------------------------- exact numbers
+
+
+@pytest.mark.parametrize(
+    ("leverage", "side", "expected"),
+    [
+        (10.0, Side.LONG, 90_361.4),
+        (100.0, Side.LONG, 99_397.6),
+        (10.0, Side.SHORT, 109_561.8),
+        (100.0, Side.SHORT, 100_597.6),
+    ],
+)
+def test_projection_matches_the_design_numbers(
+    leverage: float, side: Side, expected: float
+) -> None:
+    project = long_liquidation_price if side is Side.LONG else short_liquidation_price
+    assert round(project(100_000.0, leverage, 0.004), 1) == expected
+
+
+def test_leverages_above_the_market_maximum_fold_into_it() -> None:
+    folded = fold_leverage_mix(DEFAULT_LEVERAGE_MIX, 20.0)
+    assert [(b.leverage, round(b.share, 6)) for b in folded] == [
+        (5.0, 0.15),
+        (10.0, 0.30),
+        (20.0, 0.55),
+    ]
+    assert math.isclose(sum(b.share for b in folded), 1.0)
+
+
+def test_mix_is_renormalised_and_unusable_buckets_dropped() -> None:
+    folded = fold_leverage_mix((LeverageShare(1.0, 0.5), LeverageShare(10.0, 2.0)), None)
+    assert folded == (LeverageShare(10.0, 1.0),)
+    assert fold_leverage_mix((LeverageShare(0.5, 1.0),), None) == ()
+
+
+@pytest.mark.parametrize(
+    ("price", "tick", "width"),
+    [(100_000.0, 0.1, 100.0), (150.0, 0.01, 0.15), (0.2345, 0.0001, 0.0002), (3.7, None, 0.0037)],
+)
+def test_bin_width_is_a_tick_multiple_near_the_configured_share(
+    price: float, tick: float | None, width: float
+) -> None:
+    assert bin_width_for(price, 0.001, tick) == pytest.approx(width)
+
+
+def test_new_exposure_lands_at_each_leverage_level_split_by_taker_share() -> None:
+    ladder = Ladder(100.0, (LeverageShare(10.0, 0.5), LeverageShare(100.0, 0.5)), 0.004)
+    ladder.add(100_000.0, 1_000_000.0, long_share=0.7)
+    assert ladder.long_bins == {903: 350_000.0, 993: 350_000.0}
+    assert ladder.short_bins == {1095: 150_000.0, 1005: 150_000.0}
+    assert ladder.long_top == 993 and ladder.short_bottom == 1005
+
+
+def test_consumption_removes_crossed_levels_nearest_first() -> None:
+    ladder = Ladder(100.0, (LeverageShare(10.0, 0.5), LeverageShare(100.0, 0.5)), 0.004)
+    ladder.add(100_000.0, 1_000_000.0, long_share=0.5)
+    hits = ladder.consume(99_350.0)
+    assert [(h.side, h.index, h.usd) for h in hits] == [(Side.LONG, 993, 250_000.0)]
+    assert hits[0].share_of_side == pytest.approx(0.5)
+    assert ladder.consume(99_400.0) == []  # nothing left above the mark on the long side
+    hits = ladder.consume(110_000.0)
+    assert [(h.side, h.index) for h in hits] == [(Side.SHORT, 1005), (Side.SHORT, 1095)]
+    assert ladder.consumed == pytest.approx(750_000.0)
+
+
+def test_removal_is_pro_rata_to_bin_notional() -> None:
+    ladder = Ladder(100.0, (LeverageShare(10.0, 0.25), LeverageShare(100.0, 0.75)), 0.004)
+    ladder.add(100_000.0, 400_000.0, long_share=1.0)
+    ladder.remove(200_000.0, 0.0)
+    assert ladder.long_bins == {903: pytest.approx(50_000.0), 993: pytest.approx(150_000.0)}
+    ladder.remove(1e12, 0.0)
+    assert ladder.long_bins == {} and ladder.long_top is None
+    assert ladder.removed == pytest.approx(400_000.0)
+
+
+def test_pruning_drops_far_bins_and_counts_them() -> None:
+    ladder = Ladder(100.0, (LeverageShare(5.0, 1.0),), 0.004)
+    ladder.add(100_000.0, 100_000.0, long_share=0.5)  # levels ≈ 20 % away
+    ladder.prune(100_000.0, 0.10)
+    assert ladder.held() == 0.0 and ladder.pruned == pytest.approx(100_000.0)
+
+
+# --------------------------------------------------------------------------- through the detector
+
+
+def _trade(ts: int, price: float, amount: float, side: TakerSide) -> Trade:
+    return Trade(ts, EX, SYMBOL, price, amount, side)
+
+
+def test_open_interest_delta_is_attributed_at_the_interval_vwap() -> None:
+    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(10.0, 1.0),)))
+    det = Detector(params)
+    det.on_event(MarketInfo(0, EX, SYMBOL, tick_size=0.1, max_leverage=125.0))
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(2_000, 99_000.0, 3.0, TakerSide.BUY))
+    det.on_event(_trade(3_000, 101_000.0, 1.0, TakerSide.SELL))
+    det.on_event(OpenInterest(4_000, EX, SYMBOL, 1_010.0))  # +10 BTC at VWAP 99 500
+    ladder = det.snapshot(SYMBOL).ladder
+    vwap = 99_500.0
+    long_lp = long_liquidation_price(vwap, 10.0, 0.004)
+    short_lp = short_liquidation_price(vwap, 10.0, 0.004)
+    longs = [b for b in ladder if b.long_usd > 0 and not b.edge]
+    shorts = [b for b in ladder if b.short_usd > 0 and not b.edge]
+    assert len(longs) == 1 and longs[0].low <= long_lp < longs[0].high
+    assert longs[0].long_usd == pytest.approx(10 * vwap * 0.75)
+    assert len(shorts) == 1 and shorts[0].low <= short_lp < shorts[0].high
+    assert shorts[0].short_usd == pytest.approx(10 * vwap * 0.25)
+
+
+def test_open_interest_fall_removes_longs_by_taker_sell_share() -> None:
+    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(10.0, 1.0),)))
+    det = Detector(params)
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 1_010.0))  # +10: all long
+    det.on_event(_trade(4_000, 100_000.0, 3.0, TakerSide.SELL))
+    det.on_event(_trade(4_500, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(5_000, EX, SYMBOL, 1_006.0))  # −4 → longs lose 75 % of $400k
+    snap = det.snapshot(SYMBOL)
+    assert sum(b.long_usd for b in snap.ladder) == pytest.approx(1_000_000.0 - 300_000.0)
+
+
+def test_mark_crossing_consumes_and_flags_the_hit() -> None:
+    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(100.0, 1.0),)))
+    det = Detector(params)
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 1_010.0))
+    det.on_event(MarkPrice(4_000, EX, SYMBOL, 99_300.0))
+    snap = det.snapshot(SYMBOL, span_pct=3.0)
+    assert sum(b.long_usd for b in snap.ladder) == 0.0
+    assert sum(b.hit_long_usd for b in snap.ladder) == pytest.approx(1_000_000.0)
+    det.on_event(MarkPrice(20_000, EX, SYMBOL, 99_300.0))  # past the 10 s flash
+    assert sum(b.hit_long_usd for b in det.snapshot(SYMBOL).ladder) == 0.0
+
+
+def test_warm_start_rebuilds_the_ladder_from_history() -> None:
+    base = 1_700_000_000_000
+    step = 300_000
+    bars = tuple(
+        Bar(base + i * step, 100_000.0, 100_100.0, 99_900.0, 100_000.0, 100.0, 60.0)
+        for i in range(13)
+    )
+    ois = tuple(OpenInterest(base + i * step, EX, SYMBOL, 1_000.0 + 10.0 * i) for i in range(13))
+    det = Detector()
+    det.on_event(History(base + 13 * step, EX, SYMBOL, bars, ois))
+    snap = det.snapshot(SYMBOL)
+    held_long = sum(b.long_usd for b in snap.ladder)
+    held_short = sum(b.short_usd for b in snap.ladder)
+    # 12 steps × 10 BTC at ≈ $100k, 60 % taker buying; the nearest levels may be consumed.
+    assert 0 < held_long <= 12 * 10 * 100_000.0 * 0.6 + 1
+    assert 0 < held_short <= 12 * 10 * 100_000.0 * 0.4 + 1
+    assert held_long > 0.8 * 12 * 10 * 100_000.0 * 0.6
+    assert snap.open_interest is not None and snap.open_interest.amount == 1_120.0
+    assert snap.open_interest.delta_1h_pct == pytest.approx((1_120.0 / 1_000.0 - 1) * 100)
+
+
+def test_snapshot_edges_sum_everything_beyond_the_span() -> None:
+    det = Detector()
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 1_100.0))
+    wide = det.snapshot(SYMBOL)
+    narrow = det.snapshot(SYMBOL, span_pct=3.0)
+    assert [b.edge for b in narrow.ladder].count(True) == 2
+    assert narrow.ladder[0].edge and narrow.ladder[-1].edge
+    assert len(narrow.ladder) < len(wide.ladder)
+    for field in ("long_usd", "short_usd"):
+        assert sum(getattr(b, field) for b in narrow.ladder) == pytest.approx(
+            sum(getattr(b, field) for b in wide.ladder)
+        )
+    assert narrow.ladder[0].long_usd > 0  # 5× and 10× longs sit beyond −3 %
+    lows = [b.low for b in narrow.ladder]
+    assert lows == sorted(lows)
+    inner = narrow.ladder[1:-1]
+    assert all(b.high - b.low == pytest.approx(narrow.bin_width) for b in inner)
+
+
+# --------------------------------------------------------------------------- properties
+
+prices = st.floats(min_value=50_000.0, max_value=150_000.0)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), prices, st.floats(1.0, 1e8), st.floats(0.0, 1.0)),
+        st.tuples(st.just("remove"), st.floats(0.0, 1e8), st.floats(0.0, 1e8), st.just(0.0)),
+        st.tuples(st.just("consume"), prices, st.just(0.0), st.just(0.0)),
+        st.tuples(st.just("prune"), prices, st.floats(0.01, 0.5), st.just(0.0)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(operations)
+def test_notional_is_conserved_except_by_consumption_removal_and_pruning(
+    ops: list[tuple[str, float, float, float]],
+) -> None:
+    ladder = Ladder(100.0, fold_leverage_mix(DEFAULT_LEVERAGE_MIX, 75.0), 0.004)
+    for op, a, b, c in ops:
+        if op == "add":
+            ladder.add(a, b, c)
+        elif op == "remove":
+            ladder.remove(a, b)
+        elif op == "consume":
+            ladder.consume(a)
+        else:
+            ladder.prune(a, b)
+        accounted = ladder.held() + ladder.consumed + ladder.removed + ladder.pruned
+        assert accounted == pytest.approx(ladder.added, rel=1e-9, abs=1e-3)
+        assert all(v >= 0.0 for v in ladder.long_bins.values())
+        assert all(v >= 0.0 for v in ladder.short_bins.values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(prices, st.floats(1.0, 1e7), st.floats(0.0, 1.0)), max_size=15),
+    prices,
+)
+def test_after_consumption_no_long_above_and_no_short_below_the_mark(
+    adds: list[tuple[float, float, float]], mark: float
+) -> None:
+    ladder = Ladder(100.0, fold_leverage_mix(DEFAULT_LEVERAGE_MIX, None), 0.004)
+    for entry, usd, share in adds:
+        ladder.add(entry, usd, share)
+    ladder.consume(mark)
+    w = ladder.width
+    assert all((k + 1) * w <= mark + 1e-6 for k in ladder.long_bins)
+    assert all(k * w > mark - 1e-6 for k in ladder.short_bins)
+    assert not ladder.crossed(mark)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["trade", "mark", "oi"]),
+            st.floats(90_000.0, 110_000.0),
+            st.floats(900.0, 1_100.0),
+            st.booleans(),
+        ),
+        max_size=60,
+    )
+)
+def test_detector_ladder_keeps_the_invariants_on_any_event_stream(
+    events: list[tuple[str, float, float, bool]],
+) -> None:
+    det = Detector()
+    ts = 1_000
+    mark: float | None = None
+    for kind, price, amount, buy in events:
+        ts += 700
+        if kind == "trade":
+            det.on_event(_trade(ts, price, 1.0, TakerSide.BUY if buy else TakerSide.SELL))
+        elif kind == "mark":
+            det.on_event(MarkPrice(ts, EX, SYMBOL, price))
+            mark = price
+        else:
+            det.on_event(OpenInterest(ts, EX, SYMBOL, amount))
+    snap = det.snapshot(SYMBOL)
+    if mark is not None:
+        inner = [b for b in snap.ladder if not b.edge]
+        assert all(b.high <= mark + 1e-6 for b in inner if b.long_usd > 0)
+        assert all(b.low > mark - 1e-6 for b in inner if b.short_usd > 0)

@@ -1,0 +1,96 @@
+"""Every alert kind, as text and as JSON, is lean, labelled and free of plan vocabulary."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+
+from _detector_market import FORCED, btc_tape, kinds, run, sol_tape
+
+from scalptui.detector import Detector
+from scalptui.models import Alert, AlertKind, OpenInterest, Side
+
+FORBIDDEN = re.compile(
+    r"(?<![\w:-])(entry|stop|stop-loss|target|take-profit|tp|sl|r:r)(?![\w:-])", re.IGNORECASE
+)
+
+
+def _without_symbols(rendered: str, symbols: set[str]) -> str:
+    for symbol in symbols:
+        rendered = rendered.replace(symbol, "")
+    return rendered
+
+
+@cache
+def _raised() -> tuple[Alert, ...]:
+    """One alert of each kind, raised by the detector itself (computed once per run)."""
+    btc = btc_tape()
+    btc.funding = 0.0009  # +0.09 % per 8 h: extreme
+    btc.calm(3700, liq_every_s=20)
+    btc.forced_move(45, -0.015, Side.LONG, 600_000)
+    btc.quiet(90)
+    sol = sol_tape()
+    sol.calm(3700, liq_every_s=20, liq_usd=3_000)
+    sol.forced_move(30, 0.025, Side.SHORT, 40_000)
+    sol.quiet(90)
+    sol.events.append(OpenInterest(sol.ts + 1_000, "binanceusdm", sol.symbol, sol.oi * 0.9))
+    _, alerts = run(sorted(btc.events + sol.events, key=lambda e: e.ts))
+    return tuple(alerts)
+
+
+def every_kind() -> list[Alert]:
+    return list(_raised())
+
+
+def test_every_kind_is_raised_and_free_of_plan_words() -> None:
+    alerts = every_kind()
+    assert {a.kind for a in alerts} == set(AlertKind)
+    symbols = {a.symbol for a in alerts}
+    for alert in alerts:
+        text = _without_symbols(alert.message, symbols)
+        record = _without_symbols(json.dumps(alert.to_record(), ensure_ascii=False), symbols)
+        assert FORBIDDEN.search(text) is None, alert.message
+        assert FORBIDDEN.search(record) is None, record
+        assert alert.message.endswith("Informational — no trade plan.")
+        assert alert.message.startswith(f"{alert.symbol} {alert.kind.value} — ")
+
+
+def test_the_forbidden_word_scan_does_catch_plan_words() -> None:
+    for bad in ("Entry 100k", "stop at", "stop-loss", "TARGET", "take-profit", "TP1", "tp", "R:R"):
+        if bad == "TP1":
+            assert FORBIDDEN.search(bad) is None  # whole words only
+        else:
+            assert FORBIDDEN.search(bad) is not None, bad
+    assert FORBIDDEN.search("stopped") is None
+
+
+def test_cascade_text_confirms_real_prints_and_labels_the_lower_bound() -> None:
+    (alert,) = kinds(every_kind(), *FORCED)[:1]
+    assert "Real liquidations: ≥ $" in alert.message
+    assert "Binance samples: lower bound" in alert.message
+    assert alert.facts["lower_bound"] is True
+    record = alert.to_record()
+    assert record["kind"] in {"LIQUIDATION_CASCADE", "SHORT_SQUEEZE"}
+    assert json.loads(json.dumps(record)) == record
+
+
+def test_funding_extreme_fires_once_while_the_rate_stays_extreme() -> None:
+    alerts = every_kind()
+    funding = kinds(alerts, AlertKind.FUNDING_EXTREME)
+    assert len(funding) == 1
+    assert funding[0].side is Side.LONG and "long side crowded" in funding[0].message
+    assert funding[0].facts["funding_8h"] == 0.0009
+
+
+def test_oi_flush_names_the_drop() -> None:
+    (flush,) = kinds(every_kind(), AlertKind.OI_FLUSH)
+    assert flush.symbol.startswith("SOL/")
+    assert float(flush.facts["oi_drop_pct"]) >= 5.0
+    assert "open interest −" in flush.message
+
+
+def test_detector_has_no_way_to_attach_a_plan() -> None:
+    fields = set(Alert.__dataclass_fields__)
+    assert fields == {"ts", "exchange", "symbol", "kind", "side", "message", "facts", "source"}
+    assert Detector().on_event(OpenInterest(1, "x", "A/B", 1.0)) == []
