@@ -1,0 +1,1 @@
+"""The Textual terminal UI. Imports textual; never imports ccxt at module level."""

@@ -1,0 +1,610 @@
+"""The Textual app and its factory, shared by the CLI, the tests, the screenshots and the demo.
+
+Data flow (DESIGN § Data flow): one feed worker pumps ``feed.events()`` into the
+shared detector and posts every alert as a message; a UI timer at ~8 Hz pulls
+one snapshot of the symbol on screen and repaints inside ``batch_update()``,
+whatever the event rate. Slow panels (funding / OI, watchlist, tape) have a
+1 Hz tick. The feed is opened inside the worker, after the first frame, so the
+exchange library is imported only once something is on screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import Provider
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer
+
+from scalptui.config import Settings
+from scalptui.detector.params import DetectorParams
+from scalptui.feed.base import Feed, FeedError
+from scalptui.models import (
+    Alert,
+    AlertKind,
+    DetectorSnapshot,
+    EpisodeView,
+    Event,
+    FeedStatus,
+    Liquidation,
+    Side,
+    Source,
+    StreamState,
+)
+from scalptui.ui import state as persist
+from scalptui.ui.commands import SymbolSearch
+from scalptui.ui.messages import AlertRaised, FeedEnded, FeedFailed, FeedOpened, MarketsListed
+from scalptui.ui.notify import notification_sequence
+from scalptui.ui.screens import ChartScreen, HelpScreen
+from scalptui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
+from scalptui.ui.widgets.alert_log import AlertLog, LoggedAlert, alert_line
+from scalptui.ui.widgets.funding_oi import FundingOiPanel
+from scalptui.ui.widgets.header import HeaderBar, HeaderInfo
+from scalptui.ui.widgets.ladder import LadderView
+from scalptui.ui.widgets.price import PricePanel
+from scalptui.ui.widgets.tape import LiquidationTape
+from scalptui.ui.widgets.watchlist import WatchItem, WatchlistStrip
+
+log = logging.getLogger(__name__)
+
+ZOOM_LEVELS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)
+TAPE_LIMIT = 200
+SLOW_TICK_S = 1.0
+_STATE_RANK = {
+    StreamState.LIVE: 0,
+    StreamState.CONNECTING: 1,
+    StreamState.STALE: 2,
+    StreamState.RECONNECTING: 3,
+    StreamState.CLOSED: 4,
+    StreamState.FAILED: 5,
+}
+_EPISODE_KINDS = (AlertKind.LIQUIDATION_CASCADE, AlertKind.SHORT_SQUEEZE)
+
+
+class DetectorLike(Protocol):
+    """What the app needs of ``scalptui.detector.Detector``."""
+
+    def on_event(self, evt: Event) -> list[Alert]: ...
+
+    def snapshot(self, symbol: str, *, span_pct: float | None = None) -> DetectorSnapshot: ...
+
+    def recent_liquidations(self, limit: int) -> tuple[Liquidation, ...]: ...
+
+    def active_episodes(self) -> dict[str, tuple[EpisodeView, ...]]: ...
+
+
+DetectorFactory = Callable[[DetectorParams, Source], DetectorLike]
+OpenFeed = Callable[[], Awaitable[Feed]]
+Clock = Callable[[], float]
+
+
+def default_detector(params: DetectorParams, source: Source) -> DetectorLike:
+    from scalptui.detector import Detector
+
+    detector: DetectorLike = Detector(params, source=source)
+    return detector
+
+
+def feed_state(
+    statuses: dict[tuple[str | None, str], FeedStatus],
+    symbol: str,
+    last_message_ms: int | None,
+    now_ms: int,
+    stale_after_s: float,
+) -> tuple[StreamState, float | None]:
+    """The worst state of the symbol's streams, and the age of its last message.
+
+    A "live" stream with no message for ``stale_after_s`` is reported stale:
+    the header never shows a frozen "live".
+    """
+    relevant = [s.state for (sym, _), s in statuses.items() if sym in (symbol, None)]
+    if relevant:
+        state = max(relevant, key=lambda s: _STATE_RANK.get(s, 0))
+    else:
+        state = StreamState.LIVE if last_message_ms is not None else StreamState.CONNECTING
+    age = None if last_message_ms is None else max(0.0, (now_ms - last_message_ms) / 1000.0)
+    if state is StreamState.LIVE and (age is None or age > stale_after_s):
+        state = StreamState.STALE if age is not None else StreamState.CONNECTING
+    return state, age
+
+
+class ScalpApp(App[None]):
+    """Estimated liquidation ladder and informational alerts for a watchlist of perps."""
+
+    TITLE = "scalptui"
+    CSS_PATH = "scalptui.tcss"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {SymbolSearch}
+    COMMAND_PALETTE_DISPLAY = "search"
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (declared by App)
+        (0, "-narrow"),
+        (100, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS = [  # noqa: RUF012
+        (0, "-short"),
+        (32, "-tall"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "command_palette", "search", key_display="/"),
+        Binding("left_square_bracket", "cycle(-1)", "prev", key_display="["),
+        Binding("right_square_bracket", "cycle(1)", "next", key_display="]"),
+        *[
+            Binding(str(n), f"slot({n})", "slot", show=n == 1, key_display="1-9")
+            for n in range(1, 10)
+        ],
+        Binding("plus,equals_sign", "zoom(-1)", "zoom in", key_display="+"),
+        Binding("minus", "zoom(1)", "zoom out", key_display="-"),
+        Binding("l", "toggle_tape", "tape"),
+        Binding("m", "toggle_mute", "mute"),
+        Binding("t", "next_theme", "theme"),
+        Binding("p", "toggle_pause", "pause"),
+        Binding("c", "chart", "chart"),
+        Binding("b", "toggle_bell", "bell"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        open_feed: OpenFeed,
+        *,
+        data_dir: Path,
+        config_dir: Path | None,
+        clock: Clock = time.time,
+        detector_factory: DetectorFactory = default_detector,
+        environ: dict[str, str] | None = None,
+    ) -> None:
+        # Themes load before App.__init__: the CSS variables are read from them.
+        self.theme_set: ThemeSet = load_themes(config_dir)
+        super().__init__()
+        self.settings = settings
+        self._open_feed = open_feed
+        self._detector_factory = detector_factory
+        self.data_dir = data_dir
+        self.clock = clock
+        self._environ = dict(os.environ) if environ is None else environ
+        saved = persist.load_state(data_dir)
+        self.watchlist: tuple[str, ...] = tuple(
+            dict.fromkeys((*saved.watchlist, *settings.feed.symbols))
+        )
+        self.current: str = saved.current if saved.current in self.watchlist else self.watchlist[0]
+        self.mutes: frozenset[str] = saved.mutes
+        self.bell_on: bool = settings.ui.bell if saved.bell is None else saved.bell
+        self.paused = False
+        self.span_pct = settings.ui.ladder_span_pct
+        self.markets: tuple[str, ...] = ()
+        self.feed: Feed | None = None
+        self.detector: DetectorLike | None = None
+        self.feed_error: str | None = None
+        self.source = Source.SIMULATED if settings.demo else Source.LIVE
+        self.recorded_simulated = False
+        self.exchange = settings.feed.exchange
+        self.events_seen = 0
+        self.repaints = 0
+        self.alert_history: deque[Alert] = deque(
+            persist.load_alerts(data_dir), maxlen=persist.MAX_ALERTS
+        )
+        self._alerts_dirty = False
+        self._statuses: dict[tuple[str | None, str], FeedStatus] = {}
+        self._last_message_ms: dict[str, int] = {}
+        self._wanted_theme = saved.theme or settings.ui.theme
+        for theme in self.theme_set.themes:
+            self.register_theme(theme)
+
+    # ------------------------------------------------------------------ layout
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return self.theme_set.variable_defaults()
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield WatchlistStrip(id="watchlist")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield PricePanel(id="price")
+                yield FundingOiPanel(id="funding")
+            yield LadderView(id="ladder")
+        with Vertical(id="bottom"):
+            yield AlertLog(id="alerts")
+            yield LiquidationTape(id="tape")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._apply_theme(self._wanted_theme)
+        for error in self.theme_set.errors:
+            log.warning("theme skipped: %s", error)
+        if self.theme_set.errors:
+            self.notify(
+                "\n".join(self.theme_set.errors),
+                title="Theme file skipped",
+                severity="error",
+                timeout=15,
+            )
+        self.query_one(AlertLog).extend(
+            LoggedAlert(a, muted=a.symbol in self.mutes) for a in self.alert_history
+        )
+        self.repaint_now()
+        self.refresh_slow_panels()
+        self.set_interval(1.0 / max(self.settings.ui.tick_hz, 0.5), self.tick)
+        self.set_interval(SLOW_TICK_S, self.slow_tick)
+        # Open the feed only after the first frame is on screen (ccxt imports slowly).
+        self.call_after_refresh(self.run_feed)
+
+    def _apply_theme(self, name: str) -> None:
+        if name in self.theme_set.names:
+            self.theme = name
+            return
+        if DEFAULT_THEME in self.theme_set.names:
+            self.theme = DEFAULT_THEME
+        if name != DEFAULT_THEME:
+            self.notify(f"unknown theme {name!r}; using {self.theme}", severity="warning")
+
+    # ------------------------------------------------------------------ feed worker
+
+    @work(exclusive=True, exit_on_error=False, group="feed", description="feed → shared detector")
+    async def run_feed(self) -> None:
+        try:
+            feed = await self._open_feed()
+        except FeedError as exc:
+            self.post_message(FeedFailed(str(exc)))
+            return
+        except Exception as exc:  # an unexpected failure must still not crash the screen
+            log.exception("opening the feed failed")
+            self.post_message(FeedFailed(f"cannot open the feed: {exc}"))
+            return
+        self.feed = feed
+        self.source = feed.source
+        self.exchange = feed.exchange
+        self.recorded_simulated = getattr(feed, "recorded_source", None) == Source.SIMULATED
+        self.detector = self._detector_factory(self.settings.detector, feed.source)
+        self.post_message(FeedOpened(feed.exchange, feed.symbols))
+        self.list_markets(feed)
+        for symbol in self.watchlist:
+            if symbol not in feed.symbols:
+                self.add_symbol(symbol)
+        try:
+            async for evt in feed.events():
+                self.consume(evt)
+        except FeedError as exc:
+            self.post_message(FeedFailed(str(exc)))
+            return
+        except Exception as exc:
+            log.exception("the feed stopped")
+            self.post_message(FeedFailed(f"the feed stopped: {exc}"))
+            return
+        self.post_message(FeedEnded())
+
+    def consume(self, evt: Event) -> None:
+        """One event into the shared detector; alerts go out as messages, one each."""
+        detector = self.detector
+        if detector is None:
+            return
+        self.events_seen += 1
+        if isinstance(evt, FeedStatus):
+            self._statuses[(evt.symbol, evt.stream)] = evt
+        symbol = getattr(evt, "symbol", None)
+        if symbol is not None and not isinstance(evt, FeedStatus):
+            self._last_message_ms[symbol] = int(self.clock() * 1000)
+        try:
+            alerts = detector.on_event(evt)
+        except Exception:
+            # A detector bug on one event must not silence every later alert.
+            log.exception("detector failed on %r", evt)
+            return
+        for alert in alerts:
+            self.post_message(AlertRaised(alert))
+
+    @work(
+        exclusive=True,
+        exit_on_error=False,
+        group="markets",
+        description="list the exchange's markets",
+    )
+    async def list_markets(self, feed: Feed) -> None:
+        try:
+            symbols = await feed.list_symbols()
+        except FeedError as exc:
+            log.warning("cannot list markets: %s", exc)
+            return
+        self.post_message(MarketsListed(tuple(symbols)))
+
+    @work(exit_on_error=False, group="symbols", description="stream one more symbol")
+    async def add_symbol(self, symbol: str) -> None:
+        if self.feed is None:
+            return
+        try:
+            await self.feed.add_symbol(symbol)
+        except FeedError as exc:
+            self.notify(f"{symbol}: {exc}", severity="error")
+            self.watchlist = tuple(s for s in self.watchlist if s != symbol) or self.watchlist
+            if self.current == symbol:
+                self.current = self.watchlist[0]
+            self.save_state()
+
+    def on_feed_failed(self, message: FeedFailed) -> None:
+        self.feed_error = message.reason
+        log.error("feed error: %s", message.reason)
+        self.notify(message.reason, title="Feed error", severity="error", timeout=30)
+        self.repaint_now()
+
+    def on_feed_ended(self, message: FeedEnded) -> None:
+        self._statuses[(None, "feed")] = FeedStatus(
+            ts=int(self.clock() * 1000),
+            exchange=self.exchange,
+            symbol=None,
+            stream="feed",
+            state=StreamState.CLOSED,
+            detail="the stream ended",
+        )
+
+    def on_feed_opened(self, message: FeedOpened) -> None:
+        self.repaint_now()
+
+    def on_markets_listed(self, message: MarketsListed) -> None:
+        self.markets = message.symbols
+
+    # ------------------------------------------------------------------ alerts
+
+    def on_alert_raised(self, message: AlertRaised) -> None:
+        alert = message.alert
+        muted = alert.symbol in self.mutes
+        self.alert_history.append(alert)
+        self._alerts_dirty = True
+        self.query_one(AlertLog).add(alert, muted=muted)
+        if muted:
+            return
+        if self.bell_on:
+            self.bell()
+        if self.settings.ui.notifications:
+            self._desktop_notification(alert)
+        if not self.query_one(AlertLog).display:
+            self.notify(alert_line(alert), title=alert.kind.value, timeout=8)
+
+    def _desktop_notification(self, alert: Alert) -> None:
+        driver = getattr(self, "_driver", None)
+        if driver is None:
+            return
+        seq = notification_sequence(
+            f"scalptui {alert.kind.value}", alert_line(alert), self._environ
+        )
+        with contextlib.suppress(Exception):
+            driver.write(seq)
+            driver.flush()
+
+    # ------------------------------------------------------------------ repaint
+
+    def tick(self) -> None:
+        """The ~8 Hz UI tick: one snapshot, one batched repaint."""
+        self.repaint_now()
+
+    def slow_tick(self) -> None:
+        self.refresh_slow_panels()
+        if self._alerts_dirty:
+            self._alerts_dirty = False
+            persist.save_alerts(self.data_dir, self.alert_history)
+
+    def take_snapshot(self, symbol: str | None = None) -> DetectorSnapshot | None:
+        if self.detector is None:
+            return None
+        try:
+            return self.detector.snapshot(symbol or self.current, span_pct=self.span_pct)
+        except (KeyError, LookupError):
+            return None
+
+    def repaint_now(self) -> None:
+        now = self.clock()
+        snap = None if self.paused else self.take_snapshot()
+        with self.batch_update():
+            self.query_one(HeaderBar).show(self._header_info(now, snap))
+            if snap is not None:
+                self.query_one(PricePanel).show(snap)
+                flash = int(now * 2) % 2 == 0
+                self.query_one(LadderView).show(snap, self.span_pct, flash)
+        self.repaints += 1
+
+    def refresh_slow_panels(self) -> None:
+        if self.paused:
+            return
+        episodes = self._episodes()
+        items = []
+        current: DetectorSnapshot | None = None
+        for symbol in self.watchlist:
+            snap = self.take_snapshot(symbol)
+            if symbol == self.current:
+                current = snap
+            items.append(
+                WatchItem(
+                    symbol=symbol,
+                    last=snap.last if snap else None,
+                    change_pct=snap.change_1h_pct if snap else None,
+                    episode=_episode_side(episodes.get(symbol, ())),
+                    muted=symbol in self.mutes,
+                )
+            )
+        with self.batch_update():
+            self.query_one(WatchlistStrip).show(tuple(items), self.current)
+            if current is not None:
+                self.query_one(FundingOiPanel).show(
+                    current.symbol, current.funding, current.open_interest, current.ts
+                )
+            tape = self.query_one(LiquidationTape)
+            if tape.display and self.detector is not None:
+                tape.show(self.detector.recent_liquidations(TAPE_LIMIT))
+
+    def _episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
+        if self.detector is None:
+            return {}
+        try:
+            return self.detector.active_episodes()
+        except Exception:
+            log.exception("active_episodes failed")
+            return {}
+
+    def _header_info(self, now: float, snap: DetectorSnapshot | None) -> HeaderInfo:
+        last_ms = self._last_message_ms.get(self.current)
+        if self.feed_error is not None:
+            state, age = StreamState.FAILED, None
+        else:
+            state, age = feed_state(
+                self._statuses,
+                self.current,
+                last_ms,
+                int(now * 1000),
+                self.settings.feed.stale_after_s,
+            )
+        replay = self.source is Source.REPLAY
+        # A replay shows the recording's own time, never the wall clock.
+        clock_s = snap.ts / 1000.0 if replay and snap is not None else now
+        return HeaderInfo(
+            exchange=self.exchange,
+            symbol=self.current,
+            state=state,
+            age_s=age,
+            clock_s=clock_s,
+            simulated=self.source is Source.SIMULATED or self.recorded_simulated,
+            replay=replay,
+            paused=self.paused,
+            bell=self.bell_on,
+            muted=self.current in self.mutes,
+        )
+
+    # ------------------------------------------------------------------ actions
+
+    def choose_symbol(self, symbol: str) -> None:
+        """From the symbol search: watch it (streaming it if new) and show it."""
+        if symbol not in self.watchlist:
+            self.watchlist = (*self.watchlist, symbol)
+            if self.feed is not None and symbol not in self.feed.symbols:
+                self.add_symbol(symbol)
+        self.switch_to(symbol)
+
+    def switch_to(self, symbol: str) -> None:
+        self.current = symbol
+        self.save_state()
+        self.repaint_now()
+        self.refresh_slow_panels()
+
+    def action_cycle(self, step: int) -> None:
+        index = self.watchlist.index(self.current) if self.current in self.watchlist else 0
+        self.switch_to(self.watchlist[(index + step) % len(self.watchlist)])
+
+    def action_slot(self, slot: int) -> None:
+        if 1 <= slot <= len(self.watchlist):
+            self.switch_to(self.watchlist[slot - 1])
+
+    def action_zoom(self, step: int) -> None:
+        levels = sorted({*ZOOM_LEVELS, self.settings.ui.ladder_span_pct})
+        nearest = min(range(len(levels)), key=lambda i: abs(levels[i] - self.span_pct))
+        self.span_pct = levels[max(0, min(len(levels) - 1, nearest + step))]
+        self.repaint_now()
+
+    def action_toggle_tape(self) -> None:
+        tape = self.query_one(LiquidationTape)
+        alerts = self.query_one(AlertLog)
+        tape.display = not tape.display
+        alerts.display = not tape.display
+        self.refresh_slow_panels()
+
+    def action_toggle_mute(self) -> None:
+        muted = self.current in self.mutes
+        self.mutes = self.mutes - {self.current} if muted else self.mutes | {self.current}
+        self.notify(f"{self.current} alerts {'unmuted' if muted else 'muted'}")
+        self.save_state()
+        self.repaint_now()
+        self.refresh_slow_panels()
+
+    def action_next_theme(self) -> None:
+        names = self.theme_set.names
+        index = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(index + 1) % len(names)]
+        self.save_state()
+        self.repaint_now()
+        self.refresh_slow_panels()
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self.repaint_now()
+
+    def action_chart(self) -> None:
+        self.push_screen(ChartScreen(self._chart_snapshot))
+
+    def _chart_snapshot(self) -> DetectorSnapshot | None:
+        return None if self.paused else self.take_snapshot()
+
+    def action_toggle_bell(self) -> None:
+        self.bell_on = not self.bell_on
+        self.notify(f"bell {'on' if self.bell_on else 'off'}")
+        self.save_state()
+        self.repaint_now()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.save_state()
+        persist.save_alerts(self.data_dir, self.alert_history)
+        feed = self.feed
+        if feed is not None:
+            try:
+                await feed.close()
+            except Exception:
+                log.exception("closing the feed failed")
+        self.exit()
+
+    def save_state(self) -> None:
+        persist.save_state(
+            self.data_dir,
+            persist.UiState(
+                watchlist=self.watchlist,
+                current=self.current,
+                theme=self.theme,
+                mutes=self.mutes,
+                bell=self.bell_on,
+            ),
+        )
+
+
+def _episode_side(episodes: tuple[EpisodeView, ...]) -> Side | None:
+    for episode in episodes:
+        if episode.kind in _EPISODE_KINDS:
+            return episode.side
+    return None
+
+
+def make_app(
+    settings: Settings,
+    open_feed: OpenFeed,
+    *,
+    data_dir: Path | None = None,
+    config_dir: Path | None = None,
+    clock: Clock = time.time,
+    detector_factory: DetectorFactory = default_detector,
+    environ: dict[str, str] | None = None,
+) -> ScalpApp:
+    """The one app factory for the CLI, the tests, the screenshots and the demo.
+
+    ``data_dir`` keeps the watchlist, theme, mutes and the last 500 alerts
+    (default: the platformdirs user data dir); ``config_dir`` holds user themes
+    in ``themes/*.toml`` (default: the platformdirs user config dir). ``clock``
+    is the wall clock (tests freeze it); ``detector_factory`` builds the shared
+    detector once the feed says what its source is.
+    """
+    return ScalpApp(
+        settings,
+        open_feed,
+        data_dir=data_dir if data_dir is not None else persist.default_data_dir(),
+        config_dir=config_dir if config_dir is not None else persist.default_config_dir(),
+        clock=clock,
+        detector_factory=detector_factory,
+        environ=environ,
+    )

@@ -1,0 +1,112 @@
+"""The one-line header: exchange, symbol, feed state and age, badges, UTC clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+
+from scalptui.models import StreamState
+from scalptui.ui import format as fmt
+from scalptui.ui.widgets.lines import LinesWidget
+
+_STATE_GLYPH = {
+    StreamState.LIVE: "●",
+    StreamState.CONNECTING: "◌",
+    StreamState.STALE: "◌",
+    StreamState.RECONNECTING: "↻",
+    StreamState.FAILED: "✖",
+    StreamState.CLOSED: "■",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderInfo:
+    exchange: str
+    symbol: str
+    state: StreamState
+    age_s: float | None
+    clock_s: float
+    simulated: bool = False
+    replay: bool = False
+    paused: bool = False
+    bell: bool = False
+    muted: bool = False
+
+
+class HeaderBar(LinesWidget):
+    """Never shows a frozen "live": the state and the age of the last message travel together."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "header--title",
+        "header--live",
+        "header--stale",
+        "header--down",
+        "header--simulated",
+        "header--replay",
+        "header--paused",
+        "header--dim",
+    }
+    DEFAULT_CSS = """
+    HeaderBar { height: 1; background: $panel; color: $foreground; }
+    HeaderBar > .header--title { color: $primary; text-style: bold; }
+    HeaderBar > .header--live { color: $feed-live; text-style: bold; }
+    HeaderBar > .header--stale { color: $feed-stale; text-style: bold; }
+    HeaderBar > .header--down { color: $feed-down; text-style: bold; }
+    HeaderBar > .header--simulated { background: $badge-simulated;
+        color: $background; text-style: bold; }
+    HeaderBar > .header--replay { background: $badge-replay; color: $background; text-style: bold; }
+    HeaderBar > .header--paused { background: $warning; color: $background; text-style: bold; }
+    HeaderBar > .header--dim { color: $foreground-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._info: HeaderInfo | None = None
+
+    def show(self, info: HeaderInfo) -> None:
+        self._info = info
+        self.set_lines([self._compose_line(info, self.size.width)])
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._info is not None:
+            self.show(self._info)
+
+    def _compose_line(self, info: HeaderInfo, width: int) -> Text:
+        left = Text().append(" scalptui ", style=self.part("header--title"))
+        left.append(f"{info.exchange} · ", style=self.part("header--dim"))
+        left.append(info.symbol)
+        left.append("  ")
+        left.append_text(self._feed_text(info))
+        for flag, label, part in (
+            (info.simulated, " SIMULATED ", "header--simulated"),
+            (info.replay, " REPLAY ", "header--replay"),
+            (info.paused, " PAUSED ", "header--paused"),
+        ):
+            if flag:
+                left.append("  ")
+                left.append(label, style=self.part(part))
+        flags = ("bell " if info.bell else "") + ("muted " if info.muted else "")
+        right = Text().append(
+            f"{flags}{fmt.utc_clock(info.clock_s)} UTC ", style=self.part("header--dim")
+        )
+        gap = width - left.cell_len - right.cell_len
+        if gap >= 1:
+            left.append(" " * gap)
+            left.append_text(right)
+        return left
+
+    def _feed_text(self, info: HeaderInfo) -> Text:
+        glyph = _STATE_GLYPH.get(info.state, "?")
+        if info.state is StreamState.LIVE:
+            part = "header--live"
+        elif info.state in (StreamState.STALE, StreamState.CONNECTING, StreamState.RECONNECTING):
+            part = "header--stale"
+        else:
+            part = "header--down"
+        text = Text().append(f"{glyph} {info.state.value}", style=self.part(part))
+        if info.age_s is not None:
+            text.append(f" {fmt.age(info.age_s)}", style=self.part("header--dim"))
+        return text

@@ -1,0 +1,204 @@
+"""The estimated liquidation ladder: long clusters below price, short clusters above.
+
+Every row is quantised (integer bar cells, three significant figures) and
+lives on a fixed price grid, so a tick that changes nothing visible rewrites
+nothing; clusters being consumed flash at 2 Hz while the detector marks them hit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+
+from scalptui.models import DetectorSnapshot
+from scalptui.ui import format as fmt
+from scalptui.ui.ladder_rows import Edge, LadderRow, build_rows
+from scalptui.ui.widgets.lines import LinesWidget
+
+LONG_GLYPH = "█"
+SHORT_GLYPH = "▒"
+VALUE_WIDTH = 7
+REAL_WIDTH = 9
+
+
+@dataclass(frozen=True, slots=True)
+class LadderInput:
+    snapshot: DetectorSnapshot
+    span_pct: float
+    flash_on: bool
+
+
+class LadderView(LinesWidget):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "ladder--title",
+        "ladder--long",
+        "ladder--short",
+        "ladder--realized",
+        "ladder--price",
+        "ladder--hit",
+        "ladder--edge",
+        "ladder--dim",
+    }
+    DEFAULT_CSS = """
+    LadderView { height: 1fr; padding: 0 1; }
+    LadderView > .ladder--title { color: $primary; text-style: bold; }
+    LadderView > .ladder--long { color: $long-liq; }
+    LadderView > .ladder--short { color: $short-liq; }
+    LadderView > .ladder--realized { color: $realized-liq; text-style: bold; }
+    LadderView > .ladder--price { color: $price-row; text-style: bold; }
+    LadderView > .ladder--hit { background: $hit-flash; color: $background; text-style: bold; }
+    LadderView > .ladder--edge { color: $foreground-muted; text-style: italic; }
+    LadderView > .ladder--dim { color: $foreground-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._input: LadderInput | None = None
+        self.rows: tuple[LadderRow, ...] = ()
+
+    def show(self, snap: DetectorSnapshot, span_pct: float, flash_on: bool) -> None:
+        self._input = LadderInput(snap, span_pct, flash_on)
+        self._render_input()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._render_input()
+
+    def _render_input(self) -> None:
+        if self._input is None:
+            return
+        snap, span, flash = self._input.snapshot, self._input.span_pct, self._input.flash_on
+        height = max(self.content_size.height, 3)
+        width = max(self.content_size.width, 20)
+        price = snap.last if snap.last is not None else snap.mark
+        lines = [self._title(span, width)]
+        if price is None or not snap.ladder:
+            lines.append(Text().append("waiting for data…", style=self.part("ladder--dim")))
+            self.rows = ()
+            self.set_lines(lines)
+            return
+        self.rows = build_rows(snap.ladder, price, span, height - 1, snap.bin_width)
+        lower_bound = any(liq.sampled for liq in snap.recent_liquidations)
+        layout = _Columns.fit(width, self.rows, snap)
+        scale = max((r.total_usd for r in self.rows if r.edge is Edge.NONE), default=0.0)
+        for row in self.rows:
+            lines.append(self._row_text(row, layout, scale, flash, lower_bound))
+        self.set_lines(lines)
+
+    def _title(self, span: float, width: int) -> Text:
+        text = Text().append("Liq. clusters (est.)", style=self.part("ladder--title"))
+        text.append(f" ±{span:g} %", style=self.part("ladder--dim"))
+        legend = Text("  ")
+        legend.append(LONG_GLYPH, style=self.part("ladder--long"))
+        legend.append(" longs ")
+        legend.append(SHORT_GLYPH, style=self.part("ladder--short"))
+        legend.append(" shorts ")
+        legend.append("✱", style=self.part("ladder--realized"))
+        legend.append(" realised")
+        if text.cell_len + legend.cell_len <= width:
+            text.append_text(legend)
+        else:
+            short = Text(" ")
+            short.append(LONG_GLYPH, style=self.part("ladder--long"))
+            short.append("long ")
+            short.append(SHORT_GLYPH, style=self.part("ladder--short"))
+            short.append("short")
+            if text.cell_len + short.cell_len <= width:
+                text.append_text(short)
+        return text
+
+    def _row_text(
+        self, row: LadderRow, cols: _Columns, scale: float, flash: bool, lower_bound: bool
+    ) -> Text:
+        text = Text()
+        text.append_text(self._label(row, cols))
+        text.append(" ")
+        text.append_text(self._bar(row, cols.bar, scale))
+        text.append(" ")
+        value = fmt.usd(row.total_usd) if row.total_usd >= 1 else ""
+        text.append(value.rjust(VALUE_WIDTH), style=self._side_style(row))
+        if cols.real:
+            real = ""
+            if row.realized_usd >= 1:
+                real = "✱" + fmt.usd(row.realized_usd, lower_bound=lower_bound).replace(" ", "")
+            text.append(real.rjust(REAL_WIDTH), style=self.part("ladder--realized"))
+        if row.hit and flash:
+            text.stylize(self.part("ladder--hit"))
+        return text
+
+    def _label(self, row: LadderRow, cols: _Columns) -> Text:
+        if row.edge is not Edge.NONE:
+            label = _edge_label(row, cols.tick).rjust(cols.label + 1)
+            return Text().append(label, style=self.part("ladder--edge"))
+        label = fmt.price(row.low, tick=cols.tick).rjust(cols.label)
+        if row.has_price:
+            return Text().append("▶" + label, style=self.part("ladder--price"))
+        return Text().append(" " + label, style=self.part("ladder--dim"))
+
+    def _bar(self, row: LadderRow, width: int, scale: float) -> Text:
+        if scale <= 0 or width <= 0:
+            long_cells = short_cells = 0
+        else:
+            long_cells = round(row.long_usd / scale * width)
+            short_cells = round(row.short_usd / scale * width)
+        overflow = long_cells + short_cells > width
+        if overflow:  # only edge rows can exceed the view's scale
+            total = long_cells + short_cells
+            long_cells = long_cells * (width - 1) // total
+            short_cells = width - 1 - long_cells
+        bar = Text()
+        bar.append(LONG_GLYPH * long_cells, style=self.part("ladder--long"))
+        bar.append(SHORT_GLYPH * short_cells, style=self.part("ladder--short"))
+        if overflow:
+            bar.append("»", style=self.part("ladder--edge"))
+        fill = "─" if row.has_price else " "
+        bar.append(fill * (width - bar.cell_len), style=self.part("ladder--price"))
+        return bar
+
+    def _side_style(self, row: LadderRow) -> Style:
+        if row.long_usd >= row.short_usd:
+            return self.part("ladder--long")
+        return self.part("ladder--short")
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    label: int
+    bar: int
+    real: bool
+    tick: float | None
+
+    @classmethod
+    def fit(cls, width: int, rows: tuple[LadderRow, ...], snap: DetectorSnapshot) -> _Columns:
+        inner = [r for r in rows if r.edge is Edge.NONE]
+        step = inner[0].high - inner[0].low if inner else None
+        tick = _label_tick(step)
+        label = max((len(fmt.price(r.low, tick=tick)) for r in inner), default=8)
+        edges = [len(_edge_label(r, tick)) - 1 for r in rows if r.edge is not Edge.NONE]
+        label = max([label, *edges])
+        fixed = 1 + label + 1 + 1 + VALUE_WIDTH
+        real = width - fixed - REAL_WIDTH >= 12
+        bar = width - fixed - (REAL_WIDTH if real else 0)
+        return cls(label=label, bar=max(bar, 1), real=real, tick=tick)
+
+
+def _edge_label(row: LadderRow, tick: float | None) -> str:
+    """``Σ>97,003`` / ``Σ<90,012``: the edge rows sum everything beyond the view."""
+    if row.edge is Edge.ABOVE:
+        return "Σ>" + fmt.price(row.low, tick=tick)
+    return "Σ<" + fmt.price(row.high, tick=tick)
+
+
+def _label_tick(step: float | None) -> float | None:
+    """Decimals enough to tell adjacent rows apart, and no more."""
+    if step is None or step <= 0:
+        return None
+    decimals = 0
+    while step * 10**decimals < 1 and decimals < 8:
+        decimals += 1
+    if abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6 and decimals < 8:
+        decimals += 1
+    return 10.0**-decimals

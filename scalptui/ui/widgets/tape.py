@@ -1,0 +1,67 @@
+"""The liquidation tape: recent realised liquidations across the watchlist, newest first."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+
+from scalptui.models import Liquidation, Side
+from scalptui.ui import format as fmt
+from scalptui.ui.widgets.lines import LinesWidget
+
+
+class LiquidationTape(LinesWidget):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "tape--title",
+        "tape--long",
+        "tape--short",
+        "tape--dim",
+    }
+    DEFAULT_CSS = """
+    LiquidationTape { height: 1fr; padding: 0 1; background: $surface; }
+    LiquidationTape > .tape--title { color: $primary; text-style: bold; }
+    LiquidationTape > .tape--long { color: $long-liq; text-style: bold; }
+    LiquidationTape > .tape--short { color: $short-liq; text-style: bold; }
+    LiquidationTape > .tape--dim { color: $foreground-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._liqs: tuple[Liquidation, ...] = ()
+
+    def show(self, liquidations: tuple[Liquidation, ...]) -> None:
+        self._liqs = liquidations
+        self.redraw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        dim = self.part("tape--dim")
+        sampled = any(liq.sampled for liq in self._liqs)
+        title = Text().append("Liquidation tape (realised)", style=self.part("tape--title"))
+        if sampled:
+            title.append("  sampled venue: totals are a lower bound", style=dim)
+        lines = [title]
+        room = max(self.content_size.height - 1, 1)
+        newest = sorted(self._liqs, key=lambda liq: liq.ts, reverse=True)[:room]
+        for liq in newest:
+            lines.append(self._line(liq))
+        if not newest:
+            lines.append(Text().append("no liquidations yet", style=dim))
+        self.set_lines(lines)
+
+    def _line(self, liq: Liquidation) -> Text:
+        dim = self.part("tape--dim")
+        text = Text().append(fmt.utc_time_ms(liq.ts) + " ", style=dim)
+        text.append(f"{fmt.short_symbol(liq.symbol):<6}")
+        if liq.side is Side.LONG:
+            text.append(" LONG  liq ▼", style=self.part("tape--long"))
+        else:
+            text.append(" SHORT liq ▲", style=self.part("tape--short"))
+        text.append(f" {fmt.usd(liq.notional):>8}")
+        text.append(f" @ {fmt.price(liq.price)}")
+        text.append(f"  {liq.exchange}", style=dim)
+        return text

@@ -1,0 +1,89 @@
+"""The watchlist strip: slot number, symbol, last price, change, episode and mute marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+
+from scalptui.models import Side
+from scalptui.ui import format as fmt
+from scalptui.ui.widgets.lines import LinesWidget
+
+
+@dataclass(frozen=True, slots=True)
+class WatchItem:
+    symbol: str
+    last: float | None
+    change_pct: float | None
+    episode: Side | None = None
+    """Side of an active cascade (long) / squeeze (short) episode, if any."""
+    muted: bool = False
+
+
+class WatchlistStrip(LinesWidget):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "watch--current",
+        "watch--up",
+        "watch--down",
+        "watch--long-episode",
+        "watch--short-episode",
+        "watch--dim",
+    }
+    DEFAULT_CSS = """
+    WatchlistStrip { height: 1; background: $surface; color: $foreground; }
+    WatchlistStrip > .watch--current { background: $primary 35%; text-style: bold; }
+    WatchlistStrip > .watch--up { color: $up; }
+    WatchlistStrip > .watch--down { color: $down; }
+    WatchlistStrip > .watch--long-episode { background: $long-liq;
+        color: $background; text-style: bold; }
+    WatchlistStrip > .watch--short-episode { background: $short-liq;
+        color: $background; text-style: bold; }
+    WatchlistStrip > .watch--dim { color: $foreground-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._items: tuple[WatchItem, ...] = ()
+        self._current = ""
+
+    def show(self, items: tuple[WatchItem, ...], current: str) -> None:
+        self._items, self._current = items, current
+        self.set_lines([self._compose_line(self.size.width)])
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.show(self._items, self._current)
+
+    def _compose_line(self, width: int) -> Text:
+        # Narrow terminals drop the change column before they drop symbols.
+        full = [self._item_text(i, item, with_change=True) for i, item in enumerate(self._items)]
+        if sum(t.cell_len for t in full) + len(full) <= width:
+            parts = full
+        else:
+            parts = [self._item_text(i, it, with_change=False) for i, it in enumerate(self._items)]
+        line = Text()
+        for part in parts:
+            line.append(" ")
+            line.append_text(part)
+        return line
+
+    def _item_text(self, index: int, item: WatchItem, *, with_change: bool) -> Text:
+        text = Text()
+        slot = f"{index + 1}" if index < 9 else "·"
+        text.append(f"{slot} ", style=self.part("watch--dim"))
+        text.append(fmt.short_symbol(item.symbol))
+        text.append(f" {fmt.price(item.last)}")
+        if with_change and item.change_pct is not None:
+            part = "watch--up" if item.change_pct >= 0 else "watch--down"
+            text.append(f" {fmt.pct(item.change_pct, digits=1)}", style=self.part(part))
+        if item.episode is Side.LONG:
+            text.append(" ▼", style=self.part("watch--long-episode"))
+        elif item.episode is Side.SHORT:
+            text.append(" ▲", style=self.part("watch--short-episode"))
+        if item.muted:
+            text.append(" ×", style=self.part("watch--dim"))
+        if item.symbol == self._current:
+            text.stylize(self.part("watch--current"))
+        return text
