@@ -1,0 +1,650 @@
+"""A mechanistic leveraged market: cascades and squeezes emerge, they are not scripted.
+
+Per symbol the model keeps
+
+* a *fair* log price that random-walks (the rest of the world's opinion),
+* a *transient* displacement left by market orders, which decays as the book
+  refills (half-life ≈ 10 s) — so a price knocked down by forced selling snaps
+  back once the selling stops,
+* a mark price (a fast EMA of the last price; venues liquidate on the mark),
+* a population of leveraged positions ("lots"), opened at the price of the day
+  with a leverage drawn from the regime's mix, each with its liquidation price
+  ``long LP = EP·(1 − 1/L)/(1 − MMR)``, ``short LP = EP·(1 + 1/L)/(1 + MMR)``
+  and, for some, a stop-loss.
+
+When the mark crosses a lot's liquidation price the lot is force-closed by a
+market order whose impact moves the price — which may reach the next lots: a
+cascade when longs crowd below the price and a shock arrives, a squeeze in the
+mirror case. Open interest is the background (unlevered, slowly drifting) plus
+the lots, so it rises as lots open and drops as they are closed or liquidated.
+Funding follows the long/short imbalance of the lots.
+
+Everything is driven by ``random.Random`` seeded from (seed, symbol) and by a
+fixed 100 ms step on the model's own clock, so a run is a function of the seed,
+the scenario and the times it is advanced to — never of the wall clock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from scalptui.feed.sim.history import BarBook, prehistory
+from scalptui.feed.sim.specs import SymbolSpec, spec_for
+
+STEP_MS = 100
+SCENARIOS = ("auto", "calm", "cascade", "squeeze")
+
+TakerSide = Literal["BUY", "SELL"]
+
+# Book refill: the transient part of an impact decays with this time constant.
+_TRANSIENT_TAU_S = 15.0
+# Share of an impact that stays in the price (information); the rest snaps back.
+_PERMANENT_SHARE = 0.3
+# Mark price follows the last price with this EMA time constant.
+_MARK_TAU_S = 0.4
+_LOT_LIFETIME_S = 2400.0
+_STOP_SHARE = 0.35
+
+
+@dataclass(frozen=True, slots=True)
+class Regime:
+    """How participants behave in one phase of the market."""
+
+    name: str
+    open_rate: float  # new leveraged lots per second
+    long_share: float  # of new lots
+    leverage_mix: tuple[tuple[int, float], ...]
+    drift_per_s: float  # of the fair log price, in the crowd's direction
+    noise_rate: float  # plain turnover prints per second
+
+
+_CALM_MIX = ((2, 0.25), (3, 0.25), (5, 0.3), (10, 0.2))
+_NORMAL_MIX = ((3, 0.2), (5, 0.25), (10, 0.3), (20, 0.15), (50, 0.07), (100, 0.03))
+_CROWD_MIX = ((5, 0.1), (10, 0.2), (20, 0.2), (25, 0.15), (50, 0.2), (75, 0.08), (100, 0.07))
+
+CALM = Regime("calm", 3.0, 0.5, _CALM_MIX, 0.0, 4.0)
+NORMAL = Regime("normal", 3.0, 0.5, _NORMAL_MIX, 0.0, 4.0)
+CROWD_LONG = Regime("crowd_long", 10.0, 0.8, _CROWD_MIX, 4e-6, 6.0)
+CROWD_SHORT = Regime("crowd_short", 10.0, 0.2, _CROWD_MIX, -4e-6, 6.0)
+AFTERMATH = Regime("aftermath", 1.5, 0.5, _NORMAL_MIX, 0.0, 7.0)
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class SimTrade:
+    symbol: str
+    ts: int
+    trade_id: int
+    price: float
+    qty: float
+    taker: TakerSide
+
+
+@dataclass(frozen=True, slots=True)
+class SimLiquidation:
+    """One forced close. ``order_side`` is the liquidation order's side (SELL = a long)."""
+
+    symbol: str
+    ts: int
+    order_side: TakerSide
+    price: float  # the order's price: the position's bankruptcy price
+    avg_price: float  # where it filled
+    qty: float
+
+
+@dataclass(frozen=True, slots=True)
+class SimMark:
+    symbol: str
+    ts: int
+    mark: float
+    index: float
+    funding_rate: float
+    next_funding_ts: int
+
+
+SimEvent = SimTrade | SimLiquidation | SimMark
+
+
+@dataclass(slots=True)
+class _Lot:
+    lot_id: int
+    long: bool
+    qty: float
+    entry: float
+    leverage: int
+    liq_price: float
+    stop: float | None
+    alive: bool = True
+
+
+@dataclass(slots=True)
+class _Shock:
+    """An exogenous market order worked over a few seconds (a whale, a headline)."""
+
+    sell: bool
+    remaining_usd: float
+    rate_usd_per_s: float
+
+
+@dataclass(slots=True)
+class _Print:
+    kind: Literal["trade", "liq"]
+    price: float
+    qty: float
+    taker: TakerSide
+    bankruptcy: float = 0.0
+
+
+@dataclass(slots=True)
+class Counters:
+    """Running totals, for ``SimExchange.stats`` and the tests."""
+
+    trades: int = 0
+    liquidations: int = 0
+    liquidated_usd: float = 0.0
+    stops: int = 0
+    lots_opened: int = 0
+    lots_closed: int = 0
+    shocks: int = 0
+
+
+def liquidation_price(entry: float, leverage: float, mmr: float, long: bool) -> float:
+    """Isolated-margin liquidation price (fees ignored), as DESIGN § Projection states."""
+    if long:
+        return entry * (1 - 1 / leverage) / (1 - mmr)
+    return entry * (1 + 1 / leverage) / (1 + mmr)
+
+
+def bankruptcy_price(entry: float, leverage: float, long: bool) -> float:
+    return entry * (1 - 1 / leverage) if long else entry * (1 + 1 / leverage)
+
+
+# --------------------------------------------------------------------------- one symbol
+
+
+class SymbolMarket:
+    """The leveraged market of one symbol, stepped in 100 ms of exchange time."""
+
+    def __init__(self, spec: SymbolSpec, *, seed: int, scenario: str, start_ms: int) -> None:
+        self.spec = spec
+        self.rng = random.Random(f"{seed}:{spec.market_id}")
+        self.scenario = scenario
+        self.now_ms = start_ms - start_ms % STEP_MS
+        self.counters = Counters()
+        self._trade_id = self.rng.randrange(1_000_000_000, 5_000_000_000)
+        self._lot_id = 0
+        self.log_fair = math.log(spec.price)
+        self.transient = 0.0
+        self.mark_log = self.log_fair
+        self.lots: list[_Lot] = []
+        self._lot_index: dict[int, int] = {}
+        self._long_liq: list[tuple[float, int, _Lot]] = []  # (-LP, id, lot): highest LP first
+        self._short_liq: list[tuple[float, int, _Lot]] = []  # (LP, id, lot): lowest LP first
+        self._long_stop: list[tuple[float, int, _Lot]] = []
+        self._short_stop: list[tuple[float, int, _Lot]] = []
+        self.lot_qty = 0.0
+        self.long_usd = 0.0
+        self.short_usd = 0.0
+        self.funding_rate = 0.0001
+        self._shock: _Shock | None = None
+        self.regime, self._regime_until, self._shock_at = self._first_regime()
+        self.bars = BarBook(spec.tick)
+        history = prehistory(spec, self.rng, end_ms=self.now_ms, trend=self._history_trend())
+        self.bars.load(history.bars)
+        self.oi_history: list[tuple[int, float, float]] = list(history.open_interest)
+        self._seed_population(history.closes)
+        self.background_oi = max(spec.open_interest * 0.5, spec.open_interest - self.lot_qty)
+        self._background_target = self.background_oi
+
+    # -- prices ----------------------------------------------------------------------
+
+    @property
+    def price(self) -> float:
+        return math.exp(self.log_fair + self.transient)
+
+    @property
+    def mark(self) -> float:
+        return math.exp(self.mark_log)
+
+    @property
+    def index(self) -> float:
+        # spot venues feel a futures cascade less: the index carries part of the displacement
+        return math.exp(self.log_fair + 0.6 * self.transient)
+
+    @property
+    def open_interest(self) -> float:
+        return self.background_oi + self.lot_qty
+
+    def round_price(self, price: float) -> float:
+        tick = self.spec.tick
+        return round(round(price / tick) * tick, self.spec.price_decimals)
+
+    def round_qty(self, qty: float) -> float:
+        step = self.spec.qty_step
+        return round(max(step, round(qty / step) * step), self.spec.qty_decimals)
+
+    def next_funding_ts(self, now_ms: int) -> int:
+        period = self.spec.funding_interval_h * 3_600_000
+        return (now_ms // period + 1) * period
+
+    # -- regimes ---------------------------------------------------------------------
+
+    def _history_trend(self) -> float:
+        if self.scenario == "cascade":
+            return 0.004  # price rose into the crowd: longs entered on the way up
+        if self.scenario == "squeeze":
+            return -0.004
+        return 0.0
+
+    def _first_regime(self) -> tuple[Regime, int, int | None]:
+        if self.scenario == "calm":
+            return CALM, 2**62, None
+        if self.scenario in ("cascade", "squeeze"):
+            regime = CROWD_LONG if self.scenario == "cascade" else CROWD_SHORT
+            shock_at = self.now_ms + self.rng.randrange(60_000, 100_000)
+            return regime, shock_at + 1, shock_at
+        return NORMAL, self.now_ms + self._minutes(3, 8), None
+
+    def _minutes(self, low: float, high: float) -> int:
+        return int(self.rng.uniform(low, high) * 60_000)
+
+    def _next_auto_regime(self) -> None:
+        if self.regime in (NORMAL, CALM):
+            self.regime = CROWD_LONG if self.rng.random() < 0.55 else CROWD_SHORT
+            self._regime_until = self.now_ms + self._minutes(3, 6)
+            self._shock_at = self._regime_until if self.rng.random() < 0.85 else None
+        elif self.regime in (CROWD_LONG, CROWD_SHORT):
+            self.regime = AFTERMATH
+            self._regime_until = self.now_ms + self._minutes(2, 4)
+        else:
+            self.regime = NORMAL
+            self._regime_until = self.now_ms + self._minutes(5, 12)
+
+    def _update_regime(self) -> None:
+        if self._shock_at is not None and self.now_ms >= self._shock_at:
+            self._shock_at = None
+            self.trigger(long=self.regime is not CROWD_SHORT)
+        if self.now_ms < self._regime_until:
+            return
+        if self.scenario == "auto":
+            self._next_auto_regime()
+        elif self.regime in (CROWD_LONG, CROWD_SHORT):
+            self.regime, self._regime_until = AFTERMATH, self.now_ms + self._minutes(2, 3)
+        else:
+            self.regime, self._regime_until = NORMAL, 2**62
+
+    def trigger(self, *, long: bool) -> None:
+        """A shock into the crowded side: a sell-off into longs or a buy-up into shorts.
+
+        The shock alone moves the price ≈ 1 %; whatever follows is the leverage's doing.
+        """
+        size = self.spec.depth_usd * self.rng.uniform(0.009, 0.012)
+        seconds = self.rng.uniform(3.0, 6.0)
+        self._shock = _Shock(sell=long, remaining_usd=size, rate_usd_per_s=size / seconds)
+        self.counters.shocks += 1
+
+    # -- population ------------------------------------------------------------------
+
+    def _seed_population(self, closes: Sequence[float]) -> None:
+        """Positions already open at start: entries along the recent price path."""
+        regime = self.regime
+        count = int(regime.open_rate * _LOT_LIFETIME_S * (0.6 if regime is CALM else 0.5))
+        if self.scenario in ("cascade", "squeeze"):
+            count = int(NORMAL.open_rate * _LOT_LIFETIME_S * 0.5)
+        recent = list(closes[-40:]) or [self.spec.price]
+        mark = self.spec.price
+        for _ in range(count):
+            entry = self.rng.choice(recent)
+            self._open_lot(entry, regime, mark=mark, trade=False)
+        if self.scenario in ("cascade", "squeeze"):
+            # the crowd that already built up over the last minutes
+            for _ in range(int(regime.open_rate * 240)):
+                entry = self.rng.choice(recent[-10:])
+                self._open_lot(entry, regime, mark=mark, trade=False)
+
+    def _draw_leverage(self, regime: Regime) -> int:
+        pick = self.rng.random()
+        for leverage, weight in regime.leverage_mix:
+            pick -= weight
+            if pick <= 0:
+                return min(leverage, self.spec.max_leverage)
+        return min(regime.leverage_mix[-1][0], self.spec.max_leverage)
+
+    def _open_lot(self, entry: float, regime: Regime, *, mark: float, trade: bool) -> _Print | None:
+        rng = self.rng
+        long = rng.random() < regime.long_share
+        leverage = self._draw_leverage(regime)
+        liq = liquidation_price(entry, leverage, self.spec.mmr, long)
+        if (long and liq >= mark) or (not long and liq <= mark):
+            return None  # would be liquidated on arrival: nobody opens that
+        notional = self.spec.lot_usd * math.exp(rng.gauss(0.0, 1.0))
+        qty = self.round_qty(notional / entry)
+        stop: float | None = None
+        if rng.random() < _STOP_SHARE:
+            stop = entry + (liq - entry) * rng.uniform(0.3, 0.8)
+        self._lot_id += 1
+        lot = _Lot(self._lot_id, long, qty, entry, leverage, liq, stop)
+        self._lot_index[lot.lot_id] = len(self.lots)
+        self.lots.append(lot)
+        if long:
+            heapq.heappush(self._long_liq, (-liq, lot.lot_id, lot))
+            if stop is not None:
+                heapq.heappush(self._long_stop, (-stop, lot.lot_id, lot))
+            self.long_usd += qty * entry
+        else:
+            heapq.heappush(self._short_liq, (liq, lot.lot_id, lot))
+            if stop is not None:
+                heapq.heappush(self._short_stop, (stop, lot.lot_id, lot))
+            self.short_usd += qty * entry
+        self.lot_qty += qty
+        self.counters.lots_opened += 1
+        if not trade:
+            return None
+        return self._market_order(buy=long, qty=qty, kind="trade")
+
+    def _remove_lot(self, lot: _Lot) -> None:
+        lot.alive = False
+        index = self._lot_index.pop(lot.lot_id)
+        last = self.lots.pop()
+        if last is not lot:
+            self.lots[index] = last
+            self._lot_index[last.lot_id] = index
+        self.lot_qty -= lot.qty
+        if lot.long:
+            self.long_usd -= lot.qty * lot.entry
+        else:
+            self.short_usd -= lot.qty * lot.entry
+
+    # -- order flow ------------------------------------------------------------------
+
+    def _impact(self, signed_usd: float) -> None:
+        move = signed_usd / self.spec.depth_usd
+        self.log_fair += _PERMANENT_SHARE * move
+        self.transient += (1 - _PERMANENT_SHARE) * move
+
+    def _market_order(
+        self, *, buy: bool, qty: float, kind: Literal["trade", "liq"], bankruptcy: float = 0.0
+    ) -> _Print:
+        before = self.price
+        self._impact((1 if buy else -1) * qty * before)
+        # a sweep fills between the touch and where it leaves the book
+        fill = (before + self.price) / 2
+        return _Print(kind, fill, qty, "BUY" if buy else "SELL", bankruptcy)
+
+    def _liquidate(self, lot: _Lot, prints: list[_Print]) -> None:
+        self._remove_lot(lot)
+        bankrupt = bankruptcy_price(lot.entry, lot.leverage, lot.long)
+        order = self._market_order(buy=not lot.long, qty=lot.qty, kind="liq", bankruptcy=bankrupt)
+        prints.append(order)
+        self._split_into_trades(order, prints)
+        self.counters.liquidations += 1
+        self.counters.liquidated_usd += lot.qty * order.price
+
+    def _close(self, lot: _Lot, prints: list[_Print]) -> None:
+        self._remove_lot(lot)
+        self._split_into_trades(
+            self._market_order(buy=not lot.long, qty=lot.qty, kind="trade"), prints
+        )
+        self.counters.lots_closed += 1
+
+    def _split_into_trades(self, order: _Print, prints: list[_Print]) -> None:
+        """A large market order prints as a few trades walking the book."""
+        parts = 1 if order.qty * order.price < 3 * self.spec.lot_usd else self.rng.randint(2, 4)
+        for part in range(parts):
+            qty = order.qty / parts
+            # spread the parts around the average fill, worst last
+            offset = (part - (parts - 1) / 2) * 0.5e-4 * (-1 if order.taker == "SELL" else 1)
+            prints.append(_Print("trade", order.price * (1 + offset), qty, order.taker))
+
+    # -- one step --------------------------------------------------------------------
+
+    def step(self) -> list[SimEvent]:
+        """Advance 100 ms; return the step's events in time order."""
+        start = self.now_ms
+        self.now_ms += STEP_MS
+        dt = STEP_MS / 1000
+        rng = self.rng
+        self._update_regime()
+        regime = self.regime
+        self.log_fair += regime.drift_per_s * dt + self.spec.vol_per_s * math.sqrt(dt) * rng.gauss(
+            0.0, 1.0
+        )
+        self.transient *= math.exp(-dt / _TRANSIENT_TAU_S)
+        prints: list[_Print] = []
+        self._work_shock(dt, prints)
+        self._noise_trades(regime, dt, prints)
+        self._flow(regime, dt, prints)
+        self._background(dt)
+        self.mark_log += (math.log(self.price) - self.mark_log) * (1 - math.exp(-dt / _MARK_TAU_S))
+        self._liquidations(prints)
+        self._stops(prints)
+        self._update_funding(dt)
+        events = self._timestamp(prints, start)
+        if self.now_ms % 1000 == 0:
+            events.append(self._mark_event())
+        if self.now_ms % 300_000 == 0:
+            self._sample_open_interest()
+        return events
+
+    def _work_shock(self, dt: float, prints: list[_Print]) -> None:
+        shock = self._shock
+        if shock is None:
+            return
+        usd = min(shock.remaining_usd, shock.rate_usd_per_s * dt)
+        shock.remaining_usd -= usd
+        if shock.remaining_usd <= 1.0:
+            self._shock = None
+        for _ in range(self.rng.randint(1, 3)):
+            qty = self.round_qty(usd / 2 / self.price)
+            prints.append(self._market_order(buy=not shock.sell, qty=qty, kind="trade"))
+
+    def _noise_trades(self, regime: Regime, dt: float, prints: list[_Print]) -> None:
+        rng = self.rng
+        for _ in range(_poisson(rng, regime.noise_rate * dt)):
+            notional = self.spec.lot_usd * 0.3 * math.exp(rng.gauss(0.0, 1.2))
+            side: TakerSide = "BUY" if rng.random() < 0.5 else "SELL"
+            spread = self.spec.tick * (0.5 if side == "BUY" else -0.5)
+            price = self.price + spread
+            prints.append(_Print("trade", price, self.round_qty(notional / price), side))
+
+    def _flow(self, regime: Regime, dt: float, prints: list[_Print]) -> None:
+        rng = self.rng
+        mark = self.mark
+        for _ in range(_poisson(rng, regime.open_rate * dt)):
+            order = self._open_lot(self.price, regime, mark=mark, trade=True)
+            if order is not None:
+                self._split_into_trades(order, prints)
+        closes = _poisson(rng, len(self.lots) * dt / _LOT_LIFETIME_S)
+        for _ in range(min(closes, len(self.lots))):
+            self._close(self.lots[rng.randrange(len(self.lots))], prints)
+
+    def _background(self, dt: float) -> None:
+        # unlevered participants: slow mean-reverting drift of their open interest
+        gap = self._background_target - self.background_oi
+        noise = self.rng.gauss(0.0, 1.0) * self._background_target * 2e-5 * math.sqrt(dt)
+        self.background_oi += gap * dt / 1800 + noise
+
+    def _liquidations(self, prints: list[_Print]) -> None:
+        mark = self.mark
+        heap = self._long_liq
+        while heap and -heap[0][0] >= mark:
+            lot = heapq.heappop(heap)[2]
+            if lot.alive:
+                self._liquidate(lot, prints)
+        heap = self._short_liq
+        while heap and heap[0][0] <= mark:
+            lot = heapq.heappop(heap)[2]
+            if lot.alive:
+                self._liquidate(lot, prints)
+
+    def _stops(self, prints: list[_Print]) -> None:
+        # stops watch the last price; a triggered stop is a market order like any other
+        price = self.price
+        heap = self._long_stop
+        while heap and -heap[0][0] >= price:
+            lot = heapq.heappop(heap)[2]
+            if lot.alive:
+                self._close(lot, prints)
+                self.counters.stops += 1
+        heap = self._short_stop
+        while heap and heap[0][0] <= price:
+            lot = heapq.heappop(heap)[2]
+            if lot.alive:
+                self._close(lot, prints)
+                self.counters.stops += 1
+
+    def _update_funding(self, dt: float) -> None:
+        total = self.long_usd + self.short_usd
+        imbalance = (self.long_usd - self.short_usd) / total if total > 0 else 0.0
+        per_8h = max(-0.003, min(0.003, 0.0001 + 0.0015 * imbalance))
+        target = per_8h * self.spec.funding_interval_h / 8
+        self.funding_rate += (target - self.funding_rate) * (1 - math.exp(-dt / 60.0))
+
+    def _timestamp(self, prints: list[_Print], start: int) -> list[SimEvent]:
+        events: list[SimEvent] = []
+        count = len(prints)
+        for position, item in enumerate(prints):
+            ts = start + 1 + (position * (STEP_MS - 2)) // max(1, count)
+            price = self.round_price(item.price)
+            if item.kind == "liq":
+                events.append(
+                    SimLiquidation(
+                        self.spec.symbol,
+                        ts,
+                        item.taker,
+                        self.round_price(item.bankruptcy),
+                        price,
+                        self.round_qty(item.qty),
+                    )
+                )
+                continue
+            self._trade_id += 1
+            qty = self.round_qty(item.qty)
+            events.append(SimTrade(self.spec.symbol, ts, self._trade_id, price, qty, item.taker))
+            self.bars.add_trade(ts, price, qty, item.taker == "BUY")
+            self.counters.trades += 1
+        return events
+
+    def _mark_event(self) -> SimMark:
+        return SimMark(
+            self.spec.symbol,
+            self.now_ms,
+            self.mark,
+            self.index,
+            self.funding_rate,
+            self.next_funding_ts(self.now_ms),
+        )
+
+    def _sample_open_interest(self) -> None:
+        oi = self.open_interest
+        self.oi_history.append((self.now_ms, oi, oi * self.mark))
+        if len(self.oi_history) > 10_000:
+            del self.oi_history[:1000]
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    """Knuth's Poisson draw; ``lam`` here is small (events per 100 ms)."""
+    if lam <= 0:
+        return 0
+    if lam > 30:
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit = math.exp(-lam)
+    count, product = 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+# --------------------------------------------------------------------------- the market
+
+
+@dataclass(slots=True)
+class MarketModel:
+    """All simulated symbols, advanced together on one exchange clock."""
+
+    symbols: Sequence[str]
+    seed: int = 0
+    scenario: str = "auto"
+    start_ms: int = 1_767_225_600_000  # 2026-01-01T00:00Z, for reproducible tests
+    markets: dict[str, SymbolMarket] = field(init=False)
+    now_ms: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {self.scenario!r}; expected one of {SCENARIOS}")
+        if not self.symbols:
+            raise ValueError("the simulated market needs at least one symbol")
+        self.markets = {}
+        for symbol in self.symbols:
+            spec = spec_for(symbol)
+            self.markets[spec.symbol] = SymbolMarket(
+                spec, seed=self.seed, scenario=self.scenario, start_ms=self.start_ms
+            )
+        self.now_ms = self.start_ms - self.start_ms % STEP_MS
+
+    def market(self, symbol: str) -> SymbolMarket:
+        """By unified symbol (``BTC/USDT:USDT``) or exchange id (``BTCUSDT``)."""
+        found = self.markets.get(symbol)
+        if found is None:
+            for candidate in self.markets.values():
+                if candidate.spec.market_id == symbol.upper():
+                    return candidate
+            raise KeyError(symbol)
+        return found
+
+    def advance(self, to_ms: int) -> list[SimEvent]:
+        """Step every symbol up to ``to_ms``; events ordered by time within each symbol."""
+        events: list[SimEvent] = []
+        while self.now_ms + STEP_MS <= to_ms:
+            self.now_ms += STEP_MS
+            for market in self.markets.values():
+                events.extend(market.step())
+        return events
+
+    def trigger(self, symbol: str, side: str) -> None:
+        """``long``: shock down into crowded longs; ``short``: shock up into shorts."""
+        if side not in ("long", "short"):
+            raise ValueError(f"trigger side must be 'long' or 'short', not {side!r}")
+        self.market(symbol).trigger(long=side == "long")
+
+
+# --------------------------------------------------------------------------- throttle
+
+
+class ForceOrderThrottle:
+    """Binance's ``@forceOrder`` sampling: per symbol, the latest liquidation of each
+    1000 ms window of exchange time, pushed when the window closes.
+
+    The real stream is therefore a lower bound of what was liquidated.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[str, SimLiquidation] = {}
+        self.generated = 0
+        self.pushed = 0
+
+    def offer(self, liquidation: SimLiquidation) -> SimLiquidation | None:
+        """Take one liquidation; return the previous window's print if this one closes it."""
+        self.generated += 1
+        previous = self._pending.get(liquidation.symbol)
+        self._pending[liquidation.symbol] = liquidation
+        if previous is not None and previous.ts // 1000 != liquidation.ts // 1000:
+            self.pushed += 1
+            return previous
+        return None
+
+    def flush(self, now_ms: int) -> list[SimLiquidation]:
+        """Prints whose window has ended by ``now_ms``."""
+        due = [liq for liq in self._pending.values() if (liq.ts // 1000 + 1) * 1000 <= now_ms]
+        for liq in due:
+            del self._pending[liq.symbol]
+        self.pushed += len(due)
+        return due

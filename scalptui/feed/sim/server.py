@@ -1,0 +1,596 @@
+"""The simulated exchange: Binance USDⓈ-M REST + market WebSocket on loopback.
+
+Unmodified ccxt.pro (``binanceusdm``, pointed here with ``apply_base_url``) loads
+markets, watches trades / liquidations / mark price and polls open interest and
+history exactly as it would on Binance. The market behind it is
+``scalptui.feed.sim.market.MarketModel``; this module only keeps the exchange
+clock, speaks the protocol and injects faults.
+
+One timer (10 Hz of wall time) advances the model to the exchange clock and
+sends each socket the frames of its subscriptions in one batch, so the cost is
+per tick, not per message.
+
+REST served (any path prefix tolerated, unknown paths get Binance's error shape):
+``/fapi/v1/ping``, ``time``, ``exchangeInfo``, ``premiumIndex``, ``fundingInfo``,
+``fundingRate``, ``openInterest``, ``klines`` (and ``markPriceKlines`` /
+``indexPriceKlines``), ``ticker/24hr``, ``ticker/price``,
+``/futures/data/openInterestHist``. WebSocket: an upgrade on any path (ccxt
+4.5.90 uses ``/public/ws/<n>`` for ``@trade`` and ``/market/ws/<n>`` for the
+rest); ``/stream?streams=…`` and ``/ws/<stream>`` URLs subscribe too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from scalptui.feed.sim import protocol
+from scalptui.feed.sim.market import (
+    ForceOrderThrottle,
+    MarketModel,
+    SimEvent,
+    SimLiquidation,
+    SimMark,
+    SimTrade,
+    SymbolMarket,
+)
+
+log = logging.getLogger("scalptui.feed.sim")
+
+DEFAULT_SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT")
+STREAM_KINDS = ("trade", "aggTrade", "forceOrder", "markPrice")
+TICK_SECONDS = 0.1
+# a client that lets this many frames pile up is cut off, as Binance does to slow readers
+_MAX_OUTBOX = 100_000
+_GARBAGE = "<<simulated malformed frame: not JSON>>"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(eq=False, slots=True)
+class _Connection:
+    ws: web.WebSocketResponse
+    combined: bool
+    subscriptions: set[str] = field(default_factory=set)
+    outbox: deque[str] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def send(self, text: str) -> None:
+        self.outbox.append(text)
+        self.wake.set()
+
+
+class SimExchange:
+    """The loopback Binance USDⓈ-M exchange. See the module docstring."""
+
+    def __init__(
+        self,
+        symbols: Sequence[str] = DEFAULT_SYMBOLS,
+        *,
+        seed: int = 0,
+        time_scale: float = 1.0,
+        scenario: str = "auto",
+        start_ms: int | None = None,
+    ) -> None:
+        if time_scale <= 0:
+            raise ValueError(f"time_scale must be positive, not {time_scale}")
+        self.time_scale = time_scale
+        self.start_ms = int(time.time() * 1000) if start_ms is None else start_ms
+        self.model = MarketModel(symbols, seed=seed, scenario=scenario, start_ms=self.start_ms)
+        self.base_url = ""
+        self._t0: float | None = None
+        self._runner: web.AppRunner | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._connections: set[_Connection] = set()
+        self._subscribers: dict[str, set[_Connection]] = {}
+        self._throttle = ForceOrderThrottle()
+        self._stalled_until: dict[str, float] = {}
+        self._fail_status = 0
+        self._fail_left = 0
+        self._counts: Counter[str] = Counter()
+        self._routes: dict[str, Handler] = {
+            "/fapi/v1/ping": self._ping,
+            "/fapi/v1/time": self._time,
+            "/fapi/v1/exchangeInfo": self._exchange_info,
+            "/fapi/v1/premiumIndex": self._premium_index,
+            "/fapi/v1/fundingInfo": self._funding_info,
+            "/fapi/v1/fundingRate": self._funding_rate_history,
+            "/fapi/v1/openInterest": self._open_interest,
+            "/futures/data/openInterestHist": self._open_interest_hist,
+            "/fapi/v1/klines": self._klines,
+            "/fapi/v1/markPriceKlines": self._klines,
+            "/fapi/v1/indexPriceKlines": self._klines,
+            "/fapi/v1/continuousKlines": self._klines,
+            "/fapi/v1/ticker/24hr": self._ticker_24hr,
+            "/fapi/v1/ticker/price": self._ticker_price,
+        }
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on ``host:port`` (0 = a free port); return ``http://host:port``."""
+        if self._runner is not None:
+            return self.base_url
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        self._runner = runner
+        addresses = runner.addresses
+        bound = int(addresses[0][1]) if addresses else port
+        self.base_url = f"http://{host}:{bound}"
+        self._t0 = time.monotonic()
+        self._ticker = asyncio.create_task(self._tick_forever(), name="sim-exchange-tick")
+        log.info("simulated exchange on %s (scenario %s)", self.base_url, self.model.scenario)
+        return self.base_url
+
+    async def stop(self) -> None:
+        """Close every socket and the listener; idempotent."""
+        ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+        for conn in list(self._connections):
+            self._forget(conn)
+            with contextlib.suppress(Exception):
+                await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def now_ms(self) -> int:
+        """The exchange clock: start + wall time elapsed × time_scale."""
+        if self._t0 is None:
+            return self.start_ms
+        return self.start_ms + int((time.monotonic() - self._t0) * 1000 * self.time_scale)
+
+    # -- faults and controls ---------------------------------------------------------
+
+    def drop_connections(self) -> int:
+        """Close every WebSocket now (as a network drop would); return how many."""
+        dropped = list(self._connections)
+        for conn in dropped:
+            self._forget(conn)
+            self._spawn(conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"simulated drop"))
+        self._counts["dropped_connections"] += len(dropped)
+        return len(dropped)
+
+    def stall(self, stream: str, seconds: float) -> None:
+        """Stop sending one stream kind (all symbols) for ``seconds`` of wall time.
+
+        Sockets stay open and every other stream keeps flowing; frames of the
+        stalled stream are not queued but lost, as on a stuck upstream.
+        """
+        if stream not in STREAM_KINDS:
+            raise ValueError(f"stream must be one of {STREAM_KINDS}, not {stream!r}")
+        self._stalled_until[stream] = time.monotonic() + seconds
+
+    def send_garbage(self, count: int = 1) -> int:
+        """Queue ``count`` malformed (non-JSON) text frames to every socket; return sockets hit."""
+        for conn in self._connections:
+            for _ in range(count):
+                conn.send(_GARBAGE)
+        self._counts["garbage_frames"] += count * len(self._connections)
+        return len(self._connections)
+
+    def fail_http(self, status: int, count: int) -> None:
+        """Answer the next ``count`` REST requests with HTTP ``status`` (429, 5xx…)."""
+        self._fail_status, self._fail_left = status, count
+
+    def trigger(self, symbol: str, side: str) -> None:
+        """``long``: shock down into crowded longs (cascade); ``short``: squeeze."""
+        self.model.trigger(symbol, side)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Messages sent per stream, sockets, subscriptions, liquidations generated vs pushed."""
+        out = dict(self._counts)
+        out["connections"] = len(self._connections)
+        out["subscriptions"] = sum(len(c.subscriptions) for c in self._connections)
+        out["liquidations_generated"] = self._throttle.generated
+        out["liquidations_pushed"] = self._throttle.pushed
+        for kind in STREAM_KINDS:
+            out.setdefault(f"messages_{kind}", 0)
+        return out
+
+    # -- ticking ---------------------------------------------------------------------
+
+    async def _tick_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            try:
+                self._tick()
+            except Exception:  # the exchange must outlive a bug in one tick
+                log.exception("simulated exchange tick failed")
+            next_at += TICK_SECONDS
+            delay = next_at - loop.time()
+            if delay < 0:  # fell behind (a blocked loop): skip, don't burst
+                next_at, delay = loop.time(), 0.0
+            await asyncio.sleep(delay)
+
+    def _tick(self) -> None:
+        now = self.now_ms()
+        events = self.model.advance(now)
+        marks: dict[int, list[dict[str, Any]]] = {}
+        for event in events:
+            self._route(event, marks)
+        for liq in self._throttle.flush(now):
+            self._push_liquidation(liq)
+        for ts in sorted(marks):
+            self._publish("markPrice", "!markPrice@arr@1s", marks[ts])
+            if ts % 3000 == 0:
+                self._publish("markPrice", "!markPrice@arr", marks[ts])
+
+    def _route(self, event: SimEvent, marks: dict[int, list[dict[str, Any]]]) -> None:
+        market = self.model.markets[event.symbol]
+        spec = market.spec
+        stream_id = spec.market_id.lower()
+        if isinstance(event, SimTrade):
+            if f"{stream_id}@trade" in self._subscribers:
+                self._publish("trade", f"{stream_id}@trade", protocol.trade_frame(spec, event))
+            if f"{stream_id}@aggTrade" in self._subscribers:
+                frame = protocol.agg_trade_frame(spec, event)
+                self._publish("aggTrade", f"{stream_id}@aggTrade", frame)
+        elif isinstance(event, SimLiquidation):
+            previous = self._throttle.offer(event)
+            if previous is not None:
+                self._push_liquidation(previous)
+        elif isinstance(event, SimMark):
+            frame = protocol.mark_price_frame(spec, event)
+            marks.setdefault(event.ts, []).append(frame)
+            self._publish("markPrice", f"{stream_id}@markPrice@1s", frame)
+            if event.ts % 3000 == 0:
+                self._publish("markPrice", f"{stream_id}@markPrice", frame)
+
+    def _push_liquidation(self, liq: SimLiquidation) -> None:
+        spec = self.model.markets[liq.symbol].spec
+        frame = protocol.force_order_frame(spec, liq, event_ms=(liq.ts // 1000 + 1) * 1000)
+        self._publish("forceOrder", f"{spec.market_id.lower()}@forceOrder", frame)
+        self._publish("forceOrder", "!forceOrder@arr", frame)
+
+    def _publish(self, kind: str, stream: str, payload: Any) -> None:
+        subscribers = self._subscribers.get(stream)
+        if not subscribers:
+            return
+        until = self._stalled_until.get(kind)
+        if until is not None:
+            if time.monotonic() < until:
+                self._counts[f"stalled_{kind}"] += len(subscribers)
+                return
+            del self._stalled_until[kind]
+        raw: str | None = None
+        wrapped: str | None = None
+        for conn in list(subscribers):
+            if conn.combined:
+                wrapped = wrapped or protocol.dumps({"stream": stream, "data": payload})
+                conn.send(wrapped)
+            else:
+                raw = raw or protocol.dumps(payload)
+                conn.send(raw)
+            if len(conn.outbox) > _MAX_OUTBOX:
+                log.warning("dropping a socket that fell %d frames behind", len(conn.outbox))
+                self._forget(conn)
+                self._spawn(conn.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too slow"))
+        self._counts[f"messages_{kind}"] += len(subscribers)
+
+    # -- WebSocket -------------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self._websocket(request)
+        return await self._rest(request)
+
+    async def _websocket(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        combined = request.path.rstrip("/").endswith("/stream")
+        conn = _Connection(ws, combined=combined)
+        self._connections.add(conn)
+        self._counts["connections_total"] += 1
+        self._subscribe(conn, _streams_in_url(request))
+        sender = self._spawn(self._sender(conn))
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    self._on_request(conn, message.data)
+                elif message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self._forget(conn)
+            sender.cancel()
+        return ws
+
+    async def _sender(self, conn: _Connection) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            while not conn.ws.closed:
+                await conn.wake.wait()
+                conn.wake.clear()
+                while conn.outbox and not conn.ws.closed:
+                    await conn.ws.send_str(conn.outbox.popleft())
+
+    def _on_request(self, conn: _Connection, text: str) -> None:
+        try:
+            request = json.loads(text)
+            method = request["method"]
+            params = request.get("params") or []
+            request_id = request.get("id")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            conn.send(protocol.dumps({"code": 3, "msg": f"Invalid JSON: {text[:80]!r}"}))
+            return
+        streams = [p for p in params if isinstance(p, str)] if isinstance(params, list) else []
+        result: Any = None
+        if method == "SUBSCRIBE":
+            self._subscribe(conn, streams)
+        elif method == "UNSUBSCRIBE":
+            for stream in streams:
+                conn.subscriptions.discard(stream)
+                self._subscribers.get(stream, set()).discard(conn)
+        elif method == "LIST_SUBSCRIPTIONS":
+            result = sorted(conn.subscriptions)
+        elif method not in ("SET_PROPERTY", "GET_PROPERTY"):
+            conn.send(
+                protocol.dumps(
+                    {
+                        "code": 2,
+                        "msg": f"Invalid request: unknown method {method!r}",
+                        "id": request_id,
+                    }
+                )
+            )
+            return
+        conn.send(protocol.dumps({"result": result, "id": request_id}))
+
+    def _subscribe(self, conn: _Connection, streams: Sequence[str]) -> None:
+        for stream in streams:
+            conn.subscriptions.add(stream)
+            self._subscribers.setdefault(stream, set()).add(conn)
+
+    def _forget(self, conn: _Connection) -> None:
+        self._connections.discard(conn)
+        for stream in conn.subscriptions:
+            subscribers = self._subscribers.get(stream)
+            if subscribers is not None:
+                subscribers.discard(conn)
+                if not subscribers:
+                    del self._subscribers[stream]
+        conn.wake.set()
+
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- REST ------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        self._counts["rest_requests"] += 1
+        if self._fail_left > 0:
+            self._fail_left -= 1
+            self._counts["rest_failed_on_purpose"] += 1
+            return _failure(self._fail_status)
+        handler = self._route_for(request.path)
+        if handler is None:
+            log.warning("simulated exchange: unknown REST path %s %s", request.method, request.path)
+            self._counts["rest_unknown"] += 1
+            return _error(404, -5000, f"Path {request.path}, Method {request.method} is invalid")
+        try:
+            return await handler(request)
+        except _BadRequest as exc:
+            return _error(400, exc.code, exc.msg)
+
+    def _route_for(self, path: str) -> Handler | None:
+        handler = self._routes.get(path)
+        if handler is not None:
+            return handler
+        for known, candidate in self._routes.items():  # a --base-url path prefix
+            if path.endswith(known):
+                return candidate
+        return None
+
+    def _market_param(self, request: web.Request, *, required: bool = True) -> SymbolMarket | None:
+        symbol = request.query.get("symbol")
+        if not symbol:
+            if required:
+                raise _BadRequest(
+                    -1102,
+                    "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+                )
+            return None
+        try:
+            return self.model.market(symbol)
+        except KeyError:
+            raise _BadRequest(-1121, "Invalid symbol.") from None
+
+    async def _ping(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response({})
+
+    async def _time(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response({"serverTime": self.now_ms()})
+
+    async def _exchange_info(self, request: web.Request) -> web.StreamResponse:
+        markets = list(self.model.markets.values())
+        return web.json_response(protocol.exchange_info(markets, self.now_ms()))
+
+    async def _premium_index(self, request: web.Request) -> web.StreamResponse:
+        market = self._market_param(request, required=False)
+        now = self.now_ms()
+        if market is not None:
+            return web.json_response(protocol.premium_index(market, now))
+        return web.json_response(
+            [protocol.premium_index(m, now) for m in self.model.markets.values()]
+        )
+
+    async def _funding_info(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response([protocol.funding_info(m) for m in self.model.markets.values()])
+
+    async def _funding_rate_history(self, request: web.Request) -> web.StreamResponse:
+        market = self._market_param(request)
+        assert market is not None
+        limit = _int_param(request, "limit", 100, 1000)
+        period = market.spec.funding_interval_h * 3_600_000
+        last = market.next_funding_ts(self.now_ms()) - period
+        rows = [
+            {
+                "symbol": market.spec.market_id,
+                "fundingTime": last - k * period,
+                "fundingRate": f"{market.funding_rate:.8f}",
+                "markPrice": f"{market.mark:.8f}",
+            }
+            for k in range(min(limit, 30))
+        ]
+        return web.json_response(rows[::-1])
+
+    async def _open_interest(self, request: web.Request) -> web.StreamResponse:
+        market = self._market_param(request)
+        assert market is not None
+        return web.json_response(protocol.open_interest(market, self.now_ms()))
+
+    async def _open_interest_hist(self, request: web.Request) -> web.StreamResponse:
+        market = self._market_param(request)
+        assert market is not None
+        period = request.query.get("period", "")
+        period_ms = protocol.OI_PERIODS_MS.get(period)
+        if period_ms is None:
+            raise _BadRequest(-1130, "Invalid period.")
+        limit = _int_param(request, "limit", 30, 500)
+        start = _opt_int(request, "startTime")
+        end = _opt_int(request, "endTime")
+        rows = [
+            (ts, amount, value)
+            for ts, amount, value in market.oi_history
+            if ts % period_ms == 0 and (start is None or ts >= start) and (end is None or ts <= end)
+        ]
+        rows = rows[:limit] if start is not None and end is None else rows[-limit:]
+        return web.json_response([protocol.open_interest_hist_row(market, *row) for row in rows])
+
+    async def _klines(self, request: web.Request) -> web.StreamResponse:
+        market = self._market_param(request)
+        assert market is not None
+        interval = request.query.get("interval", "")
+        interval_ms = protocol.INTERVALS_MS.get(interval)
+        if interval_ms is None:
+            raise _BadRequest(-1120, "Invalid interval.")
+        limit = _int_param(request, "limit", 500, 1500)
+        bars = market.bars.candles(
+            interval_ms,
+            start_ms=_opt_int(request, "startTime"),
+            end_ms=_opt_int(request, "endTime"),
+            limit=limit,
+        )
+        return web.json_response([protocol.kline_row(market.spec, b, interval_ms) for b in bars])
+
+    async def _ticker_24hr(self, request: web.Request) -> web.StreamResponse:
+        market = self._market_param(request, required=False)
+        now = self.now_ms()
+        chosen = [market] if market is not None else list(self.model.markets.values())
+        rows = [
+            protocol.ticker_24hr(
+                m, m.bars.candles(3_600_000, start_ms=now - 86_400_000, end_ms=None, limit=25), now
+            )
+            for m in chosen
+        ]
+        return web.json_response(rows[0] if market is not None else rows)
+
+    async def _ticker_price(self, request: web.Request) -> web.StreamResponse:
+        market = self._market_param(request, required=False)
+        now = self.now_ms()
+        chosen = [market] if market is not None else list(self.model.markets.values())
+        rows = [
+            {"symbol": m.spec.market_id, "price": f"{m.round_price(m.price)}", "time": now}
+            for m in chosen
+        ]
+        return web.json_response(rows[0] if market is not None else rows)
+
+
+class _BadRequest(Exception):
+    def __init__(self, code: int, msg: str) -> None:
+        super().__init__(msg)
+        self.code, self.msg = code, msg
+
+
+def _error(status: int, code: int, msg: str) -> web.Response:
+    return web.json_response(protocol.error_body(code, msg), status=status)
+
+
+def _failure(status: int) -> web.Response:
+    if status == 429:
+        return _error(429, -1003, "Too many requests; current limit is 2400 requests per minute.")
+    if status == 418:
+        return _error(418, -1003, "Way too many requests; IP banned.")
+    if status >= 500:
+        return _error(status, -1001, "Internal error; unable to process your request.")
+    return _error(status, -1000, "An unknown error occurred while processing the request.")
+
+
+def _opt_int(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise _BadRequest(-1100, f"Illegal characters found in parameter '{name}'.") from None
+
+
+def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
+    value = _opt_int(request, name)
+    return default if value is None else max(1, min(value, maximum))
+
+
+def _streams_in_url(request: web.Request) -> list[str]:
+    """Streams named in the URL: ``/stream?streams=a/b`` or ``/ws/btcusdt@trade``."""
+    listed = request.query.get("streams")
+    if listed:
+        return [s for s in listed.split("/") if s]
+    last = request.path.rstrip("/").rsplit("/", 1)[-1]
+    return [last] if "@" in last else []
+
+
+async def serve(
+    port: int,
+    *,
+    host: str = "127.0.0.1",
+    seed: int = 0,
+    symbols: Sequence[str] = DEFAULT_SYMBOLS,
+    time_scale: float = 1.0,
+    scenario: str = "auto",
+) -> None:
+    """Serve the simulated exchange until cancelled (``scalptui sim --port N``)."""
+    sim = SimExchange(symbols, seed=seed, time_scale=time_scale, scenario=scenario)
+    try:
+        await sim.start(host=host, port=port)
+        await asyncio.Event().wait()
+    finally:
+        await sim.stop()
