@@ -1,0 +1,831 @@
+"""The live feed: ccxt.pro → normalised events (DESIGN § Data flow, § Exchanges).
+
+``CcxtFeed`` runs one ccxt.pro exchange instance (``binanceusdm`` by default,
+``bybit``, ``okx``) and turns what it receives into ``scalptui.models`` events
+on one queue, read by ``events()``.
+
+How data gets out of ccxt. Every stream is subscribed with its ``watch_*``
+method (gated on ``exchange.has``), so ccxt owns the connection, the
+subscription and the parsing. The parsed items are not taken from the
+``watch_*`` return value, which loses bursts and costs ≈ 65 µs a message, but
+from ccxt's caches as its handlers append to them (``ccxt_hooks``): every
+liquidation of a burst, every trade, every ticker. Each stream then has a small
+supervisor task that holds a sentinel future on the stream's ccxt client:
+ccxt rejects it when the connection errors or closes, and the supervisor
+re-subscribes with exponential back-off and jitter.
+
+Staleness (``watchdog``): a regular stream silent for ``stale_after_s`` is
+reported STALE; when every regular stream on its connection is silent the
+connection is closed and re-subscribed (a frame ccxt could not survive, a
+stall). A liquidation stream is judged by its connection, never by its quiet.
+Open interest is polled where the venue does not stream it, STALE after two
+failed polls, backing off on 429/5xx.
+
+At start-up each symbol gets a ``MarketInfo`` and, with ``warm_start``, a
+``History`` (5-minute candles with taker-buy volume where the venue gives it,
+and 5-minute open interest) before its market events.
+
+ccxt is imported lazily, in ``start()``: importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scalptui.feed.backoff import Backoff
+from scalptui.feed.base import FeedError
+from scalptui.feed.ccxt_hooks import TapDict, install_client_hooks, tap_cache
+from scalptui.feed.dedupe import LiquidationDeduper
+from scalptui.feed.venues import (
+    VENUES,
+    FundingState,
+    MarkSource,
+    OiSource,
+    Unified,
+    Venue,
+    bars_from_binance_klines,
+    bars_from_ohlcv,
+    contract_size_of,
+    first_tier_mmr,
+    interval_hours,
+    is_linear_perpetual,
+    market_funding_interval_h,
+    market_info,
+    parse_binance_mark,
+    parse_bybit_ticker,
+    parse_liquidations,
+    parse_okx_mark,
+    parse_open_interest,
+    parse_open_interest_history,
+    parse_trade,
+    update_okx_funding,
+)
+from scalptui.feed.watchdog import Cadence, StreamHealth
+from scalptui.models import (
+    Event,
+    FeedStatus,
+    History,
+    Liquidation,
+    MarkPrice,
+    OpenInterest,
+    Source,
+    StreamState,
+    Trade,
+)
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 100_000
+"""Events buffered for a slow consumer; past it trades and marks are dropped (counted),
+never liquidations, statuses or start-up records."""
+CACHE_LIMIT = 10_000
+"""ccxt's trades / liquidations cache size (its default, 1 000, can hold less than a burst)."""
+CONNECT_TIMEOUT_S = 15.0
+REST_ATTEMPTS = 4
+BYBIT_MARK_HEARTBEAT_MS = 1_000
+"""Bybit ticker deltas come every 100 ms; an unchanged mark is re-sent once a second."""
+
+_CURRENT_STREAM: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "scalptui_stream", default=None
+)
+_END = object()
+
+
+@dataclass(eq=False)
+class _Stream:
+    """One subscription of one symbol and its supervisor's view of it."""
+
+    name: str
+    symbol: str
+    cadence: Cadence
+    subscribe: Callable[[], Awaitable[Any]]
+    health: StreamHealth
+    url: str | None = None
+    url_seen: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}:{self.symbol}"
+
+
+@dataclass(slots=True)
+class _BybitEmitted:
+    mark: float | None = None
+    mark_ts: int = 0
+    open_interest: float | None = None
+
+
+class CcxtFeed:
+    """A ``Feed`` over ccxt.pro for ``binanceusdm``, ``bybit`` or ``okx``."""
+
+    def __init__(
+        self,
+        exchange_id: str,
+        symbols: Sequence[str],
+        *,
+        base_url: str | None = None,
+        source: Source = Source.LIVE,
+        oi_poll_s: float = 15.0,
+        stale_after_s: float = 10.0,
+        warm_start: bool = True,
+    ) -> None:
+        self.exchange = exchange_id
+        self.source = source
+        self._requested = tuple(symbols)
+        self._base_url = base_url
+        self._oi_poll_s = oi_poll_s
+        self._stale_after_s = stale_after_s
+        self._warm_start = warm_start
+        self._tick_s = max(0.05, min(1.0, stale_after_s / 5))
+        self._venue: Venue | None = None
+        self._ex: Any = None
+        self._symbols: list[str] = []
+        self._watched: set[str] = set()
+        self._contract_size: dict[str, float] = {}
+        self._funding: dict[str, FundingState] = {}
+        self._bybit_emitted: dict[str, _BybitEmitted] = {}
+        self._streams: dict[str, _Stream] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(QUEUE_SIZE)
+        self._overflow: deque[Any] = deque()
+        self._dedupe = LiquidationDeduper()
+        self._rng = random.Random()
+        self._counters: dict[str, int] = {
+            "malformed_frames": 0,
+            "reconnects": 0,
+            "duplicate_liquidations": 0,
+            "dropped_events": 0,
+            "rejected_items": 0,
+            "http_errors": 0,
+        }
+        self._start_lock = asyncio.Lock()
+        self._started = False
+        self._closing = False
+        self._closed = False
+        self._iterated = False
+
+    # ------------------------------------------------------------------ Feed protocol
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self._symbols)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Messages per stream kind, frames skipped, reconnects, duplicates dropped."""
+        out = dict(self._counters)
+        for stream in self._streams.values():
+            out[stream.name] = out.get(stream.name, 0) + stream.health.messages
+        return out
+
+    async def start(self) -> None:
+        """Load markets (FeedError if the exchange, a symbol or the venue is unusable),
+        then start every symbol's warm start and streams."""
+        async with self._start_lock:
+            if self._started:
+                return
+            if self._closing:
+                raise FeedError(f"{self.exchange}: feed already closed")
+            try:
+                await self._open_exchange()
+                symbols = [self._resolve_symbol(s) for s in self._requested]
+                intervals = await self._funding_intervals(symbols)
+            except BaseException:
+                await self._close_exchange()
+                raise
+            self._started = True
+            for symbol in dict.fromkeys(symbols):
+                self._add(symbol, intervals.get(symbol))
+
+    def events(self) -> AsyncIterator[Event]:
+        if self._iterated:
+            raise RuntimeError("CcxtFeed.events() may be iterated once")
+        self._iterated = True
+        return self._events()
+
+    async def add_symbol(self, symbol: str) -> None:
+        await self.start()
+        resolved = self._resolve_symbol(symbol)
+        if resolved in self._watched:
+            return
+        intervals = await self._funding_intervals([resolved])
+        self._add(resolved, intervals.get(resolved))
+
+    async def list_symbols(self) -> list[str]:
+        await self.start()
+        return sorted(s for s, m in self._ex.markets.items() if is_linear_perpetual(m))
+
+    async def close(self) -> None:
+        """Stop every stream, close the exchange (always), end ``events()``. Idempotent."""
+        if self._closed:
+            return
+        self._closing = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for stream in self._streams.values():
+            self._emit(stream, stream.health.close())
+        await self._close_exchange()
+        self._closed = True
+        self._overflow.append(_END)
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(_END)
+
+    # ------------------------------------------------------------------ events out
+
+    async def _events(self) -> AsyncIterator[Event]:
+        await self.start()
+        queue, overflow = self._queue, self._overflow
+        while True:
+            if not queue.empty():
+                item = queue.get_nowait()
+            elif overflow:
+                item = overflow.popleft()
+            else:
+                item = await queue.get()
+            if item is _END:
+                return
+            yield item
+
+    def _push(self, event: Event) -> None:
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            if isinstance(event, Trade | MarkPrice):
+                self._counters["dropped_events"] += 1
+            else:
+                self._overflow.append(event)
+
+    def _emit(self, stream: _Stream, state: StreamState | None, detail: str = "") -> None:
+        """One FeedStatus for a state change (``state`` None: nothing changed)."""
+        if state is None:
+            return
+        now_wall = time.time()
+        last = stream.health.last_message
+        last_ts = int((now_wall - (time.monotonic() - last)) * 1000) if last is not None else None
+        self._push(
+            FeedStatus(
+                int(now_wall * 1000),
+                self.exchange,
+                stream.symbol,
+                stream.name,
+                state,
+                detail,
+                last_ts,
+            )
+        )
+        log.info("%s %s %s: %s %s", self.exchange, stream.symbol, stream.name, state, detail)
+
+    def _status(self, symbol: str | None, stream: str, state: StreamState, detail: str) -> None:
+        now_ms = int(time.time() * 1000)
+        self._push(FeedStatus(now_ms, self.exchange, symbol, stream, state, detail))
+
+    # ------------------------------------------------------------------ exchange set-up
+
+    async def _open_exchange(self) -> None:
+        venue = VENUES.get(self.exchange)
+        if venue is None:
+            raise FeedError(f"unknown exchange {self.exchange!r} (supported: {', '.join(VENUES)})")
+        self._venue = venue
+        import ccxt.pro
+
+        cls = getattr(ccxt.pro, self.exchange, None)
+        if cls is None:
+            raise FeedError(f"exchange {self.exchange!r} is not in this ccxt.pro")
+        options = {
+            **venue.ccxt_options,
+            "tradesLimit": CACHE_LIMIT,
+            "liquidationsLimit": CACHE_LIMIT,
+        }
+        self._ex = cls({"enableRateLimit": True, "options": options})
+        self._configure_exchange(self._ex)
+        self._install_taps()
+        await self._rest("markets", lambda: self._ex.load_markets(True))
+
+    def _configure_exchange(self, ex: Any) -> None:
+        """Point the fresh instance at ``base_url`` (the seam tests use to serve REST offline)."""
+        if self._base_url is not None:
+            from scalptui.feed.baseurl import apply_base_url
+
+            try:
+                apply_base_url(ex, self._base_url)
+            except ValueError as exc:
+                raise FeedError(str(exc)) from None
+
+    def _install_taps(self) -> None:
+        ex, venue = self._ex, self._venue
+        assert venue is not None
+        ex.liquidations = tap_cache(CACHE_LIMIT, self._on_liquidation)
+        ex.tickers = TapDict(self._on_ticker, dict(ex.tickers or {}))
+        ex.fundingRates = TapDict(self._on_funding, dict(ex.fundingRates or {}))
+        install_client_hooks(ex, self._on_url, self._on_malformed, venue.keepalive_frames)
+
+    async def _close_exchange(self) -> None:
+        if self._ex is None:
+            return
+        ex, self._ex = self._ex, None
+        try:
+            await ex.close()
+        except Exception as exc:
+            log.warning("%s: error while closing the exchange: %s", self.exchange, exc)
+
+    def _resolve_symbol(self, symbol: str) -> str:
+        markets = self._ex.markets or {}
+        market = markets.get(symbol)
+        if market is None:
+            for candidate in (self._ex.markets_by_id or {}).get(symbol, []):
+                if is_linear_perpetual(candidate):
+                    market = candidate
+                    break
+        if market is None or not is_linear_perpetual(market):
+            name = self._venue.name if self._venue else self.exchange
+            raise FeedError(f"{self.exchange}: unknown symbol {symbol!r} (not a {name} perpetual)")
+        resolved: str = market["symbol"]
+        return resolved
+
+    async def _rest(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """A start-up REST call, retried with back-off on network errors, 429 and 5xx.
+
+        Raises FeedError naming the endpoint when it stays unreachable, and for
+        a venue's definite refusal (bad request, unsupported).
+        """
+        import ccxt
+
+        backoff = Backoff(base=0.5, cap=8.0, rng=self._rng)
+        for attempt in range(1, REST_ATTEMPTS + 1):
+            try:
+                return await call()
+            except ccxt.NetworkError as exc:
+                self._counters["http_errors"] += 1
+                if attempt == REST_ATTEMPTS:
+                    raise FeedError(
+                        f"{self.exchange}: {what} unreachable after {attempt} attempts"
+                        f" ({type(exc).__name__}: {_short(exc)})"
+                    ) from None
+                await asyncio.sleep(backoff.next_delay())
+            except ccxt.BaseError as exc:
+                raise FeedError(
+                    f"{self.exchange}: {what} refused ({type(exc).__name__}: {_short(exc)})"
+                ) from None
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ per symbol
+
+    def _add(self, symbol: str, funding_interval_h: float | None) -> None:
+        venue = self._venue
+        assert venue is not None
+        market = self._ex.markets[symbol]
+        self._symbols.append(symbol)
+        self._watched.add(symbol)
+        self._contract_size[symbol] = contract_size_of(market)
+        interval = (
+            funding_interval_h
+            or market_funding_interval_h(venue, market)
+            or venue.default_funding_interval_h
+        )
+        self._funding[symbol] = FundingState(interval_h=interval)
+        self._spawn(self._run_symbol(symbol), f"symbol:{symbol}")
+
+    async def _run_symbol(self, symbol: str) -> None:
+        """MarketInfo, then History, then the symbol's streams (DESIGN: facts before events)."""
+        venue = self._venue
+        assert venue is not None
+        market = self._ex.markets[symbol]
+        mmr = await self._first_tier_mmr(symbol) if venue.public_leverage_tiers else None
+        info = market_info(
+            self.exchange,
+            market,
+            int(time.time() * 1000),
+            funding_interval_h=self._funding[symbol].interval_h,
+            mmr=mmr,
+        )
+        if info is not None:
+            self._push(info)
+        if self._warm_start:
+            history = await self._history(symbol)
+            if history is not None:
+                self._push(history)
+        for stream in self._register_streams(symbol):
+            runner = self._poll if stream.cadence is Cadence.POLL else self._run_stream
+            self._spawn(runner(stream), stream.key)
+
+    def _register_streams(self, symbol: str) -> list[_Stream]:
+        """Create the symbol's streams and the trade tap, before anything subscribes."""
+        venue = self._venue
+        assert venue is not None
+        streams = self._plan_streams(symbol)
+        if venue.oi_source is OiSource.POLL:
+            if self._ex.has.get("fetchOpenInterest"):
+                streams.append(
+                    _Stream(
+                        "open_interest",
+                        symbol,
+                        Cadence.POLL,
+                        lambda: self._ex.fetch_open_interest(symbol),
+                        StreamHealth(Cadence.POLL, self._stale_after_s),
+                    )
+                )
+            else:
+                self._status(symbol, "open_interest", StreamState.FAILED, "not offered by venue")
+        for stream in streams:
+            self._streams[stream.key] = stream
+            if stream.name == "trades":
+                self._ex.trades[symbol] = tap_cache(CACHE_LIMIT, self._trade_sink(stream))
+        return streams
+
+    def _plan_streams(self, symbol: str) -> list[_Stream]:
+        """The subscriptions this venue offers for ``symbol``, gated on ``exchange.has``."""
+        ex, venue = self._ex, self._venue
+        assert venue is not None
+        has = ex.has
+        plan: list[tuple[str, Cadence, str, Callable[[], Awaitable[Any]]]] = []
+        plan.append(("trades", Cadence.REGULAR, "watchTrades", lambda: ex.watch_trades(symbol)))
+        plan.append(
+            (
+                "liquidations",
+                Cadence.QUIET,
+                "watchLiquidations",
+                lambda: ex.watch_liquidations(symbol),
+            )
+        )
+        if venue.mark_source is MarkSource.TICKER or not has.get("watchMarkPrice"):
+            plan.append(("ticker", Cadence.REGULAR, "watchTicker", lambda: ex.watch_ticker(symbol)))
+        else:
+            plan.append(
+                ("mark", Cadence.REGULAR, "watchMarkPrice", lambda: ex.watch_mark_price(symbol))
+            )
+        if venue.separate_funding_stream:
+            # OKX pushes funding every 30-90 s: judged by its connection, like liquidations.
+            plan.append(
+                (
+                    "funding",
+                    Cadence.QUIET,
+                    "watchFundingRate",
+                    lambda: ex.watch_funding_rate(symbol),
+                )
+            )
+        streams: list[_Stream] = []
+        for name, cadence, capability, subscribe in plan:
+            if not has.get(capability):
+                self._status(symbol, name, StreamState.FAILED, f"{capability} not offered by venue")
+                continue
+            health = StreamHealth(cadence, self._stale_after_s)
+            streams.append(_Stream(name, symbol, cadence, subscribe, health))
+        return streams
+
+    async def _funding_intervals(self, symbols: Sequence[str]) -> dict[str, float]:
+        """Per-symbol funding intervals the venue publishes without a key (best effort)."""
+        ex = self._ex
+        out: dict[str, float] = {}
+        try:
+            if ex.has.get("fetchFundingIntervals"):
+                raw = await self._rest("funding intervals", lambda: ex.fetch_funding_intervals())
+                for symbol, entry in (raw or {}).items():
+                    hours = interval_hours(entry.get("interval")) if entry else None
+                    if hours is not None:
+                        out[symbol] = hours
+            elif self.exchange == "okx" and ex.has.get("fetchFundingInterval"):
+                for symbol in symbols:
+                    entry = await self._rest(
+                        f"funding interval of {symbol}",
+                        functools.partial(ex.fetch_funding_interval, symbol),
+                    )
+                    hours = interval_hours((entry or {}).get("interval"))
+                    if hours is not None:
+                        out[symbol] = hours
+        except FeedError as exc:
+            log.warning("funding intervals unknown, using the venue default: %s", exc)
+        return out
+
+    async def _first_tier_mmr(self, symbol: str) -> float | None:
+        if not self._ex.has.get("fetchMarketLeverageTiers"):
+            return None
+        try:
+            tiers = await self._rest(
+                f"leverage tiers of {symbol}",
+                lambda: self._ex.fetch_market_leverage_tiers(symbol),
+            )
+        except FeedError as exc:
+            log.warning("%s", exc)
+            return None
+        return first_tier_mmr(tiers or [])
+
+    async def _history(self, symbol: str) -> History | None:
+        """5-minute candles and open interest for the detector's warm start (best effort)."""
+        ex, venue = self._ex, self._venue
+        assert venue is not None
+        cs = self._contract_size[symbol]
+        limit = venue.history_limit
+        bars: tuple[Any, ...] = ()
+        oi: tuple[OpenInterest, ...] = ()
+        try:
+            if self.exchange == "binanceusdm":
+                market_id = ex.markets[symbol]["id"]
+                rows = await self._rest(
+                    f"klines of {symbol}",
+                    lambda: ex.fapiPublicGetKlines(
+                        {"symbol": market_id, "interval": "5m", "limit": limit}
+                    ),
+                )
+                bars = bars_from_binance_klines(rows or [])
+            elif ex.has.get("fetchOHLCV"):
+                rows = await self._rest(
+                    f"klines of {symbol}", lambda: ex.fetch_ohlcv(symbol, "5m", limit=limit)
+                )
+                bars = bars_from_ohlcv(rows or [], cs if venue.ohlcv_volume_in_contracts else 1.0)
+            if ex.has.get("fetchOpenInterestHistory"):
+                rows = await self._rest(
+                    f"open-interest history of {symbol}",
+                    lambda: ex.fetch_open_interest_history(symbol, "5m", limit=limit),
+                )
+                oi = parse_open_interest_history(venue, rows or [], cs, symbol)
+        except FeedError as exc:
+            self._status(symbol, "history", StreamState.FAILED, str(exc))
+        if not bars and not oi:
+            return None
+        return History(int(time.time() * 1000), self.exchange, symbol, bars, oi)
+
+    # ------------------------------------------------------------------ sinks (called by ccxt)
+
+    def _trade_sink(self, stream: _Stream) -> Callable[[Unified], None]:
+        """The hot path: one ccxt trade → one Trade on the queue."""
+        exchange, cs = self.exchange, self._contract_size[stream.symbol]
+        health, emit, push, counters = stream.health, self._emit, self._push, self._counters
+        monotonic = time.monotonic
+
+        def sink(item: Unified) -> None:
+            change = health.on_message(monotonic())
+            if change is not None:
+                emit(stream, change)
+            trade = parse_trade(exchange, item, cs)
+            if trade is None:
+                counters["rejected_items"] += 1
+            else:
+                push(trade)
+
+        return sink
+
+    def _on_liquidation(self, item: Unified) -> None:
+        symbol = item.get("symbol")
+        if symbol not in self._watched:
+            return  # OKX's channel carries every instrument
+        assert isinstance(symbol, str) and self._venue is not None
+        stream = self._streams.get(f"liquidations:{symbol}")
+        if stream is not None:
+            self._emit(stream, stream.health.on_message(time.monotonic()))
+        prints = parse_liquidations(self._venue, item, self._contract_size[symbol])
+        if not prints:
+            self._counters["rejected_items"] += 1
+        for liq in prints:
+            self._push_liquidation(liq)
+
+    def _push_liquidation(self, liq: Liquidation) -> None:
+        if self._dedupe.is_new(liq):
+            self._push(liq)
+        else:
+            self._counters["duplicate_liquidations"] += 1
+
+    def _on_ticker(self, symbol: str, ticker: Unified) -> None:
+        if symbol not in self._watched:
+            return
+        venue = self._venue
+        assert venue is not None
+        state = self._funding[symbol]
+        if venue.mark_source is MarkSource.TICKER:
+            self._touch("ticker", symbol)
+            mark, oi = parse_bybit_ticker(ticker, state, self._contract_size[symbol])
+            self._push_bybit(symbol, mark, oi)
+            return
+        self._touch("mark", symbol)
+        parse = parse_okx_mark if venue.id == "okx" else parse_binance_mark
+        mark = parse(ticker, state)
+        if mark is None:
+            self._counters["rejected_items"] += 1
+        else:
+            self._push(mark)
+
+    def _push_bybit(self, symbol: str, mark: MarkPrice | None, oi: OpenInterest | None) -> None:
+        # Deltas repeat the merged ticker every 100 ms: send what changed, and a
+        # mark heartbeat once a second for the detector's event clock.
+        last = self._bybit_emitted.setdefault(symbol, _BybitEmitted())
+        if mark is not None and (
+            mark.mark != last.mark or mark.ts - last.mark_ts >= BYBIT_MARK_HEARTBEAT_MS
+        ):
+            last.mark, last.mark_ts = mark.mark, mark.ts
+            self._push(mark)
+        if oi is not None and oi.amount != last.open_interest:
+            last.open_interest = oi.amount
+            self._push(oi)
+
+    def _on_funding(self, symbol: str, funding: Unified) -> None:
+        if symbol not in self._watched:
+            return
+        self._touch("funding", symbol)
+        update_okx_funding(funding, self._funding[symbol])
+
+    def _touch(self, name: str, symbol: str) -> None:
+        stream = self._streams.get(f"{name}:{symbol}")
+        if stream is not None:
+            self._emit(stream, stream.health.on_message(time.monotonic()))
+
+    def _on_url(self, url: str) -> None:
+        key = _CURRENT_STREAM.get()
+        stream = self._streams.get(key) if key is not None else None
+        if stream is not None:
+            stream.url = url
+            stream.url_seen.set()
+
+    def _on_malformed(self, url: str, data: Any, exc: BaseException | None) -> None:
+        self._counters["malformed_frames"] += 1
+        count = self._counters["malformed_frames"]
+        if count <= 5 or count % 1000 == 0:
+            reason = f"{type(exc).__name__}: {_short(exc)}" if exc is not None else "not JSON"
+            log.warning(
+                "%s: skipped a frame ccxt cannot handle on %s (%s; %d so far): %.80r",
+                self.exchange,
+                url,
+                reason,
+                count,
+                data,
+            )
+
+    # ------------------------------------------------------------------ supervisors
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=f"{self.exchange}:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("%s task %s died", self.exchange, task.get_name(), exc_info=exc)
+            self._status(None, task.get_name(), StreamState.FAILED, _short(exc))
+
+    async def _run_stream(self, stream: _Stream) -> None:
+        """Keep one subscription alive: subscribe, watch, re-subscribe with back-off."""
+        import ccxt
+
+        backoff = Backoff(rng=self._rng)
+        while not self._closing:
+            try:
+                reason = await self._session(stream)
+            except (ccxt.BadRequest, ccxt.NotSupported, ccxt.AuthenticationError) as exc:
+                self._emit(stream, stream.health.fail(), f"{type(exc).__name__}: {_short(exc)}")
+                return
+            except ccxt.BaseError as exc:
+                reason = f"{type(exc).__name__}: {_short(exc)}"
+            healthy = stream.health.messages_since_connect > 0
+            if healthy:
+                backoff.reset()
+            self._counters["reconnects"] += 1
+            self._emit(stream, stream.health.on_connection_lost(), reason)
+            await asyncio.sleep(backoff.next_delay())
+
+    async def _subscribe(self, stream: _Stream) -> Any:
+        _CURRENT_STREAM.set(stream.key)
+        return await stream.subscribe()
+
+    async def _session(self, stream: _Stream) -> str:
+        """One connection's life for ``stream``; returns why it ended."""
+        stream.url = None
+        stream.url_seen.clear()
+        watch = asyncio.ensure_future(self._subscribe(stream))
+        client: Any = None
+        sentinel_hash = f"scalptui.watchdog:{stream.key}"
+        try:
+            url = await self._wait_for_url(stream, watch)
+            if url is None:
+                return _describe_task(watch) or "no subscription within the connect timeout"
+            client = self._ex.clients.get(url)
+            if client is None:
+                return _describe_task(watch) or "connection dropped while subscribing"
+            sentinel = client.future(sentinel_hash)
+            return await self._watch_connection(stream, url, client, sentinel, watch)
+        finally:
+            if not watch.done():
+                watch.cancel()
+            elif not watch.cancelled():
+                watch.exception()  # retrieved: a failed subscription is reported, not raised
+            if client is not None:
+                client.futures.pop(sentinel_hash, None)
+
+    async def _wait_for_url(self, stream: _Stream, watch: asyncio.Future[Any]) -> str | None:
+        waiter = asyncio.ensure_future(stream.url_seen.wait())
+        try:
+            await asyncio.wait(
+                (watch, waiter), timeout=CONNECT_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            waiter.cancel()
+        if watch.done() and not watch.cancelled():
+            exc = watch.exception()
+            if exc is not None and stream.url is None:
+                raise exc
+        return stream.url
+
+    async def _watch_connection(
+        self,
+        stream: _Stream,
+        url: str,
+        client: Any,
+        sentinel: asyncio.Future[Any],
+        watch: asyncio.Future[Any],
+    ) -> str:
+        health = stream.health
+        while True:
+            await asyncio.wait((sentinel,), timeout=self._tick_s)
+            if sentinel.done():
+                return _describe_future(sentinel)
+            if self._ex.clients.get(url) is not client:
+                return "connection replaced"
+            now = time.monotonic()
+            connected = client.connected
+            if connected.done() and not connected.cancelled() and connected.exception() is None:
+                self._emit(stream, health.on_connected(now))
+            if watch.done():
+                failure = _describe_task(watch)
+                if failure:
+                    return failure
+            silent = health.silent_for(now)
+            self._emit(stream, health.check(now), f"no message for {silent or 0:.0f} s")
+            if health.is_silent(now) and self._connection_silent(url, now):
+                await self._drop_client(url, client)
+                return f"silent for {silent or 0:.0f} s: closed and re-subscribing"
+
+    def _connection_silent(self, url: str, now: float) -> bool:
+        """Every regular stream on the connection is past its deadline (a quiet symbol
+        on a shared, otherwise busy connection is no reason to drop it)."""
+        return all(
+            s.health.is_silent(now)
+            for s in self._streams.values()
+            if s.url == url and s.cadence is Cadence.REGULAR
+        )
+
+    async def _drop_client(self, url: str, client: Any) -> None:
+        if self._ex.clients.get(url) is client:
+            del self._ex.clients[url]
+        try:
+            await client.close()
+        except Exception as exc:
+            log.debug("%s: closing a silent connection: %s", self.exchange, exc)
+
+    async def _poll(self, stream: _Stream) -> None:
+        """Open interest over REST every ``oi_poll_s``; failures back off (429/5xx)."""
+        import ccxt
+
+        venue = self._venue
+        assert venue is not None
+        cs = self._contract_size[stream.symbol]
+        backoff = Backoff(base=self._oi_poll_s, cap=max(120.0, 4 * self._oi_poll_s), rng=self._rng)
+        while not self._closing:
+            try:
+                raw = await stream.subscribe()
+            except ccxt.BaseError as exc:
+                self._counters["http_errors"] += 1
+                detail = f"{type(exc).__name__}: {_short(exc)}"
+                self._emit(stream, stream.health.on_poll(False, time.monotonic()), detail)
+                await asyncio.sleep(backoff.next_delay())
+                continue
+            oi = parse_open_interest(venue, raw or {}, cs, stream.symbol)
+            if oi is None:
+                self._counters["rejected_items"] += 1
+            else:
+                self._push(oi)
+            self._emit(stream, stream.health.on_poll(True, time.monotonic()))
+            backoff.reset()
+            await asyncio.sleep(self._oi_poll_s)
+
+
+def _short(exc: BaseException | None, limit: int = 160) -> str:
+    text = " ".join(str(exc).split()) if exc is not None else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _describe_future(future: asyncio.Future[Any]) -> str:
+    if future.cancelled():
+        return "connection closed"
+    exc = future.exception()
+    return f"connection lost ({type(exc).__name__}: {_short(exc)})" if exc else "connection ended"
+
+
+def _describe_task(task: asyncio.Future[Any]) -> str:
+    """Why a subscription task failed, or "" if it is running or succeeded."""
+    if not task.done() or task.cancelled():
+        return ""
+    exc = task.exception()
+    return f"{type(exc).__name__}: {_short(exc)}" if exc is not None else ""
