@@ -718,7 +718,7 @@ class Detector:
         Seconds without trades are missing from the ring, so the variance is
         Σ r² / Σ Δt over consecutive rows: a return spanning a gap counts for
         the seconds it spans. With less than ``min_sigma_history_s`` of rows,
-        the warm-start klines' σ is used, else the floor alone.
+        the warm-start klines' σ is used, else the cautious ``sigma_fallback``.
         """
         th = st.th
         n = before.stop - before.start
@@ -732,7 +732,7 @@ class Detector:
                 return max(math.sqrt(var), th.sigma_floor)
         if st.sigma_seed is not None:
             return max(st.sigma_seed, th.sigma_floor)
-        return th.sigma_floor
+        return max(th.sigma_fallback, th.sigma_floor)
 
     def _oi_change(self, st: _SymbolState, span_ms: int) -> float | None:
         if st.oi_amount is None or not st.oi_hist:

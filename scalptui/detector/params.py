@@ -79,7 +79,10 @@ class SignalThresholds:
     sigma_floor: float = 2e-5
     """Floor on σ of 1 s log returns, so a dead-flat hour does not make any tick a 3σ move."""
     min_sigma_history_s: float = 300.0
-    """Below this much 1 s history σ comes from the warm-start klines, else from the floor."""
+    """Below this much 1 s history σ comes from the warm-start klines, else ``sigma_fallback``."""
+    sigma_fallback: float = 5e-4
+    """σ assumed with neither 1 s history nor warm-start klines (a cautious 0.05 %/s: z·σ·√W
+    is then a 1.2 % move in a minute), so a cold start cannot call every tick a 3σ move."""
     rate_window_s: float = 10.0
     """Window of the episode's liquidation rate (USD/s) used for the exhaustion test."""
     cooldown_s: float = 300.0
