@@ -4,7 +4,7 @@ Per symbol the model keeps
 
 * a *fair* log price that random-walks (the rest of the world's opinion),
 * a *transient* displacement left by market orders, which decays as the book
-  refills (half-life ≈ 10 s) — so a price knocked down by forced selling snaps
+  refills (time constant 25 s) — so a price knocked down by forced selling snaps
   back once the selling stops,
 * a mark price (a fast EMA of the last price; venues liquidate on the mark),
 * a population of leveraged positions ("lots"), opened at the price of the day
@@ -29,6 +29,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -42,13 +43,17 @@ SCENARIOS = ("auto", "calm", "cascade", "squeeze")
 TakerSide = Literal["BUY", "SELL"]
 
 # Book refill: the transient part of an impact decays with this time constant.
-_TRANSIENT_TAU_S = 15.0
+_TRANSIENT_TAU_S = 25.0
 # Share of an impact that stays in the price (information); the rest snaps back.
 _PERMANENT_SHARE = 0.3
 # Mark price follows the last price with this EMA time constant.
 _MARK_TAU_S = 0.4
 _LOT_LIFETIME_S = 2400.0
 _STOP_SHARE = 0.35
+# The liquidation engine takes positions over at once but works them into the
+# book at a bounded pace (a share of the depth per second): that is what stretches
+# a chain over tens of seconds instead of one burst.
+_ENGINE_RATE_OF_DEPTH = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +199,9 @@ class SymbolMarket:
         self.short_usd = 0.0
         self.funding_rate = 0.0001
         self._shock: _Shock | None = None
+        self._engine: deque[_Lot] = deque()
+        self._engine_qty = 0.0
+        self._engine_budget = 0.0
         self.regime, self._regime_until, self._shock_at = self._first_regime()
         self.bars = BarBook(spec.tick)
         history = prehistory(spec, self.rng, end_ms=self.now_ms, trend=self._history_trend())
@@ -202,6 +210,7 @@ class SymbolMarket:
         self._seed_population(history.closes)
         self.background_oi = max(spec.open_interest * 0.5, spec.open_interest - self.lot_qty)
         self._background_target = self.background_oi
+        self._background_home = self.background_oi
 
     # -- prices ----------------------------------------------------------------------
 
@@ -220,7 +229,8 @@ class SymbolMarket:
 
     @property
     def open_interest(self) -> float:
-        return self.background_oi + self.lot_qty
+        # positions taken over by the liquidation engine stay open until it closes them
+        return self.background_oi + self.lot_qty + self._engine_qty
 
     def round_price(self, price: float) -> float:
         tick = self.spec.tick
@@ -265,12 +275,13 @@ class SymbolMarket:
             self._regime_until = self.now_ms + self._minutes(2, 4)
         else:
             self.regime = NORMAL
-            self._regime_until = self.now_ms + self._minutes(5, 12)
+            self._regime_until = self.now_ms + self._minutes(3, 8)
 
     def _update_regime(self) -> None:
         if self._shock_at is not None and self.now_ms >= self._shock_at:
             self._shock_at = None
-            self.trigger(long=self.regime is not CROWD_SHORT)
+            strength = (0.010, 0.015) if self.scenario == "auto" else (0.012, 0.016)
+            self.trigger(long=self.regime is not CROWD_SHORT, strength=strength)
         if self.now_ms < self._regime_until:
             return
         if self.scenario == "auto":
@@ -280,12 +291,13 @@ class SymbolMarket:
         else:
             self.regime, self._regime_until = NORMAL, 2**62
 
-    def trigger(self, *, long: bool) -> None:
+    def trigger(self, *, long: bool, strength: tuple[float, float] = (0.012, 0.016)) -> None:
         """A shock into the crowded side: a sell-off into longs or a buy-up into shorts.
 
-        The shock alone moves the price ≈ 1 %; whatever follows is the leverage's doing.
+        The shock alone moves the price by ``strength`` (1.2–1.6 %, as a share of the
+        book's depth); whatever follows is the leverage's doing.
         """
-        size = self.spec.depth_usd * self.rng.uniform(0.009, 0.012)
+        size = self.spec.depth_usd * self.rng.uniform(*strength)
         seconds = self.rng.uniform(3.0, 6.0)
         self._shock = _Shock(sell=long, remaining_usd=size, rate_usd_per_s=size / seconds)
         self.counters.shocks += 1
@@ -329,6 +341,8 @@ class SymbolMarket:
         stop: float | None = None
         if rng.random() < _STOP_SHARE:
             stop = entry + (liq - entry) * rng.uniform(0.3, 0.8)
+            if (long and stop >= mark) or (not long and stop <= mark):
+                return None  # an older position whose stop the price already took out
         self._lot_id += 1
         lot = _Lot(self._lot_id, long, qty, entry, leverage, liq, stop)
         self._lot_index[lot.lot_id] = len(self.lots)
@@ -378,8 +392,21 @@ class SymbolMarket:
         fill = (before + self.price) / 2
         return _Print(kind, fill, qty, "BUY" if buy else "SELL", bankruptcy)
 
-    def _liquidate(self, lot: _Lot, prints: list[_Print]) -> None:
+    def _take_over(self, lot: _Lot) -> None:
         self._remove_lot(lot)
+        self._engine.append(lot)
+        self._engine_qty += lot.qty
+
+    def _work_engine(self, dt: float, prints: list[_Print]) -> None:
+        rate = self.spec.depth_usd * _ENGINE_RATE_OF_DEPTH
+        self._engine_budget = min(rate, self._engine_budget + rate * dt)
+        while self._engine and self._engine_budget > 0:
+            lot = self._engine.popleft()
+            self._engine_qty -= lot.qty
+            self._engine_budget -= lot.qty * self.price
+            self._liquidate(lot, prints)
+
+    def _liquidate(self, lot: _Lot, prints: list[_Print]) -> None:
         bankrupt = bankruptcy_price(lot.entry, lot.leverage, lot.long)
         order = self._market_order(buy=not lot.long, qty=lot.qty, kind="liq", bankruptcy=bankrupt)
         prints.append(order)
@@ -466,10 +493,18 @@ class SymbolMarket:
             self._close(self.lots[rng.randrange(len(self.lots))], prints)
 
     def _background(self, dt: float) -> None:
-        # unlevered participants: slow mean-reverting drift of their open interest
-        gap = self._background_target - self.background_oi
-        noise = self.rng.gauss(0.0, 1.0) * self._background_target * 2e-5 * math.sqrt(dt)
-        self.background_oi += gap * dt / 1800 + noise
+        """Unlevered participants: their open interest drifts slowly around a target, and
+        under stress (price displaced by forced flow) both sides de-risk together, which
+        lowers open interest without moving the price."""
+        stress = abs(self.transient)
+        if stress > 0.003:
+            cut = stress * dt / 40.0
+            self.background_oi *= 1 - cut
+            self._background_target *= 1 - cut
+        target = self._background_target
+        self._background_target += (self._background_home - target) * dt / 7200.0
+        noise = self.rng.gauss(0.0, 1.0) * target * 2e-5 * math.sqrt(dt)
+        self.background_oi += (target - self.background_oi) * dt / 1800.0 + noise
 
     def _liquidations(self, prints: list[_Print]) -> None:
         mark = self.mark
@@ -477,12 +512,13 @@ class SymbolMarket:
         while heap and -heap[0][0] >= mark:
             lot = heapq.heappop(heap)[2]
             if lot.alive:
-                self._liquidate(lot, prints)
+                self._take_over(lot)
         heap = self._short_liq
         while heap and heap[0][0] <= mark:
             lot = heapq.heappop(heap)[2]
             if lot.alive:
-                self._liquidate(lot, prints)
+                self._take_over(lot)
+        self._work_engine(STEP_MS / 1000, prints)
 
     def _stops(self, prints: list[_Print]) -> None:
         # stops watch the last price; a triggered stop is a market order like any other
@@ -503,7 +539,7 @@ class SymbolMarket:
     def _update_funding(self, dt: float) -> None:
         total = self.long_usd + self.short_usd
         imbalance = (self.long_usd - self.short_usd) / total if total > 0 else 0.0
-        per_8h = max(-0.003, min(0.003, 0.0001 + 0.0015 * imbalance))
+        per_8h = max(-0.003, min(0.003, 0.0001 + 0.002 * imbalance))
         target = per_8h * self.spec.funding_interval_h / 8
         self.funding_rate += (target - self.funding_rate) * (1 - math.exp(-dt / 60.0))
 
