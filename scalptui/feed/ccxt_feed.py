@@ -366,7 +366,7 @@ class CcxtFeed:
         for attempt in range(1, REST_ATTEMPTS + 1):
             try:
                 return await call()
-            except ccxt.NetworkError as exc:
+            except ccxt.OperationFailed as exc:  # network, timeout, 429, 5xx
                 self._counters["http_errors"] += 1
                 if attempt == REST_ATTEMPTS:
                     raise FeedError(

@@ -1,0 +1,260 @@
+"""CcxtFeed end to end: real ccxt.pro against the loopback simulated exchange.
+
+No mock of ccxt anywhere: ccxt connects, subscribes and parses; the feed's
+taps, watchdog and back-off are what is under test. Every test is bounded in
+time and waits on conditions, not sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from scalptui.feed.base import FeedError
+from scalptui.feed.ccxt_feed import CcxtFeed
+from scalptui.feed.sim import SimExchange
+from scalptui.models import (
+    FeedStatus,
+    History,
+    Liquidation,
+    MarketInfo,
+    MarkPrice,
+    OpenInterest,
+    Side,
+    Source,
+    StreamState,
+    Trade,
+)
+
+from .simfeed import BTC, ETH, is_status, sim_feed
+
+STREAMS = ("trades", "mark", "liquidations", "open_interest")
+
+
+def all_live(states: dict[tuple[str, str], StreamState], symbols: tuple[str, ...]) -> bool:
+    return all(
+        states.get((symbol, stream)) is StreamState.LIVE for symbol in symbols for stream in STREAMS
+    )
+
+
+def latest_states(events: Sequence[object]) -> dict[tuple[str, str], StreamState]:
+    out: dict[tuple[str, str], StreamState] = {}
+    for event in events:
+        if isinstance(event, FeedStatus) and event.symbol is not None:
+            out[(event.symbol, event.stream)] = event.state
+    return out
+
+
+async def test_feed_delivers_every_kind_of_event() -> None:
+    async with (
+        asyncio.timeout(20),
+        sim_feed(
+            (BTC, ETH), scenario="cascade", time_scale=5.0, oi_poll_s=0.5, source=Source.SIMULATED
+        ) as (sim, feed, got),
+    ):
+        await got.until(lambda: all_live(latest_states(got.events), (BTC, ETH)))
+        sim.trigger(BTC, "long")
+        await got.until(lambda: bool(got.of(Liquidation)) and len(got.of(OpenInterest)) >= 4)
+        infos = {e.symbol: e for e in got.of(MarketInfo)}
+        assert set(infos) == {BTC, ETH} and infos[BTC].tick_size > 0
+        history = {e.symbol: e for e in got.of(History)}
+        assert len(history[BTC].bars) == 288 and len(history[BTC].open_interest) == 288
+        assert all(b.taker_buy_volume is not None for b in history[BTC].bars)
+        for symbol in (BTC, ETH):
+            own = [e for e in got.events if getattr(e, "symbol", None) == symbol]
+            assert isinstance(own[0], MarketInfo)  # facts before that symbol's events
+        trades = got.of(Trade)
+        assert {t.symbol for t in trades} == {BTC, ETH}
+        assert all(t.exchange == "binanceusdm" and t.amount > 0 for t in trades)
+        marks = got.of(MarkPrice)
+        assert marks and all(m.funding_rate is not None for m in marks)
+        assert all(m.next_funding_ts is not None and m.funding_interval_h == 8.0 for m in marks)
+        liq = got.of(Liquidation)[0]
+        assert liq.sampled and liq.notional == pytest.approx(liq.amount * liq.price)
+        assert feed.source is Source.SIMULATED and feed.symbols == (BTC, ETH)
+
+
+async def test_every_force_order_of_a_burst_reaches_the_consumer() -> None:
+    # 20x exchange time: the ≤1/s/symbol throttle gives several forceOrder frames
+    # per 100 ms server tick, i.e. in one socket read — what watch_liquidations loses.
+    async with (
+        asyncio.timeout(25),
+        sim_feed((BTC,), scenario="cascade", time_scale=20.0, oi_poll_s=5.0, warm_start=False) as (
+            sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.next_event(is_status("liquidations", StreamState.LIVE, BTC))
+        sim.trigger(BTC, "long")
+        await got.until(lambda: sim.stats["messages_forceOrder"] >= 12)
+        sent = sim.stats["messages_forceOrder"]
+        await got.until(lambda: len(got.of(Liquidation)) >= sent)
+        liqs = got.of(Liquidation)
+        assert len(liqs) == sim.stats["messages_forceOrder"] >= sent
+        assert feed.stats["duplicate_liquidations"] == 0
+        assert Side.LONG in {liq.side for liq in liqs}  # the shock drove longs under
+
+
+async def test_dropped_connections_all_come_back() -> None:
+    async with (
+        asyncio.timeout(20),
+        sim_feed((BTC, ETH), oi_poll_s=1.0, warm_start=False) as (
+            sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.until(lambda: all_live(latest_states(got.events), (BTC, ETH)))
+        mark = len(got.events)
+        assert sim.drop_connections() >= 6
+        await got.next_event(is_status("trades", StreamState.RECONNECTING), mark)
+        await got.until(
+            lambda: all(
+                got.states(stream, symbol, mark)[-1:] == [StreamState.LIVE]
+                for symbol in (BTC, ETH)
+                for stream in ("trades", "mark", "liquidations")
+            )
+        )
+        after = len(got.events)
+        await got.until(
+            lambda: (
+                {t.symbol for t in got.of(Trade, after)} == {BTC, ETH}
+                and {m.symbol for m in got.of(MarkPrice, after)} == {BTC, ETH}
+            )
+        )
+        assert feed.stats["reconnects"] >= 6
+
+
+async def test_stalled_stream_goes_stale_and_is_resubscribed() -> None:
+    # Mark prices come every second: a deadline of 1.6 s keeps them live.
+    async with (
+        asyncio.timeout(20),
+        sim_feed((BTC,), stale_after_s=1.6, oi_poll_s=1.0) as (
+            sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.until(lambda: all_live(latest_states(got.events), (BTC,)))
+        connections = sim.stats["connections_total"]
+        mark = len(got.events)
+        stalled_at = time.monotonic()
+        sim.stall("trade", 3.0)
+        stale = await got.next_event(is_status("trades", StreamState.STALE, BTC), mark)
+        assert time.monotonic() - stalled_at < 2.6  # the deadline plus a watchdog tick
+        resub = await got.next_event(is_status("trades", StreamState.RECONNECTING, BTC), stale)
+        assert "silent" in got.events[resub].detail  # type: ignore[union-attr]
+        await got.next_event(is_status("trades", StreamState.LIVE, BTC), resub)
+        assert sim.stats["connections_total"] > connections  # a fresh subscription
+        assert feed.stats["reconnects"] >= 1
+        # The mark stream kept flowing and the quiet liquidation stream is never stale.
+        assert StreamState.STALE not in got.states("mark", BTC, mark)
+        assert StreamState.STALE not in got.states("liquidations", BTC)
+
+
+async def test_malformed_frames_are_skipped_counted_and_silence_nothing() -> None:
+    async with (
+        asyncio.timeout(20),
+        sim_feed((BTC,), oi_poll_s=1.0, warm_start=False) as (
+            sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.until(lambda: all_live(latest_states(got.events), (BTC,)))
+        sockets = sim.send_garbage(4)
+        assert sockets == 3  # trades, mark, liquidations
+        await got.until(lambda: feed.stats["malformed_frames"] == 4 * sockets)
+        after = len(got.events)
+        await got.until(lambda: bool(got.of(Trade, after)) and bool(got.of(MarkPrice, after)))
+        assert feed.stats["reconnects"] == 0  # survived in place: no connection was lost
+        assert StreamState.STALE not in got.states("trades", BTC)
+
+
+async def test_open_interest_poll_backs_off_on_429_and_recovers() -> None:
+    async with (
+        asyncio.timeout(20),
+        sim_feed((BTC,), oi_poll_s=0.3, warm_start=False) as (
+            sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.next_event(is_status("open_interest", StreamState.LIVE, BTC))
+        mark = len(got.events)
+        sim.fail_http(429, 2)
+        stale = await got.next_event(is_status("open_interest", StreamState.STALE, BTC), mark)
+        assert "RateLimitExceeded" in got.events[stale].detail or "DDoS" in got.events[stale].detail  # type: ignore[union-attr]
+        live = await got.next_event(is_status("open_interest", StreamState.LIVE, BTC), stale)
+        await got.until(lambda: bool(got.of(OpenInterest, live)))
+        assert feed.stats["http_errors"] == 2
+
+
+async def test_start_retries_through_5xx() -> None:
+    async with asyncio.timeout(20), SimExchange((BTC,), scenario="calm") as sim:
+        sim.fail_http(503, 2)
+        feed = CcxtFeed("binanceusdm", [BTC], base_url=sim.base_url, warm_start=False)
+        try:
+            await feed.start()
+            assert feed.stats["http_errors"] == 2
+            assert BTC in await feed.list_symbols()
+        finally:
+            await feed.close()
+
+
+async def test_unknown_symbol_is_a_feed_error_naming_it() -> None:
+    async with asyncio.timeout(15), SimExchange((BTC,), scenario="calm") as sim:
+        feed = CcxtFeed("binanceusdm", [BTC, "NOPE/USDT:USDT"], base_url=sim.base_url)
+        with pytest.raises(FeedError, match="NOPE/USDT:USDT"):
+            await feed.start()
+        await feed.close()
+
+
+async def test_unknown_exchange_is_a_feed_error() -> None:
+    feed = CcxtFeed("kraken", [BTC])
+    with pytest.raises(FeedError, match="unknown exchange 'kraken'"):
+        await feed.start()
+    await feed.close()
+
+
+async def test_unreachable_endpoint_is_a_feed_error_after_retries() -> None:
+    async with asyncio.timeout(20), SimExchange((BTC,), scenario="calm") as sim:
+        url = sim.base_url
+    # The simulator is gone: its port refuses connections.
+    feed = CcxtFeed("binanceusdm", [BTC], base_url=url)
+    async with asyncio.timeout(20):
+        with pytest.raises(FeedError, match="markets unreachable after 4 attempts"):
+            await feed.start()
+    await feed.close()
+
+
+async def test_add_symbol_and_list_symbols() -> None:
+    async with (
+        asyncio.timeout(20),
+        sim_feed((BTC,), sim_symbols=(BTC, ETH), oi_poll_s=1.0, warm_start=False) as (
+            _sim,
+            feed,
+            got,
+        ),
+    ):
+        assert await feed.list_symbols() == [BTC, ETH]
+        await feed.add_symbol(ETH)
+        await feed.add_symbol(ETH)  # already streamed: no second set of streams
+        assert feed.symbols == (BTC, ETH)
+        await got.until(lambda: any(t.symbol == ETH for t in got.of(Trade)))
+        assert [e.symbol for e in got.of(MarketInfo)] == [BTC, ETH]
+        with pytest.raises(FeedError, match="NOPE"):
+            await feed.add_symbol("NOPE/USDT:USDT")
+
+
+async def test_close_is_idempotent_and_ends_events() -> None:
+    async with asyncio.timeout(15), sim_feed((BTC,), warm_start=False) as (_sim, feed, got):
+        await got.until(lambda: bool(got.of(Trade)))
+        await feed.close()
+        await feed.close()
+        await asyncio.wait_for(got.task, 5)
+        assert set(got.states("trades", BTC)[-1:]) == {StreamState.CLOSED}
