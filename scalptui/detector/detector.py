@@ -2,17 +2,22 @@
 
 One Detector watches every symbol of the watchlist. It is deterministic: its
 only clock is the events' own timestamps, kept per symbol as the latest event
-time seen (a late event is processed but never moves the clock back). Timed
-transitions — episode exhaustion, cooldowns — are checked whenever the clock of
-a symbol enters a new second, so any event of the symbol (the 1 s mark-price
-stream is the usual heartbeat) advances them.
+time seen (a late event is processed but never moves the clock back).
+
+Everything timed runs when the clock of a symbol enters a new second, on
+whichever event of the symbol does it (the 1 s mark-price stream is the usual
+heartbeat): episode exhaustion, cooldowns, and the cascade / squeeze test
+itself. A liquidation print joins its window at once and is judged at that
+once-a-second test — at the latest a second later in event time — so a burst
+of prints costs one test, not one per print.
 
 Cost model: the per-event path (trade, mark, liquidation) is plain Python on
-running sums and a one-compare ladder check. Once per second of event time the
-finished second is written to a numpy ring (close, high, low, taker buy / sell
-USD, liquidated long / short USD), and only when the cheap liquidation tests
-already pass are σ, displacement, taker-flow burst and the trailing baseline
-measured on that ring with numpy.
+running sums and a one-compare ladder check. Once per second the finished
+second is queued for a numpy ring (close, high, low, taker buy / sell USD,
+liquidated long / short USD) and the window extremes and σ's running sums are
+updated in Python. Only when the cheap tests (prints, dominance, notional or
+run, displacement) already pass are the taker-flow burst, the baseline and the
+clusters measured on the ring with numpy.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ EPISODE_LINGER_MS = 60_000
 """An exhausted episode stays in snapshots this long (the UI shows it as exhausted)."""
 OI_HISTORY_MS = 2 * HOUR_MS
 HIT_CAPACITY = 4096
+SIDES = (Side.LONG, Side.SHORT)
 _NO_ALERTS: list[Alert] = []
 _INF = math.inf
 
@@ -120,13 +126,21 @@ class _SymbolState:
         "oi_ts",
         "oi_value",
         "oi_watch",
+        "prev_close",
+        "prev_close_ts",
         "realized",
+        "ret_dt",
+        "ret_hour",
+        "ret_pending",
+        "ret_r2",
         "sampled",
         "sec",
         "seconds",
         "sigma_seed",
         "symbol",
         "th",
+        "win_highs",
+        "win_lows",
         "windows",
     )
 
@@ -173,6 +187,17 @@ class _SymbolState:
         self.funding_watch = FundingWatch()
         self.oi_watch = OiWatch()
         self.sigma_seed: float | None = None
+        # Running Σr², Σdt of 1 s log returns over the hour before the window, pure Python:
+        # rows wait in ``ret_pending`` while inside the window, then count in ``ret_hour``.
+        self.prev_close: float | None = None
+        self.prev_close_ts = 0
+        self.ret_pending: deque[tuple[int, float, float]] = deque()
+        self.ret_hour: deque[tuple[int, float, float]] = deque()
+        self.ret_r2 = 0.0
+        self.ret_dt = 0.0
+        # Monotonic deques of closed seconds: the window's high and low in O(1) amortised.
+        self.win_highs: deque[tuple[int, float]] = deque()
+        self.win_lows: deque[tuple[int, float]] = deque()
         self.sampled = False
         self.feed: dict[tuple[str, str | None], FeedStatus] = {}
 
@@ -369,9 +394,15 @@ class Detector:
         if not (0.0 <= notional < _INF) or notional == 0.0:
             notional = liq.price * liq.amount
         st = self._symbols.get(liq.symbol) or self._state(liq.symbol, liq.exchange)
-        alerts = self._advance(st, liq.ts) if liq.ts > st.clock else _NO_ALERTS
+        side = liq.side
+        running = st.episodes.get(side)
+        # The print joins its window before the clock moves: the cascade test runs once per
+        # second of event time (on the first event of each second, this one included), so a
+        # print is judged at the latest one second after it, and never twice.
+        st.windows[side].add(liq.ts, notional)
         if liq.sampled:
             st.sampled = True
+        alerts = self._advance(st, liq.ts) if liq.ts > st.clock else _NO_ALERTS
         st.realized.append(liq)
         self._tape.append(liq)
         if liq.side is Side.LONG:
@@ -385,13 +416,10 @@ class Detector:
             st.b_has = True
         if st.ladder is None:
             self._make_ladder(st, liq.price)
-        st.windows[liq.side].add(liq.ts, notional)
-        episode = st.episodes.get(liq.side)
-        if episode is not None and episode.ended_ts is None:
-            episode.add_print(notional)
-            return alerts
-        fired = self._check_side(st, liq.side)
-        return [*alerts, fired] if fired is not None else alerts
+        episode = st.episodes.get(side)
+        if episode is running and episode is not None and episode.ended_ts is None:
+            episode.add_print(notional)  # an episode opened by this very print counted it
+        return alerts
 
     def _on_open_interest(self, oi: OpenInterest) -> list[Alert]:
         amount = oi.amount
@@ -562,10 +590,25 @@ class Detector:
             close = st.b_close if not math.isnan(st.b_close) else (st.last or 0.0)
             high = st.b_high if st.b_high > -_INF else close
             low = st.b_low if st.b_low < _INF else close
+            ts = st.sec * 1000
             st.seconds.append(
-                st.sec * 1000,
-                (close, high, low, st.b_buy, st.b_sell, st.b_liq_long, st.b_liq_short),
+                ts, (close, high, low, st.b_buy, st.b_sell, st.b_liq_long, st.b_liq_short)
             )
+            highs = st.win_highs
+            while highs and highs[-1][1] <= high:
+                highs.pop()
+            highs.append((ts, high))
+            lows = st.win_lows
+            while lows and lows[-1][1] >= low:
+                lows.pop()
+            lows.append((ts, low))
+            prev = st.prev_close
+            if prev is not None and close > 0.0:
+                r = math.log(close / prev)
+                st.ret_pending.append((ts, r * r, (ts - st.prev_close_ts) / 1000.0))
+            if close > 0.0:
+                st.prev_close = close
+                st.prev_close_ts = ts
         last = st.last
         st.b_close = last if last is not None else math.nan
         st.b_high = -_INF
@@ -575,15 +618,17 @@ class Detector:
 
     def _timed_checks(self, st: _SymbolState) -> list[Alert]:
         alerts: list[Alert] | None = None
-        for side in Side:
+        for side in SIDES:
             window = st.windows[side]
             window.expire(st.clock)
             episode = st.episodes.get(side)
             alert: Alert | None = None
             if episode is not None:
                 alert = self._episode_tick(st, episode, window)
-            elif window.count >= st.th.min_prints:
-                alert = self._check_side(st, side)
+            if alert is None and window.count >= st.th.min_prints:
+                current = st.episodes.get(side)
+                if current is None or current.ended_ts is not None:
+                    alert = self._check_side(st, side)
             if alert is not None:
                 alerts = [alert] if alerts is None else [*alerts, alert]
         return alerts if alerts is not None else _NO_ALERTS
@@ -620,6 +665,8 @@ class Detector:
         floor = th.sampled_floor_usd if st.sampled else th.floor_usd
         if window.usd < floor and not (st.sampled and window.run_seconds >= th.min_run_s):
             return None
+        if self._move_sigmas(st, side) < th.z:
+            return None
         evidence = self._measure(st, side)
         path = decide(evidence, th)
         if path is None:
@@ -652,10 +699,8 @@ class Detector:
         in_win = ring.window(start)
         before = slice(int(np.searchsorted(stamps, start - HOUR_MS, side="left")), in_win.start)
 
-        sigma = self._sigma(st, stamps, ring.column("close"), before)
-        last = st.last if st.last is not None else st.reference_price() or 0.0
-        ref = _extreme_ref(st, side) or last
-        move = math.log(last / ref) if last > 0.0 and ref > 0.0 else 0.0
+        sigma = self._cached_sigma(st)
+        move = self._log_move(st, side)
         forced = -move if side is Side.LONG else move
         move_sigmas = forced / (sigma * math.sqrt(th.window_s)) if sigma > 0.0 else 0.0
 
@@ -712,24 +757,46 @@ class Detector:
             lower_bound=st.sampled,
         )
 
-    def _sigma(self, st: _SymbolState, stamps: Any, closes: Any, before: slice) -> float:
+    def _log_move(self, st: _SymbolState, side: Side) -> float:
+        """ln(last / window extreme): from the high for longs, from the low for shorts."""
+        last = st.last if st.last is not None else st.reference_price() or 0.0
+        ref = _extreme_ref(st, side) or last
+        return math.log(last / ref) if last > 0.0 and ref > 0.0 else 0.0
+
+    def _move_sigmas(self, st: _SymbolState, side: Side) -> float:
+        """The forced-direction move in units of σ·√W (pure Python but for a stale σ)."""
+        sigma = self._cached_sigma(st)
+        move = self._log_move(st, side)
+        forced = -move if side is Side.LONG else move
+        return forced / (sigma * math.sqrt(st.th.window_s)) if sigma > 0.0 else 0.0
+
+    def _cached_sigma(self, st: _SymbolState) -> float:
         """σ of 1 s log returns over the hour before the window, floored.
 
-        Seconds without trades are missing from the ring, so the variance is
-        Σ r² / Σ Δt over consecutive rows: a return spanning a gap counts for
-        the seconds it spans. With less than ``min_sigma_history_s`` of rows,
-        the warm-start klines' σ is used, else the cautious ``sigma_fallback``.
+        Seconds without trades have no row, so the variance is Σ r² / Σ Δt over
+        consecutive rows: a return spanning a gap counts for the seconds it
+        spans. The sums run in Python as rows enter and leave the hour. With
+        less than ``min_sigma_history_s`` of rows the warm-start klines' σ is
+        used, else the cautious ``sigma_fallback``.
         """
         th = st.th
-        n = before.stop - before.start
-        if n >= 2:
-            t = stamps[before]
-            span_s = float(t[-1] - t[0]) / 1000.0
-            if span_s >= th.min_sigma_history_s:
-                c = closes[before]
-                returns = np.diff(np.log(c))
-                var = float(np.square(returns).sum()) / span_s
-                return max(math.sqrt(var), th.sigma_floor)
+        start = st.clock - int(th.window_s * 1000)
+        pending = st.ret_pending
+        hour = st.ret_hour
+        while pending and pending[0][0] < start:
+            row = pending.popleft()
+            hour.append(row)
+            st.ret_r2 += row[1]
+            st.ret_dt += row[2]
+        edge = start - HOUR_MS
+        while hour and hour[0][0] < edge:
+            _, r2, dt = hour.popleft()
+            st.ret_r2 -= r2
+            st.ret_dt -= dt
+        if not hour:
+            st.ret_r2 = st.ret_dt = 0.0
+        if st.ret_dt >= th.min_sigma_history_s:
+            return max(math.sqrt(max(st.ret_r2, 0.0) / st.ret_dt), th.sigma_floor)
         if st.sigma_seed is not None:
             return max(st.sigma_seed, th.sigma_floor)
         return max(th.sigma_fallback, th.sigma_floor)
@@ -950,57 +1017,50 @@ class Detector:
         lo = ladder.bin_of(ref * (1.0 - span))
         hi = ladder.bin_of(ref * (1.0 + span))
         n = hi - lo + 1
-        long_usd = np.zeros(n + 2)
-        short_usd = np.zeros(n + 2)
-        real_long = np.zeros(n + 2)
-        real_short = np.zeros(n + 2)
-        hit_long = np.zeros(n + 2)
-        hit_short = np.zeros(n + 2)
-
-        def row(k: int) -> int:
-            # 0 = below edge, 1..n = bins lo..hi, n + 1 = above edge
-            return 0 if k < lo else (n + 1 if k > hi else k - lo + 1)
-
-        for k, usd in ladder.long_bins.items():
-            long_usd[row(k)] += usd
-        for k, usd in ladder.short_bins.items():
-            short_usd[row(k)] += usd
+        last_row = n + 1  # row 0 = below edge, 1..n = bins lo..hi, n + 1 = above edge
+        long_usd, long_min, _ = _binned(ladder.long_bins, lo, n)
+        short_usd, _, short_max = _binned(ladder.short_bins, lo, n)
+        real_long = [0.0] * (n + 2)
+        real_short = [0.0] * (n + 2)
         since = st.clock - int(self.params.ladder.realized_window_s * 1000)
         for liq in reversed(st.realized):
             if liq.ts < since:
                 break
-            r = row(ladder.bin_of(liq.price))
+            r = min(max(ladder.bin_of(liq.price) - lo + 1, 0), last_row)
             usd = liq.notional if liq.notional > 0.0 else liq.price * liq.amount
             if liq.side is Side.LONG:
                 real_long[r] += usd
             else:
                 real_short[r] += usd
+        hit_long = [0.0] * (n + 2)
+        hit_short = [0.0] * (n + 2)
         hit_since = st.clock - int(self.params.ladder.hit_window_s * 1000)
         for ts, hit, _ in reversed(st.hits):
             if ts < hit_since:
                 break
+            r = min(max(hit.index - lo + 1, 0), last_row)
             if hit.side is Side.LONG:
-                hit_long[row(hit.index)] += hit.usd
+                hit_long[r] += hit.usd
             else:
-                hit_short[row(hit.index)] += hit.usd
-        lows = [(lo + i) * w for i in range(n)]
-        low_edge = min([lo * w, *((k * w) for k in ladder.long_bins if k < lo)])
-        high_edge = max([(hi + 1) * w, *(((k + 1) * w) for k in ladder.short_bins if k > hi)])
-        bounds = [(low_edge, lo * w), *((x, x + w) for x in lows), ((hi + 1) * w, high_edge)]
+                hit_short[r] += hit.usd
+        low_edge = min(lo, long_min if long_min is not None else lo) * w
+        high_edge = max(hi + 1, short_max + 1 if short_max is not None else hi + 1) * w
+        lows = [low_edge, *((lo + i) * w for i in range(n + 1))]
+        highs = [*lows[1:], high_edge]
         rows = zip(
-            bounds,
-            long_usd.tolist(),
-            short_usd.tolist(),
-            real_long.tolist(),
-            real_short.tolist(),
-            hit_long.tolist(),
-            hit_short.tolist(),
+            lows,
+            highs,
+            long_usd,
+            short_usd,
+            real_long,
+            real_short,
+            hit_long,
+            hit_short,
             strict=True,
         )
-        last_row = n + 1
         return tuple(
-            LadderBin(b[0], b[1], lu, su, rl, rs, hl, hs, edge=(i == 0 or i == last_row))
-            for i, (b, lu, su, rl, rs, hl, hs) in enumerate(rows)
+            LadderBin(a, b, lu, su, rl, rs, hl, hs, i == 0 or i == last_row)
+            for i, (a, b, lu, su, rl, rs, hl, hs) in enumerate(rows)
         )
 
     def _funding_view(self, st: _SymbolState) -> FundingView | None:
@@ -1036,14 +1096,29 @@ def _extreme_ref(st: _SymbolState, side: Side) -> float | None:
     """The window's high (long cascade) or low (squeeze): where the forced move started."""
     start = st.clock - int(st.th.window_s * 1000)
     if side is Side.LONG:
-        ring_high = st.seconds.window_max("high", start)
-        now_high = st.b_high if st.b_high > -_INF else None
-        found = [x for x in (ring_high, now_high) if x is not None]
-        return max(found) if found else None
-    ring_low = st.seconds.window_min("low", start)
-    now_low = st.b_low if st.b_low < _INF else None
-    found = [x for x in (ring_low, now_low) if x is not None]
-    return min(found) if found else None
+        highs = st.win_highs
+        while highs and highs[0][0] < start:
+            highs.popleft()
+        best = highs[0][1] if highs else -_INF
+        best = max(best, st.b_high)
+        return best if best > -_INF else None
+    lows = st.win_lows
+    while lows and lows[0][0] < start:
+        lows.popleft()
+    best = lows[0][1] if lows else _INF
+    best = min(best, st.b_low)
+    return best if best < _INF else None
+
+
+def _binned(bins: dict[int, float], lo: int, n: int) -> tuple[list[float], int | None, int | None]:
+    """Sum bin notionals into snapshot rows (edges catch the rest); also min and max bin."""
+    if not bins:
+        return [0.0] * (n + 2), None, None
+    keys = np.fromiter(bins.keys(), dtype=np.int64, count=len(bins))
+    values = np.fromiter(bins.values(), dtype=np.float64, count=len(bins))
+    rows = np.clip(keys - lo + 1, 0, n + 1)
+    summed: list[float] = np.bincount(rows, weights=values, minlength=n + 2).tolist()
+    return summed, int(keys.min()), int(keys.max())
 
 
 def _bar_ok(bar: Any) -> bool:

@@ -1,9 +1,12 @@
 """Fixed-capacity numpy ring buffers for time series.
 
 A ``RingBuffer`` holds one int64 timestamp column and any number of float64
-value columns. Appending is O(1): each row is written twice, at ``i`` and at
-``i + capacity`` of arrays twice the capacity long, so the last ``capacity``
-rows are always one contiguous, chronological slice. Window queries then need
+value columns. Appending is O(1) amortised: rows wait in a short Python list
+(a numpy item write costs about a microsecond, a list append a twentieth of
+that) and are written in one vectorised step when the list fills or before
+any read. Each row is stored twice, at ``i`` and at ``i + capacity`` of arrays
+twice the capacity long, so the last ``capacity`` rows are always one
+contiguous, chronological slice. Window queries then need
 no copy and no Python loop: ``searchsorted`` on the timestamps finds the
 window, numpy reduces it.
 
@@ -23,7 +26,9 @@ IntArray = npt.NDArray[np.int64]
 class RingBuffer:
     """A bounded, chronological table: ``ts`` plus named float columns."""
 
-    __slots__ = ("_capacity", "_cols", "_count", "_index", "_names", "_ts")
+    __slots__ = ("_capacity", "_cols", "_count", "_index", "_names", "_pending", "_ts")
+
+    FLUSH_AT = 64
 
     def __init__(self, capacity: int, columns: tuple[str, ...]) -> None:
         if capacity < 1:
@@ -33,28 +38,42 @@ class RingBuffer:
         self._ts: IntArray = np.zeros(2 * capacity, dtype=np.int64)
         self._cols: FloatArray = np.zeros((len(columns), 2 * capacity), dtype=np.float64)
         self._index = 0  # next write position in [0, capacity)
-        self._count = 0  # rows held, ≤ capacity
+        self._count = 0  # rows written to the arrays, ≤ capacity
+        self._pending: list[tuple[int, tuple[float, ...]]] = []
 
     @property
     def capacity(self) -> int:
         return self._capacity
 
     def __len__(self) -> int:
-        return self._count
+        return min(self._capacity, self._count + len(self._pending))
 
     def append(self, ts: int, values: tuple[float, ...]) -> None:
         """Add one row (values in column order); the oldest row drops out when full."""
-        i = self._index
-        j = i + self._capacity
-        self._ts[i] = ts
-        self._ts[j] = ts
-        self._cols[:, i] = values
-        self._cols[:, j] = values
-        self._index = i + 1 if i + 1 < self._capacity else 0
-        if self._count < self._capacity:
-            self._count += 1
+        self._pending.append((ts, values))
+        if len(self._pending) >= self.FLUSH_AT:
+            self._flush()
+
+    def _flush(self) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        rows = pending[-self._capacity :]
+        self._pending = []
+        m = len(rows)
+        cap = self._capacity
+        pos = (self._index + np.arange(m)) % cap
+        stamps = np.fromiter((r[0] for r in rows), dtype=np.int64, count=m)
+        values = np.array([r[1] for r in rows], dtype=np.float64).T
+        self._ts[pos] = stamps
+        self._ts[pos + cap] = stamps
+        self._cols[:, pos] = values
+        self._cols[:, pos + cap] = values
+        self._index = (self._index + m) % cap
+        self._count = min(cap, self._count + m)
 
     def _bounds(self) -> tuple[int, int]:
+        self._flush()
         """Start and end (exclusive) of the chronological slice in the doubled arrays."""
         if self._count < self._capacity:
             return 0, self._count
@@ -71,14 +90,16 @@ class RingBuffer:
         return self._cols[self._names[name], lo:hi]
 
     def last_ts(self) -> int | None:
+        if self._pending:
+            return self._pending[-1][0]
         if self._count == 0:
             return None
         return int(self._ts[self._index - 1 if self._index > 0 else self._capacity - 1])
 
     def first_ts(self) -> int | None:
+        lo, _ = self._bounds()
         if self._count == 0:
             return None
-        lo, _ = self._bounds()
         return int(self._ts[lo])
 
     def window(self, start_ts: int, end_ts: int | None = None) -> slice:

@@ -60,3 +60,17 @@ def test_window_queries_match_a_naive_scan(
     before = [v for t, v in kept if t <= start]
     assert ring.value_at_or_before("a", start) == (before[-1] if before else None)
     assert np.all(np.diff(ring.timestamps()) >= 0)
+
+
+@pytest.mark.parametrize("capacity", [1, 50, 64, 100, 1000])
+def test_batched_writes_across_flushes_keep_every_row(capacity: int) -> None:
+    ring = RingBuffer(capacity, ("v",))
+    for i in range(700):
+        ring.append(i, (float(i),))
+        if i % 97 == 0:  # reads in between force partial flushes
+            assert ring.last_ts() == i
+            assert len(ring) == min(capacity, i + 1)
+    kept = list(range(700))[-capacity:]
+    assert ring.timestamps().tolist() == kept
+    assert ring.column("v").tolist() == [float(i) for i in kept]
+    assert ring.first_ts() == kept[0]
