@@ -578,9 +578,9 @@ class CcxtFeed:
 
     def _on_liquidation(self, item: Unified) -> None:
         symbol = item.get("symbol")
-        if symbol not in self._watched:
+        if not isinstance(symbol, str) or symbol not in self._watched:
             return  # OKX's channel carries every instrument
-        assert isinstance(symbol, str) and self._venue is not None
+        assert self._venue is not None
         stream = self._streams.get(f"liquidations:{symbol}")
         if stream is not None:
             self._emit(stream, stream.health.on_message(time.monotonic()))

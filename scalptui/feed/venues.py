@@ -145,6 +145,11 @@ _POSITION_SIDE = {"buy": Side.LONG, "sell": Side.SHORT, "long": Side.LONG, "shor
 # --------------------------------------------------------------------------- numbers
 
 
+def lookup(table: Mapping[str, Any], value: Any) -> Any:
+    """``table[value]`` for a string value, None for anything else (even unhashable)."""
+    return table.get(value) if isinstance(value, str) else None
+
+
 def to_float(value: Any) -> float | None:
     """A finite float from a number or numeric string, else None."""
     if value is None or isinstance(value, bool):
@@ -200,7 +205,7 @@ def parse_trade(exchange: str, trade: Unified, contract_size: float) -> Trade | 
         {"instId":"BTC-USDT-SWAP","tradeId":"148266905","px":"48938.5","sz":"5",
          "side":"buy","ts":"1640131236050"}
     """
-    side = _TAKER.get(trade.get("side"))  # type: ignore[arg-type]
+    side = lookup(_TAKER, trade.get("side"))
     ts = trade.get("timestamp")
     price = trade.get("price")
     amount = trade.get("amount")
@@ -250,9 +255,9 @@ def parse_liquidations(
     info = liquidation.get("info")
     raw_side = liquidation.get("side")
     if venue.liquidation_side_is_position:
-        side = _POSITION_SIDE.get(raw_side)  # type: ignore[arg-type]
+        side = lookup(_POSITION_SIDE, raw_side)
     else:
-        side = _ORDER_SIDE_TO_POSITION.get(raw_side)  # type: ignore[arg-type]
+        side = lookup(_ORDER_SIDE_TO_POSITION, raw_side)
     contracts = to_positive(liquidation.get("contracts"))
     if venue.id == "binanceusdm" and isinstance(info, Mapping):
         # ccxt reads ``l`` (last fill); the order's whole forced size is ``z``.
@@ -279,8 +284,8 @@ def _okx_liquidations(
     for detail in details:
         if not isinstance(detail, Mapping):
             continue
-        side = _POSITION_SIDE.get(detail.get("posSide")) or _ORDER_SIDE_TO_POSITION.get(  # type: ignore[arg-type]
-            detail.get("side")  # type: ignore[arg-type]
+        side = lookup(_POSITION_SIDE, detail.get("posSide")) or lookup(
+            _ORDER_SIDE_TO_POSITION, detail.get("side")
         )
         contracts = to_positive(detail.get("sz"))
         price = to_positive(detail.get("bkPx"))

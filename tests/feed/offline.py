@@ -9,6 +9,7 @@ Frames are then pushed through a real ccxt ``Client`` of that exchange
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -87,6 +88,14 @@ class OfflineFeed(CcxtFeed):
         client = self.client()
         for frame in frames:
             client.handle_text_or_binary_message(frame)
+
+    async def settle(self) -> list[Event]:
+        """Let the per-symbol start-up tasks register their streams; return what they queued."""
+        for _ in range(200):
+            if all(f"trades:{s}" in self._streams for s in self.symbols):
+                break
+            await asyncio.sleep(0.005)
+        return self.pending()
 
     def pending(self) -> list[Event]:
         """Every event queued so far."""

@@ -74,14 +74,7 @@ async def binance() -> Any:
 
 
 async def settle(feed: OfflineFeed) -> list[Any]:
-    """Let the per-symbol start-up tasks run, then take what they queued."""
-    import asyncio
-
-    for _ in range(50):
-        if all(f"trades:{s}" in feed._streams for s in feed.symbols):
-            break
-        await asyncio.sleep(0.01)
-    return feed.pending()
+    return await feed.settle()
 
 
 async def test_binance_market_info_and_history_from_rest(binance: OfflineFeed) -> None:

@@ -1,0 +1,198 @@
+"""Staleness rules, back-off, de-duplication and the frame guard, without a network."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scalptui.feed.backoff import Backoff
+from scalptui.feed.dedupe import LiquidationDeduper
+from scalptui.feed.venues import (
+    VENUES,
+    FundingState,
+    parse_binance_mark,
+    parse_bybit_ticker,
+    parse_liquidations,
+    parse_open_interest,
+    parse_trade,
+)
+from scalptui.feed.watchdog import Cadence, StreamHealth
+from scalptui.models import Liquidation, Side, StreamState
+
+from .offline import OfflineFeed, fixture_json
+
+DEFAULT_STALE_S = 10.0  # DESIGN § Staleness
+
+
+# --------------------------------------------------------------------------- watchdog
+
+
+def test_regular_stream_is_stale_after_ten_silent_seconds() -> None:
+    health = StreamHealth(Cadence.REGULAR, DEFAULT_STALE_S)
+    health.on_connected(100.0)
+    assert health.state is StreamState.CONNECTING  # regular: live on its first message
+    assert health.on_message(100.5) is StreamState.LIVE
+    assert health.check(110.4) is None  # 9.9 s of silence: still live
+    assert health.check(110.6) is StreamState.STALE
+    assert health.check(111.0) is None  # one status per change
+    assert health.on_message(111.0) is StreamState.LIVE
+
+
+def test_regular_stream_silent_from_the_start_counts_from_connection() -> None:
+    health = StreamHealth(Cadence.REGULAR, DEFAULT_STALE_S)
+    assert health.check(1_000.0) is None  # not connected: nothing to judge
+    health.on_connected(1_000.0)
+    assert health.check(1_009.0) is None
+    assert health.check(1_010.5) is StreamState.STALE
+
+
+def test_quiet_liquidation_stream_is_never_stale_while_connected() -> None:
+    health = StreamHealth(Cadence.QUIET, DEFAULT_STALE_S)
+    assert health.on_connected(0.0) is StreamState.LIVE  # judged by its connection
+    assert health.check(3_600.0) is None and health.state is StreamState.LIVE
+    assert not health.is_silent(3_600.0)
+    assert health.on_connection_lost() is StreamState.RECONNECTING
+    assert health.on_connected(3_601.0) is StreamState.LIVE
+
+
+def test_open_interest_poll_is_stale_after_two_failed_polls() -> None:
+    health = StreamHealth(Cadence.POLL, DEFAULT_STALE_S)
+    assert health.on_poll(True, 0.0) is StreamState.LIVE
+    assert health.on_poll(False, 15.0) is None  # one failure is not yet stale
+    assert health.on_poll(False, 30.0) is StreamState.STALE
+    assert health.on_poll(True, 45.0) is StreamState.LIVE
+    assert health.on_poll(False, 60.0) is None  # the count restarted
+
+
+def test_reconnect_resets_the_silence_clock() -> None:
+    health = StreamHealth(Cadence.REGULAR, DEFAULT_STALE_S)
+    health.on_connected(0.0)
+    health.on_message(1.0)
+    health.on_connection_lost()
+    health.on_connected(50.0)
+    assert health.silent_for(55.0) == 5.0  # since the new connection, not the old message
+    assert health.check(55.0) is None
+
+
+def test_closed_stream_stays_closed() -> None:
+    health = StreamHealth(Cadence.REGULAR, DEFAULT_STALE_S)
+    health.on_connected(0.0)
+    assert health.close() is StreamState.CLOSED
+    assert health.check(100.0) is None
+    assert health.on_connection_lost() is None
+
+
+# --------------------------------------------------------------------------- back-off
+
+
+def test_backoff_grows_with_jitter_and_caps() -> None:
+    backoff = Backoff(base=0.5, cap=8.0, rng=random.Random(7))
+    delays = [backoff.next_delay() for _ in range(8)]
+    ceilings = [min(8.0, 0.5 * 2**n) for n in range(8)]
+    assert all(c / 2 <= d <= c for d, c in zip(delays, ceilings, strict=True))
+    assert len(set(delays)) == len(delays)  # jittered, not lock-step
+    backoff.reset()
+    assert backoff.next_delay() <= 0.5
+    assert backoff.next_delay(floor=5.0) == 5.0  # e.g. a Retry-After
+
+
+# --------------------------------------------------------------------------- de-duplication
+
+
+def liq(ts: int, price: float = 100.0, side: Side = Side.LONG) -> Liquidation:
+    return Liquidation(ts, "binanceusdm", "BTC/USDT:USDT", side, price, 1.0, price, True)
+
+
+def test_deduper_drops_repeats_only() -> None:
+    dedupe = LiquidationDeduper(capacity=3)
+    assert dedupe.is_new(liq(1))
+    assert not dedupe.is_new(liq(1))
+    assert dedupe.is_new(liq(1, side=Side.SHORT))  # another side is another print
+    assert dedupe.is_new(liq(1, price=101.0))
+    assert dedupe.is_new(liq(2))
+    assert len(dedupe) == 3  # bounded: the oldest key was forgotten
+    assert dedupe.is_new(liq(1))
+
+
+# --------------------------------------------------------------------------- parsers on bad input
+
+anything = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+unified = st.dictionaries(
+    st.sampled_from(
+        [
+            "symbol",
+            "side",
+            "price",
+            "amount",
+            "timestamp",
+            "contracts",
+            "info",
+            "markPrice",
+            "indexPrice",
+            "quoteValue",
+            "openInterestAmount",
+            "baseVolume",
+        ]
+    ),
+    anything,
+)
+
+
+@given(item=unified)
+def test_parsers_never_raise_on_malformed_items(item: dict[str, Any]) -> None:
+    for venue in VENUES.values():
+        parse_trade(venue.id, item, 1.0)
+        parse_liquidations(venue, item, 1.0)
+        parse_open_interest(venue, item, 1.0, "BTC/USDT:USDT")
+    parse_binance_mark(item, FundingState())
+    parse_bybit_ticker(item, FundingState(), 1.0)
+
+
+@given(price=st.floats(allow_nan=True, allow_infinity=True), amount=st.floats())
+def test_trade_rejects_non_positive_or_non_finite_numbers(price: float, amount: float) -> None:
+    item = {
+        "symbol": "BTC/USDT:USDT",
+        "side": "buy",
+        "timestamp": 1,
+        "price": price,
+        "amount": amount,
+    }
+    trade = parse_trade("binanceusdm", item, 1.0)
+    ok = price == price and 0 < price < float("inf") and 0 < amount < float("inf")
+    assert (trade is not None) == ok
+
+
+# --------------------------------------------------------------------------- the frame guard
+
+
+async def test_guard_skips_non_json_and_broken_frames_and_keeps_handling() -> None:
+    routes = {"/fapi/v1/exchangeInfo": fixture_json("cryptofeed_binance_exchangeInfo_subset.json")}
+    feed = OfflineFeed("binanceusdm", ["BTC/USDT:USDT"], routes)
+    await feed.start()
+    try:
+        await feed.settle()
+        frame = fixture_json("nautilus_binance_liquidation_stream.json")
+        feed.feed_frames(
+            [
+                "<<not json>>",
+                '{"e":"forceOrder","E":15680',  # truncated: ccxt's orjson decode raises
+                "",
+                json.dumps(frame),
+            ]
+        )
+        assert feed.stats["malformed_frames"] == 3
+        liqs = [e for e in feed.pending() if isinstance(e, Liquidation)]
+        assert [x.price for x in liqs] == [pytest.approx(9910.12345678)]
+    finally:
+        await feed.close()
