@@ -1,9 +1,39 @@
 """Plain parameter dataclasses for the detector.
 
 Loading them from TOML belongs to ``scalptui.config``; the detector only sees
-these frozen values. Every default is documented here and in the README; the
-starting points come from DESIGN § Signals (public detectors) and were tuned
-on the simulated market and the real Binance klines in ``shared/data``.
+these frozen values. The starting points come from DESIGN § Signals (public
+detectors); they were checked on hand-built BTC (~100 000 USD) and SOL
+(~150 USD) markets with realistic notionals and on the real Binance klines of
+``tests/fixtures/detector`` (see its README for what each component measured).
+
+Signal defaults per symbol class (majors = ``major_bases``, BTC and ETH; alts =
+every other symbol):
+
+======================  ==========  ==========  ==============================================
+threshold               majors      alts        meaning
+======================  ==========  ==========  ==============================================
+``window_s``            60 s        60 s        rolling window W
+``dominance``           65 %        65 %        side's share of the window's printed notional
+``z``                   3           3           move from the window extreme ≥ z·σ·√W
+``baseline_mult``       5           5           notional ≥ 5 × trailing 1 h per-window mean
+``floor_usd``           $2M         $250k       floor, venues that send every print
+``sampled_floor_usd``   $500k       $60k        floor, sampled venues (Binance)
+``min_prints``          3           3           real same-side prints in W
+``min_run_s``           5           5           seconds carrying a print (sampled chain path)
+``max_gap_s``           3 s         3 s         gap a run tolerates
+``flow_mult``           3           3           taker-flow burst vs its trailing mean
+``min_clusters``        2           2           est. clusters consumed in W (chain path)
+``cooldown_s``          300 s       300 s       per (symbol, kind)
+``exhaustion_ratio``    25 %        25 %        rate below this share of peak…
+``exhaustion_hold_s``   20 s        20 s        …for this long → CASCADE_EXHAUSTED
+``funding_8h``          0.05 %      0.05 %      FUNDING_EXTREME on |funding per 8 h| ≥ this…
+``funding_readings``    3           3           …on this many consecutive readings
+``oi_flush_pct``        3 %         5 %         OI_FLUSH: OI down this much…
+``oi_flush_window_s``   300 s       300 s       …within this window
+======================  ==========  ==========  ==============================================
+
+While a symbol has less than an hour of history the trailing baseline does not
+exist yet and the notional test uses the floor alone.
 """
 
 from __future__ import annotations

@@ -1,0 +1,248 @@
+"""Detector cost against ccxt.pro's own cost for the same Binance message.
+
+Run: ``python benchmarks/bench_detector.py [--quick]``. One process, no network:
+
+1. ccxt.pro ``binanceusdm.handle_message`` on a real ``@aggTrade`` and a real
+   ``@forceOrder`` frame (tardis-node captures in ``shared/data``, prices
+   rescaled to today's BTC), markets loaded from a real exchangeInfo;
+2. ``Detector.on_event`` for the normalised event of the same message, on a
+   detector already holding an hour of BTC market (trades ≈ 20 a second, so
+   the once-a-second bookkeeping is amortised as it is live; liquidations one
+   a second, as Binance sends them);
+3. ``Detector.snapshot`` on that symbol (±3 % span, the UI default, and the
+   widest span).
+
+Budgets (DESIGN § Performance): per event ≤ 25 % of ``handle_message``;
+``snapshot()`` ≤ 1 ms. Medians of several repeats are printed, with the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from scalptui.detector import Detector
+from scalptui.models import (
+    Event,
+    Liquidation,
+    MarkPrice,
+    OpenInterest,
+    Side,
+    TakerSide,
+    Trade,
+)
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+if not DATA.exists():
+    DATA = Path("/work/shared/data")
+SYMBOL = "BTC/USDT:USDT"
+EXCHANGE = "binanceusdm"
+PRICE = 100_000.0
+
+
+def _frame(stream: str) -> dict[str, Any]:
+    for line in (DATA / "tardis-node" / "binance-futures_messages.jsonl").read_text().splitlines():
+        msg: dict[str, Any] = json.loads(line)
+        if msg.get("stream") == stream:
+            return msg
+    raise SystemExit(f"no {stream} frame in shared/data/tardis-node")
+
+
+def _median_us(fn: Callable[[int], None], n: int, repeats: int) -> float:
+    """Median over ``repeats`` of the mean cost of one call in a run of ``n`` (µs)."""
+    runs = []
+    for r in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        fn(r * n)
+        runs.append((time.perf_counter() - start) / n * 1e6)
+    return statistics.median(runs)
+
+
+def _warm_detector(seconds: int) -> tuple[Detector, int]:
+    """A detector holding ``seconds`` of a calm BTC market, 20 trades a second."""
+    det = Detector()
+    ts = 1_740_000_000_000
+    price = PRICE
+    oi = 80_000.0
+    for s in range(seconds):
+        price *= 1.0 + (0.0001 if (s * 7919) % 13 > 6 else -0.0001)
+        for k in range(20):
+            side = TakerSide.BUY if (s + k) % 2 else TakerSide.SELL
+            det.on_event(Trade(ts + k * 50, EXCHANGE, SYMBOL, price, 0.05, side))
+        det.on_event(MarkPrice(ts + 999, EXCHANGE, SYMBOL, price, price, 0.0001))
+        if s % 15 == 0:
+            oi *= 1.0 + (0.0004 if (s // 15) % 3 else -0.0002)
+            det.on_event(OpenInterest(ts + 999, EXCHANGE, SYMBOL, oi))
+        if s % 20 == 0:
+            side_liq = Side.LONG if s % 40 else Side.SHORT
+            det.on_event(
+                Liquidation(ts + 500, EXCHANGE, SYMBOL, side_liq, price, 0.2, 0.2 * price, True)
+            )
+        ts += 1000
+    return det, ts
+
+
+async def _ccxt_costs(n: int, repeats: int) -> dict[str, float]:
+    import ccxt.pro as ccxtpro
+
+    ex = ccxtpro.binanceusdm()
+    try:
+        info = json.loads(
+            (
+                DATA
+                / "cryptofeed"
+                / "binance_usdm"
+                / "rest_fapi_v1_exchangeInfo_subset_2021-07-22.json"
+            ).read_text()
+        )
+        ex.set_markets([ex.parse_market(s) for s in info["symbols"]])
+        ex.options["tradesLimit"] = 1000
+        client = ex.client("wss://fstream.binance.com/ws")
+        agg = _frame("btcusdt@aggTrade")
+        agg["data"]["p"] = f"{PRICE:.2f}"
+        force = _frame("btcusdt@forceOrder")
+        force["data"]["o"]["p"] = f"{PRICE:.2f}"
+        force["data"]["o"]["ap"] = f"{PRICE:.2f}"
+
+        def run(msg: dict[str, Any]) -> Callable[[int], None]:
+            def go(_: int) -> None:
+                for _i in range(n):
+                    ex.handle_message(client, msg)
+
+            return go
+
+        return {
+            "aggTrade": _median_us(run(agg), n, repeats),
+            "forceOrder": _median_us(run(force), n, repeats),
+        }
+    finally:
+        await ex.close()
+
+
+def _timed_events(det: Detector, untimed: list[Event | None], timed: list[Event]) -> float:
+    """Mean cost (µs) of ``timed[i]``, each fed right after ``untimed[i]`` (not counted)."""
+    clock = time.perf_counter
+    on_event = det.on_event
+    overhead = statistics.median(clock() - clock() for _ in range(1000)) * -1
+    total = 0.0
+    for before, evt in zip(untimed, timed, strict=True):
+        if before is not None:
+            on_event(before)
+        start = clock()
+        on_event(evt)
+        total += clock() - start
+    return max(0.0, total / len(timed) - overhead) * 1e6
+
+
+def _detector_costs(n: int, repeats: int) -> dict[str, float]:
+    """Per-event cost of the events the same messages normalise to.
+
+    * aggTrade: a stream of 20 trades a second, so the once-a-second work
+      (closing the second, the timed checks) is amortised as it is live;
+    * forceOrder: one print a second as Binance sends it, arriving in a second
+      that the 1 s mark heartbeat has already opened (the usual case);
+    * forceOrder (opens the second): the same print as the first event of its
+      second, so it also pays that second's bookkeeping and cascade test — the
+      worst case, with ≥ 3 prints in the window so the test does run.
+    """
+    out: dict[str, list[float]] = {
+        "aggTrade": [],
+        "forceOrder": [],
+        "forceOrder opening a second": [],
+    }
+    for r in range(repeats):
+        gc.collect()
+        det, ts0 = _warm_detector(3600)
+        trades: list[Event] = [
+            Trade(
+                ts0 + i * 50,
+                EXCHANGE,
+                SYMBOL,
+                PRICE,
+                0.236,
+                TakerSide.BUY if i % 2 else TakerSide.SELL,
+            )
+            for i in range(n)
+        ]
+        out["aggTrade"].append(_timed_events(det, [None] * n, trades))
+        ts1 = ts0 + n * 50 + 1000
+        marks: list[Event | None] = [
+            MarkPrice(ts1 + i * 1000, EXCHANGE, SYMBOL, PRICE, PRICE) for i in range(n)
+        ]
+        liqs: list[Event] = [
+            Liquidation(
+                ts1 + i * 1000 + 500, EXCHANGE, SYMBOL, Side.LONG, PRICE, 0.014, 1400.0, True
+            )
+            for i in range(n)
+        ]
+        out["forceOrder"].append(_timed_events(det, marks, liqs))
+        ts2 = ts1 + n * 1000 + 1000
+        opening: list[Event] = [
+            Liquidation(ts2 + i * 1000, EXCHANGE, SYMBOL, Side.LONG, PRICE, 0.014, 1400.0, True)
+            for i in range(n)
+        ]
+        out["forceOrder opening a second"].append(_timed_events(det, [None] * n, opening))
+        del r
+    return {k: statistics.median(v) for k, v in out.items()}
+
+
+def _snapshot_costs(repeats: int) -> dict[str, float]:
+    det, _ = _warm_detector(3600)
+    out = {}
+    for label, span in (("span ±3 %", 3.0), ("widest span", None)):
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _i in range(50):
+                det.snapshot(SYMBOL, span_pct=span)
+            runs.append((time.perf_counter() - start) / 50 * 1e3)
+        out[label] = statistics.median(runs)
+    snap = det.snapshot(SYMBOL, span_pct=3.0)
+    print(
+        f"  (snapshot holds {len(snap.prices)} prices, {len(snap.ladder)} ladder rows at ±3 %, "
+        f"{len(det.snapshot(SYMBOL).ladder)} at widest)"
+    )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
+    args = parser.parse_args(argv)
+    n, repeats = (2_000, 3) if args.quick else (20_000, 7)
+
+    ccxt_us = asyncio.run(_ccxt_costs(n, repeats))
+    det_us = _detector_costs(n, repeats)
+    print(f"per message (median of {repeats} runs of {n}):")
+    ok = True
+    for kind, us in det_us.items():
+        anchor = ccxt_us[kind.split()[0]]
+        ratio = us / anchor
+        budgeted = kind in ("aggTrade", "forceOrder")
+        ok &= ratio <= 0.25 or not budgeted
+        note = "(budget ≤ 25 %)" if budgeted else "(worst case, reported)"
+        print(
+            f"  {kind:<28} ccxt.pro handle_message {anchor:7.2f} µs   "
+            f"Detector.on_event {us:6.2f} µs   ratio {ratio:6.1%}  {note}"
+        )
+    print("snapshot() on one symbol holding one hour of data:")
+    for label, ms in _snapshot_costs(repeats).items():
+        ok &= ms <= 1.0 or label != "span ±3 %"
+        print(
+            f"  {label:<12} {ms * 1000:7.1f} µs   ratio to budget {ms / 1.0:6.1%}  (budget ≤ 1 ms)"
+        )
+    print("within budget" if ok else "OVER BUDGET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
