@@ -609,6 +609,7 @@ class Detector:
             if close > 0.0:
                 st.prev_close = close
                 st.prev_close_ts = ts
+            self._expire_rolling(st)
         last = st.last
         st.b_close = last if last is not None else math.nan
         st.b_high = -_INF
@@ -699,7 +700,7 @@ class Detector:
         in_win = ring.window(start)
         before = slice(int(np.searchsorted(stamps, start - HOUR_MS, side="left")), in_win.start)
 
-        sigma = self._cached_sigma(st)
+        sigma = self._sigma(st)
         move = self._log_move(st, side)
         forced = -move if side is Side.LONG else move
         move_sigmas = forced / (sigma * math.sqrt(th.window_s)) if sigma > 0.0 else 0.0
@@ -765,12 +766,12 @@ class Detector:
 
     def _move_sigmas(self, st: _SymbolState, side: Side) -> float:
         """The forced-direction move in units of σ·√W (pure Python but for a stale σ)."""
-        sigma = self._cached_sigma(st)
+        sigma = self._sigma(st)
         move = self._log_move(st, side)
         forced = -move if side is Side.LONG else move
         return forced / (sigma * math.sqrt(st.th.window_s)) if sigma > 0.0 else 0.0
 
-    def _cached_sigma(self, st: _SymbolState) -> float:
+    def _sigma(self, st: _SymbolState) -> float:
         """σ of 1 s log returns over the hour before the window, floored.
 
         Seconds without trades have no row, so the variance is Σ r² / Σ Δt over
@@ -779,8 +780,23 @@ class Detector:
         less than ``min_sigma_history_s`` of rows the warm-start klines' σ is
         used, else the cautious ``sigma_fallback``.
         """
+        self._expire_rolling(st)
         th = st.th
-        start = st.clock - int(th.window_s * 1000)
+        if st.ret_dt >= th.min_sigma_history_s:
+            return max(math.sqrt(max(st.ret_r2, 0.0) / st.ret_dt), th.sigma_floor)
+        if st.sigma_seed is not None:
+            return max(st.sigma_seed, th.sigma_floor)
+        return max(th.sigma_fallback, th.sigma_floor)
+
+    def _expire_rolling(self, st: _SymbolState) -> None:
+        """Age the running σ sums and the window extremes (bounded whatever the market does)."""
+        start = st.clock - int(st.th.window_s * 1000)
+        highs = st.win_highs
+        while highs and highs[0][0] < start:
+            highs.popleft()
+        lows = st.win_lows
+        while lows and lows[0][0] < start:
+            lows.popleft()
         pending = st.ret_pending
         hour = st.ret_hour
         while pending and pending[0][0] < start:
@@ -795,11 +811,6 @@ class Detector:
             st.ret_dt -= dt
         if not hour:
             st.ret_r2 = st.ret_dt = 0.0
-        if st.ret_dt >= th.min_sigma_history_s:
-            return max(math.sqrt(max(st.ret_r2, 0.0) / st.ret_dt), th.sigma_floor)
-        if st.sigma_seed is not None:
-            return max(st.sigma_seed, th.sigma_floor)
-        return max(th.sigma_fallback, th.sigma_floor)
 
     def _oi_change(self, st: _SymbolState, span_ms: int) -> float | None:
         if st.oi_amount is None or not st.oi_hist:

@@ -143,4 +143,8 @@ def test_memory_stays_bounded_over_a_long_run() -> None:
     reach = det.params.ladder.prune_pct
     assert all(abs(k * ladder.width / price - 1) <= reach + 0.01 for k in ladder.long_bins)
     assert all(st - state.oi_hist[-1][0] <= 0 for st, _ in state.oi_hist)
+    window = int(state.th.window_s) + 2
+    assert len(state.win_highs) <= window and len(state.win_lows) <= window
+    assert len(state.ret_pending) <= window and len(state.ret_hour) <= 3600 + 1
+    assert len(state.hits) <= state.hits.maxlen if state.hits.maxlen else True
     assert state.oi_hist[-1][0] - state.oi_hist[0][0] <= 2 * 3600_000
