@@ -124,17 +124,27 @@ class BarBook:
         self.bars = list(bars)
         self._opens = [bar.open_ms for bar in self.bars]
 
-    def add_trade(self, ts: int, price: float, qty: float, taker_buy: bool) -> None:
+    def touch(self, ts: int, price: float) -> MinuteBar:
+        """The bar of ``ts``'s minute, opened at the previous close if it is new.
+
+        Called every step, so the current minute has its bar (as on Binance) even
+        before its first trade.
+        """
         open_ms = ts - ts % MINUTE_MS
         bar = self.bars[-1] if self.bars else None
-        if bar is None or bar.open_ms != open_ms:
-            previous = bar.close if bar is not None else price
-            bar = MinuteBar(open_ms, previous, max(previous, price), min(previous, price), price)
-            self.bars.append(bar)
-            self._opens.append(open_ms)
-            if len(self.bars) > _MAX_BARS:
-                del self.bars[:1000]
-                del self._opens[:1000]
+        if bar is not None and bar.open_ms == open_ms:
+            return bar
+        previous = bar.close if bar is not None else price
+        bar = MinuteBar(open_ms, previous, max(previous, price), min(previous, price), price)
+        self.bars.append(bar)
+        self._opens.append(open_ms)
+        if len(self.bars) > _MAX_BARS:
+            del self.bars[:1000]
+            del self._opens[:1000]
+        return bar
+
+    def add_trade(self, ts: int, price: float, qty: float, taker_buy: bool) -> None:
+        bar = self.touch(ts, price)
         bar.high = max(bar.high, price)
         bar.low = min(bar.low, price)
         bar.close = price

@@ -444,6 +444,7 @@ class SymbolMarket:
             0.0, 1.0
         )
         self.transient *= math.exp(-dt / _TRANSIENT_TAU_S)
+        self.bars.touch(start + 1, self.round_price(self.price))
         prints: list[_Print] = []
         self._work_shock(dt, prints)
         self._noise_trades(regime, dt, prints)

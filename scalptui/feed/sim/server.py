@@ -503,6 +503,8 @@ class SimExchange:
         if interval_ms is None:
             raise _BadRequest(-1120, "Invalid interval.")
         limit = _int_param(request, "limit", 500, 1500)
+        # the model may not have stepped into the current minute yet; Binance shows it
+        market.bars.touch(self.now_ms(), market.price)
         bars = market.bars.candles(
             interval_ms,
             start_ms=_opt_int(request, "startTime"),
