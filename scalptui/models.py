@@ -321,11 +321,24 @@ class DetectorSnapshot:
             "funding_rate": self.funding.rate if self.funding else None,
             "funding_interval_h": self.funding.interval_h if self.funding else None,
             "open_interest": self.open_interest.amount if self.open_interest else None,
-            "ladder": [
-                {"low": b.low, "high": b.high, "long_usd": b.long_usd, "short_usd": b.short_usd}
-                for b in self.ladder
-            ],
+            "ladder": [_bin_record(b) for b in self.ladder if not _empty_edge(b)],
             "episodes": [
                 {**asdict(e), "kind": e.kind.value, "side": e.side.value} for e in self.episodes
             ],
         }
+
+
+def _bin_record(b: LadderBin) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "low": b.low,
+        "high": b.high,
+        "long_usd": b.long_usd,
+        "short_usd": b.short_usd,
+    }
+    if b.edge:
+        record["edge"] = True  # sums every estimated level beyond the span, low..high
+    return record
+
+
+def _empty_edge(b: LadderBin) -> bool:
+    return b.edge and b.long_usd == 0.0 and b.short_usd == 0.0

@@ -1,0 +1,71 @@
+"""SIGINT / SIGTERM end the headless modes with status 0, exchange closed, recording flushed."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scalptui.feed.recording import BadLine, iter_recording
+
+
+def wait_for(predicate: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def line_count(path: Path) -> int:
+    try:
+        return len(path.read_bytes().splitlines())
+    except FileNotFoundError:
+        return 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_record_stops_cleanly_on_signal(tmp_path: Path, sig: signal.Signals) -> None:
+    path = tmp_path / "run.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scalptui", "record", str(path), "--demo", "--symbols", "BTC"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Lines reach the disk within a second of being written, before any stop.
+        assert wait_for(lambda: line_count(path) > 30, 45), "recording did not grow"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    items = list(iter_recording(path))
+    assert items and not [i for i in items if isinstance(i, BadLine)]
+    assert f"recorded {len(items)} events" in err
+
+
+def test_alerts_stop_cleanly_on_sigint() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scalptui", "alerts", "--demo", "--symbols", "ETH"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # the first stream state line: the feed is up
+        assert "ETH/USDT:USDT" in first
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert "Traceback" not in err
