@@ -137,6 +137,7 @@ VENUES: Mapping[str, Venue] = {
 }
 SUPPORTED = tuple(VENUES)
 
+_INF = math.inf
 _TAKER = {"buy": TakerSide.BUY, "sell": TakerSide.SELL}
 _ORDER_SIDE_TO_POSITION = {"sell": Side.LONG, "buy": Side.SHORT}
 _POSITION_SIDE = {"buy": Side.LONG, "sell": Side.SHORT, "long": Side.LONG, "short": Side.SHORT}
@@ -207,16 +208,21 @@ def parse_trade(exchange: str, trade: Unified, contract_size: float) -> Trade | 
     """
     side = lookup(_TAKER, trade.get("side"))
     ts = trade.get("timestamp")
+    symbol = trade.get("symbol")
+    if type(ts) is not int:
+        ts = to_ms(ts)
+    if side is None or ts is None or type(symbol) is not str:
+        return None
     price = trade.get("price")
     amount = trade.get("amount")
-    symbol = trade.get("symbol")
-    if side is None or ts is None or symbol is None:
+    # The hot path: ccxt's safe_number gives floats; NaN and inf fail the range test.
+    if type(price) is not float or not 0.0 < price < _INF:
+        price = to_positive(price)
+    if type(amount) is not float or not 0.0 < amount < _INF:
+        amount = to_positive(amount)
+    if price is None or amount is None:
         return None
-    price_f = to_positive(price)
-    amount_f = to_positive(amount)
-    if price_f is None or amount_f is None:
-        return None
-    return Trade(int(ts), exchange, symbol, price_f, amount_f * contract_size, side)
+    return Trade(ts, exchange, symbol, price, amount * contract_size, side)
 
 
 # --------------------------------------------------------------------------- liquidations

@@ -1,0 +1,208 @@
+"""Socket → detector cost: CcxtFeed + Detector against bare ccxt.pro ``watch_*`` loops.
+
+DESIGN § Performance budgets: the anchor is the ccxt.pro ``watch_*`` loop alone
+over a loopback socket (≈ 135 µs a message at 1 000 msg/s on the reference
+machine); the budget for the whole socket → detector path is ≤ 1.2× that.
+
+The simulated exchange runs in its own process (``scalptui.feed.sim.serve``),
+so only the consuming side's CPU is measured: process CPU time
+(``time.process_time``) over a fixed wall-clock window, divided by the market
+messages consumed in it. Both sides consume the same streams of the same
+symbols (trades, liquidations, mark price); (a) is the plain
+``while True: await exchange.watch_*()`` loop per stream, (b) is
+``CcxtFeed.events()`` → ``Detector.on_event``. Rounds alternate a, b, a, b… and
+the medians are reported.
+
+    python benchmarks/bench_pipeline.py [--seconds 10] [--rounds 2] [--time-scale 4]
+
+A script, not a test: numbers depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT")
+WARM_UP_S = 3.0
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: str
+    messages: int
+    cpu_s: float
+    wall_s: float
+
+    @property
+    def us_per_message(self) -> float:
+        return self.cpu_s / max(1, self.messages) * 1e6
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.wall_s
+
+    @property
+    def core_pct(self) -> float:
+        return self.cpu_s / self.wall_s * 100
+
+    def line(self) -> str:
+        return (
+            f"{self.label:<28} {self.rate:8.0f} msg/s  {self.us_per_message:7.1f} µs/msg"
+            f"  {self.core_pct:5.1f} % of a core"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_simulator(port: int, time_scale: float, seed: int) -> subprocess.Popen[bytes]:
+    code = (
+        "import asyncio\n"
+        "from scalptui.feed.sim import serve\n"
+        f"asyncio.run(serve({port}, seed={seed}, symbols={SYMBOLS!r},"
+        f" time_scale={time_scale}, scenario='calm'))\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+async def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"simulated exchange did not listen on {port}") from None
+            await asyncio.sleep(0.1)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
+async def measure_window(label: str, counter: Callable[[], int], seconds: float) -> Measure:
+    """CPU and messages over ``seconds`` of wall time, after a warm-up."""
+    await asyncio.sleep(WARM_UP_S)
+    start_msgs, start_cpu, start_wall = counter(), time.process_time(), time.monotonic()
+    await asyncio.sleep(seconds)
+    return Measure(
+        label,
+        counter() - start_msgs,
+        time.process_time() - start_cpu,
+        time.monotonic() - start_wall,
+    )
+
+
+async def bare_ccxt(base_url: str, seconds: float) -> Measure:
+    """(a) The anchor: one plain ``watch_*`` loop per stream and symbol."""
+    import ccxt.pro
+
+    from scalptui.feed.baseurl import apply_base_url
+
+    exchange: Any = ccxt.pro.binanceusdm({"options": {"defaultType": "swap"}})
+    apply_base_url(exchange, base_url)
+    await exchange.load_markets()
+    count = 0
+
+    async def loop(watch: Callable[[], Awaitable[Any]]) -> None:
+        nonlocal count
+        while True:
+            result = await watch()
+            count += len(result) if isinstance(result, list) else 1
+
+    tasks = []
+    for symbol in SYMBOLS:
+        for watch in (
+            lambda s=symbol: exchange.watch_trades(s),
+            lambda s=symbol: exchange.watch_liquidations(s),
+            lambda s=symbol: exchange.watch_mark_price(s),
+        ):
+            tasks.append(asyncio.create_task(loop(watch)))
+    try:
+        return await measure_window("(a) bare ccxt.pro watch_*", lambda: count, seconds)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await exchange.close()
+
+
+async def feed_to_detector(base_url: str, seconds: float) -> Measure:
+    """(b) The product path: CcxtFeed.events() → Detector.on_event."""
+    from scalptui.detector import Detector
+    from scalptui.feed.ccxt_feed import CcxtFeed
+    from scalptui.models import MARKET_EVENTS, Source
+
+    feed = CcxtFeed("binanceusdm", SYMBOLS, base_url=base_url, source=Source.SIMULATED)
+    detector = Detector(source=Source.SIMULATED)
+    count = 0
+
+    async def consume() -> None:
+        nonlocal count
+        on_event = detector.on_event
+        async for event in feed.events():
+            on_event(event)
+            if isinstance(event, MARKET_EVENTS):
+                count += 1
+
+    await feed.start()
+    task = asyncio.create_task(consume())
+    try:
+        return await measure_window("(b) CcxtFeed → Detector", lambda: count, seconds)
+    finally:
+        await feed.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def run(seconds: float, rounds: int, time_scale: float, seed: int) -> None:
+    port = free_port()
+    simulator = start_simulator(port, time_scale, seed)
+    try:
+        await wait_for_port(port)
+        base_url = f"http://127.0.0.1:{port}"
+        bare: list[Measure] = []
+        ours: list[Measure] = []
+        for _ in range(rounds):
+            bare.append(await bare_ccxt(base_url, seconds))
+            print(bare[-1].line(), flush=True)
+            ours.append(await feed_to_detector(base_url, seconds))
+            print(ours[-1].line(), flush=True)
+    finally:
+        simulator.terminate()
+        simulator.wait(10)
+    a = statistics.median(m.us_per_message for m in bare)
+    b = statistics.median(m.us_per_message for m in ours)
+    rate = statistics.median(m.rate for m in ours)
+    print(f"median (a) {a:.1f} µs/msg, (b) {b:.1f} µs/msg at {rate:.0f} msg/s")
+    print(f"ratio (b)/(a) = {b / a:.2f}x   (budget ≤ 1.20x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured window per round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--time-scale", type=float, default=4.0, help="simulator speed (≈ 1 000 msg/s at 4)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    asyncio.run(run(args.seconds, args.rounds, args.time_scale, args.seed))
+
+
+if __name__ == "__main__":
+    main()
