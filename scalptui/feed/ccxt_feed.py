@@ -44,7 +44,7 @@ from typing import Any
 
 from scalptui.feed.backoff import Backoff
 from scalptui.feed.base import FeedError
-from scalptui.feed.ccxt_hooks import TapDict, install_client_hooks, tap_cache
+from scalptui.feed.ccxt_hooks import TapDict, install_client_hooks, is_tap_cache, tap_cache
 from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.venues import (
     VENUES,
@@ -89,7 +89,11 @@ QUEUE_SIZE = 100_000
 """Events buffered for a slow consumer; past it trades and marks are dropped (counted),
 never liquidations, statuses or start-up records."""
 CACHE_LIMIT = 10_000
-"""ccxt's trades / liquidations cache size (its default, 1 000, can hold less than a burst)."""
+"""ccxt's ``tradesLimit`` / ``liquidationsLimit`` (its default, 1 000, can hold less than
+a burst between two awaits of a ``watch_*`` loop)."""
+TAP_TRADES_KEPT = 1_000
+"""Trades a tap cache keeps: the tap hands on every append as it happens, so the cache
+itself only needs what one ``watch_trades`` round returns (memory over days matters)."""
 CONNECT_TIMEOUT_S = 15.0
 REST_ATTEMPTS = 4
 BYBIT_MARK_HEARTBEAT_MS = 1_000
@@ -326,10 +330,23 @@ class CcxtFeed:
     def _install_taps(self) -> None:
         ex, venue = self._ex, self._venue
         assert venue is not None
-        ex.liquidations = tap_cache(CACHE_LIMIT, self._on_liquidation)
-        ex.tickers = TapDict(self._on_ticker, dict(ex.tickers or {}))
-        ex.fundingRates = TapDict(self._on_funding, dict(ex.fundingRates or {}))
+        self._ensure_taps()
         install_client_hooks(ex, self._on_url, self._on_malformed, venue.keepalive_frames)
+
+    def _ensure_taps(self) -> None:
+        """(Re)install the cache taps; ccxt only replaces a cache it finds missing, but a
+        cleanup path (``clean_ws_data``, an unsubscription) would drop ours silently."""
+        ex = self._ex
+        if not is_tap_cache(ex.liquidations):
+            ex.liquidations = tap_cache(CACHE_LIMIT, self._on_liquidation)
+        if not isinstance(ex.tickers, TapDict):
+            ex.tickers = TapDict(self._on_ticker, dict(ex.tickers or {}))
+        if not isinstance(ex.fundingRates, TapDict):
+            ex.fundingRates = TapDict(self._on_funding, dict(ex.fundingRates or {}))
+        for key, stream in self._streams.items():
+            if stream.name == "trades" and not is_tap_cache(ex.trades.get(stream.symbol)):
+                log.info("%s: installing the trade tap of %s", self.exchange, key)
+                ex.trades[stream.symbol] = tap_cache(TAP_TRADES_KEPT, self._trade_sink(stream))
 
     async def _close_exchange(self) -> None:
         if self._ex is None:
@@ -440,8 +457,7 @@ class CcxtFeed:
                 self._status(symbol, "open_interest", StreamState.FAILED, "not offered by venue")
         for stream in streams:
             self._streams[stream.key] = stream
-            if stream.name == "trades":
-                self._ex.trades[symbol] = tap_cache(CACHE_LIMIT, self._trade_sink(stream))
+        self._ensure_taps()
         return streams
 
     def _plan_streams(self, symbol: str) -> list[_Stream]:
@@ -689,6 +705,9 @@ class CcxtFeed:
                 return
             except ccxt.BaseError as exc:
                 reason = f"{type(exc).__name__}: {_short(exc)}"
+            except Exception as exc:  # a bug must cost a reconnect, never a dead stream
+                log.exception("%s %s: supervisor error", self.exchange, stream.key)
+                reason = f"{type(exc).__name__}: {_short(exc)}"
             healthy = stream.health.messages_since_connect > 0
             if healthy:
                 backoff.reset()
@@ -753,6 +772,7 @@ class CcxtFeed:
                 return _describe_future(sentinel)
             if self._ex.clients.get(url) is not client:
                 return "connection replaced"
+            self._ensure_taps()
             now = time.monotonic()
             connected = client.connected
             if connected.done() and not connected.cancelled() and connected.exception() is None:

@@ -193,6 +193,8 @@ def bybit_routes() -> dict[str, Any]:
     return {
         "/v5/market/instruments-info": bybit_instruments,
         "/v5/market/kline": fixture_json("nautilus_bybit_http_get_klines_linear.json"),
+        # The documented reply (an inverse symbol's numbers, the shape every category shares).
+        "/v5/market/open-interest": docs_example("docs_bybit_rest_open_interest.json"),
     }
 
 
@@ -210,6 +212,9 @@ async def test_bybit_market_info_from_instruments(bybit: OfflineFeed) -> None:
     assert (info.symbol, info.tick_size, info.max_leverage) == (BTC, 0.5, 100.0)
     history = only(events, History)[0]
     assert history.bars[0].close == 27455.0 and history.bars[0].taker_buy_volume is None
+    oi = history.open_interest
+    assert [o.ts for o in oi] == sorted(o.ts for o in oi)  # oldest first, as Bybit is not
+    assert oi[-1].amount == 63910691.0 and oi[-1].ts == 1780963200000
 
 
 async def test_bybit_all_liquidation_multi_item_position_side(bybit: OfflineFeed) -> None:
@@ -352,3 +357,14 @@ async def test_okx_funding_rate_interval(okx: OfflineFeed) -> None:
     okx.feed_frames([json.dumps(fixture_json("nautilus_okx_ws_funding_rate.json"))])
     assert okx._funding[BTC].interval_h == 8.0
     assert okx._funding[BTC].rate == pytest.approx(0.0001)
+
+
+async def test_trade_tap_is_reinstalled_if_ccxt_drops_it(okx: OfflineFeed) -> None:
+    await settle(okx)
+    frames = frames_of("tardis_okex-swap_v5_messages.jsonl", "trades")
+    del okx.ccxt.trades[BTC]  # as ccxt's unsubscription path does
+    okx.feed_frames(frames)  # ccxt makes a plain cache of its own: this one is not seen
+    assert only(okx.pending(), Trade) == []
+    okx._ensure_taps()  # what each supervisor does once per watchdog tick
+    okx.feed_frames(frames)
+    assert len(only(okx.pending(), Trade)) == 1

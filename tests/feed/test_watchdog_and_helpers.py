@@ -15,6 +15,8 @@ from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.venues import (
     VENUES,
     FundingState,
+    first_tier_mmr,
+    interval_hours,
     parse_binance_mark,
     parse_bybit_ticker,
     parse_liquidations,
@@ -196,3 +198,20 @@ async def test_guard_skips_non_json_and_broken_frames_and_keeps_handling() -> No
         assert [x.price for x in liqs] == [pytest.approx(9910.12345678)]
     finally:
         await feed.close()
+
+
+def test_first_tier_mmr_is_the_lowest_notional_tier() -> None:
+    tiers: list[dict[str, Any]] = [  # ccxt's leverage-tier structure, out of order
+        {"tier": 2, "minNotional": 2_000_000, "maintenanceMarginRate": 0.01},
+        {"tier": 1, "minNotional": 0, "maintenanceMarginRate": 0.005},
+        {"tier": 3, "minNotional": None, "maintenanceMarginRate": None},
+    ]
+    assert first_tier_mmr(tiers) == 0.005
+    assert first_tier_mmr([]) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "hours"), [("8h", 8.0), ("4h", 4.0), ("30m", 0.5), ("1d", 24.0), ("h", None), (8, None)]
+)
+def test_funding_interval_strings(raw: object, hours: float | None) -> None:
+    assert interval_hours(raw) == hours
