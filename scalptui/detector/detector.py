@@ -133,6 +133,7 @@ class _SymbolState:
         "ret_hour",
         "ret_pending",
         "ret_r2",
+        "row_cache",
         "sampled",
         "sec",
         "seconds",
@@ -200,6 +201,9 @@ class _SymbolState:
         self.win_lows: deque[tuple[int, float]] = deque()
         self.sampled = False
         self.feed: dict[tuple[str, str | None], FeedStatus] = {}
+        # Ladder rows of the last snapshot per span: an unchanged row is reused, not rebuilt
+        # (a frozen dataclass costs ~2 µs to build; most rows do not change between ticks).
+        self.row_cache: dict[float | None, dict[tuple[Any, ...], LadderBin]] = {}
 
     def reference_price(self) -> float | None:
         """The price levels are judged against: mark where streamed, else last trade."""
@@ -1058,7 +1062,9 @@ class Detector:
         high_edge = max(hi + 1, short_max + 1 if short_max is not None else hi + 1) * w
         lows = [low_edge, *((lo + i) * w for i in range(n + 1))]
         highs = [*lows[1:], high_edge]
-        rows = zip(
+        edges = [False] * (n + 2)
+        edges[0] = edges[last_row] = True
+        keys = zip(
             lows,
             highs,
             long_usd,
@@ -1067,12 +1073,22 @@ class Detector:
             real_short,
             hit_long,
             hit_short,
+            edges,
             strict=True,
         )
-        return tuple(
-            LadderBin(a, b, lu, su, rl, rs, hl, hs, i == 0 or i == last_row)
-            for i, (a, b, lu, su, rl, rs, hl, hs) in enumerate(rows)
-        )
+        previous = st.row_cache.get(span_pct, {})
+        current: dict[tuple[Any, ...], LadderBin] = {}
+        out: list[LadderBin] = []
+        for key in keys:
+            row = previous.get(key)
+            if row is None:
+                row = LadderBin(*key)
+            current[key] = row
+            out.append(row)
+        if len(st.row_cache) >= 8:  # zoom levels are few; never let this grow
+            st.row_cache.clear()
+        st.row_cache[span_pct] = current
+        return tuple(out)
 
     def _funding_view(self, st: _SymbolState) -> FundingView | None:
         rate = st.funding_rate
@@ -1122,14 +1138,19 @@ def _extreme_ref(st: _SymbolState, side: Side) -> float | None:
 
 
 def _binned(bins: dict[int, float], lo: int, n: int) -> tuple[list[float], int | None, int | None]:
-    """Sum bin notionals into snapshot rows (edges catch the rest); also min and max bin."""
+    """Sum bin notionals into snapshot rows (edges catch the rest); also min and max bin.
+
+    Plain Python: pruning keeps a side to a few hundred bins, where a loop beats the
+    fixed cost of building numpy arrays from a dict.
+    """
+    out = [0.0] * (n + 2)
     if not bins:
-        return [0.0] * (n + 2), None, None
-    keys = np.fromiter(bins.keys(), dtype=np.int64, count=len(bins))
-    values = np.fromiter(bins.values(), dtype=np.float64, count=len(bins))
-    rows = np.clip(keys - lo + 1, 0, n + 1)
-    summed: list[float] = np.bincount(rows, weights=values, minlength=n + 2).tolist()
-    return summed, int(keys.min()), int(keys.max())
+        return out, None, None
+    last = n + 1
+    for k, usd in bins.items():
+        r = k - lo + 1
+        out[0 if r < 0 else (last if r > last else r)] += usd
+    return out, min(bins), max(bins)
 
 
 def _bar_ok(bar: Any) -> bool:
