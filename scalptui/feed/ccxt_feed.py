@@ -249,7 +249,8 @@ class CcxtFeed:
     # ------------------------------------------------------------------ events out
 
     async def _events(self) -> AsyncIterator[Event]:
-        await self.start()
+        if not self._closing:
+            await self.start()
         queue, overflow = self._queue, self._overflow
         while True:
             if not queue.empty():

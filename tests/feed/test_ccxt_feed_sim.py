@@ -221,6 +221,15 @@ async def test_unknown_exchange_is_a_feed_error() -> None:
     await feed.close()
 
 
+async def test_events_of_a_feed_closed_before_start_end_at_once() -> None:
+    feed = CcxtFeed("binanceusdm", [BTC])
+    await feed.close()
+    async with asyncio.timeout(2):
+        assert [e async for e in feed.events()] == []
+    with pytest.raises(FeedError, match="closed"):
+        await feed.start()
+
+
 async def test_unreachable_endpoint_is_a_feed_error_after_retries() -> None:
     async with asyncio.timeout(20), SimExchange((BTC,), scenario="calm") as sim:
         url = sim.base_url
