@@ -42,6 +42,18 @@ def usd(amount: float) -> str:
     return f"{sign}${value:.0f}"
 
 
+def amount(value: float) -> str:
+    """Compact quantity without a currency: 950, 12.3k, 8.02M."""
+    size = abs(value)
+    if size >= 1e9:
+        return f"{value / 1e9:.3g}B"
+    if size >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if size >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:,.4g}"
+
+
 def pct(value: float, digits: int = 1) -> str:
     """Signed percentage with a real minus sign: +1.2 %, −2.3 %."""
     sign = "−" if value < 0 else "+"
@@ -82,7 +94,7 @@ def cascade_text(
         f"{clusters} est. clusters hit",
     ]
     if oi_pct is not None:
-        parts.append(f"OI {pct(oi_pct)}")
+        parts.append(f"OI {pct(oi_pct)} in 5 min")
     return f"{symbol} {kind} — " + ", ".join(parts) + f". {CLOSING}"
 
 
@@ -138,13 +150,18 @@ def oi_flush_text(
     lower_bound: bool,
 ) -> str:
     base = symbol.split("/", 1)[0]
-    liq = ""
-    if long_usd > 0.0 or short_usd > 0.0:
+    sides = [
+        f"{printed(usd_value, lower_bound)} {word}"
+        for usd_value, word in ((long_usd, "longs"), (short_usd, "shorts"))
+        if usd_value > 0.0
+    ]
+    liq = " No liquidation printed in that time."
+    if sides:
         liq = (
-            f" Real liquidations in that time: {printed(long_usd, lower_bound)} longs, "
-            f"{printed(short_usd, lower_bound)} shorts ({completeness(exchange, lower_bound)})."
+            f" Real liquidations in that time: {', '.join(sides)} "
+            f"({completeness(exchange, lower_bound)})."
         )
     return (
         f"{symbol} OI_FLUSH — open interest {pct(-drop_pct)} in {span_s:.0f} s "
-        f"({before:,.4g} → {after:,.4g} {base}).{liq} {CLOSING}"
+        f"({amount(before)} → {amount(after)} {base}).{liq} {CLOSING}"
     )

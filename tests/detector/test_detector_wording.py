@@ -94,3 +94,24 @@ def test_detector_has_no_way_to_attach_a_plan() -> None:
     fields = set(Alert.__dataclass_fields__)
     assert fields == {"ts", "exchange", "symbol", "kind", "side", "message", "facts", "source"}
     assert Detector().on_event(OpenInterest(1, "x", "A/B", 1.0)) == []
+
+
+def test_numbers_are_compact_and_signed() -> None:
+    from scalptui.detector import text
+
+    assert text.usd(48_200_000) == "$48.2M"
+    assert text.usd(650_000) == "$650.0k"
+    assert text.usd(1_050_000_000) == "$1.05B"
+    assert text.usd(950) == "$950"
+    assert text.pct(-2.345) == "−2.3 %" and text.pct(0.5) == "+0.5 %"
+    assert text.amount(8_023_000) == "8.02M" and text.amount(80_180) == "80.2k"
+    assert text.amount(1_234.5) == "1,234"
+
+
+def test_oi_flush_without_prints_says_so_and_never_prints_zero_sides() -> None:
+    from scalptui.detector import text
+
+    quiet = text.oi_flush_text("SOL/USDT:USDT", "binanceusdm", 5.5, 45, 8.02e6, 7.58e6, 0, 0, True)
+    assert "No liquidation printed" in quiet and "8.02M → 7.58M SOL" in quiet
+    one = text.oi_flush_text("SOL/USDT:USDT", "binanceusdm", 5.5, 45, 8.02e6, 7.58e6, 4e5, 0, True)
+    assert "≥ $400.0k longs (Binance samples: lower bound)" in one and "shorts" not in one
