@@ -56,11 +56,17 @@ def test_liquidation_price_matches_the_design_examples() -> None:
 
 
 def test_same_seed_same_market_whatever_the_call_pattern() -> None:
-    a = MarketModel([BTC], seed=3, scenario="cascade", start_ms=START)
-    b = MarketModel([BTC], seed=3, scenario="cascade", start_ms=START)
-    assert _run(a, 120, chunk_ms=1000) == _run(b, 120, chunk_ms=7_300)
-    c = MarketModel([BTC], seed=4, scenario="cascade", start_ms=START)
-    assert _run(c, 5) != _run(MarketModel([BTC], seed=3, scenario="cascade", start_ms=START), 5)
+    a = MarketModel([BTC], seed=3, scenario="auto", start_ms=START)
+    b = MarketModel([BTC], seed=3, scenario="auto", start_ms=START)
+    first = _run(a, 20, chunk_ms=1000)
+    assert first == _run(b, 20, chunk_ms=7_300)
+    a.trigger(BTC, "short")  # a shock goes through the liquidation path too
+    b.trigger(BTC, "short")
+    events = _run(a, 40, chunk_ms=1000)
+    assert events == _run(b, 40, chunk_ms=333)
+    assert any(isinstance(e, SimLiquidation) for e in events)
+    c = MarketModel([BTC], seed=4, scenario="auto", start_ms=START)
+    assert _run(c, 20) != first
 
 
 def test_clock_and_cadence() -> None:
@@ -80,7 +86,7 @@ def test_calm_market_has_no_cascade() -> None:
     model = MarketModel([BTC, "SOL/USDT:USDT"], seed=11, scenario="calm", start_ms=START)
     btc = model.market(BTC)
     first = btc.price
-    events = _run(model, 900, chunk_ms=60_000)
+    events = _run(model, 600, chunk_ms=60_000)
     liqs = [e for e in events if isinstance(e, SimLiquidation)]
     assert _worst_minute(liqs)[0] < 1e6
     assert abs(math.log(btc.price / first)) < 0.02

@@ -233,12 +233,13 @@ class SymbolMarket:
         return self.background_oi + self.lot_qty + self._engine_qty
 
     def round_price(self, price: float) -> float:
-        tick = self.spec.tick
-        return round(round(price / tick) * tick, self.spec.price_decimals)
+        spec = self.spec
+        return round(round(price / spec.tick) * spec.tick, spec.price_decimals)
 
     def round_qty(self, qty: float) -> float:
-        step = self.spec.qty_step
-        return round(max(step, round(qty / step) * step), self.spec.qty_decimals)
+        spec = self.spec
+        steps = max(1, round(qty / spec.qty_step))
+        return round(steps * spec.qty_step, spec.qty_decimals)
 
     def next_funding_ts(self, now_ms: int) -> int:
         period = self.spec.funding_interval_h * 3_600_000

@@ -52,7 +52,10 @@ STREAM_KINDS = ("trade", "aggTrade", "forceOrder", "markPrice")
 TICK_SECONDS = 0.1
 # a client that lets this many frames pile up is cut off, as Binance does to slow readers
 _MAX_OUTBOX = 100_000
-_GARBAGE = "<<simulated malformed frame: not JSON>>"
+# A truncated object: it starts like JSON, so ccxt hands it to its JSON decoder,
+# which is the failure mode worth testing (a plain word would be passed through).
+_GARBAGE = '{"e":"trade","E":17,"s":"BTCUSDT","p":"1'
+
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -551,6 +554,8 @@ def _failure(status: int) -> web.Response:
         return _error(429, -1003, "Too many requests; current limit is 2400 requests per minute.")
     if status == 418:
         return _error(418, -1003, "Way too many requests; IP banned.")
+    if status in (502, 503, 504):  # a gateway in front of the engine answers in plain text
+        return web.Response(status=status, text="Service Unavailable", content_type="text/html")
     if status >= 500:
         return _error(status, -1001, "Internal error; unable to process your request.")
     return _error(status, -1000, "An unknown error occurred while processing the request.")

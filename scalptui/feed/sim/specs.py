@@ -36,14 +36,8 @@ class SymbolSpec:
     max_leverage: int
     mmr: float
     funding_interval_h: int
-
-    @property
-    def price_decimals(self) -> int:
-        return _decimals(self.tick)
-
-    @property
-    def qty_decimals(self) -> int:
-        return _decimals(self.qty_step)
+    price_decimals: int
+    qty_decimals: int
 
 
 def _decimals(step: float) -> int:
@@ -120,6 +114,8 @@ def spec_for(symbol: str) -> SymbolSpec:
         max_leverage=int(known["max_leverage"]),
         mmr=float(known["mmr"]),
         funding_interval_h=int(known["funding_interval_h"]),
+        price_decimals=_decimals(float(known["tick"])),
+        qty_decimals=_decimals(float(known["qty_step"])),
     )
 
 
