@@ -568,7 +568,9 @@ class CcxtFeed:
                 )
                 oi = parse_open_interest_history(venue, rows or [], cs, symbol)
         except FeedError as exc:
-            self._status(symbol, "history", StreamState.FAILED, str(exc))
+            # Not a stream state: a FAILED status would pin the symbol's header while its
+            # streams are live. The ladder then starts empty, as it would on a new listing.
+            log.warning("warm start of %s unavailable: %s", symbol, exc)
         if not bars and not oi:
             return None
         return History(int(time.time() * 1000), self.exchange, symbol, bars, oi)
