@@ -460,7 +460,18 @@ class SymbolMarket:
             events.append(self._mark_event())
         if self.now_ms % 300_000 == 0:
             self._sample_open_interest()
+            self._compact_heaps()
         return events
+
+    def _compact_heaps(self) -> None:
+        """Drop closed lots from the trigger heaps (they are removed lazily), so a
+        sim left running for days keeps a flat memory."""
+        for name in ("_long_liq", "_short_liq", "_long_stop", "_short_stop"):
+            heap: list[tuple[float, int, _Lot]] = getattr(self, name)
+            if len(heap) > 2 * len(self.lots) + 1000:
+                live = [entry for entry in heap if entry[2].alive]
+                heapq.heapify(live)
+                setattr(self, name, live)
 
     def _work_shock(self, dt: float, prints: list[_Print]) -> None:
         shock = self._shock

@@ -211,8 +211,15 @@ class SimExchange:
         self._fail_status, self._fail_left = status, count
 
     def trigger(self, symbol: str, side: str) -> None:
-        """``long``: shock down into crowded longs (cascade); ``short``: squeeze."""
-        self.model.trigger(symbol, side)
+        """``long``: shock down into crowded longs (cascade); ``short``: squeeze.
+
+        Raises ValueError for a side other than long/short or a symbol not simulated.
+        """
+        try:
+            self.model.trigger(symbol, side)
+        except KeyError:
+            known = ", ".join(self.model.markets)
+            raise ValueError(f"{symbol!r} is not simulated here (simulated: {known})") from None
 
     @property
     def stats(self) -> dict[str, int]:
