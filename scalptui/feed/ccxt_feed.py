@@ -31,7 +31,6 @@ ccxt is imported lazily, in ``start()``: importing this module costs nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import functools
 import logging
@@ -242,9 +241,7 @@ class CcxtFeed:
             self._emit(stream, stream.health.close())
         await self._close_exchange()
         self._closed = True
-        self._overflow.append(_END)
-        with contextlib.suppress(asyncio.QueueFull):
-            self._queue.put_nowait(_END)
+        self._enqueue(_END)
 
     # ------------------------------------------------------------------ events out
 
@@ -264,13 +261,25 @@ class CcxtFeed:
             yield item
 
     def _push(self, event: Event) -> None:
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
-            if isinstance(event, Trade | MarkPrice):
-                self._counters["dropped_events"] += 1
-            else:
-                self._overflow.append(event)
+        """Queue an event; past QUEUE_SIZE only trades and marks are dropped (counted)."""
+        if isinstance(event, Trade | MarkPrice) and (self._overflow or self._queue.full()):
+            self._counters["dropped_events"] += 1
+            return
+        self._enqueue(event)
+
+    def _enqueue(self, item: Any) -> None:
+        """Put ``item`` behind everything queued so far.
+
+        Once the queue is full, items wait in ``_overflow`` and so does everything
+        after them, which keeps the order: ``_events`` drains the queue, then it.
+        """
+        if not self._overflow:
+            try:
+                self._queue.put_nowait(item)
+                return
+            except asyncio.QueueFull:
+                pass
+        self._overflow.append(item)
 
     def _emit(self, stream: _Stream, state: StreamState | None, detail: str = "") -> None:
         """One FeedStatus for a state change (``state`` None: nothing changed)."""
@@ -693,7 +702,7 @@ class CcxtFeed:
         exc = task.exception()
         if exc is not None:
             log.error("%s task %s died", self.exchange, task.get_name(), exc_info=exc)
-            self._status(None, task.get_name(), StreamState.FAILED, _short(exc))
+            self._status(None, "feed", StreamState.FAILED, f"{task.get_name()}: {_short(exc)}")
 
     async def _run_stream(self, stream: _Stream) -> None:
         """Keep one subscription alive: subscribe, watch, re-subscribe with back-off."""

@@ -89,12 +89,16 @@ class OfflineFeed(CcxtFeed):
         for frame in frames:
             client.handle_text_or_binary_message(frame)
 
-    async def settle(self) -> list[Event]:
-        """Let the per-symbol start-up tasks register their streams; return what they queued."""
+    async def settle_registered(self) -> None:
+        """Let the per-symbol start-up tasks register their streams (and taps)."""
         for _ in range(200):
             if all(f"trades:{s}" in self._streams for s in self.symbols):
-                break
+                return
             await asyncio.sleep(0.005)
+
+    async def settle(self) -> list[Event]:
+        """``settle_registered``, then take everything queued so far."""
+        await self.settle_registered()
         return self.pending()
 
     def pending(self) -> list[Event]:

@@ -9,12 +9,14 @@ ccxt's unified liquidation side is not unified.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from typing import Any
 
 import pytest
 
+from scalptui.feed import ccxt_feed
 from scalptui.models import (
     History,
     Liquidation,
@@ -167,6 +169,35 @@ async def test_binance_repeated_force_order_is_dropped_once(binance: OfflineFeed
     binance.feed_frames([frame, frame])
     assert len(only(binance.pending(), Liquidation)) == 1
     assert binance.stats["duplicate_liquidations"] == 1
+
+
+async def test_full_queue_drops_trades_but_never_liquidations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ccxt_feed, "QUEUE_SIZE", 4)
+    routes = {"/fapi/v1/exchangeInfo": binance_routes()["/fapi/v1/exchangeInfo"]}
+    feed = OfflineFeed("binanceusdm", [BTC], routes)  # no klines: MarketInfo only
+    await feed.start()
+    try:
+        await feed.settle_registered()
+        trades = frames_of("tardis_binance-futures_messages.jsonl", "btcusdt@trade")
+        burst = [json.dumps(force_order(1568014460893 + i, "9910", "0.5")) for i in range(3)]
+        feed.feed_frames(trades + trades + burst + trades)
+        got = []
+        async with asyncio.timeout(5):
+            async for event in feed.events():
+                got.append(type(event).__name__)
+                if got.count("Liquidation") == 3:
+                    break
+        # Queue of 4: MarketInfo, trades going live, two trades; then only what may
+        # not be dropped, in order: the liquidation stream going live and the burst.
+        assert (
+            got
+            == ["MarketInfo", "FeedStatus", "Trade", "Trade", "FeedStatus"] + ["Liquidation"] * 3
+        )
+        assert feed.stats["dropped_events"] == 4  # the trades that found the queue full
+    finally:
+        await feed.close()
 
 
 async def test_binance_unwatched_symbol_is_not_emitted(binance: OfflineFeed) -> None:
