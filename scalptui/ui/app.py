@@ -134,7 +134,7 @@ class ScalpApp(App[None]):
         (32, "-tall"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "command_palette", "search", key_display="/"),
+        Binding("slash,ctrl+p", "command_palette", "search", key_display="/"),
         Binding("left_square_bracket", "cycle(-1)", "prev", key_display="["),
         Binding("right_square_bracket", "cycle(1)", "next", key_display="]"),
         *[
@@ -200,6 +200,14 @@ class ScalpApp(App[None]):
         self._wanted_theme = saved.theme or settings.ui.theme
         for theme in self.theme_set.themes:
             self.register_theme(theme)
+        # Held directly: the timers repaint them without a DOM query per tick.
+        self.header_bar = HeaderBar(id="header")
+        self.watchlist_strip = WatchlistStrip(id="watchlist")
+        self.price_panel = PricePanel(id="price")
+        self.funding_panel = FundingOiPanel(id="funding")
+        self.ladder = LadderView(id="ladder")
+        self.alert_log = AlertLog(id="alerts")
+        self.tape = LiquidationTape(id="tape")
 
     # ------------------------------------------------------------------ layout
 
@@ -207,16 +215,16 @@ class ScalpApp(App[None]):
         return self.theme_set.variable_defaults()
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
-        yield WatchlistStrip(id="watchlist")
+        yield self.header_bar
+        yield self.watchlist_strip
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield PricePanel(id="price")
-                yield FundingOiPanel(id="funding")
-            yield LadderView(id="ladder")
+                yield self.price_panel
+                yield self.funding_panel
+            yield self.ladder
         with Vertical(id="bottom"):
-            yield AlertLog(id="alerts")
-            yield LiquidationTape(id="tape")
+            yield self.alert_log
+            yield self.tape
         yield Footer()
 
     def on_mount(self) -> None:
@@ -230,7 +238,7 @@ class ScalpApp(App[None]):
                 severity="error",
                 timeout=15,
             )
-        self.query_one(AlertLog).extend(
+        self.alert_log.extend(
             LoggedAlert(a, muted=a.symbol in self.mutes) for a in self.alert_history
         )
         self.repaint_now()
@@ -360,14 +368,14 @@ class ScalpApp(App[None]):
         muted = alert.symbol in self.mutes
         self.alert_history.append(alert)
         self._alerts_dirty = True
-        self.query_one(AlertLog).add(alert, muted=muted)
+        self.alert_log.add(alert, muted=muted)
         if muted:
             return
         if self.bell_on:
             self.bell()
         if self.settings.ui.notifications:
             self._desktop_notification(alert)
-        if not self.query_one(AlertLog).display:
+        if not self.alert_log.display:
             self.notify(alert_line(alert), title=alert.kind.value, timeout=8)
 
     def _desktop_notification(self, alert: Alert) -> None:
@@ -385,10 +393,12 @@ class ScalpApp(App[None]):
 
     def tick(self) -> None:
         """The ~8 Hz UI tick: one snapshot, one batched repaint."""
-        self.repaint_now()
+        if self.is_running and self.header_bar.is_attached:
+            self.repaint_now()
 
     def slow_tick(self) -> None:
-        self.refresh_slow_panels()
+        if self.is_running and self.header_bar.is_attached:
+            self.refresh_slow_panels()
         if self._alerts_dirty:
             self._alerts_dirty = False
             persist.save_alerts(self.data_dir, self.alert_history)
@@ -405,11 +415,11 @@ class ScalpApp(App[None]):
         now = self.clock()
         snap = None if self.paused else self.take_snapshot()
         with self.batch_update():
-            self.query_one(HeaderBar).show(self._header_info(now, snap))
+            self.header_bar.show(self._header_info(now, snap))
             if snap is not None:
-                self.query_one(PricePanel).show(snap)
+                self.price_panel.show(snap)
                 flash = int(now * 2) % 2 == 0
-                self.query_one(LadderView).show(snap, self.span_pct, flash)
+                self.ladder.show(snap, self.span_pct, flash)
         self.repaints += 1
 
     def refresh_slow_panels(self) -> None:
@@ -432,12 +442,12 @@ class ScalpApp(App[None]):
                 )
             )
         with self.batch_update():
-            self.query_one(WatchlistStrip).show(tuple(items), self.current)
+            self.watchlist_strip.show(tuple(items), self.current)
             if current is not None:
-                self.query_one(FundingOiPanel).show(
+                self.funding_panel.show(
                     current.symbol, current.funding, current.open_interest, current.ts
                 )
-            tape = self.query_one(LiquidationTape)
+            tape = self.tape
             if tape.display and self.detector is not None:
                 tape.show(self.detector.recent_liquidations(TAPE_LIMIT))
 
@@ -509,8 +519,8 @@ class ScalpApp(App[None]):
         self.repaint_now()
 
     def action_toggle_tape(self) -> None:
-        tape = self.query_one(LiquidationTape)
-        alerts = self.query_one(AlertLog)
+        tape = self.tape
+        alerts = self.alert_log
         tape.display = not tape.display
         alerts.display = not tape.display
         self.refresh_slow_panels()

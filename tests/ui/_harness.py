@@ -1,0 +1,114 @@
+"""Shared builders for the UI tests: the scripted market, a frozen clock, tmp dirs."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scalptui.config import FeedSettings, Settings, UiSettings
+from scalptui.detector import Detector
+from scalptui.detector.params import DetectorParams
+from scalptui.feed.base import Feed
+from scalptui.models import (
+    Alert,
+    AlertKind,
+    DetectorSnapshot,
+    EpisodeView,
+    Event,
+    Liquidation,
+    Side,
+    Source,
+)
+from scalptui.ui.app import DetectorLike, ScalpApp, make_app
+from scalptui.ui.scripted import SPECS, ScriptedFeed, script_end_ms, scripted_events
+
+SYMBOLS: tuple[str, ...] = tuple(SPECS)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ui"
+
+
+@functools.cache
+def script() -> tuple[Event, ...]:
+    return tuple(scripted_events(SYMBOLS))
+
+
+@functools.cache
+def end_clock() -> float:
+    """The frozen wall clock: the scripted market's last event time."""
+    return script_end_ms(list(script())) / 1000.0
+
+
+@dataclass
+class CountingDetector:
+    """The real Detector, counting snapshot calls (to show repaints are coalesced)."""
+
+    inner: Detector
+    snapshots: int = 0
+
+    def on_event(self, evt: Event) -> list[Alert]:
+        return self.inner.on_event(evt)
+
+    def snapshot(self, symbol: str, *, span_pct: float | None = None) -> DetectorSnapshot:
+        self.snapshots += 1
+        return self.inner.snapshot(symbol, span_pct=span_pct)
+
+    def recent_liquidations(self, limit: int) -> tuple[Liquidation, ...]:
+        return self.inner.recent_liquidations(limit)
+
+    def active_episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
+        return self.inner.active_episodes()
+
+
+@dataclass
+class Harness:
+    app: ScalpApp
+    feed: ScriptedFeed
+    detectors: list[CountingDetector] = field(default_factory=list)
+
+
+def build(
+    tmp_path: Path,
+    *,
+    events: tuple[Event, ...] | None = None,
+    theme: str = "scalptui-dark",
+    config_dir: Path | None = None,
+    open_feed: Callable[[], Awaitable[Feed]] | None = None,
+    yield_every: int | None = 500,
+    clock: Callable[[], float] | None = None,
+) -> Harness:
+    feed = ScriptedFeed(
+        list(script() if events is None else events), SYMBOLS, yield_every=yield_every
+    )
+    detectors: list[CountingDetector] = []
+
+    def factory(params: DetectorParams, source: Source) -> DetectorLike:
+        detector = CountingDetector(Detector(params, source=source))
+        detectors.append(detector)
+        return detector
+
+    async def scripted_feed() -> Feed:
+        return feed
+
+    settings = Settings(feed=FeedSettings(symbols=SYMBOLS), ui=UiSettings(theme=theme), demo=True)
+    app = make_app(
+        settings,
+        open_feed or scripted_feed,
+        data_dir=tmp_path / "data",
+        config_dir=config_dir if config_dir is not None else tmp_path / "config",
+        clock=clock or end_clock,
+        detector_factory=factory,
+        environ={},
+    )
+    return Harness(app, feed, detectors)
+
+
+def alert(
+    symbol: str = "BTC/USDT:USDT",
+    kind: AlertKind = AlertKind.LIQUIDATION_CASCADE,
+    message: str = "Real liquidations: ≥ $1.0M longs in 30 s",
+    ts: int = 1_767_225_600_000,
+) -> Alert:
+    return Alert(
+        ts, "binanceusdm", symbol, kind, Side.LONG, message, {"usd": 1e6}, Source.SIMULATED
+    )

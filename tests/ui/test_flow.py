@@ -1,0 +1,156 @@
+"""The feed → detector → UI flow: coalesced repaints, alerts never dropped, errors shown."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from scalptui.detector import Detector
+from scalptui.feed.base import Feed, FeedError
+from scalptui.models import AlertKind, Event, Source, StreamState
+from scalptui.ui.app import feed_state
+from scalptui.ui.scripted import scripted_events
+
+from ._harness import SYMBOLS, build
+
+
+def burst_events() -> tuple[Event, ...]:
+    """At least 10 000 events of the scripted market, cascade included."""
+    events = scripted_events(SYMBOLS, calm_s=640)
+    assert len(events) >= 10_000
+    return tuple(events)
+
+
+async def test_a_burst_of_10000_events_gives_a_bounded_number_of_repaints(tmp_path: Path) -> None:
+    events = burst_events()
+    expected = []
+    reference = Detector(source=Source.SIMULATED)
+    for evt in events:
+        expected.extend(reference.on_event(evt))
+    assert {a.kind for a in expected} >= {AlertKind.LIQUIDATION_CASCADE, AlertKind.SHORT_SQUEEZE}
+
+    # yield_every=50: the feed hands the loop back often, as a socket would, so
+    # the timer gets every chance to tick; repaints must still follow the clock.
+    h = build(tmp_path, events=events, yield_every=50)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = h.app
+        start_repaints, started = app.repaints, time.perf_counter()
+        await h.feed.drained.wait()
+        elapsed = time.perf_counter() - started
+        await pilot.pause()
+        repaints = app.repaints - start_repaints
+        assert app.events_seen == len(events)
+        # One repaint per ~8 Hz tick (plus the FeedOpened repaint), never per event.
+        assert repaints <= elapsed * app.settings.ui.tick_hz + 3
+        assert h.detectors[0].snapshots <= (repaints + 4) * (1 + len(SYMBOLS))
+        logged = [e.alert for e in app.alert_log.entries]
+        assert logged == expected  # every alert, in order, none coalesced
+
+
+async def test_alerts_from_every_watched_symbol_reach_the_log(tmp_path: Path) -> None:
+    h = build(tmp_path)
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await h.feed.drained.wait()
+        await pilot.pause()
+        symbols = {e.alert.symbol for e in h.app.alert_log.entries}
+        assert h.app.current == "BTC/USDT:USDT"
+        assert {"BTC/USDT:USDT", "SOL/USDT:USDT"} <= symbols
+
+
+async def test_a_feed_error_on_open_is_shown_not_raised(tmp_path: Path) -> None:
+    async def failing() -> Feed:
+        raise FeedError("binanceusdm: cannot reach https://fapi.example (after 5 tries)")
+
+    h = build(tmp_path, open_feed=failing)
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        app = h.app
+        assert app.feed_error is not None and "cannot reach" in app.feed_error
+        assert "failed" in app.header_bar.lines[0].plain
+        assert any("cannot reach" in str(n.message) for n in app._notifications)
+    assert app.return_code in (None, 0)
+
+
+class _BreaksMidway:
+    exchange = "binanceusdm"
+    source = Source.LIVE
+    symbols = SYMBOLS
+
+    async def events(self):  # type: ignore[no-untyped-def]
+        yield scripted_events(SYMBOLS, calm_s=5, cascade_s=1)[0]
+        raise FeedError("stream closed by the exchange: 1008 policy violation")
+
+    async def add_symbol(self, symbol: str) -> None:
+        return None
+
+    async def list_symbols(self) -> list[str]:
+        return list(SYMBOLS)
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_feed_error_while_streaming_is_shown_not_raised(tmp_path: Path) -> None:
+    async def opened() -> Feed:
+        return _BreaksMidway()
+
+    h = build(tmp_path, open_feed=opened)
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        for _ in range(5):
+            await pilot.pause()
+        app = h.app
+        assert app.feed_error is not None and "1008" in app.feed_error
+        assert "failed" in app.header_bar.lines[0].plain
+
+
+def test_a_live_stream_without_messages_is_shown_stale_never_frozen_live() -> None:
+    now = 1_000_000
+    state, age = feed_state({}, "BTC/USDT:USDT", now - 2_000, now, stale_after_s=10)
+    assert state is StreamState.LIVE and age == 2.0
+    state, age = feed_state({}, "BTC/USDT:USDT", now - 12_000, now, stale_after_s=10)
+    assert state is StreamState.STALE and age == 12.0
+    state, _ = feed_state({}, "BTC/USDT:USDT", None, now, stale_after_s=10)
+    assert state is StreamState.CONNECTING
+
+
+async def test_header_shows_stale_when_the_clock_runs_past_the_last_message(
+    tmp_path: Path,
+) -> None:
+    now = [0.0]
+    h = build(tmp_path, clock=lambda: now[0])
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await h.feed.drained.wait()
+        await pilot.pause()
+        h.app.repaint_now()
+        assert "● live" in h.app.header_bar.lines[0].plain
+        now[0] += 30.0
+        h.app.repaint_now()
+        line = h.app.header_bar.lines[0].plain
+        assert "stale 30s" in line and "live" not in line
+        assert "SIMULATED" in line
+
+
+async def test_quit_closes_the_feed(tmp_path: Path) -> None:
+    h = build(tmp_path)
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await h.feed.drained.wait()
+        await pilot.press("q")
+        await pilot.pause()
+    assert h.feed._closed.is_set()
+
+
+async def test_feed_is_opened_after_the_first_frame(tmp_path: Path) -> None:
+    order: list[str] = []
+    h = build(tmp_path)
+    original = h.app._open_feed
+
+    async def tracking() -> Feed:
+        order.append(f"open after {h.app.header_bar.lines[0].plain[:9]!r}")
+        return await original()
+
+    h.app._open_feed = tracking
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await h.feed.drained.wait()
+        await pilot.pause()
+    assert order == ["open after ' scalptui'"]

@@ -1,0 +1,230 @@
+"""Every key of the main screen, driven through Pilot on the scripted market."""
+
+from __future__ import annotations
+
+import json
+
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+
+from scalptui.models import AlertKind
+from scalptui.ui.app import ScalpApp
+from scalptui.ui.screens import ChartScreen, HelpScreen
+from scalptui.ui.widgets.alert_log import AlertLog
+from scalptui.ui.widgets.header import HeaderBar
+from scalptui.ui.widgets.ladder import LadderView
+from scalptui.ui.widgets.tape import LiquidationTape
+
+from ._harness import SYMBOLS, Harness, alert
+
+
+async def ready(harness: Harness, pilot: Pilot[None]) -> ScalpApp:
+    await harness.feed.drained.wait()
+    await pilot.pause()
+    harness.app.repaint_now()
+    await pilot.pause()
+    return harness.app
+
+
+def header_text(app: ScalpApp) -> str:
+    return " ".join(line.plain for line in app.query_one(HeaderBar).lines)
+
+
+async def test_slash_searches_the_markets_and_adds_the_choice(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("slash")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"DOGE")
+        await pilot.pause(0.3)  # the palette debounces its search
+        await pilot.press("enter")
+        await pilot.pause()
+        for worker in [w for w in app.workers if w.group == "symbols"]:
+            await worker.wait()
+        assert app.current == "DOGE/USDT:USDT"
+        assert app.watchlist[-1] == "DOGE/USDT:USDT"
+        assert harness.feed.added == ["DOGE/USDT:USDT"]
+        assert "DOGE/USDT:USDT" in header_text(app)
+
+
+async def test_ctrl_p_opens_the_same_symbol_search(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"ETH")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.current == "ETH/USDT:USDT"
+        assert harness.feed.added == []  # already watched: switch only
+
+
+async def test_brackets_move_through_the_watchlist_and_wrap(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        assert app.current == SYMBOLS[0]
+        await pilot.press("right_square_bracket")
+        assert app.current == SYMBOLS[1]
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.current == SYMBOLS[-1]
+        assert SYMBOLS[-1] in header_text(app)
+
+
+async def test_number_keys_pick_watchlist_slots(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("3")
+        assert app.current == SYMBOLS[2]
+        await pilot.press("1")
+        assert app.current == SYMBOLS[0]
+        await pilot.press("9")  # no ninth symbol: nothing changes
+        assert app.current == SYMBOLS[0]
+
+
+async def test_plus_and_minus_zoom_the_ladder_and_keep_far_clusters_in_edge_rows(
+    harness: Harness,
+) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        ladder = app.query_one(LadderView)
+
+        def in_view() -> float:
+            return sum(r.total_usd for r in ladder.rows if not r.edge)
+
+        def everything() -> float:
+            return sum(r.total_usd for r in ladder.rows)
+
+        start, total = app.span_pct, everything()
+        await pilot.press("minus")
+        assert app.span_pct > start
+        wide_view = in_view()
+        await pilot.press("plus", "plus")
+        assert app.span_pct < start
+        narrow_view = in_view()
+        assert narrow_view < wide_view
+        # Zoom only moves clusters between the view and the edge rows: none is lost.
+        assert abs(everything() - total) < 1e-6 * total
+        assert ladder.rows[0].edge and ladder.rows[-1].edge
+
+
+async def test_l_shows_the_liquidation_tape_across_the_watchlist(harness: Harness) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        tape = app.query_one(LiquidationTape)
+        assert not tape.display
+        await pilot.press("l")
+        assert tape.display and not app.query_one(AlertLog).display
+        body = "\n".join(line.plain for line in tape.lines)
+        assert "lower bound" in body
+        assert "LONG  liq" in body and "BTC" in body
+        assert "SHORT liq" in body and "SOL" in body
+        await pilot.press("l")
+        assert not tape.display and app.query_one(AlertLog).display
+
+
+async def test_m_mutes_this_symbols_alerts_but_still_logs_them(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        rings: list[int] = []
+        app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+        app.bell_on = True
+        await pilot.press("m")
+        assert app.current in app.mutes
+        from scalptui.ui.messages import AlertRaised
+
+        app.post_message(AlertRaised(alert(symbol=app.current)))
+        app.post_message(AlertRaised(alert(symbol=SYMBOLS[1], kind=AlertKind.OI_FLUSH)))
+        await pilot.pause()
+        log = app.query_one(AlertLog)
+        assert [e.muted for e in list(log.entries)[-2:]] == [True, False]
+        assert rings == [1]  # only the unmuted symbol rang
+        saved = json.loads((app.data_dir / "state.json").read_text())
+        assert saved["mutes"] == [app.current]
+        await pilot.press("m")
+        assert app.current not in app.mutes
+
+
+async def test_t_cycles_the_themes_and_remembers(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        assert app.theme == "scalptui-dark"
+        await pilot.press("t")
+        assert app.theme == "scalptui-light"
+        await pilot.press("t")
+        assert app.theme == "scalptui-cb"
+        await pilot.press("t")
+        assert app.theme == "scalptui-dark"
+        await pilot.press("t")
+        saved = json.loads((app.data_dir / "state.json").read_text())
+        assert saved["theme"] == "scalptui-light"
+
+
+async def test_p_pauses_the_display_but_not_the_alerts(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("p")
+        assert app.paused and "PAUSED" in header_text(app)
+        taken = harness.detectors[0].snapshots
+        app.repaint_now()
+        assert harness.detectors[0].snapshots == taken  # frozen: no new snapshot
+        from scalptui.ui.messages import AlertRaised
+
+        before = len(app.query_one(AlertLog).entries)
+        app.post_message(AlertRaised(alert()))
+        await pilot.pause()
+        assert len(app.query_one(AlertLog).entries) == before + 1
+        await pilot.press("p")
+        assert not app.paused and "PAUSED" not in header_text(app)
+
+
+async def test_c_opens_the_full_chart_and_escape_returns(harness: Harness) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChartScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ChartScreen)
+
+
+async def test_b_toggles_the_bell_on_alerts(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        rings: list[int] = []
+        app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+        from scalptui.ui.messages import AlertRaised
+
+        assert not app.bell_on
+        app.post_message(AlertRaised(alert()))
+        await pilot.pause()
+        assert rings == []
+        await pilot.press("b")
+        assert app.bell_on and "bell" in header_text(app)
+        app.post_message(AlertRaised(alert()))
+        await pilot.pause()
+        assert rings == [1]
+
+
+async def test_question_mark_shows_help_listing_every_key(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits_saves_and_closes_the_feed(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert (app.data_dir / "state.json").exists()
+    assert (app.data_dir / "alerts.jsonl").exists()
+
+
+def test_the_footer_advertises_the_keys(harness: Harness) -> None:
+    shown = {b.key_display or b.key for b in harness.app.BINDINGS if getattr(b, "show", True)}  # type: ignore[union-attr]
+    assert {"/", "[", "]", "1-9", "+", "-", "l", "m", "t", "p", "c", "b", "?", "q"} <= shown

@@ -1,0 +1,112 @@
+"""Pure pieces of the UI: formatting, ladder rows, alert lines, notifications."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from scalptui.models import AlertKind, LadderBin
+from scalptui.ui import format as fmt
+from scalptui.ui.ladder_rows import Edge, build_rows, row_width
+from scalptui.ui.notify import notification_sequence
+from scalptui.ui.widgets.alert_log import alert_facts, alert_line
+
+from ._harness import alert
+
+PLAN_WORDS = re.compile(
+    r"(?<![\w/:-])(entry|stop|stop-loss|target|take-profit|tp|sl|r:r)(?![\w/:-])", re.I
+)
+
+
+def test_usd_marks_lower_bounds() -> None:
+    assert fmt.usd(48_200_000, lower_bound=True) == "≥ $48.2M"
+    assert fmt.usd(950) == "$950"
+    assert fmt.usd(12_345) == "$12.3k"
+    assert fmt.usd(1.5e9) == "$1.50B"
+
+
+def test_pct_uses_a_true_minus_and_says_unknown() -> None:
+    assert fmt.pct(-2.345) == "−2.35 %"
+    assert fmt.pct(None) == "–"
+    assert fmt.rate_pct(0.0001) == "+0.0100 %"
+
+
+def test_age_is_quantised_to_seconds() -> None:
+    assert fmt.age(0.4) == "<1s"
+    assert fmt.age(12.9) == "12s"
+    assert fmt.duration(3 * 3600 + 5 * 60 + 7) == "3h05m"
+
+
+def _bins() -> tuple[LadderBin, ...]:
+    below = LadderBin(50.0, 90.0, 1_000.0, 0.0, edge=True)
+    above = LadderBin(110.0, 150.0, 0.0, 2_000.0, edge=True)
+    inner = tuple(
+        LadderBin(90.0 + i, 91.0 + i, 10.0 if i < 10 else 0.0, 20.0 if i >= 10 else 0.0)
+        for i in range(20)
+    )
+    return (below, *inner, above)
+
+
+def test_rows_keep_every_dollar_and_mark_the_price_row() -> None:
+    bins = _bins()
+    rows = build_rows(bins, price=100.2, span_pct=5.0, rows=12, bin_width=1.0)
+    assert len(rows) == 12
+    assert rows[0].edge is Edge.ABOVE and rows[-1].edge is Edge.BELOW
+    assert [r.low for r in rows[1:-1]] == sorted((r.low for r in rows[1:-1]), reverse=True)
+    total = sum(b.long_usd + b.short_usd for b in bins)
+    assert math.isclose(sum(r.total_usd for r in rows), total)
+    assert sum(r.has_price for r in rows) == 1
+    assert rows[0].short_usd >= 2_000.0 and rows[-1].long_usd >= 1_000.0
+
+
+def test_rows_sit_on_a_fixed_grid_so_small_moves_change_nothing() -> None:
+    bins = _bins()
+    a = build_rows(bins, price=100.2, span_pct=5.0, rows=12, bin_width=1.0)
+    b = build_rows(bins, price=100.7, span_pct=5.0, rows=12, bin_width=1.0)
+    assert a == b
+    assert row_width(100.0, 5.0, 10, 1.0) == 1.0
+    assert row_width(100.0, 5.0, 4, 1.0) == 3.0  # whole bins per row
+
+
+def test_alert_line_has_no_trade_plan_words_for_any_kind() -> None:
+    for kind in AlertKind:
+        a = alert(
+            symbol="SL/USDT:USDT",
+            kind=kind,
+            message=f"SL/USDT:USDT {kind.value} — Real liquidations: ≥ $1.0M longs in 30 s, "
+            "price −2.0 %. Informational — no trade plan. Entry stop TP target R:R",
+        )
+        line = alert_line(a).replace("SL/USDT:USDT", "")
+        assert not PLAN_WORDS.search(line), line
+        assert "Real liquidations: ≥ $1.0M" in line
+        assert kind.value in alert_line(a)
+
+
+def test_alert_facts_drop_the_repeated_symbol_and_kind() -> None:
+    a = alert(message="BTC/USDT:USDT LIQUIDATION_CASCADE — Real liquidations: ≥ $4.9M longs")
+    assert alert_facts(a) == "Real liquidations: ≥ $4.9M longs"
+
+
+@pytest.mark.parametrize(
+    ("env", "start"),
+    [
+        ({}, "\x1b]777;notify;"),
+        ({"TERM_PROGRAM": "iTerm.app"}, "\x1b]9;"),
+        ({"TMUX": "/tmp/tmux-0/default,1,0"}, "\x1bPtmux;\x1b\x1b]777;notify;"),
+    ],
+)
+def test_notifications_pick_the_terminal_sequence(env: dict[str, str], start: str) -> None:
+    seq = notification_sequence("scalptui", "BTC; cascade\x07", env)
+    assert seq.startswith(start)
+    assert "\x07cascade" not in seq and "BTC, cascade" in seq
+
+
+def test_the_ui_imports_no_exchange_library_before_the_first_frame() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, scalptui.ui.app; print('ccxt' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
