@@ -169,12 +169,80 @@ async def feed_to_detector(base_url: str, seconds: float) -> Measure:
             await task
 
 
+TRADE_FRAME = (
+    '{"e":"trade","E":%d,"T":%d,"s":"BTCUSDT","t":%d,"p":"100000.10","q":"0.012",'
+    '"X":"MARKET","m":%s}'
+)
+
+
+async def hot_path(base_url: str, n: int = 20_000) -> None:
+    """In-process cost of one trade frame: ccxt's decode + handler alone, then with the
+    feed's tap (normalise + queue), then the detector's ``on_event``."""
+    import ccxt.pro
+
+    from scalptui.detector import Detector
+    from scalptui.feed.baseurl import apply_base_url
+    from scalptui.feed.ccxt_feed import CcxtFeed
+    from scalptui.models import Source
+
+    t0 = 1_800_000_000_000
+    frames = [TRADE_FRAME % (t0 + i, t0 + i, i, "true" if i % 2 else "false") for i in range(n)]
+
+    plain: Any = ccxt.pro.binanceusdm({"options": {"defaultType": "swap"}})
+    apply_base_url(plain, base_url)
+    await plain.load_markets()
+    client = plain.client("ws://127.0.0.1:1/public/ws/0")
+    start = time.process_time()
+    for frame in frames:
+        client.handle_text_or_binary_message(frame)
+    ccxt_us = (time.process_time() - start) / n * 1e6
+    await plain.close()
+
+    class Unstreamed(CcxtFeed):
+        async def _run_stream(self, stream: Any) -> None:
+            return None
+
+        async def _poll(self, stream: Any) -> None:
+            return None
+
+    feed = Unstreamed("binanceusdm", ["BTC/USDT:USDT"], base_url=base_url, warm_start=False)
+    await feed.start()
+    while not feed.stats.get("trades") and "trades" not in str(feed._streams):
+        await asyncio.sleep(0.01)
+    client = feed._ex.client("ws://127.0.0.1:1/public/ws/0")
+    queue = feed._queue
+    trades = []
+    start = time.process_time()
+    for i, frame in enumerate(frames):
+        client.handle_text_or_binary_message(frame)
+        if i % 100 == 99:  # a consumer keeps up, as the event loop would
+            while not queue.empty():
+                trades.append(queue.get_nowait())
+    tapped_us = (time.process_time() - start) / n * 1e6
+    trades = [t for t in trades if type(t).__name__ == "Trade"]
+    detector = Detector(source=Source.SIMULATED)
+    start = time.process_time()
+    for trade in trades:
+        detector.on_event(trade)
+    detector_us = (time.process_time() - start) / n * 1e6
+    await feed.close()
+    print(f"hot path per trade frame, in process ({n} frames):")
+    print(f"  ccxt decode + handle_message alone     {ccxt_us:6.1f} µs")
+    tap = tapped_us - ccxt_us
+    print(
+        f"  same + feed tap (normalise, queue)     {tapped_us:6.1f} µs"
+        f"  (tap ≈ {tap:.1f} µs, {tap / ccxt_us:.0%} of ccxt's own)"
+    )
+    print(f"  Detector.on_event(Trade)               {detector_us:6.1f} µs")
+
+
 async def run(seconds: float, rounds: int, time_scale: float, seed: int) -> None:
     port = free_port()
     simulator = start_simulator(port, time_scale, seed)
     try:
         await wait_for_port(port)
         base_url = f"http://127.0.0.1:{port}"
+        await hot_path(base_url)
         bare: list[Measure] = []
         ours: list[Measure] = []
         for _ in range(rounds):

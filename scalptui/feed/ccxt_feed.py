@@ -262,10 +262,16 @@ class CcxtFeed:
 
     def _push(self, event: Event) -> None:
         """Queue an event; past QUEUE_SIZE only trades and marks are dropped (counted)."""
-        if isinstance(event, Trade | MarkPrice) and (self._overflow or self._queue.full()):
+        if not self._overflow:
+            try:
+                self._queue.put_nowait(event)
+                return
+            except asyncio.QueueFull:
+                pass
+        if isinstance(event, Trade | MarkPrice):
             self._counters["dropped_events"] += 1
-            return
-        self._enqueue(event)
+        else:
+            self._overflow.append(event)
 
     def _enqueue(self, item: Any) -> None:
         """Put ``item`` behind everything queued so far.
