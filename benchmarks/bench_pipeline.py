@@ -207,7 +207,9 @@ async def hot_path(base_url: str, n: int = 20_000) -> None:
 
     feed = Unstreamed("binanceusdm", ["BTC/USDT:USDT"], base_url=base_url, warm_start=False)
     await feed.start()
-    while not feed.stats.get("trades") and "trades" not in str(feed._streams):
+    for _ in range(500):  # the symbol's start-up task registers the trade tap
+        if "trades:BTC/USDT:USDT" in feed._streams:
+            break
         await asyncio.sleep(0.01)
     client = feed._ex.client("ws://127.0.0.1:1/public/ws/0")
     queue = feed._queue
