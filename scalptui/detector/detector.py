@@ -78,6 +78,8 @@ EPISODE_LINGER_MS = 60_000
 OI_HISTORY_MS = 2 * HOUR_MS
 HIT_CAPACITY = 4096
 SIDES = (Side.LONG, Side.SHORT)
+MAX_LADDER_ROWS = 2000
+"""A snapshot never carries more inner ladder rows than this (the edges sum the rest)."""
 _NO_ALERTS: list[Alert] = []
 _INF = math.inf
 
@@ -403,7 +405,8 @@ class Detector:
         # The print joins its window before the clock moves: the cascade test runs once per
         # second of event time (on the first event of each second, this one included), so a
         # print is judged at the latest one second after it, and never twice.
-        st.windows[side].add(liq.ts, notional)
+        if liq.ts > st.clock - st.th.window_s * 1000:  # a print older than W is history
+            st.windows[side].add(liq.ts, notional)
         if liq.sampled:
             st.sampled = True
         alerts = self._advance(st, liq.ts) if liq.ts > st.clock else _NO_ALERTS
@@ -521,9 +524,21 @@ class Detector:
             ladder.remove(usd * (1.0 - buy_share), usd * buy_share)
         ref = st.reference_price()
         if ref is not None:
+            self._refit_grid(st, ladder, ref)
             if ladder.crossed(ref):
                 self._consume(st, ref)
             ladder.prune(ref, self.params.ladder.prune_pct)
+
+    def _refit_grid(self, st: _SymbolState, ladder: Ladder, price: float) -> None:
+        """Re-base a grid that is 20× off its intended share of price (never on ordinary moves)."""
+        lp = self.params.ladder
+        share = ladder.width / price
+        if lp.bin_pct / 20.0 <= share <= lp.bin_pct * 20.0:
+            return
+        tick = st.info.tick_size if st.info is not None else None
+        ladder.rebase(bin_width_for(price, lp.bin_pct, tick))
+        st.hits.clear()  # their bin indices belong to the old grid
+        st.row_cache.clear()
 
     def _on_history(self, h: History) -> list[Alert]:
         """Warm start: rebuild the ladder from historical open interest and klines.
@@ -709,18 +724,16 @@ class Detector:
         forced = -move if side is Side.LONG else move
         move_sigmas = forced / (sigma * math.sqrt(th.window_s)) if sigma > 0.0 else 0.0
 
-        forced_col, other_col = (
-            ("sell_usd", "buy_usd")
-            if side is Side.LONG
-            else (
-                "buy_usd",
-                "sell_usd",
-            )
-        )
+        # One reduction per span gives every column's sum (a numpy call costs ~1 µs).
+        block = ring.block()
+        win_sums: list[float] = block[:, in_win].sum(axis=1).tolist()
+        past_sums: list[float] = block[:, before].sum(axis=1).tolist()
+        buy, sell = ring.index_of("buy_usd"), ring.index_of("sell_usd")
+        forced_i, other_i = (sell, buy) if side is Side.LONG else (buy, sell)
         forced_now = st.b_sell if side is Side.LONG else st.b_buy
         other_now = st.b_buy if side is Side.LONG else st.b_sell
-        flow_forced = float(ring.column(forced_col)[in_win].sum()) + forced_now
-        flow_other = float(ring.column(other_col)[in_win].sum()) + other_now
+        flow_forced = win_sums[forced_i] + forced_now
+        flow_other = win_sums[other_i] + other_now
         flow_total = flow_forced + flow_other
         flow_share = flow_forced / flow_total if flow_total > 0.0 else 0.0
         flow_ratio = 0.0
@@ -728,14 +741,13 @@ class Detector:
         if before.stop > before.start:
             history_s = float(stamps[before.stop - 1] - stamps[before.start]) / 1000.0 + 1.0
         if history_s >= th.min_sigma_history_s:
-            past = float(ring.column(forced_col)[before].sum())
-            mean = past * th.window_s / history_s
+            mean = past_sums[forced_i] * th.window_s / history_s
             flow_ratio = flow_forced / mean if mean > 0.0 else _INF
 
         baseline: float | None = None
         if st.first_ts is not None and st.first_ts <= start - HOUR_MS:
-            liq_col = "liq_long_usd" if side is Side.LONG else "liq_short_usd"
-            baseline = float(ring.column(liq_col)[before].sum()) * th.window_s / 3600.0
+            liq_i = ring.index_of("liq_long_usd" if side is Side.LONG else "liq_short_usd")
+            baseline = past_sums[liq_i] * th.window_s / 3600.0
 
         window = st.windows[side]
         other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
@@ -1027,10 +1039,19 @@ class Detector:
         ref = st.reference_price()
         if ladder is None or ref is None:
             return ()
-        span = self.params.ladder.prune_pct if span_pct is None else abs(span_pct) / 100.0
+        widest = self.params.ladder.prune_pct
+        span = widest
+        if span_pct is not None and math.isfinite(span_pct):
+            span = min(abs(span_pct) / 100.0, widest)  # nothing is held beyond the pruning reach
         w = ladder.width
         lo = ladder.bin_of(ref * (1.0 - span))
         hi = ladder.bin_of(ref * (1.0 + span))
+        if hi - lo + 1 > MAX_LADDER_ROWS:
+            # The grid is fixed by the first price; if price has since moved by orders of
+            # magnitude (a bad first tick), show the rows around price and fold the rest.
+            mid = ladder.bin_of(ref)
+            lo = mid - MAX_LADDER_ROWS // 2
+            hi = lo + MAX_LADDER_ROWS - 1
         n = hi - lo + 1
         last_row = n + 1  # row 0 = below edge, 1..n = bins lo..hi, n + 1 = above edge
         long_usd, long_min, _ = _binned(ladder.long_bins, lo, n)

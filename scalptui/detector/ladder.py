@@ -203,6 +203,26 @@ class Ladder:
         self.long_top = max(self.long_bins) if self.long_bins else None
         self.short_bottom = min(self.short_bins) if self.short_bins else None
 
+    def rebase(self, width: float) -> None:
+        """Move every level onto a grid of another width (notional kept, bin by bin).
+
+        Only for a grid that no longer fits the price at all (a bad first tick,
+        or a listing whose price changed by an order of magnitude); ordinary
+        moves never re-base.
+        """
+        if not (width > 0.0) or math.isinf(width):
+            return
+        old = self.width
+        self.width = width
+        for name in ("long_bins", "short_bins"):
+            moved: dict[int, float] = {}
+            for k, usd in getattr(self, name).items():
+                i = math.floor((k + 0.5) * old / width)
+                moved[i] = moved.get(i, 0.0) + usd
+            setattr(self, name, moved)
+        self.long_top = max(self.long_bins) if self.long_bins else None
+        self.short_bottom = min(self.short_bins) if self.short_bins else None
+
     def prune(self, price: float, prune_pct: float) -> None:
         """Drop bins further than ``prune_pct`` of ``price`` away (memory bound)."""
         lo = self.bin_of(price * (1.0 - prune_pct))

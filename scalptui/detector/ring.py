@@ -89,6 +89,14 @@ class RingBuffer:
         lo, hi = self._bounds()
         return self._cols[self._names[name], lo:hi]
 
+    def block(self) -> FloatArray:
+        """All held rows of every column, (columns × rows), oldest first (a view)."""
+        lo, hi = self._bounds()
+        return self._cols[:, lo:hi]
+
+    def index_of(self, name: str) -> int:
+        return self._names[name]
+
     def last_ts(self) -> int | None:
         if self._pending:
             return self._pending[-1][0]

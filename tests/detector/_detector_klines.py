@@ -5,9 +5,10 @@ each minute visits four prices, 15 s apart — open at :00, then the extreme
 nearer the open's side of the bar (low first on an up bar, high first on a down
 bar) at :15, the other extreme at :30, close at :45. At each of those instants
 the detector receives one taker-buy trade carrying a quarter of the bar's
-taker-buy volume, one taker-sell trade carrying a quarter of the rest, and a
-mark price equal to the trade price (the 1 s mark heartbeat thinned to four a
-minute). Klines carry no liquidations and no open interest, so none are sent.
+taker-buy volume and one taker-sell trade carrying a quarter of the rest. No
+mark price is sent (the detector then judges levels on trade prices, as it
+does for a venue without a mark stream), and klines carry no liquidations and
+no open interest, so none are sent either.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scalptui.detector import Detector
-from scalptui.models import Alert, Event, MarkPrice, Side, TakerSide, Trade
+from scalptui.models import Alert, Event, Side, TakerSide, Trade
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "detector"
 EXCHANGE = "binanceusdm"
@@ -50,7 +51,6 @@ def kline_events(symbol: str, name: str) -> Iterator[list[Event]]:
             at = ts + i * 15_000
             minute.append(Trade(at, EXCHANGE, symbol, price, buy, TakerSide.BUY))
             minute.append(Trade(at + 1, EXCHANGE, symbol, price, sell, TakerSide.SELL))
-            minute.append(MarkPrice(at + 2, EXCHANGE, symbol, price, price))
         yield minute
 
 

@@ -295,3 +295,19 @@ def test_detector_ladder_keeps_the_invariants_on_any_event_stream(
         inner = [b for b in snap.ladder if not b.edge]
         assert all(b.high <= mark + 1e-6 for b in inner if b.long_usd > 0)
         assert all(b.low > mark - 1e-6 for b in inner if b.short_usd > 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(prices, st.floats(1.0, 1e7), st.floats(0.0, 1.0)), max_size=10),
+    st.floats(0.5, 5_000.0),
+)
+def test_rebase_keeps_every_dollar(adds: list[tuple[float, float, float]], width: float) -> None:
+    ladder = Ladder(100.0, fold_leverage_mix(DEFAULT_LEVERAGE_MIX, None), 0.004)
+    for entry, usd, share in adds:
+        ladder.add(entry, usd, share)
+    before_long, before_short = ladder.long_total(), ladder.short_total()
+    ladder.rebase(width)
+    assert ladder.width == width
+    assert ladder.long_total() == pytest.approx(before_long)
+    assert ladder.short_total() == pytest.approx(before_short)
