@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -311,3 +312,34 @@ def test_rebase_keeps_every_dollar(adds: list[tuple[float, float, float]], width
     assert ladder.width == width
     assert ladder.long_total() == pytest.approx(before_long)
     assert ladder.short_total() == pytest.approx(before_short)
+
+
+def test_market_info_sets_tick_rounded_width_folded_leverage_and_mmr() -> None:
+    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(100.0, 1.0),)))
+    det = Detector(params)
+    det.on_event(MarketInfo(0, EX, "SOL/USDT:USDT", tick_size=0.01, max_leverage=20.0, mmr=0.01))
+    det.on_event(OpenInterest(1_000, EX, "SOL/USDT:USDT", 1_000.0))
+    det.on_event(Trade(2_000, EX, "SOL/USDT:USDT", 150.0, 10.0, TakerSide.BUY))
+    det.on_event(OpenInterest(3_000, EX, "SOL/USDT:USDT", 1_100.0))
+    snap = det.snapshot("SOL/USDT:USDT")
+    assert snap.bin_width == pytest.approx(0.15)
+    (row,) = [b for b in snap.ladder if b.long_usd > 0 and not b.edge]
+    lp = long_liquidation_price(150.0, 20.0, 0.01)  # 100× folded into the 20× maximum
+    assert row.low <= lp < row.high
+    assert row.long_usd == pytest.approx(100 * 150.0)
+
+
+def test_warm_start_klines_seed_sigma_until_live_history_exists() -> None:
+    base = 1_700_000_000_000
+    closes = [100_000.0 * (1.0 + 0.002 * (-1) ** i) for i in range(13)]
+    bars = tuple(
+        Bar(base + i * 300_000, c, c * 1.001, c * 0.999, c, 100.0, 50.0)
+        for i, c in enumerate(closes)
+    )
+    det = Detector()
+    det.on_event(History(base + 13 * 300_000, EX, SYMBOL, bars, ()))
+    det.on_event(_trade(base + 13 * 300_000, 100_000.0, 1.0, TakerSide.BUY))
+    evidence = det.measure(SYMBOL, Side.LONG)
+    assert evidence is not None
+    expected = math.sqrt(sum(math.log(b / a) ** 2 for a, b in itertools.pairwise(closes)) / 3600.0)
+    assert evidence.sigma_1s == pytest.approx(expected)
