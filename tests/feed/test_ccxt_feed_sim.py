@@ -129,6 +129,27 @@ async def test_dropped_connections_all_come_back() -> None:
         assert feed.stats["reconnects"] >= 6
 
 
+async def test_reconnects_back_off_while_the_venue_is_down() -> None:
+    async with (
+        asyncio.timeout(20),
+        sim_feed((BTC,), oi_poll_s=5.0, warm_start=False) as (
+            sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.until(lambda: all_live(latest_states(got.events), (BTC,)))
+        await sim.stop()  # connections drop and the port refuses every new dial
+        down_at = time.monotonic()
+        await got.next_event(is_status("trades", StreamState.RECONNECTING, BTC))
+        await asyncio.sleep(2.0)  # a window of wall time is what is being measured
+        elapsed = time.monotonic() - down_at
+        attempts = feed.stats["reconnects"] / 3  # trades, mark, liquidations
+        # Back-off from 0.5 s, doubling, with jitter: a handful of dials, not a hot loop.
+        assert 1 <= attempts <= 1 + elapsed / 0.5
+        assert got.states("trades", BTC)[-1] is StreamState.RECONNECTING  # honest, not "live"
+
+
 async def test_stalled_stream_goes_stale_and_is_resubscribed() -> None:
     # Mark prices come every second: a deadline of 1.6 s keeps them live.
     async with (
