@@ -90,6 +90,15 @@ async def test_watch_liquidations_for_symbols_and_all_market_stream(
     sim3.trigger("ETH/USDT:USDT", "long")
     got = await asyncio.wait_for(client.watch_liquidations_for_symbols(["ETH/USDT:USDT", BTC]), 15)
     assert got and got[-1]["symbol"] in ("ETH/USDT:USDT", BTC)
+    sim3.trigger("SOL/USDT:USDT", "long")
+    everything = await asyncio.wait_for(client.watch_liquidations_for_symbols([]), 15)
+    assert everything[-1]["symbol"] in sim3.model.markets  # !forceOrder@arr
+
+
+async def test_watch_mark_prices_of_every_symbol(client: Any) -> None:
+    marks = await asyncio.wait_for(client.watch_mark_prices(), 10)  # !markPrice@arr@1s
+    assert set(marks) == {"BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"}
+    assert all(m["markPrice"] > 0 for m in marks.values())
 
 
 async def test_fetch_open_interest(client: Any) -> None:

@@ -223,7 +223,16 @@ class SimExchange:
 
     @property
     def stats(self) -> dict[str, int]:
-        """Messages sent per stream, sockets, subscriptions, liquidations generated vs pushed."""
+        """Counters since start, all integers:
+
+        ``messages_trade`` / ``messages_aggTrade`` / ``messages_forceOrder`` /
+        ``messages_markPrice`` (frames queued to sockets), ``connections`` (open now),
+        ``connections_total``, ``subscriptions`` (open now), ``liquidations_generated``
+        (forced closes in the model) vs ``liquidations_pushed`` (prints that passed
+        the 1-per-second throttle), and, once they happen, ``rest_requests``,
+        ``rest_unknown``, ``rest_failed_on_purpose``, ``dropped_connections``,
+        ``garbage_frames``, ``stalled_<stream>`` (frames withheld by a stall).
+        """
         out = dict(self._counts)
         out["connections"] = len(self._connections)
         out["subscriptions"] = sum(len(c.subscriptions) for c in self._connections)
