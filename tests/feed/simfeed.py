@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -21,12 +22,14 @@ class Collector:
     def __init__(self, feed: CcxtFeed) -> None:
         self.feed = feed
         self.events: list[Event] = []
+        self.counts: Counter[type] = Counter()
         self._changed = asyncio.Event()
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
         async for event in self.feed.events():
             self.events.append(event)
+            self.counts[type(event)] += 1
             self._changed.set()
 
     async def until(self, condition: Callable[[], bool]) -> None:
