@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from scalptui.feed import ccxt_feed
+from scalptui.feed.venues import VENUES, parse_open_interest
 from scalptui.models import (
     History,
     Liquidation,
@@ -63,6 +64,9 @@ def binance_routes() -> dict[str, Any]:
         "/fapi/v1/klines": fixture_json("nautilus_binance_http_futures_market_klines.json"),
         "/futures/data/openInterestHist": fixture_json(
             "nautilus_binance_http_futures_market_open_interest_historical.json"
+        ),
+        "/fapi/v1/openInterest": fixture_json(
+            "nautilus_binance_http_futures_market_open_interest.json"
         ),
     }
 
@@ -399,3 +403,18 @@ async def test_trade_tap_is_reinstalled_if_ccxt_drops_it(okx: OfflineFeed) -> No
     okx._ensure_taps()  # what each supervisor does once per watchdog tick
     okx.feed_frames(frames)
     assert len(only(okx.pending(), Trade)) == 1
+
+
+async def test_binance_open_interest_poll_reply(binance: OfflineFeed) -> None:
+    await settle(binance)
+    raw = await binance.ccxt.fetch_open_interest(BTC)
+    oi = parse_open_interest(VENUES["binanceusdm"], raw, 1.0, BTC)
+    assert oi is not None and (oi.amount, oi.ts) == (10659.509, 1589437530011)
+
+
+async def test_okx_open_interest_poll_reply_in_base_units(okx: OfflineFeed) -> None:
+    await settle(okx)
+    raw = await okx.ccxt.fetch_open_interest(BTC)
+    oi = parse_open_interest(VENUES["okx"], raw, 0.01, BTC)
+    # "oi":"5000" contracts; "oiCcy":"555.55" is the base amount OKX states itself.
+    assert oi is not None and (oi.amount, oi.value, oi.ts) == (555.55, 50000.0, 1597026383085)
