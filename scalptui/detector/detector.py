@@ -205,7 +205,7 @@ class _SymbolState:
         self.feed: dict[tuple[str, str | None], FeedStatus] = {}
         # Ladder rows of the last snapshot per span: an unchanged row is reused, not rebuilt
         # (a frozen dataclass costs ~2 µs to build; most rows do not change between ticks).
-        self.row_cache: dict[float | None, dict[tuple[Any, ...], LadderBin]] = {}
+        self.row_cache: dict[float | None, tuple[list[tuple[Any, ...]], tuple[LadderBin, ...]]] = {}
 
     def reference_price(self) -> float | None:
         """The price levels are judged against: mark where streamed, else last trade."""
@@ -1085,31 +1085,29 @@ class Detector:
         highs = [*lows[1:], high_edge]
         edges = [False] * (n + 2)
         edges[0] = edges[last_row] = True
-        keys = zip(
-            lows,
-            highs,
-            long_usd,
-            short_usd,
-            real_long,
-            real_short,
-            hit_long,
-            hit_short,
-            edges,
-            strict=True,
+        keys = list(
+            zip(
+                lows,
+                highs,
+                long_usd,
+                short_usd,
+                real_long,
+                real_short,
+                hit_long,
+                hit_short,
+                edges,
+                strict=True,
+            )
         )
-        previous = st.row_cache.get(span_pct, {})
-        current: dict[tuple[Any, ...], LadderBin] = {}
-        out: list[LadderBin] = []
-        for key in keys:
-            row = previous.get(key)
-            if row is None:
-                row = LadderBin(*key)
-            current[key] = row
-            out.append(row)
+        cached = st.row_cache.get(span_pct)
+        if cached is not None and cached[0] == keys:
+            return cached[1]  # nothing changed since the last tick: one C-level compare
+        previous = dict(zip(cached[0], cached[1], strict=True)) if cached is not None else {}
+        rows = tuple(previous.get(key) or LadderBin(*key) for key in keys)
         if len(st.row_cache) >= 8:  # zoom levels are few; never let this grow
             st.row_cache.clear()
-        st.row_cache[span_pct] = current
-        return tuple(out)
+        st.row_cache[span_pct] = (keys, rows)
+        return rows
 
     def _funding_view(self, st: _SymbolState) -> FundingView | None:
         rate = st.funding_rate
