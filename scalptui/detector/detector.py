@@ -241,8 +241,10 @@ class Detector:
         """
         handler = self._handlers.get(type(evt))
         if handler is None:
-            return _NO_ALERTS
-        return handler(evt)
+            return []
+        alerts = handler(evt)
+        # Handlers share one empty list internally; the caller always gets its own.
+        return [] if alerts is _NO_ALERTS else alerts
 
     def symbols(self) -> tuple[str, ...]:
         return tuple(self._symbols)

@@ -148,3 +148,11 @@ def test_memory_stays_bounded_over_a_long_run() -> None:
     assert len(state.ret_pending) <= window and len(state.ret_hour) <= 3600 + 1
     assert len(state.hits) <= state.hits.maxlen if state.hits.maxlen else True
     assert state.oi_hist[-1][0] - state.oi_hist[0][0] <= 2 * 3600_000
+
+
+def test_the_returned_list_belongs_to_the_caller() -> None:
+    det = Detector()
+    first = det.on_event(Trade(T0, EXCHANGE, BTC, 100_000.0, 1.0, TakerSide.BUY))
+    first.append("mine")  # type: ignore[arg-type]
+    assert det.on_event(Trade(T0 + 1, EXCHANGE, BTC, 100_000.0, 1.0, TakerSide.BUY)) == []
+    assert det.on_event("junk") == []  # type: ignore[arg-type]
