@@ -352,13 +352,13 @@ class Detector:
             st.iv_sell += amount
         st.iv_pv += usd
         st.iv_vol += amount
-        if t.ts >= st.clock:  # a late trade counts in the flow but does not set the price
+        if t.ts >= st.clock:  # a late trade counts in the flow but does not move the price
             st.last = price
             st.b_close = price
-        if price > st.b_high:
-            st.b_high = price
-        if price < st.b_low:
-            st.b_low = price
+            if price > st.b_high:
+                st.b_high = price
+            if price < st.b_low:
+                st.b_low = price
         st.b_has = True
         ladder = st.ladder
         if ladder is None:
@@ -462,7 +462,7 @@ class Detector:
         if interval is not None and _finite_positive(interval) and st.funding_interval_h is None:
             st.funding_interval_h = interval
         if st.ladder is not None:
-            # The grid is never re-based; leverage and MMR apply to exposure added from now on.
+            # The grid stays; leverage and MMR apply to exposure added from now on.
             st.ladder.mix = fold_leverage_mix(self.params.ladder.leverage_mix, info.max_leverage)
             st.ladder.mmr = self._mmr(st)
         return _NO_ALERTS
