@@ -203,6 +203,8 @@ class CcxtFeed:
                 await self._open_exchange()
                 symbols = [self._resolve_symbol(s) for s in self._requested]
                 intervals = await self._funding_intervals(symbols)
+                if self._closing:  # close() ran while the markets loaded
+                    raise FeedError(f"{self.exchange}: feed closed while starting")
             except BaseException:
                 await self._close_exchange()
                 raise
@@ -217,16 +219,22 @@ class CcxtFeed:
         return self._events()
 
     async def add_symbol(self, symbol: str) -> None:
-        await self.start()
+        await self._require_open()
         resolved = self._resolve_symbol(symbol)
         if resolved in self._watched:
             return
         intervals = await self._funding_intervals([resolved])
-        self._add(resolved, intervals.get(resolved))
+        if not self._closing and resolved not in self._watched:
+            self._add(resolved, intervals.get(resolved))
 
     async def list_symbols(self) -> list[str]:
-        await self.start()
+        await self._require_open()
         return sorted(s for s, m in self._ex.markets.items() if is_linear_perpetual(m))
+
+    async def _require_open(self) -> None:
+        await self.start()
+        if self._closing:
+            raise FeedError(f"{self.exchange}: feed closed")
 
     async def close(self) -> None:
         """Stop every stream, close the exchange (always), end ``events()``. Idempotent."""

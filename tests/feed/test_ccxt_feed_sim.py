@@ -288,3 +288,5 @@ async def test_close_is_idempotent_and_ends_events() -> None:
         await feed.close()
         await asyncio.wait_for(got.task, 5)
         assert set(got.states("trades", BTC)[-1:]) == {StreamState.CLOSED}
+        with pytest.raises(FeedError, match="closed"):
+            await feed.add_symbol(ETH)
