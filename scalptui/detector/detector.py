@@ -607,8 +607,8 @@ class Detector:
 
     def _close_second(self, st: _SymbolState) -> None:
         """Write the finished second to the ring and start a fresh bucket."""
-        if st.b_has and st.sec >= 0:
-            close = st.b_close if not math.isnan(st.b_close) else (st.last or 0.0)
+        close = st.b_close if not math.isnan(st.b_close) else (st.last or st.mark or 0.0)
+        if st.b_has and st.sec >= 0 and close > 0.0:  # no price known yet: nothing to chart
             high = st.b_high if st.b_high > -_INF else close
             low = st.b_low if st.b_low < _INF else close
             ts = st.sec * 1000
