@@ -50,6 +50,8 @@ _PERMANENT_SHARE = 0.3
 _MARK_TAU_S = 0.4
 _LOT_LIFETIME_S = 2400.0
 _STOP_SHARE = 0.35
+# How long the crowd of the cascade / squeeze scenarios has been building at start.
+_CROWD_SEED_S = 540
 # The liquidation engine takes positions over at once but works them into the
 # book at a bounded pace (a share of the depth per second): that is what stretches
 # a chain over tens of seconds instead of one burst.
@@ -307,20 +309,18 @@ class SymbolMarket:
 
     def _seed_population(self, closes: Sequence[float]) -> None:
         """Positions already open at start: entries along the recent price path."""
-        regime = self.regime
-        count = int(regime.open_rate * _LOT_LIFETIME_S * (0.6 if regime is CALM else 0.5))
-        if self.scenario in ("cascade", "squeeze"):
-            count = int(NORMAL.open_rate * _LOT_LIFETIME_S * 0.5)
+        crowd = self.regime if self.regime in (CROWD_LONG, CROWD_SHORT) else None
+        base = NORMAL if crowd is not None else self.regime
+        # about half a lifetime's worth survives (the rest was closed or stopped out)
+        count = int(base.open_rate * _LOT_LIFETIME_S * (0.6 if base is CALM else 0.5))
         recent = list(closes[-40:]) or [self.spec.price]
         mark = self.spec.price
         for _ in range(count):
-            entry = self.rng.choice(recent)
-            self._open_lot(entry, regime, mark=mark, trade=False)
-        if self.scenario in ("cascade", "squeeze"):
-            # the crowd that already built up over the last minutes
-            for _ in range(int(regime.open_rate * 240)):
-                entry = self.rng.choice(recent[-10:])
-                self._open_lot(entry, regime, mark=mark, trade=False)
+            self._open_lot(self.rng.choice(recent), base, mark=mark, trade=False)
+        if crowd is not None:
+            # the crowd that built up over the last minutes, near the current price
+            for _ in range(int(crowd.open_rate * _CROWD_SEED_S)):
+                self._open_lot(self.rng.choice(recent[-15:]), crowd, mark=mark, trade=False)
 
     def _draw_leverage(self, regime: Regime) -> int:
         pick = self.rng.random()
