@@ -94,6 +94,7 @@ TAP_TRADES_KEPT = 1_000
 """Trades a tap cache keeps: the tap hands on every append as it happens, so the cache
 itself only needs what one ``watch_trades`` round returns (memory over days matters)."""
 CONNECT_TIMEOUT_S = 15.0
+HEALTHY_SESSION_S = 60.0
 REST_ATTEMPTS = 4
 BYBIT_MARK_HEARTBEAT_MS = 1_000
 """Bybit ticker deltas come every 100 ms; an unchanged mark is re-sent once a second."""
@@ -724,6 +725,7 @@ class CcxtFeed:
 
         backoff = Backoff(rng=self._rng)
         while not self._closing:
+            began = time.monotonic()
             try:
                 reason = await self._session(stream)
             except (ccxt.BadRequest, ccxt.NotSupported, ccxt.AuthenticationError) as exc:
@@ -734,8 +736,10 @@ class CcxtFeed:
             except Exception as exc:  # a bug must cost a reconnect, never a dead stream
                 log.exception("%s %s: supervisor error", self.exchange, stream.key)
                 reason = f"{type(exc).__name__}: {_short(exc)}"
-            healthy = stream.health.messages_since_connect > 0
-            if healthy:
+            # A session that delivered, or lasted (a quiet liquidation stream), proves the
+            # venue reachable: the next drop starts the back-off afresh.
+            lasted = time.monotonic() - began > HEALTHY_SESSION_S
+            if stream.health.messages_since_connect > 0 or lasted:
                 backoff.reset()
             self._counters["reconnects"] += 1
             self._emit(stream, stream.health.on_connection_lost(), reason)
