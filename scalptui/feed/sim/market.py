@@ -263,7 +263,8 @@ class SymbolMarket:
             regime = CROWD_LONG if self.scenario == "cascade" else CROWD_SHORT
             shock_at = self.now_ms + self.rng.randrange(60_000, 100_000)
             return regime, shock_at + 1, shock_at
-        return NORMAL, self.now_ms + self._minutes(3, 8), None
+        # the first calm spell is short, so a demo reaches its first crowding soon
+        return NORMAL, self.now_ms + self._minutes(1, 3), None
 
     def _minutes(self, low: float, high: float) -> int:
         return int(self.rng.uniform(low, high) * 60_000)
@@ -271,7 +272,7 @@ class SymbolMarket:
     def _next_auto_regime(self) -> None:
         if self.regime in (NORMAL, CALM):
             self.regime = CROWD_LONG if self.rng.random() < 0.55 else CROWD_SHORT
-            self._regime_until = self.now_ms + self._minutes(3, 6)
+            self._regime_until = self.now_ms + self._minutes(4, 8)
             self._shock_at = self._regime_until if self.rng.random() < 0.85 else None
         elif self.regime in (CROWD_LONG, CROWD_SHORT):
             self.regime = AFTERMATH
