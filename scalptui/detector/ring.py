@@ -62,6 +62,18 @@ class RingBuffer:
         self._pending = []
         m = len(rows)
         cap = self._capacity
+        if m <= 8:  # a few rows: item writes beat building index arrays
+            ts_arr, cols = self._ts, self._cols
+            i = self._index
+            for ts, row in rows:
+                ts_arr[i] = ts
+                ts_arr[i + cap] = ts
+                cols[:, i] = row
+                cols[:, i + cap] = row
+                i = i + 1 if i + 1 < cap else 0
+            self._index = i
+            self._count = min(cap, self._count + m)
+            return
         pos = (self._index + np.arange(m)) % cap
         stamps = np.fromiter((r[0] for r in rows), dtype=np.int64, count=m)
         values = np.array([r[1] for r in rows], dtype=np.float64).T
