@@ -195,3 +195,19 @@ def test_liquidation_lines_round_trip(
 def test_arbitrary_objects_never_raise_anything_but_value_error(record: dict[str, object]) -> None:
     with contextlib.suppress(ValueError):
         record_to_event(record)
+
+
+def test_disk_full_while_running_is_one_clear_error_and_keeps_what_was_flushed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "run.jsonl"
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    rec.write(sample_events()[2])
+    rec.flush()
+    # From here on every write fails as on a full disk.
+    rec._fh = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115
+    with pytest.raises(RecordingError, match="No space left"):
+        for _ in range(10_000):  # enough to overflow the text buffer
+            rec.write(sample_events()[2])
+        rec.flush()
+    assert list(iter_recording(path)) == [sample_events()[2]]
