@@ -95,6 +95,7 @@ TAP_TRADES_KEPT = 1_000
 itself only needs what one ``watch_trades`` round returns (memory over days matters)."""
 CONNECT_TIMEOUT_S = 15.0
 HEALTHY_SESSION_S = 60.0
+FUNDING_INTERVAL_REFRESH_S = 3600.0
 REST_ATTEMPTS = 4
 BYBIT_MARK_HEARTBEAT_MS = 1_000
 """Bybit ticker deltas come every 100 ms; an unchanged mark is re-sent once a second."""
@@ -211,7 +212,9 @@ class CcxtFeed:
                 raise
             self._started = True
             for symbol in dict.fromkeys(symbols):
-                self._add(symbol, intervals.get(symbol))
+                self._add(symbol, (intervals or {}).get(symbol))
+            if self._ex.has.get("fetchFundingIntervals"):
+                self._spawn(self._refresh_funding_intervals(), "funding-intervals")
 
     def events(self) -> AsyncIterator[Event]:
         if self._iterated:
@@ -226,7 +229,7 @@ class CcxtFeed:
             return
         intervals = await self._funding_intervals([resolved])
         if not self._closing and resolved not in self._watched:
-            self._add(resolved, intervals.get(resolved))
+            self._add(resolved, (intervals or {}).get(resolved))
 
     async def list_symbols(self) -> list[str]:
         await self._require_open()
@@ -525,8 +528,12 @@ class CcxtFeed:
             streams.append(_Stream(name, symbol, cadence, subscribe, health))
         return streams
 
-    async def _funding_intervals(self, symbols: Sequence[str]) -> dict[str, float]:
-        """Per-symbol funding intervals the venue publishes without a key (best effort)."""
+    async def _funding_intervals(self, symbols: Sequence[str]) -> dict[str, float] | None:
+        """Per-symbol funding intervals the venue publishes without a key (best effort).
+
+        Binance lists only the symbols whose interval differs from 8 h. None when
+        the venue could not be asked (so a refresh keeps what it knew).
+        """
         ex = self._ex
         out: dict[str, float] = {}
         try:
@@ -547,7 +554,20 @@ class CcxtFeed:
                         out[symbol] = hours
         except FeedError as exc:
             log.warning("funding intervals unknown, using the venue default: %s", exc)
+            return None
         return out
+
+    async def _refresh_funding_intervals(self) -> None:
+        """Binance moves volatile symbols to 4 h / 1 h funding and back: re-read hourly."""
+        venue = self._venue
+        assert venue is not None
+        while not self._closing:
+            await asyncio.sleep(FUNDING_INTERVAL_REFRESH_S)
+            intervals = await self._funding_intervals(self._symbols)
+            if intervals is None:
+                continue
+            for symbol, state in self._funding.items():
+                state.interval_h = intervals.get(symbol, venue.default_funding_interval_h)
 
     async def _first_tier_mmr(self, symbol: str) -> float | None:
         if not self._ex.has.get("fetchMarketLeverageTiers"):

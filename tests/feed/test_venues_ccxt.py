@@ -103,6 +103,26 @@ async def test_binance_market_info_and_history_from_rest(binance: OfflineFeed) -
     assert events.index(infos[BTC]) < events.index(history)
 
 
+async def test_binance_funding_intervals_are_re_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ccxt_feed, "FUNDING_INTERVAL_REFRESH_S", 0.01)
+    path = "/fapi/v1/fundingInfo"
+    replies = [  # the documented row shape
+        [{"symbol": "ETHUSDT", "fundingIntervalHours": 4}],  # at start-up
+        [{"symbol": "BTCUSDT", "fundingIntervalHours": 1}],  # then ETH back to 8 h, BTC 1 h
+    ]
+    feed = OfflineFeed("binanceusdm", [BTC, ETH], binance_routes())
+    feed.rest.routes[path] = lambda q: replies[min(1, feed.rest.calls.count(path) - 1)]
+    await feed.start()
+    try:
+        assert feed._funding[ETH].interval_h == 4.0
+        async with asyncio.timeout(5):
+            while feed._funding[BTC].interval_h != 1.0:
+                await asyncio.sleep(0.01)
+        assert feed._funding[ETH].interval_h == 8.0  # no longer listed: the 8 h default
+    finally:
+        await feed.close()
+
+
 async def test_binance_trades_from_trade_and_aggtrade_streams(binance: OfflineFeed) -> None:
     await settle(binance)
     binance.feed_frames(frames_of("tardis_binance-futures_messages.jsonl", "@trade", "@aggTrade"))
