@@ -587,7 +587,9 @@ class Detector:
             st.last = bars[-1].close
         if ois and ois[-1].ts > st.oi_ts:
             st.oi_amount = ois[-1].amount
-            st.oi_value = ois[-1].value
+            value = ois[-1].value
+            valid = value is not None and 0.0 <= value < _INF
+            st.oi_value = value if valid else ois[-1].amount * bars[-1].close
             st.oi_ts = ois[-1].ts
         for o in ois:
             self._record_oi(st, o.ts, o.amount)

@@ -187,6 +187,7 @@ def test_warm_start_rebuilds_the_ladder_from_history() -> None:
     assert 0 < held_short <= 12 * 10 * 100_000.0 * 0.4 + 1
     assert held_long > 0.8 * 12 * 10 * 100_000.0 * 0.6
     assert snap.open_interest is not None and snap.open_interest.amount == 1_120.0
+    assert snap.open_interest.value == pytest.approx(1_120.0 * 100_000.0)
     assert snap.open_interest.delta_1h_pct == pytest.approx((1_120.0 / 1_000.0 - 1) * 100)
 
 
