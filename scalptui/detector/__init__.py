@@ -1,9 +1,35 @@
 """The deterministic core: events in, ladder estimates and informational alerts out.
 
-``Detector`` (in ``detector.py``) is the only entry point the rest of the
-program needs; ``ladder.py`` holds the liquidation-level model, ``signals.py``
-the alert state machines, ``ring.py`` the numpy ring buffers and ``text.py``
-the alert wording.
+One ``Detector`` watches every symbol of the watchlist, for the TUI and the
+headless mode alike::
+
+    det = Detector(params, source=Source.LIVE)
+    alerts = det.on_event(evt)        # any scalptui.models.Event; [] for most
+    snap = det.snapshot("BTC/USDT:USDT", span_pct=3.0)
+
+Its only clock is the events' own timestamps, per symbol, so the same events
+give the same alerts live, replayed at any speed, or in a test.
+
+Modules:
+
+* ``ladder.py`` — the estimated liquidation ladder (grid, taker-share
+  attribution, leverage mix, projection, consumption, removal, pruning);
+* ``signals.py`` — print windows, the cascade / squeeze decision, episodes,
+  funding and open-interest watches;
+* ``detector.py`` — per-symbol state, ``on_event``, ``snapshot``, warm start;
+* ``ring.py`` — numpy ring buffers for the 1 s history;
+* ``text.py`` — the alert wording;
+* ``params.py`` — the parameters and their defaults table.
+
+Model choices in one paragraph: new open interest enters at the interval's
+trade VWAP and is split long/short by the interval's taker-buy share (the side
+that paid to open is taken to be the side that grew — a modelling choice, not
+an observation); it is spread over a configurable leverage mix folded at the
+market's maximum leverage and projected with the first-tier maintenance margin
+(isolated, one-way, fees ignored). A cascade or squeeze needs real liquidation
+prints, same-side dominance and a move of z·σ·√W, plus either enough printed
+notional or — where the venue samples its stream — the chain's own evidence (a
+run of seconds with prints, a taker-flow burst, estimated clusters consumed).
 
 Imports neither textual nor ccxt (tests/test_architecture.py checks it).
 """
