@@ -293,6 +293,12 @@ def test_detector_ladder_keeps_the_invariants_on_any_event_stream(
         else:
             det.on_event(OpenInterest(ts, EX, SYMBOL, amount))
     snap = det.snapshot(SYMBOL)
+    ladder = det._symbols[SYMBOL].ladder if SYMBOL in det.symbols() else None
+    if ladder is not None:
+        held = sum(b.long_usd + b.short_usd for b in snap.ladder)
+        assert held == pytest.approx(ladder.held(), rel=1e-9, abs=1e-6)
+        accounted = held + ladder.consumed + ladder.removed + ladder.pruned
+        assert accounted == pytest.approx(ladder.added, rel=1e-9, abs=1e-3)
     if mark is not None:
         inner = [b for b in snap.ladder if not b.edge]
         assert all(b.high <= mark + 1e-6 for b in inner if b.long_usd > 0)
