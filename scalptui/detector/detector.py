@@ -274,6 +274,8 @@ class Detector:
         st = self._symbols.get(symbol)
         if st is None or st.clock < 0:
             return None
+        for window in st.windows.values():
+            window.expire(st.clock)
         return self._measure(st, side)
 
     def snapshot(self, symbol: str, *, span_pct: float | None = None) -> DetectorSnapshot:
@@ -642,9 +644,10 @@ class Detector:
 
     def _timed_checks(self, st: _SymbolState) -> list[Alert]:
         alerts: list[Alert] | None = None
+        for window in st.windows.values():  # both first: dominance compares the two sides
+            window.expire(st.clock)
         for side in SIDES:
             window = st.windows[side]
-            window.expire(st.clock)
             episode = st.episodes.get(side)
             alert: Alert | None = None
             if episode is not None:
@@ -675,7 +678,6 @@ class Detector:
         """Cheap tests first; the numpy measures only when they already pass."""
         th = st.th
         window = st.windows[side]
-        window.expire(st.clock)
         if window.count < th.min_prints:
             return None
         other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
