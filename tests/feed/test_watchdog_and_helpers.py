@@ -215,3 +215,43 @@ def test_first_tier_mmr_is_the_lowest_notional_tier() -> None:
 )
 def test_funding_interval_strings(raw: object, hours: float | None) -> None:
     assert interval_hours(raw) == hours
+
+
+positive = st.floats(min_value=1e-9, max_value=1e9, allow_nan=False, allow_infinity=False)
+
+
+@given(
+    side=st.sampled_from(["buy", "sell"]),
+    price=positive,
+    contracts=positive,
+    contract_size=st.sampled_from([1.0, 0.01, 0.1, 1000.0]),
+)
+def test_liquidation_side_and_notional_per_venue(
+    side: str, price: float, contracts: float, contract_size: float
+) -> None:
+    ts = 1_700_000_000_000
+    unified = {
+        "symbol": "X/USDT:USDT",
+        "side": side,
+        "price": price,
+        "contracts": contracts,
+        "timestamp": ts,
+        "quoteValue": None,
+        "info": {},
+    }
+    (binance,) = parse_liquidations(VENUES["binanceusdm"], unified, contract_size)
+    (bybit,) = parse_liquidations(VENUES["bybit"], unified, contract_size)
+    okx_item = {
+        **unified,
+        "info": {
+            "details": [{"side": side, "sz": str(contracts), "bkPx": str(price), "ts": str(ts)}]
+        },
+    }
+    (okx,) = parse_liquidations(VENUES["okx"], okx_item, contract_size)
+    # Binance and OKX name the forced order's side, Bybit the position's.
+    assert binance.side is okx.side is (Side.LONG if side == "sell" else Side.SHORT)
+    assert bybit.side is (Side.LONG if side == "buy" else Side.SHORT)
+    for liq in (binance, bybit, okx):
+        assert liq.amount == pytest.approx(contracts * contract_size)
+        assert liq.notional == pytest.approx(liq.amount * liq.price)
+    assert binance.sampled and not bybit.sampled and not okx.sampled
