@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import logging
 import random
 import time
@@ -45,6 +44,7 @@ from scalptui.feed.backoff import Backoff
 from scalptui.feed.base import FeedError
 from scalptui.feed.ccxt_hooks import TapDict, install_client_hooks, is_tap_cache, tap_cache
 from scalptui.feed.dedupe import LiquidationDeduper
+from scalptui.feed.rest import RestCaller, funding_intervals, history_of, mmr_of, short
 from scalptui.feed.venues import (
     VENUES,
     FundingState,
@@ -52,11 +52,7 @@ from scalptui.feed.venues import (
     OiSource,
     Unified,
     Venue,
-    bars_from_binance_klines,
-    bars_from_ohlcv,
     contract_size_of,
-    first_tier_mmr,
-    interval_hours,
     is_linear_perpetual,
     market_funding_interval_h,
     market_info,
@@ -65,7 +61,6 @@ from scalptui.feed.venues import (
     parse_liquidations,
     parse_okx_mark,
     parse_open_interest,
-    parse_open_interest_history,
     parse_trade,
     update_okx_funding,
 )
@@ -73,7 +68,6 @@ from scalptui.feed.watchdog import Cadence, StreamHealth
 from scalptui.models import (
     Event,
     FeedStatus,
-    History,
     Liquidation,
     MarkPrice,
     OpenInterest,
@@ -96,7 +90,6 @@ itself only needs what one ``watch_trades`` round returns (memory over days matt
 CONNECT_TIMEOUT_S = 15.0
 HEALTHY_SESSION_S = 60.0
 FUNDING_INTERVAL_REFRESH_S = 3600.0
-REST_ATTEMPTS = 4
 BYBIT_MARK_HEARTBEAT_MS = 1_000
 """Bybit ticker deltas come every 100 ms; an unchanged mark is re-sent once a second."""
 
@@ -152,7 +145,6 @@ class CcxtFeed:
         self._stale_after_s = stale_after_s
         self._warm_start = warm_start
         self._tick_s = max(0.05, min(1.0, stale_after_s / 5))
-        self._venue: Venue | None = None
         self._ex: Any = None
         self._symbols: list[str] = []
         self._watched: set[str] = set()
@@ -173,6 +165,7 @@ class CcxtFeed:
             "rejected_items": 0,
             "http_errors": 0,
         }
+        self._rest = RestCaller(exchange_id, self._counters, self._rng)
         self._start_lock = asyncio.Lock()
         self._started = False
         self._closing = False
@@ -184,6 +177,15 @@ class CcxtFeed:
     @property
     def symbols(self) -> tuple[str, ...]:
         return tuple(self._symbols)
+
+    @property
+    def venue(self) -> Venue:
+        """The venue's quirks (``venue.sampled_liquidations``: sums are lower bounds)."""
+        venue = VENUES.get(self.exchange)
+        if venue is None:
+            supported = ", ".join(VENUES)
+            raise FeedError(f"unknown exchange {self.exchange!r} (supported: {supported})")
+        return venue
 
     @property
     def stats(self) -> dict[str, int]:
@@ -204,7 +206,7 @@ class CcxtFeed:
             try:
                 await self._open_exchange()
                 symbols = [self._resolve_symbol(s) for s in self._requested]
-                intervals = await self._funding_intervals(symbols)
+                intervals = await funding_intervals(self._ex, self.venue, symbols, self._rest)
                 if self._closing:  # close() ran while the markets loaded
                     raise FeedError(f"{self.exchange}: feed closed while starting")
             except BaseException:
@@ -227,7 +229,7 @@ class CcxtFeed:
         resolved = self._resolve_symbol(symbol)
         if resolved in self._watched:
             return
-        intervals = await self._funding_intervals([resolved])
+        intervals = await funding_intervals(self._ex, self.venue, [resolved], self._rest)
         if not self._closing and resolved not in self._watched:
             self._add(resolved, (intervals or {}).get(resolved))
 
@@ -326,10 +328,7 @@ class CcxtFeed:
     # ------------------------------------------------------------------ exchange set-up
 
     async def _open_exchange(self) -> None:
-        venue = VENUES.get(self.exchange)
-        if venue is None:
-            raise FeedError(f"unknown exchange {self.exchange!r} (supported: {', '.join(VENUES)})")
-        self._venue = venue
+        venue = self.venue
         import ccxt.pro
 
         cls = getattr(ccxt.pro, self.exchange, None)
@@ -356,8 +355,7 @@ class CcxtFeed:
                 raise FeedError(str(exc)) from None
 
     def _install_taps(self) -> None:
-        ex, venue = self._ex, self._venue
-        assert venue is not None
+        ex, venue = self._ex, self.venue
         self._ensure_taps()
         install_client_hooks(ex, self._on_url, self._on_malformed, venue.keepalive_frames)
 
@@ -394,42 +392,15 @@ class CcxtFeed:
                     market = candidate
                     break
         if market is None or not is_linear_perpetual(market):
-            name = self._venue.name if self._venue else self.exchange
+            name = self.venue.name
             raise FeedError(f"{self.exchange}: unknown symbol {symbol!r} (not a {name} perpetual)")
         resolved: str = market["symbol"]
         return resolved
 
-    async def _rest(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
-        """A start-up REST call, retried with back-off on network errors, 429 and 5xx.
-
-        Raises FeedError naming the endpoint when it stays unreachable, and for
-        a venue's definite refusal (bad request, unsupported).
-        """
-        import ccxt
-
-        backoff = Backoff(base=0.5, cap=8.0, rng=self._rng)
-        for attempt in range(1, REST_ATTEMPTS + 1):
-            try:
-                return await call()
-            except ccxt.OperationFailed as exc:  # network, timeout, 429, 5xx
-                self._counters["http_errors"] += 1
-                if attempt == REST_ATTEMPTS:
-                    raise FeedError(
-                        f"{self.exchange}: {what} unreachable after {attempt} attempts"
-                        f" ({type(exc).__name__}: {_short(exc)})"
-                    ) from None
-                await asyncio.sleep(backoff.next_delay())
-            except ccxt.BaseError as exc:
-                raise FeedError(
-                    f"{self.exchange}: {what} refused ({type(exc).__name__}: {_short(exc)})"
-                ) from None
-        raise AssertionError("unreachable")
-
     # ------------------------------------------------------------------ per symbol
 
     def _add(self, symbol: str, funding_interval_h: float | None) -> None:
-        venue = self._venue
-        assert venue is not None
+        venue = self.venue
         market = self._ex.markets[symbol]
         self._symbols.append(symbol)
         self._watched.add(symbol)
@@ -444,10 +415,9 @@ class CcxtFeed:
 
     async def _run_symbol(self, symbol: str) -> None:
         """MarketInfo, then History, then the symbol's streams (DESIGN: facts before events)."""
-        venue = self._venue
-        assert venue is not None
+        venue = self.venue
         market = self._ex.markets[symbol]
-        mmr = await self._first_tier_mmr(symbol) if venue.public_leverage_tiers else None
+        mmr = await mmr_of(self._ex, venue, symbol, self._rest)
         info = market_info(
             self.exchange,
             market,
@@ -458,7 +428,8 @@ class CcxtFeed:
         if info is not None:
             self._push(info)
         if self._warm_start:
-            history = await self._history(symbol)
+            cs = self._contract_size[symbol]
+            history = await history_of(self._ex, venue, symbol, cs, self._rest)
             if history is not None:
                 self._push(history)
         for stream in self._register_streams(symbol):
@@ -467,8 +438,7 @@ class CcxtFeed:
 
     def _register_streams(self, symbol: str) -> list[_Stream]:
         """Create the symbol's streams and the trade tap, before anything subscribes."""
-        venue = self._venue
-        assert venue is not None
+        venue = self.venue
         streams = self._plan_streams(symbol)
         if venue.oi_source is OiSource.POLL:
             if self._ex.has.get("fetchOpenInterest"):
@@ -490,8 +460,7 @@ class CcxtFeed:
 
     def _plan_streams(self, symbol: str) -> list[_Stream]:
         """The subscriptions this venue offers for ``symbol``, gated on ``exchange.has``."""
-        ex, venue = self._ex, self._venue
-        assert venue is not None
+        ex, venue = self._ex, self.venue
         has = ex.has
         plan: list[tuple[str, Cadence, str, Callable[[], Awaitable[Any]]]] = []
         plan.append(("trades", Cadence.REGULAR, "watchTrades", lambda: ex.watch_trades(symbol)))
@@ -528,96 +497,16 @@ class CcxtFeed:
             streams.append(_Stream(name, symbol, cadence, subscribe, health))
         return streams
 
-    async def _funding_intervals(self, symbols: Sequence[str]) -> dict[str, float] | None:
-        """Per-symbol funding intervals the venue publishes without a key (best effort).
-
-        Binance lists only the symbols whose interval differs from 8 h. None when
-        the venue could not be asked (so a refresh keeps what it knew).
-        """
-        ex = self._ex
-        out: dict[str, float] = {}
-        try:
-            if ex.has.get("fetchFundingIntervals"):
-                raw = await self._rest("funding intervals", lambda: ex.fetch_funding_intervals())
-                for symbol, entry in (raw or {}).items():
-                    hours = interval_hours(entry.get("interval")) if entry else None
-                    if hours is not None:
-                        out[symbol] = hours
-            elif self.exchange == "okx" and ex.has.get("fetchFundingInterval"):
-                for symbol in symbols:
-                    entry = await self._rest(
-                        f"funding interval of {symbol}",
-                        functools.partial(ex.fetch_funding_interval, symbol),
-                    )
-                    hours = interval_hours((entry or {}).get("interval"))
-                    if hours is not None:
-                        out[symbol] = hours
-        except FeedError as exc:
-            log.warning("funding intervals unknown, using the venue default: %s", exc)
-            return None
-        return out
-
     async def _refresh_funding_intervals(self) -> None:
         """Binance moves volatile symbols to 4 h / 1 h funding and back: re-read hourly."""
-        venue = self._venue
-        assert venue is not None
+        venue = self.venue
         while not self._closing:
             await asyncio.sleep(FUNDING_INTERVAL_REFRESH_S)
-            intervals = await self._funding_intervals(self._symbols)
+            intervals = await funding_intervals(self._ex, venue, self._symbols, self._rest)
             if intervals is None:
                 continue
             for symbol, state in self._funding.items():
                 state.interval_h = intervals.get(symbol, venue.default_funding_interval_h)
-
-    async def _first_tier_mmr(self, symbol: str) -> float | None:
-        if not self._ex.has.get("fetchMarketLeverageTiers"):
-            return None
-        try:
-            tiers = await self._rest(
-                f"leverage tiers of {symbol}",
-                lambda: self._ex.fetch_market_leverage_tiers(symbol),
-            )
-        except FeedError as exc:
-            log.warning("%s", exc)
-            return None
-        return first_tier_mmr(tiers or [])
-
-    async def _history(self, symbol: str) -> History | None:
-        """5-minute candles and open interest for the detector's warm start (best effort)."""
-        ex, venue = self._ex, self._venue
-        assert venue is not None
-        cs = self._contract_size[symbol]
-        limit = venue.history_limit
-        bars: tuple[Any, ...] = ()
-        oi: tuple[OpenInterest, ...] = ()
-        try:
-            if self.exchange == "binanceusdm":
-                market_id = ex.markets[symbol]["id"]
-                rows = await self._rest(
-                    f"klines of {symbol}",
-                    lambda: ex.fapiPublicGetKlines(
-                        {"symbol": market_id, "interval": "5m", "limit": limit}
-                    ),
-                )
-                bars = bars_from_binance_klines(rows or [])
-            elif ex.has.get("fetchOHLCV"):
-                rows = await self._rest(
-                    f"klines of {symbol}", lambda: ex.fetch_ohlcv(symbol, "5m", limit=limit)
-                )
-                bars = bars_from_ohlcv(rows or [], cs if venue.ohlcv_volume_in_contracts else 1.0)
-            if ex.has.get("fetchOpenInterestHistory"):
-                rows = await self._rest(
-                    f"open-interest history of {symbol}",
-                    lambda: ex.fetch_open_interest_history(symbol, "5m", limit=limit),
-                )
-                oi = parse_open_interest_history(venue, rows or [], cs, symbol)
-        except FeedError as exc:
-            # Not a stream state: a FAILED status would pin the symbol's header while its
-            # streams are live. The ladder then starts empty, as it would on a new listing.
-            log.warning("warm start of %s unavailable: %s", symbol, exc)
-        if not bars and not oi:
-            return None
-        return History(int(time.time() * 1000), self.exchange, symbol, bars, oi)
 
     # ------------------------------------------------------------------ sinks (called by ccxt)
 
@@ -643,11 +532,10 @@ class CcxtFeed:
         symbol = item.get("symbol")
         if not isinstance(symbol, str) or symbol not in self._watched:
             return  # OKX's channel carries every instrument
-        assert self._venue is not None
         stream = self._streams.get(f"liquidations:{symbol}")
         if stream is not None:
             self._emit(stream, stream.health.on_message(time.monotonic()))
-        prints = parse_liquidations(self._venue, item, self._contract_size[symbol])
+        prints = parse_liquidations(self.venue, item, self._contract_size[symbol])
         if not prints:
             self._counters["rejected_items"] += 1
         for liq in prints:
@@ -662,8 +550,7 @@ class CcxtFeed:
     def _on_ticker(self, symbol: str, ticker: Unified) -> None:
         if symbol not in self._watched:
             return
-        venue = self._venue
-        assert venue is not None
+        venue = self.venue
         state = self._funding[symbol]
         if venue.mark_source is MarkSource.TICKER:
             self._touch("ticker", symbol)
@@ -713,7 +600,7 @@ class CcxtFeed:
         self._counters["malformed_frames"] += 1
         count = self._counters["malformed_frames"]
         if count <= 5 or count % 1000 == 0:
-            reason = f"{type(exc).__name__}: {_short(exc)}" if exc is not None else "not JSON"
+            reason = f"{type(exc).__name__}: {short(exc)}" if exc is not None else "not JSON"
             log.warning(
                 "%s: skipped a frame ccxt cannot handle on %s (%s; %d so far): %.80r",
                 self.exchange,
@@ -737,7 +624,7 @@ class CcxtFeed:
         exc = task.exception()
         if exc is not None:
             log.error("%s task %s died", self.exchange, task.get_name(), exc_info=exc)
-            self._status(None, "feed", StreamState.FAILED, f"{task.get_name()}: {_short(exc)}")
+            self._status(None, "feed", StreamState.FAILED, f"{task.get_name()}: {short(exc)}")
 
     async def _run_stream(self, stream: _Stream) -> None:
         """Keep one subscription alive: subscribe, watch, re-subscribe with back-off."""
@@ -749,13 +636,13 @@ class CcxtFeed:
             try:
                 reason = await self._session(stream)
             except (ccxt.BadRequest, ccxt.NotSupported, ccxt.AuthenticationError) as exc:
-                self._emit(stream, stream.health.fail(), f"{type(exc).__name__}: {_short(exc)}")
+                self._emit(stream, stream.health.fail(), f"{type(exc).__name__}: {short(exc)}")
                 return
             except ccxt.BaseError as exc:
-                reason = f"{type(exc).__name__}: {_short(exc)}"
+                reason = f"{type(exc).__name__}: {short(exc)}"
             except Exception as exc:  # a bug must cost a reconnect, never a dead stream
                 log.exception("%s %s: supervisor error", self.exchange, stream.key)
-                reason = f"{type(exc).__name__}: {_short(exc)}"
+                reason = f"{type(exc).__name__}: {short(exc)}"
             # A session that delivered, or lasted (a quiet liquidation stream), proves the
             # venue reachable: the next drop starts the back-off afresh.
             lasted = time.monotonic() - began > HEALTHY_SESSION_S
@@ -858,8 +745,7 @@ class CcxtFeed:
         """Open interest over REST every ``oi_poll_s``; failures back off (429/5xx)."""
         import ccxt
 
-        venue = self._venue
-        assert venue is not None
+        venue = self.venue
         cs = self._contract_size[stream.symbol]
         backoff = Backoff(base=self._oi_poll_s, cap=max(120.0, 4 * self._oi_poll_s), rng=self._rng)
         while not self._closing:
@@ -867,7 +753,7 @@ class CcxtFeed:
                 raw = await stream.subscribe()
             except ccxt.BaseError as exc:
                 self._counters["http_errors"] += 1
-                detail = f"{type(exc).__name__}: {_short(exc)}"
+                detail = f"{type(exc).__name__}: {short(exc)}"
                 self._emit(stream, stream.health.on_poll(False, time.monotonic()), detail)
                 await asyncio.sleep(backoff.next_delay())
                 continue
@@ -881,16 +767,11 @@ class CcxtFeed:
             await asyncio.sleep(self._oi_poll_s)
 
 
-def _short(exc: BaseException | None, limit: int = 160) -> str:
-    text = " ".join(str(exc).split()) if exc is not None else ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _describe_future(future: asyncio.Future[Any]) -> str:
     if future.cancelled():
         return "connection closed"
     exc = future.exception()
-    return f"connection lost ({type(exc).__name__}: {_short(exc)})" if exc else "connection ended"
+    return f"connection lost ({type(exc).__name__}: {short(exc)})" if exc else "connection ended"
 
 
 def _describe_task(task: asyncio.Future[Any]) -> str:
@@ -898,4 +779,4 @@ def _describe_task(task: asyncio.Future[Any]) -> str:
     if not task.done() or task.cancelled():
         return ""
     exc = task.exception()
-    return f"{type(exc).__name__}: {_short(exc)}" if exc is not None else ""
+    return f"{type(exc).__name__}: {short(exc)}" if exc is not None else ""
