@@ -472,7 +472,7 @@ class CcxtFeed:
                 lambda: ex.watch_liquidations(symbol),
             )
         )
-        if venue.mark_source is MarkSource.TICKER or not has.get("watchMarkPrice"):
+        if venue.mark_source is MarkSource.TICKER:
             plan.append(("ticker", Cadence.REGULAR, "watchTicker", lambda: ex.watch_ticker(symbol)))
         else:
             plan.append(
