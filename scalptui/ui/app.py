@@ -37,6 +37,7 @@ from scalptui.models import (
     Event,
     FeedStatus,
     Liquidation,
+    MarkPrice,
     Side,
     Source,
     StreamState,
@@ -59,6 +60,7 @@ log = logging.getLogger(__name__)
 
 ZOOM_LEVELS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)
 TAPE_LIMIT = 200
+FUNDING_POINTS = 240
 SLOW_TICK_S = 1.0
 _STATE_RANK = {
     StreamState.LIVE: 0,
@@ -197,6 +199,7 @@ class ScalpApp(App[None]):
         self._alerts_dirty = False
         self._statuses: dict[tuple[str | None, str], FeedStatus] = {}
         self._last_message_ms: dict[str, int] = {}
+        self._funding_history: dict[str, deque[tuple[int, float]]] = {}
         self._wanted_theme = saved.theme or settings.ui.theme
         for theme in self.theme_set.themes:
             self.register_theme(theme)
@@ -225,7 +228,7 @@ class ScalpApp(App[None]):
         with Vertical(id="bottom"):
             yield self.alert_log
             yield self.tape
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self._apply_theme(self._wanted_theme)
@@ -300,6 +303,8 @@ class ScalpApp(App[None]):
         self.events_seen += 1
         if isinstance(evt, FeedStatus):
             self._statuses[(evt.symbol, evt.stream)] = evt
+        elif isinstance(evt, MarkPrice) and evt.funding_rate is not None:
+            self._record_funding(evt)
         symbol = getattr(evt, "symbol", None)
         if symbol is not None and not isinstance(evt, FeedStatus):
             self._last_message_ms[symbol] = int(self.clock() * 1000)
@@ -311,6 +316,16 @@ class ScalpApp(App[None]):
             return
         for alert in alerts:
             self.post_message(AlertRaised(alert))
+
+    def _record_funding(self, mark: MarkPrice) -> None:
+        """One funding sample per minute of event time, per symbol, for the chart."""
+        if mark.funding_rate is None:
+            return
+        history = self._funding_history.setdefault(mark.symbol, deque(maxlen=FUNDING_POINTS))
+        if history and mark.ts - history[-1][0] < 60_000:
+            return
+        interval = mark.funding_interval_h or 8.0
+        history.append((mark.ts, mark.funding_rate * 8.0 / interval))
 
     @work(
         exclusive=True,
@@ -444,9 +459,8 @@ class ScalpApp(App[None]):
         with self.batch_update():
             self.watchlist_strip.show(tuple(items), self.current)
             if current is not None:
-                self.funding_panel.show(
-                    current.symbol, current.funding, current.open_interest, current.ts
-                )
+                history = tuple(self._funding_history.get(current.symbol, ()))
+                self.funding_panel.show(current.funding, current.open_interest, history, current.ts)
             tape = self.tape
             if tape.display and self.detector is not None:
                 tape.show(self.detector.recent_liquidations(TAPE_LIMIT))

@@ -114,7 +114,7 @@ class ChartScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield PriceChart()
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.redraw()

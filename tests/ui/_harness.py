@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -101,6 +102,11 @@ def build(
         environ={},
     )
     return Harness(app, feed, detectors)
+
+
+async def drained(h: Harness, timeout: float = 30.0) -> None:
+    """Wait until the scripted feed has yielded everything (bounded: a stuck worker fails)."""
+    await asyncio.wait_for(h.feed.drained.wait(), timeout)
 
 
 def alert(

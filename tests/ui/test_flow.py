@@ -11,7 +11,7 @@ from scalptui.models import AlertKind, Event, Source, StreamState
 from scalptui.ui.app import feed_state
 from scalptui.ui.scripted import scripted_events
 
-from ._harness import SYMBOLS, build
+from ._harness import SYMBOLS, build, drained
 
 
 def burst_events() -> tuple[Event, ...]:
@@ -35,7 +35,7 @@ async def test_a_burst_of_10000_events_gives_a_bounded_number_of_repaints(tmp_pa
     async with h.app.run_test(size=(120, 40)) as pilot:
         app = h.app
         start_repaints, started = app.repaints, time.perf_counter()
-        await h.feed.drained.wait()
+        await drained(h)
         elapsed = time.perf_counter() - started
         await pilot.pause()
         repaints = app.repaints - start_repaints
@@ -50,7 +50,7 @@ async def test_a_burst_of_10000_events_gives_a_bounded_number_of_repaints(tmp_pa
 async def test_alerts_from_every_watched_symbol_reach_the_log(tmp_path: Path) -> None:
     h = build(tmp_path)
     async with h.app.run_test(size=(100, 30)) as pilot:
-        await h.feed.drained.wait()
+        await drained(h)
         await pilot.pause()
         symbols = {e.alert.symbol for e in h.app.alert_log.entries}
         assert h.app.current == "BTC/USDT:USDT"
@@ -120,7 +120,7 @@ async def test_header_shows_stale_when_the_clock_runs_past_the_last_message(
     now = [0.0]
     h = build(tmp_path, clock=lambda: now[0])
     async with h.app.run_test(size=(100, 30)) as pilot:
-        await h.feed.drained.wait()
+        await drained(h)
         await pilot.pause()
         h.app.repaint_now()
         assert "● live" in h.app.header_bar.lines[0].plain
@@ -134,7 +134,7 @@ async def test_header_shows_stale_when_the_clock_runs_past_the_last_message(
 async def test_quit_closes_the_feed(tmp_path: Path) -> None:
     h = build(tmp_path)
     async with h.app.run_test(size=(100, 30)) as pilot:
-        await h.feed.drained.wait()
+        await drained(h)
         await pilot.press("q")
         await pilot.pause()
     assert h.feed._closed.is_set()
@@ -151,6 +151,6 @@ async def test_feed_is_opened_after_the_first_frame(tmp_path: Path) -> None:
 
     h.app._open_feed = tracking
     async with h.app.run_test(size=(100, 30)) as pilot:
-        await h.feed.drained.wait()
+        await drained(h)
         await pilot.pause()
     assert order == ["open after ' scalptui'"]

@@ -15,11 +15,11 @@ from scalptui.ui.widgets.header import HeaderBar
 from scalptui.ui.widgets.ladder import LadderView
 from scalptui.ui.widgets.tape import LiquidationTape
 
-from ._harness import SYMBOLS, Harness, alert
+from ._harness import SYMBOLS, Harness, alert, drained
 
 
 async def ready(harness: Harness, pilot: Pilot[None]) -> ScalpApp:
-    await harness.feed.drained.wait()
+    await drained(harness)
     await pilot.pause()
     harness.app.repaint_now()
     await pilot.pause()

@@ -8,14 +8,14 @@ from pathlib import Path
 from scalptui.ui import state as persist
 from scalptui.ui.messages import AlertRaised
 
-from ._harness import SYMBOLS, alert, build
+from ._harness import SYMBOLS, alert, build, drained
 
 
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
     first = build(tmp_path)
     async with first.app.run_test(size=(100, 30)) as pilot:
         app = first.app
-        await first.feed.drained.wait()
+        await drained(first)
         await pilot.pause()
         app.choose_symbol("XRP/USDT:USDT")
         await pilot.press("m", "t", "b")

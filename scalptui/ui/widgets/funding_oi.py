@@ -7,7 +7,6 @@ new open-interest sample arrives.
 
 from __future__ import annotations
 
-from collections import deque
 from typing import ClassVar
 
 from rich.style import Style
@@ -172,32 +171,19 @@ class FundingOiPanel(Vertical):
     FundingOiPanel { height: 1fr; padding: 0 1; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._funding_history: deque[tuple[int, float]] = deque(maxlen=240)
-        self._symbol = ""
-
     def compose(self) -> ComposeResult:
         yield FundingLines()
         yield FundingOiChart()
 
     def show(
         self,
-        symbol: str,
         funding: FundingView | None,
         oi: OpenInterestView | None,
+        funding_history: tuple[tuple[int, float], ...],
         event_ms: int,
     ) -> None:
         """``event_ms`` is the market's own time: the countdown stays right in a replay."""
-        if symbol != self._symbol:
-            self._symbol = symbol
-            self._funding_history.clear()
-        if funding is not None and (
-            not self._funding_history or event_ms - self._funding_history[-1][0] >= 60_000
-        ):
-            # One funding sample a minute: enough for a trend, and a stable chart.
-            self._funding_history.append((event_ms, funding.rate_8h))
         self.query_one(FundingLines).show(funding, oi, event_ms)
         chart = self.query_one(FundingOiChart)
         if chart.display:
-            chart.show(oi.history if oi else (), tuple(self._funding_history))
+            chart.show(oi.history if oi else (), funding_history)
