@@ -19,6 +19,7 @@ import pytest
 from scalptui.feed import ccxt_feed
 from scalptui.feed.venues import VENUES, parse_open_interest
 from scalptui.models import (
+    FeedStatus,
     History,
     Liquidation,
     MarketInfo,
@@ -438,3 +439,24 @@ async def test_okx_open_interest_poll_reply_in_base_units(okx: OfflineFeed) -> N
     oi = parse_open_interest(VENUES["okx"], raw, 0.01, BTC)
     # "oi":"5000" contracts; "oiCcy":"555.55" is the base amount OKX states itself.
     assert oi is not None and (oi.amount, oi.value, oi.ts) == (555.55, 50000.0, 1597026383085)
+
+
+class WithoutLiquidations(OfflineFeed):
+    """A venue whose ccxt ``has`` lacks the liquidation stream and the OI endpoint."""
+
+    def _configure_exchange(self, ex: Any) -> None:
+        super()._configure_exchange(ex)
+        ex.has = {**ex.has, "watchLiquidations": False, "fetchOpenInterest": False}
+
+
+async def test_streams_are_gated_on_exchange_has() -> None:
+    feed = WithoutLiquidations("binanceusdm", [BTC], binance_routes())
+    await feed.start()
+    try:
+        events = await feed.settle()
+        failed = {(e.stream, e.detail) for e in only(events, FeedStatus)}
+        assert ("liquidations", "watchLiquidations not offered by venue") in failed
+        assert ("open_interest", "not offered by venue") in failed
+        assert {s.split(":")[0] for s in feed._streams} == {"trades", "mark"}
+    finally:
+        await feed.close()
