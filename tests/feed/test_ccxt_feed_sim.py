@@ -165,6 +165,7 @@ async def test_stalled_stream_goes_stale_and_is_resubscribed() -> None:
         mark = len(got.events)
         stalled_at = time.monotonic()
         sim.stall("trade", 4.0)
+        sim.stall("forceOrder", 4.0)  # a silent liquidation stream is normal, not stale
         stale = await got.next_event(is_status("trades", StreamState.STALE, BTC), mark)
         assert time.monotonic() - stalled_at < 4.0  # the deadline plus a watchdog tick
         resub = await got.next_event(is_status("trades", StreamState.RECONNECTING, BTC), stale)
