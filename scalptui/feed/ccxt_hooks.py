@@ -8,7 +8,8 @@ hooks only let scalptui see what ccxt already produced, on that one instance:
   pitfalls); ``watch_trades`` keeps ``tradesLimit`` trades between awaits. ccxt's
   handlers append every parsed item to those caches, so a cache whose
   ``append`` also calls a sink sees every item of every burst, in order, at the
-  cost of a function call (≈ 1.5 µs against ≈ 65 µs for a ``watch_*`` round).
+  cost of a function call instead of a ``watch_*`` round (DESIGN measured
+  ≈ 1.5 µs against ≈ 65 µs; ``benchmarks/bench_pipeline.py`` prints the split).
   Tickers and funding rates land in plain dicts; a dict whose ``__setitem__``
   calls a sink does the same for them.
 * **Frame guard.** A text frame that is not JSON raises inside ccxt's
