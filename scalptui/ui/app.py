@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 ZOOM_LEVELS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)
 TAPE_LIMIT = 200
 FUNDING_POINTS = 240
+CLOCK_STREAM = "clock"
+"""The feed's clock-skew report: a note in the header, not a data stream's state."""
 SLOW_TICK_S = 1.0
 _STATE_RANK = {
     StreamState.LIVE: 0,
@@ -109,7 +111,11 @@ def feed_state(
     A "live" stream with no message for ``stale_after_s`` is reported stale:
     the header never shows a frozen "live".
     """
-    relevant = [s.state for (sym, _), s in statuses.items() if sym in (symbol, None)]
+    relevant = [
+        s.state
+        for (sym, stream), s in statuses.items()
+        if sym in (symbol, None) and stream != CLOCK_STREAM
+    ]
     if relevant:
         state = max(relevant, key=lambda s: _STATE_RANK.get(s, 0))
     else:
@@ -200,6 +206,7 @@ class ScalpApp(App[None]):
         self._statuses: dict[tuple[str | None, str], FeedStatus] = {}
         self._last_message_ms: dict[str, int] = {}
         self._funding_history: dict[str, deque[tuple[int, float]]] = {}
+        self._last_snapshot: DetectorSnapshot | None = None
         self._wanted_theme = saved.theme or settings.ui.theme
         for theme in self.theme_set.themes:
             self.register_theme(theme)
@@ -232,6 +239,9 @@ class ScalpApp(App[None]):
 
     def on_mount(self) -> None:
         self._apply_theme(self._wanted_theme)
+        self.theme_changed_signal.subscribe(
+            self, lambda _theme: self.call_after_refresh(self.restyle)
+        )
         for error in self.theme_set.errors:
             log.warning("theme skipped: %s", error)
         if self.theme_set.errors:
@@ -428,7 +438,11 @@ class ScalpApp(App[None]):
 
     def repaint_now(self) -> None:
         now = self.clock()
-        snap = None if self.paused else self.take_snapshot()
+        # Paused freezes the data, not the widgets: a theme change still restyles them.
+        snap = self._last_snapshot
+        if not self.paused or snap is None or snap.symbol != self.current:
+            snap = self.take_snapshot()
+        self._last_snapshot = snap
         with self.batch_update():
             self.header_bar.show(self._header_info(now, snap))
             if snap is not None:
@@ -498,9 +512,23 @@ class ScalpApp(App[None]):
             simulated=self.source is Source.SIMULATED or self.recorded_simulated,
             replay=replay,
             paused=self.paused,
+            note=self._clock_note(),
             bell=self.bell_on,
             muted=self.current in self.mutes,
         )
+
+    def restyle(self) -> None:
+        """Rebuild every line with the new theme's colours (lines hold resolved styles)."""
+        self.alert_log.redraw()
+        self.tape.redraw()
+        self.repaint_now()
+        self.refresh_slow_panels()
+
+    def _clock_note(self) -> str:
+        status = self._statuses.get((None, CLOCK_STREAM))
+        if status is None or status.state is StreamState.LIVE:
+            return ""
+        return status.detail.replace("local clock is ", "clock ").replace(" the exchange's", "")
 
     # ------------------------------------------------------------------ actions
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scalptui.detector import Detector
 from scalptui.feed.base import Feed, FeedError
-from scalptui.models import AlertKind, Event, Source, StreamState
+from scalptui.models import AlertKind, Event, FeedStatus, Source, StreamState
 from scalptui.ui.app import feed_state
 from scalptui.ui.scripted import scripted_events
 
@@ -112,6 +112,23 @@ def test_a_live_stream_without_messages_is_shown_stale_never_frozen_live() -> No
     assert state is StreamState.STALE and age == 12.0
     state, _ = feed_state({}, "BTC/USDT:USDT", None, now, stale_after_s=10)
     assert state is StreamState.CONNECTING
+
+
+def test_a_clock_skew_report_is_a_note_not_a_stale_feed() -> None:
+    now = 1_000_000
+    skew = FeedStatus(
+        now,
+        "binanceusdm",
+        None,
+        "clock",
+        StreamState.STALE,
+        detail="local clock is +95.6 s off the exchange's",
+    )
+    state, _ = feed_state({(None, "clock"): skew}, "BTC/USDT:USDT", now - 500, now, 10)
+    assert state is StreamState.LIVE
+    stale = FeedStatus(now, "binanceusdm", "BTC/USDT:USDT", "trades", StreamState.RECONNECTING)
+    state, _ = feed_state({("BTC/USDT:USDT", "trades"): stale}, "BTC/USDT:USDT", now, now, 10)
+    assert state is StreamState.RECONNECTING
 
 
 async def test_header_shows_stale_when_the_clock_runs_past_the_last_message(

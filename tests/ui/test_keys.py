@@ -151,6 +151,12 @@ async def test_t_cycles_the_themes_and_remembers(harness: Harness) -> None:
         assert app.theme == "scalptui-dark"
         await pilot.press("t")
         assert app.theme == "scalptui-light"
+        await pilot.pause()
+        line = app.alert_log.lines[1]
+        kind = next(sp for sp in line.spans if line.plain[sp.start : sp.end].isupper())
+        # The light theme's cascade / squeeze colours, not the dark theme's.
+        assert str(kind.style).lower().split()[0] in {"bold", "#a40e26", "#116329"}
+        assert any(c in str(kind.style).lower() for c in ("#a40e26", "#116329"))
         await pilot.press("t")
         assert app.theme == "scalptui-cb"
         await pilot.press("t")
@@ -168,6 +174,12 @@ async def test_p_pauses_the_display_but_not_the_alerts(harness: Harness) -> None
         taken = harness.detectors[0].snapshots
         app.repaint_now()
         assert harness.detectors[0].snapshots == taken  # frozen: no new snapshot
+        ladder = app.query_one(LadderView)
+        before_theme = ladder.lines
+        await pilot.press("t")  # a theme change while paused restyles the frozen data
+        assert [t.plain for t in ladder.lines] == [t.plain for t in before_theme]
+        assert ladder.lines != before_theme
+        assert harness.detectors[0].snapshots == taken
         from scalptui.ui.messages import AlertRaised
 
         before = len(app.query_one(AlertLog).entries)

@@ -17,7 +17,7 @@ from scalptui.ui.themes import (
     parse_theme_file,
 )
 
-from ._harness import FIXTURES, build
+from ._harness import FIXTURES, build, drained
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -98,6 +98,7 @@ async def test_the_app_starts_with_the_default_theme_when_the_chosen_one_is_bad(
     shutil.copytree(FIXTURES / "themes", config / "themes")
     h = build(tmp_path, theme="bad-colour", config_dir=config)
     async with h.app.run_test(size=(100, 30)) as pilot:
+        await drained(h)
         await pilot.pause()
         assert h.app.theme == "scalptui-dark"
         messages = [str(n.message) for n in h.app._notifications]
@@ -111,6 +112,7 @@ async def test_a_user_theme_can_be_chosen_and_inherits_missing_variables(tmp_pat
     shutil.copy(FIXTURES / "themes" / "ocean.toml", config / "themes")
     h = build(tmp_path, theme="ocean", config_dir=config)
     async with h.app.run_test(size=(100, 30)) as pilot:
+        await drained(h)
         await pilot.pause()
         assert h.app.theme == "ocean"
         variables = h.app.theme_variables

@@ -90,11 +90,6 @@ class AlertLog(LinesWidget):
     def on_resize(self, event: events.Resize) -> None:
         self.redraw()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        if self.is_mounted:
-            self.redraw()
-
     def redraw(self) -> None:
         room = max(self.content_size.height - 1, 1)
         title = Text().append(f"Alerts ({len(self.entries)})", style=self.part("alert--title"))

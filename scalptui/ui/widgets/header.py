@@ -32,6 +32,8 @@ class HeaderInfo:
     simulated: bool = False
     replay: bool = False
     paused: bool = False
+    note: str = ""
+    """A short warning beside the clock (e.g. the local clock is off the exchange's)."""
     bell: bool = False
     muted: bool = False
 
@@ -88,7 +90,8 @@ class HeaderBar(LinesWidget):
             if flag:
                 left.append("  ")
                 left.append(label, style=self.part(part))
-        flags = ("bell " if info.bell else "") + ("muted " if info.muted else "")
+        flags = (f"{info.note}  " if info.note else "") + ("bell " if info.bell else "")
+        flags += "muted " if info.muted else ""
         right = Text().append(
             f"{flags}{fmt.utc_clock(info.clock_s)} UTC ", style=self.part("header--dim")
         )
