@@ -42,8 +42,10 @@ class ManagedFeed:
         self.sim = sim
         self._inner = inner
         self.exchange = inner.exchange
-        self.source = inner.source
-        self.inner = inner
+
+    @property
+    def source(self) -> Source:
+        return self._inner.source
 
     @property
     def symbols(self) -> tuple[str, ...]:

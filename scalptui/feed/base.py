@@ -17,6 +17,10 @@ from typing import Protocol
 
 from scalptui.models import Event, Source
 
+SIMULATED_HEADER = "X-Scalptui-Simulated"
+"""Sent on every REST answer of the built-in simulated exchange, so a feed pointed at
+it with ``--base-url`` labels its data SIMULATED rather than live."""
+
 
 class FeedError(Exception):
     """The run cannot go on (bad exchange, unknown symbol, unreachable endpoint)."""
@@ -24,7 +28,11 @@ class FeedError(Exception):
 
 class Feed(Protocol):
     exchange: str
-    source: Source
+
+    @property
+    def source(self) -> Source:
+        """Where the data comes from (a live feed may find it is talking to the simulator)."""
+        ...
 
     @property
     def symbols(self) -> tuple[str, ...]:

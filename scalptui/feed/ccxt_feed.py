@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scalptui.feed.backoff import Backoff
-from scalptui.feed.base import FeedError
+from scalptui.feed.base import SIMULATED_HEADER, FeedError
 from scalptui.feed.ccxt_hooks import TapDict, install_client_hooks, is_tap_cache, tap_cache
 from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.rest import RestCaller, funding_intervals, history_of, mmr_of, short
@@ -343,6 +343,16 @@ class CcxtFeed:
         self._configure_exchange(self._ex)
         self._install_taps()
         await self._rest("markets", lambda: self._ex.load_markets(True))
+        self._label_simulated_server()
+
+    def _label_simulated_server(self) -> None:
+        """Data from the built-in simulator is SIMULATED, however the feed reached it."""
+        headers = getattr(self._ex, "last_response_headers", None) or {}
+        if self.source is Source.LIVE and any(
+            str(k).lower() == SIMULATED_HEADER.lower() for k in headers
+        ):
+            log.info("%s answers as the simulated exchange: data labelled SIMULATED", self.exchange)
+            self.source = Source.SIMULATED
 
     def _configure_exchange(self, ex: Any) -> None:
         """Point the fresh instance at ``base_url`` (the seam tests use to serve REST offline)."""

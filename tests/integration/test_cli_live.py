@@ -70,7 +70,8 @@ def test_calm_market_streams_snapshots_and_no_cascade(sim_url: str) -> None:
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     snaps = [r for r in records if r["type"] == "snapshot"]
     assert len(snaps) >= 3
-    assert all(r["source"] == "live" and r["symbol"] == "BTC/USDT:USDT" for r in snaps)
+    # The simulator says what it is, so data reached through --base-url is labelled too.
+    assert all(r["source"] == "simulated" and r["symbol"] == "BTC/USDT:USDT" for r in snaps)
     kinds = {r["kind"] for r in records if r["type"] == "alert"}
     assert not kinds & {"LIQUIDATION_CASCADE", "SHORT_SQUEEZE"}
 

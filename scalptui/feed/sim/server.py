@@ -34,6 +34,7 @@ from typing import Any, Self
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from scalptui.feed.base import SIMULATED_HEADER
 from scalptui.feed.sim import protocol
 from scalptui.feed.sim.market import (
     ForceOrderThrottle,
@@ -425,9 +426,11 @@ class SimExchange:
             self._counts["rest_unknown"] += 1
             return _error(404, -5000, f"Path {request.path}, Method {request.method} is invalid")
         try:
-            return await handler(request)
+            response = await handler(request)
         except _BadRequest as exc:
-            return _error(400, exc.code, exc.msg)
+            response = _error(400, exc.code, exc.msg)
+        response.headers[SIMULATED_HEADER] = "1"
+        return response
 
     def _route_for(self, path: str) -> Handler | None:
         handler = self._routes.get(path)
