@@ -442,7 +442,7 @@ class Detector:
         alerts = self._advance(st, oi.ts) if oi.ts > st.clock else _NO_ALERTS
         price = self._interval_price(st)
         if st.oi_amount is not None and price is not None and st.ladder is not None:
-            self._attribute(st, amount - st.oi_amount, price)
+            self._attribute(st, amount - st.oi_amount, st.oi_amount, price)
         st.iv_pv = st.iv_vol = st.iv_buy = st.iv_sell = 0.0
         st.oi_amount = amount
         st.oi_ts = oi.ts
@@ -514,8 +514,9 @@ class Detector:
             return st.iv_pv / st.iv_vol
         return st.reference_price()
 
-    def _attribute(self, st: _SymbolState, delta: float, price: float) -> None:
-        """Open-interest change → ladder: add at the interval VWAP, or remove by taker share."""
+    def _attribute(self, st: _SymbolState, delta: float, previous: float, price: float) -> None:
+        """Open-interest change → ladder: add at the interval VWAP, or remove by taker share
+        (see ``_remove_closed_fraction``)."""
         ladder = st.ladder
         if ladder is None or delta == 0.0:
             return
@@ -524,8 +525,7 @@ class Detector:
         if delta > 0.0:
             ladder.add(price, delta * price, buy_share)
         else:
-            usd = -delta * price
-            ladder.remove(usd * (1.0 - buy_share), usd * buy_share)
+            _remove_closed_fraction(ladder, -delta, previous, buy_share)
         ref = st.reference_price()
         if ref is not None:
             self._refit_grid(st, ladder, ref)
@@ -578,8 +578,7 @@ class Detector:
             if delta > 0.0:
                 ladder.add(vwap, delta * vwap, buy_share)
             elif delta < 0.0:
-                usd = -delta * vwap
-                ladder.remove(usd * (1.0 - buy_share), usd * buy_share)
+                _remove_closed_fraction(ladder, -delta, prev.amount, buy_share)
             ladder.consume(inside[-1].close)
             j = k
         ref = st.reference_price() or bars[-1].close
@@ -1222,4 +1221,26 @@ def _empty_snapshot(symbol: str, source: Source) -> DetectorSnapshot:
         open_interest=None,
         episodes=(),
         feed=(),
+    )
+
+
+def _remove_closed_fraction(
+    ladder: Ladder, closed: float, previous: float, buy_share: float
+) -> None:
+    """Open interest fell by ``closed`` (base units) from ``previous``.
+
+    The ladder loses the *fraction* of open interest that closed, not its USD
+    amount: it holds only the exposure opened since tracking began (a day of
+    history is a few percent of a major's open interest) while closes come from
+    every open position, so removing the full USD amount would empty the ladder
+    at the first flush. Longs lose that fraction tilted by the interval's
+    taker-sell share (2 × share, so balanced flow removes exactly the fraction),
+    shorts by its taker-buy share; each side is spread over its levels by notional.
+    """
+    if not (previous > 0.0 and closed > 0.0):
+        return
+    fraction = min(closed / previous, 1.0)
+    ladder.remove(
+        ladder.long_total() * min(fraction * 2.0 * (1.0 - buy_share), 1.0),
+        ladder.short_total() * min(fraction * 2.0 * buy_share, 1.0),
     )

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from scalptui.detector.params import LeverageShare
 from scalptui.models import Side
 
+_MAX_BIN = 2**62
+
 
 def long_liquidation_price(entry: float, leverage: float, mmr: float) -> float:
     """Isolated one-way long: the mark price at which margin falls to maintenance."""
@@ -130,7 +132,11 @@ class Ladder:
     # ------------------------------------------------------------------ queries
 
     def bin_of(self, price: float) -> int:
-        return math.floor(price / self.width)
+        q = price / self.width
+        if -_MAX_BIN < q < _MAX_BIN:
+            return math.floor(q)
+        # An absurd price (a corrupt bar, a 1e-300 tick) must not raise: pin it to the far end.
+        return _MAX_BIN if q > 0 else -_MAX_BIN
 
     def long_total(self) -> float:
         return sum(self.long_bins.values())

@@ -150,9 +150,25 @@ def test_open_interest_fall_removes_longs_by_taker_sell_share() -> None:
     det.on_event(OpenInterest(3_000, EX, SYMBOL, 1_010.0))  # +10: all long
     det.on_event(_trade(4_000, 100_000.0, 3.0, TakerSide.SELL))
     det.on_event(_trade(4_500, 100_000.0, 1.0, TakerSide.BUY))
-    det.on_event(OpenInterest(5_000, EX, SYMBOL, 1_006.0))  # −4 → longs lose 75 % of $400k
+    det.on_event(OpenInterest(5_000, EX, SYMBOL, 1_006.0))  # −4 of 1 010 closed
     snap = det.snapshot(SYMBOL)
-    assert sum(b.long_usd for b in snap.ladder) == pytest.approx(1_000_000.0 - 300_000.0)
+    # The ladder loses the closed fraction of open interest, tilted by the 75 % sell share.
+    expected_loss = 1_000_000.0 * (4 / 1_010) * 2 * 0.75
+    assert sum(b.long_usd for b in snap.ladder) == pytest.approx(1_000_000.0 - expected_loss)
+
+
+def test_open_interest_flush_thins_the_ladder_but_does_not_empty_it() -> None:
+    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(10.0, 1.0),)))
+    det = Detector(params)
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 80_000.0))
+    det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(_trade(2_100, 100_000.0, 1.0, TakerSide.SELL))
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 80_100.0))  # +100 BTC tracked: $10M
+    det.on_event(_trade(4_000, 100_000.0, 1.0, TakerSide.SELL))
+    det.on_event(_trade(4_100, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(5_000, EX, SYMBOL, 77_697.0))  # a 3 % flush, balanced flow
+    held = sum(b.long_usd + b.short_usd for b in det.snapshot(SYMBOL).ladder)
+    assert held == pytest.approx(10_000_000.0 * (1 - 2_403 / 80_100))
 
 
 def test_mark_crossing_consumes_and_flags_the_hit() -> None:
