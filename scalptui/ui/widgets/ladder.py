@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.style import Style
 from rich.text import Text
 from textual import events
 
@@ -59,6 +58,13 @@ class LadderView(LinesWidget):
         super().__init__(id=id)
         self._input: LadderInput | None = None
         self.rows: tuple[LadderRow, ...] = ()
+        # Lines of the last frame by row key: a tick rebuilds only rows that changed.
+        self._row_cache: dict[_RowKey, Text] = {}
+        self._next_cache: dict[_RowKey, Text] = {}
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._row_cache.clear()
 
     def show(self, snap: DetectorSnapshot, span_pct: float, flash_on: bool) -> None:
         self._input = LadderInput(snap, span_pct, flash_on)
@@ -84,8 +90,10 @@ class LadderView(LinesWidget):
         lower_bound = any(liq.sampled for liq in snap.recent_liquidations)
         layout = _Columns.fit(width, self.rows, snap)
         scale = max((r.total_usd for r in self.rows if r.edge is Edge.NONE), default=0.0)
+        self._next_cache = {}
         for row in self.rows:
             lines.append(self._row_text(row, layout, scale, flash, lower_bound))
+        self._row_cache, self._next_cache = self._next_cache, {}
         self.set_lines(lines)
 
     def _title(self, span: float, width: int) -> Text:
@@ -113,55 +121,74 @@ class LadderView(LinesWidget):
     def _row_text(
         self, row: LadderRow, cols: _Columns, scale: float, flash: bool, lower_bound: bool
     ) -> Text:
-        text = Text()
-        text.append_text(self._label(row, cols))
+        key = _row_key(row, cols, scale, flash, lower_bound)
+        text = self._row_cache.get(key)
+        if text is None:
+            text = self._text_of(key)
+        self._next_cache[key] = text
+        return text
+
+    def _text_of(self, key: _RowKey) -> Text:
+        """The styled line for one quantised row (only built when that row changed)."""
+        label, label_part, long_cells, short_cells, overflow, fill, value, value_part, real, hit = (
+            key
+        )
+        text = Text().append(label, style=self.part(label_part))
         text.append(" ")
-        text.append_text(self._bar(row, cols.bar, scale))
+        text.append(LONG_GLYPH * long_cells, style=self.part("ladder--long"))
+        text.append(SHORT_GLYPH * short_cells, style=self.part("ladder--short"))
+        if overflow:
+            text.append("»", style=self.part("ladder--edge"))
+        text.append(fill, style=self.part("ladder--price"))
         text.append(" ")
-        value = fmt.usd(row.total_usd) if row.total_usd >= 1 else ""
-        text.append(value.rjust(VALUE_WIDTH), style=self._side_style(row))
-        if cols.real:
-            real = ""
-            if row.realized_usd >= 1:
-                real = "✱" + fmt.usd(row.realized_usd, lower_bound=lower_bound).replace(" ", "")
-            text.append(real.rjust(REAL_WIDTH), style=self.part("ladder--realized"))
-        if row.hit and flash:
+        text.append(value, style=self.part(value_part))
+        if real is not None:
+            text.append(real, style=self.part("ladder--realized"))
+        if hit:
             text.stylize(self.part("ladder--hit"))
         return text
 
-    def _label(self, row: LadderRow, cols: _Columns) -> Text:
-        if row.edge is not Edge.NONE:
-            label = _edge_label(row, cols.tick).rjust(cols.label + 1)
-            return Text().append(label, style=self.part("ladder--edge"))
-        label = fmt.price(row.low, tick=cols.tick).rjust(cols.label)
-        if row.has_price:
-            return Text().append("▶" + label, style=self.part("ladder--price"))
-        return Text().append(" " + label, style=self.part("ladder--dim"))
 
-    def _bar(self, row: LadderRow, width: int, scale: float) -> Text:
-        if scale <= 0 or width <= 0:
-            long_cells = short_cells = 0
-        else:
-            long_cells = round(row.long_usd / scale * width)
-            short_cells = round(row.short_usd / scale * width)
-        overflow = long_cells + short_cells > width
-        if overflow:  # only edge rows can exceed the view's scale
-            total = long_cells + short_cells
-            long_cells = long_cells * (width - 1) // total
-            short_cells = width - 1 - long_cells
-        bar = Text()
-        bar.append(LONG_GLYPH * long_cells, style=self.part("ladder--long"))
-        bar.append(SHORT_GLYPH * short_cells, style=self.part("ladder--short"))
-        if overflow:
-            bar.append("»", style=self.part("ladder--edge"))
-        fill = "─" if row.has_price else " "
-        bar.append(fill * (width - bar.cell_len), style=self.part("ladder--price"))
-        return bar
+_RowKey = tuple[str, str, int, int, bool, str, str, str, "str | None", bool]
 
-    def _side_style(self, row: LadderRow) -> Style:
-        if row.long_usd >= row.short_usd:
-            return self.part("ladder--long")
-        return self.part("ladder--short")
+
+def _row_key(
+    row: LadderRow, cols: _Columns, scale: float, flash: bool, lower_bound: bool
+) -> _RowKey:
+    """Everything a row's line shows, quantised: equal keys draw identical lines."""
+    if row.edge is not Edge.NONE:
+        label, label_part = _edge_label(row, cols.tick).rjust(cols.label + 1), "ladder--edge"
+    elif row.has_price:
+        label = "▶" + fmt.price(row.low, tick=cols.tick).rjust(cols.label)
+        label_part = "ladder--price"
+    else:
+        label = " " + fmt.price(row.low, tick=cols.tick).rjust(cols.label)
+        label_part = "ladder--dim"
+    width = cols.bar
+    long_cells, short_cells = _bar_cells(row, width, scale)
+    overflow = long_cells + short_cells > width
+    if overflow:  # only edge rows can exceed the view's scale
+        total = long_cells + short_cells
+        long_cells = long_cells * (width - 1) // total
+        short_cells = width - 1 - long_cells
+    used = long_cells + short_cells + (1 if overflow else 0)
+    fill = ("─" if row.has_price else " ") * max(0, width - used)
+    value = (fmt.usd(row.total_usd) if row.total_usd >= 1 else "").rjust(VALUE_WIDTH)
+    value_part = "ladder--long" if row.long_usd >= row.short_usd else "ladder--short"
+    real: str | None = None
+    if cols.real:
+        real = ""
+        if row.realized_usd >= 1:
+            real = "✱" + fmt.usd(row.realized_usd, lower_bound=lower_bound).replace(" ", "")
+        real = real.rjust(REAL_WIDTH)
+    return (label, label_part, long_cells, short_cells, overflow, fill, value, value_part, real,
+            row.hit and flash)  # fmt: skip
+
+
+def _bar_cells(row: LadderRow, width: int, scale: float) -> tuple[int, int]:
+    if scale <= 0 or width <= 0:
+        return 0, 0
+    return round(row.long_usd / scale * width), round(row.short_usd / scale * width)
 
 
 @dataclass(frozen=True, slots=True)

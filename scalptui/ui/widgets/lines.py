@@ -30,6 +30,7 @@ class LinesWidget(Widget):
         self._lines: tuple[Text, ...] = ()
         self._strips: dict[int, Strip] = {}
         self._strip_width = -1
+        self._parts: dict[str, Style] = {}
 
     @property
     def lines(self) -> tuple[Text, ...]:
@@ -59,6 +60,7 @@ class LinesWidget(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
+        self._parts.clear()
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -78,5 +80,12 @@ class LinesWidget(Widget):
         return strip
 
     def part(self, name: str) -> Style:
-        """The rich style of one COMPONENT_CLASSES part (colours come from the theme)."""
-        return self.get_component_rich_style(name, partial=True)
+        """The rich style of one COMPONENT_CLASSES part (colours come from the theme).
+
+        Cached until the next style update: resolving a component style is the
+        most expensive step of building a line, and a tick builds many.
+        """
+        style = self._parts.get(name)
+        if style is None:
+            style = self._parts[name] = self.get_component_rich_style(name, partial=True)
+        return style
