@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sim = sub.add_parser("sim", help="serve the simulated exchange on its own")
-    sim.add_argument("--port", type=int, default=8765, help="TCP port on 127.0.0.1 (0: any)")
+    sim.add_argument("--port", type=_port, default=8765, help="TCP port (0: any free port)")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--symbols", help="comma-separated symbols to simulate")
@@ -133,6 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-scale", type=_positive_float, default=1.0, help="simulated seconds per second"
     )
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -230,89 +240,68 @@ def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
     from scalptui.runtime import feed_opener
 
     _setup_stderr_logging()
-    opener = feed_opener(settings, _run_options(args))
-
-    async def go() -> int:
-        feed = await opener()
-        return await run_alerts(
-            feed,
-            settings.detector,
-            as_json=args.json,
-            snapshot_every_s=args.snapshots,
-            duration_s=args.duration,
-        )
-
+    run = run_alerts(
+        feed_opener(settings, _run_options(args)),
+        settings.detector,
+        as_json=args.json,
+        snapshot_every_s=args.snapshots,
+        duration_s=args.duration,
+    )
     try:
-        return _run_async(go())
+        return _run_async(run)
     except (FeedError, RecordingError) as exc:
         return _fail(str(exc))
 
 
 def _main_record(args: argparse.Namespace, settings: Settings) -> int:
     from scalptui.feed.base import FeedError
-    from scalptui.feed.recording import RecordingError
+    from scalptui.feed.recording import Recorder, RecordingError
     from scalptui.headless import run_record
     from scalptui.runtime import feed_opener
 
     _setup_stderr_logging()
+    if args.replay is not None:
+        raise ConfigError("record takes a live or --demo feed, not --replay")
     path: Path = args.file
-    _check_writable(path)
-    opener = feed_opener(settings, _run_options(args))
-    started = False
-
-    async def go() -> int:
-        nonlocal started
-        feed = await opener()
-        started = True
-        return await run_record(feed, path, duration_s=args.duration)
-
-    try:
-        return _run_async(go())
-    except FeedError as exc:
-        return _fail(str(exc))
-    except RecordingError as exc:
-        return _fail(str(exc), EXIT_USAGE if not started else EXIT_RUNTIME)
-
-
-def _check_writable(path: Path) -> None:
-    """Fail before connecting anywhere if the recording cannot even be created."""
-    parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise ConfigError(f"recording path {path} is a directory")
-    if not parent.is_dir():
-        raise ConfigError(f"cannot write recording {path}: folder {parent} does not exist")
+    try:
+        recorder = Recorder(path)  # before connecting anywhere: an unwritable path fails fast
+    except RecordingError as exc:
+        return _fail(str(exc))
+    opener = feed_opener(settings, _run_options(args))
+    try:
+        return _run_async(run_record(opener, recorder, duration_s=args.duration))
+    except FeedError as exc:
+        return _fail(str(exc))
+    except RecordingError as exc:  # the disk filled up while recording
+        return _fail(str(exc), EXIT_RUNTIME)
 
 
 def _main_sim(args: argparse.Namespace) -> int:
-    from scalptui.feed.sim import serve
+    from scalptui.feed.sim import SimExchange
+    from scalptui.headless import stop_on_signals
 
     _setup_stderr_logging()
     symbols = parse_symbols(args.symbols) if args.symbols else DEFAULT_SYMBOLS
 
     async def go() -> int:
-        print(f"scalptui sim: serving on http://{args.host}:{args.port}", file=sys.stderr)
-        task = asyncio.create_task(
-            serve(
-                args.port,
-                host=args.host,
-                seed=args.seed,
-                time_scale=args.time_scale,
-                scenario=args.scenario,
-                symbols=symbols,
-            )
-        )
-        stop = asyncio.Event()
-        from scalptui.headless import _install_signal_handlers
-
-        _install_signal_handlers(asyncio.get_running_loop(), stop)
-        waiter = asyncio.create_task(stop.wait())
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        for t in (task, waiter):
-            t.cancel()
-        results = await asyncio.gather(task, waiter, return_exceptions=True)
-        error = results[0]
-        if isinstance(error, OSError):
-            return _fail(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}")
+        async with stop_on_signals() as stop:
+            try:
+                sim = SimExchange(
+                    symbols, seed=args.seed, time_scale=args.time_scale, scenario=args.scenario
+                )
+                url = await sim.start(host=args.host, port=args.port)
+            except (OSError, ValueError) as exc:
+                reason = getattr(exc, "strerror", None) or exc
+                return _fail(
+                    f"cannot serve the simulated exchange on {args.host}:{args.port}: {reason}"
+                )
+            print(f"scalptui sim: serving on {url}", file=sys.stderr, flush=True)
+            try:
+                await stop.wait()
+            finally:
+                await sim.stop()
         return EXIT_OK
 
     return _run_async(go())

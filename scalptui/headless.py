@@ -14,10 +14,9 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from scalptui.detector import Detector
 from scalptui.detector.params import DetectorParams
@@ -31,8 +30,10 @@ from scalptui.models import (
     Liquidation,
     MarkPrice,
     OpenInterest,
+    Source,
     Trade,
 )
+from scalptui.runtime import FeedOpener
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +41,27 @@ Consumer = Callable[[Event], None]
 
 
 def utc_hms(ts_ms: int) -> str:
-    return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%H:%M:%S")
+    try:
+        return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return "--:--:--"
 
 
-def format_alert_text(alert: Alert) -> str:
+def source_label(source: Source, recorded: Source | None = None) -> str:
+    """``LIVE``, ``SIMULATED``, ``REPLAY`` or ``SIMULATED · REPLAY``."""
+    if source is Source.REPLAY and recorded is Source.SIMULATED:
+        return "SIMULATED · REPLAY"
+    return source.value.upper()
+
+
+def format_alert_text(alert: Alert, recorded: Source | None = None) -> str:
     """One alert as a plain text line: UTC event time, source, then the message."""
-    return f"{utc_hms(alert.ts)}Z [{alert.source.value.upper()}] {alert.message}"
+    return f"{utc_hms(alert.ts)}Z [{source_label(alert.source, recorded)}] {alert.message}"
 
 
-def format_snapshot_text(snap: DetectorSnapshot) -> str:
+def format_snapshot_text(snap: DetectorSnapshot, recorded: Source | None = None) -> str:
     """A compact one-line summary of a snapshot for the text mode."""
-    parts = [f"{utc_hms(snap.ts)}Z [{snap.source.value.upper()}] {snap.symbol}"]
+    parts = [f"{utc_hms(snap.ts)}Z [{source_label(snap.source, recorded)}] {snap.symbol}"]
     if snap.last is not None:
         parts.append(f"last {snap.last:,.6g}")
     if snap.mark is not None:
@@ -92,32 +103,40 @@ class AlertPrinter:
         snapshot_every_s: float | None,
         out: TextIO,
         err: TextIO,
+        recorded_source: Source | None = None,
     ) -> None:
         self.detector = detector
+        self._recorded = recorded_source
         self._symbols = symbols
         self._json = as_json
-        self._period_ms = int(snapshot_every_s * 1000) if snapshot_every_s else None
+        self._period_ms = max(1, round(snapshot_every_s * 1000)) if snapshot_every_s else None
         self._next_due: int | None = None
         self._out = out
         self._err = err
         self.alerts_printed = 0
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, Trade | Liquidation | MarkPrice | OpenInterest):
+            # Snapshots due before this event describe the market before it.
+            self._maybe_snapshot(event.ts)
         for alert in self.detector.on_event(event):
             self._emit_alert(alert)
         if isinstance(event, FeedStatus):
             print(format_status(event), file=self._err, flush=True)
-        elif isinstance(event, Trade | Liquidation | MarkPrice | OpenInterest):
-            self._maybe_snapshot(event.ts)
 
     def _emit_alert(self, alert: Alert) -> None:
-        line = (
-            json.dumps(alert.to_record(), ensure_ascii=False)
-            if self._json
-            else (format_alert_text(alert))
-        )
+        if self._json:
+            line = json.dumps(self._labelled(alert.to_record()), ensure_ascii=False)
+        else:
+            line = format_alert_text(alert, self._recorded)
         print(line, file=self._out, flush=True)
         self.alerts_printed += 1
+
+    def _labelled(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A replay keeps saying where its data came from (a simulated recording stays so)."""
+        if self._recorded is not None:
+            record["recorded_source"] = self._recorded.value
+        return record
 
     def _maybe_snapshot(self, ts: int) -> None:
         if self._period_ms is None:
@@ -133,9 +152,9 @@ class AlertPrinter:
             snap = self.detector.snapshot(symbol)
             snap_at = _with_ts(snap, due)
             if self._json:
-                line = json.dumps(snap_at.to_record(), ensure_ascii=False)
+                line = json.dumps(self._labelled(snap_at.to_record()), ensure_ascii=False)
             else:
-                line = format_snapshot_text(snap_at)
+                line = format_snapshot_text(snap_at, self._recorded)
             print(line, file=self._out)
         self._out.flush()
 
@@ -159,19 +178,52 @@ class RecordingSink:
             print(format_status(event), file=self._err, flush=True)
 
 
+@contextlib.asynccontextmanager
+async def stop_on_signals() -> AsyncIterator[asyncio.Event]:
+    """An event set by SIGINT or SIGTERM, installed for the whole run (start-up included)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    _install_signal_handlers(loop, stop)
+    try:
+        yield stop
+    finally:
+        _remove_signal_handlers(loop)
+
+
+async def open_unless_stopped(opener: FeedOpener, stop: asyncio.Event) -> Feed | None:
+    """Open the feed, or give up cleanly (None) if a signal arrives while it connects.
+
+    The openers close whatever they had started when cancelled, so a SIGTERM
+    during the warm start leaves no exchange open.
+    """
+    opening: asyncio.Task[Feed] = asyncio.ensure_future(opener())
+    stopping = asyncio.create_task(stop.wait(), name="stop")
+    await asyncio.wait({opening, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if opening.done():
+        feed: Feed = opening.result()
+        return feed
+    opening.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await opening
+    return None
+
+
 async def pump(
     feed: Feed,
     consume: Consumer,
     *,
+    stop: asyncio.Event | None = None,
     duration_s: float | None,
     on_tick: Callable[[], None] | None = None,
 ) -> None:
-    """Run ``consume`` over the feed until it ends, the duration passes, or a signal."""
+    """Run ``consume`` over the feed until it ends, the duration passes, or ``stop`` is set.
+
+    The feed is closed in every case.
+    """
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    _install_signal_handlers(loop, stop)
-    if duration_s is not None:
-        loop.call_later(duration_s, stop.set)
+    stop = stop or asyncio.Event()
+    timer = loop.call_later(duration_s, stop.set) if duration_s is not None else None
 
     async def consume_all() -> None:
         async for event in feed.events():
@@ -180,18 +232,17 @@ async def pump(
     consumer = asyncio.create_task(consume_all(), name="feed-consumer")
     stopper = asyncio.create_task(stop.wait(), name="stop")
     ticker = asyncio.create_task(_tick(on_tick), name="tick") if on_tick else None
+    tasks = [t for t in (consumer, stopper, ticker) if t is not None]
     try:
         await asyncio.wait({consumer, stopper}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in (consumer, stopper, ticker):
-            if task is not None and not task.done():
-                task.cancel()
-        await asyncio.gather(
-            *(t for t in (consumer, stopper, ticker) if t is not None), return_exceptions=True
-        )
+        if timer is not None:
+            timer.cancel()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await feed.close()
-        _remove_signal_handlers(loop)
-    if consumer.done() and not consumer.cancelled() and consumer.exception() is not None:
+    if not consumer.cancelled() and consumer.exception() is not None:
         raise consumer.exception()  # type: ignore[misc]
 
 
@@ -214,7 +265,7 @@ def _remove_signal_handlers(loop: asyncio.AbstractEventLoop) -> None:
 
 
 async def run_alerts(
-    feed: Feed,
+    opener: FeedOpener,
     params: DetectorParams,
     *,
     as_json: bool,
@@ -223,35 +274,45 @@ async def run_alerts(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
-    detector = Detector(params, source=feed.source)
-    printer = AlertPrinter(
-        detector,
-        lambda: feed.symbols,
-        as_json=as_json,
-        snapshot_every_s=snapshot_every_s,
-        out=out,
-        err=err,
-    )
-    await pump(feed, printer, duration_s=duration_s)
+    """``scalptui alerts``: FeedError from opening propagates (the CLI exits 2)."""
+    async with stop_on_signals() as stop:
+        feed = await open_unless_stopped(opener, stop)
+        if feed is None:
+            return 0
+        printer = AlertPrinter(
+            Detector(params, source=feed.source),
+            lambda: feed.symbols,
+            as_json=as_json,
+            snapshot_every_s=snapshot_every_s,
+            out=out,
+            err=err,
+            recorded_source=getattr(feed, "recorded_source", None),
+        )
+        await pump(feed, printer, stop=stop, duration_s=duration_s)
     return 0
 
 
 async def run_record(
-    feed: Feed,
-    path: Path,
+    opener: FeedOpener,
+    recorder: Recorder,
     *,
     duration_s: float | None,
     err: TextIO = sys.stderr,
 ) -> int:
-    """Record until stopped. RecordingError (unwritable, disk full) propagates to the CLI."""
-    recorder = Recorder(path, exchange=feed.exchange, symbols=feed.symbols, source=feed.source)
-    sink = RecordingSink(recorder, err)
+    """``scalptui record`` into an already opened recorder (so an unwritable path failed
+    before connecting). RecordingError (a disk filling up) propagates to the CLI."""
     try:
-        await pump(feed, sink, duration_s=duration_s, on_tick=recorder.flush)
+        async with stop_on_signals() as stop:
+            feed = await open_unless_stopped(opener, stop)
+            if feed is None:
+                return 0
+            recorder.write_header(exchange=feed.exchange, symbols=feed.symbols, source=feed.source)
+            sink = RecordingSink(recorder, err)
+            await pump(feed, sink, stop=stop, duration_s=duration_s, on_tick=recorder.flush)
     finally:
         try:
             recorder.close()
         except RecordingError as exc:
             log.error("%s", exc)
-    print(f"scalptui: recorded {recorder.events_written} events to {path}", file=err)
+    print(f"scalptui: recorded {recorder.events_written} events to {recorder.path}", file=err)
     return 0

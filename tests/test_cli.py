@@ -61,7 +61,7 @@ def test_bad_config_file_names_file_and_key(tmp_path: Path) -> None:
 
 def test_unwritable_recording_path(tmp_path: Path) -> None:
     target = tmp_path / "no-such-folder" / "run.jsonl"
-    assert_one_line_error(run_cli("record", str(target), "--demo"), "does not exist")
+    assert_one_line_error(run_cli("record", str(target), "--demo"), "cannot write recording")
 
 
 def test_missing_replay_file(tmp_path: Path) -> None:
@@ -86,3 +86,36 @@ def test_replay_imports_neither_textual_nor_ccxt(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert proc.stdout.strip() == "0 []", proc.stderr
+
+
+def test_record_path_that_cannot_be_created_fails_before_connecting() -> None:
+    proc = run_cli("record", "/proc/no-such-dir/run.jsonl", "--demo")
+    assert_one_line_error(proc, "cannot write recording /proc/no-such-dir/run.jsonl")
+
+
+def test_record_refuses_a_replay(tmp_path: Path) -> None:
+    proc = run_cli("--replay", str(tmp_path / "x.jsonl"), "record", str(tmp_path / "y.jsonl"))
+    assert_one_line_error(proc, "not --replay")
+
+
+def test_sim_port_out_of_range_is_a_usage_error() -> None:
+    proc = run_cli("sim", "--port", "70000")
+    assert proc.returncode == 2 and "0 to 65535" in proc.stderr
+
+
+def test_replay_text_says_simulated_and_replay(tmp_path: Path) -> None:
+    from scalptui.feed.recording import Recorder
+    from scalptui.models import Source, TakerSide, Trade
+
+    path = tmp_path / "r.jsonl"
+    rec = Recorder(
+        path, exchange="binanceusdm", symbols=("BTC/USDT:USDT",), source=Source.SIMULATED
+    )
+    for i in range(3):
+        rec.write(Trade(i * 1_000, "binanceusdm", "BTC/USDT:USDT", 100.0, 1.0, TakerSide.BUY))
+    rec.close()
+    # A period below a millisecond is clamped, not a crash.
+    proc = run_cli("alerts", "--replay", str(path), "--speed", "0", "--snapshots", "0.0004")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines and all("[SIMULATED · REPLAY] BTC/USDT:USDT" in line for line in lines)

@@ -24,6 +24,7 @@ skips it. Nothing here imports ccxt: replay must start without it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gzip
 import io
@@ -150,18 +151,27 @@ class Recorder:
         self,
         path: Path,
         *,
-        exchange: str,
-        symbols: tuple[str, ...],
-        source: Source,
+        exchange: str | None = None,
+        symbols: tuple[str, ...] = (),
+        source: Source = Source.LIVE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = path
         self._clock = clock
         self.events_written = 0
+        self._has_header = False
         try:
             self._fh: IO[str] = _open_text(path, "w")
         except OSError as exc:
             raise RecordingError(f"cannot write recording {path}: {exc.strerror or exc}") from None
+        self._last_flush = self._clock()
+        if exchange is not None:
+            self.write_header(exchange=exchange, symbols=symbols, source=source)
+
+    def write_header(self, *, exchange: str, symbols: tuple[str, ...], source: Source) -> None:
+        """The first line; called once the feed says what it is (source may turn SIMULATED)."""
+        if source is Source.REPLAY:
+            raise RecordingError("a replay cannot be recorded again: record a live or --demo feed")
         header = {
             "format": FORMAT,
             "version": VERSION,
@@ -171,10 +181,12 @@ class Recorder:
             "started": int(time.time() * 1000),
         }
         self._write_line(header)
-        self._last_flush = self._clock()
+        self._has_header = True
         self.flush()
 
     def write(self, event: Event) -> None:
+        if not self._has_header:
+            raise RecordingError(f"recording {self.path}: an event before the header")
         self._write_line(event_to_record(event))
         self.events_written += 1
         if self._clock() - self._last_flush >= FLUSH_EVERY_S:
@@ -194,7 +206,13 @@ class Recorder:
         self._last_flush = self._clock()
 
     def close(self) -> None:
+        """Flush and close; a file that never got its header is removed (nothing to replay)."""
         if self._fh.closed:
+            return
+        if not self._has_header:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+                self.path.unlink()
             return
         try:
             self.flush()

@@ -57,7 +57,7 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict
 
 
 def without_source(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in r.items() if k != "source"} for r in records]
+    return [{k: v for k, v in r.items() if k not in ("source", "recorded_source")} for r in records]
 
 
 def test_recording_is_complete_and_readable(recording: tuple[Path, list[dict[str, Any]]]) -> None:
@@ -110,6 +110,8 @@ def test_cli_replay_prints_the_same_alerts(recording: tuple[Path, list[dict[str,
     assert proc.returncode == 0, proc.stderr
     printed = [json.loads(line) for line in proc.stdout.splitlines()]
     assert without_source(printed) == without_source(live)
+    # A replay of the simulator says both: it is a replay, and the data was simulated.
+    assert {(r["source"], r["recorded_source"]) for r in printed} == {("replay", "simulated")}
 
 
 def run_alerts_cli(path: Path, speed: str) -> list[dict[str, Any]]:

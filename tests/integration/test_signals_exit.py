@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import signal
 import subprocess
 import sys
@@ -61,6 +62,8 @@ def test_alerts_stop_cleanly_on_sigint() -> None:
     )
     try:
         assert proc.stderr is not None
+        ready, _, _ = select.select([proc.stderr], [], [], 45)
+        assert ready, "no stream came up within 45 s"
         first = proc.stderr.readline()  # the first stream state line: the feed is up
         assert "ETH/USDT:USDT" in first
         proc.send_signal(signal.SIGINT)
@@ -69,3 +72,20 @@ def test_alerts_stop_cleanly_on_sigint() -> None:
         proc.kill()
     assert proc.returncode == 0
     assert "Traceback" not in err
+
+
+def test_sigterm_while_connecting_exits_0() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scalptui", "alerts", "--demo", "--symbols", "BTC"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.5)  # the interpreter is up; the simulator and the feed are still starting
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "Unclosed" not in err
