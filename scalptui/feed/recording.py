@@ -30,6 +30,7 @@ import gzip
 import io
 import json
 import logging
+import math
 import time
 import typing
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -83,44 +84,94 @@ def event_to_record(event: Event) -> dict[str, Any]:
 
 
 def record_to_event(record: dict[str, Any]) -> Event:
-    """Rebuild an event from its line; raises ValueError on anything malformed."""
+    """Rebuild an event from its line; raises ValueError on anything malformed.
+
+    Every field is checked against its model's type (strings, integer
+    timestamps within range, finite numbers, enums), so a line that is valid
+    JSON but wrong in any field is reported and skipped, never passed on.
+    """
     if not isinstance(record, dict):
         raise ValueError("line is not a JSON object")
     kind = record.get("kind")
     fields = {k: v for k, v in record.items() if k != "kind"}
     if kind == History.KIND:
-        return _history_from(fields)
+        bars = _list_of(fields.pop("bars", None), Bar, "bars")
+        ois = _list_of(fields.pop("open_interest", None), OpenInterest, "open_interest")
+        history: History = _build(History, {**fields, "bars": bars, "open_interest": ois})
+        return history
     cls = _CLASSES.get(str(kind))
     if cls is None:
         raise ValueError(f"unknown event kind {kind!r}")
-    if "side" in fields:
-        fields["side"] = (TakerSide if cls is Trade else Side)(fields["side"])
-    if "state" in fields:
-        fields["state"] = StreamState(fields["state"])
-    try:
-        event: Event = cls(**fields)
-    except TypeError as exc:
-        raise ValueError(f"{kind} line has wrong fields ({exc})") from None
-    _check_numbers(event)
+    event: Event = _build(cls, fields)
     return event
 
 
-def _history_from(fields: dict[str, Any]) -> History:
+_MAX_TS = 253_402_300_799_999  # 9999-12-31: beyond it no clock can print the time
+_SIDE_TYPES: dict[type[Any], type[Any]] = {Trade: TakerSide, Liquidation: Side}
+
+
+def _build(cls: type[Any], fields: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = set(fields) - set(names)
+    if unknown:
+        raise ValueError(f"{cls.KIND} line has unknown field {sorted(unknown)[0]!r}")
+    values: dict[str, Any] = {}
+    for name in names:
+        if name in fields:
+            values[name] = _checked(cls, name, hints[name], fields[name])
     try:
-        bars = tuple(Bar(**b) for b in fields.pop("bars"))
-        ois = tuple(OpenInterest(**o) for o in fields.pop("open_interest"))
-        return History(bars=bars, open_interest=ois, **fields)
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"history line has wrong fields ({exc})") from None
+        return cls(**values)
+    except TypeError as exc:
+        raise ValueError(
+            f"{getattr(cls, 'KIND', cls.__name__)} line is missing a field ({exc})"
+        ) from None
 
 
-def _check_numbers(event: Event) -> None:
-    if not isinstance(event.ts, int) or isinstance(event.ts, bool):
-        raise ValueError(f"ts must be an integer, got {event.ts!r}")
-    for name in ("price", "amount", "notional", "mark"):
-        value = getattr(event, name, 0.0)
-        if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
-            raise ValueError(f"{name} must be a number, got {value!r}")
+def _checked(cls: type[Any], name: str, hint: Any, value: Any) -> Any:
+    where = f"{getattr(cls, 'KIND', cls.__name__)}.{name}"
+    if name == "side":
+        return _SIDE_TYPES[cls](value)
+    if name == "state":
+        return StreamState(value)
+    if name in ("bars", "open_interest") and cls is History:
+        return value
+    optional = type(None) in typing.get_args(hint)
+    base = next((a for a in typing.get_args(hint) if a is not type(None)), hint)
+    if value is None and optional:
+        return None
+    if base is str:
+        if not isinstance(value, str):
+            raise ValueError(f"{where} must be a string, got {value!r}")
+        return value
+    if base is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{where} must be true or false, got {value!r}")
+        return value
+    if base is int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_TS:
+            raise ValueError(f"{where} must be a whole number of ms, got {value!r}")
+        return value
+    if base is float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(f"{where} must be a finite number, got {value!r}")
+        return float(value)
+    raise ValueError(f"{where} has a type recordings do not carry")
+
+
+def _list_of(raw: Any, cls: type[Any], name: str) -> tuple[Any, ...]:
+    if not isinstance(raw, list):
+        raise ValueError(f"history.{name} must be a list")
+    out = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise ValueError(f"history.{name} entries must be objects")
+        out.append(_build(cls, item))
+    return tuple(out)
 
 
 def _open_text(path: Path, mode: str, raw: IO[bytes] | None = None) -> IO[str]:
