@@ -15,6 +15,7 @@ file, the key and what was expected; the CLI prints it as one line and exits 2.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import types
@@ -172,8 +173,8 @@ def _convert(raw: Any, hint: Any, current: Any, where: str, key: str) -> Any:
             raise ConfigError(f"{where}: {key} must be a whole number, got {raw!r}")
         return raw
     if hint is float:
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise ConfigError(f"{where}: {key} must be a number, got {raw!r}")
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+            raise ConfigError(f"{where}: {key} must be a finite number, got {raw!r}")
         return float(raw)
     if hint is str:
         if not isinstance(raw, str):
@@ -182,7 +183,10 @@ def _convert(raw: Any, hint: Any, current: Any, where: str, key: str) -> Any:
     if origin is tuple:
         return _convert_tuple(raw, args[0], where, key)
     if origin is dict:
-        return _convert_dict(raw, args[1], where, key)
+        # A table merges over the defaults: naming SOL keeps the shipped BTC and ETH rates.
+        merged = dict(current) if isinstance(current, dict) else {}
+        merged.update(_convert_dict(raw, args[1], where, key))
+        return merged
     raise ConfigError(f"{where}: {key} has a type this loader does not know ({hint})")
 
 
@@ -247,11 +251,34 @@ def validate(settings: Settings, where: str = "settings") -> None:
             raise ConfigError(
                 f"{where}: detector.ladder.leverage_mix[{i}] needs leverage ≥ 1 and share ≥ 0"
             )
+    if not 0.0 <= ladder.default_mmr < 1.0:
+        raise ConfigError(f"{where}: detector.ladder.default_mmr must be within 0..1")
+    for base, mmr in ladder.mmr_table.items():
+        if not 0.0 <= mmr < 1.0:
+            raise ConfigError(f"{where}: detector.ladder.mmr_table.{base} must be within 0..1")
+    _non_negative_fields(where, "detector", settings.detector)
     for name in ("majors", "alts"):
         th = getattr(settings.detector, name)
         if not 0.5 <= th.dominance <= 1.0:
             raise ConfigError(f"{where}: detector.{name}.dominance must be within 0.5..1")
-        _positive(where, f"detector.{name}.window_s", th.window_s)
+        if not 0.0 < th.exhaustion_ratio < 1.0:
+            raise ConfigError(f"{where}: detector.{name}.exhaustion_ratio must be within 0..1")
+        for field_name in ("window_s", "cooldown_s", "exhaustion_hold_s", "oi_flush_window_s"):
+            _positive(where, f"detector.{name}.{field_name}", getattr(th, field_name))
+        for field_name in ("min_prints", "funding_readings"):
+            if getattr(th, field_name) < 1:
+                raise ConfigError(f"{where}: detector.{name}.{field_name} must be at least 1")
+
+
+def _non_negative_fields(where: str, prefix: str, node: Any) -> None:
+    """Every number in the detector's tree is a size, a share, a time or a count: ≥ 0."""
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        key = f"{prefix}.{f.name}"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            _non_negative_fields(where, key, value)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            raise ConfigError(f"{where}: {key} must not be negative, got {value!r}")
 
 
 def _positive(where: str, key: str, value: float) -> None:

@@ -52,7 +52,8 @@ mmr_table = {BTC = 0.004, SOL = 0.01}
     assert s.detector.alts.window_s == 30.0
     assert s.detector.alts.floor_usd == ALT_DEFAULTS.floor_usd
     assert [b.leverage for b in s.detector.ladder.leverage_mix] == [10.0, 20.0]
-    assert s.detector.ladder.mmr_table == {"BTC": 0.004, "SOL": 0.01}
+    # A partial table merges over the shipped one: ETH keeps its 0.4 %.
+    assert s.detector.ladder.mmr_table == {"BTC": 0.004, "ETH": 0.004, "SOL": 0.01}
     assert s.config_path == path
 
 
@@ -69,6 +70,13 @@ mmr_table = {BTC = 0.004, SOL = 0.01}
         ("[detector.ladder]\nleverage_mix = [{leverage = 10}]\n", "leverage_mix[0]"),
         ("[feed\n", "not valid TOML"),
         ("colour = 1\n", "colour"),
+        ("[detector.majors]\nz = nan\n", "detector.majors.z"),
+        ("[detector.majors]\nfloor_usd = inf\n", "detector.majors.floor_usd"),
+        ("[detector.ladder]\ndefault_mmr = 1\n", "detector.ladder.default_mmr"),
+        ("[detector.ladder.mmr_table]\nSOL = 1.5\n", "mmr_table.SOL"),
+        ("[detector.alts]\nmin_prints = 0\n", "detector.alts.min_prints"),
+        ("[detector.alts]\nbaseline_mult = -2\n", "detector.alts.baseline_mult"),
+        ("[detector.majors]\nexhaustion_ratio = 1.5\n", "exhaustion_ratio"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, needle: str) -> None:
