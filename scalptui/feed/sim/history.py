@@ -132,7 +132,9 @@ class BarBook:
         """
         open_ms = ts - ts % MINUTE_MS
         bar = self.bars[-1] if self.bars else None
-        if bar is not None and bar.open_ms == open_ms:
+        if bar is not None and open_ms <= bar.open_ms:
+            # Same minute, or a late caller (a REST request can run ahead of the model's
+            # step): the book only ever grows forward in time, so it stays sorted.
             return bar
         previous = bar.close if bar is not None else price
         bar = MinuteBar(open_ms, previous, max(previous, price), min(previous, price), price)
