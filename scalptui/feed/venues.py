@@ -564,8 +564,12 @@ def market_funding_interval_h(venue: Venue, market: Unified) -> float | None:
     """A funding interval the market listing already states (Bybit: minutes)."""
     info = market.get("info")
     if venue.id == "bybit" and isinstance(info, Mapping):
-        minutes = to_positive(info.get("fundingInterval"))
-        return minutes / 60 if minutes is not None else None
+        value = to_positive(info.get("fundingInterval"))
+        if value is None:
+            return None
+        # Bybit documents minutes (480); some listings carry hours (8). No real interval is
+        # under an hour, so a value of 24 or less can only be hours.
+        return value if value <= 24 else value / 60
     return None
 
 

@@ -17,6 +17,7 @@ from scalptui.feed.venues import (
     FundingState,
     first_tier_mmr,
     interval_hours,
+    market_funding_interval_h,
     parse_binance_mark,
     parse_bybit_ticker,
     parse_liquidations,
@@ -255,3 +256,9 @@ def test_liquidation_side_and_notional_per_venue(
         assert liq.amount == pytest.approx(contracts * contract_size)
         assert liq.notional == pytest.approx(liq.amount * liq.price)
     assert binance.sampled and not bybit.sampled and not okx.sampled
+
+
+@pytest.mark.parametrize(("listed", "hours"), [("480", 8.0), ("240", 4.0), ("60", 1.0), ("8", 8.0)])
+def test_bybit_listing_funding_interval_in_minutes_or_hours(listed: str, hours: float) -> None:
+    market = {"info": {"fundingInterval": listed}}
+    assert market_funding_interval_h(VENUES["bybit"], market) == hours
