@@ -8,13 +8,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.color import Color
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
-from textual_plotext import PlotextPlot
 
-from scalptui.models import DetectorSnapshot, Side
+from scalptui.models import DetectorSnapshot
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("/  ctrl+p", "search the exchange's symbols (adds to the watchlist)"),
@@ -62,44 +60,6 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class PriceChart(PlotextPlot):
-    """Price of the current symbol with realised liquidations marked on it."""
-
-    def show(self, snap: DetectorSnapshot) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.theme(f"textual-auto-{self.app.theme}")
-        plt.title(f"{snap.symbol} price · realised liquidations (▼ long liq. ▲ short liq.)")
-        if snap.price_ts:
-            t0 = snap.price_ts[-1]
-            plt.plot(
-                [(t - t0) / 60_000 for t in snap.price_ts],
-                list(snap.prices),
-                color=self._rgb("primary"),
-                marker="braille",
-            )
-            for side, marker, var in ((Side.LONG, "▼", "long-liq"), (Side.SHORT, "▲", "short-liq")):
-                liqs = [
-                    liq
-                    for liq in snap.recent_liquidations
-                    if liq.side is side and liq.symbol == snap.symbol and liq.ts >= snap.price_ts[0]
-                ]
-                if liqs:
-                    plt.scatter(
-                        [(liq.ts - t0) / 60_000 for liq in liqs],
-                        [liq.price for liq in liqs],
-                        marker=marker,
-                        color=self._rgb(var),
-                    )
-        plt.xlabel("minutes")
-        self.refresh()
-
-    def _rgb(self, variable: str) -> tuple[int, int, int]:
-        r, g, b = Color.parse(self.app.theme_variables.get(variable, "white")).rgb
-        return (r, g, b)
-
-
 class ChartScreen(Screen[None]):
     """Full-screen chart, redrawn once a second from the shared detector."""
 
@@ -113,6 +73,8 @@ class ChartScreen(Screen[None]):
         self._source = snapshot_source
 
     def compose(self) -> ComposeResult:
+        from scalptui.ui.widgets.charts import PriceChart
+
         yield PriceChart()
         yield Footer(show_command_palette=False)
 
@@ -123,4 +85,6 @@ class ChartScreen(Screen[None]):
     def redraw(self) -> None:
         snap = self._source()
         if snap is not None:
+            from scalptui.ui.widgets.charts import PriceChart
+
             self.query_one(PriceChart).show(snap)

@@ -11,7 +11,7 @@ from scalptui.models import AlertKind, Event, FeedStatus, Source, StreamState
 from scalptui.ui.app import feed_state
 from scalptui.ui.scripted import scripted_events
 
-from ._harness import SYMBOLS, build, drained
+from ._harness import SYMBOLS, build, drained, end_clock
 
 
 def burst_events() -> tuple[Event, ...]:
@@ -171,3 +171,20 @@ async def test_feed_is_opened_after_the_first_frame(tmp_path: Path) -> None:
         await drained(h)
         await pilot.pause()
     assert order == ["open after ' scalptui'"]
+
+
+async def test_a_replay_of_a_simulated_recording_shows_both_badges_and_its_own_time(
+    tmp_path: Path,
+) -> None:
+    h = build(tmp_path, clock=lambda: 2_000_000_000.0)  # wall clock far from the recording
+    h.feed.source = Source.REPLAY
+    h.feed.recorded_source = Source.SIMULATED  # type: ignore[attr-defined]
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        await drained(h)
+        await pilot.pause()
+        h.app.repaint_now()
+        line = h.app.header_bar.lines[0].plain
+        assert "REPLAY" in line and "SIMULATED" in line
+        # The recording's own time (the scripted market's last event), not the wall clock.
+        assert time.strftime("%H:%M:%S", time.gmtime(end_clock())) in line
+        assert time.strftime("%H:%M:%S", time.gmtime(2_000_000_000.0)) not in line

@@ -7,18 +7,19 @@ new open-interest sample arrives.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.color import Color
 from textual.containers import Vertical
-from textual_plotext import PlotextPlot
 
 from scalptui.models import FundingView, OpenInterestView
 from scalptui.ui import format as fmt
 from scalptui.ui.widgets.lines import LinesWidget
+
+if TYPE_CHECKING:
+    from scalptui.ui.widgets.charts import FundingOiChart
 
 # Binance's resting funding is +0.01 % per 8 h (the interest component); only a
 # rate beyond it says one side is paying to stay in.
@@ -106,74 +107,36 @@ class FundingLines(LinesWidget):
         return self.part("fund--up" if value >= 0 else "fund--down")
 
 
-class FundingOiChart(PlotextPlot):
-    """Open interest (left axis) and funding per 8 h (right axis), recent history."""
-
-    DEFAULT_CSS = """
-    FundingOiChart { height: 1fr; min-height: 6; }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._key: tuple[object, ...] | None = None
-
-    def show(
-        self,
-        oi_history: tuple[tuple[int, float], ...],
-        funding_history: tuple[tuple[int, float], ...],
-    ) -> None:
-        key = (oi_history[-1:], funding_history[-1:], len(oi_history), len(funding_history))
-        if key == self._key:
-            return
-        self._key = key
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.theme(self._plotext_theme())
-        if oi_history:
-            t0 = oi_history[-1][0]
-            plt.plot(
-                [(t - t0) / 60_000 for t, _ in oi_history],
-                [v for _, v in oi_history],
-                color=self._rgb("primary"),
-                label="OI",
-            )
-        if funding_history:
-            t0 = funding_history[-1][0]
-            plt.plot(
-                [(t - t0) / 60_000 for t, _ in funding_history],
-                [v * 100 for _, v in funding_history],
-                color=self._rgb("warning"),
-                yside="right",
-                label="fund 8h %",
-            )
-        plt.xlabel("min")
-        self.refresh()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._forget())
-
-    def _forget(self) -> None:
-        self._key = None
-
-    def _plotext_theme(self) -> str:
-        return f"textual-auto-{self.app.theme}"
-
-    def _rgb(self, variable: str) -> tuple[int, int, int]:
-        value = self.app.theme_variables.get(variable, "white")
-        r, g, b = Color.parse(value).rgb
-        return (r, g, b)
-
-
 class FundingOiPanel(Vertical):
     DEFAULT_CSS = """
     FundingOiPanel { height: 1fr; padding: 0 1; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._chart: FundingOiChart | None = None
+        self._history: tuple[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]] = (
+            (),
+            (),
+        )
+
     def compose(self) -> ComposeResult:
         yield FundingLines()
-        yield FundingOiChart()
+
+    def on_mount(self) -> None:
+        # The chart (and plotext) comes after the first frame is on screen.
+        self.call_after_refresh(self._mount_chart)
+
+    def _mount_chart(self) -> None:
+        from scalptui.ui.widgets.charts import FundingOiChart
+
+        self._chart = FundingOiChart()
+        self.mount(self._chart)
+        self.call_after_refresh(self._show_chart)
+
+    def _show_chart(self) -> None:
+        if self._chart is not None and self._chart.display:
+            self._chart.show(*self._history)
 
     def show(
         self,
@@ -184,6 +147,5 @@ class FundingOiPanel(Vertical):
     ) -> None:
         """``event_ms`` is the market's own time: the countdown stays right in a replay."""
         self.query_one(FundingLines).show(funding, oi, event_ms)
-        chart = self.query_one(FundingOiChart)
-        if chart.display:
-            chart.show(oi.history if oi else (), funding_history)
+        self._history = (oi.history if oi else (), funding_history)
+        self._show_chart()
