@@ -22,6 +22,7 @@ clusters measured on the ring with numpy.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections import deque
@@ -76,6 +77,11 @@ HOUR_MS = 3_600_000
 EPISODE_LINGER_MS = 60_000
 """An exhausted episode stays in snapshots this long (the UI shows it as exhausted)."""
 OI_HISTORY_MS = 2 * HOUR_MS
+OI_ATTRIBUTION_MS = 1_000
+"""Open-interest changes reach the ladder at most once per second of event time."""
+OI_BUCKET_MS = 10_000
+"""Stored open-interest history keeps one point per bucket (the bucket's latest sample):
+Bybit streams OI with every ticker change, up to ~10 a second."""
 HIT_CAPACITY = 4096
 SIDES = (Side.LONG, Side.SHORT)
 MAX_LADDER_ROWS = 2000
@@ -124,6 +130,8 @@ class _SymbolState:
         "mark",
         "mark_seen",
         "oi_amount",
+        "oi_attr_amount",
+        "oi_attr_ts",
         "oi_hist",
         "oi_ts",
         "oi_value",
@@ -174,7 +182,11 @@ class _SymbolState:
         self.oi_amount: float | None = None
         self.oi_value: float | None = None
         self.oi_ts = -1
-        self.oi_hist: deque[tuple[int, float]] = deque()
+        # The sample the ladder last attributed from (at most one attribution a second).
+        self.oi_attr_amount: float | None = None
+        self.oi_attr_ts = -1
+        # One (ts, amount) point per OI_BUCKET_MS, oldest first: a list, so deltas bisect it.
+        self.oi_hist: list[tuple[int, float]] = []
         self.funding_rate: float | None = None
         self.funding_interval_h: float | None = None
         self.funding_next_ts: int | None = None
@@ -441,9 +453,16 @@ class Detector:
             return _NO_ALERTS  # a repeated or older sample: its delta is already counted
         alerts = self._advance(st, oi.ts) if oi.ts > st.clock else _NO_ALERTS
         price = self._interval_price(st)
-        if st.oi_amount is not None and price is not None and st.ladder is not None:
-            self._attribute(st, amount - st.oi_amount, st.oi_amount, price)
-        st.iv_pv = st.iv_vol = st.iv_buy = st.iv_sell = 0.0
+        if oi.ts // OI_ATTRIBUTION_MS > st.oi_attr_ts // OI_ATTRIBUTION_MS:
+            # A polled venue (every 10-30 s) attributes every sample; one streaming OI with
+            # each ticker change (Bybit, ~10 a second) attributes the net change once per
+            # second, like the other timed work, so the ladder's O(levels) work is amortised.
+            previous = st.oi_attr_amount
+            if previous is not None and price is not None and st.ladder is not None:
+                self._attribute(st, amount - previous, previous, price)
+            st.iv_pv = st.iv_vol = st.iv_buy = st.iv_sell = 0.0
+            st.oi_attr_amount = amount
+            st.oi_attr_ts = oi.ts
         st.oi_amount = amount
         st.oi_ts = oi.ts
         value = oi.value
@@ -587,11 +606,11 @@ class Detector:
         if st.last is None:
             st.last = bars[-1].close
         if ois and ois[-1].ts > st.oi_ts:
-            st.oi_amount = ois[-1].amount
+            st.oi_amount = st.oi_attr_amount = ois[-1].amount
             value = ois[-1].value
             valid = value is not None and 0.0 <= value < _INF
             st.oi_value = value if valid else ois[-1].amount * bars[-1].close
-            st.oi_ts = ois[-1].ts
+            st.oi_ts = st.oi_attr_ts = ois[-1].ts
         for o in ois:
             self._record_oi(st, o.ts, o.amount)
         return _NO_ALERTS
@@ -834,29 +853,40 @@ class Detector:
             st.ret_r2 = st.ret_dt = 0.0
 
     def _oi_change(self, st: _SymbolState, span_ms: int) -> float | None:
-        if st.oi_amount is None or not st.oi_hist:
+        """OI change in percent since the stored point at or before ``span_ms`` ago."""
+        hist = st.oi_hist
+        if st.oi_amount is None or not hist:
             return None
-        target = st.oi_ts - span_ms
-        then: float | None = None
-        for ts, amount in st.oi_hist:
-            if ts > target:
-                break
-            then = amount
-        if then is None or then <= 0.0:
+        i = bisect.bisect_right(hist, (st.oi_ts - span_ms, _INF)) - 1
+        if i < 0:
+            return None
+        then = hist[i][1]
+        if then <= 0.0:
             return None
         return (st.oi_amount / then - 1.0) * 100.0
 
     def _record_oi(self, st: _SymbolState, ts: int, amount: float) -> None:
+        """Keep the latest sample of each ``OI_BUCKET_MS`` bucket, for the last two hours."""
         hist = st.oi_hist
+        bucket = ts // OI_BUCKET_MS
         if not hist or ts > hist[-1][0]:
-            hist.append((ts, amount))
-        elif all(t != ts for t, _ in hist):
-            merged = sorted([*hist, (ts, amount)])
-            hist.clear()
-            hist.extend(merged)
-        newest = hist[-1][0]
-        while hist and hist[0][0] < newest - OI_HISTORY_MS:
-            hist.popleft()
+            if hist and hist[-1][0] // OI_BUCKET_MS == bucket:
+                hist[-1] = (ts, amount)
+            else:
+                hist.append((ts, amount))
+        else:  # an older sample (a warm start after live data): rare, keep it in order
+            i = bisect.bisect_left(hist, (ts, -_INF))
+            if i < len(hist) and hist[i][0] == ts:
+                return
+            if i < len(hist) and hist[i][0] // OI_BUCKET_MS == bucket:
+                return  # its bucket already holds a later sample
+            if i > 0 and hist[i - 1][0] // OI_BUCKET_MS == bucket:
+                hist[i - 1] = (ts, amount)
+            else:
+                hist.insert(i, (ts, amount))
+        edge = hist[-1][0] - OI_HISTORY_MS
+        if hist[0][0] < edge:
+            del hist[: bisect.bisect_left(hist, (edge, -_INF))]
 
     def _funding_reading(self, st: _SymbolState, rate: float) -> Alert | None:
         interval = self._funding_interval(st)
@@ -1130,13 +1160,14 @@ class Detector:
     def _oi_view(self, st: _SymbolState) -> OpenInterestView | None:
         if st.oi_amount is None:
             return None
-        since = st.oi_ts - HOUR_MS
+        hist = st.oi_hist
+        start = bisect.bisect_left(hist, (st.oi_ts - HOUR_MS, -_INF))
         return OpenInterestView(
             amount=st.oi_amount,
             value=st.oi_value,
             delta_5m_pct=self._oi_change(st, 300_000),
             delta_1h_pct=self._oi_change(st, HOUR_MS),
-            history=tuple((ts, a) for ts, a in st.oi_hist if ts >= since),
+            history=tuple(hist[start:]),
         )
 
     def _episode_views(self, st: _SymbolState) -> tuple[EpisodeView, ...]:

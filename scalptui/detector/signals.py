@@ -270,7 +270,13 @@ class FundingWatch:
 
 
 class OiWatch:
-    """OI_FLUSH: open interest down ≥ x % from its high of the last few minutes."""
+    """OI_FLUSH: open interest down ≥ x % from its high of the last few minutes.
+
+    ``samples`` is a monotonic deque (values strictly falling from the front), so
+    the window's high is its first item in O(1) amortised per sample however fast
+    the venue streams open interest. Of equal highs the latest is kept: a flush
+    is measured from the last time open interest stood at its high.
+    """
 
     __slots__ = ("last_fire_ts", "samples")
 
@@ -280,12 +286,14 @@ class OiWatch:
 
     def reading(self, now: int, amount: float, th: SignalThresholds) -> tuple[float, int] | None:
         """Record a sample; returns (drop %, since ts of the high) when a flush fires."""
-        window_ms = int(th.oi_flush_window_s * 1000)
+        edge = now - int(th.oi_flush_window_s * 1000)
         samples = self.samples
-        while samples and samples[0][0] < now - window_ms:
+        while samples and samples[0][0] < edge:
             samples.popleft()
+        while samples and samples[-1][1] <= amount:
+            samples.pop()
         samples.append((now, amount))
-        high_ts, high = max(samples, key=lambda s: s[1])
+        high_ts, high = samples[0]
         if high <= 0.0:
             return None
         drop_pct = (1.0 - amount / high) * 100.0
