@@ -900,13 +900,16 @@ class Detector:
             st,
             AlertKind.FUNDING_EXTREME,
             side,
-            text.funding_text(st.symbol, rate, interval, rate_8h, apr, readings),
+            text.funding_text(
+                st.symbol, rate, interval, rate_8h, apr, readings, st.th.funding_reading_s
+            ),
             {
                 "funding_rate": rate,
                 "funding_interval_h": interval,
                 "funding_8h": rate_8h,
                 "apr": apr,
                 "readings": readings,
+                "reading_s": st.th.funding_reading_s,
                 "crowded_side": side.value,
             },
         )

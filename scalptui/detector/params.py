@@ -28,6 +28,7 @@ threshold               majors      alts        meaning
 ``exhaustion_hold_s``   20 s        20 s        …for this long → CASCADE_EXHAUSTED
 ``funding_8h``          0.05 %      0.05 %      FUNDING_EXTREME on |funding per 8 h| ≥ this…
 ``funding_readings``    3           3           …on this many consecutive readings
+``funding_reading_s``   60 s        60 s        …at most one reading per this much event time
 ``oi_flush_pct``        3 %         5 %         OI_FLUSH: OI down this much…
 ``oi_flush_window_s``   300 s       300 s       …within this window
 ======================  ==========  ==========  ==============================================
@@ -125,6 +126,9 @@ class SignalThresholds:
     """FUNDING_EXTREME when |funding normalised to 8 h| ≥ this (0.05 %)..."""
     funding_readings: int = 3
     """...on this many consecutive readings."""
+    funding_reading_s: float = 60.0
+    """A funding reading is the first funding rate of each bucket this long (event time), so
+    Binance's 1 s mark stream gives one a minute; 0 counts every mark."""
     oi_flush_pct: float = 3.0
     """OI_FLUSH when open interest falls at least this many percent..."""
     oi_flush_window_s: float = 300.0

@@ -238,20 +238,32 @@ class Episode:
 class FundingWatch:
     """FUNDING_EXTREME: |funding per 8 h| beyond the threshold on N consecutive readings.
 
-    Fires once when the streak reaches N; re-arms only after a reading back
-    inside the threshold (and the cooldown), so a persistently extreme rate is
-    one alert, not one every cooldown.
+    A reading is the first funding rate of each ``funding_reading_s`` bucket of
+    event time (marks arrive every second on Binance; the rate moves slowly), so
+    N consecutive readings means N consecutive minutes beyond the threshold by
+    default. A reading back inside the threshold resets the run. Fires once when
+    the streak reaches N; re-arms only after a reading back inside the threshold
+    (and the cooldown), so a persistently extreme rate is one alert, not one
+    every cooldown.
     """
 
-    __slots__ = ("armed", "last_fire_ts", "streak", "streak_sign")
+    __slots__ = ("armed", "last_bucket", "last_fire_ts", "streak", "streak_sign")
 
     def __init__(self) -> None:
         self.streak = 0
         self.streak_sign = 0
         self.armed = True
         self.last_fire_ts: int | None = None
+        self.last_bucket: int | None = None
 
     def reading(self, now: int, rate_8h: float, th: SignalThresholds) -> bool:
+        """Offer a funding rate seen at ``now``; True when FUNDING_EXTREME fires."""
+        bucket_ms = int(th.funding_reading_s * 1000)
+        if bucket_ms > 0:
+            bucket = now // bucket_ms
+            if self.last_bucket is not None and bucket <= self.last_bucket:
+                return False  # not the first rate of its bucket: no reading
+            self.last_bucket = bucket
         if abs(rate_8h) < th.funding_8h:
             self.streak = 0
             self.streak_sign = 0

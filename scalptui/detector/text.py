@@ -121,20 +121,37 @@ def exhausted_text(
     )
 
 
+def duration(seconds: float) -> str:
+    """A whole-unit duration: 20 s, 1 min, 4 h (seconds when it is not a whole unit)."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
 def funding_text(
-    symbol: str, rate: float, interval_h: float, rate_8h: float, apr: float, readings: int
+    symbol: str,
+    rate: float,
+    interval_h: float,
+    rate_8h: float,
+    apr: float,
+    readings: int,
+    reading_s: float = 0.0,
 ) -> str:
     crowded = (
         "longs pay shorts: long side crowded"
         if rate > 0
         else ("shorts pay longs: short side crowded")
     )
+    cadence = f"{duration(reading_s)} " if reading_s > 0 else ""
     per_interval = ""
     if abs(interval_h - 8.0) > 1e-9:
         per_interval = f", {pct(rate * 100, 4)} per {interval_h:g} h"
     return (
         f"{symbol} FUNDING_EXTREME — funding {pct(rate_8h * 100, 4)} per 8 h{per_interval} "
-        f"(APR {pct(apr * 100)}) on {readings} consecutive readings; {crowded}. {CLOSING}"
+        f"(APR {pct(apr * 100)}) on {readings} consecutive {cadence}readings; {crowded}. "
+        f"{CLOSING}"
     )
 
 

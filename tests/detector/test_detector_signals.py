@@ -93,26 +93,74 @@ def test_notional_threshold_uses_the_floor_alone_without_an_hour_of_baseline() -
     assert notional_threshold(ALT_DEFAULTS, 1_000.0, sampled=True) == 60_000.0
 
 
+MINUTE = 60_000
+
+
 def test_funding_watch_needs_consecutive_readings_and_rearms_only_after_normal() -> None:
     watch = FundingWatch()
-    fired = [watch.reading(i * 1000, r, TH) for i, r in enumerate([6e-4, 6e-4, -7e-4, -7e-4])]
+    rates = [6e-4, 6e-4, -7e-4, -7e-4]
+    fired = [watch.reading(i * MINUTE, r, TH) for i, r in enumerate(rates)]
     assert fired == [False, False, False, False]  # a sign flip restarts the streak
-    assert watch.reading(5_000, -7e-4, TH) is True
-    assert watch.reading(6_000, -7e-4, TH) is False  # still extreme: no repeat
-    watch.reading(400_000, 1e-4, TH)  # back to normal re-arms
-    assert [watch.reading(401_000 + i, -7e-4, TH) for i in range(3)] == [False, False, True]
+    assert watch.reading(4 * MINUTE, -7e-4, TH) is True
+    assert watch.reading(5 * MINUTE, -7e-4, TH) is False  # still extreme: no repeat
+    watch.reading(7 * MINUTE, 1e-4, TH)  # back to normal re-arms
+    again = [watch.reading((12 + i) * MINUTE, -7e-4, TH) for i in range(3)]
+    assert again == [False, False, True]  # the cooldown (300 s) ran out at minute 9
+
+
+def test_funding_counts_one_reading_per_minute_of_event_time() -> None:
+    """Binance's mark arrives every second: 3 readings are 3 minutes, not 3 seconds."""
+    watch = FundingWatch()
+    fired = [s for s in range(600) if watch.reading(s * 1000 + 900, 6e-4, TH)]
+    assert fired == [120]  # the first marks of minutes 0, 1 and 2
+
+    watch = FundingWatch()
+    marks = [(s, 6e-4) for s in range(120)]  # minutes 0 and 1 extreme
+    marks += [(120, 1e-4)] + [(s, 6e-4) for s in range(121, 180)]  # minute 2 opens normal
+    marks += [(s, 6e-4) for s in range(180, 400)]
+    fired = [s for s, r in marks if watch.reading(s * 1000, r, TH)]
+    assert fired == [300]  # the normal reading reset the run: minutes 3, 4, 5
+    # A normal rate later within a minute is no reading and resets nothing.
+    watch = FundingWatch()
+    marks = [(0, 6e-4), (30, 1e-4), (60, 6e-4), (61, 1e-4), (120, 6e-4)]
+    assert [watch.reading(s * 1000, r, TH) for s, r in marks] == [False] * 4 + [True]
+
+
+def test_funding_reading_bucket_is_a_parameter() -> None:
+    every_mark = replace(TH, funding_reading_s=0.0)
+    watch = FundingWatch()
+    assert [watch.reading(s * 1000, 6e-4, every_mark) for s in range(3)] == [False, False, True]
+    half = replace(TH, funding_reading_s=30.0)
+    watch = FundingWatch()
+    fired = [s for s in range(120) if watch.reading(s * 1000, 6e-4, half)]
+    assert fired == [60]
 
 
 def test_funding_extreme_negative_names_the_crowded_short_side_and_normalises() -> None:
     det = Detector()
     alerts = []
-    for i in range(4):  # −0.04 % per 4 h = −0.08 % per 8 h
-        mark = MarkPrice(i * 1000, "binanceusdm", "SOL/USDT:USDT", 150.0, 150.0, -0.0004, None, 4.0)
+    for i in range(4):  # −0.04 % per 4 h = −0.08 % per 8 h, one reading a minute
+        mark = MarkPrice(
+            i * MINUTE, "binanceusdm", "SOL/USDT:USDT", 150.0, 150.0, -0.0004, None, 4.0
+        )
         alerts += det.on_event(mark)
     (alert,) = alerts
     assert alert.kind is AlertKind.FUNDING_EXTREME and alert.side is Side.SHORT
+    assert alert.ts == 2 * MINUTE
     assert alert.facts["funding_8h"] == pytest.approx(-0.0008)
+    assert alert.facts["readings"] == 3 and alert.facts["reading_s"] == 60.0
     assert "short side crowded" in alert.message and "per 4 h" in alert.message
+    assert "on 3 consecutive 1 min readings" in alert.message
+
+
+def test_binance_marks_fire_funding_extreme_three_minutes_in_not_three_seconds() -> None:
+    det = Detector()
+    fired = []
+    for s in range(400):
+        rate = 0.0001 if s < 30 else 0.0009  # crosses at 30 s
+        mark = MarkPrice(s * 1000 + 900, "binanceusdm", "BTC/USDT:USDT", 1e5, 1e5, rate)
+        fired += [s for a in det.on_event(mark) if a.kind is AlertKind.FUNDING_EXTREME]
+    assert fired == [180]  # readings at minutes 1, 2, 3 (minute 0's was normal)
 
 
 def test_oi_watch_fires_on_a_drop_from_the_recent_high_then_measures_afresh() -> None:
