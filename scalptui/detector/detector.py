@@ -541,13 +541,14 @@ class Detector:
             return
         flow = st.iv_buy + st.iv_sell
         buy_share = st.iv_buy / flow if flow > 0.0 else 0.5
+        ref = st.reference_price()
+        if ref is not None:  # first, so new levels land on a grid that fits the price
+            self._refit_grid(st, ladder, ref)
         if delta > 0.0:
             ladder.add(price, delta * price, buy_share)
         else:
             _remove_closed_fraction(ladder, -delta, previous, buy_share)
-        ref = st.reference_price()
         if ref is not None:
-            self._refit_grid(st, ladder, ref)
             if ladder.crossed(ref):
                 self._consume(st, ref)
             ladder.prune(ref, self.params.ladder.prune_pct)

@@ -76,15 +76,30 @@ def fold_leverage_mix(
     return tuple(LeverageShare(lev, share / total) for lev, share in sorted(merged.items()))
 
 
+MIN_WIDTH = 1e-300
+"""Narrowest grid: a subnormal or zero-sized first price gets this (a grid so far off any real
+price that the detector re-fits it at the first open-interest change)."""
+
+
 def bin_width_for(price: float, bin_pct: float, tick_size: float | None) -> float:
-    """``bin_pct`` of ``price`` rounded to a tick multiple (two significant digits if no tick)."""
+    """``bin_pct`` of ``price`` rounded to a tick multiple (two significant digits if no tick).
+
+    Always a finite, positive width, whatever the price: a subnormal first price
+    (1e-320) would make the rounding unit underflow to zero.
+    """
     raw = price * bin_pct
-    if tick_size is not None and tick_size > 0.0:
-        return max(tick_size, round(raw / tick_size) * tick_size)
-    if raw <= 0.0:
+    if not (0.0 < raw < math.inf):
         return 1.0
+    if tick_size is not None and 0.0 < tick_size < math.inf:
+        steps = raw / tick_size
+        if steps < 2.0**53:
+            return max(tick_size, round(steps) * tick_size)
+        return raw  # already a tick multiple at float precision
+    if raw < MIN_WIDTH:
+        return MIN_WIDTH
     unit = 10.0 ** (math.floor(math.log10(raw)) - 1)
-    return round(raw / unit) * unit
+    width = round(raw / unit) * unit if unit > 0.0 else raw
+    return width if 0.0 < width < math.inf else raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +164,11 @@ class Ladder:
 
     def crossed(self, price: float) -> bool:
         """Whether ``price`` reaches any held level (the cheap per-event test)."""
-        k = math.floor(price / self.width)
-        return (self.long_top is not None and k <= self.long_top) or (
-            self.short_bottom is not None and k >= self.short_bottom
+        # floor(q) ≤ top ⇔ q < top + 1 and floor(q) ≥ bottom ⇔ q ≥ bottom: no floor() of
+        # an infinite quotient (an absurd price on a fine grid) can raise here.
+        q = price / self.width
+        return (self.long_top is not None and q < self.long_top + 1) or (
+            self.short_bottom is not None and q >= self.short_bottom
         )
 
     # ------------------------------------------------------------------ changes
@@ -223,7 +240,7 @@ class Ladder:
         for name in ("long_bins", "short_bins"):
             moved: dict[int, float] = {}
             for k, usd in getattr(self, name).items():
-                i = math.floor((k + 0.5) * old / width)
+                i = self.bin_of((k + 0.5) * old)  # pinned, never raised, if absurd
                 moved[i] = moved.get(i, 0.0) + usd
             setattr(self, name, moved)
         self.long_top = max(self.long_bins) if self.long_bins else None

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scalptui.detector import Detector
+from scalptui.detector.ladder import MIN_WIDTH, bin_width_for
 from scalptui.models import (
     Bar,
     Event,
@@ -29,6 +30,9 @@ ANY_FLOAT = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.floats(50.0, 200.0),
     st.floats(90_000.0, 110_000.0),
+    # Subnormal and extreme magnitudes (a grid from 1e-320 once divided by zero).
+    st.sampled_from([1e-320, 5e-324, 1e-310, 2.2e-308, 1e-300, 1e300, 1.7e308]),
+    st.floats(0.0, 1e-300, allow_subnormal=True),
 )
 TS = st.integers(0, 10_000_000)
 
@@ -126,6 +130,25 @@ def test_a_bad_first_tick_cannot_blow_up_the_snapshot() -> None:
     assert snap.bin_width == 0.1  # the grid was re-fitted to the real price
     total = sum(b.long_usd + b.short_usd for b in snap.ladder)
     assert total > 0  # the exposure is kept, not lost
+
+
+def test_a_subnormal_first_price_gets_a_usable_grid() -> None:
+    for price in (1e-320, 1e-310, 5e-324):
+        width = bin_width_for(price, 0.001, None)
+        assert 0.0 < width < math.inf
+    assert bin_width_for(1e-320, 0.001, None) == MIN_WIDTH
+    assert bin_width_for(100_000.0, 0.001, None) == 100.0
+    det = Detector()
+    det.on_event(Trade(1_000, EX, "X/USDT:USDT", 1e-320, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(1_500, EX, "X/USDT:USDT", 10.0))
+    det.on_event(Trade(2_000, EX, "X/USDT:USDT", 100.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(3_000, EX, "X/USDT:USDT", 20.0))
+    snap = det.snapshot("X/USDT:USDT")
+    assert snap.bin_width == 0.1  # re-fitted to the real price at the first OI change
+    assert sum(b.long_usd + b.short_usd for b in snap.ladder) > 0
+    # An absurd price on that grid (price / width overflows) is judged, not raised on.
+    det.on_event(Trade(4_000, EX, "X/USDT:USDT", 1.7e308, 1.0, TakerSide.BUY))
+    assert det.snapshot("X/USDT:USDT").ladder
 
 
 def test_snapshot_rows_are_capped_even_on_a_grid_far_too_fine() -> None:
