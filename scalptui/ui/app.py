@@ -605,13 +605,21 @@ class ScalpApp(App[None]):
     async def action_quit(self) -> None:
         self.save_state()
         persist.save_alerts(self.data_dir, self.alert_history)
-        feed = self.feed
-        if feed is not None:
-            try:
-                await feed.close()
-            except Exception:
-                log.exception("closing the feed failed")
+        await self.close_feed()
         self.exit()
+
+    async def on_unmount(self) -> None:
+        # However the app ends, the exchange is closed (ccxt needs an explicit close).
+        await self.close_feed()
+
+    async def close_feed(self) -> None:
+        feed, self.feed = self.feed, None
+        if feed is None:
+            return
+        try:
+            await feed.close()
+        except Exception:
+            log.exception("closing the feed failed")
 
     def save_state(self) -> None:
         persist.save_state(

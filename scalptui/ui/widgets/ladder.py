@@ -7,6 +7,7 @@ nothing; clusters being consumed flash at 2 Hz while the detector marks them hit
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -15,7 +16,7 @@ from textual import events
 
 from scalptui.models import DetectorSnapshot
 from scalptui.ui import format as fmt
-from scalptui.ui.ladder_rows import Edge, LadderRow, build_rows
+from scalptui.ui.ladder_rows import Edge, LadderRow, build_rows, row_width
 from scalptui.ui.widgets.lines import LinesWidget
 
 LONG_GLYPH = "█"
@@ -61,10 +62,12 @@ class LadderView(LinesWidget):
         # Lines of the last frame by row key: a tick rebuilds only rows that changed.
         self._row_cache: dict[_RowKey, Text] = {}
         self._next_cache: dict[_RowKey, Text] = {}
+        self._memo: tuple[object, ...] | None = None
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._row_cache.clear()
+        self._memo = None
 
     def show(self, snap: DetectorSnapshot, span_pct: float, flash_on: bool) -> None:
         self._input = LadderInput(snap, span_pct, flash_on)
@@ -84,10 +87,26 @@ class LadderView(LinesWidget):
         if price is None or not snap.ladder:
             lines.append(Text().append("waiting for data…", style=self.part("ladder--dim")))
             self.rows = ()
+            self._memo = None
             self.set_lines(lines)
             return
-        self.rows = build_rows(snap.ladder, price, span, height - 1, snap.bin_width)
         lower_bound = any(liq.sampled for liq in snap.recent_liquidations)
+        grid = row_width(price, span, max(height - 3, 1), snap.bin_width)
+        flashing = flash if any(b.hit_long_usd or b.hit_short_usd for b in snap.ladder) else None
+        memo = (
+            snap.ladder,
+            grid,
+            math.floor(price / grid),
+            span,
+            height,
+            width,
+            flashing,
+            lower_bound,
+        )
+        if memo == self._memo:
+            return  # same bins, same price row: every line would come out the same
+        self._memo = memo
+        self.rows = build_rows(snap.ladder, price, span, height - 1, snap.bin_width)
         layout = _Columns.fit(width, self.rows, snap)
         scale = max((r.total_usd for r in self.rows if r.edge is Edge.NONE), default=0.0)
         self._next_cache = {}

@@ -31,6 +31,7 @@ class LinesWidget(Widget):
         self._strips: dict[int, Strip] = {}
         self._strip_width = -1
         self._parts: dict[str, Style] = {}
+        self._base: Style | None = None
 
     @property
     def lines(self) -> tuple[Text, ...]:
@@ -61,6 +62,7 @@ class LinesWidget(Widget):
         super().notify_style_update()
         self._strips.clear()
         self._parts.clear()
+        self._base = None
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -70,7 +72,11 @@ class LinesWidget(Widget):
         cached = self._strips.get(y)
         if cached is not None:
             return cached
-        base = self.rich_style
+        base = self._base
+        if base is None:
+            # Widget.refresh drops Textual's own style cache; resolving it again
+            # walks every ancestor, so keep ours until the styles really change.
+            base = self._base = self.rich_style
         if y >= len(self._lines):
             strip = Strip.blank(width, base)
         else:
