@@ -83,6 +83,8 @@ OI_BUCKET_MS = 10_000
 """Stored open-interest history keeps one point per bucket (the bucket's latest sample):
 Bybit streams OI with every ticker change, up to ~10 a second."""
 HIT_CAPACITY = 4096
+REALIZED_CAPACITY = 100_000
+"""Prints the realised overlay holds (its window, 15 min by default, expires them first)."""
 SIDES = (Side.LONG, Side.SHORT)
 MAX_LADDER_ROWS = 2000
 """A snapshot never carries more inner ladder rows than this (the edges sum the rest)."""
@@ -138,6 +140,9 @@ class _SymbolState:
         "oi_watch",
         "prev_close",
         "prev_close_ts",
+        "real_long",
+        "real_prints",
+        "real_short",
         "realized",
         "ret_dt",
         "ret_hour",
@@ -194,6 +199,11 @@ class _SymbolState:
         self.ladder: Ladder | None = None
         self.hits: deque[tuple[int, ConsumedBin, bool]] = deque(maxlen=HIT_CAPACITY)
         self.realized: deque[Liquidation] = deque(maxlen=tape)
+        # The realised overlay, apart from the tape so that it is exact over its own window:
+        # prints as (ts, is long, price, USD) in ts order, and per-bin [USD, prints] sums.
+        self.real_prints: deque[tuple[int, bool, float, float]] = deque()
+        self.real_long: dict[int, list[float]] = {}
+        self.real_short: dict[int, list[float]] = {}
         self.windows = {
             side: PrintWindow(th.window_s, th.rate_window_s, th.max_gap_s) for side in Side
         }
@@ -439,6 +449,7 @@ class Detector:
             st.b_has = True
         if st.ladder is None:
             self._make_ladder(st, liq.price)
+        self._add_realized(st, liq.ts, side is Side.LONG, liq.price, notional)
         episode = st.episodes.get(side)
         if episode is running and episode is not None and episode.ended_ts is None:
             episode.add_print(notional)  # an episode opened by this very print counted it
@@ -563,6 +574,53 @@ class Detector:
         ladder.rebase(bin_width_for(price, lp.bin_pct, tick))
         st.hits.clear()  # their bin indices belong to the old grid
         st.row_cache.clear()
+        st.real_long.clear()
+        st.real_short.clear()
+        for _, is_long, price, usd in st.real_prints:
+            _bin_add(st.real_long if is_long else st.real_short, ladder.bin_of(price), usd)
+
+    # ================================================================ realised overlay
+
+    def _add_realized(
+        self, st: _SymbolState, ts: int, is_long: bool, price: float, usd: float
+    ) -> None:
+        """A print joins the overlay's per-bin sums (O(1); a late print is put in ts order)."""
+        ladder = st.ladder
+        edge = st.clock - int(self.params.ladder.realized_window_s * 1000)
+        if ladder is None or ts < edge:
+            return
+        prints = st.real_prints
+        self._expire_realized(st, edge)
+        if len(prints) >= REALIZED_CAPACITY:
+            self._drop_realized(st, prints.popleft())
+        entry = (ts, is_long, price, usd)
+        if prints and ts < prints[-1][0]:
+            bisect.insort(prints, entry)
+        else:
+            prints.append(entry)
+        _bin_add(st.real_long if is_long else st.real_short, ladder.bin_of(price), usd)
+
+    def _expire_realized(self, st: _SymbolState, edge: int) -> None:
+        prints = st.real_prints
+        while prints and prints[0][0] < edge:
+            self._drop_realized(st, prints.popleft())
+
+    @staticmethod
+    def _drop_realized(st: _SymbolState, entry: tuple[int, bool, float, float]) -> None:
+        ladder = st.ladder
+        if ladder is None:
+            return
+        _, is_long, price, usd = entry
+        bins = st.real_long if is_long else st.real_short
+        k = ladder.bin_of(price)
+        cell = bins.get(k)
+        if cell is None:
+            return
+        cell[1] -= 1.0
+        if cell[1] <= 0.0:
+            del bins[k]  # no float residue once a bin's last print has left
+        else:
+            cell[0] -= usd
 
     def _on_history(self, h: History) -> list[Alert]:
         """Warm start: rebuild the ladder from historical open interest and klines.
@@ -1097,16 +1155,11 @@ class Detector:
         short_usd, _, short_max = _binned(ladder.short_bins, lo, n)
         real_long = [0.0] * (n + 2)
         real_short = [0.0] * (n + 2)
-        since = st.clock - int(self.params.ladder.realized_window_s * 1000)
-        for liq in reversed(st.realized):
-            if liq.ts < since:
-                break
-            r = min(max(ladder.bin_of(liq.price) - lo + 1, 0), last_row)
-            usd = liq.notional if liq.notional > 0.0 else liq.price * liq.amount
-            if liq.side is Side.LONG:
-                real_long[r] += usd
-            else:
-                real_short[r] += usd
+        self._expire_realized(st, st.clock - int(self.params.ladder.realized_window_s * 1000))
+        for k, cell in st.real_long.items():
+            real_long[min(max(k - lo + 1, 0), last_row)] += cell[0]
+        for k, cell in st.real_short.items():
+            real_short[min(max(k - lo + 1, 0), last_row)] += cell[0]
         hit_long = [0.0] * (n + 2)
         hit_short = [0.0] * (n + 2)
         hit_since = st.clock - int(self.params.ladder.hit_window_s * 1000)
@@ -1194,6 +1247,15 @@ def _extreme_ref(st: _SymbolState, side: Side) -> float | None:
     best = lows[0][1] if lows else _INF
     best = min(best, st.b_low)
     return best if best < _INF else None
+
+
+def _bin_add(bins: dict[int, list[float]], k: int, usd: float) -> None:
+    cell = bins.get(k)
+    if cell is None:
+        bins[k] = [usd, 1.0]
+    else:
+        cell[0] += usd
+        cell[1] += 1.0
 
 
 def _binned(bins: dict[int, float], lo: int, n: int) -> tuple[list[float], int | None, int | None]:

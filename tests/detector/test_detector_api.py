@@ -107,6 +107,48 @@ def test_liquidation_without_notional_gets_amount_times_price() -> None:
     assert row.realized_short_usd == 200_000.0
 
 
+def _realized(det: Detector) -> tuple[float, float]:
+    ladder = det.snapshot(BTC).ladder
+    return (
+        sum(b.realized_long_usd for b in ladder),
+        sum(b.realized_short_usd for b in ladder),
+    )
+
+
+def test_realized_overlay_is_exact_beyond_the_tape_size() -> None:
+    """800 Bybit prints of $10k in 60 s are $8.0M, though the tape keeps 500."""
+    det = Detector()
+    assert det.params.tape_size == 500
+    det.on_event(MarkPrice(T0, "bybit", BTC, 100_000.0, 100_000.0))
+    for i in range(800):
+        liq = Liquidation(T0 + i * 75, "bybit", BTC, Side.LONG, 100_000.0, 0.1, 10_000.0, False)
+        det.on_event(liq)
+    assert _realized(det) == (8_000_000.0, 0.0)
+    assert len(det.snapshot(BTC).recent_liquidations) == 100
+    # The 900 s window slides: at 930 s the prints from 30 s on (i ≥ 400) remain.
+    det.on_event(MarkPrice(T0 + 930_000, "bybit", BTC, 100_000.0, 100_000.0))
+    assert _realized(det) == (4_000_000.0, 0.0)
+    det.on_event(MarkPrice(T0 + 960_000, "bybit", BTC, 100_000.0, 100_000.0))
+    assert _realized(det) == (0.0, 0.0)
+    assert not det._symbols[BTC].real_prints and not det._symbols[BTC].real_long
+
+
+def test_realized_overlay_keeps_late_prints_in_order_and_in_their_bins() -> None:
+    det = Detector()
+    det.on_event(MarkPrice(T0, "bybit", BTC, 100_000.0, 100_000.0))
+    for ts, side, price in ((10_000, Side.SHORT, 100_050.0), (50_000, Side.LONG, 99_950.0)):
+        det.on_event(Liquidation(T0 + ts, "bybit", BTC, side, price, 1.0, 50_000.0, False))
+    det.on_event(Liquidation(T0 + 20_000, "bybit", BTC, Side.LONG, 99_850.0, 1.0, 30_000.0, False))
+    assert [p[0] - T0 for p in det._symbols[BTC].real_prints] == [10_000, 20_000, 50_000]
+    rows = {b.low: (b.realized_long_usd, b.realized_short_usd) for b in det.snapshot(BTC).ladder}
+    assert rows[99_900.0] == (50_000.0, 0.0) and rows[99_800.0] == (30_000.0, 0.0)
+    assert rows[100_000.0] == (0.0, 50_000.0)
+    det.on_event(MarkPrice(T0 + 915_000, "bybit", BTC, 100_000.0, 100_000.0))
+    assert _realized(det) == (80_000.0, 0.0)  # the 10 s print left; the late 20 s one stays
+    det.on_event(MarkPrice(T0 + 925_000, "bybit", BTC, 100_000.0, 100_000.0))
+    assert _realized(det) == (50_000.0, 0.0)
+
+
 def test_recent_liquidations_are_newest_first_across_symbols_and_capped() -> None:
     det = Detector(DetectorParams(tape_size=5))
     for i in range(8):
