@@ -200,8 +200,8 @@ class _SymbolState:
         self.hits: deque[tuple[int, ConsumedBin, bool]] = deque(maxlen=HIT_CAPACITY)
         self.realized: deque[Liquidation] = deque(maxlen=tape)
         # The realised overlay, apart from the tape so that it is exact over its own window:
-        # prints as (ts, is long, price, USD) in ts order, and per-bin [USD, prints] sums.
-        self.real_prints: deque[tuple[int, bool, float, float]] = deque()
+        # prints as (ts, is long, bin, USD, price) in ts order, and per-bin [USD, prints] sums.
+        self.real_prints: deque[tuple[int, bool, int, float, float]] = deque()
         self.real_long: dict[int, list[float]] = {}
         self.real_short: dict[int, list[float]] = {}
         self.windows = {
@@ -242,6 +242,7 @@ class Detector:
         self.source = source
         self._symbols: dict[str, _SymbolState] = {}
         self._tape: deque[Liquidation] = deque(maxlen=max(1, self.params.tape_size))
+        self._realized_ms = int(self.params.ladder.realized_window_s * 1000)
         self._global_feed: dict[tuple[str, str], FeedStatus] = {}
         self._handlers: dict[type, Callable[[Any], list[Alert]]] = {
             Trade: self._on_trade,
@@ -576,8 +577,11 @@ class Detector:
         st.row_cache.clear()
         st.real_long.clear()
         st.real_short.clear()
-        for _, is_long, price, usd in st.real_prints:
-            _bin_add(st.real_long if is_long else st.real_short, ladder.bin_of(price), usd)
+        st.real_prints = deque(
+            (ts, is_long, ladder.bin_of(at), usd, at) for ts, is_long, _, usd, at in st.real_prints
+        )
+        for _, is_long, k, usd, _ in st.real_prints:
+            _bin_add(st.real_long if is_long else st.real_short, k, usd)
 
     # ================================================================ realised overlay
 
@@ -586,41 +590,25 @@ class Detector:
     ) -> None:
         """A print joins the overlay's per-bin sums (O(1); a late print is put in ts order)."""
         ladder = st.ladder
-        edge = st.clock - int(self.params.ladder.realized_window_s * 1000)
+        edge = st.clock - self._realized_ms
         if ladder is None or ts < edge:
             return
         prints = st.real_prints
-        self._expire_realized(st, edge)
-        if len(prints) >= REALIZED_CAPACITY:
-            self._drop_realized(st, prints.popleft())
-        entry = (ts, is_long, price, usd)
+        if prints and (prints[0][0] < edge or len(prints) >= REALIZED_CAPACITY):
+            _expire_realized(st, edge, REALIZED_CAPACITY - 1)
+        k = ladder.bin_of(price)
+        entry = (ts, is_long, k, usd, price)
         if prints and ts < prints[-1][0]:
             bisect.insort(prints, entry)
         else:
             prints.append(entry)
-        _bin_add(st.real_long if is_long else st.real_short, ladder.bin_of(price), usd)
-
-    def _expire_realized(self, st: _SymbolState, edge: int) -> None:
-        prints = st.real_prints
-        while prints and prints[0][0] < edge:
-            self._drop_realized(st, prints.popleft())
-
-    @staticmethod
-    def _drop_realized(st: _SymbolState, entry: tuple[int, bool, float, float]) -> None:
-        ladder = st.ladder
-        if ladder is None:
-            return
-        _, is_long, price, usd = entry
         bins = st.real_long if is_long else st.real_short
-        k = ladder.bin_of(price)
         cell = bins.get(k)
         if cell is None:
-            return
-        cell[1] -= 1.0
-        if cell[1] <= 0.0:
-            del bins[k]  # no float residue once a bin's last print has left
+            bins[k] = [usd, 1.0]
         else:
-            cell[0] -= usd
+            cell[0] += usd
+            cell[1] += 1.0
 
     def _on_history(self, h: History) -> list[Alert]:
         """Warm start: rebuild the ladder from historical open interest and klines.
@@ -1155,7 +1143,7 @@ class Detector:
         short_usd, _, short_max = _binned(ladder.short_bins, lo, n)
         real_long = [0.0] * (n + 2)
         real_short = [0.0] * (n + 2)
-        self._expire_realized(st, st.clock - int(self.params.ladder.realized_window_s * 1000))
+        _expire_realized(st, st.clock - self._realized_ms, REALIZED_CAPACITY)
         for k, cell in st.real_long.items():
             real_long[min(max(k - lo + 1, 0), last_row)] += cell[0]
         for k, cell in st.real_short.items():
@@ -1247,6 +1235,22 @@ def _extreme_ref(st: _SymbolState, side: Side) -> float | None:
     best = lows[0][1] if lows else _INF
     best = min(best, st.b_low)
     return best if best < _INF else None
+
+
+def _expire_realized(st: _SymbolState, edge: int, keep: int) -> None:
+    """Drop overlay prints older than ``edge``, and the oldest beyond ``keep`` prints."""
+    prints = st.real_prints
+    while prints and (prints[0][0] < edge or len(prints) > keep):
+        _, is_long, k, usd, _ = prints.popleft()
+        bins = st.real_long if is_long else st.real_short
+        cell = bins.get(k)
+        if cell is None:
+            continue
+        cell[1] -= 1.0
+        if cell[1] <= 0.0:
+            del bins[k]  # no float residue once a bin's last print has left
+        else:
+            cell[0] -= usd
 
 
 def _bin_add(bins: dict[int, list[float]], k: int, usd: float) -> None:

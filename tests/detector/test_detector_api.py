@@ -149,6 +149,21 @@ def test_realized_overlay_keeps_late_prints_in_order_and_in_their_bins() -> None
     assert _realized(det) == (50_000.0, 0.0)
 
 
+def test_realized_overlay_follows_a_refitted_grid() -> None:
+    det = Detector()
+    x = "X/USDT:USDT"
+    det.on_event(Trade(T0, EXCHANGE, x, 1e-9, 1.0, TakerSide.BUY))  # a bad first tick
+    det.on_event(Liquidation(T0 + 500, EXCHANGE, x, Side.LONG, 100.05, 1.0, 100.05, True))
+    det.on_event(Trade(T0 + 1_000, EXCHANGE, x, 100.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(T0 + 1_500, EXCHANGE, x, 10.0))
+    det.on_event(OpenInterest(T0 + 3_000, EXCHANGE, x, 20.0))
+    snap = det.snapshot(x)
+    assert snap.bin_width == 0.1
+    (row,) = [b for b in snap.ladder if b.realized_long_usd > 0]
+    assert not row.edge and row.low == pytest.approx(100.0)
+    assert row.realized_long_usd == 100.05
+
+
 def test_recent_liquidations_are_newest_first_across_symbols_and_capped() -> None:
     det = Detector(DetectorParams(tape_size=5))
     for i in range(8):
