@@ -23,6 +23,7 @@ Cascade / squeeze decision (``decide``), per side, over the rolling window W:
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass
 
@@ -62,9 +63,15 @@ class PrintWindow:
         self.last_print_sec: int | None = None
 
     def add(self, ts: int, usd: float) -> None:
-        self.prints.append((ts, usd))
+        """Add a print; a late one (older than the newest) is put in ts order, so it expires
+        on time and ``first_ts`` stays the oldest print. Late prints are rare: O(n) is fine."""
+        entry = (ts, usd)
+        for held in (self.prints, self.rate_prints):
+            if held and ts < held[-1][0]:
+                bisect.insort(held, entry)
+            else:
+                held.append(entry)
         self.usd += usd
-        self.rate_prints.append((ts, usd))
         self.rate_usd += usd
         sec = ts // 1000
         last = self.last_print_sec

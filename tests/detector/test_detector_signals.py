@@ -36,6 +36,34 @@ def test_print_window_sums_expire_and_rate() -> None:
     assert (w.count, w.usd, w.rate_usd) == (0, 0.0, 0.0)
 
 
+def test_a_late_print_takes_its_place_and_expires_on_time() -> None:
+    w = PrintWindow(60.0, 10.0, 3.0)
+    w.add(10_000, 100.0)
+    w.add(50_000, 200.0)
+    w.add(20_000, 40.0)  # late: older than the newest print
+    assert [ts for ts, _ in w.prints] == [10_000, 20_000, 50_000]
+    assert w.first_ts() == 10_000 and (w.count, w.usd) == (3, 340.0)
+    w.expire(75_000)  # the 10 s print leaves; the late 20 s one is now the oldest
+    assert w.first_ts() == 20_000 and (w.count, w.usd) == (2, 240.0)
+    w.expire(85_000)  # and it leaves on time, with its notional
+    assert [ts for ts, _ in w.prints] == [50_000]
+    assert (w.count, w.usd, w.first_ts()) == (1, 200.0, 50_000)
+    w.expire(111_000)
+    assert (w.count, w.usd, w.rate_usd) == (0, 0.0, 0.0)
+
+
+def test_a_late_print_in_the_rate_window() -> None:
+    w = PrintWindow(60.0, 10.0, 3.0)
+    w.add(100_000, 100.0)
+    w.add(104_000, 100.0)
+    w.add(101_000, 50.0)  # late
+    w.expire(110_500)  # rate window (100.5 s, 110.5 s]: the 101 s and 104 s prints
+    assert w.rate_usd == 150.0 and w.rate() == 15.0
+    w.expire(111_500)
+    assert w.rate_usd == 100.0
+    assert w.usd == 250.0
+
+
 def test_run_counts_seconds_with_prints_and_tolerates_short_gaps() -> None:
     w = PrintWindow(60.0, 10.0, 3.0)
     for sec in (0, 1, 1, 2, 5, 9):  # two prints in second 1 count once; gap of 2 s tolerated
