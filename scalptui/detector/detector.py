@@ -1040,6 +1040,7 @@ class Detector:
             ep.peak_rate,
             ep.current_rate,
             hold,
+            st.th.exhaustion_ratio,
         )
         return self._alert(
             st,
@@ -1056,6 +1057,7 @@ class Detector:
                 "peak_rate_usd_s": round(ep.peak_rate, 2),
                 "current_rate_usd_s": round(ep.current_rate, 2),
                 "hold_s": hold,
+                "exhaustion_ratio": st.th.exhaustion_ratio,
                 "clusters_hit": ep.clusters,
             },
         )

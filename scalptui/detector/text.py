@@ -110,15 +110,23 @@ def exhausted_text(
     peak_rate: float,
     current_rate: float,
     hold_s: float,
+    ratio: float,
 ) -> str:
+    """Where the venue samples its prints the rates are lower bounds too ("≥ $X/s")."""
     return (
         f"{symbol} CASCADE_EXHAUSTED — {side.value} liquidation rate "
-        f"{usd(current_rate)}/s vs peak {usd(peak_rate)}/s, below a quarter of peak for "
-        f"{hold_s:.0f} s. Real liquidations: {printed(notional, lower_bound)} {side_word(side)} "
+        f"{printed(current_rate, lower_bound)}/s vs peak {printed(peak_rate, lower_bound)}/s, "
+        f"below {share(ratio)} of peak for {hold_s:.0f} s. "
+        f"Real liquidations: {printed(notional, lower_bound)} {side_word(side)} "
         f"over the episode's {duration_s:.0f} s, {prints} prints "
         f"({completeness(exchange, lower_bound)}), price {pct(move_pct)} since it began. "
         f"{CLOSING}"
     )
+
+
+def share(fraction: float) -> str:
+    """A fraction as a plain percentage, three significant digits at most: 25 %, 33.3 %."""
+    return f"{fraction * 100:.3g} %"
 
 
 def duration(seconds: float) -> str:

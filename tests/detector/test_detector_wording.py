@@ -8,7 +8,7 @@ from functools import cache
 
 from _detector_market import FORCED, btc_tape, kinds, run, sol_tape
 
-from scalptui.detector import Detector
+from scalptui.detector import Detector, text
 from scalptui.models import Alert, AlertKind, OpenInterest, Side
 
 FORBIDDEN = re.compile(
@@ -115,3 +115,20 @@ def test_oi_flush_without_prints_says_so_and_never_prints_zero_sides() -> None:
     assert "No liquidation printed" in quiet and "8.02M → 7.58M SOL" in quiet
     one = text.oi_flush_text("SOL/USDT:USDT", "binanceusdm", 5.5, 45, 8.02e6, 7.58e6, 4e5, 0, True)
     assert "≥ $400.0k longs (Binance samples: lower bound)" in one and "shorts" not in one
+
+
+def test_exhausted_names_the_configured_share_and_labels_sampled_rates() -> None:
+    (exhausted,) = kinds(every_kind(), AlertKind.CASCADE_EXHAUSTED)[:1]
+    assert "below 25 % of peak" in exhausted.message and "quarter" not in exhausted.message
+    assert exhausted.facts["exhaustion_ratio"] == 0.25
+    peak = float(exhausted.facts["peak_rate_usd_s"])
+    assert f"vs peak ≥ {text.usd(peak)}/s" in exhausted.message  # Binance samples
+    assert "liquidation rate ≥ $" in exhausted.message
+
+    args = ("BTC/USDT:USDT", "bybit", Side.LONG, 4e6, 120, 95.0, False, -2.0, 9e4, 1.5e3, 20.0)
+    complete = text.exhausted_text(*args, 0.1)
+    assert "rate $1.5k/s vs peak $90.0k/s, below 10 % of peak for 20 s." in complete
+    assert "≥" not in complete and "Bybit stream: complete" in complete
+    assert "below 33.3 % of peak" in text.exhausted_text(*args, 1 / 3)
+    sampled = text.exhausted_text(*args[:6], True, *args[7:], 0.25)
+    assert "rate ≥ $1.5k/s vs peak ≥ $90.0k/s, below 25 % of peak" in sampled
