@@ -709,6 +709,9 @@ class Detector:
 
     def _timed_checks(self, st: _SymbolState) -> list[Alert]:
         alerts: list[Alert] | None = None
+        prints = st.real_prints
+        if prints and prints[0][0] < st.clock - self._realized_ms:
+            _expire_realized(st, st.clock - self._realized_ms, REALIZED_CAPACITY)
         for window in st.windows.values():  # both first: dominance compares the two sides
             window.expire(st.clock)
         for side in SIDES:

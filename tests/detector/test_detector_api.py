@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
 from _detector_market import BTC, EXCHANGE, SOL, T0, btc_tape, run
 
 from scalptui.detector import Detector
-from scalptui.detector.detector import SECOND_CAPACITY
+from scalptui.detector.detector import OI_BUCKET_MS, OI_HISTORY_MS, SECOND_CAPACITY
 from scalptui.detector.params import DetectorParams
 from scalptui.models import (
     Event,
@@ -169,8 +170,10 @@ def test_recent_liquidations_are_newest_first_across_symbols_and_capped() -> Non
     for i in range(8):
         symbol = BTC if i % 2 else SOL
         det.on_event(Liquidation(T0 + i, EXCHANGE, symbol, Side.LONG, 10.0, 1.0, 10.0, True))
-    tape = det.recent_liquidations()
+    tape = det.recent_liquidations(limit=100)
+    assert len(tape) == 5  # exactly the tape size, though 8 were printed
     assert [liq.ts for liq in tape] == [T0 + 7, T0 + 6, T0 + 5, T0 + 4, T0 + 3]
+    assert [liq.symbol for liq in tape] == [BTC, SOL, BTC, SOL, BTC]
     assert len(det.recent_liquidations(limit=2)) == 2
     assert det.recent_liquidations(limit=0) == ()
 
@@ -192,19 +195,30 @@ def test_memory_stays_bounded_over_a_long_run() -> None:
     tape.calm(2 * SECOND_CAPACITY, liq_every_s=5, drift=-0.2 / (2 * SECOND_CAPACITY))
     det, _ = run(tape.events)
     state = det._symbols[BTC]
+    printed = sum(isinstance(e, Liquidation) for e in tape.events)
+    assert printed > 2 * det.params.tape_size  # enough prints to overflow the tape twice
     assert len(state.seconds) == SECOND_CAPACITY
-    assert len(state.realized) <= det.params.tape_size
+    assert len(state.realized) == det.params.tape_size
+    newest = det.recent_liquidations(limit=10 * det.params.tape_size)
+    assert len(newest) == det.params.tape_size
+    assert all(a.ts > b.ts for a, b in itertools.pairwise(newest))
+    assert newest[0].ts == max(e.ts for e in tape.events if isinstance(e, Liquidation))
     ladder = state.ladder
     assert ladder is not None and ladder.pruned > 0
     price = tape.price
     reach = det.params.ladder.prune_pct
     assert all(abs(k * ladder.width / price - 1) <= reach + 0.01 for k in ladder.long_bins)
-    assert all(st - state.oi_hist[-1][0] <= 0 for st, _ in state.oi_hist)
+    stamps = [ts for ts, _ in state.oi_hist]
+    assert all(a < b for a, b in itertools.pairwise(stamps))
+    assert stamps[-1] - stamps[0] <= OI_HISTORY_MS
+    assert len(stamps) <= OI_HISTORY_MS // OI_BUCKET_MS + 2
     window = int(state.th.window_s) + 2
     assert len(state.win_highs) <= window and len(state.win_lows) <= window
     assert len(state.ret_pending) <= window and len(state.ret_hour) <= 3600 + 1
-    assert len(state.hits) <= state.hits.maxlen if state.hits.maxlen else True
-    assert state.oi_hist[-1][0] - state.oi_hist[0][0] <= 2 * 3600_000
+    hit_stamps = [ts for ts, _, _ in state.hits]
+    assert hit_stamps == sorted(hit_stamps)
+    realized_window_ms = int(det.params.ladder.realized_window_s * 1000)
+    assert all(ts >= state.clock - realized_window_ms for ts, *_ in state.real_prints)
 
 
 def test_the_returned_list_belongs_to_the_caller() -> None:
