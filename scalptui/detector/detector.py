@@ -244,6 +244,8 @@ class Detector:
         self._tape: deque[Liquidation] = deque(maxlen=max(1, self.params.tape_size))
         self._realized_ms = int(self.params.ladder.realized_window_s * 1000)
         self._global_feed: dict[tuple[str, str], FeedStatus] = {}
+        self._exchange = ""
+        """The exchange of the first event seen (a Detector serves one exchange)."""
         self._handlers: dict[type, Callable[[Any], list[Alert]]] = {
             Trade: self._on_trade,
             MarkPrice: self._on_mark,
@@ -265,6 +267,8 @@ class Detector:
         handler = self._handlers.get(type(evt))
         if handler is None:
             return []
+        if not self._exchange:
+            self._exchange = evt.exchange
         alerts = handler(evt)
         # Handlers share one empty list internally; the caller always gets its own.
         return [] if alerts is _NO_ALERTS else alerts
@@ -312,7 +316,7 @@ class Detector:
         """
         st = self._symbols.get(symbol)
         if st is None:
-            return _empty_snapshot(symbol, self.source)
+            return _empty_snapshot(symbol, self._exchange, self.source)
         prices_ts, prices = self._price_series(st)
         return DetectorSnapshot(
             exchange=st.exchange,
@@ -1306,9 +1310,9 @@ def _bars_vwap(bars: list[Any]) -> tuple[float, float]:
     return vwap, min(1.0, max(0.0, buy / known_volume))
 
 
-def _empty_snapshot(symbol: str, source: Source) -> DetectorSnapshot:
+def _empty_snapshot(symbol: str, exchange: str, source: Source) -> DetectorSnapshot:
     return DetectorSnapshot(
-        exchange="",
+        exchange=exchange,
         symbol=symbol,
         ts=0,
         source=source,

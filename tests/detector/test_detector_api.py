@@ -33,6 +33,21 @@ def test_unknown_symbol_gives_an_empty_snapshot() -> None:
     assert snap.to_record()["price"] is None
 
 
+def test_unknown_symbol_snapshot_names_the_detectors_exchange() -> None:
+    det = Detector()
+    assert det.snapshot("NOPE/USDT:USDT").exchange == ""  # nothing seen yet
+    det.on_event(Trade(T0, "bybit", BTC, math.nan, 1.0, TakerSide.BUY))  # even a rejected one
+    snap = det.snapshot("NOPE/USDT:USDT")
+    assert snap.exchange == "bybit" and snap.to_record()["exchange"] == "bybit"
+    det.on_event(FeedStatus(T0, "bybit", None, "ws", StreamState.LIVE))
+    det.on_event(Trade(T0, "bybit", SOL, 150.0, 1.0, TakerSide.BUY))
+    assert det.snapshot("NOPE/USDT:USDT").exchange == "bybit"
+    assert det.snapshot("NOPE/USDT:USDT").last is None
+    status_only = Detector()
+    status_only.on_event(FeedStatus(T0, "okx", None, "ws", StreamState.LIVE))
+    assert status_only.snapshot(BTC).exchange == "okx"
+
+
 def test_symbols_are_registered_on_first_event_in_order() -> None:
     det = Detector()
     det.on_event(Trade(T0, EXCHANGE, SOL, 150.0, 1.0, TakerSide.BUY))
