@@ -240,3 +240,23 @@ async def test_q_quits_saves_and_closes_the_feed(harness: Harness) -> None:
 def test_the_footer_advertises_the_keys(harness: Harness) -> None:
     shown = {b.key_display or b.key for b in harness.app.BINDINGS if getattr(b, "show", True)}  # type: ignore[union-attr]
     assert {"/", "[", "]", "1-9", "+", "-", "l", "m", "t", "p", "c", "b", "?", "q"} <= shown
+
+
+async def test_resizing_at_any_time_reflows_every_panel(harness: Harness) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        tall_rows = len(app.ladder.rows)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        app.repaint_now()
+        await pilot.pause()
+        assert len(app.ladder.rows) < tall_rows
+        assert app.screen.has_class("-short") and app.screen.has_class("-narrow")
+        assert all(line.cell_len <= app.ladder.content_size.width for line in app.ladder.lines)
+        assert app.header_bar.lines[0].plain.rstrip().endswith("UTC")
+        await pilot.resize_terminal(160, 50)
+        await pilot.pause()
+        app.repaint_now()
+        await pilot.pause()
+        assert len(app.ladder.rows) > tall_rows
+        assert app.header_bar.lines[0].cell_len == 160
