@@ -12,7 +12,9 @@ once-a-second test — at the latest a second later in event time — so a burst
 of prints costs one test, not one per print.
 
 Cost model: the per-event path (trade, mark, liquidation) is plain Python on
-running sums and a one-compare ladder check. Once per second the finished
+running sums and a one-compare ladder check; an open-interest sample updates
+the ladder at most once per second of event time (Bybit streams OI with each
+ticker change) and keeps one history point per 10 s. Once per second the finished
 second is queued for a numpy ring (close, high, low, taker buy / sell USD,
 liquidated long / short USD) and the window extremes and σ's running sums are
 updated in Python. Only when the cheap tests (prints, dominance, notional or

@@ -20,10 +20,12 @@ Model, in the order the detector applies it:
 * **Consumption.** Venues liquidate on the mark price: a long bin is consumed
   once the mark is inside or below it, a short bin once the mark is inside or
   above it. Consumed notional is reported (the detector marks it "hit").
-* **Removal.** When open interest falls, |ΔOI| × price of exposure closed:
-  longs lose the interval's taker-*sell* share of it (longs close by selling),
-  shorts the taker-*buy* share, each spread over that side's bins in proportion
-  to their notional.
+* **Removal.** When open interest falls, the ladder loses the *fraction* of
+  open interest that closed (|ΔOI| / OI), not its USD amount — it holds only the
+  exposure opened since tracking began. Longs lose that fraction tilted by the
+  interval's taker-*sell* share (longs close by selling), shorts by its
+  taker-*buy* share, each spread over that side's bins in proportion to their
+  notional (``_remove_closed_fraction`` in the detector).
 * **Pruning.** Bins further than ``prune_pct`` from price are dropped, which
   bounds memory whatever the run length.
 
