@@ -101,9 +101,13 @@ def duration(seconds: float) -> str:
 
 
 def age(seconds: float) -> str:
-    """Age of the last message, quantised so it does not change on every tick."""
-    if seconds < 1.0:
-        return "<1s"
+    """Age of the last message, quantised so it does not change on every tick.
+
+    A live stream's age flickers between 0 and 1.x s as messages arrive; below
+    2 s it reads ``<2s`` so the header is not rewritten for that flicker.
+    """
+    if seconds < 2.0:
+        return "<2s"
     if seconds < 60:
         return f"{int(seconds)}s"
     return duration(seconds)

@@ -34,7 +34,7 @@ def test_pct_uses_a_true_minus_and_says_unknown() -> None:
 
 
 def test_age_is_quantised_to_seconds() -> None:
-    assert fmt.age(0.4) == "<1s"
+    assert fmt.age(0.4) == fmt.age(1.9) == "<2s"
     assert fmt.age(12.9) == "12s"
     assert fmt.duration(3 * 3600 + 5 * 60 + 7) == "3h05m"
 
