@@ -26,7 +26,7 @@ from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
-from scalptui.config import Settings
+from scalptui.config import DEFAULT_SYMBOLS, Settings
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed, FeedError
 from scalptui.models import (
@@ -182,8 +182,8 @@ class ScalpApp(App[None]):
         self.clock = clock
         self._environ = dict(os.environ) if environ is None else environ
         saved = persist.load_state(data_dir)
-        self.watchlist: tuple[str, ...] = tuple(
-            dict.fromkeys((*saved.watchlist, *settings.feed.symbols))
+        self.watchlist: tuple[str, ...] = (
+            tuple(dict.fromkeys((*saved.watchlist, *settings.feed.symbols))) or DEFAULT_SYMBOLS
         )
         self.current: str = saved.current if saved.current in self.watchlist else self.watchlist[0]
         self.mutes: frozenset[str] = saved.mutes

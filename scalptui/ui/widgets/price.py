@@ -110,4 +110,6 @@ class PricePanel(Vertical):
         self._spark_key = key
         points = resample_last(snap.price_ts, snap.prices, SPARK_BUCKET_MS, SPARK_POINTS + 1)
         # The newest bucket is still filling; drawing it would redraw every tick.
-        self.query_one(Sparkline).data = list(points[:-1])
+        # Fewer than three points draw as a flat block that suggests a trend: wait.
+        done = points[:-1]
+        self.query_one(Sparkline).data = list(done) if len(done) >= 3 else []
