@@ -361,7 +361,7 @@ class ScalpApp(App[None]):
             self.notify(f"{symbol}: {exc}", severity="error")
             self.watchlist = tuple(s for s in self.watchlist if s != symbol) or self.watchlist
             if self.current == symbol:
-                self.current = self.watchlist[0]
+                self.switch_to(self.watchlist[0])
             self.save_state()
 
     def on_feed_failed(self, message: FeedFailed) -> None:

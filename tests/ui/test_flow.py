@@ -188,3 +188,18 @@ async def test_a_replay_of_a_simulated_recording_shows_both_badges_and_its_own_t
         # The recording's own time (the scripted market's last event), not the wall clock.
         assert time.strftime("%H:%M:%S", time.gmtime(end_clock())) in line
         assert time.strftime("%H:%M:%S", time.gmtime(2_000_000_000.0)) not in line
+
+
+async def test_an_unknown_symbol_from_the_search_is_reported_and_dropped(tmp_path: Path) -> None:
+    h = build(tmp_path)
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await drained(h)
+        await pilot.pause()
+        app = h.app
+        app.choose_symbol("NOPE/USDT:USDT")
+        for worker in [w for w in app.workers if w.group == "symbols"]:
+            await worker.wait()
+        await pilot.pause()
+        assert "NOPE/USDT:USDT" not in app.watchlist
+        assert app.current == SYMBOLS[0]
+        assert any("NOPE/USDT:USDT" in str(n.message) for n in app._notifications)
