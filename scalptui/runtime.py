@@ -38,9 +38,12 @@ class ManagedFeed:
     """A ccxt.pro feed plus what comes with it: clock-skew reports, and the
     in-process simulated exchange to stop on close in ``--demo``."""
 
-    def __init__(self, inner: Feed, sim: SimExchange | None = None) -> None:
+    def __init__(
+        self, inner: Feed, sim: SimExchange | None = None, *, report_skew: bool = True
+    ) -> None:
         self.sim = sim
         self._inner = inner
+        self._report_skew = report_skew
         self.exchange = inner.exchange
 
     @property
@@ -52,7 +55,7 @@ class ManagedFeed:
         return self._inner.symbols
 
     def events(self) -> AsyncIterator[Event]:
-        return with_skew_reports(self._inner)
+        return with_skew_reports(self._inner) if self._report_skew else self._inner.events()
 
     async def add_symbol(self, symbol: str) -> None:
         await self._inner.add_symbol(symbol)
@@ -133,7 +136,8 @@ async def open_demo(settings: Settings, options: RunOptions) -> Feed:
     except BaseException:
         await sim.stop()
         raise
-    return ManagedFeed(inner, sim)
+    # A simulator running faster than the wall clock is ahead of it by design.
+    return ManagedFeed(inner, sim, report_skew=options.demo_time_scale == 1.0)
 
 
 def _wall_seed() -> int:
