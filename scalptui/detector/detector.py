@@ -87,6 +87,9 @@ Bybit streams OI with every ticker change, up to ~10 a second."""
 HIT_CAPACITY = 4096
 REALIZED_CAPACITY = 100_000
 """Prints the realised overlay holds (its window, 15 min by default, expires them first)."""
+REALIZED_BATCH = 1024
+"""New prints wait in a list (one append per print) and are binned once a second, before a
+snapshot, or when this many are waiting."""
 SIDES = (Side.LONG, Side.SHORT)
 MAX_LADDER_ROWS = 2000
 """A snapshot never carries more inner ladder rows than this (the edges sum the rest)."""
@@ -143,6 +146,7 @@ class _SymbolState:
         "prev_close",
         "prev_close_ts",
         "real_long",
+        "real_new",
         "real_prints",
         "real_short",
         "realized",
@@ -202,7 +206,9 @@ class _SymbolState:
         self.hits: deque[tuple[int, ConsumedBin, bool]] = deque(maxlen=HIT_CAPACITY)
         self.realized: deque[Liquidation] = deque(maxlen=tape)
         # The realised overlay, apart from the tape so that it is exact over its own window:
-        # prints as (ts, is long, bin, USD, price) in ts order, and per-bin [USD, prints] sums.
+        # prints as (ts, is long, bin, USD, price) in ts order, and per-bin [USD, prints] sums;
+        # new prints as (ts, is long, price, USD) until the next batch bins them.
+        self.real_new: list[tuple[int, bool, float, float]] = []
         self.real_prints: deque[tuple[int, bool, int, float, float]] = deque()
         self.real_long: dict[int, list[float]] = {}
         self.real_short: dict[int, list[float]] = {}
@@ -456,7 +462,11 @@ class Detector:
             st.b_has = True
         if st.ladder is None:
             self._make_ladder(st, liq.price)
-        self._add_realized(st, liq.ts, side is Side.LONG, liq.price, notional)
+        if liq.ts >= st.clock - self._realized_ms:
+            new = st.real_new
+            new.append((liq.ts, side is Side.LONG, liq.price, notional))
+            if len(new) >= REALIZED_BATCH:
+                self._bin_realized(st)
         episode = st.episodes.get(side)
         if episode is running and episode is not None and episode.ended_ts is None:
             episode.add_print(notional)  # an episode opened by this very print counted it
@@ -591,30 +601,28 @@ class Detector:
 
     # ================================================================ realised overlay
 
-    def _add_realized(
-        self, st: _SymbolState, ts: int, is_long: bool, price: float, usd: float
-    ) -> None:
-        """A print joins the overlay's per-bin sums (O(1); a late print is put in ts order)."""
+    def _bin_realized(self, st: _SymbolState) -> None:
+        """Bin the waiting prints into the overlay's sums and expire what left its window.
+
+        O(1) amortised per print; a late print (rare) is put in ts order so it expires on time.
+        """
         ladder = st.ladder
-        edge = st.clock - self._realized_ms
-        if ladder is None or ts < edge:
-            return
         prints = st.real_prints
-        if prints and (prints[0][0] < edge or len(prints) >= REALIZED_CAPACITY):
-            _expire_realized(st, edge, REALIZED_CAPACITY - 1)
-        k = ladder.bin_of(price)
-        entry = (ts, is_long, k, usd, price)
-        if prints and ts < prints[-1][0]:
-            bisect.insort(prints, entry)
-        else:
-            prints.append(entry)
-        bins = st.real_long if is_long else st.real_short
-        cell = bins.get(k)
-        if cell is None:
-            bins[k] = [usd, 1.0]
-        else:
-            cell[0] += usd
-            cell[1] += 1.0
+        edge = st.clock - self._realized_ms
+        new = st.real_new
+        if new:
+            for ts, is_long, price, usd in new:
+                if ts < edge or ladder is None:
+                    continue
+                k = ladder.bin_of(price)
+                if prints and ts < prints[-1][0]:
+                    bisect.insort(prints, (ts, is_long, k, usd, price))
+                else:
+                    prints.append((ts, is_long, k, usd, price))
+                _bin_add(st.real_long if is_long else st.real_short, k, usd)
+            new.clear()
+        if prints and (prints[0][0] < edge or len(prints) > REALIZED_CAPACITY):
+            _expire_realized(st, edge, REALIZED_CAPACITY)
 
     def _on_history(self, h: History) -> list[Alert]:
         """Warm start: rebuild the ladder from historical open interest and klines.
@@ -715,9 +723,8 @@ class Detector:
 
     def _timed_checks(self, st: _SymbolState) -> list[Alert]:
         alerts: list[Alert] | None = None
-        prints = st.real_prints
-        if prints and prints[0][0] < st.clock - self._realized_ms:
-            _expire_realized(st, st.clock - self._realized_ms, REALIZED_CAPACITY)
+        if st.real_new or st.real_prints:
+            self._bin_realized(st)
         for window in st.windows.values():  # both first: dominance compares the two sides
             window.expire(st.clock)
         for side in SIDES:
@@ -1154,7 +1161,7 @@ class Detector:
         short_usd, _, short_max = _binned(ladder.short_bins, lo, n)
         real_long = [0.0] * (n + 2)
         real_short = [0.0] * (n + 2)
-        _expire_realized(st, st.clock - self._realized_ms, REALIZED_CAPACITY)
+        self._bin_realized(st)
         for k, cell in st.real_long.items():
             real_long[min(max(k - lo + 1, 0), last_row)] += cell[0]
         for k, cell in st.real_short.items():

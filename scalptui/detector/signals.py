@@ -66,11 +66,14 @@ class PrintWindow:
         """Add a print; a late one (older than the newest) is put in ts order, so it expires
         on time and ``first_ts`` stays the oldest print. Late prints are rare: O(n) is fine."""
         entry = (ts, usd)
-        for held in (self.prints, self.rate_prints):
-            if held and ts < held[-1][0]:
-                bisect.insort(held, entry)
-            else:
-                held.append(entry)
+        prints = self.prints
+        rate = self.rate_prints
+        if (prints and ts < prints[-1][0]) or (rate and ts < rate[-1][0]):
+            bisect.insort(prints, entry)
+            bisect.insort(rate, entry)
+        else:
+            prints.append(entry)
+            rate.append(entry)
         self.usd += usd
         self.rate_usd += usd
         sec = ts // 1000

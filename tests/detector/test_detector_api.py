@@ -149,14 +149,23 @@ def test_realized_overlay_is_exact_beyond_the_tape_size() -> None:
     assert not det._symbols[BTC].real_prints and not det._symbols[BTC].real_long
 
 
+def test_realized_overlay_counts_a_burst_within_one_second() -> None:
+    det = Detector()
+    det.on_event(MarkPrice(T0, "bybit", BTC, 100_000.0, 100_000.0))
+    for i in range(3000):  # one allLiquidation second, beyond the batch the overlay bins at
+        side = Side.LONG if i % 3 else Side.SHORT
+        det.on_event(Liquidation(T0 + 1_000 + i // 10, "bybit", BTC, side, 1e5, 0.01, 1e3, False))
+    assert _realized(det) == (2_000_000.0, 1_000_000.0)
+
+
 def test_realized_overlay_keeps_late_prints_in_order_and_in_their_bins() -> None:
     det = Detector()
     det.on_event(MarkPrice(T0, "bybit", BTC, 100_000.0, 100_000.0))
     for ts, side, price in ((10_000, Side.SHORT, 100_050.0), (50_000, Side.LONG, 99_950.0)):
         det.on_event(Liquidation(T0 + ts, "bybit", BTC, side, price, 1.0, 50_000.0, False))
     det.on_event(Liquidation(T0 + 20_000, "bybit", BTC, Side.LONG, 99_850.0, 1.0, 30_000.0, False))
-    assert [p[0] - T0 for p in det._symbols[BTC].real_prints] == [10_000, 20_000, 50_000]
     rows = {b.low: (b.realized_long_usd, b.realized_short_usd) for b in det.snapshot(BTC).ladder}
+    assert [p[0] - T0 for p in det._symbols[BTC].real_prints] == [10_000, 20_000, 50_000]
     assert rows[99_900.0] == (50_000.0, 0.0) and rows[99_800.0] == (30_000.0, 0.0)
     assert rows[100_000.0] == (0.0, 50_000.0)
     det.on_event(MarkPrice(T0 + 915_000, "bybit", BTC, 100_000.0, 100_000.0))
