@@ -23,6 +23,25 @@ def wait_for(predicate: object, timeout: float) -> bool:
     return False
 
 
+def spawn(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "scalptui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stop_with(proc: subprocess.Popen[str], sig: signal.Signals) -> str:
+    """Send ``sig`` and return stderr once the process has exited."""
+    try:
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    return err
+
+
 def line_count(path: Path) -> int:
     try:
         return len(path.read_bytes().splitlines())
@@ -33,19 +52,11 @@ def line_count(path: Path) -> int:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_record_stops_cleanly_on_signal(tmp_path: Path, sig: signal.Signals) -> None:
     path = tmp_path / "run.jsonl"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scalptui", "record", str(path), "--demo", "--symbols", "BTC"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        # Lines reach the disk within a second of being written, before any stop.
-        assert wait_for(lambda: line_count(path) > 30, 45), "recording did not grow"
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    proc = spawn("record", str(path), "--demo", "--symbols", "BTC")
+    # Lines reach the disk within a second of being written, before any stop.
+    grew = wait_for(lambda: line_count(path) > 30, 45)
+    err = stop_with(proc, sig)
+    assert grew, "recording did not grow"
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     items = list(iter_recording(path))
@@ -54,38 +65,19 @@ def test_record_stops_cleanly_on_signal(tmp_path: Path, sig: signal.Signals) -> 
 
 
 def test_alerts_stop_cleanly_on_sigint() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scalptui", "alerts", "--demo", "--symbols", "ETH"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        ready, _, _ = select.select([proc.stderr], [], [], 45)
-        assert ready, "no stream came up within 45 s"
-        first = proc.stderr.readline()  # the first stream state line: the feed is up
-        assert "ETH/USDT:USDT" in first
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    proc = spawn("alerts", "--demo", "--symbols", "ETH")
+    assert proc.stderr is not None
+    ready, _, _ = select.select([proc.stderr], [], [], 45)
+    first = proc.stderr.readline() if ready else ""  # the first stream state line: feed is up
+    err = stop_with(proc, signal.SIGINT)
+    assert "ETH/USDT:USDT" in first, "no stream came up within 45 s"
     assert proc.returncode == 0
     assert "Traceback" not in err
 
 
 def test_sigterm_while_connecting_exits_0() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "scalptui", "alerts", "--demo", "--symbols", "BTC"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        time.sleep(1.5)  # the interpreter is up; the simulator and the feed are still starting
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    proc = spawn("alerts", "--demo", "--symbols", "BTC")
+    time.sleep(1.5)  # the interpreter is up; the simulator and the feed are still starting
+    err = stop_with(proc, signal.SIGTERM)
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "Unclosed" not in err
