@@ -124,12 +124,13 @@ def generate(path: Path, hours: float, seed: int) -> int:
 async def replay(path: Path) -> dict[str, float]:
     feed = ReplayFeed(path, speed=0)
     detector = Detector(DetectorParams(), source=feed.source)
+    out = io.StringIO()
     sink = AlertPrinter(
         detector,
         lambda: feed.symbols,
         as_json=True,
         snapshot_every_s=60.0,
-        out=io.StringIO(),
+        out=out,
         err=io.StringIO(),
     )
     samples: dict[str, float] = {"start": rss_mib()}
@@ -140,8 +141,8 @@ async def replay(path: Path) -> dict[str, float]:
         sink(event)
         events += 1
         if events % 50_000 == 0:
-            sink._out.seek(0)  # type: ignore[attr-defined]  # keep the sink's buffer bounded
-            sink._out.truncate()  # type: ignore[attr-defined]
+            out.seek(0)  # keep the sink's buffer bounded
+            out.truncate()
         clock = feed.clock_ms
         if clock is not None:
             if warm_until is None:
