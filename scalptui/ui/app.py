@@ -515,7 +515,12 @@ class ScalpApp(App[None]):
             note=self._clock_note(),
             bell=self.bell_on,
             muted=self.current in self.mutes,
+            progress=self._replay_progress() if replay else None,
         )
+
+    def _replay_progress(self) -> float | None:
+        progress = getattr(self.feed, "progress", None)
+        return float(progress) if isinstance(progress, int | float) else None
 
     def restyle(self) -> None:
         """Rebuild every line with the new theme's colours (lines hold resolved styles)."""

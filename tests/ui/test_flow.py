@@ -179,12 +179,13 @@ async def test_a_replay_of_a_simulated_recording_shows_both_badges_and_its_own_t
     h = build(tmp_path, clock=lambda: 2_000_000_000.0)  # wall clock far from the recording
     h.feed.source = Source.REPLAY
     h.feed.recorded_source = Source.SIMULATED  # type: ignore[attr-defined]
+    h.feed.progress = 0.42  # type: ignore[attr-defined]
     async with h.app.run_test(size=(120, 40)) as pilot:
         await drained(h)
         await pilot.pause()
         h.app.repaint_now()
         line = h.app.header_bar.lines[0].plain
-        assert "REPLAY" in line and "SIMULATED" in line
+        assert "REPLAY 42%" in line and "SIMULATED" in line
         # The recording's own time (the scripted market's last event), not the wall clock.
         assert time.strftime("%H:%M:%S", time.gmtime(end_clock())) in line
         assert time.strftime("%H:%M:%S", time.gmtime(2_000_000_000.0)) not in line

@@ -36,6 +36,8 @@ class HeaderInfo:
     """A short warning beside the clock (e.g. the local clock is off the exchange's)."""
     bell: bool = False
     muted: bool = False
+    progress: float | None = None
+    """How much of a replayed recording has been read, 0..1 (None when live)."""
 
 
 class HeaderBar(LinesWidget):
@@ -82,9 +84,12 @@ class HeaderBar(LinesWidget):
         left.append(info.symbol)
         left.append("  ")
         left.append_text(self._feed_text(info))
+        replay_label = " REPLAY "
+        if info.progress is not None:
+            replay_label = f" REPLAY {info.progress:.0%} "
         for flag, label, part in (
             (info.simulated, " SIMULATED ", "header--simulated"),
-            (info.replay, " REPLAY ", "header--replay"),
+            (info.replay, replay_label, "header--replay"),
             (info.paused, " PAUSED ", "header--paused"),
         ):
             if flag:
