@@ -200,8 +200,9 @@ class ScalpApp(App[None]):
         self.events_seen = 0
         self.repaints = 0
         self.alert_history: deque[Alert] = deque(
-            persist.load_alerts(data_dir), maxlen=persist.MAX_ALERTS
+            persist.load_alerts(data_dir, self.source), maxlen=persist.MAX_ALERTS
         )
+        self._restored_source = self.source
         self._alerts_dirty = False
         self._statuses: dict[tuple[str | None, str], FeedStatus] = {}
         self._last_message_ms: dict[str, int] = {}
@@ -381,6 +382,17 @@ class ScalpApp(App[None]):
         )
 
     def on_feed_opened(self, message: FeedOpened) -> None:
+        if self._restored_source is not self.source:
+            # The feed turned out to be a replay, or the simulator behind --base-url: the
+            # restored history belongs to another source and must not be shown as this one's.
+            self._restored_source = self.source
+            kept = [a for a in self.alert_history if a.source is self.source]
+            restored = persist.load_alerts(self.data_dir, self.source)
+            self.alert_history = deque([*restored, *kept], maxlen=persist.MAX_ALERTS)
+            self.alert_log.entries.clear()
+            self.alert_log.extend(
+                LoggedAlert(a, muted=a.symbol in self.mutes) for a in self.alert_history
+            )
         self.repaint_now()
 
     def on_markets_listed(self, message: MarketsListed) -> None:
@@ -426,7 +438,7 @@ class ScalpApp(App[None]):
             self.refresh_slow_panels()
         if self._alerts_dirty:
             self._alerts_dirty = False
-            persist.save_alerts(self.data_dir, self.alert_history)
+            persist.save_alerts(self.data_dir, self.alert_history, self.source)
 
     def take_snapshot(self, symbol: str | None = None) -> DetectorSnapshot | None:
         if self.detector is None:
@@ -609,7 +621,7 @@ class ScalpApp(App[None]):
 
     async def action_quit(self) -> None:
         self.save_state()
-        persist.save_alerts(self.data_dir, self.alert_history)
+        persist.save_alerts(self.data_dir, self.alert_history, self.source)
         await self.close_feed()
         self.exit()
 

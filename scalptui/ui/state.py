@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MAX_ALERTS = 500
 STATE_FILE = "state.json"
 ALERTS_FILE = "alerts.jsonl"
+SIMULATED_ALERTS_FILE = "alerts-simulated.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +75,17 @@ def save_state(data_dir: Path, state: UiState) -> None:
     _write_atomic(data_dir / STATE_FILE, json.dumps(payload, indent=1) + "\n")
 
 
-def load_alerts(data_dir: Path) -> list[Alert]:
-    path = data_dir / ALERTS_FILE
+def alerts_file(source: Source) -> str | None:
+    """Each source keeps its own history, so simulated alerts never reappear in a live
+    session; a replay keeps none (it can be played again)."""
+    return {Source.LIVE: ALERTS_FILE, Source.SIMULATED: SIMULATED_ALERTS_FILE}.get(source)
+
+
+def load_alerts(data_dir: Path, source: Source = Source.LIVE) -> list[Alert]:
+    name = alerts_file(source)
+    if name is None:
+        return []
+    path = data_dir / name
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
@@ -83,16 +93,22 @@ def load_alerts(data_dir: Path) -> list[Alert]:
     alerts: list[Alert] = []
     for line in lines[-MAX_ALERTS:]:
         try:
-            alerts.append(alert_from_record(json.loads(line)))
+            alert = alert_from_record(json.loads(line))
         except (ValueError, KeyError, TypeError):
             log.warning("skipping an unreadable alert line in %s", path)
+            continue
+        if alert.source is source:
+            alerts.append(alert)
     return alerts
 
 
-def save_alerts(data_dir: Path, alerts: Iterable[Alert]) -> None:
-    kept = list(alerts)[-MAX_ALERTS:]
+def save_alerts(data_dir: Path, alerts: Iterable[Alert], source: Source = Source.LIVE) -> None:
+    name = alerts_file(source)
+    if name is None:
+        return
+    kept = [a for a in alerts if a.source is source][-MAX_ALERTS:]
     text = "".join(json.dumps(a.to_record(), ensure_ascii=False) + "\n" for a in kept)
-    _write_atomic(data_dir / ALERTS_FILE, text)
+    _write_atomic(data_dir / name, text)
 
 
 def alert_from_record(record: Mapping[str, Any]) -> Alert:

@@ -234,7 +234,9 @@ async def test_q_quits_saves_and_closes_the_feed(harness: Harness) -> None:
         await pilot.pause()
     assert app.return_code == 0
     assert (app.data_dir / "state.json").exists()
-    assert (app.data_dir / "alerts.jsonl").exists()
+    # The scripted market is simulated: its alerts go to the simulated history only.
+    assert (app.data_dir / "alerts-simulated.jsonl").exists()
+    assert not (app.data_dir / "alerts.jsonl").exists()
 
 
 def test_the_footer_advertises_the_keys(harness: Harness) -> None:
