@@ -91,8 +91,9 @@ def cascade_text(
         f"Real liquidations: {printed(notional, lower_bound)} {side_word(side)} "
         f"in {span_s:.0f} s, {prints} prints ({completeness(exchange, lower_bound)})",
         f"price {pct(move_pct)}",
-        f"{clusters} est. clusters hit",
     ]
+    if clusters > 0:  # "0 clusters hit" is no fact worth a trader's glance
+        parts.append(f"{clusters} est. cluster{'s' if clusters != 1 else ''} hit")
     if oi_pct is not None:
         parts.append(f"OI {pct(oi_pct)} in 5 min")
     return f"{symbol} {kind} — " + ", ".join(parts) + f". {CLOSING}"

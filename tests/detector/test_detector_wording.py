@@ -132,3 +132,28 @@ def test_exhausted_names_the_configured_share_and_labels_sampled_rates() -> None
     assert "below 33.3 % of peak" in text.exhausted_text(*args, 1 / 3)
     sampled = text.exhausted_text(*args[:6], True, *args[7:], 0.25)
     assert "rate ≥ $1.5k/s vs peak ≥ $90.0k/s, below 25 % of peak" in sampled
+
+
+def test_cascade_text_names_clusters_only_when_some_were_hit() -> None:
+    from scalptui.detector.text import cascade_text
+    from scalptui.models import Side
+
+    def text(clusters: int) -> str:
+        return cascade_text(
+            "BTC/USDT:USDT",
+            "LIQUIDATION_CASCADE",
+            "binanceusdm",
+            Side.LONG,
+            2_000_000.0,
+            9,
+            42.0,
+            True,
+            -2.3,
+            clusters,
+            -4.1,
+        )
+
+    assert "cluster" not in text(0)
+    assert "1 est. cluster hit" in text(1)
+    assert "3 est. clusters hit" in text(3)
+    assert text(3).endswith("Informational — no trade plan.")

@@ -89,6 +89,18 @@ def test_alert_facts_drop_the_repeated_symbol_and_kind() -> None:
     assert alert_facts(a) == "Real liquidations: ≥ $4.9M longs"
 
 
+def test_alert_facts_keep_the_measurements_and_drop_what_the_screen_already_says() -> None:
+    a = alert(
+        message="BTC/USDT:USDT LIQUIDATION_CASCADE — Real liquidations: ≥ $48.2M longs in 42 s, "
+        "9 prints (Binance samples: lower bound), price −2.3 %, 3 est. clusters hit, "
+        "OI −4.1 %. Informational — no trade plan."
+    )
+    assert alert_facts(a) == (
+        "Real liquidations: ≥ $48.2M longs in 42 s, 9 prints, price −2.3 %, "
+        "3 est. clusters hit, OI −4.1 %."
+    )
+
+
 @pytest.mark.parametrize(
     ("env", "start"),
     [

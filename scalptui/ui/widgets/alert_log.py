@@ -35,17 +35,26 @@ class LoggedAlert:
 
 
 def alert_facts(alert: Alert) -> str:
-    """The message without a leading "<symbol> <KIND> — " the log already shows in columns.
+    """The message without what the log already shows elsewhere, so the facts fit a line.
 
-    Trade-plan words can never reach the screen: DESIGN makes the alert line
-    informational only, so any such word is blanked even if a message carried one.
+    Dropped: the leading "<symbol> <KIND> — " (columns), the closing
+    "Informational — no trade plan." (the panel's title says it) and the
+    "(<venue> samples: lower bound)" note (every such total already reads "≥ $X";
+    the help screen explains it). Trade-plan words can never reach the screen:
+    any such word is blanked even if a message carried one.
     """
     text = alert.message
     for prefix in (f"{alert.symbol} {alert.kind.value} — ", f"{alert.symbol} {alert.kind.value} "):
         if text.startswith(prefix):
             text = text[len(prefix) :]
             break
+    text = _SAMPLED_NOTE.sub("", text)
+    text = text.removesuffix(_CLOSING).rstrip()
     return _PLAN_WORDS.sub("…", text)
+
+
+_CLOSING = "Informational — no trade plan."
+_SAMPLED_NOTE = re.compile(r" \([^()]* samples: lower bound\)")
 
 
 def alert_line(alert: Alert, *, muted: bool = False) -> str:
