@@ -21,6 +21,9 @@ from scalptui.models import Event, FeedStatus, MarkPrice, StreamState, Trade
 SKEW_REPORT_MS = 2_000
 """Report a skew beyond this (loopback and a VPS near the venue see < 300 ms)."""
 SAMPLES = 101
+SAMPLE_EVERY_S = 0.25
+"""At most one sample per this much local time: skew drifts over minutes, and the
+median of the window is too dear to take on every trade of a busy stream."""
 
 
 class SkewMonitor:
@@ -30,6 +33,7 @@ class SkewMonitor:
         self._clock = clock
         self._samples: deque[int] = deque(maxlen=SAMPLES)
         self._reported = False
+        self._next_sample = 0.0
 
     @property
     def skew_ms(self) -> int | None:
@@ -41,7 +45,11 @@ class SkewMonitor:
         """Record one event; return a status when the skew crosses the report line."""
         if not isinstance(event, Trade | MarkPrice):
             return None
-        self._samples.append(int(self._clock() * 1000) - event.ts)
+        now = self._clock()
+        if now < self._next_sample:
+            return None
+        self._next_sample = now + SAMPLE_EVERY_S
+        self._samples.append(int(now * 1000) - event.ts)
         skew = self.skew_ms
         if skew is None:
             return None
@@ -55,7 +63,7 @@ class SkewMonitor:
             else "local clock agrees with the exchange's"
         )
         return FeedStatus(
-            ts=int(self._clock() * 1000),
+            ts=int(now * 1000),
             exchange=event.exchange,
             symbol=None,
             stream="clock",
