@@ -194,18 +194,23 @@ def _convert_tuple(raw: Any, item: Any, where: str, key: str) -> tuple[Any, ...]
     if not isinstance(raw, list):
         raise ConfigError(f"{where}: {key} must be a list, got {raw!r}")
     if dataclasses.is_dataclass(item):
-        out = []
-        for i, entry in enumerate(raw):
-            if not isinstance(entry, dict):
-                raise ConfigError(f"{where}: {key}[{i}] must be a table")
-            fields = {f.name for f in dataclasses.fields(item)}
-            missing = fields - set(entry)
-            if missing:
-                raise ConfigError(f"{where}: {key}[{i}] is missing {sorted(missing)[0]!r}")
-            template = typing.cast(Any, item)(**{name: 0.0 for name in fields})
-            out.append(_merge(template, entry, where, f"{key}[{i}]"))
-        return tuple(out)
+        return tuple(_build_item(entry, item, where, f"{key}[{i}]") for i, entry in enumerate(raw))
     return tuple(_convert(v, item, None, where, f"{key}[{i}]") for i, v in enumerate(raw))
+
+
+def _build_item(entry: Any, cls: Any, where: str, key: str) -> Any:
+    """One table of a list of tables (e.g. a leverage_mix bucket): every field required."""
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: {key} must be a table")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    for name in entry:
+        if name not in names:
+            raise ConfigError(f"{where}: unknown key {key}.{name}")
+    missing = [name for name in names if name not in entry]
+    if missing:
+        raise ConfigError(f"{where}: {key} is missing {missing[0]!r}")
+    return cls(**{n: _convert(entry[n], hints[n], None, where, f"{key}.{n}") for n in names})
 
 
 def _convert_dict(raw: Any, value_type: Any, where: str, key: str) -> dict[str, Any]:
