@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import signal
@@ -160,8 +161,6 @@ class AlertPrinter:
 
 
 def _with_ts(snap: DetectorSnapshot, ts: int) -> DetectorSnapshot:
-    import dataclasses
-
     return dataclasses.replace(snap, ts=ts)
 
 

@@ -6,7 +6,8 @@ the TUI calls the opener from its feed worker, after the first frame is painted.
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,8 +116,6 @@ async def _start_ccxt_feed(settings: Settings, source: Source) -> Feed:
 
 async def open_demo(settings: Settings, options: RunOptions) -> Feed:
     """Start the simulated exchange on a free loopback port and stream it through ccxt.pro."""
-    import dataclasses
-
     from scalptui.feed.sim import SimExchange
 
     seed = options.demo_seed if options.demo_seed is not None else _wall_seed()
@@ -142,4 +141,4 @@ async def open_demo(settings: Settings, options: RunOptions) -> Feed:
 
 def _wall_seed() -> int:
     # A demo differs from run to run; tests and screenshots pass a fixed seed.
-    return int(asyncio.get_running_loop().time() * 1000) & 0xFFFF
+    return time.time_ns() // 1_000_000 & 0xFFFF
