@@ -16,7 +16,6 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from scalptui.detector import Detector
@@ -35,17 +34,11 @@ from scalptui.models import (
     Trade,
 )
 from scalptui.runtime import FeedOpener
+from scalptui.ui.format import utc_time_ms  # plain formatting: imports no textual
 
 log = logging.getLogger(__name__)
 
 Consumer = Callable[[Event], None]
-
-
-def utc_hms(ts_ms: int) -> str:
-    try:
-        return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%H:%M:%S")
-    except (OverflowError, OSError, ValueError):
-        return "--:--:--"
 
 
 def source_label(source: Source, recorded: Source | None = None) -> str:
@@ -57,12 +50,12 @@ def source_label(source: Source, recorded: Source | None = None) -> str:
 
 def format_alert_text(alert: Alert, recorded: Source | None = None) -> str:
     """One alert as a plain text line: UTC event time, source, then the message."""
-    return f"{utc_hms(alert.ts)}Z [{source_label(alert.source, recorded)}] {alert.message}"
+    return f"{utc_time_ms(alert.ts)}Z [{source_label(alert.source, recorded)}] {alert.message}"
 
 
 def format_snapshot_text(snap: DetectorSnapshot, recorded: Source | None = None) -> str:
     """A compact one-line summary of a snapshot for the text mode."""
-    parts = [f"{utc_hms(snap.ts)}Z [{source_label(snap.source, recorded)}] {snap.symbol}"]
+    parts = [f"{utc_time_ms(snap.ts)}Z [{source_label(snap.source, recorded)}] {snap.symbol}"]
     if snap.last is not None:
         parts.append(f"last {snap.last:,.6g}")
     if snap.mark is not None:

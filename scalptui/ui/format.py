@@ -81,11 +81,15 @@ def rate_pct(rate: float, digits: int = 4) -> str:
 
 
 def utc_clock(epoch_s: float) -> str:
-    return time.strftime("%H:%M:%S", time.gmtime(epoch_s))
+    """``HH:MM:SS`` in UTC; a time no clock can show (a corrupt record) reads ``--:--:--``."""
+    try:
+        return time.strftime("%H:%M:%S", time.gmtime(epoch_s))
+    except (OverflowError, OSError, ValueError):
+        return "--:--:--"
 
 
 def utc_time_ms(ts_ms: int) -> str:
-    return time.strftime("%H:%M:%S", time.gmtime(ts_ms / 1000.0))
+    return utc_clock(ts_ms / 1000.0)
 
 
 def duration(seconds: float) -> str:

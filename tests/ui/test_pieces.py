@@ -122,3 +122,8 @@ def test_the_ui_imports_no_exchange_library_before_the_first_frame() -> None:
     code = "import sys, scalptui.ui.app; print('ccxt' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_time_no_clock_can_show_is_dashes_not_a_crash() -> None:
+    assert fmt.utc_time_ms(10**20) == "--:--:--"
+    assert fmt.utc_time_ms(1_767_225_661_000) == "00:01:01"

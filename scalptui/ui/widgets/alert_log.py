@@ -11,6 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 
+from scalptui.detector.text import CLOSING
 from scalptui.models import Alert, AlertKind
 from scalptui.ui import format as fmt
 from scalptui.ui.widgets.lines import LinesWidget
@@ -24,7 +25,10 @@ _KIND_PART = {
     AlertKind.OI_FLUSH: "alert--oi",
 }
 _PLAN_WORDS = re.compile(
-    r"(?<![\w/:-])(stop-loss|take-profit|entry|stop|target|tp|sl|r:r)(?![\w/:-])", re.IGNORECASE
+    r"(?<![\w/:-])("
+    + "|".join(map(re.escape, sorted(fmt.FORBIDDEN_ALERT_WORDS, key=len, reverse=True)))
+    + r")(?![\w/:-])",
+    re.IGNORECASE,
 )
 
 
@@ -49,11 +53,10 @@ def alert_facts(alert: Alert) -> str:
             text = text[len(prefix) :]
             break
     text = _SAMPLED_NOTE.sub("", text)
-    text = text.removesuffix(_CLOSING).rstrip()
+    text = text.removesuffix(CLOSING).rstrip()
     return _PLAN_WORDS.sub("…", text)
 
 
-_CLOSING = "Informational — no trade plan."
 _SAMPLED_NOTE = re.compile(r" \([^()]* samples: lower bound\)")
 
 
