@@ -255,7 +255,7 @@ class CcxtFeed:
             self._emit(stream, stream.health.close())
         await self._close_exchange()
         self._closed = True
-        self._enqueue(_END)
+        self._push(_END)  # never a trade or mark: it waits behind everything queued
 
     # ------------------------------------------------------------------ events out
 
@@ -274,8 +274,8 @@ class CcxtFeed:
                 return
             yield item
 
-    def _push(self, event: Event) -> None:
-        """Queue an event; past QUEUE_SIZE only trades and marks are dropped (counted)."""
+    def _push(self, event: Event | object) -> None:
+        """Queue an event (or the end marker); past QUEUE_SIZE only trades and marks are dropped."""
         if not self._overflow:
             try:
                 self._queue.put_nowait(event)
@@ -286,20 +286,6 @@ class CcxtFeed:
             self._counters["dropped_events"] += 1
         else:
             self._overflow.append(event)
-
-    def _enqueue(self, item: Any) -> None:
-        """Put ``item`` behind everything queued so far.
-
-        Once the queue is full, items wait in ``_overflow`` and so does everything
-        after them, which keeps the order: ``_events`` drains the queue, then it.
-        """
-        if not self._overflow:
-            try:
-                self._queue.put_nowait(item)
-                return
-            except asyncio.QueueFull:
-                pass
-        self._overflow.append(item)
 
     def _emit(self, stream: _Stream, state: StreamState | None, detail: str = "") -> None:
         """One FeedStatus for a state change (``state`` None: nothing changed)."""
@@ -542,9 +528,7 @@ class CcxtFeed:
         symbol = item.get("symbol")
         if not isinstance(symbol, str) or symbol not in self._watched:
             return  # OKX's channel carries every instrument
-        stream = self._streams.get(f"liquidations:{symbol}")
-        if stream is not None:
-            self._emit(stream, stream.health.on_message(time.monotonic()))
+        self._touch("liquidations", symbol)
         prints = parse_liquidations(self.venue, item, self._contract_size[symbol])
         if not prints:
             self._counters["rejected_items"] += 1
