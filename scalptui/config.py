@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from scalptui.detector.params import DetectorParams
+from scalptui.feed.venues import SUPPORTED
 
 DEFAULT_SYMBOLS: tuple[str, ...] = ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT")
-SUPPORTED_EXCHANGES: tuple[str, ...] = ("binanceusdm", "bybit", "okx")
+SUPPORTED_EXCHANGES: tuple[str, ...] = SUPPORTED
 
 
 class ConfigError(Exception):

@@ -45,11 +45,3 @@ class FeedFailed(Message):
 
 class FeedEnded(Message):
     """The event stream finished (a replay ran out, or the feed was closed)."""
-
-
-class SymbolAdded(Message):
-    """A symbol picked in the search is now streamed."""
-
-    def __init__(self, symbol: str) -> None:
-        super().__init__()
-        self.symbol = symbol
