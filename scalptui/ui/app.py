@@ -469,8 +469,12 @@ class ScalpApp(App[None]):
         episodes = self._episodes()
         items = []
         current: DetectorSnapshot | None = None
+        last = self._last_snapshot  # at most one fast tick old: no second snapshot of it
         for symbol in self.watchlist:
-            snap = self.take_snapshot(symbol)
+            if symbol == self.current and last is not None and last.symbol == symbol:
+                snap: DetectorSnapshot | None = last
+            else:
+                snap = self.take_snapshot(symbol)
             if symbol == self.current:
                 current = snap
             items.append(
