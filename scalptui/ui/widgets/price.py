@@ -91,13 +91,16 @@ class PricePanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spark_key: tuple[str, int] | None = None
+        # Held directly: show() runs on every fast tick, a DOM query each time is waste.
+        self._lines = PriceLines()
+        self._spark = Sparkline((), summary_function=lambda values: values[-1])
 
     def compose(self) -> ComposeResult:
-        yield PriceLines()
-        yield Sparkline((), summary_function=lambda values: values[-1])
+        yield self._lines
+        yield self._spark
 
     def show(self, snap: DetectorSnapshot) -> None:
-        self.query_one(PriceLines).show(snap)
+        self._lines.show(snap)
         self._show_sparkline(snap)
 
     def _show_sparkline(self, snap: DetectorSnapshot) -> None:
@@ -112,4 +115,4 @@ class PricePanel(Vertical):
         # The newest bucket is still filling; drawing it would redraw every tick.
         # Fewer than three points draw as a flat block that suggests a trend: wait.
         done = points[:-1]
-        self.query_one(Sparkline).data = list(done) if len(done) >= 3 else []
+        self._spark.data = list(done) if len(done) >= 3 else []
