@@ -153,6 +153,7 @@ class CcxtFeed:
         self._bybit_emitted: dict[str, _BybitEmitted] = {}
         self._streams: dict[str, _Stream] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._taps_due = 0.0
         self._queue: asyncio.Queue[Any] = asyncio.Queue(QUEUE_SIZE)
         self._overflow: deque[Any] = deque()
         self._dedupe = LiquidationDeduper()
@@ -703,8 +704,10 @@ class CcxtFeed:
                 return _describe_future(sentinel)
             if self._ex.clients.get(url) is not client:
                 return "connection replaced"
-            self._ensure_taps()
             now = time.monotonic()
+            if now >= self._taps_due:  # one check a tick for the whole feed, not one per stream
+                self._taps_due = now + self._tick_s
+                self._ensure_taps()
             connected = client.connected
             if connected.done() and not connected.cancelled() and connected.exception() is None:
                 self._emit(stream, health.on_connected(now))
