@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Wall-clock limits make property tests flaky on a loaded 2-core machine (CI shares it with
+# the simulated exchange's tests): examples are judged on what they find, never on speed.
+settings.register_profile("scalptui", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("scalptui")
 
 
 @pytest.fixture(autouse=True)
