@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Protocol
 
@@ -42,6 +42,8 @@ from scalptui.models import (
     Source,
     StreamState,
 )
+from scalptui.numfmt import funding_8h
+from scalptui.runtime import FeedOpener
 from scalptui.ui import state as persist
 from scalptui.ui.commands import SymbolSearch
 from scalptui.ui.messages import AlertRaised, FeedEnded, FeedFailed, FeedOpened, MarketsListed
@@ -88,7 +90,6 @@ class DetectorLike(Protocol):
 
 
 DetectorFactory = Callable[[DetectorParams, Source], DetectorLike]
-OpenFeed = Callable[[], Awaitable[Feed]]
 Clock = Callable[[], float]
 
 
@@ -164,7 +165,7 @@ class ScalpApp(App[None]):
     def __init__(
         self,
         settings: Settings,
-        open_feed: OpenFeed,
+        open_feed: FeedOpener,
         *,
         data_dir: Path,
         config_dir: Path | None,
@@ -335,8 +336,7 @@ class ScalpApp(App[None]):
         history = self._funding_history.setdefault(mark.symbol, deque(maxlen=FUNDING_POINTS))
         if history and mark.ts - history[-1][0] < 60_000:
             return
-        interval = mark.funding_interval_h or 8.0
-        history.append((mark.ts, mark.funding_rate * 8.0 / interval))
+        history.append((mark.ts, funding_8h(mark.funding_rate, mark.funding_interval_h)))
 
     @work(
         exclusive=True,
@@ -664,7 +664,7 @@ def _episode_side(episodes: tuple[EpisodeView, ...]) -> Side | None:
 
 def make_app(
     settings: Settings,
-    open_feed: OpenFeed,
+    open_feed: FeedOpener,
     *,
     data_dir: Path | None = None,
     config_dir: Path | None = None,
