@@ -143,23 +143,68 @@ class ScalpApp(App[None]):
         (32, "-tall"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash,ctrl+p", "command_palette", "search", key_display="/"),
-        Binding("left_square_bracket", "cycle(-1)", "prev", key_display="["),
-        Binding("right_square_bracket", "cycle(1)", "next", key_display="]"),
+        # The footer shows the description; the help screen lists the tooltip (the one key list).
+        Binding(
+            "slash,ctrl+p",
+            "command_palette",
+            "search",
+            key_display="/",
+            tooltip="search the exchange's symbols (adds to the watchlist)",
+        ),
+        Binding(
+            "left_square_bracket",
+            "cycle(-1)",
+            "prev",
+            key_display="[",
+            tooltip="previous / next watched symbol",
+        ),
+        Binding(
+            "right_square_bracket",
+            "cycle(1)",
+            "next",
+            key_display="]",
+            tooltip="previous / next watched symbol",
+        ),
         *[
-            Binding(str(n), f"slot({n})", "slot", show=n == 1, key_display="1-9")
+            Binding(
+                str(n),
+                f"slot({n})",
+                "slot",
+                show=n == 1,
+                key_display="1-9",
+                tooltip="watchlist slot",
+            )
             for n in range(1, 10)
         ],
-        Binding("plus,equals_sign", "zoom(-1)", "zoom in", key_display="+"),
-        Binding("minus", "zoom(1)", "zoom out", key_display="-"),
-        Binding("l", "toggle_tape", "tape"),
-        Binding("m", "toggle_mute", "mute"),
-        Binding("t", "next_theme", "theme"),
-        Binding("p", "toggle_pause", "pause"),
-        Binding("c", "chart", "chart"),
-        Binding("b", "toggle_bell", "bell"),
-        Binding("question_mark", "help", "help", key_display="?"),
-        Binding("q", "quit", "quit"),
+        Binding(
+            "plus,equals_sign",
+            "zoom(-1)",
+            "zoom in",
+            key_display="+",
+            tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
+        ),
+        Binding(
+            "minus",
+            "zoom(1)",
+            "zoom out",
+            key_display="-",
+            tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
+        ),
+        Binding(
+            "l", "toggle_tape", "tape", tooltip="liquidation tape (realised, across the watchlist)"
+        ),
+        Binding("m", "toggle_mute", "mute", tooltip="mute / unmute this symbol's alerts"),
+        Binding("t", "next_theme", "theme", tooltip="next theme"),
+        Binding(
+            "p",
+            "toggle_pause",
+            "pause",
+            tooltip="pause / resume the display (alerts keep arriving)",
+        ),
+        Binding("c", "chart", "chart", tooltip="full chart: price with realised liquidations"),
+        Binding("b", "toggle_bell", "bell", tooltip="terminal bell on alerts"),
+        Binding("question_mark", "help", "help", key_display="?", tooltip="this help"),
+        Binding("q", "quit", "quit", tooltip="quit"),
     ]
 
     def __init__(
@@ -621,7 +666,7 @@ class ScalpApp(App[None]):
         self.repaint_now()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.BINDINGS))
 
     async def action_quit(self) -> None:
         self.save_state()
