@@ -33,8 +33,8 @@ from scalptui.models import (
     Source,
     Trade,
 )
+from scalptui.numfmt import compact, price, rate_pct, usd, utc_time_ms
 from scalptui.runtime import FeedOpener
-from scalptui.ui.format import utc_time_ms  # plain formatting: imports no textual
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,16 @@ def format_snapshot_text(snap: DetectorSnapshot, recorded: Source | None = None)
     """A compact one-line summary of a snapshot for the text mode."""
     parts = [f"{utc_time_ms(snap.ts)}Z [{source_label(snap.source, recorded)}] {snap.symbol}"]
     if snap.last is not None:
-        parts.append(f"last {snap.last:,.6g}")
+        parts.append(f"last {price(snap.last)}")
     if snap.mark is not None:
-        parts.append(f"mark {snap.mark:,.6g}")
+        parts.append(f"mark {price(snap.mark)}")
     if snap.funding is not None:
-        parts.append(f"funding {snap.funding.rate_8h * 100:+.4f} %/8h")
+        parts.append(f"funding {rate_pct(snap.funding.rate_8h)} per 8 h")
     if snap.open_interest is not None:
-        parts.append(f"OI {snap.open_interest.amount:,.0f}")
+        parts.append(f"OI {compact(snap.open_interest.amount)}")
     longs = sum(b.long_usd for b in snap.ladder)
     shorts = sum(b.short_usd for b in snap.ladder)
-    parts.append(
-        f"est. clusters: longs ${longs / 1e6:,.1f}M below, shorts ${shorts / 1e6:,.1f}M above"
-    )
+    parts.append(f"est. clusters: longs {usd(longs)} below, shorts {usd(shorts)} above")
     if snap.episodes:
         parts.append("episode: " + ", ".join(e.kind.value for e in snap.episodes))
     return " · ".join(parts)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from scalptui.config import FeedSettings, Settings, UiSettings
 from scalptui.feed.base import Feed
-from scalptui.ui.app import Clock, OpenFeed, ScalpApp, make_app
+from scalptui.runtime import FeedOpener
+from scalptui.ui.app import Clock, ScalpApp, make_app
 from scalptui.ui.themes import BUILTIN_ORDER
 
 SIZE = (120, 40)
@@ -43,7 +44,7 @@ def settings() -> Settings:
     return Settings(feed=FeedSettings(symbols=SYMBOLS), ui=UiSettings(), demo=True)
 
 
-def sim_opener(args: argparse.Namespace) -> tuple[OpenFeed, Clock | None]:
+def sim_opener(args: argparse.Namespace) -> tuple[FeedOpener, Clock | None]:
     from scalptui.runtime import RunOptions, open_demo
 
     options = RunOptions(
@@ -56,7 +57,7 @@ def sim_opener(args: argparse.Namespace) -> tuple[OpenFeed, Clock | None]:
     return (open_feed, None)
 
 
-def scripted_opener() -> tuple[OpenFeed, Clock | None]:
+def scripted_opener() -> tuple[FeedOpener, Clock | None]:
     from scalptui.ui.scripted import ScriptedFeed, script_end_ms, scripted_events
 
     events = scripted_events(SYMBOLS)

@@ -1,10 +1,16 @@
-"""The README keeps its promises: the two first commands, and a current config table."""
+"""The README keeps its promises: the two first commands, a current config table, the keys."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+from textual.binding import Binding
+from textual.keys import format_key
+
+from scalptui.ui.app import ScalpApp
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -29,3 +35,27 @@ def test_config_reference_is_current() -> None:
     section = README.split("<!-- config-reference:begin -->", 1)[1]
     section = section.split("<!-- config-reference:end -->", 1)[0].strip()
     assert section == generated, "run `make readme` to regenerate the config table"
+
+
+def _readme_keys() -> list[str]:
+    """Every key the README's key table names (first column; `1`–`9` is a range)."""
+    table = README.split("| Key | Action |", 1)[1].split("\n\n", 1)[0]
+    keys: list[str] = []
+    for row in table.strip().splitlines()[1:]:  # under the |---| line
+        column = row.split("|")[1]
+        for first, last in re.findall(r"`(\d)`–`(\d)`", column):
+            keys += [str(n) for n in range(int(first), int(last) + 1)]
+        keys += re.findall(r"`([^`]+)`", re.sub(r"`\d`–`\d`", "", column))
+    return keys
+
+
+def test_key_table_lists_exactly_the_bound_keys() -> None:
+    bound = [
+        format_key(key)
+        for binding in ScalpApp.BINDINGS
+        if isinstance(binding, Binding)
+        for key in binding.key.split(",")
+    ]
+    assert len(bound) == len(ScalpApp.BINDINGS) + 2  # "/,ctrl+p" and "+,=" bind two keys
+    readme = _readme_keys()
+    assert sorted(readme) == sorted(bound), "the README's key table and the app's BINDINGS differ"

@@ -7,14 +7,51 @@ Rules the texts follow (DESIGN § Non-negotiables):
 * where the venue samples its liquidation stream, a printed sum is a lower
   bound and reads "≥ $X" with the venue named;
 * every text ends "Informational — no trade plan." and never uses the
-  vocabulary of a plan (a test renders every kind and scans for it).
+  vocabulary of a plan (``PLAN_WORDS``; a test renders every kind and scans for it);
+* numbers read as they do on screen: they are written by ``scalptui.numfmt``.
 """
 
 from __future__ import annotations
 
+import re
+
 from scalptui.models import Side
+from scalptui.numfmt import compact, duration, pct, rate_pct, share, usd
 
 CLOSING = "Informational — no trade plan."
+
+PLAN_WORDS: tuple[str, ...] = (
+    "entry",
+    "stop",
+    "stop-loss",
+    "target",
+    "take-profit",
+    "TP",
+    "SL",
+    "R:R",
+)
+"""The vocabulary of a trade plan (DESIGN § Non-negotiables): never in an alert or on screen."""
+
+_PLAN_WORD_PATTERN = re.compile(
+    # A perp's name (``SL/USDT:USDT``) is matched first and skipped: its parts are no words.
+    r"(?P<symbol>\w+/\w+:\w+)"
+    # Whole words, where ``-`` and ``:`` join a word (``stop-loss``, ``R:R``, not ``non-stop``).
+    r"|(?<![\w:-])(?P<word>"
+    + "|".join(re.escape(w) for w in sorted(PLAN_WORDS, key=len, reverse=True))
+    + r")(?![\w:-])",
+    re.IGNORECASE,
+)
+
+
+def plan_words(text: str) -> list[str]:
+    """The trade-plan words in ``text``, whole words, any case, outside symbol names."""
+    return [m["word"] for m in _PLAN_WORD_PATTERN.finditer(text) if m["word"] is not None]
+
+
+def blank_plan_words(text: str, mark: str = "…") -> str:
+    """``text`` with every trade-plan word replaced by ``mark`` (symbol names untouched)."""
+    return _PLAN_WORD_PATTERN.sub(lambda m: mark if m["word"] is not None else m[0], text)
+
 
 _VENUES = {
     "binanceusdm": "Binance",
@@ -29,39 +66,8 @@ def venue_name(exchange: str) -> str:
     return _VENUES.get(exchange, exchange)
 
 
-def usd(amount: float) -> str:
-    """Compact USD: $950, $12.3k, $48.2M, $1.05B."""
-    value = abs(amount)
-    sign = "−" if amount < 0 else ""
-    if value >= 1e9:
-        return f"{sign}${value / 1e9:.2f}B"
-    if value >= 1e6:
-        return f"{sign}${value / 1e6:.1f}M"
-    if value >= 1e3:
-        return f"{sign}${value / 1e3:.1f}k"
-    return f"{sign}${value:.0f}"
-
-
-def amount(value: float) -> str:
-    """Compact quantity without a currency: 950, 12.3k, 8.02M."""
-    size = abs(value)
-    if size >= 1e9:
-        return f"{value / 1e9:.3g}B"
-    if size >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if size >= 1e4:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:,.4g}"
-
-
-def pct(value: float, digits: int = 1) -> str:
-    """Signed percentage with a real minus sign: +1.2 %, −2.3 %."""
-    sign = "−" if value < 0 else "+"
-    return f"{sign}{abs(value):.{digits}f} %"
-
-
-def printed(amount: float, lower_bound: bool) -> str:
-    return f"≥ {usd(amount)}" if lower_bound else usd(amount)
+def printed(value: float, lower_bound: bool) -> str:
+    return usd(value, lower_bound=lower_bound)
 
 
 def completeness(exchange: str, lower_bound: bool) -> str:
@@ -89,7 +95,7 @@ def cascade_text(
 ) -> str:
     parts = [
         f"Real liquidations: {printed(notional, lower_bound)} {side_word(side)} "
-        f"in {span_s:.0f} s, {prints} prints ({completeness(exchange, lower_bound)})",
+        f"in {duration(span_s)}, {prints} prints ({completeness(exchange, lower_bound)})",
         f"price {pct(move_pct)}",
     ]
     if clusters > 0:  # "0 clusters hit" is no fact worth a trader's glance
@@ -117,26 +123,12 @@ def exhausted_text(
     return (
         f"{symbol} CASCADE_EXHAUSTED — {side.value} liquidation rate "
         f"{printed(current_rate, lower_bound)}/s vs peak {printed(peak_rate, lower_bound)}/s, "
-        f"below {share(ratio)} of peak for {hold_s:.0f} s. "
+        f"below {share(ratio)} of peak for {duration(hold_s)}. "
         f"Real liquidations: {printed(notional, lower_bound)} {side_word(side)} "
-        f"over the episode's {duration_s:.0f} s, {prints} prints "
+        f"over the episode's {duration(duration_s)}, {prints} prints "
         f"({completeness(exchange, lower_bound)}), price {pct(move_pct)} since it began. "
         f"{CLOSING}"
     )
-
-
-def share(fraction: float) -> str:
-    """A fraction as a plain percentage, three significant digits at most: 25 %, 33.3 %."""
-    return f"{fraction * 100:.3g} %"
-
-
-def duration(seconds: float) -> str:
-    """A whole-unit duration: 20 s, 1 min, 4 h (seconds when it is not a whole unit)."""
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"
 
 
 def funding_text(
@@ -156,9 +148,9 @@ def funding_text(
     cadence = f"{duration(reading_s)} " if reading_s > 0 else ""
     per_interval = ""
     if abs(interval_h - 8.0) > 1e-9:
-        per_interval = f", {pct(rate * 100, 4)} per {interval_h:g} h"
+        per_interval = f", {rate_pct(rate)} per {duration(interval_h * 3600)}"
     return (
-        f"{symbol} FUNDING_EXTREME — funding {pct(rate_8h * 100, 4)} per 8 h{per_interval} "
+        f"{symbol} FUNDING_EXTREME — funding {rate_pct(rate_8h)} per 8 h{per_interval} "
         f"(APR {pct(apr * 100)}) on {readings} consecutive {cadence}readings; {crowded}. "
         f"{CLOSING}"
     )
@@ -188,6 +180,6 @@ def oi_flush_text(
             f"({completeness(exchange, lower_bound)})."
         )
     return (
-        f"{symbol} OI_FLUSH — open interest {pct(-drop_pct)} in {span_s:.0f} s "
-        f"({amount(before)} → {amount(after)} {base}).{liq} {CLOSING}"
+        f"{symbol} OI_FLUSH — open interest {pct(-drop_pct)} in {duration(span_s)} "
+        f"({compact(before)} → {compact(after)} {base}).{liq} {CLOSING}"
     )

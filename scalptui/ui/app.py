@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Protocol
 
@@ -42,6 +42,8 @@ from scalptui.models import (
     Source,
     StreamState,
 )
+from scalptui.numfmt import funding_8h
+from scalptui.runtime import FeedOpener
 from scalptui.ui import state as persist
 from scalptui.ui.commands import SymbolSearch
 from scalptui.ui.messages import AlertRaised, FeedEnded, FeedFailed, FeedOpened, MarketsListed
@@ -88,7 +90,6 @@ class DetectorLike(Protocol):
 
 
 DetectorFactory = Callable[[DetectorParams, Source], DetectorLike]
-OpenFeed = Callable[[], Awaitable[Feed]]
 Clock = Callable[[], float]
 
 
@@ -142,29 +143,74 @@ class ScalpApp(App[None]):
         (32, "-tall"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash,ctrl+p", "command_palette", "search", key_display="/"),
-        Binding("left_square_bracket", "cycle(-1)", "prev", key_display="["),
-        Binding("right_square_bracket", "cycle(1)", "next", key_display="]"),
+        # The footer shows the description; the help screen lists the tooltip (the one key list).
+        Binding(
+            "slash,ctrl+p",
+            "command_palette",
+            "search",
+            key_display="/",
+            tooltip="search the exchange's symbols (adds to the watchlist)",
+        ),
+        Binding(
+            "left_square_bracket",
+            "cycle(-1)",
+            "prev",
+            key_display="[",
+            tooltip="previous / next watched symbol",
+        ),
+        Binding(
+            "right_square_bracket",
+            "cycle(1)",
+            "next",
+            key_display="]",
+            tooltip="previous / next watched symbol",
+        ),
         *[
-            Binding(str(n), f"slot({n})", "slot", show=n == 1, key_display="1-9")
+            Binding(
+                str(n),
+                f"slot({n})",
+                "slot",
+                show=n == 1,
+                key_display="1-9",
+                tooltip="watchlist slot",
+            )
             for n in range(1, 10)
         ],
-        Binding("plus,equals_sign", "zoom(-1)", "zoom in", key_display="+"),
-        Binding("minus", "zoom(1)", "zoom out", key_display="-"),
-        Binding("l", "toggle_tape", "tape"),
-        Binding("m", "toggle_mute", "mute"),
-        Binding("t", "next_theme", "theme"),
-        Binding("p", "toggle_pause", "pause"),
-        Binding("c", "chart", "chart"),
-        Binding("b", "toggle_bell", "bell"),
-        Binding("question_mark", "help", "help", key_display="?"),
-        Binding("q", "quit", "quit"),
+        Binding(
+            "plus,equals_sign",
+            "zoom(-1)",
+            "zoom in",
+            key_display="+",
+            tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
+        ),
+        Binding(
+            "minus",
+            "zoom(1)",
+            "zoom out",
+            key_display="-",
+            tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
+        ),
+        Binding(
+            "l", "toggle_tape", "tape", tooltip="liquidation tape (realised, across the watchlist)"
+        ),
+        Binding("m", "toggle_mute", "mute", tooltip="mute / unmute this symbol's alerts"),
+        Binding("t", "next_theme", "theme", tooltip="next theme"),
+        Binding(
+            "p",
+            "toggle_pause",
+            "pause",
+            tooltip="pause / resume the display (alerts keep arriving)",
+        ),
+        Binding("c", "chart", "chart", tooltip="full chart: price with realised liquidations"),
+        Binding("b", "toggle_bell", "bell", tooltip="terminal bell on alerts"),
+        Binding("question_mark", "help", "help", key_display="?", tooltip="this help"),
+        Binding("q", "quit", "quit", tooltip="quit"),
     ]
 
     def __init__(
         self,
         settings: Settings,
-        open_feed: OpenFeed,
+        open_feed: FeedOpener,
         *,
         data_dir: Path,
         config_dir: Path | None,
@@ -335,8 +381,7 @@ class ScalpApp(App[None]):
         history = self._funding_history.setdefault(mark.symbol, deque(maxlen=FUNDING_POINTS))
         if history and mark.ts - history[-1][0] < 60_000:
             return
-        interval = mark.funding_interval_h or 8.0
-        history.append((mark.ts, mark.funding_rate * 8.0 / interval))
+        history.append((mark.ts, funding_8h(mark.funding_rate, mark.funding_interval_h)))
 
     @work(
         exclusive=True,
@@ -621,7 +666,7 @@ class ScalpApp(App[None]):
         self.repaint_now()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.BINDINGS))
 
     async def action_quit(self) -> None:
         self.save_state()
@@ -664,7 +709,7 @@ def _episode_side(episodes: tuple[EpisodeView, ...]) -> Side | None:
 
 def make_app(
     settings: Settings,
-    open_feed: OpenFeed,
+    open_feed: FeedOpener,
     *,
     data_dir: Path | None = None,
     config_dir: Path | None = None,

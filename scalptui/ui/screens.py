@@ -2,35 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.keys import format_key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
 from scalptui.models import DetectorSnapshot
 
-KEYS: tuple[tuple[str, str], ...] = (
-    ("/  ctrl+p", "search the exchange's symbols (adds to the watchlist)"),
-    ("[  ]", "previous / next watched symbol"),
-    ("1 … 9", "watchlist slot"),
-    ("+  -", "ladder zoom (clusters beyond the view are summed in edge rows)"),
-    ("l", "liquidation tape (realised, across the watchlist)"),
-    ("m", "mute / unmute this symbol's alerts"),
-    ("t", "next theme"),
-    ("p", "pause / resume the display (alerts keep arriving)"),
-    ("c", "full chart: price with realised liquidations"),
-    ("b", "terminal bell on alerts"),
-    ("?", "this help"),
-    ("q", "quit"),
-)
+KEY_COLUMN = 10
+
+
+def key_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    """The help's rows from the app's own bindings: (keys, what they do), in binding order.
+
+    One row per help text (a binding's tooltip, else its footer description), listing
+    every key bound to it as the keyboard shows it; the slot digits read ``1–9``.
+    """
+    rows: dict[str, list[str]] = {}
+    for binding in bindings:
+        one = binding if isinstance(binding, Binding) else Binding(*binding)
+        keys = rows.setdefault(one.tooltip or one.description, [])
+        keys += [format_key(key.strip()) for key in one.key.split(",")]
+    return [(_key_list(keys), what) for what, keys in rows.items()]
+
+
+def _key_list(keys: list[str]) -> str:
+    unique = list(dict.fromkeys(keys))
+    digits = [int(k) for k in unique if k.isdigit() and len(k) == 1]
+    if len(digits) == len(unique) > 2 and digits == list(range(digits[0], digits[-1] + 1)):
+        return f"{digits[0]}–{digits[-1]}"
+    return "  ".join(unique)
 
 
 class HelpScreen(ModalScreen[None]):
+    """Every key of the app it is shown over, listed from that app's bindings."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss_help", "Close"),
     ]
@@ -42,11 +54,15 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
+    def __init__(self, bindings: Iterable[BindingType]) -> None:
+        super().__init__()
+        self._rows = key_rows(bindings)
+
     def compose(self) -> ComposeResult:
         table = Text()
         table.append("Keys\n", style="bold")
-        for keys, what in KEYS:
-            table.append(f"{keys:<10}", style="bold")
+        for keys, what in self._rows:
+            table.append(f"{keys:<{KEY_COLUMN}}", style="bold")
             table.append(f" {what}\n")
         table.append(
             "\nThe ladder is a model estimate (est.). Liquidation totals from Binance are a\n"
@@ -54,7 +70,7 @@ class HelpScreen(ModalScreen[None]):
             "Alerts are informational only: facts, never a trade plan."
         )
         with Vertical():
-            yield Static(table)
+            yield Static(table, id="help-keys")
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

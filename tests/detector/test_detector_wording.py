@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 
 from _detector_market import FORCED, btc_tape, kinds, run, sol_tape
 
+from scalptui import numfmt
 from scalptui.detector import Detector, text
+from scalptui.detector.text import PLAN_WORDS, plan_words
 from scalptui.models import Alert, AlertKind, OpenInterest, Side
-
-FORBIDDEN = re.compile(
-    r"(?<![\w:-])(entry|stop|stop-loss|target|take-profit|tp|sl|r:r)(?![\w:-])", re.IGNORECASE
-)
-
-
-def _without_symbols(rendered: str, symbols: set[str]) -> str:
-    for symbol in symbols:
-        rendered = rendered.replace(symbol, "")
-    return rendered
 
 
 @cache
@@ -46,23 +37,26 @@ def every_kind() -> list[Alert]:
 def test_every_kind_is_raised_and_free_of_plan_words() -> None:
     alerts = every_kind()
     assert {a.kind for a in alerts} == set(AlertKind)
-    symbols = {a.symbol for a in alerts}
     for alert in alerts:
-        text = _without_symbols(alert.message, symbols)
-        record = _without_symbols(json.dumps(alert.to_record(), ensure_ascii=False), symbols)
-        assert FORBIDDEN.search(text) is None, alert.message
-        assert FORBIDDEN.search(record) is None, record
+        record = json.dumps(alert.to_record(), ensure_ascii=False)
+        assert plan_words(alert.message) == [], alert.message
+        assert plan_words(record) == [], record
         assert alert.message.endswith("Informational — no trade plan.")
         assert alert.message.startswith(f"{alert.symbol} {alert.kind.value} — ")
 
 
-def test_the_forbidden_word_scan_does_catch_plan_words() -> None:
-    for bad in ("Entry 100k", "stop at", "stop-loss", "TARGET", "take-profit", "TP1", "tp", "R:R"):
-        if bad == "TP1":
-            assert FORBIDDEN.search(bad) is None  # whole words only
-        else:
-            assert FORBIDDEN.search(bad) is not None, bad
-    assert FORBIDDEN.search("stopped") is None
+def test_the_plan_word_scan_does_catch_plan_words() -> None:
+    for word in PLAN_WORDS:  # every listed word, in any case, is caught
+        assert plan_words(f"x {word.upper()}.") == [word.upper()], word
+        assert plan_words(f"{word.lower()}, y") == [word.lower()], word
+    for bad in ("Entry 100k", "stop at", "stop-loss", "TARGET", "take-profit", "tp", "R:R"):
+        assert plan_words(bad), bad
+    assert plan_words("TP/SL") == ["TP", "SL"]
+    assert plan_words("stop-loss at 95k") == ["stop-loss"]
+    # Whole words only, and never a part of a symbol name.
+    for fine in ("TP1", "stopped", "non-stop", "targets", "SL/USDT:USDT flushed", "entryway"):
+        assert plan_words(fine) == [], fine
+    assert text.blank_plan_words("SL/USDT:USDT stop") == "SL/USDT:USDT …"
 
 
 def test_cascade_text_confirms_real_prints_and_labels_the_lower_bound() -> None:
@@ -96,16 +90,22 @@ def test_detector_has_no_way_to_attach_a_plan() -> None:
     assert Detector().on_event(OpenInterest(1, "x", "A/B", 1.0)) == []
 
 
-def test_numbers_are_compact_and_signed() -> None:
-    from scalptui.detector import text
-
-    assert text.usd(48_200_000) == "$48.2M"
-    assert text.usd(650_000) == "$650.0k"
-    assert text.usd(1_050_000_000) == "$1.05B"
-    assert text.usd(950) == "$950"
-    assert text.pct(-2.345) == "−2.3 %" and text.pct(0.5) == "+0.5 %"
-    assert text.amount(8_023_000) == "8.02M" and text.amount(80_180) == "80.2k"
-    assert text.amount(1_234.5) == "1,234"
+def test_alert_numbers_read_as_the_panels_write_them() -> None:
+    """Money, moves, OI and durations in an alert come from the one formatter, no −0."""
+    cascade = text.cascade_text(
+        "BTC/USDT:USDT", "LIQUIDATION_CASCADE", "bybit", Side.LONG, 650_000.0, 9, 95.0, False,
+        -0.0004, 0, -0.001,
+    )  # fmt: skip
+    assert f"Real liquidations: {numfmt.usd(650_000.0)} longs in 1 min 35 s, 9 prints" in cascade
+    assert "$650k" in cascade and "price 0.00 %" in cascade and "OI 0.00 % in 5 min" in cascade
+    assert "−0" not in cascade
+    funding = text.funding_text("BTC/USDT:USDT", 0.0004, 4.0, 0.0008, 0.876, 3, 60.0)
+    assert (
+        "funding +0.0800 % per 8 h, +0.0400 % per 4 h (APR +87.60 %) "
+        "on 3 consecutive 1 min readings" in funding
+    )
+    flush = text.oi_flush_text("SOL/USDT:USDT", "okx", 5.5, 45, 1_234.5, 999_960.0, 0, 0, False)
+    assert "open interest −5.50 % in 45 s (1.23k → 1.00M SOL)" in flush
 
 
 def test_oi_flush_without_prints_says_so_and_never_prints_zero_sides() -> None:
@@ -114,7 +114,7 @@ def test_oi_flush_without_prints_says_so_and_never_prints_zero_sides() -> None:
     quiet = text.oi_flush_text("SOL/USDT:USDT", "binanceusdm", 5.5, 45, 8.02e6, 7.58e6, 0, 0, True)
     assert "No liquidation printed" in quiet and "8.02M → 7.58M SOL" in quiet
     one = text.oi_flush_text("SOL/USDT:USDT", "binanceusdm", 5.5, 45, 8.02e6, 7.58e6, 4e5, 0, True)
-    assert "≥ $400.0k longs (Binance samples: lower bound)" in one and "shorts" not in one
+    assert "≥ $400k longs (Binance samples: lower bound)" in one and "shorts" not in one
 
 
 def test_exhausted_names_the_configured_share_and_labels_sampled_rates() -> None:
@@ -122,16 +122,16 @@ def test_exhausted_names_the_configured_share_and_labels_sampled_rates() -> None
     assert "below 25 % of peak" in exhausted.message and "quarter" not in exhausted.message
     assert exhausted.facts["exhaustion_ratio"] == 0.25
     peak = float(exhausted.facts["peak_rate_usd_s"])
-    assert f"vs peak ≥ {text.usd(peak)}/s" in exhausted.message  # Binance samples
+    assert f"vs peak {numfmt.usd(peak, lower_bound=True)}/s" in exhausted.message  # Binance samples
     assert "liquidation rate ≥ $" in exhausted.message
 
     args = ("BTC/USDT:USDT", "bybit", Side.LONG, 4e6, 120, 95.0, False, -2.0, 9e4, 1.5e3, 20.0)
     complete = text.exhausted_text(*args, 0.1)
-    assert "rate $1.5k/s vs peak $90.0k/s, below 10 % of peak for 20 s." in complete
+    assert "rate $1.50k/s vs peak $90.0k/s, below 10 % of peak for 20 s." in complete
     assert "≥" not in complete and "Bybit stream: complete" in complete
     assert "below 33.3 % of peak" in text.exhausted_text(*args, 1 / 3)
     sampled = text.exhausted_text(*args[:6], True, *args[7:], 0.25)
-    assert "rate ≥ $1.5k/s vs peak ≥ $90.0k/s, below 25 % of peak" in sampled
+    assert "rate ≥ $1.50k/s vs peak ≥ $90.0k/s, below 25 % of peak" in sampled
 
 
 def test_cascade_text_names_clusters_only_when_some_were_hit() -> None:

@@ -144,7 +144,7 @@ async def test_header_shows_stale_when_the_clock_runs_past_the_last_message(
         now[0] += 30.0
         h.app.repaint_now()
         line = h.app.header_bar.lines[0].plain
-        assert "stale 30s" in line and "live" not in line
+        assert "stale 30 s" in line and "live" not in line
         assert "SIMULATED" in line
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 
+from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.geometry import Region
+from textual.keys import format_key
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from scalptui.models import AlertKind
 from scalptui.ui.app import ScalpApp
-from scalptui.ui.screens import ChartScreen, HelpScreen
+from scalptui.ui.screens import KEY_COLUMN, ChartScreen, HelpScreen
 from scalptui.ui.widgets.alert_log import AlertLog
 from scalptui.ui.widgets.header import HeaderBar
 from scalptui.ui.widgets.ladder import LadderView
@@ -218,11 +222,31 @@ async def test_b_toggles_the_bell_on_alerts(harness: Harness) -> None:
         assert rings == [1]
 
 
+def _lists(key_column: str, label: str) -> bool:
+    """The help's key column names ``label`` itself or in a digit range such as ``1–9``."""
+    for shown in key_column.split():
+        if shown == label:
+            return True
+        first, dash, last = shown.partition("–")
+        if dash and label.isdigit() and first.isdigit() and last.isdigit():
+            return int(first) <= int(label) <= int(last)
+    return False
+
+
 async def test_question_mark_shows_help_listing_every_key(harness: Harness) -> None:
     async with harness.app.run_test(size=(100, 30)) as pilot:
         app = await ready(harness, pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-keys", Static)
+        lines = [strip.text for strip in table.render_lines(Region(0, 0, *table.outer_size))]
+        for binding in ScalpApp.BINDINGS:
+            assert isinstance(binding, Binding)
+            what = binding.tooltip or binding.description
+            rows = [line for line in lines if what in line]
+            assert len(rows) == 1, f"{what!r} is not one line of the help"
+            for key in binding.key.split(","):
+                assert _lists(rows[0][:KEY_COLUMN], format_key(key)), (key, rows[0])
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

@@ -4,6 +4,6 @@ REST + WebSocket server on loopback, for ``--demo``, ``scalptui sim`` and the te
 Importing this package never imports ccxt.
 """
 
-from scalptui.feed.sim.server import DEFAULT_SYMBOLS, SimExchange, serve
+from scalptui.feed.sim.server import SimExchange, serve
 
-__all__ = ["DEFAULT_SYMBOLS", "SimExchange", "serve"]
+__all__ = ["SimExchange", "serve"]

@@ -34,6 +34,7 @@ from typing import Any, Self
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from scalptui.config import DEFAULT_SYMBOLS  # the sim lists what the monitor watches
 from scalptui.feed.base import SIMULATED_HEADER
 from scalptui.feed.sim import protocol
 from scalptui.feed.sim.market import (
@@ -48,7 +49,6 @@ from scalptui.feed.sim.market import (
 
 log = logging.getLogger("scalptui.feed.sim")
 
-DEFAULT_SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT")
 STREAM_KINDS = ("trade", "aggTrade", "forceOrder", "markPrice")
 TICK_SECONDS = 0.1
 # a client that lets this many frames pile up is cut off, as Binance does to slow readers

@@ -11,12 +11,12 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 
-from scalptui.detector.text import CLOSING
+from scalptui.detector.text import CLOSING, blank_plan_words
 from scalptui.models import Alert, AlertKind
 from scalptui.ui import format as fmt
+from scalptui.ui.state import MAX_ALERTS
 from scalptui.ui.widgets.lines import LinesWidget
 
-MAX_ALERTS = 500
 _KIND_PART = {
     AlertKind.LIQUIDATION_CASCADE: "alert--cascade",
     AlertKind.SHORT_SQUEEZE: "alert--squeeze",
@@ -24,12 +24,6 @@ _KIND_PART = {
     AlertKind.FUNDING_EXTREME: "alert--funding",
     AlertKind.OI_FLUSH: "alert--oi",
 }
-_PLAN_WORDS = re.compile(
-    r"(?<![\w/:-])("
-    + "|".join(map(re.escape, sorted(fmt.FORBIDDEN_ALERT_WORDS, key=len, reverse=True)))
-    + r")(?![\w/:-])",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +48,7 @@ def alert_facts(alert: Alert) -> str:
             break
     text = _SAMPLED_NOTE.sub("", text)
     text = text.removesuffix(CLOSING).rstrip()
-    return _PLAN_WORDS.sub("…", text)
+    return blank_plan_words(text)
 
 
 _SAMPLED_NOTE = re.compile(r" \([^()]* samples: lower bound\)")

@@ -89,9 +89,9 @@ class FundingLines(LinesWidget):
         if oi.value is not None:
             level.append(f"  {fmt.usd(oi.value)}")
         delta = Text().append("ΔOI 5m ", style=dim)
-        delta.append(fmt.pct(oi.delta_5m_pct, digits=1), style=self._signed(oi.delta_5m_pct))
+        delta.append(fmt.pct(oi.delta_5m_pct), style=self._signed(oi.delta_5m_pct))
         delta.append("  1h ", style=dim)
-        delta.append(fmt.pct(oi.delta_1h_pct, digits=1), style=self._signed(oi.delta_1h_pct))
+        delta.append(fmt.pct(oi.delta_1h_pct), style=self._signed(oi.delta_1h_pct))
         return [level, delta]
 
     def _crowd_style(self, rate_8h: float) -> Style:

@@ -77,7 +77,7 @@ class WatchlistStrip(LinesWidget):
         text.append(f" {fmt.price(item.last)}")
         if with_change and item.change_pct is not None:
             part = "watch--up" if item.change_pct >= 0 else "watch--down"
-            text.append(f" {fmt.pct(item.change_pct, digits=1)}", style=self.part(part))
+            text.append(f" {fmt.pct(item.change_pct)}", style=self.part(part))
         if item.episode is Side.LONG:
             text.append(" ▼", style=self.part("watch--long-episode"))
         elif item.episode is Side.SHORT:

@@ -1,0 +1,171 @@
+"""How a number reads, in an alert, on screen and in a headless line: one style.
+
+A figure a trader sees in an alert must read exactly as it does in the panel
+beside it, so every reader formats through this module:
+
+* money: ``$950``, ``$12.3k``, ``$48.2M``, ``$1.05B`` — whole dollars below
+  $1k, three significant figures above (``≥ $48.2M`` for a lower bound);
+* quantities: ``950``, ``12.3k``, ``8.02M`` — three significant figures;
+* percentages: signed with a true minus, two decimals (``+1.23 %``,
+  ``−2.35 %``); a funding rate has four (``+0.0100 %``);
+* durations: ``42 s``, ``1 min``, ``4 min 05 s``, ``3 h 05 min``;
+* a value that rounds to zero is ``0`` (``0.00 %``), never ``−0.00 %``;
+  an unknown value (None, NaN, ∞) is ``–``.
+
+Three significant figures keep the width fixed (at most four characters and a
+suffix) and the text stable: a value moving in its fourth digit does not change
+what is drawn, so a panel cell is not rewritten for it.
+
+The module imports nothing from the rest of the package and nothing heavy:
+the detector, the headless mode and the TUI all use it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+MINUS = "\N{MINUS SIGN}"
+UNKNOWN = "\N{EN DASH}"
+_SUFFIXES = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+_DEFAULT_FUNDING_INTERVAL_H = 8.0
+"""The venues' usual funding interval, assumed when a venue does not say."""
+
+
+def _sign(value: float, digits_text: str) -> str:
+    """``−`` / ``+`` / nothing: a text with no non-zero digit is zero, whatever the float's sign."""
+    if not any(c in "123456789" for c in digits_text):
+        return ""
+    return MINUS if value < 0 else "+"
+
+
+def _minus(value: float, digits_text: str) -> str:
+    """A true minus for a negative value, nothing for a positive one or a zero (``−0`` never)."""
+    return MINUS if _sign(value, digits_text) == MINUS else ""
+
+
+def _three_significant(magnitude: float) -> str:
+    """A magnitude already rounded to three significant figures, written without exponent."""
+    if magnitude >= 100:
+        return f"{magnitude:.0f}"
+    if magnitude >= 10:
+        return f"{magnitude:.1f}"
+    return f"{magnitude:.2f}"
+
+
+def _scaled(magnitude: float) -> str:
+    """Three significant figures with a k / M / B suffix; rounds before choosing the unit.
+
+    Rounding first is what makes 999 960 read ``1.00M`` rather than ``1000k``.
+    """
+    rounded = float(f"{magnitude:.3g}")
+    for limit, suffix in _SUFFIXES:
+        if rounded >= limit:
+            return _three_significant(rounded / limit) + suffix
+    return _three_significant(rounded)
+
+
+def compact(value: float | None) -> str:
+    """A quantity in three significant figures: ``950``, ``12.3k``, ``4.56M``, ``−1.20k``."""
+    if value is None or not math.isfinite(value):
+        return UNKNOWN
+    text = _scaled(abs(value))
+    if not _sign(value, text):
+        return "0"  # not "0.00": a quantity that rounds to nothing is plain zero
+    return _minus(value, text) + text
+
+
+def usd(value: float | None, *, lower_bound: bool = False) -> str:
+    """``$950``, ``$48.2M``; ``≥ $48.2M`` when the venue samples its stream."""
+    if value is None or not math.isfinite(value):
+        return UNKNOWN
+    magnitude = abs(value)
+    # Whole dollars below $1k: "$12.3" would read like cents.
+    text = f"{magnitude:.0f}" if magnitude < 999.5 else _scaled(magnitude)
+    minus = _minus(value, text)
+    prefix = "≥ " if lower_bound else ""
+    return f"{prefix}{minus}${text}"
+
+
+def pct(value: float | None, digits: int = 2) -> str:
+    """A signed percentage: ``+1.23 %``, ``−0.40 %``, ``0.00 %``; ``–`` when unknown."""
+    if value is None or not math.isfinite(value):
+        return UNKNOWN
+    text = f"{abs(value):.{digits}f}"
+    return f"{_sign(value, text)}{text} %"
+
+
+def rate_pct(rate: float | None, digits: int = 4) -> str:
+    """A funding rate (a fraction) as a percentage: 0.0001 → ``+0.0100 %``."""
+    return pct(None if rate is None else rate * 100.0, digits)
+
+
+def share(fraction: float) -> str:
+    """A fraction as a plain percentage, three significant figures at most: ``25 %``, ``33.3 %``."""
+    return f"{fraction * 100:.3g} %"
+
+
+def price(value: float | None, *, tick: float | None = None) -> str:
+    """A price with as many decimals as its magnitude (or its tick) needs: ``97,003.2``."""
+    if value is None or not math.isfinite(value):
+        return UNKNOWN
+    text = f"{abs(value):,.{price_decimals(value, tick)}f}"
+    return _minus(value, text) + text
+
+
+def price_decimals(value: float, tick: float | None = None) -> int:
+    if tick is not None and tick > 0:
+        return max(0, min(8, -math.floor(math.log10(tick) + 1e-9)))
+    v = abs(value)
+    if v >= 10_000:
+        return 1
+    if v >= 100:
+        return 2
+    if v >= 1:
+        return 3
+    return 5
+
+
+def duration(seconds: float) -> str:
+    """``9 s``, ``1 min``, ``4 min 05 s``, ``3 h``, ``3 h 05 min`` (whole seconds, never negative).
+
+    Above an hour the seconds are dropped: a countdown then changes once a minute.
+    """
+    if not math.isfinite(seconds):
+        return UNKNOWN
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs:02d} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+def utc_clock(epoch_s: float) -> str:
+    """``HH:MM:SS`` in UTC; a time no clock can show (a corrupt record) reads ``--:--:--``."""
+    try:
+        return time.strftime("%H:%M:%S", time.gmtime(epoch_s))
+    except (OverflowError, OSError, ValueError):
+        return "--:--:--"
+
+
+def utc_time_ms(ts_ms: int) -> str:
+    return utc_clock(ts_ms / 1000.0)
+
+
+def _interval_h(interval_h: float | None) -> float:
+    if interval_h is None or not math.isfinite(interval_h) or interval_h <= 0:
+        return _DEFAULT_FUNDING_INTERVAL_H
+    return interval_h
+
+
+def funding_8h(rate: float, interval_h: float | None) -> float:
+    """A funding rate paid every ``interval_h`` hours, as the rate per 8 h (8 h when unknown)."""
+    return rate * 8.0 / _interval_h(interval_h)
+
+
+def funding_apr(rate: float, interval_h: float | None) -> float:
+    """The same rate as a simple annual rate (a fraction): paid 24 / interval times a day."""
+    return rate * 24.0 / _interval_h(interval_h) * 365.0
