@@ -12,6 +12,7 @@ from scalptui.config import FeedSettings, Settings, UiSettings
 from scalptui.detector import Detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed
+from scalptui.feed.scripted import SPECS, ScriptedFeed, script_end_ms, scripted_events
 from scalptui.models import (
     Alert,
     AlertKind,
@@ -23,7 +24,6 @@ from scalptui.models import (
     Source,
 )
 from scalptui.ui.app import DetectorLike, ScalpApp, make_app
-from scalptui.ui.scripted import SPECS, ScriptedFeed, script_end_ms, scripted_events
 
 SYMBOLS: tuple[str, ...] = tuple(SPECS)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ui"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from scalptui.detector import Detector
 from scalptui.feed.base import Feed, FeedError
+from scalptui.feed.scripted import scripted_events
 from scalptui.models import AlertKind, Event, FeedStatus, Source, StreamState
 from scalptui.ui.app import feed_state
-from scalptui.ui.scripted import scripted_events
 
 from ._harness import SYMBOLS, build, drained, end_clock
 
