@@ -126,6 +126,11 @@ class _BybitEmitted:
 class CcxtFeed:
     """A ``Feed`` over ccxt.pro for ``binanceusdm``, ``bybit`` or ``okx``."""
 
+    recorded_source: Source | None = None
+    """Live data is not a recording."""
+    progress: float | None = None
+    """A live stream has no end to measure against."""
+
     def __init__(
         self,
         exchange_id: str,

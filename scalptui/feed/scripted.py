@@ -264,6 +264,11 @@ def script_end_ms(events: list[Event]) -> int:
 class ScriptedFeed:
     """A ``Feed`` over a fixed event list (see the module docstring)."""
 
+    recorded_source: Source | None = None
+    """Scripted, not recorded."""
+    progress: float | None = None
+    """Like a live feed it may stay open after the script, so no share is shown."""
+
     def __init__(
         self,
         events: list[Event],

@@ -76,6 +76,8 @@ class _BreaksMidway:
     exchange = "binanceusdm"
     source = Source.LIVE
     symbols = SYMBOLS
+    recorded_source = None
+    progress = None
 
     async def events(self):  # type: ignore[no-untyped-def]
         yield scripted_events(SYMBOLS, calm_s=5, cascade_s=1)[0]
@@ -178,8 +180,8 @@ async def test_a_replay_of_a_simulated_recording_shows_both_badges_and_its_own_t
 ) -> None:
     h = build(tmp_path, clock=lambda: 2_000_000_000.0)  # wall clock far from the recording
     h.feed.source = Source.REPLAY
-    h.feed.recorded_source = Source.SIMULATED  # type: ignore[attr-defined]
-    h.feed.progress = 0.42  # type: ignore[attr-defined]
+    h.feed.recorded_source = Source.SIMULATED
+    h.feed.progress = 0.42
     async with h.app.run_test(size=(120, 40)) as pilot:
         await drained(h)
         await pilot.pause()
