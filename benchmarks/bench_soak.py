@@ -8,7 +8,8 @@ fill up to their caps); "flat" compares RSS after it with RSS at the end.
 Usage: ``python benchmarks/bench_soak.py [--hours 24] [--keep FILE]``. It prints
 RSS at start, after the warm-up hour and at the end, the events replayed per
 second, and the alerts raised. Generation (the market model) and replay are
-timed apart: only the replay is the monitor's cost.
+timed apart: only the replay is the monitor's cost. It exits 1 when the
+memory budget is broken, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def main() -> int:
     )
     ok = abs(growth) <= 5 and result["end"] <= 200
     print("PASS" if ok else "OVER BUDGET")
-    return 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

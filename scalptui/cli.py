@@ -28,8 +28,6 @@ from scalptui.config import (
 )
 from scalptui.runtime import RunOptions
 
-log = logging.getLogger("scalptui")
-
 EXIT_OK = 0
 EXIT_RUNTIME = 1
 EXIT_USAGE = 2

@@ -276,7 +276,7 @@ async def run_alerts(
             snapshot_every_s=snapshot_every_s,
             out=out,
             err=err,
-            recorded_source=getattr(feed, "recorded_source", None),
+            recorded_source=feed.recorded_source,
         )
         await pump(feed, printer, stop=stop, duration_s=duration_s)
     return 0

@@ -55,6 +55,14 @@ class ManagedFeed:
     def symbols(self) -> tuple[str, ...]:
         return self._inner.symbols
 
+    @property
+    def recorded_source(self) -> Source | None:
+        return self._inner.recorded_source
+
+    @property
+    def progress(self) -> float | None:
+        return self._inner.progress
+
     def events(self) -> AsyncIterator[Event]:
         return with_skew_reports(self._inner) if self._report_skew else self._inner.events()
 

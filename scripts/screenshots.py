@@ -58,7 +58,7 @@ def sim_opener(args: argparse.Namespace) -> tuple[FeedOpener, Clock | None]:
 
 
 def scripted_opener() -> tuple[FeedOpener, Clock | None]:
-    from scalptui.ui.scripted import ScriptedFeed, script_end_ms, scripted_events
+    from scalptui.feed.scripted import ScriptedFeed, script_end_ms, scripted_events
 
     events = scripted_events(SYMBOLS)
     end_s = script_end_ms(events) / 1000.0

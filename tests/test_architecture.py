@@ -1,7 +1,17 @@
-"""The layers stay apart: the core imports no UI and no exchange library."""
+"""The layers stay apart: the core imports no UI and no exchange library.
+
+Each check imports, in a fresh interpreter, every module of the package it
+covers (found with ``pkgutil.walk_packages``, so a new module is covered the day
+it is added) and then looks at ``sys.modules``. ``lint-imports`` checks the
+same layers statically (``[tool.importlinter]`` in pyproject.toml); this test
+also catches what a static graph cannot see, such as a dependency that pulls in
+a forbidden package on its own.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import subprocess
 import sys
 
@@ -12,21 +22,60 @@ FORBIDDEN = {
     "scalptui.models": ("textual", "ccxt", "numpy"),
     "scalptui.feed": ("textual",),
 }
+"""Every module of each package (or the module itself) and what it must not load."""
+
+WITHOUT_CCXT = (
+    "scalptui.feed.recording",
+    "scalptui.feed.scripted",
+    "scalptui.runtime",
+    "scalptui.headless",
+    "scalptui.cli",
+)
+"""Replay and the headless modes start without ccxt (nor textual): ccxt is imported only
+when a live or simulated feed is opened (DESIGN § Architecture; ``scalptui.runtime``)."""
 
 
-def _imported_after(module: str) -> set[str]:
-    code = f"import sys, {module}; print('\\n'.join(sorted(sys.modules)))"
+def modules_of(package: str) -> list[str]:
+    """The package and every module under it, or just the module."""
+    root = importlib.import_module(package)
+    path = getattr(root, "__path__", None)
+    if path is None:
+        return [package]
+    found = [info.name for info in pkgutil.walk_packages(path, prefix=f"{package}.")]
+    return [package, *sorted(found)]
+
+
+def _top_level_after_importing(modules: list[str]) -> set[str]:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout
     return {line.split(".")[0] for line in out.splitlines()}
 
 
-@pytest.mark.parametrize("module", sorted(FORBIDDEN))
-def test_layer_does_not_import_forbidden_packages(module: str) -> None:
-    loaded = _imported_after(module)
-    for forbidden in FORBIDDEN[module]:
-        assert forbidden not in loaded, f"{module} pulls in {forbidden}"
+def test_module_discovery_covers_the_feed_modules() -> None:
+    feed = modules_of("scalptui.feed")
+    assert {"scalptui.feed.ccxt_feed", "scalptui.feed.venues", "scalptui.feed.sim.server"} <= set(
+        feed
+    )
+    assert "scalptui.detector.detector" in modules_of("scalptui.detector")
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_layer_does_not_import_forbidden_packages(package: str) -> None:
+    loaded = _top_level_after_importing(modules_of(package))
+    for forbidden in FORBIDDEN[package]:
+        assert forbidden not in loaded, f"a module of {package} pulls in {forbidden}"
+
+
+def test_replay_and_headless_start_without_ccxt() -> None:
+    loaded = _top_level_after_importing(list(WITHOUT_CCXT))
+    assert "ccxt" not in loaded
+    assert "textual" not in loaded
 
 
 def test_headless_and_the_formatter_import_no_ui_module() -> None:

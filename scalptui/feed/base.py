@@ -39,6 +39,16 @@ class Feed(Protocol):
         """The symbols currently streamed."""
         ...
 
+    @property
+    def recorded_source(self) -> Source | None:
+        """Where a recording's data came from (live or simulated); None unless replaying."""
+        ...
+
+    @property
+    def progress(self) -> float | None:
+        """Share of a recording played so far, 0..1; None for a feed without an end."""
+        ...
+
     def events(self) -> AsyncIterator[Event]:
         """Every event until ``close()``; may be iterated once."""
         ...

@@ -47,6 +47,7 @@ from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.rest import RestCaller, funding_intervals, history_of, mmr_of, short
 from scalptui.feed.venues import (
     VENUES,
+    FundingSource,
     FundingState,
     MarkSource,
     OiSource,
@@ -56,10 +57,9 @@ from scalptui.feed.venues import (
     is_linear_perpetual,
     market_funding_interval_h,
     market_info,
-    parse_binance_mark,
     parse_bybit_ticker,
     parse_liquidations,
-    parse_okx_mark,
+    parse_mark_price,
     parse_open_interest,
     parse_trade,
     update_okx_funding,
@@ -126,6 +126,11 @@ class _BybitEmitted:
 class CcxtFeed:
     """A ``Feed`` over ccxt.pro for ``binanceusdm``, ``bybit`` or ``okx``."""
 
+    recorded_source: Source | None = None
+    """Live data is not a recording."""
+    progress: float | None = None
+    """A live stream has no end to measure against."""
+
     def __init__(
         self,
         exchange_id: str,
@@ -181,7 +186,7 @@ class CcxtFeed:
 
     @property
     def venue(self) -> Venue:
-        """The venue's quirks (``venue.sampled_liquidations``: sums are lower bounds)."""
+        """The venue's quirks (``venue.sampled``: sums of its prints are lower bounds)."""
         venue = VENUES.get(self.exchange)
         if venue is None:
             supported = ", ".join(VENUES)
@@ -475,7 +480,7 @@ class CcxtFeed:
             plan.append(
                 ("mark", Cadence.REGULAR, "watchMarkPrice", lambda: ex.watch_mark_price(symbol))
             )
-        if venue.separate_funding_stream:
+        if venue.funding_source is FundingSource.FUNDING_RATE:
             # OKX pushes funding every 30-90 s: judged by its connection, like liquidations.
             plan.append(
                 (
@@ -553,8 +558,7 @@ class CcxtFeed:
             self._push_bybit(symbol, mark, oi)
             return
         self._touch("mark", symbol)
-        parse = parse_okx_mark if venue.id == "okx" else parse_binance_mark
-        mark = parse(ticker, state)
+        mark = parse_mark_price(venue, ticker, state)
         if mark is None:
             self._counters["rejected_items"] += 1
         else:

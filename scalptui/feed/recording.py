@@ -376,7 +376,7 @@ class ReplayFeed:
         self.speed = speed
         self.header = read_header(path)
         self.exchange = self.header.exchange
-        self.recorded_source = self.header.source
+        self.recorded_source: Source | None = self.header.source
         self._symbols = self.header.symbols
         self.bad_lines: list[BadLine] = []
         self.clock_ms: int | None = None

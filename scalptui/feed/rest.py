@@ -104,7 +104,7 @@ async def funding_intervals(
                 hours = interval_hours(entry.get("interval")) if entry else None
                 if hours is not None:
                     out[symbol] = hours
-        elif venue.id == "okx" and ex.has.get("fetchFundingInterval"):
+        elif venue.funding_interval_per_symbol and ex.has.get("fetchFundingInterval"):
             for symbol in symbols:
                 entry = await rest(
                     f"funding interval of {symbol}",
@@ -147,7 +147,7 @@ async def history_of(
     bars: tuple[Bar, ...] = ()
     oi: tuple[OpenInterest, ...] = ()
     try:
-        if venue.id == "binanceusdm":
+        if venue.klines_with_taker_volume:
             request = {"symbol": ex.markets[symbol]["id"], "interval": "5m", "limit": limit}
             rows = await rest(f"klines of {symbol}", lambda: ex.fapiPublicGetKlines(request))
             bars = bars_from_binance_klines(rows or [])

@@ -11,12 +11,17 @@ normaliser here is told which venue the dict came from:
 * **Sizes.** OKX sizes are in contracts (× ``contractSize``, 0.01 BTC for
   BTC-USDT-SWAP); Binance and Bybit linear contracts are 1 base unit. ccxt leaves
   a liquidation's ``quoteValue`` as None, so notional = amount × contractSize × price.
-* **Sampling.** Binance pushes at most one liquidation per symbol per second:
-  its prints are marked ``sampled`` and every sum of them is a lower bound.
+* **Sampling.** Binance pushes at most one liquidation per symbol per second and
+  OKX at most one order per contract per second: their prints are marked
+  ``sampled`` and every sum of them is a lower bound. Bybit's ``allLiquidation``
+  carries every forced close.
 * **Mark, funding, open interest.** Binance streams mark price + funding
   (``@markPrice@1s``) and needs open interest polled; Bybit's ticker carries
   mark, funding and open interest; OKX has separate mark-price and funding-rate
   channels and needs open interest polled.
+
+Each quirk is a field of ``Venue`` stating the fact behind it, so the code reads
+``venue.<quirk>`` rather than testing which exchange it is.
 
 Nothing here imports ccxt: the functions take the plain dicts and lists ccxt
 produces, so they are cheap to test and the hot path stays plain Python. Bad
@@ -56,6 +61,17 @@ class MarkSource(StrEnum):
     """``watch_ticker``: Bybit's ticker carries mark, index, funding and open interest."""
 
 
+class FundingSource(StrEnum):
+    """Where a venue's funding rate and next funding time come from."""
+
+    MARK_PRICE = "mark"
+    """Inside the mark-price stream: Binance ``@markPrice@1s`` fields ``r`` and ``T``."""
+    TICKER = "ticker"
+    """Inside the ticker (Bybit ``fundingRate``, ``nextFundingTime``, ``fundingIntervalHour``)."""
+    FUNDING_RATE = "funding"
+    """Its own channel, ``watch_funding_rate`` (OKX ``funding-rate``, every 30-90 s)."""
+
+
 class OiSource(StrEnum):
     POLL = "poll"
     """``fetch_open_interest`` every ``oi_poll_s`` (no WebSocket channel in ccxt)."""
@@ -69,14 +85,35 @@ class Venue:
 
     id: str
     name: str
-    sampled_liquidations: bool
+    liquidations_complete: bool
+    """The liquidation stream carries every forced close (Bybit ``allLiquidation``). Binance
+    ``@forceOrder`` sends at most one per symbol per second and OKX ``liquidation-orders`` at
+    most one order per contract per second (OKX: the data "doesn't represent the total number
+    of liquidations"): their prints are ``sampled`` and their sums lower bounds."""
     liquidation_side_is_position: bool
     """True when the raw side names the liquidated *position* (Bybit), not the order."""
+    liquidation_details: bool
+    """One message item holds several forced orders in ``info.details`` and ccxt parses only
+    the first (OKX ``liquidation-orders``), so each detail is read from ``info``."""
+    liquidation_filled_field: str | None
+    """The raw field holding the forced order's whole filled size, where ccxt's ``contracts``
+    is only the last fill (Binance ``z``, accumulated quantity, vs ``l``)."""
     mark_source: MarkSource
+    funding_source: FundingSource
     oi_source: OiSource
-    separate_funding_stream: bool
-    """True when funding comes on its own channel (OKX ``funding-rate``)."""
+    oi_base_field: str | None
+    """The ccxt open-interest field already in base units, read before contracts × size
+    (OKX: ``oiCcy`` arrives as ``baseVolume``; its ``oi`` is in contracts)."""
     default_funding_interval_h: float | None
+    listing_funding_interval_field: str | None
+    """The market listing's ``info`` field stating the funding interval in minutes (Bybit
+    ``fundingInterval``); None where the listing does not say."""
+    funding_interval_per_symbol: bool
+    """Funding intervals are answered one instrument at a time (OKX ``fetchFundingInterval``),
+    not in one call for every symbol."""
+    klines_with_taker_volume: bool
+    """The raw klines endpoint carries taker-buy volume (Binance ``/fapi/v1/klines`` column 9),
+    which ccxt's ``fetch_ohlcv`` drops; elsewhere candles have no taker split."""
     ccxt_options: Mapping[str, Any]
     """Options merged into the ccxt constructor (market types to load)."""
     public_leverage_tiers: bool
@@ -88,17 +125,28 @@ class Venue:
     keepalive_frames: frozenset[str] = frozenset()
     """Non-JSON text frames the venue legitimately sends (OKX answers ``ping`` with ``pong``)."""
 
+    @property
+    def sampled(self) -> bool:
+        """Liquidation prints are a sample: every sum of them is a lower bound."""
+        return not self.liquidations_complete
+
 
 VENUES: Mapping[str, Venue] = {
     "binanceusdm": Venue(
         id="binanceusdm",
         name="Binance USDⓈ-M",
-        sampled_liquidations=True,
+        liquidations_complete=False,
         liquidation_side_is_position=False,
+        liquidation_details=False,
+        liquidation_filled_field="z",
         mark_source=MarkSource.MARK_PRICE,
+        funding_source=FundingSource.MARK_PRICE,
         oi_source=OiSource.POLL,
-        separate_funding_stream=False,
+        oi_base_field=None,
         default_funding_interval_h=8.0,
+        listing_funding_interval_field=None,
+        funding_interval_per_symbol=False,
+        klines_with_taker_volume=True,
         ccxt_options={"defaultType": "swap"},
         public_leverage_tiers=False,
         history_limit=288,
@@ -107,12 +155,18 @@ VENUES: Mapping[str, Venue] = {
     "bybit": Venue(
         id="bybit",
         name="Bybit linear",
-        sampled_liquidations=False,
+        liquidations_complete=True,
         liquidation_side_is_position=True,
+        liquidation_details=False,
+        liquidation_filled_field=None,
         mark_source=MarkSource.TICKER,
+        funding_source=FundingSource.TICKER,
         oi_source=OiSource.TICKER,
-        separate_funding_stream=False,
+        oi_base_field=None,
         default_funding_interval_h=None,
+        listing_funding_interval_field="fundingInterval",
+        funding_interval_per_symbol=False,
+        klines_with_taker_volume=False,
         ccxt_options={"defaultType": "swap", "fetchMarkets": {"types": ["linear"]}},
         public_leverage_tiers=True,
         history_limit=200,
@@ -122,12 +176,18 @@ VENUES: Mapping[str, Venue] = {
     "okx": Venue(
         id="okx",
         name="OKX swap",
-        sampled_liquidations=False,
+        liquidations_complete=False,
         liquidation_side_is_position=False,
+        liquidation_details=True,
+        liquidation_filled_field=None,
         mark_source=MarkSource.MARK_PRICE,
+        funding_source=FundingSource.FUNDING_RATE,
         oi_source=OiSource.POLL,
-        separate_funding_stream=True,
+        oi_base_field="baseVolume",
         default_funding_interval_h=None,
+        listing_funding_interval_field=None,
+        funding_interval_per_symbol=True,
+        klines_with_taker_volume=False,
         ccxt_options={"defaultType": "swap", "fetchMarkets": {"types": ["swap"]}},
         public_leverage_tiers=True,
         history_limit=100,
@@ -256,8 +316,8 @@ def parse_liquidations(
     symbol = liquidation.get("symbol")
     if not isinstance(symbol, str):
         return []
-    if venue.id == "okx":
-        return _okx_liquidations(venue, symbol, liquidation, contract_size)
+    if venue.liquidation_details:
+        return _detailed_liquidations(venue, symbol, liquidation, contract_size)
     info = liquidation.get("info")
     raw_side = liquidation.get("side")
     if venue.liquidation_side_is_position:
@@ -265,21 +325,19 @@ def parse_liquidations(
     else:
         side = lookup(_ORDER_SIDE_TO_POSITION, raw_side)
     contracts = to_positive(liquidation.get("contracts"))
-    if venue.id == "binanceusdm" and isinstance(info, Mapping):
-        # ccxt reads ``l`` (last fill); the order's whole forced size is ``z``.
-        contracts = to_positive(info.get("z")) or contracts
+    filled = venue.liquidation_filled_field
+    if filled is not None and isinstance(info, Mapping):
+        contracts = to_positive(info.get(filled)) or contracts
     price = to_positive(liquidation.get("price"))
     ts = to_ms(liquidation.get("timestamp"))
     if side is None or contracts is None or price is None or ts is None:
         return []
     amount = contracts * contract_size
     notional = to_positive(liquidation.get("quoteValue")) or amount * price
-    return [
-        Liquidation(ts, venue.id, symbol, side, price, amount, notional, venue.sampled_liquidations)
-    ]
+    return [Liquidation(ts, venue.id, symbol, side, price, amount, notional, venue.sampled)]
 
 
-def _okx_liquidations(
+def _detailed_liquidations(
     venue: Venue, symbol: str, liquidation: Unified, contract_size: float
 ) -> list[Liquidation]:
     info = liquidation.get("info")
@@ -300,8 +358,9 @@ def _okx_liquidations(
             continue
         amount = contracts * contract_size
         notional = amount * price
-        sampled = venue.sampled_liquidations
-        prints.append(Liquidation(ts, venue.id, symbol, side, price, amount, notional, sampled))
+        prints.append(
+            Liquidation(ts, venue.id, symbol, side, price, amount, notional, venue.sampled)
+        )
     return prints
 
 
@@ -317,38 +376,32 @@ class FundingState:
     interval_h: float | None = None
 
 
-def parse_binance_mark(ticker: Unified, state: FundingState) -> MarkPrice | None:
-    """ccxt's ticker from Binance ``@markPrice@1s`` → MarkPrice.
+def parse_mark_price(venue: Venue, ticker: Unified, state: FundingState) -> MarkPrice | None:
+    """ccxt's ticker from a mark-price stream → MarkPrice.
 
-    ::
+    Binance ``@markPrice@1s`` carries funding too (``FundingSource.MARK_PRICE``)::
 
         {"e":"markPriceUpdate","E":1597536008000,"s":"BTCUSDT","p":"11857.56000000",
          "i":"11851.86949091","r":"0.00015640","T":1597564800000}
 
     ``r`` is the current funding rate and ``T`` the next funding time (0 on
-    delivery contracts, which have no funding).
-    """
-    info = ticker.get("info")
-    raw: Mapping[str, Any] = info if isinstance(info, Mapping) else {}
-    rate = to_float(raw.get("r"))
-    if rate is not None:
-        state.rate = rate
-    next_ts = to_ms(raw.get("T"))
-    if next_ts is not None:
-        state.next_ts = next_ts
-    return _mark(ticker, state, "binanceusdm")
-
-
-def parse_okx_mark(ticker: Unified, state: FundingState) -> MarkPrice | None:
-    """ccxt's ticker from OKX ``mark-price`` → MarkPrice (funding from ``state``).
-
-    ::
+    delivery contracts, which have no funding). OKX ``mark-price`` has only the
+    mark; its funding comes on its own channel into ``state``::
 
         {"arg":{"channel":"mark-price","instId":"WNCG-USDT-SWAP"},
          "data":[{"instId":"WNCG-USDT-SWAP","instType":"SWAP","markPx":"2.1729",
          "ts":"1640131259180"}]}
     """
-    return _mark(ticker, state, "okx")
+    if venue.funding_source is FundingSource.MARK_PRICE:
+        info = ticker.get("info")
+        raw: Mapping[str, Any] = info if isinstance(info, Mapping) else {}
+        rate = to_float(raw.get("r"))
+        if rate is not None:
+            state.rate = rate
+        next_ts = to_ms(raw.get("T"))
+        if next_ts is not None:
+            state.next_ts = next_ts
+    return _mark(ticker, state, venue.id)
 
 
 def update_okx_funding(funding: Unified, state: FundingState) -> None:
@@ -448,8 +501,8 @@ def parse_open_interest(
          "oiUsd":"50000","ts":"1597026383085"}
     """
     amount: float | None = None
-    if venue.id == "okx":
-        amount = to_float(interest.get("baseVolume"))
+    if venue.oi_base_field is not None:
+        amount = to_float(interest.get(venue.oi_base_field))
     if amount is None:
         contracts = to_float(interest.get("openInterestAmount"))
         amount = contracts * contract_size if contracts is not None else None
@@ -563,8 +616,9 @@ def contract_size_of(market: Unified) -> float:
 def market_funding_interval_h(venue: Venue, market: Unified) -> float | None:
     """A funding interval the market listing already states (Bybit: minutes)."""
     info = market.get("info")
-    if venue.id == "bybit" and isinstance(info, Mapping):
-        value = to_positive(info.get("fundingInterval"))
+    field = venue.listing_funding_interval_field
+    if field is not None and isinstance(info, Mapping):
+        value = to_positive(info.get(field))
         if value is None:
             return None
         # Bybit documents minutes (480); some listings carry hours (8). No real interval is

@@ -333,7 +333,7 @@ class ScalpApp(App[None]):
         self.feed = feed
         self.source = feed.source
         self.exchange = feed.exchange
-        self.recorded_simulated = getattr(feed, "recorded_source", None) == Source.SIMULATED
+        self.recorded_simulated = feed.recorded_source is Source.SIMULATED
         self.detector = self._detector_factory(self.settings.detector, feed.source)
         self.post_message(FeedOpened(feed.exchange, feed.symbols))
         self.list_markets(feed)
@@ -580,8 +580,7 @@ class ScalpApp(App[None]):
         )
 
     def _replay_progress(self) -> float | None:
-        progress = getattr(self.feed, "progress", None)
-        return float(progress) if isinstance(progress, int | float) else None
+        return self.feed.progress if self.feed is not None else None
 
     def restyle(self) -> None:
         """Rebuild every line with the new theme's colours (lines hold resolved styles)."""

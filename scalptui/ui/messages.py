@@ -19,7 +19,8 @@ class AlertRaised(Message):
 
 
 class FeedOpened(Message):
-    """The feed is up; ``source`` decides the SIMULATED / REPLAY badges."""
+    """The feed is up: its exchange and symbols. The app has already read the feed's
+    ``source`` (the SIMULATED / REPLAY badges) before posting this."""
 
     def __init__(self, exchange: str, symbols: tuple[str, ...]) -> None:
         super().__init__()

@@ -9,18 +9,26 @@ taker-buy volume and one taker-sell trade carrying a quarter of the rest. No
 mark price is sent (the detector then judges levels on trade prices, as it
 does for a venue without a mark stream), and klines carry no liquidations and
 no open interest, so none are sent either.
+
+``with_modelled_liquidations`` adds the forced closes the real path would
+cause: every minute opens leveraged longs and shorts at its close (a share of
+its traded notional at 25×, 50× and 100×), and whenever the path crosses one of
+their liquidation levels (entry ∓ 1/leverage) the position is closed by sampled
+prints, one a second through that 15 s leg, as Binance's stream delivers them.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gzip
+import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scalptui.detector import Detector
-from scalptui.models import Alert, Event, Side, TakerSide, Trade
+from scalptui.models import Alert, Event, Liquidation, Side, TakerSide, Trade
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "detector"
 EXCHANGE = "binanceusdm"
@@ -52,6 +60,59 @@ def kline_events(symbol: str, name: str) -> Iterator[list[Event]]:
             minute.append(Trade(at, EXCHANGE, symbol, price, buy, TakerSide.BUY))
             minute.append(Trade(at + 1, EXCHANGE, symbol, price, sell, TakerSide.SELL))
         yield minute
+
+
+@dataclass
+class LeverageBook:
+    """Leveraged positions waiting at their liquidation levels (sorted), in USD."""
+
+    share: float = 0.02
+    """Of each minute's traded notional, opened as longs (and as shorts) per leverage."""
+    leverages: tuple[float, ...] = (25.0, 50.0, 100.0)
+    levels: dict[Side, list[float]] = field(default_factory=lambda: {s: [] for s in Side})
+    usd: dict[Side, list[float]] = field(default_factory=lambda: {s: [] for s in Side})
+
+    def open(self, price: float, notional: float) -> None:
+        for leverage in self.leverages:
+            for side, level in (
+                (Side.LONG, price * (1 - 1 / leverage)),
+                (Side.SHORT, price * (1 + 1 / leverage)),
+            ):
+                at = bisect.bisect(self.levels[side], level)
+                self.levels[side].insert(at, level)
+                self.usd[side].insert(at, notional * self.share)
+
+    def close_crossed(self, start: float, end: float) -> tuple[Side, float]:
+        """The side forced out by a move from ``start`` to ``end``, and its USD."""
+        side = Side.LONG if end < start else Side.SHORT
+        levels = self.levels[side]
+        lo, hi = sorted((start, end))
+        first, last = bisect.bisect_left(levels, lo), bisect.bisect_right(levels, hi)
+        usd = sum(self.usd[side][first:last])
+        del levels[first:last], self.usd[side][first:last]
+        return side, usd
+
+
+def with_modelled_liquidations(symbol: str, name: str) -> Iterator[list[Event]]:
+    """``kline_events`` plus the sampled prints of the positions its path liquidates."""
+    book = LeverageBook()
+    for (_, _, _, _, close, volume, _), minute in zip(
+        klines(name), kline_events(symbol, name), strict=True
+    ):
+        visits = [evt for evt in minute if isinstance(evt, Trade) and evt.side is TakerSide.BUY]
+        prints: list[Event] = []
+        for here, there in itertools.pairwise(visits):
+            side, usd = book.close_crossed(here.price, there.price)
+            if usd <= 0:
+                continue
+            for second in range(15):
+                price = here.price + (there.price - here.price) * (second + 0.5) / 15
+                ts = here.ts + second * 1_000 + 500
+                prints.append(
+                    Liquidation(ts, EXCHANGE, symbol, side, price, usd / 15 / price, usd / 15, True)
+                )
+        yield sorted(minute + prints, key=lambda evt: evt.ts)
+        book.open(close, volume * close)
 
 
 @dataclass

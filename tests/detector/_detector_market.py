@@ -5,7 +5,9 @@ the events a Binance USDⓈ-M feed would (trades, a mark price each second, open
 interest every 15 s, sampled liquidation prints) so each scenario reads as a
 story — an hour of calm, then a chain of forced sells — instead of as a wall of
 literal events. Sizes are realistic: BTC trades ≈ $150k per second in calm,
-SOL ≈ $15k.
+SOL ≈ $15k. The events themselves come from the scripted feed's constructors
+(``scalptui.feed.scripted.MarketPrints``), so the UI's scripted market and these
+tapes build trades, prints, marks and open interest the same way.
 """
 
 from __future__ import annotations
@@ -15,26 +17,17 @@ import random
 from dataclasses import dataclass, field
 
 from scalptui.detector import Detector
-from scalptui.models import (
-    Alert,
-    AlertKind,
-    Event,
-    Liquidation,
-    MarkPrice,
-    OpenInterest,
-    Side,
-    TakerSide,
-    Trade,
-)
+from scalptui.feed.scripted import EXCHANGE as EXCHANGE  # re-exported for the tests
+from scalptui.feed.scripted import MarketPrints
+from scalptui.models import Alert, AlertKind, Event, Side, TakerSide
 
-EXCHANGE = "binanceusdm"
 BTC = "BTC/USDT:USDT"
 SOL = "SOL/USDT:USDT"
 T0 = 1_740_000_000_000  # 2025-02-19 21:20 UTC, a whole second
 
 
 @dataclass
-class Tape:
+class Tape(MarketPrints):
     """A seeded script of one symbol's market; every method advances the clock."""
 
     symbol: str
@@ -50,34 +43,11 @@ class Tape:
         self.rng = random.Random(self.seed)
         self._next_oi = self.ts
 
-    # ---------------------------------------------------------------- primitives
-
-    def trade(self, side: TakerSide, usd: float, dt_ms: int = 0) -> None:
-        self.events.append(
-            Trade(self.ts + dt_ms, EXCHANGE, self.symbol, self.price, usd / self.price, side)
-        )
-
-    def liquidation(self, side: Side, usd: float, dt_ms: int = 500) -> None:
-        self.events.append(
-            Liquidation(
-                self.ts + dt_ms,
-                EXCHANGE,
-                self.symbol,
-                side,
-                self.price,
-                usd / self.price,
-                usd,
-                sampled=True,
-            )
-        )
-
     def _second_end(self, oi_drift: float = 0.0) -> None:
-        self.events.append(
-            MarkPrice(self.ts + 900, EXCHANGE, self.symbol, self.price, self.price, self.funding)
-        )
+        self.mark(self.funding)
         if self.ts >= self._next_oi:
             self.oi *= 1.0 + oi_drift + self.rng.gauss(0.0, 0.0002)
-            self.events.append(OpenInterest(self.ts + 950, EXCHANGE, self.symbol, self.oi))
+            self.open_interest(self.oi)
             self._next_oi = self.ts + 15_000
         self.ts += 1000
 

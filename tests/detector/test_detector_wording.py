@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import cache
 
 from _detector_market import FORCED, btc_tape, kinds, run, sol_tape
 
 from scalptui import numfmt
-from scalptui.detector import Detector, text
+from scalptui.detector import text
+from scalptui.detector.params import DetectorParams, LadderParams, SignalThresholds
 from scalptui.detector.text import PLAN_WORDS, plan_words
 from scalptui.models import Alert, AlertKind, OpenInterest, Side
 
@@ -87,7 +89,12 @@ def test_oi_flush_names_the_drop() -> None:
 def test_detector_has_no_way_to_attach_a_plan() -> None:
     fields = set(Alert.__dataclass_fields__)
     assert fields == {"ts", "exchange", "symbol", "kind", "side", "message", "facts", "source"}
-    assert Detector().on_event(OpenInterest(1, "x", "A/B", 1.0)) == []
+    # What it raises carries nothing beyond those fields...
+    assert all(set(alert.to_record()) == fields | {"type"} for alert in every_kind())
+    # ...and no setting can ask for a plan: no parameter is named for one.
+    settings = (DetectorParams, SignalThresholds, LadderParams)
+    names = [f.name.replace("_", " ") for cls in settings for f in dataclasses.fields(cls)]
+    assert len(names) > 10 and [n for n in names if plan_words(n)] == []
 
 
 def test_alert_numbers_read_as_the_panels_write_them() -> None:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
+from scalptui.feed import ccxt_feed
+from scalptui.feed.backoff import Backoff
 from scalptui.feed.base import FeedError
 from scalptui.feed.ccxt_feed import CcxtFeed
 from scalptui.feed.sim import SimExchange
@@ -130,24 +133,50 @@ async def test_dropped_connections_all_come_back() -> None:
         assert feed.stats["reconnects"] >= 6
 
 
-async def test_reconnects_back_off_while_the_venue_is_down() -> None:
+class RecordedBackoff(Backoff):
+    """The feed's real back-off, remembering each delay it hands out since the last reset."""
+
+    def __init__(self, made: list[RecordedBackoff], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.delays: list[float] = []
+        made.append(self)
+
+    def next_delay(self, floor: float = 0.0) -> float:
+        delay = super().next_delay(floor)
+        self.delays.append(delay)
+        return delay
+
+    def reset(self) -> None:
+        super().reset()
+        self.delays.clear()
+
+
+async def test_reconnects_back_off_while_the_venue_is_down(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[RecordedBackoff] = []
+    monkeypatch.setattr(ccxt_feed, "Backoff", lambda **kwargs: RecordedBackoff(made, **kwargs))
     async with (
-        asyncio.timeout(20),
+        asyncio.timeout(30),
         sim_feed((BTC,), oi_poll_s=5.0, warm_start=False) as (
             sim,
-            feed,
+            _feed,
             got,
         ),
     ):
         await got.until(lambda: all_live(latest_states(got.events), (BTC,)))
+        streams = [b for b in made if b.base == 0.5]  # trades, mark, liquidations
+        assert len(streams) == 3
         await sim.stop()  # connections drop and the port refuses every new dial
-        down_at = time.monotonic()
         await got.next_event(is_status("trades", StreamState.RECONNECTING, BTC))
-        await asyncio.sleep(2.0)  # a window of wall time is what is being measured
-        elapsed = time.monotonic() - down_at
-        attempts = feed.stats["reconnects"] / 3  # trades, mark, liquidations
-        # Back-off from 0.5 s, doubling, with jitter: a handful of dials, not a hot loop.
-        assert 1 <= attempts <= 1 + elapsed / 0.5
+        while not all(len(b.delays) >= 4 for b in streams):
+            await asyncio.sleep(0.05)
+        # Each failed dial waits longer: the n-th delay is drawn from [½·c, c] with
+        # c = 0.5 s · 2^n, so it is at least 0.25 s · 2^n — a fixed retry fails this.
+        for backoff in streams:
+            floors = [0.25 * 2**n for n in range(len(backoff.delays))]
+            assert all(d >= f for d, f in zip(backoff.delays, floors, strict=True))
+            assert backoff.delays == sorted(backoff.delays)
         assert got.states("trades", BTC)[-1] is StreamState.RECONNECTING  # honest, not "live"
 
 

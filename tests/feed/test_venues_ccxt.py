@@ -380,6 +380,8 @@ async def test_okx_liquidation_orders_side_and_contracts(okx: OfflineFeed) -> No
     assert (liq.symbol, liq.side, liq.price, liq.ts) == (IOST, Side.SHORT, 0.007831, 1692266434010)
     assert liq.amount == pytest.approx(13 * 1000)
     assert liq.notional == pytest.approx(13 * 1000 * 0.007831)
+    # At most one order per contract per second is pushed: a sample, its sums lower bounds.
+    assert liq.sampled
 
 
 async def test_okx_every_detail_of_a_liquidation_item_is_emitted(okx: OfflineFeed) -> None:

@@ -18,9 +18,9 @@ from scalptui.feed.venues import (
     first_tier_mmr,
     interval_hours,
     market_funding_interval_h,
-    parse_binance_mark,
     parse_bybit_ticker,
     parse_liquidations,
+    parse_mark_price,
     parse_open_interest,
     parse_trade,
 )
@@ -158,7 +158,7 @@ def test_parsers_never_raise_on_malformed_items(item: dict[str, Any]) -> None:
         parse_trade(venue.id, item, 1.0)
         parse_liquidations(venue, item, 1.0)
         parse_open_interest(venue, item, 1.0, "BTC/USDT:USDT")
-    parse_binance_mark(item, FundingState())
+        parse_mark_price(venue, item, FundingState())
     parse_bybit_ticker(item, FundingState(), 1.0)
 
 
@@ -255,7 +255,8 @@ def test_liquidation_side_and_notional_per_venue(
     for liq in (binance, bybit, okx):
         assert liq.amount == pytest.approx(contracts * contract_size)
         assert liq.notional == pytest.approx(liq.amount * liq.price)
-    assert binance.sampled and not bybit.sampled and not okx.sampled
+    # Bybit's stream is complete; Binance's and OKX's are throttled samples (lower bounds).
+    assert binance.sampled and okx.sampled and not bybit.sampled
 
 
 @pytest.mark.parametrize(("listed", "hours"), [("480", 8.0), ("240", 4.0), ("60", 1.0), ("8", 8.0)])

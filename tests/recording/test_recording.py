@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import errno
 import gzip
+import io
 import json
+import math
+import os
 import shutil
+import types
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -200,6 +209,44 @@ junk = (
 )
 
 
+def has_its_model_type(value: object, hint: object) -> bool:
+    """``value`` is an instance of the model annotation ``hint`` (nested events included).
+
+    Stricter than ``isinstance`` where a recording could smuggle a wrong type in: a
+    float field holds a finite float (not a string, bool or int), an int field an int.
+    """
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (types.UnionType, typing.Union):
+        return any(has_its_model_type(value, arg) for arg in args)
+    if typing.get_origin(hint) is tuple:
+        return isinstance(value, tuple) and all(has_its_model_type(v, args[0]) for v in value)
+    if hint is float:
+        return type(value) is float and math.isfinite(value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return type(value) is hint and every_field_has_its_type(value)
+    return isinstance(hint, type) and type(value) is hint
+
+
+def every_field_has_its_type(event: object) -> bool:
+    hints = typing.get_type_hints(type(event))
+    return all(
+        has_its_model_type(getattr(event, name), hints[name])
+        for name in (f.name for f in dataclasses.fields(type(event)))  # type: ignore[arg-type]
+    )
+
+
+def test_the_model_type_check_tells_a_string_price_apart() -> None:
+    assert all(every_field_has_its_type(event) for event in sample_events())
+    trade = Trade(1_000, EX, SYM, 97_000.5, 0.012, TakerSide.BUY)
+    bar = Bar(0, 1.0, 2.0, 0.5, 1.5, 10.0, 4.0)
+    history = History(2, EX, SYM, bars=(bar,), open_interest=())
+    wrong: dict[str, Any] = {"price": "97000.5"}
+    assert not every_field_has_its_type(dataclasses.replace(trade, **wrong))
+    assert not every_field_has_its_type(dataclasses.replace(trade, ts=1_000.0))  # type: ignore[arg-type]
+    bad_bar = dataclasses.replace(bar, volume=True)
+    assert not every_field_has_its_type(dataclasses.replace(history, bars=(bad_bar,)))
+
+
 @given(
     index=st.integers(min_value=0, max_value=len(sample_events()) - 1),
     field=st.integers(min_value=0, max_value=20),
@@ -215,9 +262,10 @@ def test_a_wrong_field_in_a_valid_line_is_rejected_or_harmless(
         event = record_to_event(record)
     except ValueError:
         return
-    # Accepted only if every field still has its model's type.
-    assert event_to_record(event) == event_to_record(record_to_event(event_to_record(event)))
-    assert isinstance(event.exchange, str) and isinstance(event.ts, int)
+    # Accepted only if every field (nested bars and samples too) has its model's type,
+    # so the detector never meets a string price or a float timestamp from a file.
+    assert every_field_has_its_type(event)
+    assert record_to_event(event_to_record(event)) == event
 
 
 @pytest.mark.parametrize(
@@ -265,17 +313,51 @@ def test_wrong_types_in_valid_json_are_value_errors(line: dict[str, object]) -> 
         record_to_event(line)
 
 
+class FillingDisk(io.FileIO):
+    """A real file on a disk with ``room`` bytes left: what fits is written, then every
+    write fails with ENOSPC, as on a full disk (so a line may be cut in half)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "wb")
+        self.room = 1 << 30
+
+    def write(self, data: Any) -> int:
+        if self.room <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        taken = bytes(data)[: self.room]
+        self.room -= len(taken)
+        return super().write(taken)
+
+
 def test_disk_full_while_running_is_one_clear_error_and_keeps_what_was_flushed(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "run.jsonl"
+    disks: list[FillingDisk] = []
+    real_open = Path.open
+
+    def open_on_a_filling_disk(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if self == path and "w" in mode:
+            disks.append(FillingDisk(self))
+            return disks[-1]
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_on_a_filling_disk)
+    trade = sample_events()[2]
     rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
-    rec.write(sample_events()[2])
+    rec.write(trade)
     rec.flush()
-    # From here on every write fails as on a full disk.
-    rec._fh = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115
+    (disk,) = disks
+    flushed = path.stat().st_size
+    disk.room = 40  # less than a trade line: the next one is cut, then the disk is full
     with pytest.raises(RecordingError, match="No space left"):
         for _ in range(10_000):  # enough to overflow the text buffer
-            rec.write(sample_events()[2])
+            rec.write(trade)
         rec.flush()
-    assert list(iter_recording(path)) == [sample_events()[2]]
+    with contextlib.suppress(RecordingError):  # what is still buffered may not fit either
+        rec.close()
+    assert disk.closed  # the file is closed all the same
+    assert disk.room == 0 and path.stat().st_size == flushed + 40  # the disk really filled
+    monkeypatch.undo()
+    # The flushed trade is kept; the half-written line after it is reported, not replayed.
+    assert list(iter_recording(path)) == [trade, BadLine(3, "truncated last line")]

@@ -8,10 +8,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from textual.message import Message
+from textual.notifications import Notify
+
 from scalptui.config import FeedSettings, Settings, UiSettings
 from scalptui.detector import Detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed
+from scalptui.feed.scripted import SPECS, ScriptedFeed, script_end_ms, scripted_events
 from scalptui.models import (
     Alert,
     AlertKind,
@@ -23,7 +27,6 @@ from scalptui.models import (
     Source,
 )
 from scalptui.ui.app import DetectorLike, ScalpApp, make_app
-from scalptui.ui.scripted import SPECS, ScriptedFeed, script_end_ms, scripted_events
 
 SYMBOLS: tuple[str, ...] = tuple(SPECS)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ui"
@@ -66,6 +69,13 @@ class Harness:
     app: ScalpApp
     feed: ScriptedFeed
     detectors: list[CountingDetector] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """Every notification the app posted, in order (see ``hear``)."""
+
+    def hear(self, message: Message) -> None:
+        """A ``run_test(message_hook=...)`` that keeps the text of each notification."""
+        if isinstance(message, Notify):
+            self.notices.append(str(message.notification.message))
 
 
 def build(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from textual.strip import Strip
+
 from scalptui.detector import Detector
 from scalptui.feed.base import Feed, FeedError
+from scalptui.feed.scripted import scripted_events
 from scalptui.models import AlertKind, Event, FeedStatus, Source, StreamState
 from scalptui.ui.app import feed_state
-from scalptui.ui.scripted import scripted_events
 
 from ._harness import SYMBOLS, build, drained, end_clock
 
@@ -62,13 +64,13 @@ async def test_a_feed_error_on_open_is_shown_not_raised(tmp_path: Path) -> None:
         raise FeedError("binanceusdm: cannot reach https://fapi.example (after 5 tries)")
 
     h = build(tmp_path, open_feed=failing)
-    async with h.app.run_test(size=(100, 30)) as pilot:
+    async with h.app.run_test(size=(100, 30), message_hook=h.hear) as pilot:
         await pilot.pause()
         await pilot.pause()
         app = h.app
         assert app.feed_error is not None and "cannot reach" in app.feed_error
         assert "failed" in app.header_bar.lines[0].plain
-        assert any("cannot reach" in str(n.message) for n in app._notifications)
+        assert any("cannot reach" in notice for notice in h.notices)
     assert app.return_code in (None, 0)
 
 
@@ -76,6 +78,8 @@ class _BreaksMidway:
     exchange = "binanceusdm"
     source = Source.LIVE
     symbols = SYMBOLS
+    recorded_source = None
+    progress = None
 
     async def events(self):  # type: ignore[no-untyped-def]
         yield scripted_events(SYMBOLS, calm_s=5, cascade_s=1)[0]
@@ -158,19 +162,28 @@ async def test_quit_closes_the_feed(tmp_path: Path) -> None:
 
 
 async def test_feed_is_opened_after_the_first_frame(tmp_path: Path) -> None:
+    """The screen is drawn before the (slow) feed opener runs, not after it."""
     order: list[str] = []
     h = build(tmp_path)
     original = h.app._open_feed
+    header = h.app.header_bar
+    paint = header.render_line
+
+    def painting(y: int) -> Strip:
+        if "paint" not in order:
+            order.append("paint")
+        return paint(y)
 
     async def tracking() -> Feed:
-        order.append(f"open after {h.app.header_bar.lines[0].plain[:9]!r}")
+        order.append("open")
         return await original()
 
+    header.render_line = painting  # type: ignore[method-assign]
     h.app._open_feed = tracking
     async with h.app.run_test(size=(100, 30)) as pilot:
         await drained(h)
         await pilot.pause()
-    assert order == ["open after ' scalptui'"]
+    assert order == ["paint", "open"]
 
 
 async def test_a_replay_of_a_simulated_recording_shows_both_badges_and_its_own_time(
@@ -178,8 +191,8 @@ async def test_a_replay_of_a_simulated_recording_shows_both_badges_and_its_own_t
 ) -> None:
     h = build(tmp_path, clock=lambda: 2_000_000_000.0)  # wall clock far from the recording
     h.feed.source = Source.REPLAY
-    h.feed.recorded_source = Source.SIMULATED  # type: ignore[attr-defined]
-    h.feed.progress = 0.42  # type: ignore[attr-defined]
+    h.feed.recorded_source = Source.SIMULATED
+    h.feed.progress = 0.42
     async with h.app.run_test(size=(120, 40)) as pilot:
         await drained(h)
         await pilot.pause()
@@ -193,7 +206,7 @@ async def test_a_replay_of_a_simulated_recording_shows_both_badges_and_its_own_t
 
 async def test_an_unknown_symbol_from_the_search_is_reported_and_dropped(tmp_path: Path) -> None:
     h = build(tmp_path)
-    async with h.app.run_test(size=(100, 30)) as pilot:
+    async with h.app.run_test(size=(100, 30), message_hook=h.hear) as pilot:
         await drained(h)
         await pilot.pause()
         app = h.app
@@ -203,4 +216,4 @@ async def test_an_unknown_symbol_from_the_search_is_reported_and_dropped(tmp_pat
         await pilot.pause()
         assert "NOPE/USDT:USDT" not in app.watchlist
         assert app.current == SYMBOLS[0]
-        assert any("NOPE/USDT:USDT" in str(n.message) for n in app._notifications)
+        assert any("NOPE/USDT:USDT" in notice for notice in h.notices)

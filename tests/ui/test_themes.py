@@ -97,11 +97,11 @@ async def test_the_app_starts_with_the_default_theme_when_the_chosen_one_is_bad(
     config = tmp_path / "cfg"
     shutil.copytree(FIXTURES / "themes", config / "themes")
     h = build(tmp_path, theme="bad-colour", config_dir=config)
-    async with h.app.run_test(size=(100, 30)) as pilot:
+    async with h.app.run_test(size=(100, 30), message_hook=h.hear) as pilot:
         await drained(h)
         await pilot.pause()
         assert h.app.theme == "scalptui-dark"
-        messages = [str(n.message) for n in h.app._notifications]
+        messages = h.notices
         assert any("bad-colour.toml" in m and "long-liq" in m for m in messages)
         assert any("unknown theme 'bad-colour'" in m for m in messages)
 

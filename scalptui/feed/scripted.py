@@ -5,6 +5,10 @@ history for the warm start, a few minutes of calm, then a chain of forced
 sells on BTC (and a smaller squeeze on SOL) — so the real shared detector
 builds a ladder, consumes clusters and raises real alerts. After the script it
 either ends or, like a live feed, stays open until ``close()``.
+
+``MarketPrints`` holds the event constructors every script shares (this feed's
+symbols and the detector tests' tapes): each event is stamped at the script's
+clock plus an offset within the second, at the script's current price.
 """
 
 from __future__ import annotations
@@ -59,8 +63,70 @@ SPECS: dict[str, MarketSpec] = {
 }
 
 
+class MarketPrints:
+    """The events of one scripted symbol, built from its clock and price.
+
+    A mixin for the dataclasses that script a market: they provide ``symbol``,
+    ``price``, ``ts`` (the start of the current second, ms) and ``events``.
+    """
+
+    exchange = EXCHANGE
+    symbol: str
+    price: float
+    ts: int
+    events: list[Event]
+
+    def trade(self, side: TakerSide, usd: float, dt_ms: int = 0) -> None:
+        """A taker trade worth ``usd`` at the current price."""
+        self.events.append(
+            Trade(self.ts + dt_ms, self.exchange, self.symbol, self.price, usd / self.price, side)
+        )
+
+    def liquidation(self, side: Side, usd: float, dt_ms: int = 500) -> None:
+        """A forced close of ``side`` worth ``usd``, as a sampled venue (Binance) prints it."""
+        self.events.append(
+            Liquidation(
+                self.ts + dt_ms,
+                self.exchange,
+                self.symbol,
+                side,
+                self.price,
+                usd / self.price,
+                usd,
+                sampled=True,
+            )
+        )
+
+    def mark(
+        self,
+        funding: float,
+        *,
+        index: float | None = None,
+        next_funding_ts: int | None = None,
+        funding_interval_h: float | None = None,
+        dt_ms: int = 900,
+    ) -> None:
+        """The once-a-second mark price (the current price), with funding."""
+        self.events.append(
+            MarkPrice(
+                self.ts + dt_ms,
+                self.exchange,
+                self.symbol,
+                self.price,
+                self.price if index is None else index,
+                funding,
+                next_funding_ts,
+                funding_interval_h,
+            )
+        )
+
+    def open_interest(self, amount: float, value: float | None = None, dt_ms: int = 950) -> None:
+        """An open-interest sample of ``amount`` base units."""
+        self.events.append(OpenInterest(self.ts + dt_ms, self.exchange, self.symbol, amount, value))
+
+
 @dataclass
-class _SymbolScript:
+class _SymbolScript(MarketPrints):
     """One symbol's market; every method appends events and advances its clock."""
 
     spec: MarketSpec
@@ -70,13 +136,10 @@ class _SymbolScript:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self.symbol = self.spec.symbol
         self.price = self.spec.price
         self.oi = self.spec.oi
         self._next_oi = self.ts
-
-    @property
-    def symbol(self) -> str:
-        return self.spec.symbol
 
     def preamble(self) -> None:
         self.events.append(
@@ -116,44 +179,17 @@ class _SymbolScript:
         self.oi = oi
         return History(self.ts - 1, EXCHANGE, self.symbol, tuple(bars), tuple(ois))
 
-    def _trade(self, side: TakerSide, usd: float, dt_ms: int) -> None:
-        self.events.append(
-            Trade(self.ts + dt_ms, EXCHANGE, self.symbol, self.price, usd / self.price, side)
-        )
-
-    def _liquidation(self, side: Side, usd: float, dt_ms: int = 500) -> None:
-        self.events.append(
-            Liquidation(
-                self.ts + dt_ms,
-                EXCHANGE,
-                self.symbol,
-                side,
-                self.price,
-                usd / self.price,
-                usd,
-                sampled=True,
-            )
-        )
-
     def _second_end(self, oi_drift: float) -> None:
         next_funding = (self.ts // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
-        self.events.append(
-            MarkPrice(
-                self.ts + 900,
-                EXCHANGE,
-                self.symbol,
-                self.price,
-                self.price * 0.9998,
-                self.spec.funding,
-                next_funding,
-                8.0,
-            )
+        self.mark(
+            self.spec.funding,
+            index=self.price * 0.9998,
+            next_funding_ts=next_funding,
+            funding_interval_h=8.0,
         )
         if self.ts >= self._next_oi:
             self.oi *= 1.0 + oi_drift + self.rng.gauss(0.0, 0.0003)
-            self.events.append(
-                OpenInterest(self.ts + 950, EXCHANGE, self.symbol, self.oi, self.oi * self.price)
-            )
+            self.open_interest(self.oi, self.oi * self.price)
             self._next_oi = self.ts + 15_000
         self.ts += 1000
 
@@ -164,10 +200,10 @@ class _SymbolScript:
             self.price *= math.exp(pull + self.rng.gauss(0.0, sigma))
             for k in range(4):
                 side = TakerSide.BUY if self.rng.random() < 0.5 else TakerSide.SELL
-                self._trade(side, self.spec.usd_per_s / 4 * self.rng.uniform(0.5, 1.5), k * 200)
+                self.trade(side, self.spec.usd_per_s / 4 * self.rng.uniform(0.5, 1.5), k * 200)
             if self.rng.random() < 0.05:
                 liq_side = Side.LONG if self.rng.random() < 0.5 else Side.SHORT
-                self._liquidation(liq_side, self.spec.usd_per_s * self.rng.uniform(0.1, 0.4))
+                self.liquidation(liq_side, self.spec.usd_per_s * self.rng.uniform(0.1, 0.4))
             self._second_end(0.0002)
 
     def forced(self, seconds: int, move: float, side: Side, liq_usd: float) -> None:
@@ -178,9 +214,9 @@ class _SymbolScript:
         for _ in range(seconds):
             self.price *= math.exp(step + self.rng.gauss(0.0, abs(step) * 0.2))
             for k in range(4):
-                self._trade(taker, self.spec.usd_per_s * 6 / 4, k * 200)
-            self._trade(other, self.spec.usd_per_s * 0.3, 850)
-            self._liquidation(side, liq_usd * self.rng.uniform(0.6, 1.4))
+                self.trade(taker, self.spec.usd_per_s * 6 / 4, k * 200)
+            self.trade(other, self.spec.usd_per_s * 0.3, 850)
+            self.liquidation(side, liq_usd * self.rng.uniform(0.6, 1.4))
             self._second_end(-0.002)
 
 
@@ -227,6 +263,11 @@ def script_end_ms(events: list[Event]) -> int:
 
 class ScriptedFeed:
     """A ``Feed`` over a fixed event list (see the module docstring)."""
+
+    recorded_source: Source | None = None
+    """Scripted, not recorded."""
+    progress: float | None = None
+    """Like a live feed it may stay open after the script, so no share is shown."""
 
     def __init__(
         self,
