@@ -39,6 +39,7 @@ from scalptui.detector.ladder import (
     Ladder,
     bin_width_for,
     fold_leverage_mix,
+    remove_closed_fraction,
 )
 from scalptui.detector.params import DetectorParams, SignalThresholds
 from scalptui.detector.ring import RingBuffer
@@ -563,7 +564,7 @@ class Detector:
 
     def _attribute(self, st: _SymbolState, delta: float, previous: float, price: float) -> None:
         """Open-interest change → ladder: add at the interval VWAP, or remove by taker share
-        (see ``_remove_closed_fraction``)."""
+        (see ``remove_closed_fraction``)."""
         ladder = st.ladder
         if ladder is None or delta == 0.0:
             return
@@ -575,7 +576,7 @@ class Detector:
         if delta > 0.0:
             ladder.add(price, delta * price, buy_share)
         else:
-            _remove_closed_fraction(ladder, -delta, previous, buy_share)
+            remove_closed_fraction(ladder, -delta, previous, buy_share)
         if ref is not None:
             if ladder.crossed(ref):
                 self._consume(st, ref)
@@ -658,7 +659,7 @@ class Detector:
             if delta > 0.0:
                 ladder.add(vwap, delta * vwap, buy_share)
             elif delta < 0.0:
-                _remove_closed_fraction(ladder, -delta, prev.amount, buy_share)
+                remove_closed_fraction(ladder, -delta, prev.amount, buy_share)
             ladder.consume(inside[-1].close)
             j = k
         ref = st.reference_price() or bars[-1].close
@@ -1340,26 +1341,4 @@ def _empty_snapshot(symbol: str, exchange: str, source: Source) -> DetectorSnaps
         open_interest=None,
         episodes=(),
         feed=(),
-    )
-
-
-def _remove_closed_fraction(
-    ladder: Ladder, closed: float, previous: float, buy_share: float
-) -> None:
-    """Open interest fell by ``closed`` (base units) from ``previous``.
-
-    The ladder loses the *fraction* of open interest that closed, not its USD
-    amount: it holds only the exposure opened since tracking began (a day of
-    history is a few percent of a major's open interest) while closes come from
-    every open position, so removing the full USD amount would empty the ladder
-    at the first flush. Longs lose that fraction tilted by the interval's
-    taker-sell share (2 × share, so balanced flow removes exactly the fraction),
-    shorts by its taker-buy share; each side is spread over its levels by notional.
-    """
-    if not (previous > 0.0 and closed > 0.0):
-        return
-    fraction = min(closed / previous, 1.0)
-    ladder.remove(
-        ladder.long_total() * min(fraction * 2.0 * (1.0 - buy_share), 1.0),
-        ladder.short_total() * min(fraction * 2.0 * buy_share, 1.0),
     )
