@@ -12,13 +12,19 @@ give the same alerts live, replayed at any speed, or in a test.
 
 Modules:
 
+* ``detector.py`` — the ``Detector``: event handlers, ladder upkeep, the
+  once-a-second tests, alerts, snapshots and warm start;
+* ``state.py`` — one symbol's state as named parts, each in its own module:
+  ``rolling.py`` (the second in progress, window extremes, σ's running sums),
+  ``open_interest.py`` (the attribution interval, OI history, the flush watch),
+  ``funding.py`` (rate, interval, 8 h / APR normalisation) and ``realized.py``
+  (the realised-liquidation overlay);
 * ``ladder.py`` — the estimated liquidation ladder (grid, taker-share
   attribution, leverage mix, projection, consumption, removal, pruning);
 * ``signals.py`` — print windows, the cascade / squeeze decision, episodes,
   funding and open-interest watches;
-* ``detector.py`` — per-symbol state, ``on_event``, ``snapshot``, warm start;
-* ``ring.py`` — numpy ring buffers for the 1 s history;
 * ``text.py`` — the alert wording;
+* ``ring.py`` — numpy ring buffers for the 1 s history;
 * ``params.py`` — the parameters and their defaults table.
 
 Model choices in one paragraph: new open interest enters at the interval's
