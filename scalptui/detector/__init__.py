@@ -12,8 +12,8 @@ give the same alerts live, replayed at any speed, or in a test.
 
 Modules:
 
-* ``detector.py`` — the ``Detector``: event handlers, ladder upkeep, the
-  once-a-second tests, alerts, snapshots and warm start;
+* ``detector.py`` — the ``Detector``: event handlers, ladder upkeep and the
+  once-a-second cascade / squeeze tests;
 * ``state.py`` — one symbol's state as named parts, each in its own module:
   ``rolling.py`` (the second in progress, window extremes, σ's running sums),
   ``open_interest.py`` (the attribution interval, OI history, the flush watch),
@@ -23,7 +23,10 @@ Modules:
   attribution, leverage mix, projection, consumption, removal, pruning);
 * ``signals.py`` — print windows, the cascade / squeeze decision, episodes,
   funding and open-interest watches;
-* ``text.py`` — the alert wording;
+* ``evidence.py`` — the chain's measures read off a symbol's state;
+* ``warmstart.py`` — the ladder, σ and OI history rebuilt from klines and OI history;
+* ``snapshot.py`` — snapshot assembly;
+* ``alerts.py`` — each alert's facts; ``text.py`` — their wording;
 * ``ring.py`` — numpy ring buffers for the 1 s history;
 * ``params.py`` — the parameters and their defaults table.
 

@@ -5,16 +5,16 @@ second in progress and the ring of closed seconds (``rolling.py``), the
 rolling extremes and σ, open interest (``open_interest.py``), funding
 (``funding.py``), the ladder with its hits, the realised overlay
 (``realized.py``), the print windows, episodes and cooldowns
-(``signals.py``), and the ladder rows of the last snapshot. The
-detector's per-event code reads the parts directly: they are ``__slots__``
-objects, so the hot path pays one attribute load per part, not a method call.
+(``signals.py``), and the ladder rows of the last snapshot
+(``snapshot.py``). The detector's per-event code reads the parts directly:
+they are ``__slots__`` objects, so the hot path pays one attribute load per
+part, not a method call.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Any
 
 from scalptui.detector.funding import FundingTrack
 from scalptui.detector.ladder import ConsumedBin, Ladder
@@ -24,35 +24,10 @@ from scalptui.detector.realized import RealizedOverlay
 from scalptui.detector.ring import RingBuffer
 from scalptui.detector.rolling import SECOND_CAPACITY, SECOND_COLUMNS, RollingStats, SecondBucket
 from scalptui.detector.signals import Episode, PrintWindow
-from scalptui.models import AlertKind, FeedStatus, LadderBin, Liquidation, MarketInfo, Side
+from scalptui.detector.snapshot import LadderRowCache
+from scalptui.models import AlertKind, FeedStatus, Liquidation, MarketInfo, Side
 
 HIT_CAPACITY = 4096
-MAX_CACHED_SPANS = 8
-"""Zoom levels are few; the row cache never holds more spans than this."""
-
-
-class LadderRowCache:
-    """The ladder rows of the last snapshot per span, with the values they were built from."""
-
-    __slots__ = ("_by_span",)
-
-    def __init__(self) -> None:
-        self._by_span: dict[float | None, tuple[list[tuple[Any, ...]], tuple[LadderBin, ...]]] = {}
-
-    def clear(self) -> None:
-        self._by_span.clear()
-
-    def rows(self, span_pct: float | None, keys: list[tuple[Any, ...]]) -> tuple[LadderBin, ...]:
-        """Rows for ``keys`` (``LadderBin`` fields), reusing those of the last call's span."""
-        cached = self._by_span.get(span_pct)
-        if cached is not None and cached[0] == keys:
-            return cached[1]  # nothing changed since the last tick: one C-level compare
-        previous = dict(zip(cached[0], cached[1], strict=True)) if cached is not None else {}
-        rows = tuple(previous.get(key) or LadderBin(*key) for key in keys)
-        if len(self._by_span) >= MAX_CACHED_SPANS:
-            self._by_span.clear()
-        self._by_span[span_pct] = (keys, rows)
-        return rows
 
 
 class SymbolState:
