@@ -12,8 +12,8 @@ give the same alerts live, replayed at any speed, or in a test.
 
 Modules:
 
-* ``detector.py`` — the ``Detector``: event handlers, ladder upkeep and the
-  once-a-second cascade / squeeze tests;
+* ``detector.py`` — the ``Detector``: event handlers and the once-a-second
+  cascade / squeeze tests;
 * ``state.py`` — one symbol's state as named parts, each in its own module:
   ``rolling.py`` (the second in progress, window extremes, σ's running sums),
   ``open_interest.py`` (the attribution interval, OI history, the flush watch),
@@ -21,6 +21,7 @@ Modules:
   (the realised-liquidation overlay);
 * ``ladder.py`` — the estimated liquidation ladder (grid, taker-share
   attribution, leverage mix, projection, consumption, removal, pruning);
+  ``ladder_upkeep.py`` keeps a symbol's ladder in step with its state;
 * ``signals.py`` — print windows, the cascade / squeeze decision, episodes,
   funding and open-interest watches;
 * ``evidence.py`` — the chain's measures read off a symbol's state;

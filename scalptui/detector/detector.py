@@ -22,9 +22,10 @@ run, displacement) already pass are the taker-flow burst, the baseline and the
 clusters measured on the ring with numpy.
 
 The state of a symbol and its parts are in ``state.py`` and the modules it
-names; the alerts' facts in ``alerts.py``, the snapshot in ``snapshot.py``,
-the warm start in ``warmstart.py``. This module holds the event handlers, the
-ladder upkeep and the once-a-second tests.
+names; the ladder's upkeep in ``ladder_upkeep.py``, the alerts' facts in
+``alerts.py``, the snapshot in ``snapshot.py``, the warm start in
+``warmstart.py``. This module holds the event handlers and the once-a-second
+tests.
 """
 
 from __future__ import annotations
@@ -37,12 +38,8 @@ from typing import Any
 from scalptui.detector import alerts as make
 from scalptui.detector import evidence
 from scalptui.detector.funding import rate_8h
-from scalptui.detector.ladder import (
-    Ladder,
-    bin_width_for,
-    fold_leverage_mix,
-    remove_closed_fraction,
-)
+from scalptui.detector.ladder import fold_leverage_mix
+from scalptui.detector.ladder_upkeep import attribute, consume, make_ladder, mmr_for
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.realized import REALIZED_BATCH
 from scalptui.detector.signals import ChainEvidence, Episode, PrintWindow, decide
@@ -218,9 +215,9 @@ class Detector:
         b.has = True
         ladder = st.ladder
         if ladder is None:
-            self._make_ladder(st, price)
+            make_ladder(st, price, self.params.ladder)
         elif not st.mark_seen and ladder.crossed(price):
-            self._consume(st, price)
+            consume(st, price)
         return alerts
 
     def _on_mark(self, m: MarkPrice) -> list[Alert]:
@@ -236,9 +233,9 @@ class Detector:
             st.index = m.index
         ladder = st.ladder
         if ladder is None:
-            self._make_ladder(st, m.mark)
+            make_ladder(st, m.mark, self.params.ladder)
         elif ladder.crossed(m.mark):
-            self._consume(st, m.mark)
+            consume(st, m.mark)
         funding = st.funding
         if m.funding_interval_h is not None and _finite_positive(m.funding_interval_h):
             funding.interval_h = m.funding_interval_h
@@ -282,7 +279,7 @@ class Detector:
             b.low = min(b.low, b.close)
             b.has = True
         if st.ladder is None:
-            self._make_ladder(st, liq.price)
+            make_ladder(st, liq.price, self.params.ladder)
         if liq.ts >= st.clock - self._realized_ms:
             overlay = st.overlay
             new = overlay.new
@@ -312,7 +309,7 @@ class Detector:
             # second, like the other timed work, so the ladder's O(levels) work is amortised.
             previous = track.attr_amount
             if previous is not None and price is not None and st.ladder is not None:
-                self._attribute(st, amount - previous, previous, price)
+                attribute(st, amount - previous, previous, price, self.params.ladder)
             st.interval.restart()
             track.attr_amount = amount
             track.attr_ts = oi.ts
@@ -338,7 +335,7 @@ class Detector:
         if st.ladder is not None:
             # The grid stays; leverage and MMR apply to exposure added from now on.
             st.ladder.mix = fold_leverage_mix(self.params.ladder.leverage_mix, info.max_leverage)
-            st.ladder.mmr = self._mmr(st)
+            st.ladder.mmr = mmr_for(st, self.params.ladder)
         return _NO_ALERTS
 
     def _on_history(self, h: History) -> list[Alert]:
@@ -350,7 +347,7 @@ class Detector:
         seed = sigma_of(bars)
         if seed is not None:
             st.rolling.seed = seed
-        ladder = st.ladder or self._make_ladder(st, bars[-1].close)
+        ladder = st.ladder or make_ladder(st, bars[-1].close, self.params.ladder)
         warm_start(st, ladder, bars, ois, self.params.ladder.prune_pct)
         return _NO_ALERTS
 
@@ -361,69 +358,6 @@ class Detector:
             st = self._state(status.symbol, status.exchange)
             st.feed[(status.stream, status.symbol)] = status
         return _NO_ALERTS
-
-    # ================================================================ ladder
-
-    def _mmr(self, st: SymbolState) -> float:
-        if st.info is not None and st.info.mmr is not None and 0.0 <= st.info.mmr < 1.0:
-            return st.info.mmr
-        lp = self.params.ladder
-        return lp.mmr_table.get(st.symbol.split("/", 1)[0], lp.default_mmr)
-
-    def _make_ladder(self, st: SymbolState, price: float) -> Ladder:
-        lp = self.params.ladder
-        tick = st.info.tick_size if st.info is not None else None
-        max_lev = st.info.max_leverage if st.info is not None else None
-        ladder = Ladder(
-            bin_width_for(price, lp.bin_pct, tick),
-            fold_leverage_mix(lp.leverage_mix, max_lev),
-            self._mmr(st),
-        )
-        st.ladder = ladder
-        return ladder
-
-    def _consume(self, st: SymbolState, price: float) -> None:
-        ladder = st.ladder
-        if ladder is None:
-            return
-        share = st.th.cluster_min_share
-        for hit in ladder.consume(price):
-            is_cluster = hit.share_of_side >= share
-            st.hits.append((st.clock, hit, is_cluster))
-            episode = st.episodes.get(hit.side)
-            if is_cluster and episode is not None and episode.ended_ts is None:
-                episode.clusters += 1
-
-    def _attribute(self, st: SymbolState, delta: float, previous: float, price: float) -> None:
-        """Open-interest change → ladder: add at the interval VWAP, or remove by taker share
-        (see ``remove_closed_fraction``)."""
-        ladder = st.ladder
-        if ladder is None or delta == 0.0:
-            return
-        buy_share = st.interval.buy_share()
-        ref = st.reference_price()
-        if ref is not None:  # first, so new levels land on a grid that fits the price
-            self._refit_grid(st, ladder, ref)
-        if delta > 0.0:
-            ladder.add(price, delta * price, buy_share)
-        else:
-            remove_closed_fraction(ladder, -delta, previous, buy_share)
-        if ref is not None:
-            if ladder.crossed(ref):
-                self._consume(st, ref)
-            ladder.prune(ref, self.params.ladder.prune_pct)
-
-    def _refit_grid(self, st: SymbolState, ladder: Ladder, price: float) -> None:
-        """Re-base a grid that is 20× off its intended share of price (never on ordinary moves)."""
-        lp = self.params.ladder
-        share = ladder.width / price
-        if lp.bin_pct / 20.0 <= share <= lp.bin_pct * 20.0:
-            return
-        tick = st.info.tick_size if st.info is not None else None
-        ladder.rebase(bin_width_for(price, lp.bin_pct, tick))
-        st.hits.clear()  # their bin indices belong to the old grid
-        st.rows.clear()
-        st.overlay.rebin(ladder)
 
     # ================================================================ once a second
 
