@@ -35,8 +35,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from scalptui.detector import alerts as make
 from scalptui.detector import evidence
+from scalptui.detector.alerts import cascade_alert, exhausted_alert, funding_alert, oi_flush_alert
 from scalptui.detector.funding import rate_8h
 from scalptui.detector.ladder import fold_leverage_mix
 from scalptui.detector.ladder_upkeep import attribute, consume, make_ladder, mmr_for
@@ -246,7 +246,7 @@ class Detector:
             funding.rate = rate
             interval = funding.interval()
             if funding.watch.reading(st.clock, rate_8h(rate, interval), st.th):
-                alerts = [*alerts, make.funding_alert(st, self.source, rate, interval)]
+                alerts = [*alerts, funding_alert(st, self.source, rate, interval)]
         return alerts
 
     def _on_liquidation(self, liq: Liquidation) -> list[Alert]:
@@ -323,7 +323,7 @@ class Detector:
         track.record(oi.ts, amount)
         flush = track.watch.reading(oi.ts, amount, st.th)
         if flush is not None:
-            alerts = [*alerts, make.oi_flush_alert(st, self.source, oi, flush[0], flush[1])]
+            alerts = [*alerts, oi_flush_alert(st, self.source, oi, flush[0], flush[1])]
         return alerts
 
     def _on_market_info(self, info: MarketInfo) -> list[Alert]:
@@ -392,7 +392,7 @@ class Detector:
         if not ep.update_rate(st.clock, window.rate(), st.th):
             return None
         ep.ended_ts = st.clock
-        return make.exhausted_alert(st, self.source, ep)
+        return exhausted_alert(st, self.source, ep)
 
     def _check_side(self, st: SymbolState, side: Side) -> Alert | None:
         """Cheap tests first; the numpy measures only when they already pass."""
@@ -432,4 +432,4 @@ class Detector:
         )
         if st.last is not None:
             st.episodes[side].last_price = st.last
-        return make.cascade_alert(st, self.source, kind, ev, path)
+        return cascade_alert(st, self.source, kind, ev, path)
