@@ -192,8 +192,9 @@ class Detector:
         amount = t.amount
         if not (0.0 < price < _INF and 0.0 <= amount < _INF):
             return _NO_ALERTS
+        ts = t.ts
         st = self._symbols.get(t.symbol) or self._state(t.symbol, t.exchange)
-        alerts = self._advance(st, t.ts) if t.ts > st.clock else _NO_ALERTS
+        alerts = self._advance(st, ts) if ts > st.clock else _NO_ALERTS
         usd = price * amount
         b = st.bucket
         iv = st.interval
@@ -205,7 +206,7 @@ class Detector:
             iv.sell += amount
         iv.pv += usd
         iv.vol += amount
-        if t.ts >= st.clock:  # a late trade counts in the flow but does not move the price
+        if ts >= st.clock:  # a late trade counts in the flow but does not move the price
             st.last = price
             b.close = price
             if price > b.high:
@@ -256,20 +257,21 @@ class Detector:
         if not (0.0 <= notional < _INF) or notional == 0.0:
             notional = liq.price * liq.amount
         st = self._symbols.get(liq.symbol) or self._state(liq.symbol, liq.exchange)
+        ts = liq.ts
         side = liq.side
         running = st.episodes.get(side)
         # The print joins its window before the clock moves: the cascade test runs once per
         # second of event time (on the first event of each second, this one included), so a
         # print is judged at the latest one second after it, and never twice.
-        if liq.ts > st.clock - st.th.window_s * 1000:  # a print older than W is history
-            st.windows[side].add(liq.ts, notional)
+        if ts > st.clock - st.th.window_s * 1000:  # a print older than W is history
+            st.windows[side].add(ts, notional)
         if liq.sampled:
             st.sampled = True
-        alerts = self._advance(st, liq.ts) if liq.ts > st.clock else _NO_ALERTS
+        alerts = self._advance(st, ts) if ts > st.clock else _NO_ALERTS
         st.realized.append(liq)
         self._tape.append(liq)
         b = st.bucket
-        if liq.side is Side.LONG:
+        if side is Side.LONG:
             b.liq_long += notional
         else:
             b.liq_short += notional
@@ -280,10 +282,10 @@ class Detector:
             b.has = True
         if st.ladder is None:
             make_ladder(st, liq.price, self.params.ladder)
-        if liq.ts >= st.clock - self._realized_ms:
+        if ts >= st.clock - self._realized_ms:
             overlay = st.overlay
             new = overlay.new
-            new.append((liq.ts, side is Side.LONG, liq.price, notional))
+            new.append((ts, side is Side.LONG, liq.price, notional))
             if len(new) >= REALIZED_BATCH:
                 overlay.bin(st.ladder, st.clock)
         episode = st.episodes.get(side)
