@@ -12,13 +12,23 @@ give the same alerts live, replayed at any speed, or in a test.
 
 Modules:
 
+* ``detector.py`` — the ``Detector``: event handlers and the once-a-second
+  cascade / squeeze tests;
+* ``state.py`` — one symbol's state as named parts, each in its own module:
+  ``rolling.py`` (the second in progress, window extremes, σ's running sums),
+  ``open_interest.py`` (the attribution interval, OI history, the flush watch),
+  ``funding.py`` (rate, interval, 8 h / APR normalisation) and ``realized.py``
+  (the realised-liquidation overlay);
 * ``ladder.py`` — the estimated liquidation ladder (grid, taker-share
   attribution, leverage mix, projection, consumption, removal, pruning);
+  ``ladder_upkeep.py`` keeps a symbol's ladder in step with its state;
 * ``signals.py`` — print windows, the cascade / squeeze decision, episodes,
   funding and open-interest watches;
-* ``detector.py`` — per-symbol state, ``on_event``, ``snapshot``, warm start;
+* ``evidence.py`` — the chain's measures read off a symbol's state;
+* ``warmstart.py`` — the ladder, σ and OI history rebuilt from klines and OI history;
+* ``snapshot.py`` — snapshot assembly;
+* ``alerts.py`` — each alert's facts; ``text.py`` — their wording;
 * ``ring.py`` — numpy ring buffers for the 1 s history;
-* ``text.py`` — the alert wording;
 * ``params.py`` — the parameters and their defaults table.
 
 Model choices in one paragraph: new open interest enters at the interval's

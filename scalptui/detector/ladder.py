@@ -2,9 +2,11 @@
 
 Model, in the order the detector applies it:
 
-* **Grid.** Absolute price bins of a fixed width, chosen once from the first
-  price seen (``bin_pct`` of it, rounded to a multiple of the tick) and never
-  re-based. Bin ``k`` covers ``[k·w, (k+1)·w)``.
+* **Grid.** Absolute price bins of a fixed width, chosen from the first price
+  seen (``bin_pct`` of it, rounded to a multiple of the tick). Ordinary moves
+  keep it; only a grid 20× off its intended share of price (a bad first tick)
+  is re-based onto a fitting width, every level keeping its notional
+  (``Ladder.rebase``). Bin ``k`` covers ``[k·w, (k+1)·w)``.
 * **Attribution.** When open interest rises by ΔOI over an interval, the new
   exposure (ΔOI × VWAP, in USD) entered at the interval's trade VWAP. It is split
   into longs and shorts by the interval's *taker-buy share*: the side that paid
@@ -25,7 +27,7 @@ Model, in the order the detector applies it:
   exposure opened since tracking began. Longs lose that fraction tilted by the
   interval's taker-*sell* share (longs close by selling), shorts by its
   taker-*buy* share, each spread over that side's bins in proportion to their
-  notional (``_remove_closed_fraction`` in the detector).
+  notional (``remove_closed_fraction``).
 * **Pruning.** Bins further than ``prune_pct`` from price are dropped, which
   bounds memory whatever the run length.
 
@@ -274,3 +276,25 @@ def _scale_down(bins: dict[int, float], usd: float) -> float:
         removed += value - kept
         bins[i] = kept
     return removed
+
+
+def remove_closed_fraction(
+    ladder: Ladder, closed: float, previous: float, buy_share: float
+) -> None:
+    """Open interest fell by ``closed`` (base units) from ``previous``.
+
+    The ladder loses the *fraction* of open interest that closed, not its USD
+    amount: it holds only the exposure opened since tracking began (a day of
+    history is a few percent of a major's open interest) while closes come from
+    every open position, so removing the full USD amount would empty the ladder
+    at the first flush. Longs lose that fraction tilted by the interval's
+    taker-sell share (2 × share, so balanced flow removes exactly the fraction),
+    shorts by its taker-buy share; each side is spread over its levels by notional.
+    """
+    if not (previous > 0.0 and closed > 0.0):
+        return
+    fraction = min(closed / previous, 1.0)
+    ladder.remove(
+        ladder.long_total() * min(fraction * 2.0 * (1.0 - buy_share), 1.0),
+        ladder.short_total() * min(fraction * 2.0 * buy_share, 1.0),
+    )

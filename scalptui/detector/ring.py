@@ -41,10 +41,6 @@ class RingBuffer:
         self._count = 0  # rows written to the arrays, ≤ capacity
         self._pending: list[tuple[int, tuple[float, ...]]] = []
 
-    @property
-    def capacity(self) -> int:
-        return self._capacity
-
     def __len__(self) -> int:
         return min(self._capacity, self._count + len(self._pending))
 
@@ -85,8 +81,8 @@ class RingBuffer:
         self._count = min(cap, self._count + m)
 
     def _bounds(self) -> tuple[int, int]:
-        self._flush()
         """Start and end (exclusive) of the chronological slice in the doubled arrays."""
+        self._flush()
         if self._count < self._capacity:
             return 0, self._count
         return self._index, self._index + self._capacity
@@ -109,19 +105,6 @@ class RingBuffer:
     def index_of(self, name: str) -> int:
         return self._names[name]
 
-    def last_ts(self) -> int | None:
-        if self._pending:
-            return self._pending[-1][0]
-        if self._count == 0:
-            return None
-        return int(self._ts[self._index - 1 if self._index > 0 else self._capacity - 1])
-
-    def first_ts(self) -> int | None:
-        lo, _ = self._bounds()
-        if self._count == 0:
-            return None
-        return int(self._ts[lo])
-
     def window(self, start_ts: int, end_ts: int | None = None) -> slice:
         """Index slice (into ``timestamps()`` / ``column()``) of rows with start ≤ ts < end."""
         ts = self.timestamps()
@@ -131,14 +114,6 @@ class RingBuffer:
 
     def window_sum(self, name: str, start_ts: int, end_ts: int | None = None) -> float:
         return float(self.column(name)[self.window(start_ts, end_ts)].sum())
-
-    def window_max(self, name: str, start_ts: int, end_ts: int | None = None) -> float | None:
-        values = self.column(name)[self.window(start_ts, end_ts)]
-        return float(values.max()) if values.size else None
-
-    def window_min(self, name: str, start_ts: int, end_ts: int | None = None) -> float | None:
-        values = self.column(name)[self.window(start_ts, end_ts)]
-        return float(values.min()) if values.size else None
 
     def value_at_or_before(self, name: str, ts: int) -> float | None:
         """The value of the latest row with timestamp ≤ ``ts`` (None if there is none)."""

@@ -9,8 +9,9 @@ import pytest
 from _detector_market import BTC, EXCHANGE, SOL, T0, btc_tape, run
 
 from scalptui.detector import Detector
-from scalptui.detector.detector import OI_BUCKET_MS, OI_HISTORY_MS, SECOND_CAPACITY
+from scalptui.detector.open_interest import OI_BUCKET_MS, OI_HISTORY_MS
 from scalptui.detector.params import DetectorParams
+from scalptui.detector.rolling import SECOND_CAPACITY
 from scalptui.models import (
     Event,
     FeedStatus,
@@ -146,7 +147,7 @@ def test_realized_overlay_is_exact_beyond_the_tape_size() -> None:
     assert _realized(det) == (4_000_000.0, 0.0)
     det.on_event(MarkPrice(T0 + 960_000, "bybit", BTC, 100_000.0, 100_000.0))
     assert _realized(det) == (0.0, 0.0)
-    assert not det._symbols[BTC].real_prints and not det._symbols[BTC].real_long
+    assert not det._symbols[BTC].overlay.prints and not det._symbols[BTC].overlay.long
 
 
 def test_realized_overlay_counts_a_burst_within_one_second() -> None:
@@ -165,7 +166,7 @@ def test_realized_overlay_keeps_late_prints_in_order_and_in_their_bins() -> None
         det.on_event(Liquidation(T0 + ts, "bybit", BTC, side, price, 1.0, 50_000.0, False))
     det.on_event(Liquidation(T0 + 20_000, "bybit", BTC, Side.LONG, 99_850.0, 1.0, 30_000.0, False))
     rows = {b.low: (b.realized_long_usd, b.realized_short_usd) for b in det.snapshot(BTC).ladder}
-    assert [p[0] - T0 for p in det._symbols[BTC].real_prints] == [10_000, 20_000, 50_000]
+    assert [p[0] - T0 for p in det._symbols[BTC].overlay.prints] == [10_000, 20_000, 50_000]
     assert rows[99_900.0] == (50_000.0, 0.0) and rows[99_800.0] == (30_000.0, 0.0)
     assert rows[100_000.0] == (0.0, 50_000.0)
     det.on_event(MarkPrice(T0 + 915_000, "bybit", BTC, 100_000.0, 100_000.0))
@@ -232,17 +233,17 @@ def test_memory_stays_bounded_over_a_long_run() -> None:
     price = tape.price
     reach = det.params.ladder.prune_pct
     assert all(abs(k * ladder.width / price - 1) <= reach + 0.01 for k in ladder.long_bins)
-    stamps = [ts for ts, _ in state.oi_hist]
+    stamps = [ts for ts, _ in state.oi.history]
     assert all(a < b for a, b in itertools.pairwise(stamps))
     assert stamps[-1] - stamps[0] <= OI_HISTORY_MS
     assert len(stamps) <= OI_HISTORY_MS // OI_BUCKET_MS + 2
     window = int(state.th.window_s) + 2
-    assert len(state.win_highs) <= window and len(state.win_lows) <= window
-    assert len(state.ret_pending) <= window and len(state.ret_hour) <= 3600 + 1
+    assert len(state.rolling.highs) <= window and len(state.rolling.lows) <= window
+    assert len(state.rolling.pending) <= window and len(state.rolling.hour) <= 3600 + 1
     hit_stamps = [ts for ts, _, _ in state.hits]
     assert hit_stamps == sorted(hit_stamps)
     realized_window_ms = int(det.params.ladder.realized_window_s * 1000)
-    assert all(ts >= state.clock - realized_window_ms for ts, *_ in state.real_prints)
+    assert all(ts >= state.clock - realized_window_ms for ts, *_ in state.overlay.prints)
 
 
 def test_the_returned_list_belongs_to_the_caller() -> None:

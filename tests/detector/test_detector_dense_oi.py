@@ -6,7 +6,7 @@ import pytest
 from _detector_market import BTC, T0
 
 from scalptui.detector import Detector
-from scalptui.detector.detector import OI_BUCKET_MS, OI_HISTORY_MS
+from scalptui.detector.open_interest import OI_BUCKET_MS, OI_HISTORY_MS
 from scalptui.detector.params import MAJOR_DEFAULTS
 from scalptui.detector.signals import OiWatch
 from scalptui.models import AlertKind, OpenInterest, TakerSide, Trade
@@ -28,10 +28,10 @@ def test_two_hours_at_ten_a_second_keep_a_bounded_history_and_still_flush() -> N
         alerts += det.on_event(OpenInterest(ts, VENUE, BTC, 80_000.0 - 1.3 * j))
 
     state = det._symbols[BTC]
-    assert len(state.oi_hist) <= OI_HISTORY_MS // OI_BUCKET_MS + 2
-    stamps = [ts for ts, _ in state.oi_hist]
+    assert len(state.oi.history) <= OI_HISTORY_MS // OI_BUCKET_MS + 2
+    stamps = [ts for ts, _ in state.oi.history]
     assert stamps == sorted(stamps) and stamps[-1] - stamps[0] <= OI_HISTORY_MS
-    assert len(state.oi_watch.samples) <= 3001
+    assert len(state.oi.watch.samples) <= 3001
 
     # −3 % is first reached at 80 000 − 1.3 × 1847 = 77 598.9 (−3.001375 %), 184.7 s in.
     (flush,) = [a for a in alerts if a.kind is AlertKind.OI_FLUSH]
@@ -55,7 +55,7 @@ def test_history_keeps_the_latest_value_of_each_bucket() -> None:
     det = Detector()
     for ts, amount in ((0, 10.0), (4_000, 11.0), (9_999, 12.0), (10_000, 13.0), (25_000, 14.0)):
         det.on_event(OpenInterest(T0 + ts, VENUE, BTC, amount))
-    assert list(det._symbols[BTC].oi_hist) == [
+    assert list(det._symbols[BTC].oi.history) == [
         (T0 + 9_999, 12.0),
         (T0 + 10_000, 13.0),
         (T0 + 25_000, 14.0),

@@ -1,0 +1,192 @@
+"""Alert assembly: the facts of each alert kind, beside their wording in ``text.py``.
+
+Each function takes what the detector measured and returns the ``Alert``:
+its structured ``facts`` (rounded as the JSON log and the UI show them) and
+its message from ``text.py``. Apart from the detector so that what an alert
+says, in words and in facts, is read and changed in one place.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from scalptui.detector import text
+from scalptui.detector.funding import apr, rate_8h
+from scalptui.models import Alert, AlertKind, OpenInterest, Side, Source
+
+if TYPE_CHECKING:
+    from scalptui.detector.signals import ChainEvidence, Episode
+    from scalptui.detector.state import SymbolState
+
+Facts = dict[str, float | int | str | bool]
+
+
+def make_alert(
+    st: SymbolState,
+    source: Source,
+    kind: AlertKind,
+    side: Side | None,
+    message: str,
+    facts: Facts,
+) -> Alert:
+    return Alert(
+        ts=st.clock,
+        exchange=st.exchange,
+        symbol=st.symbol,
+        kind=kind,
+        side=side,
+        message=message,
+        facts=facts,
+        source=source,
+    )
+
+
+def cascade_alert(
+    st: SymbolState, source: Source, kind: AlertKind, ev: ChainEvidence, path: str
+) -> Alert:
+    """A liquidation cascade or short squeeze, with the evidence that decided it."""
+    oi_pct = st.oi.change(300_000)
+    facts: Facts = {
+        "notional_usd": round(ev.notional_usd, 2),
+        "lower_bound": ev.lower_bound,
+        "prints": ev.prints,
+        "span_s": round(ev.span_s, 1),
+        "window_s": st.th.window_s,
+        "dominance": round(ev.dominance, 4),
+        "price_move_pct": round(ev.move_pct, 4),
+        "move_sigmas": round(ev.move_sigmas, 2),
+        "sigma_1s_pct": round(ev.sigma_1s * 100.0, 5),
+        "run_s": ev.run_s,
+        "taker_share": round(ev.flow_share, 4),
+        "taker_burst": round(ev.flow_ratio, 2) if ev.flow_ratio < math.inf else -1.0,
+        "clusters_hit": ev.clusters,
+        "threshold_usd": round(ev.threshold_usd, 2),
+        "evidence": path,
+    }
+    if ev.baseline_usd is not None:
+        facts["baseline_usd"] = round(ev.baseline_usd, 2)
+    if oi_pct is not None:
+        facts["oi_change_5m_pct"] = round(oi_pct, 3)
+    message = text.cascade_text(
+        st.symbol,
+        kind.value,
+        st.exchange,
+        ev.side,
+        ev.notional_usd,
+        ev.prints,
+        ev.span_s,
+        ev.lower_bound,
+        ev.move_pct,
+        ev.clusters,
+        oi_pct,
+    )
+    return make_alert(st, source, kind, ev.side, message, facts)
+
+
+def exhausted_alert(st: SymbolState, source: Source, ep: Episode) -> Alert:
+    """An episode whose print rate fell below its share of the peak for the hold time."""
+    duration = (st.clock - ep.started_ts) / 1000.0
+    hold = st.th.exhaustion_hold_s
+    message = text.exhausted_text(
+        st.symbol,
+        st.exchange,
+        ep.side,
+        ep.notional,
+        ep.prints,
+        duration,
+        ep.lower_bound,
+        ep.move_pct(),
+        ep.peak_rate,
+        ep.current_rate,
+        hold,
+        st.th.exhaustion_ratio,
+    )
+    return make_alert(
+        st,
+        source,
+        AlertKind.CASCADE_EXHAUSTED,
+        ep.side,
+        message,
+        {
+            "episode_kind": ep.kind.value,
+            "notional_usd": round(ep.notional, 2),
+            "lower_bound": ep.lower_bound,
+            "prints": ep.prints,
+            "duration_s": round(duration, 1),
+            "price_move_pct": round(ep.move_pct(), 4),
+            "peak_rate_usd_s": round(ep.peak_rate, 2),
+            "current_rate_usd_s": round(ep.current_rate, 2),
+            "hold_s": hold,
+            "exhaustion_ratio": st.th.exhaustion_ratio,
+            "clusters_hit": ep.clusters,
+        },
+    )
+
+
+def oi_flush_alert(
+    st: SymbolState, source: Source, oi: OpenInterest, drop_pct: float, high_ts: int
+) -> Alert:
+    """Open interest fell ``drop_pct`` from its high at ``high_ts``; the side that was
+    liquidated more since then, if any."""
+    span_s = max(0.0, (oi.ts - high_ts) / 1000.0)
+    before = oi.amount / (1.0 - drop_pct / 100.0) if drop_pct < 100.0 else oi.amount
+    ring = st.seconds
+    long_usd = ring.window_sum("liq_long_usd", high_ts) + st.bucket.liq_long
+    short_usd = ring.window_sum("liq_short_usd", high_ts) + st.bucket.liq_short
+    side: Side | None = None
+    if long_usd + short_usd > 0.0:
+        side = Side.LONG if long_usd >= short_usd else Side.SHORT
+    message = text.oi_flush_text(
+        st.symbol,
+        st.exchange,
+        drop_pct,
+        span_s,
+        before,
+        oi.amount,
+        long_usd,
+        short_usd,
+        st.sampled,
+    )
+    return make_alert(
+        st,
+        source,
+        AlertKind.OI_FLUSH,
+        side,
+        message,
+        {
+            "oi_drop_pct": round(drop_pct, 3),
+            "span_s": span_s,
+            "oi_before": before,
+            "oi_after": oi.amount,
+            "liquidated_long_usd": round(long_usd, 2),
+            "liquidated_short_usd": round(short_usd, 2),
+            "lower_bound": st.sampled,
+        },
+    )
+
+
+def funding_alert(st: SymbolState, source: Source, rate: float, interval: float) -> Alert:
+    """The funding rate has stayed extreme for the watch's streak of readings."""
+    per_8h = rate_8h(rate, interval)
+    annual = apr(rate, interval)
+    readings = st.funding.watch.streak
+    side = Side.LONG if rate > 0 else Side.SHORT
+    return make_alert(
+        st,
+        source,
+        AlertKind.FUNDING_EXTREME,
+        side,
+        text.funding_text(
+            st.symbol, rate, interval, per_8h, annual, readings, st.th.funding_reading_s
+        ),
+        {
+            "funding_rate": rate,
+            "funding_interval_h": interval,
+            "funding_8h": per_8h,
+            "apr": annual,
+            "readings": readings,
+            "reading_s": st.th.funding_reading_s,
+            "crowded_side": side.value,
+        },
+    )

@@ -1,0 +1,119 @@
+"""Measuring a chain on one symbol's state: displacement in σ, flow burst, baseline, clusters.
+
+``move_sigmas`` is pure Python and runs in the detector's cheap pre-test;
+``measure`` reads the numpy ring and runs only when the cheap tests already
+pass (or for ``Detector.measure``). What the numbers mean and how they decide
+is in ``signals.py``; here is only how they are read off the state.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scalptui.detector.rolling import HOUR_MS
+from scalptui.detector.signals import ChainEvidence, notional_threshold
+from scalptui.models import Side
+
+if TYPE_CHECKING:
+    from scalptui.detector.state import SymbolState
+
+_INF = math.inf
+
+
+def extreme_ref(st: SymbolState, side: Side) -> float | None:
+    """The window's high (long cascade) or low (squeeze): where the forced move started."""
+    start = st.window_start()
+    if side is Side.LONG:
+        return st.rolling.high_since(start, st.bucket.high)
+    return st.rolling.low_since(start, st.bucket.low)
+
+
+def log_move(st: SymbolState, side: Side) -> float:
+    """ln(last / window extreme): from the high for longs, from the low for shorts."""
+    last = st.last if st.last is not None else st.reference_price() or 0.0
+    ref = extreme_ref(st, side) or last
+    return math.log(last / ref) if last > 0.0 and ref > 0.0 else 0.0
+
+
+def sigma(st: SymbolState) -> float:
+    """σ of 1 s log returns over the hour before the window, floored (see ``RollingStats``)."""
+    return st.rolling.sigma(st.window_start(), st.th)
+
+
+def move_sigmas(st: SymbolState, side: Side) -> float:
+    """The forced-direction move in units of σ·√W (pure Python but for a stale σ)."""
+    s = sigma(st)
+    move = log_move(st, side)
+    forced = -move if side is Side.LONG else move
+    return forced / (s * math.sqrt(st.th.window_s)) if s > 0.0 else 0.0
+
+
+def measure(st: SymbolState, side: Side) -> ChainEvidence:
+    """σ, displacement, flow burst, baseline and clusters for one side, now."""
+    th = st.th
+    window_ms = int(th.window_s * 1000)
+    now = st.clock
+    start = now - window_ms
+    ring = st.seconds
+    stamps = ring.timestamps()
+    in_win = ring.window(start)
+    before = slice(int(np.searchsorted(stamps, start - HOUR_MS, side="left")), in_win.start)
+
+    s = sigma(st)
+    move = log_move(st, side)
+    forced = -move if side is Side.LONG else move
+    sigmas = forced / (s * math.sqrt(th.window_s)) if s > 0.0 else 0.0
+
+    # One reduction per span gives every column's sum (a numpy call costs ~1 µs).
+    block = ring.block()
+    win_sums: list[float] = block[:, in_win].sum(axis=1).tolist()
+    past_sums: list[float] = block[:, before].sum(axis=1).tolist()
+    buy, sell = ring.index_of("buy_usd"), ring.index_of("sell_usd")
+    forced_i, other_i = (sell, buy) if side is Side.LONG else (buy, sell)
+    b = st.bucket
+    forced_now = b.sell if side is Side.LONG else b.buy
+    other_now = b.buy if side is Side.LONG else b.sell
+    flow_forced = win_sums[forced_i] + forced_now
+    flow_other = win_sums[other_i] + other_now
+    flow_total = flow_forced + flow_other
+    flow_share = flow_forced / flow_total if flow_total > 0.0 else 0.0
+    flow_ratio = 0.0
+    history_s = 0.0
+    if before.stop > before.start:
+        history_s = float(stamps[before.stop - 1] - stamps[before.start]) / 1000.0 + 1.0
+    if history_s >= th.min_sigma_history_s:
+        mean = past_sums[forced_i] * th.window_s / history_s
+        flow_ratio = flow_forced / mean if mean > 0.0 else _INF
+
+    baseline: float | None = None
+    if st.first_ts is not None and st.first_ts <= start - HOUR_MS:
+        liq_i = ring.index_of("liq_long_usd" if side is Side.LONG else "liq_short_usd")
+        baseline = past_sums[liq_i] * th.window_s / 3600.0
+
+    window = st.windows[side]
+    other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
+    total = window.usd + other.usd
+    first = window.first_ts()
+    clusters = sum(
+        1 for ts, hit, is_cluster in st.hits if is_cluster and hit.side is side and ts > start
+    )
+    return ChainEvidence(
+        side=side,
+        notional_usd=window.usd,
+        prints=window.count,
+        dominance=window.usd / total if total > 0.0 else 0.0,
+        span_s=max(1.0, (now - first) / 1000.0) if first is not None else 0.0,
+        run_s=window.run_seconds,
+        move_pct=(math.exp(move) - 1.0) * 100.0,
+        move_sigmas=sigmas,
+        sigma_1s=s,
+        flow_share=flow_share,
+        flow_ratio=flow_ratio,
+        clusters=clusters,
+        baseline_usd=baseline,
+        threshold_usd=notional_threshold(th, baseline, st.sampled),
+        lower_bound=st.sampled,
+    )

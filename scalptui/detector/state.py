@@ -1,0 +1,117 @@
+"""Everything the detector keeps for one symbol, as named parts (bounded in size).
+
+``SymbolState`` holds the symbol's clock and prices, and one part per job: the
+second in progress and the ring of closed seconds (``rolling.py``), the
+rolling extremes and σ, open interest (``open_interest.py``), funding
+(``funding.py``), the ladder with its hits, the realised overlay
+(``realized.py``), the print windows, episodes and cooldowns
+(``signals.py``), and the ladder rows of the last snapshot
+(``snapshot.py``). The detector's per-event code reads the parts directly:
+they are ``__slots__`` objects, so the hot path pays one attribute load per
+part, not a method call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+from scalptui.detector.funding import FundingTrack
+from scalptui.detector.ladder import ConsumedBin, Ladder
+from scalptui.detector.open_interest import OiInterval, OpenInterestTrack
+from scalptui.detector.params import SignalThresholds
+from scalptui.detector.realized import RealizedOverlay
+from scalptui.detector.ring import RingBuffer
+from scalptui.detector.rolling import SECOND_CAPACITY, SECOND_COLUMNS, RollingStats, SecondBucket
+from scalptui.detector.signals import Episode, PrintWindow
+from scalptui.detector.snapshot import LadderRowCache
+from scalptui.models import AlertKind, FeedStatus, Liquidation, MarketInfo, Side
+
+HIT_CAPACITY = 4096
+
+
+class SymbolState:
+    """One symbol: clock, prices, and the parts listed in the module docstring."""
+
+    __slots__ = (
+        "bucket",
+        "clock",
+        "episodes",
+        "exchange",
+        "feed",
+        "first_ts",
+        "funding",
+        "hits",
+        "index",
+        "info",
+        "interval",
+        "ladder",
+        "last",
+        "last_fire",
+        "mark",
+        "mark_seen",
+        "oi",
+        "overlay",
+        "realized",
+        "rolling",
+        "rows",
+        "sampled",
+        "sec",
+        "seconds",
+        "symbol",
+        "th",
+        "windows",
+    )
+
+    def __init__(
+        self, symbol: str, exchange: str, th: SignalThresholds, tape: int, realized_ms: int
+    ) -> None:
+        self.symbol = symbol
+        self.exchange = exchange
+        self.th = th
+        self.clock = -1
+        self.sec = -1
+        self.first_ts: int | None = None
+        self.last: float | None = None
+        self.mark: float | None = None
+        self.mark_seen = False
+        self.index: float | None = None
+        self.bucket = SecondBucket()
+        self.seconds = RingBuffer(SECOND_CAPACITY, SECOND_COLUMNS)
+        self.rolling = RollingStats()
+        self.interval = OiInterval()
+        self.oi = OpenInterestTrack()
+        self.funding = FundingTrack()
+        self.info: MarketInfo | None = None
+        self.ladder: Ladder | None = None
+        self.hits: deque[tuple[int, ConsumedBin, bool]] = deque(maxlen=HIT_CAPACITY)
+        self.realized: deque[Liquidation] = deque(maxlen=tape)
+        self.overlay = RealizedOverlay(realized_ms)
+        self.windows = {
+            side: PrintWindow(th.window_s, th.rate_window_s, th.max_gap_s) for side in Side
+        }
+        self.episodes: dict[Side, Episode] = {}
+        self.last_fire: dict[AlertKind, int] = {}
+        self.sampled = False
+        self.feed: dict[tuple[str, str | None], FeedStatus] = {}
+        self.rows = LadderRowCache()
+
+    def reference_price(self) -> float | None:
+        """The price levels are judged against: mark where streamed, else last trade."""
+        return self.mark if self.mark is not None else self.last
+
+    def window_start(self) -> int:
+        """Event time where the cascade window now begins."""
+        return self.clock - int(self.th.window_s * 1000)
+
+    def close_second(self) -> None:
+        """Write the finished second to the ring and the rolling stats; start a fresh bucket."""
+        b = self.bucket
+        close = b.close if not math.isnan(b.close) else (self.last or self.mark or 0.0)
+        if b.has and self.sec >= 0 and close > 0.0:  # no price known yet: nothing to chart
+            row = b.row(close)
+            ts = self.sec * 1000
+            self.seconds.append(ts, row)
+            self.rolling.add_second(ts, close, row[1], row[2])
+            self.rolling.expire(self.window_start())
+        b.restart(self.last)

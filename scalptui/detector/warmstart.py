@@ -1,0 +1,118 @@
+"""Warm start: the ladder, σ and open-interest history rebuilt from a ``History`` event.
+
+Each OI step (oldest first) is attributed at the typical price of the bars
+inside it, weighted by volume, split by their taker-buy share (0.5 where the
+venue gives none). Before the step's exposure is added, levels already held
+are consumed by those bars' low and high, as the mark would have done. The
+bars also seed σ (per second, from their close-to-close returns) for the
+first minutes, when the live 1 s history is still too short. Apart from the
+detector because it runs once per symbol, on bars rather than events.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from scalptui.detector.ladder import Ladder, remove_closed_fraction
+from scalptui.models import Bar, History, OpenInterest
+
+if TYPE_CHECKING:
+    from scalptui.detector.state import SymbolState
+
+_INF = math.inf
+
+
+def usable_history(h: History) -> tuple[list[Bar], list[OpenInterest]]:
+    """The event's valid bars and open-interest samples, each oldest first."""
+    bars = sorted((b for b in h.bars if _bar_ok(b)), key=lambda b: b.ts)
+    ois = sorted((o for o in h.open_interest if 0.0 <= o.amount < _INF), key=lambda o: o.ts)
+    return bars, ois
+
+
+def sigma_of(bars: list[Bar]) -> float | None:
+    """σ per second of the bars' close-to-close log returns (None from under three bars)."""
+    if len(bars) < 3:
+        return None
+    closes = np.array([b.close for b in bars], dtype=np.float64)
+    stamps = np.array([b.ts for b in bars], dtype=np.int64)
+    returns = np.diff(np.log(closes))
+    elapsed = float(np.diff(stamps).sum()) / 1000.0
+    if elapsed > 0.0:
+        return math.sqrt(float(np.square(returns).sum()) / elapsed)
+    return None
+
+
+def warm_start(
+    st: SymbolState,
+    ladder: Ladder,
+    bars: list[Bar],
+    ois: list[OpenInterest],
+    prune_pct: float,
+) -> None:
+    """Replay the history onto the ladder, then adopt its last price and open interest."""
+    _replay(ladder, bars, ois)
+    ref = st.reference_price() or bars[-1].close
+    ladder.consume(ref)
+    ladder.prune(ref, prune_pct)
+    if st.last is None:
+        st.last = bars[-1].close
+    oi = st.oi
+    if ois and ois[-1].ts > oi.ts:
+        oi.amount = oi.attr_amount = ois[-1].amount
+        value = ois[-1].value
+        valid = value is not None and 0.0 <= value < _INF
+        oi.value = value if valid else ois[-1].amount * bars[-1].close
+        oi.ts = oi.attr_ts = ois[-1].ts
+    for o in ois:
+        oi.record(o.ts, o.amount)
+
+
+def _replay(ladder: Ladder, bars: list[Bar], ois: list[OpenInterest]) -> None:
+    """Attribute each OI step at the VWAP of the bars inside it (see the module docstring)."""
+    j = 0
+    for prev, cur in itertools.pairwise(ois):
+        while j < len(bars) and bars[j].ts < prev.ts:
+            j += 1
+        k = j
+        while k < len(bars) and bars[k].ts < cur.ts:
+            k += 1
+        inside = bars[j:k] if k > j else bars[max(0, j - 1) : j]
+        if not inside:
+            continue
+        ladder.consume(min(b.low for b in inside))
+        ladder.consume(max(b.high for b in inside))
+        delta = cur.amount - prev.amount
+        vwap, buy_share = _bars_vwap(inside)
+        if delta > 0.0:
+            ladder.add(vwap, delta * vwap, buy_share)
+        elif delta < 0.0:
+            remove_closed_fraction(ladder, -delta, prev.amount, buy_share)
+        ladder.consume(inside[-1].close)
+        j = k
+
+
+def _bar_ok(bar: Bar) -> bool:
+    return (
+        all(0.0 < x < _INF for x in (bar.open, bar.high, bar.low, bar.close))
+        and 0.0 <= bar.volume < _INF
+    )
+
+
+def _bars_vwap(bars: list[Bar]) -> tuple[float, float]:
+    """Volume-weighted typical price and taker-buy share of some klines."""
+    volume = sum(b.volume for b in bars)
+    if volume <= 0.0:
+        return bars[-1].close, 0.5
+    vwap = sum((b.high + b.low + b.close) / 3.0 * b.volume for b in bars) / volume
+    known = [(b.volume, b.taker_buy_volume) for b in bars if b.taker_buy_volume is not None]
+    if not known:
+        return vwap, 0.5
+    known_volume = sum(v for v, _ in known)
+    if known_volume <= 0.0:
+        return vwap, 0.5
+    buy = sum(float(taker_buy) for _, taker_buy in known)
+    return vwap, min(1.0, max(0.0, buy / known_volume))
