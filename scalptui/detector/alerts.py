@@ -12,8 +12,8 @@ import math
 from typing import TYPE_CHECKING
 
 from scalptui.detector import text
-from scalptui.detector.funding import apr, rate_8h
 from scalptui.models import Alert, AlertKind, OpenInterest, Side, Source
+from scalptui.numfmt import funding_8h, funding_apr
 
 if TYPE_CHECKING:
     from scalptui.detector.signals import ChainEvidence, Episode
@@ -168,8 +168,8 @@ def oi_flush_alert(
 
 def funding_alert(st: SymbolState, source: Source, rate: float, interval: float) -> Alert:
     """The funding rate has stayed extreme for the watch's streak of readings."""
-    per_8h = rate_8h(rate, interval)
-    annual = apr(rate, interval)
+    per_8h = funding_8h(rate, interval)
+    annual = funding_apr(rate, interval)
     readings = st.funding.watch.streak
     side = Side.LONG if rate > 0 else Side.SHORT
     return make_alert(

@@ -37,7 +37,6 @@ from typing import Any
 
 from scalptui.detector import evidence
 from scalptui.detector.alerts import cascade_alert, exhausted_alert, funding_alert, oi_flush_alert
-from scalptui.detector.funding import rate_8h
 from scalptui.detector.ladder import fold_leverage_mix
 from scalptui.detector.ladder_upkeep import attribute, consume, make_ladder, mmr_for
 from scalptui.detector.params import DetectorParams
@@ -63,6 +62,7 @@ from scalptui.models import (
     TakerSide,
     Trade,
 )
+from scalptui.numfmt import funding_8h
 
 EPISODE_LINGER_MS = 60_000
 """An exhausted episode stays in snapshots this long (the UI shows it as exhausted)."""
@@ -246,7 +246,7 @@ class Detector:
         if rate is not None and math.isfinite(rate):
             funding.rate = rate
             interval = funding.interval()
-            if funding.watch.reading(st.clock, rate_8h(rate, interval), st.th):
+            if funding.watch.reading(st.clock, funding_8h(rate, interval), st.th):
                 alerts = [*alerts, funding_alert(st, self.source, rate, interval)]
         return alerts
 

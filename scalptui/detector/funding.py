@@ -1,13 +1,14 @@
 """Funding of one symbol: the latest rate, its interval, the next payment and the watch.
 
 Venues pay funding every 1, 4 or 8 hours; rates are compared on one footing,
-normalised to 8 h (and to an APR for the snapshot), here in one place.
+normalised to 8 h (and to an APR for the snapshot) by ``scalptui.numfmt``, as the UI does.
 """
 
 from __future__ import annotations
 
 from scalptui.detector.signals import FundingWatch
 from scalptui.models import FundingView
+from scalptui.numfmt import funding_8h, funding_apr
 
 DEFAULT_INTERVAL_H = 8.0
 """The funding interval assumed until the venue names one."""
@@ -36,17 +37,7 @@ class FundingTrack:
         return FundingView(
             rate=rate,
             interval_h=interval,
-            rate_8h=rate_8h(rate, interval),
-            apr=apr(rate, interval),
+            rate_8h=funding_8h(rate, interval),
+            apr=funding_apr(rate, interval),
             next_funding_ts=self.next_ts,
         )
-
-
-def rate_8h(rate: float, interval_h: float) -> float:
-    """A rate paid every ``interval_h`` hours, as the rate over 8 h."""
-    return rate * 8.0 / interval_h
-
-
-def apr(rate: float, interval_h: float) -> float:
-    """A rate paid every ``interval_h`` hours, as a simple annual rate (fraction)."""
-    return rate * 24.0 / interval_h * 365.0
