@@ -186,6 +186,15 @@ class SimExchange:
             return self.start_ms
         return self.start_ms + int((time.monotonic() - self._t0) * 1000 * self.time_scale)
 
+    def set_time_scale(self, time_scale: float) -> None:
+        """Run the clock at ``time_scale`` × the wall clock from now on, continuing from the
+        current exchange time (benchmarks connect at 1× and then speed up)."""
+        if time_scale <= 0:
+            raise ValueError(f"time_scale must be positive, not {time_scale}")
+        if self._t0 is not None:
+            self.start_ms, self._t0 = self.now_ms(), time.monotonic()
+        self.time_scale = time_scale
+
     # -- faults and controls ---------------------------------------------------------
 
     def drop_connections(self) -> int:
