@@ -224,3 +224,13 @@ async def test_endpoint_default_grid_and_bad_requests(frozen_sim: SimExchange) -
     for query in ("", "symbol=NOPEUSDT", "symbol=BTCUSDT&low=2&high=1", "symbol=BTCUSDT&low=x"):
         status, _, body = await _get(f"{frozen_sim.base_url}/sim/v1/liquidationMap?{query}")
         assert status == 400 and body["code"] < 0 and body["msg"]
+
+
+async def test_set_time_scale_continues_the_clock_from_where_it_is() -> None:
+    async with SimExchange([BTC], seed=1, time_scale=1e-9, start_ms=START) as sim:
+        before = sim.now_ms()
+        sim.set_time_scale(1e-12)
+        assert before <= sim.now_ms() <= before + 1  # no jump either way
+        assert sim.time_scale == 1e-12
+        with pytest.raises(ValueError):
+            sim.set_time_scale(0.0)
