@@ -26,7 +26,9 @@ the scenario and the times it is advanced to — never of the wall clock.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import math
 import random
 from collections import deque
@@ -738,9 +740,14 @@ class SymbolMarket:
                     bar.taker_buy_quote += lot.qty * entry
         # Open interest ends where it is now, so before the crowd it was lower by what
         # the crowd opened after each sample.
+        opened.sort()
+        times = [at for at, _ in opened]
+        # after[i]: what opened at or after the i-th crowd position, 0 past the last
+        after = [*itertools.accumulate(qty for _, qty in reversed(opened))][::-1]
+        after.append(0.0)
         adjusted: list[tuple[int, float, float]] = []
         for ts, amount, value in self.oi_history:
-            later = sum(qty for at, qty in opened if at > ts)
+            later = after[bisect.bisect_right(times, ts)]
             price = value / amount if amount > 0 else mark
             adjusted.append((ts, amount - later, (amount - later) * price))
         self.oi_history = adjusted
