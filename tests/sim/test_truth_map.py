@@ -93,6 +93,25 @@ def test_a_lot_leaves_the_map_when_liquidated_or_closed() -> None:
     assert model.liquidation_map(BTC).short_total_usd == pytest.approx(_sides(market)[1])
 
 
+def test_closed_lots_leave_the_map() -> None:
+    model = MarketModel([BTC], seed=1, scenario="calm", start_ms=START)
+    market = model.market(BTC)
+    before = list(market.lots)
+    model.advance(START + 120_000)
+    assert market.counters.liquidations == 0  # calm: whatever left was closed
+    closed = [lot for lot in before if not lot.alive]
+    assert len(closed) >= 50
+    for lot in closed:
+        side = "long_usd" if lot.long else "short_usd"
+        there = getattr(market.liquidation_map([lot.liq_price - 1e-6, lot.liq_price + 1e-6]), side)
+        still = math.fsum(
+            other.qty * other.entry
+            for other in market.lots
+            if other.long == lot.long and abs(other.liq_price - lot.liq_price) <= 1e-6
+        )
+        assert there[0] == pytest.approx(still, abs=1e-6)
+
+
 def test_truth_is_sampled_on_the_cadence_asked_for() -> None:
     model = MarketModel([BTC], seed=1, scenario="chop", start_ms=START, truth_every_ms=60_000)
     model.advance(START + 185_000)
