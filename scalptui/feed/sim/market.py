@@ -19,6 +19,10 @@ mirror case. Open interest is the background (unlevered, slowly drifting) plus
 the lots, so it rises as lots open and drops as they are closed or liquidated.
 Funding follows the long/short imbalance of the lots.
 
+Because it knows every position, the model also gives what a ladder only
+estimates: the true map of open notional by liquidation price
+(``SymbolMarket.liquidation_map``; sampled each ``MarketModel.truth_every_ms``).
+
 Everything is driven by ``random.Random`` seeded from (seed, symbol) and by a
 fixed 100 ms step on the model's own clock, so a run is a function of the seed,
 the scenario and the times it is advanced to — never of the wall clock.

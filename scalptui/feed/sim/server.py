@@ -20,9 +20,9 @@ rest); ``/stream?streams=…`` and ``/ws/<stream>`` URLs subscribe too.
 
 Simulator only (no exchange has it): ``GET /sim/v1/liquidationMap?symbol=BTCUSDT``
 answers the *true* map the ladder estimates — open notional (size × entry, USD)
-by liquidation price, per side — on ``bins`` equal bins from ``low`` to ``high``
-(all three optional: default 0.1 % bins over ±30 % of the mark), with the totals
-and what lies off the grid (``SymbolMarket.liquidation_map``).
+by liquidation price, per side — on ``bins`` (default 600) equal bins from ``low``
+to ``high``, or without them on 0.1 % bins over ±30 % of the mark, with the
+totals and what lies off the grid (``SymbolMarket.liquidation_map``).
 """
 
 from __future__ import annotations
@@ -633,7 +633,9 @@ def _map_edges(request: web.Request) -> list[float] | None:
         low, high = float(raw["low"]), float(raw["high"])
         bins = int(raw["bins"]) if raw["bins"] else 600
     except ValueError:
-        raise _BadRequest(-1100, "Parameters 'low' and 'high' must be numbers.") from None
+        raise _BadRequest(
+            -1100, "Parameters 'low' and 'high' must be numbers, 'bins' an integer."
+        ) from None
     if not (0 <= low < high < math.inf) or not 1 <= bins <= _MAX_MAP_BINS:
         raise _BadRequest(-1100, f"Need 0 <= low < high and 1 <= bins <= {_MAX_MAP_BINS}.")
     return [low + (high - low) * k / bins for k in range(bins + 1)]
