@@ -46,6 +46,7 @@ import logging
 import re
 import statistics
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -313,14 +314,13 @@ def markdown_table(table: Sequence[Summary], *, minutes: int, span_pct: float) -
             f"| {s.classic_overlap:.2f} | {s.est_emd:.2f} % | {s.classic_emd:.2f} % "
             f"| {'yes' if s.ahead else 'no'} |"
         )
-    lines.append("")
-    lines.append(
+    note = (
         f"Medians over both sides of every minute 1–{minutes} of every seed, on the bins of "
         f'the default ±{span_pct:g} % view; "scored" counts (minute, side) pairs, "empty" '
         "those where the estimate held nothing in the view. Targets: overlap ≥ "
         f"{TARGET_OVERLAP}, EMD ≤ {TARGET_EMD_PCT} % of price, ahead of classic on both."
     )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *textwrap.wrap(note, 84)])
 
 
 def side_table(rows: Sequence[Scored], scenarios: Sequence[str]) -> str:
@@ -371,6 +371,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--time-scale", type=float, default=40.0)
     parser.add_argument("--span-pct", type=float, default=Settings().ui.ladder_span_pct)
     parser.add_argument("--json", type=Path, metavar="FILE", help="every scored minute, as JSON")
+    parser.add_argument(
+        "--from-json", type=Path, metavar="FILE", help="tabulate a --json file instead of running"
+    )
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args(argv)
     unknown = set(args.scenarios.split(",")) - set(BENCHMARK_SCENARIOS)
@@ -403,16 +406,25 @@ async def run_all(args: argparse.Namespace) -> list[Scored]:
     return rows
 
 
+def load_rows(path: Path) -> list[Scored]:
+    """The rows a ``--json`` run wrote."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        Scored(**{**row, "est": SideScore(**row["est"]), "classic": SideScore(**row["classic"])})
+        for row in rows
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     began = time.monotonic()
     try:
-        rows = asyncio.run(run_all(args))
-    except Exception as exc:  # a run that cannot start: one line, status 2
+        rows = load_rows(args.from_json) if args.from_json else asyncio.run(run_all(args))
+    except Exception as exc:  # a run that cannot start, a file that cannot be read: exit 2
         print(f"bench_ladder: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    scenarios = args.scenarios.split(",")
+    scenarios = [s for s in args.scenarios.split(",") if any(r.scenario == s for r in rows)]
     if not rows:
         print("bench_ladder: no minute could be scored", file=sys.stderr)
         return 2
