@@ -19,6 +19,10 @@ mirror case. Open interest is the background (unlevered, slowly drifting) plus
 the lots, so it rises as lots open and drops as they are closed or liquidated.
 Funding follows the long/short imbalance of the lots.
 
+Because it knows every position, the model also gives what a ladder only
+estimates: the true map of open notional by liquidation price
+(``SymbolMarket.liquidation_map``; sampled each ``MarketModel.truth_every_ms``).
+
 Everything is driven by ``random.Random`` seeded from (seed, symbol) and by a
 fixed 100 ms step on the model's own clock, so a run is a function of the seed,
 the scenario and the times it is advanced to — never of the wall clock.
@@ -26,19 +30,35 @@ the scenario and the times it is advanced to — never of the wall clock.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import math
 import random
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from scalptui.feed.sim.history import BarBook, prehistory
+import numpy as np
+import numpy.typing as npt
+
+from scalptui.feed.sim.history import MINUTE_MS, BarBook, PreHistory, prehistory
 from scalptui.feed.sim.specs import SymbolSpec, spec_for
 
 STEP_MS = 100
-SCENARIOS = ("auto", "calm", "cascade", "squeeze")
+BENCHMARK_SCENARIOS = ("crowd_long", "crowd_short", "chop", "crowd_before", "trend_crowd")
+"""Scenarios for measuring the ladder against the truth (``benchmarks/bench_ladder.py``).
+
+Their participants are drawn per seed (``Participants``) and the run has no shock:
+
+* ``crowd_long`` / ``crowd_short`` — one side crowds in for the whole run;
+* ``chop`` — both sides open while the price swings up and down in legs of 2–4 minutes;
+* ``crowd_before`` — a one-sided crowd built two to three hours before the start (it shows
+  only in the open-interest history and the klines), then an ordinary market;
+* ``trend_crowd`` — longs crowd in while the price trends up (≈ 1 % in 10 minutes).
+"""
+SCENARIOS = ("auto", "calm", "cascade", "squeeze", *BENCHMARK_SCENARIOS)
 
 TakerSide = Literal["BUY", "SELL"]
 
@@ -125,7 +145,7 @@ class _Lot:
     long: bool
     qty: float
     entry: float
-    leverage: int
+    leverage: float  # effective: a margin top-up lowers it
     liq_price: float
     stop: float | None
     alive: bool = True
@@ -204,12 +224,18 @@ class SymbolMarket:
         self._engine: deque[_Lot] = deque()
         self._engine_qty = 0.0
         self._engine_budget = 0.0
+        self.participants = self._draw_participants(seed)
+        self._legs = self._planned_legs()
+        self._leg = 0
         self.regime, self._regime_until, self._shock_at = self._first_regime()
         self.bars = BarBook(spec.tick)
         history = prehistory(spec, self.rng, end_ms=self.now_ms, trend=self._history_trend())
         self.bars.load(history.bars)
         self.oi_history: list[tuple[int, float, float]] = list(history.open_interest)
-        self._seed_population(history.closes)
+        if self.participants is None:
+            self._seed_population(history.closes)
+        else:
+            self._seed_varied_population(history)
         self.background_oi = max(spec.open_interest * 0.5, spec.open_interest - self.lot_qty)
         self._background_target = self.background_oi
         self._background_home = self.background_oi
@@ -257,6 +283,8 @@ class SymbolMarket:
         return 0.0
 
     def _first_regime(self) -> tuple[Regime, int, int | None]:
+        if self._legs:
+            return self._legs[0], self._leg_end(), None
         if self.scenario == "calm":
             return CALM, 2**62, None
         if self.scenario in ("cascade", "squeeze"):
@@ -290,6 +318,8 @@ class SymbolMarket:
             return
         if self.scenario == "auto":
             self._next_auto_regime()
+        elif self._legs:
+            self._next_leg()
         elif self.regime in (CROWD_LONG, CROWD_SHORT):
             self.regime, self._regime_until = AFTERMATH, self.now_ms + self._minutes(2, 3)
         else:
@@ -455,6 +485,8 @@ class SymbolMarket:
         self.mark_log += (math.log(self.price) - self.mark_log) * (1 - math.exp(-dt / _MARK_TAU_S))
         self._liquidations(prints)
         self._stops(prints)
+        if self.participants is not None:
+            self._top_ups(self.participants, dt)
         self._update_funding(dt)
         events = self._timestamp(prints, start)
         if self.now_ms % 1000 == 0:
@@ -598,6 +630,163 @@ class SymbolMarket:
         if len(self.oi_history) > 10_000:
             del self.oi_history[:1000]
 
+    # -- the truth the ladder estimates ------------------------------------------------
+
+    def open_positions(self) -> OpenPositions:
+        """Every open position's liquidation price and notional (size × entry), per side.
+
+        Positions the liquidation engine has taken over are no longer open and are left out.
+        """
+        longs = [(lot.liq_price, lot.qty * lot.entry) for lot in self.lots if lot.long]
+        shorts = [(lot.liq_price, lot.qty * lot.entry) for lot in self.lots if not lot.long]
+        return OpenPositions(
+            self.spec.symbol,
+            self.now_ms,
+            self.mark,
+            _column(longs, 0),
+            _column(longs, 1),
+            _column(shorts, 0),
+            _column(shorts, 1),
+        )
+
+    def liquidation_map(self, edges: Sequence[float] | None = None) -> LiquidationMap:
+        """The true map now: open notional by liquidation price on ``edges`` (default grid:
+        ``default_map_edges``)."""
+        return self.open_positions().on_grid(self.default_map_edges() if edges is None else edges)
+
+    def default_map_edges(self) -> list[float]:
+        """Bins of 0.1 % of the symbol's reference price (a tick multiple, fixed for the
+        market's life like the ladder's grid), covering ±30 % of the mark."""
+        tick = self.spec.tick
+        width = max(tick, round(self.spec.price * 0.001 / tick) * tick)
+        low = math.floor(self.mark * 0.7 / width)
+        high = math.ceil(self.mark * 1.3 / width)
+        return [k * width for k in range(low, high + 1)]
+
+    # -- benchmark scenarios ---------------------------------------------------------
+
+    def _draw_participants(self, seed: int) -> Participants | None:
+        if self.scenario not in BENCHMARK_SCENARIOS:
+            return None  # the other scenarios keep their fixed mixes (and random draws)
+        rng = random.Random(f"{seed}:{self.spec.market_id}:{self.scenario}:participants")
+        return draw_participants(rng, self.spec.max_leverage)
+
+    def _planned_legs(self) -> tuple[Regime, ...]:
+        if self.participants is None:
+            return ()
+        mix = self.participants.leverage_mix
+        if self.scenario == "crowd_long":
+            return (Regime("crowd_long", 8.0, 0.8, mix, 4e-6, 6.0),)
+        if self.scenario == "crowd_short":
+            return (Regime("crowd_short", 8.0, 0.2, mix, -4e-6, 6.0),)
+        if self.scenario == "chop":
+            return (
+                Regime("chop_up", 6.0, 0.5, mix, 3e-5, 8.0),
+                Regime("chop_down", 6.0, 0.5, mix, -3e-5, 8.0),
+            )
+        if self.scenario == "trend_crowd":
+            return (Regime("trend_crowd", 8.0, 0.75, mix, 2e-5, 6.0),)
+        return (Regime("after_crowd", 3.0, 0.5, mix, 0.0, 4.0),)  # crowd_before
+
+    def _leg_end(self) -> int:
+        # a single leg lasts for ever; alternating legs (chop) last 2–4 minutes each
+        return 2**62 if len(self._legs) == 1 else self.now_ms + self._minutes(2, 4)
+
+    def _next_leg(self) -> None:
+        self._leg = (self._leg + 1) % len(self._legs)
+        self.regime = self._legs[self._leg]
+        self._regime_until = self._leg_end()
+
+    def _seed_varied_population(self, history: PreHistory) -> None:
+        """Positions open at start for the benchmark scenarios.
+
+        Each entered at a price anywhere in the range of the minute it opened, and
+        the minutes are as old as positions live (exponential ages, mean 40 minutes),
+        so the entries are smeared along the path, not stacked on a few closes. In
+        ``crowd_before`` a one-sided crowd is added that built up two to three hours
+        ago, imprinted on the open-interest history and the klines so that a client's
+        warm start can see it.
+        """
+        assert self.participants is not None
+        mix = self.participants.leverage_mix
+        base = Regime("base", 3.0, 0.5, mix, 0.0, 4.0)
+        bars = history.bars
+        mark = self.spec.price
+        for _ in range(int(base.open_rate * _LOT_LIFETIME_S * 0.5)):
+            age = min(len(bars) - 1, int(self.rng.expovariate(60.0 / _LOT_LIFETIME_S)))
+            bar = bars[-1 - age]
+            self._open_lot(self.rng.uniform(bar.low, bar.high), base, mark=mark, trade=False)
+        if self.scenario == "crowd_before":
+            self._seed_earlier_crowd(history, mix)
+
+    def _seed_earlier_crowd(self, history: PreHistory, mix: tuple[tuple[int, float], ...]) -> None:
+        long = self.rng.random() < 0.5
+        crowd = Regime("earlier_crowd", 4.0, 0.85 if long else 0.15, mix, 0.0, 6.0)
+        bars = history.bars
+        ends_ago = self.rng.randint(120, 180)  # minutes before the start
+        opened: list[tuple[int, float]] = []  # (open time, qty) of every crowd position
+        mark = self.spec.price
+        for bar in bars[-ends_ago - 25 : -ends_ago]:
+            for _ in range(_poisson(self.rng, crowd.open_rate * 60)):
+                before = self.counters.lots_opened
+                entry = self.rng.uniform(bar.low, bar.high)
+                self._open_lot(entry, crowd, mark=mark, trade=False)
+                if self.counters.lots_opened == before:
+                    continue
+                lot = self.lots[-1]
+                opened.append((bar.open_ms + self.rng.randrange(MINUTE_MS), lot.qty))
+                # its opening market order is in the minute's volume and taker flow
+                bar.volume += lot.qty
+                bar.quote_volume += lot.qty * entry
+                bar.count += 1
+                if lot.long:
+                    bar.taker_buy_volume += lot.qty
+                    bar.taker_buy_quote += lot.qty * entry
+        # Open interest ends where it is now, so before the crowd it was lower by what
+        # the crowd opened after each sample.
+        opened.sort()
+        times = [at for at, _ in opened]
+        # after[i]: what opened at or after the i-th crowd position, 0 past the last
+        after = [*itertools.accumulate(qty for _, qty in reversed(opened))][::-1]
+        after.append(0.0)
+        adjusted: list[tuple[int, float, float]] = []
+        for ts, amount, value in self.oi_history:
+            later = after[bisect.bisect_right(times, ts)]
+            price = value / amount if amount > 0 else mark
+            adjusted.append((ts, amount - later, (amount - later) * price))
+        self.oi_history = adjusted
+
+    def _top_ups(self, participants: Participants, dt: float) -> None:
+        rate = participants.top_up_share / _LOT_LIFETIME_S
+        count = _poisson(self.rng, len(self.lots) * rate * dt)
+        for _ in range(min(count, len(self.lots))):
+            lot = self.lots[self.rng.randrange(len(self.lots))]
+            self._top_up(lot, self.rng.uniform(0.2, participants.top_up_max))
+
+    def _top_up(self, lot: _Lot, added: float) -> None:
+        """The holder adds ``added`` × the initial margin: the same position at a lower
+        effective leverage, its liquidation price further away.
+
+        The position gets a new id and new heap entries; the old entries point to the
+        old record, now dead, and are skipped like those of any closed lot.
+        """
+        leverage = max(1.5, lot.leverage / (1.0 + added))
+        liq = liquidation_price(lot.entry, leverage, self.spec.mmr, lot.long)
+        self._lot_id += 1
+        topped = _Lot(self._lot_id, lot.long, lot.qty, lot.entry, leverage, liq, lot.stop)
+        index = self._lot_index.pop(lot.lot_id)
+        lot.alive = False
+        self.lots[index] = topped
+        self._lot_index[topped.lot_id] = index
+        if topped.long:
+            heapq.heappush(self._long_liq, (-liq, topped.lot_id, topped))
+            if topped.stop is not None:
+                heapq.heappush(self._long_stop, (-topped.stop, topped.lot_id, topped))
+        else:
+            heapq.heappush(self._short_liq, (liq, topped.lot_id, topped))
+            if topped.stop is not None:
+                heapq.heappush(self._short_stop, (topped.stop, topped.lot_id, topped))
+
 
 def _poisson(rng: random.Random, lam: float) -> int:
     """Knuth's Poisson draw; ``lam`` here is small (events per 100 ms)."""
@@ -626,6 +815,10 @@ class MarketModel:
     start_ms: int = 1_767_225_600_000  # 2026-01-01T00:00Z, for reproducible tests
     markets: dict[str, SymbolMarket] = field(init=False)
     now_ms: int = field(init=False)
+    truth_every_ms: int | None = None
+    """For benchmarks: every this many ms of exchange time (on multiples of it), append
+    each symbol's ``open_positions()`` to ``truth``. None records nothing."""
+    truth: list[OpenPositions] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.scenario not in SCENARIOS:
@@ -639,6 +832,7 @@ class MarketModel:
                 spec, seed=self.seed, scenario=self.scenario, start_ms=self.start_ms
             )
         self.now_ms = self.start_ms - self.start_ms % STEP_MS
+        self.truth = []
 
     def market(self, symbol: str) -> SymbolMarket:
         """By unified symbol (``BTC/USDT:USDT``) or exchange id (``BTCUSDT``)."""
@@ -657,6 +851,8 @@ class MarketModel:
             self.now_ms += STEP_MS
             for market in self.markets.values():
                 events.extend(market.step())
+            if self.truth_every_ms and self.now_ms % self.truth_every_ms == 0:
+                self._record_truth()
         return events
 
     def trigger(self, symbol: str, side: str) -> None:
@@ -664,6 +860,15 @@ class MarketModel:
         if side not in ("long", "short"):
             raise ValueError(f"trigger side must be 'long' or 'short', not {side!r}")
         self.market(symbol).trigger(long=side == "long")
+
+    def liquidation_map(self, symbol: str, edges: Sequence[float] | None = None) -> LiquidationMap:
+        """The true map of ``symbol`` now (see ``SymbolMarket.liquidation_map``)."""
+        return self.market(symbol).liquidation_map(edges)
+
+    def _record_truth(self) -> None:
+        self.truth.extend(market.open_positions() for market in self.markets.values())
+        if len(self.truth) > 10_000:  # a benchmark reads it as it goes; never grow for ever
+            del self.truth[:1000]
 
 
 # --------------------------------------------------------------------------- throttle
@@ -698,3 +903,136 @@ class ForceOrderThrottle:
             del self._pending[liq.symbol]
         self.pushed += len(due)
         return due
+
+
+# --------------------------------------------------------------------------- benchmark truth
+
+_LEVERAGE_MENU = (2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 17, 20, 25, 30, 33, 40, 50, 66, 75, 100, 125)
+
+
+@dataclass(frozen=True, slots=True)
+class Participants:
+    """Who trades in the benchmark scenarios, drawn once per (seed, symbol).
+
+    Deliberately unlike the ladder estimator's defaults (five round leverages with
+    fixed shares, one entry price per interval): six to ten leverages picked from a
+    menu that has 7×, 12×, 17×, 33×, 66× beside the round ones, with random
+    weights; entries along the whole price path; and a share of positions whose
+    holders add margin, which moves their liquidation price away.
+    """
+
+    leverage_mix: tuple[tuple[int, float], ...]
+    top_up_share: float
+    """Expected margin top-ups per position over a position's mean life."""
+    top_up_max: float
+    """A top-up adds margin uniform in [0.2, top_up_max] × the position's margin."""
+
+
+def draw_participants(rng: random.Random, max_leverage: int) -> Participants:
+    """A leverage mix and top-up habit from ``rng`` (at least two leverages of 25× or more,
+    so that the ±3 % a ladder view shows holds some of the money)."""
+    menu = [leverage for leverage in _LEVERAGE_MENU if leverage <= max_leverage]
+    while True:
+        picks = sorted(rng.sample(menu, min(len(menu), rng.randint(6, 10))))
+        if sum(1 for leverage in picks if leverage >= 25) >= 2:
+            break
+    weights = [rng.gammavariate(1.0, 1.0) for _ in picks]
+    total = sum(weights)
+    mix = tuple((leverage, weight / total) for leverage, weight in zip(picks, weights, strict=True))
+    return Participants(mix, rng.uniform(0.1, 0.4), rng.uniform(0.5, 1.5))
+
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationMap:
+    """Open notional (USD) by liquidation price on a grid, per side: what a ladder estimates.
+
+    Notional is each position's size × its entry price — what an estimator gets from
+    open interest × price. Bin ``i`` covers ``[edges[i], edges[i + 1])``; notional
+    whose liquidation price is off the grid is in ``*_outside_usd``.
+    """
+
+    symbol: str
+    ts: int
+    mark: float
+    edges: tuple[float, ...]
+    long_usd: tuple[float, ...]
+    short_usd: tuple[float, ...]
+    long_outside_usd: float
+    short_outside_usd: float
+
+    @property
+    def long_total_usd(self) -> float:
+        return math.fsum(self.long_usd) + self.long_outside_usd
+
+    @property
+    def short_total_usd(self) -> float:
+        return math.fsum(self.short_usd) + self.short_outside_usd
+
+    def to_record(self) -> dict[str, Any]:
+        """The ``/sim/v1/liquidationMap`` answer (numbers, not Binance's strings)."""
+        return {
+            "symbol": self.symbol,
+            "time": self.ts,
+            "markPrice": self.mark,
+            "longOpenUsd": self.long_total_usd,
+            "shortOpenUsd": self.short_total_usd,
+            "longOutsideUsd": self.long_outside_usd,
+            "shortOutsideUsd": self.short_outside_usd,
+            "bins": [
+                {"low": low, "high": high, "longUsd": long_usd, "shortUsd": short_usd}
+                for low, high, long_usd, short_usd in zip(
+                    self.edges[:-1], self.edges[1:], self.long_usd, self.short_usd, strict=True
+                )
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class OpenPositions:
+    """Liquidation price and notional of every open position of one symbol at ``ts``."""
+
+    symbol: str
+    ts: int
+    mark: float
+    long_liq: FloatArray
+    long_usd: FloatArray
+    short_liq: FloatArray
+    short_usd: FloatArray
+
+    def on_grid(self, edges: Sequence[float]) -> LiquidationMap:
+        """Bin the positions on ``edges`` (at least two, finite, strictly increasing)."""
+        grid = np.asarray(edges, dtype=np.float64)
+        if grid.ndim != 1 or len(grid) < 2 or not np.all(np.isfinite(grid)):
+            raise ValueError("a liquidation map needs at least two finite bin edges")
+        if not np.all(np.diff(grid) > 0):
+            raise ValueError("bin edges must be strictly increasing")
+        long_bins, long_out = _histogram(self.long_liq, self.long_usd, grid)
+        short_bins, short_out = _histogram(self.short_liq, self.short_usd, grid)
+        return LiquidationMap(
+            self.symbol,
+            self.ts,
+            self.mark,
+            tuple(float(e) for e in grid),
+            long_bins,
+            short_bins,
+            long_out,
+            short_out,
+        )
+
+
+def _column(rows: list[tuple[float, float]], index: int) -> FloatArray:
+    return np.array([row[index] for row in rows], dtype=np.float64)
+
+
+def _histogram(
+    prices: FloatArray, usd: FloatArray, edges: FloatArray
+) -> tuple[tuple[float, ...], float]:
+    """Sum ``usd`` into ``[edges[i], edges[i + 1])`` by price; also what falls outside."""
+    count = len(edges) - 1
+    index = np.searchsorted(edges, prices, side="right") - 1
+    inside = (index >= 0) & (index < count)
+    sums = np.bincount(index[inside], weights=usd[inside], minlength=count)
+    return tuple(float(x) for x in sums), float(usd[~inside].sum())

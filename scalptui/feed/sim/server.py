@@ -17,6 +17,12 @@ REST served (any path prefix tolerated, unknown paths get Binance's error shape)
 ``/futures/data/openInterestHist``. WebSocket: an upgrade on any path (ccxt
 4.5.90 uses ``/public/ws/<n>`` for ``@trade`` and ``/market/ws/<n>`` for the
 rest); ``/stream?streams=…`` and ``/ws/<stream>`` URLs subscribe too.
+
+Simulator only (no exchange has it): ``GET /sim/v1/liquidationMap?symbol=BTCUSDT``
+answers the *true* map the ladder estimates — open notional (size × entry, USD)
+by liquidation price, per side — on ``bins`` (default 600) equal bins from ``low``
+to ``high``, or without them on 0.1 % bins over ±30 % of the mark, with the
+totals and what lies off the grid (``SymbolMarket.liquidation_map``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -104,6 +111,7 @@ class SimExchange:
         self._fail_left = 0
         self._counts: Counter[str] = Counter()
         self._routes: dict[str, Handler] = {
+            "/sim/v1/liquidationMap": self._liquidation_map,
             "/fapi/v1/ping": self._ping,
             "/fapi/v1/time": self._time,
             "/fapi/v1/exchangeInfo": self._exchange_info,
@@ -177,6 +185,15 @@ class SimExchange:
         if self._t0 is None:
             return self.start_ms
         return self.start_ms + int((time.monotonic() - self._t0) * 1000 * self.time_scale)
+
+    def set_time_scale(self, time_scale: float) -> None:
+        """Run the clock at ``time_scale`` × the wall clock from now on, continuing from the
+        current exchange time (benchmarks connect at 1× and then speed up)."""
+        if time_scale <= 0:
+            raise ValueError(f"time_scale must be positive, not {time_scale}")
+        if self._t0 is not None:
+            self.start_ms, self._t0 = self.now_ms(), time.monotonic()
+        self.time_scale = time_scale
 
     # -- faults and controls ---------------------------------------------------------
 
@@ -517,6 +534,15 @@ class SimExchange:
         rows = rows[:limit] if start is not None and end is None else rows[-limit:]
         return web.json_response([protocol.open_interest_hist_row(market, *row) for row in rows])
 
+    async def _liquidation_map(self, request: web.Request) -> web.StreamResponse:
+        market = self._market_param(request)
+        assert market is not None
+        try:
+            truth = market.liquidation_map(_map_edges(request))
+        except ValueError as exc:  # a range too narrow for its bins at float precision
+            raise _BadRequest(-1100, str(exc)) from None
+        return web.json_response(truth.to_record())
+
     async def _klines(self, request: web.Request) -> web.StreamResponse:
         market = self._market_param(request)
         assert market is not None
@@ -593,6 +619,26 @@ def _opt_int(request: web.Request, name: str) -> int | None:
 def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
     value = _opt_int(request, name)
     return default if value is None else max(1, min(value, maximum))
+
+
+_MAX_MAP_BINS = 20_000
+
+
+def _map_edges(request: web.Request) -> list[float] | None:
+    """``low``, ``high``, ``bins`` of ``/sim/v1/liquidationMap``; None for the default grid."""
+    raw = {name: request.query.get(name, "") for name in ("low", "high", "bins")}
+    if not any(raw.values()):
+        return None
+    try:
+        low, high = float(raw["low"]), float(raw["high"])
+        bins = int(raw["bins"]) if raw["bins"] else 600
+    except ValueError:
+        raise _BadRequest(
+            -1100, "Parameters 'low' and 'high' must be numbers, 'bins' an integer."
+        ) from None
+    if not (0 <= low < high < math.inf) or not 1 <= bins <= _MAX_MAP_BINS:
+        raise _BadRequest(-1100, f"Need 0 <= low < high and 1 <= bins <= {_MAX_MAP_BINS}.")
+    return [low + (high - low) * k / bins for k in range(bins + 1)]
 
 
 def _streams_in_url(request: web.Request) -> list[str]:
