@@ -208,6 +208,11 @@ class ScalpApp(App[None]):
         self._last_message_ms: dict[str, int] = {}
         self._funding_history: dict[str, deque[tuple[int, float]]] = {}
         self._last_snapshot: DetectorSnapshot | None = None
+        # What the screen shows while paused (empty while live).
+        self._frozen: dict[str, DetectorSnapshot] = {}
+        self._frozen_episodes: dict[str, tuple[EpisodeView, ...]] = {}
+        self._frozen_funding: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._frozen_tape: tuple[Liquidation, ...] = ()
         self._wanted_theme = saved.theme or settings.ui.theme
         for theme in self.theme_set.themes:
             self.register_theme(theme)
@@ -441,19 +446,71 @@ class ScalpApp(App[None]):
             persist.save_alerts(self.data_dir, self.alert_history, self.source)
 
     def take_snapshot(self, symbol: str | None = None) -> DetectorSnapshot | None:
+        """One symbol's data: the frozen copy while paused, else the detector's now.
+
+        The symbol on screen is cut to cover exactly the rows the ladder draws
+        (see ``LadderView.span_to_request``); the others feed only the watchlist.
+        """
+        symbol = symbol or self.current
+        if self.paused:
+            return self._frozen_snapshot(symbol)
+        if symbol != self.current:
+            return self._detector_snapshot(symbol, self.span_pct)
+        last = self._last_snapshot
+        hint = last if last is not None and last.symbol == symbol else None
+        span = self.ladder.span_to_request(self.span_pct, hint)
+        snap = self._detector_snapshot(symbol, span)
+        if snap is not None:
+            # No recent snapshot (a switch, a zoom, a jump in price) placed the grid
+            # elsewhere: ask once more for the span this snapshot's grid needs.
+            needed = self.ladder.span_to_request(self.span_pct, snap)
+            if needed > span:
+                snap = self._detector_snapshot(symbol, needed)
+        return snap
+
+    def _detector_snapshot(self, symbol: str, span_pct: float | None) -> DetectorSnapshot | None:
         if self.detector is None:
             return None
         try:
-            return self.detector.snapshot(symbol or self.current, span_pct=self.span_pct)
+            return self.detector.snapshot(symbol, span_pct=span_pct)
         except (KeyError, LookupError):
             return None
+
+    def _frozen_snapshot(self, symbol: str) -> DetectorSnapshot | None:
+        snap = self._frozen.get(symbol)
+        if snap is None:
+            # A symbol first shown while paused freezes when it is first seen.
+            snap = self._detector_snapshot(symbol, None)
+            if snap is not None:
+                self._frozen[symbol] = snap
+        return snap
+
+    def _freeze(self) -> None:
+        """Pause: copy everything the screen shows, so every panel shows the same moment.
+
+        The ladder's copy spans the detector's whole reach (``span_pct=None``), so
+        a zoom while paused re-bins the frozen levels instead of leaving rows blank.
+        """
+        self._frozen = {}
+        for symbol in self.watchlist:
+            self._frozen_snapshot(symbol)
+        self._frozen_episodes = self._live_episodes()
+        self._frozen_funding = {s: tuple(h) for s, h in self._funding_history.items()}
+        tape: tuple[Liquidation, ...] = ()
+        if self.detector is not None:
+            tape = self.detector.recent_liquidations(TAPE_LIMIT)
+        self._frozen_tape = tape
+
+    def _thaw(self) -> None:
+        self._frozen = {}
+        self._frozen_episodes = {}
+        self._frozen_funding = {}
+        self._frozen_tape = ()
 
     def repaint_now(self) -> None:
         now = self.clock()
         # Paused freezes the data, not the widgets: a theme change still restyles them.
-        snap = self._last_snapshot
-        if not self.paused or snap is None or snap.symbol != self.current:
-            snap = self.take_snapshot()
+        snap = self.take_snapshot()
         self._last_snapshot = snap
         with self.batch_update():
             self.header_bar.show(self._header_info(now, snap))
@@ -464,8 +521,6 @@ class ScalpApp(App[None]):
         self.repaints += 1
 
     def refresh_slow_panels(self) -> None:
-        if self.paused:
-            return
         episodes = self._episodes()
         items = []
         current: DetectorSnapshot | None = None
@@ -489,13 +544,28 @@ class ScalpApp(App[None]):
         with self.batch_update():
             self.watchlist_strip.show(tuple(items), self.current)
             if current is not None:
-                history = tuple(self._funding_history.get(current.symbol, ()))
+                history = self._funding_of(current.symbol)
                 self.funding_panel.show(current.funding, current.open_interest, history, current.ts)
             tape = self.tape
-            if tape.display and self.detector is not None:
-                tape.show(self.detector.recent_liquidations(TAPE_LIMIT))
+            if tape.display:
+                tape.show(self._tape_liquidations())
+
+    def _funding_of(self, symbol: str) -> tuple[tuple[int, float], ...]:
+        if self.paused:
+            return self._frozen_funding.get(symbol, ())
+        return tuple(self._funding_history.get(symbol, ()))
+
+    def _tape_liquidations(self) -> tuple[Liquidation, ...]:
+        if self.paused:
+            return self._frozen_tape
+        if self.detector is None:
+            return ()
+        return self.detector.recent_liquidations(TAPE_LIMIT)
 
     def _episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
+        return self._frozen_episodes if self.paused else self._live_episodes()
+
+    def _live_episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
         if self.detector is None:
             return {}
         try:
@@ -606,13 +676,18 @@ class ScalpApp(App[None]):
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
+        if self.paused:
+            self._freeze()
+        else:
+            self._thaw()
         self.repaint_now()
+        self.refresh_slow_panels()
 
     def action_chart(self) -> None:
         self.push_screen(ChartScreen(self._chart_snapshot))
 
     def _chart_snapshot(self) -> DetectorSnapshot | None:
-        return None if self.paused else self.take_snapshot()
+        return self.take_snapshot()  # the frozen copy while paused
 
     def action_toggle_bell(self) -> None:
         self.bell_on = not self.bell_on
