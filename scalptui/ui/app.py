@@ -19,12 +19,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import ClassVar, Protocol
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
+from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
 from scalptui.detector.params import DetectorParams
@@ -32,10 +32,12 @@ from scalptui.feed.base import Feed, FeedError
 from scalptui.models import (
     Alert,
     AlertKind,
+    Bar,
     DetectorSnapshot,
     EpisodeView,
     Event,
     FeedStatus,
+    History,
     Liquidation,
     MarkPrice,
     Side,
@@ -46,11 +48,12 @@ from scalptui.ui import state as persist
 from scalptui.ui.commands import SymbolSearch
 from scalptui.ui.messages import AlertRaised, FeedEnded, FeedFailed, FeedOpened, MarketsListed
 from scalptui.ui.notify import notification_sequence
-from scalptui.ui.screens import ChartScreen, HelpScreen
+from scalptui.ui.screens import AlertDetailScreen, ChartScreen, HelpScreen
 from scalptui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 from scalptui.ui.widgets.alert_log import AlertLog, LoggedAlert, alert_line
 from scalptui.ui.widgets.funding_oi import FundingOiPanel
 from scalptui.ui.widgets.header import HeaderBar, HeaderInfo
+from scalptui.ui.widgets.keys import KeyHints
 from scalptui.ui.widgets.ladder import LadderView
 from scalptui.ui.widgets.price import PricePanel
 from scalptui.ui.widgets.tape import LiquidationTape
@@ -64,6 +67,15 @@ FUNDING_POINTS = 240
 CLOCK_STREAM = "clock"
 """The feed's clock-skew report: a note in the header, not a data stream's state."""
 SLOW_TICK_S = 1.0
+MIN_SIZE = (70, 20)
+"""The smallest terminal the panels fit without cutting a number or a badge.
+
+70 columns: the left column needs 36 for a BTC-sized "Mark … Index …" line and
+the 1m / 5m / 1h changes; the ladder next to it needs a price label (9), a
+value (7) and a bar of a dozen cells. 20 rows: header, watchlist and footer
+(3), the price and funding lines (12 without the sparkline) and an alert log
+of three lines (title + 2 alerts + 1 spare).
+"""
 _STATE_RANK = {
     StreamState.LIVE: 0,
     StreamState.CONNECTING: 1,
@@ -133,12 +145,19 @@ class ScalpApp(App[None]):
     CSS_PATH = "scalptui.tcss"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {SymbolSearch}
     COMMAND_PALETTE_DISPLAY = "search"
+    # The planned degradation (scalptui.tcss): below MIN_SIZE one line says so; -narrow
+    # narrows the left column; -low drops the sparkline and shrinks the alert log;
+    # -short (up to 80×24) drops the OI chart. Header, watchlist and footer shorten
+    # themselves by whole pieces (their widgets).
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (declared by App)
-        (0, "-narrow"),
+        (0, "-too-narrow"),
+        (MIN_SIZE[0], "-narrow"),
         (100, "-wide"),
     ]
     VERTICAL_BREAKPOINTS = [  # noqa: RUF012
-        (0, "-short"),
+        (0, "-too-low"),
+        (MIN_SIZE[1], "-low"),
+        (24, "-short"),
         (32, "-tall"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -207,6 +226,7 @@ class ScalpApp(App[None]):
         self._statuses: dict[tuple[str | None, str], FeedStatus] = {}
         self._last_message_ms: dict[str, int] = {}
         self._funding_history: dict[str, deque[tuple[int, float]]] = {}
+        self._warm_bars: dict[str, tuple[Bar, ...]] = {}
         self._last_snapshot: DetectorSnapshot | None = None
         # What the screen shows while paused (empty while live).
         self._frozen: dict[str, DetectorSnapshot] = {}
@@ -224,6 +244,8 @@ class ScalpApp(App[None]):
         self.ladder = LadderView(id="ladder")
         self.alert_log = AlertLog(id="alerts")
         self.tape = LiquidationTape(id="tape")
+        self.key_hints = KeyHints(self.BINDINGS, id="keys")
+        self.too_small = Static(id="too-small")
 
     # ------------------------------------------------------------------ layout
 
@@ -241,7 +263,14 @@ class ScalpApp(App[None]):
         with Vertical(id="bottom"):
             yield self.alert_log
             yield self.tape
-        yield Footer(show_command_palette=False)
+        yield self.key_hints
+        yield self.too_small
+
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        self.too_small.update(
+            f"terminal too small: {width}×{height}, need {MIN_SIZE[0]}×{MIN_SIZE[1]}"
+        )
 
     def on_mount(self) -> None:
         self._apply_theme(self._wanted_theme)
@@ -321,6 +350,9 @@ class ScalpApp(App[None]):
             self._statuses[(evt.symbol, evt.stream)] = evt
         elif isinstance(evt, MarkPrice) and evt.funding_rate is not None:
             self._record_funding(evt)
+        elif isinstance(evt, History):
+            # Kept for the price panel: the first hour's 1 h change is read from them.
+            self._warm_bars[evt.symbol] = tuple(sorted(evt.bars, key=lambda b: b.ts))
         symbol = getattr(evt, "symbol", None)
         if symbol is not None and not isinstance(evt, FeedStatus):
             self._last_message_ms[symbol] = int(self.clock() * 1000)
@@ -402,6 +434,9 @@ class ScalpApp(App[None]):
 
     def on_markets_listed(self, message: MarketsListed) -> None:
         self.markets = message.symbols
+
+    def on_alert_log_opened(self, message: AlertLog.Opened) -> None:
+        self.push_screen(AlertDetailScreen(message.alert))
 
     # ------------------------------------------------------------------ alerts
 
@@ -515,7 +550,7 @@ class ScalpApp(App[None]):
         with self.batch_update():
             self.header_bar.show(self._header_info(now, snap))
             if snap is not None:
-                self.price_panel.show(snap)
+                self.price_panel.show(snap, self._warm_bars.get(snap.symbol, ()))
                 flash = int(now * 2) % 2 == 0
                 self.ladder.show(snap, self.span_pct, flash)
         self.repaints += 1
@@ -612,6 +647,7 @@ class ScalpApp(App[None]):
         """Rebuild every line with the new theme's colours (lines hold resolved styles)."""
         self.alert_log.redraw()
         self.tape.redraw()
+        self.key_hints.redraw()
         self.repaint_now()
         self.refresh_slow_panels()
 
@@ -656,11 +692,14 @@ class ScalpApp(App[None]):
         alerts = self.alert_log
         tape.display = not tape.display
         alerts.display = not tape.display
+        if alerts.display:
+            alerts.focus()  # ↑ ↓ Enter read the log again
         self.refresh_slow_panels()
 
     def action_toggle_mute(self) -> None:
         muted = self.current in self.mutes
         self.mutes = self.mutes - {self.current} if muted else self.mutes | {self.current}
+        self.alert_log.set_muted(self.current, not muted)  # the ones already logged too
         self.notify(f"{self.current} alerts {'unmuted' if muted else 'muted'}")
         self.save_state()
         self.repaint_now()
@@ -670,6 +709,7 @@ class ScalpApp(App[None]):
         names = self.theme_set.names
         index = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(index + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}")
         self.save_state()
         self.repaint_now()
         self.refresh_slow_panels()
