@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from scalptui.models import Alert, DetectorSnapshot
 
@@ -75,9 +75,11 @@ class ChartScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         from scalptui.ui.widgets.charts import PriceChart
+        from scalptui.ui.widgets.keys import KeyHints
 
         yield PriceChart()
-        yield Footer(show_command_palette=False)
+        # Whole key hints, "esc Back" and "? help" always among them (no cut "t th").
+        yield KeyHints([*self.BINDINGS, *self.app.BINDINGS], id="keys")
 
     def on_mount(self) -> None:
         self.redraw()

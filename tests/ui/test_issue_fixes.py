@@ -126,7 +126,7 @@ async def test_switching_symbol_while_paused_shows_the_frozen_moment(harness: Ha
 def test_a_cut_alert_ends_at_a_word_with_an_ellipsis() -> None:
     facts = "Real liquidations: ≥ $470.7k longs in 30 s, 12 prints, price −1.1 %"
     cut = fit_words(facts, 24)
-    assert cut == "Real liquidations: ≥…"
+    assert cut == "Real liquidations…"  # never a bare "≥"
     assert cell_len(cut) <= 24
     assert fit_words(facts, 29) == "Real liquidations: ≥ $470.7k…"
     assert fit_words(facts, 200) == facts
@@ -335,3 +335,9 @@ async def test_tape_columns_line_up(harness: Harness) -> None:
         assert len({len(r.split(" @ ")[0]) for r in rows}) == 1
         assert len({r.index("  binanceusdm") for r in rows}) == 1
         assert len({fmt.short_symbol(s) for s in SYMBOLS}) > 1
+
+
+def test_a_cut_keeps_a_number_with_its_unit() -> None:
+    facts = "4 prints, price −0.4 %, OI +0.2 % in 5 min"
+    assert fit_words(facts, 22) == "4 prints, price…"
+    assert fit_words(facts, 24) == "4 prints, price −0.4 %…"

@@ -83,10 +83,16 @@ def fit_words(text: str, room: int) -> str:
     cut = text[: room - 1]
     while cell_len(cut) > room - 1:
         cut = cut[:-1]
-    space = cut.rfind(" ")
-    if space > 0 and text[len(cut)] != " ":
-        cut = cut[:space]
-    return cut.rstrip(" ,;:—-") + "…"
+    if text[len(cut)] != " ":
+        cut = cut[: max(cut.rfind(" "), 0)]
+    # A number keeps its unit: "price −0.4 %" is cut before "price", never to "price −0.4".
+    rest = text[len(cut) :].split(maxsplit=1)
+    if rest and rest[0].rstrip(".,;") in _UNITS:
+        cut = cut[: max(cut.rfind(" "), 0)]
+    return cut.rstrip(" ,;:—-≥@") + "…"
+
+
+_UNITS = frozenset({"%", "s", "min", "h", "σ", "prints", "print"})
 
 
 def symbol_labels(symbols: Iterable[str]) -> dict[str, str]:

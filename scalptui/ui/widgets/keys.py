@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 
 from scalptui.ui.widgets.lines import LinesWidget
 
-KEPT: tuple[str, ...] = ("help", "quit")
+KEPT: tuple[str, ...] = ("help", "quit", "app.pop_screen")
 """Actions whose hint is never dropped."""
 DROP_ORDER: tuple[str, ...] = (
     "toggle_bell",
