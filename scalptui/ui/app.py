@@ -73,8 +73,8 @@ MIN_SIZE = (70, 20)
 70 columns: the left column needs 36 for a BTC-sized "Mark … Index …" line and
 the 1m / 5m / 1h changes; the ladder next to it needs a price label (9), a
 value (7) and a bar of a dozen cells. 20 rows: header, watchlist and footer
-(3), the price and funding lines (12 without the sparkline) and an alert log
-of three lines (title + 2 alerts + 1 spare).
+(3), the price and funding lines (12 without the sparkline, in 13 rows) and an
+alert log of four lines (its title and the three newest alerts).
 """
 _STATE_RANK = {
     StreamState.LIVE: 0,
@@ -146,8 +146,8 @@ class ScalpApp(App[None]):
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {SymbolSearch}
     COMMAND_PALETTE_DISPLAY = "search"
     # The planned degradation (scalptui.tcss): below MIN_SIZE one line says so; -narrow
-    # narrows the left column; -low drops the sparkline and shrinks the alert log;
-    # -short (up to 80×24) drops the OI chart. Header, watchlist and footer shorten
+    # narrows the left column; -low (20-23 rows) drops the sparkline and the OI chart
+    # and shrinks the alert log; -short (24-31 rows) drops the OI chart. Header, watchlist and footer shorten
     # themselves by whole pieces (their widgets).
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (declared by App)
         (0, "-too-narrow"),
