@@ -145,10 +145,10 @@ class ScalpApp(App[None]):
     CSS_PATH = "scalptui.tcss"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {SymbolSearch}
     COMMAND_PALETTE_DISPLAY = "search"
-    # The planned degradation (scalptui.tcss): below MIN_SIZE one line says so; -narrow
-    # narrows the left column; -low (20-23 rows) drops the sparkline and the OI chart
-    # and shrinks the alert log; -short (24-31 rows) drops the OI chart. Header, watchlist and footer shorten
-    # themselves by whole pieces (their widgets).
+    # The planned degradation (scalptui.tcss): below MIN_SIZE one line says so;
+    # -narrow narrows the left column; -low (20-23 rows) drops the sparkline and the
+    # OI chart and shrinks the alert log; -short (24-31 rows) drops the OI chart.
+    # Header, watchlist and footer shorten themselves by whole pieces (their widgets).
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (declared by App)
         (0, "-too-narrow"),
         (MIN_SIZE[0], "-narrow"),
