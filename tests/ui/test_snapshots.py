@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
 
 from scalptui.feed.base import Feed, FeedError
 from scalptui.ui.app import MIN_SIZE
@@ -80,8 +81,20 @@ def test_full_chart(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
 def test_command_palette(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
     """``/``: the symbol search, filtered."""
     h = build(tmp_path)
-    keys = ("slash", "D", "O", "G")
-    assert snap_compare(h.app, terminal_size=(100, 30), run_before=pressing(h, *keys))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pressing(h, "slash")(pilot)
+        h.app.screen.query_one(Input).cursor_blink = False  # a blinking cursor is a coin toss
+        for key in "DOG":
+            await pilot.press(key)
+        # The search runs in the background: wait (bounded) until its answer is listed.
+        for _ in range(100):
+            if h.app.screen.query_one(OptionList).option_count:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+
+    assert snap_compare(h.app, terminal_size=(100, 30), run_before=run_before)
 
 
 def test_alert_in_full(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
