@@ -87,12 +87,15 @@ def usd(value: float | None, *, lower_bound: bool = False) -> str:
     return f"{prefix}{minus}${text}"
 
 
-def pct(value: float | None, digits: int = 2) -> str:
-    """A signed percentage: ``+1.23 %``, ``−0.40 %``, ``0.00 %``; ``–`` when unknown."""
+def pct(value: float | None, digits: int = 2, *, signed: bool = True) -> str:
+    """A signed percentage: ``+1.23 %``, ``−0.40 %``, ``0.00 %``; ``–`` when unknown.
+
+    ``signed=False`` is for a magnitude (a range, a share): ``0.05 %``.
+    """
     if value is None or not math.isfinite(value):
         return UNKNOWN
     text = f"{abs(value):.{digits}f}"
-    return f"{_sign(value, text)}{text} %"
+    return f"{_sign(value, text) if signed else ''}{text} %"
 
 
 def rate_pct(rate: float | None, digits: int = 4) -> str:

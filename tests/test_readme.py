@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.keys import format_key
 
 from scalptui.ui.app import ScalpApp
+from scalptui.ui.widgets.alert_log import AlertLog
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -50,12 +51,14 @@ def _readme_keys() -> list[str]:
 
 
 def test_key_table_lists_exactly_the_bound_keys() -> None:
+    bindings = [*ScalpApp.BINDINGS, *AlertLog.BINDINGS]
     bound = [
         format_key(key)
-        for binding in ScalpApp.BINDINGS
+        for binding in bindings
         if isinstance(binding, Binding)
         for key in binding.key.split(",")
     ]
-    assert len(bound) == len(ScalpApp.BINDINGS) + 2  # "/,ctrl+p" and "+,=" bind two keys
-    readme = _readme_keys()
+    # "/,ctrl+p", "+,=", "up,k" and "down,j" bind two keys each
+    assert len(bound) == len(bindings) + 4
+    readme = [{"Enter": format_key("enter")}.get(key, key) for key in _readme_keys()]
     assert sorted(readme) == sorted(bound), "the README's key table and the app's BINDINGS differ"

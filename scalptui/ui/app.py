@@ -19,12 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Protocol
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer
+from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
 from scalptui.detector.params import DetectorParams
@@ -32,10 +32,12 @@ from scalptui.feed.base import Feed, FeedError
 from scalptui.models import (
     Alert,
     AlertKind,
+    Bar,
     DetectorSnapshot,
     EpisodeView,
     Event,
     FeedStatus,
+    History,
     Liquidation,
     MarkPrice,
     Side,
@@ -48,11 +50,12 @@ from scalptui.ui import state as persist
 from scalptui.ui.commands import SymbolSearch
 from scalptui.ui.messages import AlertRaised, FeedEnded, FeedFailed, FeedOpened, MarketsListed
 from scalptui.ui.notify import notification_sequence
-from scalptui.ui.screens import ChartScreen, HelpScreen
+from scalptui.ui.screens import AlertDetailScreen, ChartScreen, HelpScreen
 from scalptui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 from scalptui.ui.widgets.alert_log import AlertLog, LoggedAlert, alert_line
 from scalptui.ui.widgets.funding_oi import FundingOiPanel
 from scalptui.ui.widgets.header import HeaderBar, HeaderInfo
+from scalptui.ui.widgets.keys import KeyHints
 from scalptui.ui.widgets.ladder import LadderView
 from scalptui.ui.widgets.price import PricePanel
 from scalptui.ui.widgets.tape import LiquidationTape
@@ -66,6 +69,15 @@ FUNDING_POINTS = 240
 CLOCK_STREAM = "clock"
 """The feed's clock-skew report: a note in the header, not a data stream's state."""
 SLOW_TICK_S = 1.0
+MIN_SIZE = (70, 20)
+"""The smallest terminal the panels fit without cutting a number or a badge.
+
+70 columns: the left column needs 36 for a BTC-sized "Mark … Index …" line and
+the 1m / 5m / 1h changes; the ladder next to it needs a price label (9), a
+value (7) and a bar of a dozen cells. 20 rows: header, watchlist and footer
+(3), the price and funding lines (12 without the sparkline, in 13 rows) and an
+alert log of four lines (its title and the three newest alerts).
+"""
 _STATE_RANK = {
     StreamState.LIVE: 0,
     StreamState.CONNECTING: 1,
@@ -134,12 +146,19 @@ class ScalpApp(App[None]):
     CSS_PATH = "scalptui.tcss"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {SymbolSearch}
     COMMAND_PALETTE_DISPLAY = "search"
+    # The planned degradation (scalptui.tcss): below MIN_SIZE one line says so;
+    # -narrow narrows the left column; -low (20-23 rows) drops the sparkline and the
+    # OI chart and shrinks the alert log; -short (24-31 rows) drops the OI chart.
+    # Header, watchlist and footer shorten themselves by whole pieces (their widgets).
     HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (declared by App)
-        (0, "-narrow"),
+        (0, "-too-narrow"),
+        (MIN_SIZE[0], "-narrow"),
         (100, "-wide"),
     ]
     VERTICAL_BREAKPOINTS = [  # noqa: RUF012
-        (0, "-short"),
+        (0, "-too-low"),
+        (MIN_SIZE[1], "-low"),
+        (24, "-short"),
         (32, "-tall"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -253,7 +272,13 @@ class ScalpApp(App[None]):
         self._statuses: dict[tuple[str | None, str], FeedStatus] = {}
         self._last_message_ms: dict[str, int] = {}
         self._funding_history: dict[str, deque[tuple[int, float]]] = {}
+        self._warm_bars: dict[str, tuple[Bar, ...]] = {}
         self._last_snapshot: DetectorSnapshot | None = None
+        # What the screen shows while paused (empty while live).
+        self._frozen: dict[str, DetectorSnapshot] = {}
+        self._frozen_episodes: dict[str, tuple[EpisodeView, ...]] = {}
+        self._frozen_funding: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._frozen_tape: tuple[Liquidation, ...] = ()
         self._wanted_theme = saved.theme or settings.ui.theme
         for theme in self.theme_set.themes:
             self.register_theme(theme)
@@ -265,6 +290,8 @@ class ScalpApp(App[None]):
         self.ladder = LadderView(id="ladder")
         self.alert_log = AlertLog(id="alerts")
         self.tape = LiquidationTape(id="tape")
+        self.key_hints = KeyHints(self.BINDINGS, id="keys")
+        self.too_small = Static(id="too-small")
 
     # ------------------------------------------------------------------ layout
 
@@ -282,7 +309,14 @@ class ScalpApp(App[None]):
         with Vertical(id="bottom"):
             yield self.alert_log
             yield self.tape
-        yield Footer(show_command_palette=False)
+        yield self.key_hints
+        yield self.too_small
+
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        self.too_small.update(
+            f"terminal too small: {width}×{height}, need {MIN_SIZE[0]}×{MIN_SIZE[1]}"
+        )
 
     def on_mount(self) -> None:
         self._apply_theme(self._wanted_theme)
@@ -362,6 +396,9 @@ class ScalpApp(App[None]):
             self._statuses[(evt.symbol, evt.stream)] = evt
         elif isinstance(evt, MarkPrice) and evt.funding_rate is not None:
             self._record_funding(evt)
+        elif isinstance(evt, History):
+            # Kept for the price panel: the first hour's 1 h change is read from them.
+            self._warm_bars[evt.symbol] = tuple(sorted(evt.bars, key=lambda b: b.ts))
         symbol = getattr(evt, "symbol", None)
         if symbol is not None and not isinstance(evt, FeedStatus):
             self._last_message_ms[symbol] = int(self.clock() * 1000)
@@ -443,6 +480,9 @@ class ScalpApp(App[None]):
     def on_markets_listed(self, message: MarketsListed) -> None:
         self.markets = message.symbols
 
+    def on_alert_log_opened(self, message: AlertLog.Opened) -> None:
+        self.push_screen(AlertDetailScreen(message.alert))
+
     # ------------------------------------------------------------------ alerts
 
     def on_alert_raised(self, message: AlertRaised) -> None:
@@ -486,31 +526,81 @@ class ScalpApp(App[None]):
             persist.save_alerts(self.data_dir, self.alert_history, self.source)
 
     def take_snapshot(self, symbol: str | None = None) -> DetectorSnapshot | None:
+        """One symbol's data: the frozen copy while paused, else the detector's now.
+
+        The symbol on screen is cut to cover exactly the rows the ladder draws
+        (see ``LadderView.span_to_request``); the others feed only the watchlist.
+        """
+        symbol = symbol or self.current
+        if self.paused:
+            return self._frozen_snapshot(symbol)
+        if symbol != self.current:
+            return self._detector_snapshot(symbol, self.span_pct)
+        last = self._last_snapshot
+        hint = last if last is not None and last.symbol == symbol else None
+        span = self.ladder.span_to_request(self.span_pct, hint)
+        snap = self._detector_snapshot(symbol, span)
+        if snap is not None:
+            # No recent snapshot (a switch, a zoom, a jump in price) placed the grid
+            # elsewhere: ask once more for the span this snapshot's grid needs.
+            needed = self.ladder.span_to_request(self.span_pct, snap)
+            if needed > span:
+                snap = self._detector_snapshot(symbol, needed)
+        return snap
+
+    def _detector_snapshot(self, symbol: str, span_pct: float | None) -> DetectorSnapshot | None:
         if self.detector is None:
             return None
         try:
-            return self.detector.snapshot(symbol or self.current, span_pct=self.span_pct)
+            return self.detector.snapshot(symbol, span_pct=span_pct)
         except (KeyError, LookupError):
             return None
+
+    def _frozen_snapshot(self, symbol: str) -> DetectorSnapshot | None:
+        snap = self._frozen.get(symbol)
+        if snap is None:
+            # A symbol first shown while paused freezes when it is first seen.
+            snap = self._detector_snapshot(symbol, None)
+            if snap is not None:
+                self._frozen[symbol] = snap
+        return snap
+
+    def _freeze(self) -> None:
+        """Pause: copy everything the screen shows, so every panel shows the same moment.
+
+        The ladder's copy spans the detector's whole reach (``span_pct=None``), so
+        a zoom while paused re-bins the frozen levels instead of leaving rows blank.
+        """
+        self._frozen = {}
+        for symbol in self.watchlist:
+            self._frozen_snapshot(symbol)
+        self._frozen_episodes = self._live_episodes()
+        self._frozen_funding = {s: tuple(h) for s, h in self._funding_history.items()}
+        tape: tuple[Liquidation, ...] = ()
+        if self.detector is not None:
+            tape = self.detector.recent_liquidations(TAPE_LIMIT)
+        self._frozen_tape = tape
+
+    def _thaw(self) -> None:
+        self._frozen = {}
+        self._frozen_episodes = {}
+        self._frozen_funding = {}
+        self._frozen_tape = ()
 
     def repaint_now(self) -> None:
         now = self.clock()
         # Paused freezes the data, not the widgets: a theme change still restyles them.
-        snap = self._last_snapshot
-        if not self.paused or snap is None or snap.symbol != self.current:
-            snap = self.take_snapshot()
+        snap = self.take_snapshot()
         self._last_snapshot = snap
         with self.batch_update():
             self.header_bar.show(self._header_info(now, snap))
             if snap is not None:
-                self.price_panel.show(snap)
+                self.price_panel.show(snap, self._warm_bars.get(snap.symbol, ()))
                 flash = int(now * 2) % 2 == 0
                 self.ladder.show(snap, self.span_pct, flash)
         self.repaints += 1
 
     def refresh_slow_panels(self) -> None:
-        if self.paused:
-            return
         episodes = self._episodes()
         items = []
         current: DetectorSnapshot | None = None
@@ -534,13 +624,28 @@ class ScalpApp(App[None]):
         with self.batch_update():
             self.watchlist_strip.show(tuple(items), self.current)
             if current is not None:
-                history = tuple(self._funding_history.get(current.symbol, ()))
+                history = self._funding_of(current.symbol)
                 self.funding_panel.show(current.funding, current.open_interest, history, current.ts)
             tape = self.tape
-            if tape.display and self.detector is not None:
-                tape.show(self.detector.recent_liquidations(TAPE_LIMIT))
+            if tape.display:
+                tape.show(self._tape_liquidations())
+
+    def _funding_of(self, symbol: str) -> tuple[tuple[int, float], ...]:
+        if self.paused:
+            return self._frozen_funding.get(symbol, ())
+        return tuple(self._funding_history.get(symbol, ()))
+
+    def _tape_liquidations(self) -> tuple[Liquidation, ...]:
+        if self.paused:
+            return self._frozen_tape
+        if self.detector is None:
+            return ()
+        return self.detector.recent_liquidations(TAPE_LIMIT)
 
     def _episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
+        return self._frozen_episodes if self.paused else self._live_episodes()
+
+    def _live_episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
         if self.detector is None:
             return {}
         try:
@@ -586,6 +691,7 @@ class ScalpApp(App[None]):
         """Rebuild every line with the new theme's colours (lines hold resolved styles)."""
         self.alert_log.redraw()
         self.tape.redraw()
+        self.key_hints.redraw()
         self.repaint_now()
         self.refresh_slow_panels()
 
@@ -630,11 +736,14 @@ class ScalpApp(App[None]):
         alerts = self.alert_log
         tape.display = not tape.display
         alerts.display = not tape.display
+        if alerts.display:
+            alerts.focus()  # ↑ ↓ Enter read the log again
         self.refresh_slow_panels()
 
     def action_toggle_mute(self) -> None:
         muted = self.current in self.mutes
         self.mutes = self.mutes - {self.current} if muted else self.mutes | {self.current}
+        self.alert_log.set_muted(self.current, not muted)  # the ones already logged too
         self.notify(f"{self.current} alerts {'unmuted' if muted else 'muted'}")
         self.save_state()
         self.repaint_now()
@@ -644,19 +753,25 @@ class ScalpApp(App[None]):
         names = self.theme_set.names
         index = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(index + 1) % len(names)]
+        self.notify(f"Theme: {self.theme}")
         self.save_state()
         self.repaint_now()
         self.refresh_slow_panels()
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
+        if self.paused:
+            self._freeze()
+        else:
+            self._thaw()
         self.repaint_now()
+        self.refresh_slow_panels()
 
     def action_chart(self) -> None:
         self.push_screen(ChartScreen(self._chart_snapshot))
 
     def _chart_snapshot(self) -> DetectorSnapshot | None:
-        return None if self.paused else self.take_snapshot()
+        return self.take_snapshot()  # the frozen copy while paused
 
     def action_toggle_bell(self) -> None:
         self.bell_on = not self.bell_on
@@ -665,7 +780,7 @@ class ScalpApp(App[None]):
         self.repaint_now()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.BINDINGS))
+        self.push_screen(HelpScreen([*self.BINDINGS, *AlertLog.BINDINGS]))
 
     async def action_quit(self) -> None:
         self.save_state()

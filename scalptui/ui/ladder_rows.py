@@ -67,6 +67,49 @@ def nice_step(value: float) -> float:
     return power * 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """The price rows a ladder of ``inner`` rows draws: ``inner`` rows of ``width`` from
+    ``bottom_index * width`` up. It is wider than ±span whenever rows are whole bins."""
+
+    width: float
+    bottom_index: int
+    inner: int
+
+    @property
+    def bottom(self) -> float:
+        return self.bottom_index * self.width
+
+    @property
+    def top(self) -> float:
+        return self.bottom + self.inner * self.width
+
+
+def grid_for(price: float, span_pct: float, rows: int, bin_width: float) -> Grid:
+    """The grid ``build_rows`` lays out for ``rows`` rows (two of them edge rows)."""
+    inner = max(rows - 2, 1)
+    width = row_width(price, span_pct, inner, bin_width)
+    return Grid(width, math.floor(price / width) - inner // 2, inner)
+
+
+def covering_span_pct(grid: Grid, reference: float, span_pct: float, bin_width: float) -> float:
+    """The ±span (percent of ``reference``) a snapshot needs so every grid row holds its bins.
+
+    The detector cuts its snapshot at ±span of its reference price (the mark);
+    a grid of whole-bin rows reaches further than the zoom's span, and rows
+    beyond the snapshot's cut would be blank while their money sat in the edge
+    rows. The answer has a bin of margin and is rounded up to an eighth of the
+    zoom span, so it changes only when price moves that far (the detector keeps
+    its rows per requested span).
+    """
+    if reference <= 0 or not math.isfinite(reference):
+        return span_pct
+    reach = max(reference - grid.bottom, grid.top - reference, 0.0) + max(bin_width, 0.0)
+    needed = reach / reference * 100.0
+    step = span_pct / 8.0 if span_pct > 0 else 0.1
+    return max(span_pct, math.ceil(needed / step - 1e-9) * step)
+
+
 def build_rows(
     bins: tuple[LadderBin, ...],
     price: float,
@@ -75,12 +118,9 @@ def build_rows(
     bin_width: float,
 ) -> tuple[LadderRow, ...]:
     """``rows`` rows, highest price first: an edge row, the grid rows, an edge row."""
-    inner = max(rows - 2, 1)
-    width = row_width(price, span_pct, inner, bin_width)
-    price_row = math.floor(price / width)
-    bottom_index = price_row - inner // 2
-    bottom = bottom_index * width
-    top = bottom + inner * width
+    grid = grid_for(price, span_pct, rows, bin_width)
+    inner, width, bottom_index = grid.inner, grid.width, grid.bottom_index
+    bottom, top = grid.bottom, grid.top
     acc = [[0.0] * 6 for _ in range(inner + 2)]  # 0 = below edge, inner + 1 = above edge
     for b in bins:
         slot = _slot_of(b, bottom, top, width, inner)

@@ -1,7 +1,8 @@
-"""Screens over the main one: help, and the full price chart with liquidation markers."""
+"""Screens over the main one: help, one alert in full, the full price chart."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
@@ -11,9 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.keys import format_key
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
-from scalptui.models import DetectorSnapshot
+from scalptui.models import Alert, DetectorSnapshot
 
 KEY_COLUMN = 10
 
@@ -90,9 +91,11 @@ class ChartScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         from scalptui.ui.widgets.charts import PriceChart
+        from scalptui.ui.widgets.keys import KeyHints
 
         yield PriceChart()
-        yield Footer(show_command_palette=False)
+        # Whole key hints, "esc Back" and "? help" always among them (no cut "t th").
+        yield KeyHints([*self.BINDINGS, *self.app.BINDINGS], id="keys")
 
     def on_mount(self) -> None:
         self.redraw()
@@ -104,3 +107,57 @@ class ChartScreen(Screen[None]):
             from scalptui.ui.widgets.charts import PriceChart
 
             self.query_one(PriceChart).show(snap)
+
+
+class AlertDetailScreen(ModalScreen[None]):
+    """One alert in full: the whole message and every measured fact behind it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,q", "dismiss_alert", "Close"),
+    ]
+    DEFAULT_CSS = """
+    AlertDetailScreen { align: center middle; }
+    AlertDetailScreen > Vertical {
+        width: 84; height: auto; max-width: 100%; max-height: 100%; padding: 0 1;
+        background: $panel; border: round $primary;
+    }
+    """
+
+    def __init__(self, alert: Alert) -> None:
+        super().__init__()
+        self.alert = alert
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(alert_detail_text(self.alert))
+
+    def action_dismiss_alert(self) -> None:
+        self.dismiss(None)
+
+
+def alert_detail_text(alert: Alert) -> Text:
+    """Kind, symbol, time, venue and source, the message word for word, then the facts."""
+    text = Text()
+    text.append(f"{alert.kind.value}  {alert.symbol}\n", style="bold")
+    side = f" · {alert.side.value}" if alert.side is not None else ""
+    text.append(
+        f"{_utc_date_time(alert.ts)} UTC · {alert.exchange} · {alert.source.value}{side}\n\n"
+    )
+    text.append(alert.message + "\n")
+    if alert.facts:
+        text.append("\nFacts\n", style="bold")
+        width = max(len(k) for k in alert.facts)
+        for key, value in alert.facts.items():
+            text.append(f"{key:<{width}}  {value}\n")
+    text.append("\nEscape closes.", style="dim")
+    return text
+
+
+def _utc_date_time(ts_ms: int) -> str:
+    """``2026-01-01 00:00:00.000``; a time no clock can show reads as dashes."""
+    try:
+        return (
+            time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts_ms / 1000.0)) + f".{ts_ms % 1000:03d}"
+        )
+    except (OverflowError, OSError, ValueError):
+        return "----------"

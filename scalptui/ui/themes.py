@@ -62,6 +62,7 @@ FALLBACK_VARIABLES: dict[str, str] = {
     "feed-live": "seagreen",
     "feed-stale": "darkorange",
     "feed-down": "crimson",
+    "divider": "gray",
 }
 THEME_VARIABLES: frozenset[str] = frozenset(FALLBACK_VARIABLES)
 

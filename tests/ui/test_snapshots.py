@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
 
+from scalptui.feed.base import Feed, FeedError
+from scalptui.ui.app import MIN_SIZE
 from scalptui.ui.themes import BUILTIN_ORDER
 
 from ._harness import Harness, build, drained
@@ -50,3 +53,84 @@ def test_liquidation_tape(snap_compare: Callable[..., bool], tmp_path: Path) -> 
         await pilot.pause()
 
     assert snap_compare(h.app, terminal_size=(120, 40), run_before=run_before)
+
+
+def pressing(h: Harness, *keys: str) -> Callable[[Pilot[None]], Any]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(h)(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        await pilot.pause(0.4)  # the palette debounces; the chart mounts after a frame
+
+    return run_before
+
+
+def test_help(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
+    """``?``: every key and what the estimates mean."""
+    h = build(tmp_path)
+    assert snap_compare(h.app, terminal_size=(100, 30), run_before=pressing(h, "question_mark"))
+
+
+def test_full_chart(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
+    """``c``: price with realised liquidations marked."""
+    h = build(tmp_path)
+    assert snap_compare(h.app, terminal_size=(120, 40), run_before=pressing(h, "c"))
+
+
+def test_command_palette(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
+    """``/``: the symbol search, filtered."""
+    h = build(tmp_path)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pressing(h, "slash")(pilot)
+        h.app.screen.query_one(Input).cursor_blink = False  # a blinking cursor is a coin toss
+        for key in "DOG":
+            await pilot.press(key)
+        # The search runs in the background: wait (bounded) until its answer is listed.
+        for _ in range(100):
+            if h.app.screen.query_one(OptionList).option_count:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+
+    assert snap_compare(h.app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_alert_in_full(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
+    """Enter on the log: the newest alert, its whole message and facts."""
+    h = build(tmp_path)
+    assert snap_compare(h.app, terminal_size=(100, 30), run_before=pressing(h, "enter"))
+
+
+def test_paused_on_another_symbol(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
+    """``p`` then ``]``: every panel shows the frozen moment, the header says PAUSED."""
+    h = build(tmp_path)
+    keys = ("p", "right_square_bracket")
+    assert snap_compare(h.app, terminal_size=(120, 40), run_before=pressing(h, *keys))
+
+
+def test_a_failed_feed(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
+    """A feed that cannot open: the header says failed, a toast says why, nothing crashes."""
+
+    async def failing() -> Feed:
+        raise FeedError("binanceusdm: cannot reach https://fapi.example (after 5 tries)")
+
+    h = build(tmp_path, open_feed=failing)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        await pilot.pause()
+        h.app.repaint_now()
+        await pilot.pause()
+
+    assert snap_compare(h.app, terminal_size=(100, 30), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [MIN_SIZE, (60, 20)], ids=["minimum", "too-small"])
+def test_small_terminals(
+    snap_compare: Callable[..., bool], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """The minimum size keeps every number and badge whole; below it, one line says so."""
+    h = build(tmp_path)
+    assert snap_compare(h.app, terminal_size=size, run_before=settle(h))

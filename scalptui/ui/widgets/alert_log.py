@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
 
 from scalptui.detector.text import CLOSING, blank_plan_words
 from scalptui.models import Alert, AlertKind
@@ -62,11 +65,54 @@ def alert_line(alert: Alert, *, muted: bool = False) -> str:
     )
 
 
-class AlertLog(LinesWidget):
+def fit_words(text: str, room: int) -> str:
+    """``text`` cut to ``room`` cells at a word boundary, ending in ``…`` when cut.
+
+    A number is one word: ``≥ $470.7k`` is shown whole or not at all.
+    """
+    if cell_len(text) <= room:
+        return text
+    if room <= 1:
+        return "…"[:room]
+    cut = text[: room - 1]
+    while cell_len(cut) > room - 1:
+        cut = cut[:-1]
+    if text[len(cut)] != " ":
+        cut = cut[: max(cut.rfind(" "), 0)]
+    # A number keeps its unit: "price −0.4 %" is cut before "price", never to "price −0.4".
+    rest = text[len(cut) :].split(maxsplit=1)
+    if rest and rest[0].rstrip(".,;") in _UNITS:
+        cut = cut[: max(cut.rfind(" "), 0)]
+    return cut.rstrip(" ,;:—-≥@") + "…"
+
+
+_UNITS = frozenset({"%", "s", "min", "h", "σ", "prints", "print"})
+
+
+def symbol_labels(symbols: Iterable[str]) -> dict[str, str]:
+    """Each symbol's base asset (``BTC``) unless two symbols share it (then the full name)."""
+    unique = set(symbols)
+    bases = Counter(fmt.short_symbol(s) for s in unique)
+    return {s: fmt.short_symbol(s) if bases[fmt.short_symbol(s)] == 1 else s for s in unique}
+
+
+SELECT_HELP = "in the alert log: select a newer / older alert"
+OPEN_HELP = "in the alert log: read the selected alert in full (Escape closes)"
+
+
+class AlertLog(LinesWidget, can_focus=True):
+    """Newest first. ↑ / ↓ select an alert, Enter opens it in full (the line may be cut)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", "newer", show=False, tooltip=SELECT_HELP),
+        Binding("down,j", "move(1)", "older", show=False, tooltip=SELECT_HELP),
+        Binding("enter", "open", "open alert", show=False, tooltip=OPEN_HELP),
+    ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "alert--title",
         "alert--dim",
         "alert--muted",
+        "alert--cursor",
         *_KIND_PART.values(),
     }
     DEFAULT_CSS = """
@@ -74,6 +120,7 @@ class AlertLog(LinesWidget):
     AlertLog > .alert--title { color: $primary; text-style: bold; }
     AlertLog > .alert--dim { color: $foreground-muted; }
     AlertLog > .alert--muted { color: $foreground-muted; text-style: italic; }
+    AlertLog > .alert--cursor { background: $primary 30%; }
     AlertLog > .alert--cascade { color: $alert-cascade; text-style: bold; }
     AlertLog > .alert--squeeze { color: $alert-squeeze; text-style: bold; }
     AlertLog > .alert--exhausted { color: $alert-exhausted; text-style: bold; }
@@ -81,42 +128,110 @@ class AlertLog(LinesWidget):
     AlertLog > .alert--oi { color: $alert-oi; text-style: bold; }
     """
 
+    class Opened(Message):
+        """The trader asked to read one alert in full."""
+
+        def __init__(self, alert: Alert) -> None:
+            super().__init__()
+            self.alert = alert
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.entries: deque[LoggedAlert] = deque(maxlen=MAX_ALERTS)
+        self.selected = 0
+        """The selected alert, counted from the newest (shown only while focused)."""
+        self._top = 0
 
     def add(self, alert: Alert, *, muted: bool = False) -> None:
         self.entries.append(LoggedAlert(alert, muted))
+        if self.selected > 0:
+            self.selected += 1  # keep the same alert selected as newer ones arrive
         self.redraw()
 
     def extend(self, alerts: Iterable[LoggedAlert]) -> None:
         self.entries.extend(alerts)
         self.redraw()
 
+    def set_muted(self, symbol: str, muted: bool) -> None:
+        """Mute or unmute the alerts of ``symbol`` already in the log."""
+        self.entries = deque(
+            (replace(e, muted=muted) if e.alert.symbol == symbol else e for e in self.entries),
+            maxlen=MAX_ALERTS,
+        )
+        self.redraw()
+
+    @property
+    def selected_alert(self) -> Alert | None:
+        if not self.entries:
+            return None
+        index = min(self.selected, len(self.entries) - 1)
+        return self.entries[-1 - index].alert
+
     def on_resize(self, event: events.Resize) -> None:
         self.redraw()
 
+    def on_focus(self, event: events.Focus) -> None:
+        self.redraw()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self.redraw()
+
+    def action_move(self, step: int) -> None:
+        if self.entries:
+            self.selected = max(0, min(len(self.entries) - 1, self.selected + step))
+            self.redraw()
+
+    def action_open(self) -> None:
+        chosen = self.selected_alert
+        if chosen is not None:
+            self.post_message(self.Opened(chosen))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self._top + event.y - 1  # line 0 is the title
+        if event.y >= 1 and 0 <= index < len(self.entries):
+            self.selected = index
+            self.redraw()
+            self.action_open()
+
     def redraw(self) -> None:
         room = max(self.content_size.height - 1, 1)
+        width = max(self.content_size.width, 20)
         title = Text().append(f"Alerts ({len(self.entries)})", style=self.part("alert--title"))
-        title.append("  informational only — facts, no trade plans", style=self.part("alert--dim"))
+        for hint in (
+            "  informational only — facts, no trade plans",
+            "  ·  ↑↓ Enter: read in full" if self.has_focus else "",
+        ):
+            if hint and title.cell_len + cell_len(hint) <= width:
+                title.append(hint, style=self.part("alert--dim"))
         lines = [title]
-        for entry in list(self.entries)[-room:][::-1]:
-            lines.append(self._line(entry))
+        self.selected = min(self.selected, max(len(self.entries) - 1, 0))
+        # Scroll just enough to keep the selection on screen.
+        self._top = min(self._top, self.selected)
+        self._top = max(self._top, self.selected - room + 1, 0)
+        newest = list(reversed(self.entries))[self._top : self._top + room]
+        labels = symbol_labels(e.alert.symbol for e in self.entries)
+        for offset, entry in enumerate(newest):
+            line = self._line(entry, labels[entry.alert.symbol], width)
+            if self.has_focus and self._top + offset == self.selected:
+                line.stylize(self.part("alert--cursor"))
+            lines.append(line)
         if len(self.entries) == 0:
             lines.append(Text().append("no alerts yet", style=self.part("alert--dim")))
         self.set_lines(lines)
 
-    def _line(self, entry: LoggedAlert) -> Text:
+    def _line(self, entry: LoggedAlert, label: str, width: int) -> Text:
         alert = entry.alert
         dim = self.part("alert--dim")
         kind = self.part("alert--muted" if entry.muted else _KIND_PART[alert.kind])
         text = Text().append(fmt.utc_time_ms(alert.ts) + " ", style=dim)
-        text.append(alert.symbol + " ")
+        text.append(label + " ")
         text.append(alert.kind.value, style=kind)
         if entry.muted:
             text.append(" (muted)", style=dim)
-        text.append(
-            " " + alert_facts(alert), style=self.part("alert--muted") if entry.muted else None
-        )
+        room = width - text.cell_len - 1
+        if room >= 2:
+            text.append(
+                " " + fit_words(alert_facts(alert), room),
+                style=self.part("alert--muted") if entry.muted else None,
+            )
         return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
@@ -12,6 +14,47 @@ def theme_rgb(plot: PlotextPlot, variable: str) -> tuple[int, int, int]:
     """A theme variable as the RGB triple plotext wants (colours stay in themes/)."""
     r, g, b = Color.parse(plot.app.theme_variables.get(variable, "white")).rgb
     return (r, g, b)
+
+
+AXIS_LABEL_WIDTH = 7
+"""Every axis label is padded to this width, so the chart's box never shifts a column."""
+AXIS_TICKS = 4
+_SUFFIXES = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def axis_ticks(low: float, high: float, count: int = AXIS_TICKS) -> list[float]:
+    """``count`` evenly spaced values from ``low`` to ``high`` (one when they are equal)."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        return [low] if math.isfinite(low) else []
+    step = (high - low) / (count - 1)
+    return [low + i * step for i in range(count)]
+
+
+def axis_labels(ticks: list[float], width: int = AXIS_LABEL_WIDTH) -> list[str]:
+    """Compact fixed-width labels (``2.91B``, ``80.4k``) with just enough decimals
+    to tell neighbouring ticks apart; the raw numbers (``2914407062.1``) are unreadable."""
+    if not ticks:
+        return []
+    top = max(abs(t) for t in ticks)
+    scale, suffix = next(((lim, suf) for lim, suf in _SUFFIXES if top >= lim), (1.0, ""))
+    labels: list[str] = []
+    for decimals in range(5):
+        labels = [f"{t / scale:.{decimals}f}{suffix}" for t in ticks]
+        if len(set(labels)) == len(labels) and _significant(ticks, scale, decimals):
+            break
+    return [label.rjust(width) for label in labels]
+
+
+def _significant(ticks: list[float], scale: float, decimals: int) -> bool:
+    """At least three significant figures on the largest tick (``2.91B``, not ``3B``)."""
+    top = max(abs(t) for t in ticks) / scale
+    digits = len(str(int(top))) if top >= 1 else 0
+    return digits + decimals >= 3
+
+
+def percent_labels(ticks: list[float], width: int = AXIS_LABEL_WIDTH) -> list[str]:
+    """Funding per 8 h in percent, fixed width: `` 0.0142`` / ``-0.0047``."""
+    return [f"{t:.4f}".rjust(width) for t in ticks]
 
 
 class FundingOiChart(PlotextPlot):
@@ -40,21 +83,27 @@ class FundingOiChart(PlotextPlot):
         plt.theme(self._plotext_theme())
         if oi_history:
             t0 = oi_history[-1][0]
+            values = [v for _, v in oi_history]
             plt.plot(
                 [(t - t0) / 60_000 for t, _ in oi_history],
-                [v for _, v in oi_history],
+                values,
                 color=self._rgb("primary"),
                 label="OI",
             )
+            ticks = axis_ticks(min(values), max(values))
+            plt.yticks(ticks, axis_labels(ticks), yside="left")  # type: ignore[arg-type]  # plotext takes "left"|"right"
         if funding_history:
             t0 = funding_history[-1][0]
+            rates = [v * 100 for _, v in funding_history]
             plt.plot(
                 [(t - t0) / 60_000 for t, _ in funding_history],
-                [v * 100 for _, v in funding_history],
+                rates,
                 color=self._rgb("warning"),
                 yside="right",
                 label="fund 8h %",
             )
+            ticks = axis_ticks(min(rates), max(rates))
+            plt.yticks(ticks, percent_labels(ticks), yside="right")  # type: ignore[arg-type]
         plt.xlabel("min")
         self.refresh()
 

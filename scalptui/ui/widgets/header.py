@@ -20,6 +20,8 @@ _STATE_GLYPH = {
     StreamState.FAILED: "✖",
     StreamState.CLOSED: "■",
 }
+_LEVELS = 8
+"""How many ways the header can shorten itself (see ``HeaderBar._compose_line``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,34 +81,59 @@ class HeaderBar(LinesWidget):
             self.show(self._info)
 
     def _compose_line(self, info: HeaderInfo, width: int) -> Text:
-        left = Text().append(" scalptui ", style=self.part("header--title"))
-        left.append(f"{info.exchange} · ", style=self.part("header--dim"))
-        left.append(info.symbol)
+        """The fullest header that fits ``width``, dropping whole pieces in a planned order.
+
+        The title goes first, then the exchange, then the symbol's quote currency,
+        the note, the bell / muted words, " UTC" and last the state's word (its
+        glyph stays); the age, every badge and the clock are never cut (the
+        minimum size leaves room for them).
+        """
+        line = Text()
+        for level in range(_LEVELS):
+            line = self._line_at(info, width, level)
+            if line.cell_len <= width:
+                return line
+        return line
+
+    def _line_at(self, info: HeaderInfo, width: int, level: int) -> Text:
+        left = Text(" ")
+        if level < 1:
+            left = Text().append(" scalptui ", style=self.part("header--title"))
+        if level < 2:
+            left.append(f"{info.exchange} · ", style=self.part("header--dim"))
+        left.append(info.symbol if level < 3 else fmt.short_symbol(info.symbol))
         left.append("  ")
-        left.append_text(self._feed_text(info))
+        left.append_text(self._feed_text(info, with_word=level < 7))
+        for label, part in self._badges(info):
+            left.append("  ")
+            left.append(label, style=self.part(part))
+        flags = ""
+        if level < 4 and info.note:
+            flags += f"{info.note}  "
+        if level < 5:
+            flags += ("bell " if info.bell else "") + ("muted " if info.muted else "")
+        clock = fmt.utc_clock(info.clock_s) + (" UTC " if level < 6 else " ")
+        right = Text().append(f"{flags}{clock}", style=self.part("header--dim"))
+        gap = width - left.cell_len - right.cell_len
+        left.append(" " * max(gap, 1))
+        left.append_text(right)
+        return left
+
+    def _badges(self, info: HeaderInfo) -> list[tuple[str, str]]:
         replay_label = " REPLAY "
         if info.progress is not None:
             replay_label = f" REPLAY {info.progress:.0%} "
-        for flag, label, part in (
-            (info.simulated, " SIMULATED ", "header--simulated"),
-            (info.replay, replay_label, "header--replay"),
-            (info.paused, " PAUSED ", "header--paused"),
-        ):
-            if flag:
-                left.append("  ")
-                left.append(label, style=self.part(part))
-        flags = (f"{info.note}  " if info.note else "") + ("bell " if info.bell else "")
-        flags += "muted " if info.muted else ""
-        right = Text().append(
-            f"{flags}{fmt.utc_clock(info.clock_s)} UTC ", style=self.part("header--dim")
-        )
-        gap = width - left.cell_len - right.cell_len
-        if gap >= 1:
-            left.append(" " * gap)
-            left.append_text(right)
-        return left
+        return [
+            (label, part)
+            for flag, label, part in (
+                (info.simulated, " SIMULATED ", "header--simulated"),
+                (info.replay, replay_label, "header--replay"),
+                (info.paused, " PAUSED ", "header--paused"),
+            )
+            if flag
+        ]
 
-    def _feed_text(self, info: HeaderInfo) -> Text:
+    def _feed_text(self, info: HeaderInfo, *, with_word: bool = True) -> Text:
         glyph = _STATE_GLYPH.get(info.state, "?")
         if info.state is StreamState.LIVE:
             part = "header--live"
@@ -114,7 +141,8 @@ class HeaderBar(LinesWidget):
             part = "header--stale"
         else:
             part = "header--down"
-        text = Text().append(f"{glyph} {info.state.value}", style=self.part(part))
+        label = f"{glyph} {info.state.value}" if with_word else glyph
+        text = Text().append(label, style=self.part(part))
         if info.age_s is not None:
             text.append(f" {fmt.age(info.age_s)}", style=self.part("header--dim"))
         return text

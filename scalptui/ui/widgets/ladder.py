@@ -16,7 +16,14 @@ from textual import events
 
 from scalptui.models import DetectorSnapshot
 from scalptui.ui import format as fmt
-from scalptui.ui.ladder_rows import Edge, LadderRow, build_rows, row_width
+from scalptui.ui.ladder_rows import (
+    Edge,
+    LadderRow,
+    build_rows,
+    covering_span_pct,
+    grid_for,
+    row_width,
+)
 from scalptui.ui.widgets.lines import LinesWidget
 
 LONG_GLYPH = "█"
@@ -75,6 +82,25 @@ class LadderView(LinesWidget):
 
     def on_resize(self, event: events.Resize) -> None:
         self._render_input()
+
+    def span_to_request(self, span_pct: float, snap: DetectorSnapshot | None) -> float:
+        """The ±span to ask the detector for so the rows this view draws are all filled.
+
+        ``snap`` is a recent snapshot of the symbol (its price and bin width place
+        the grid); without one the zoom's own span is the best guess.
+        """
+        if snap is None or snap.bin_width <= 0:
+            return span_pct
+        price = snap.last if snap.last is not None else snap.mark
+        reference = snap.mark if snap.mark is not None else snap.last  # the detector's cut
+        if price is None or reference is None:
+            return span_pct
+        grid = grid_for(price, span_pct, self._row_count(), snap.bin_width)
+        return covering_span_pct(grid, reference, span_pct, snap.bin_width)
+
+    def _row_count(self) -> int:
+        """Rows under the title line: edge row, grid rows, edge row."""
+        return max(self.content_size.height, 3) - 1
 
     def _render_input(self) -> None:
         if self._input is None:

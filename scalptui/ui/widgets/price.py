@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline
 
-from scalptui.models import DetectorSnapshot
+from scalptui.models import Bar, DetectorSnapshot
 from scalptui.ui import format as fmt
 from scalptui.ui.widgets.lines import LinesWidget
 
 SPARK_BUCKET_MS = 10_000
 """One sparkline point per 10 s of event time: points arrive at a fixed cadence."""
 SPARK_POINTS = 48
+HOUR_MS = 3_600_000
 
 
 def resample_last(
@@ -28,6 +31,44 @@ def resample_last(
         out[t // bucket_ms] = p
     keys = sorted(out)[-points:]
     return tuple(out[k] for k in keys)
+
+
+def change_from_bars(
+    bars: tuple[Bar, ...], now_ms: int, last: float | None, span_ms: int
+) -> float | None:
+    """Percent change over ``span_ms`` read from the warm-start candles (oldest first).
+
+    The detector's own 1 s history starts when the app does, so for the first
+    hour its 1 h change is unknown; the candles loaded at start cover that
+    hour. Only candles much shorter than the span are used (5-minute candles
+    for 1 h: the price "then" is at most one candle old), and only when they
+    reach back past ``now - span`` without a gap.
+    """
+    if last is None or len(bars) < 2:
+        return None
+    period = bars[1].ts - bars[0].ts
+    if period <= 0 or period * 6 > span_ms:
+        return None
+    then_ms = now_ms - span_ms
+    # The close of a candle is the price at its end (open time + period).
+    ends = [b.ts + period for b in bars]
+    i = bisect.bisect_right(ends, then_ms) - 1
+    if i < 0 or then_ms - ends[i] >= period:
+        return None
+    then = bars[i].close
+    if then <= 0:
+        return None
+    return (last / then - 1.0) * 100.0
+
+
+def price_range_pct(points: tuple[float, ...] | list[float]) -> float | None:
+    """High−low of the sparkline's points as a percent of the low: its vertical scale."""
+    if not points:
+        return None
+    low, high = min(points), max(points)
+    if low <= 0:
+        return None
+    return (high - low) / low * 100.0
 
 
 class PriceLines(LinesWidget):
@@ -47,27 +88,67 @@ class PriceLines(LinesWidget):
     PriceLines > .price--dim { color: $foreground-muted; }
     """
 
-    def show(self, snap: DetectorSnapshot) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: tuple[DetectorSnapshot, tuple[float | None, ...], str] | None = None
+
+    def show(
+        self,
+        snap: DetectorSnapshot,
+        changes: tuple[float | None, float | None, float | None] | None = None,
+        scale: str = "",
+    ) -> None:
+        """``changes`` are 1m / 5m / 1h (default: the snapshot's); ``scale`` sits by the title."""
+        if changes is None:
+            changes = (snap.change_1m_pct, snap.change_5m_pct, snap.change_1h_pct)
+        self._shown = (snap, changes, scale)
+        self._render_shown()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._render_shown()
+
+    def _render_shown(self) -> None:
+        if self._shown is None:
+            return
+        snap, changes, scale = self._shown
+        width = self.size.width or 80
         dim = self.part("price--dim")
+        title = Text().append("Price", style=self.part("price--title"))
+        if scale and title.cell_len + 2 + len(scale) <= width:
+            title.append(" " * (width - title.cell_len - len(scale)))
+            title.append(scale, style=dim)
         last = Text().append("Last  ", style=dim)
         last.append(fmt.price(snap.last), style=self.part("price--last"))
-        mark = Text().append("Mark  ", style=dim)
-        mark.append(fmt.price(snap.mark))
-        mark.append("  Index ", style=dim)
-        mark.append(fmt.price(snap.index))
         basis = Text().append("Basis ", style=dim)
         basis.append(self._basis(snap))
-        change = Text()
-        for label, value in (
-            ("1m ", snap.change_1m_pct),
-            ("5m ", snap.change_5m_pct),
-            ("1h ", snap.change_1h_pct),
-        ):
-            change.append(label, style=dim)
-            change.append(f"{fmt.pct(value)}  ", style=self._signed(value))
-        self.set_lines(
-            [Text().append("Price", style=self.part("price--title")), last, mark, basis, change]
-        )
+        lines = [title, last, *self._mark_lines(snap, width), basis]
+        lines += self._change_lines(changes, width)
+        self.set_lines(lines)
+
+    def _mark_lines(self, snap: DetectorSnapshot, width: int) -> list[Text]:
+        """Mark and index on one line when both fit whole, else one line each."""
+        dim = self.part("price--dim")
+        mark = Text().append("Mark  ", style=dim)
+        mark.append(fmt.price(snap.mark))
+        index = fmt.price(snap.index)
+        if mark.cell_len + 8 + len(index) <= width:
+            mark.append("  Index ", style=dim)
+            mark.append(index)
+            return [mark]
+        return [mark, Text().append("Index ", style=dim).append(index)]
+
+    def _change_lines(self, changes: tuple[float | None, ...], width: int) -> list[Text]:
+        """1m / 5m / 1h on one line (wide gaps, then narrow), else 1h on a line of its own."""
+        pieces = []
+        for label, value in zip(("1m ", "5m ", "1h "), changes, strict=True):
+            piece = Text().append(label, style=self.part("price--dim"))
+            piece.append(fmt.pct(value), style=self._signed(value))
+            pieces.append(piece)
+        for gap in ("  ", " "):
+            line = Text(gap).join(pieces)
+            if line.cell_len <= width:
+                return [line]
+        return [Text("  ").join(pieces[:2]), pieces[2]]
 
     def _basis(self, snap: DetectorSnapshot) -> str:
         if snap.mark is None or not snap.index:
@@ -91,6 +172,7 @@ class PricePanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spark_key: tuple[str, int] | None = None
+        self._spark_scale = ""
         # Held directly: show() runs on every fast tick, a DOM query each time is waste.
         self._lines = PriceLines()
         self._spark = Sparkline((), summary_function=lambda values: values[-1])
@@ -99,9 +181,17 @@ class PricePanel(Vertical):
         yield self._lines
         yield self._spark
 
-    def show(self, snap: DetectorSnapshot) -> None:
-        self._lines.show(snap)
+    def show(self, snap: DetectorSnapshot, warm_bars: tuple[Bar, ...] = ()) -> None:
+        """``warm_bars`` are the candles loaded at start: they fill the first hour's changes."""
+        changes = (
+            snap.change_1m_pct,
+            snap.change_5m_pct,
+            snap.change_1h_pct
+            if snap.change_1h_pct is not None
+            else change_from_bars(warm_bars, snap.ts, snap.last, HOUR_MS),
+        )
         self._show_sparkline(snap)
+        self._lines.show(snap, changes, self._spark_scale)
 
     def _show_sparkline(self, snap: DetectorSnapshot) -> None:
         # Only a new bucket (or another symbol) changes the sparkline, so it is
@@ -114,5 +204,17 @@ class PricePanel(Vertical):
         points = resample_last(snap.price_ts, snap.prices, SPARK_BUCKET_MS, SPARK_POINTS + 1)
         # The newest bucket is still filling; drawing it would redraw every tick.
         # Fewer than three points draw as a flat block that suggests a trend: wait.
-        done = points[:-1]
-        self._spark.data = list(done) if len(done) >= 3 else []
+        done = points[:-1] if len(points) >= 4 else ()
+        self._spark.data = list(done)
+        # The sparkline fills its height whatever the move: its range says how big it is.
+        self._spark_scale = spark_scale(done)
+
+
+def spark_scale(points: tuple[float, ...]) -> str:
+    """``8m range 0.05 %``: the time and the price move the sparkline's height stands for."""
+    spread = price_range_pct(points)
+    if spread is None:
+        return ""
+    minutes = len(points) * SPARK_BUCKET_MS // 60_000
+    digits = 2 if spread >= 0.1 else 3
+    return f"{minutes or '<1'}m range {fmt.pct(spread, digits=digits, signed=False)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -47,21 +48,39 @@ class LiquidationTape(LinesWidget):
         lines = [title]
         room = max(self.content_size.height - 1, 1)
         newest = sorted(self._liqs, key=lambda liq: liq.ts, reverse=True)[:room]
+        columns = _Columns.of(newest)
         for liq in newest:
-            lines.append(self._line(liq))
+            lines.append(self._line(liq, columns))
         if not newest:
             lines.append(Text().append("no liquidations yet", style=dim))
         self.set_lines(lines)
 
-    def _line(self, liq: Liquidation) -> Text:
+    def _line(self, liq: Liquidation, cols: _Columns) -> Text:
         dim = self.part("tape--dim")
         text = Text().append(fmt.utc_time_ms(liq.ts) + " ", style=dim)
-        text.append(f"{fmt.short_symbol(liq.symbol):<6}")
+        text.append(fmt.short_symbol(liq.symbol).ljust(cols.symbol))
         if liq.side is Side.LONG:
             text.append(" LONG  liq ▼", style=self.part("tape--long"))
         else:
             text.append(" SHORT liq ▲", style=self.part("tape--short"))
-        text.append(f" {fmt.usd(liq.notional):>8}")
-        text.append(f" @ {fmt.price(liq.price)}")
+        text.append(" " + fmt.usd(liq.notional).rjust(cols.usd))
+        text.append(" @ " + fmt.price(liq.price).rjust(cols.price))
         text.append(f"  {liq.exchange}", style=dim)
         return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Widths of the shown rows' columns: every row lines up with the others."""
+
+    symbol: int
+    usd: int
+    price: int
+
+    @classmethod
+    def of(cls, liqs: list[Liquidation]) -> _Columns:
+        return cls(
+            symbol=max((len(fmt.short_symbol(q.symbol)) for q in liqs), default=4),
+            usd=max((len(fmt.usd(q.notional)) for q in liqs), default=6),
+            price=max((len(fmt.price(q.price)) for q in liqs), default=8),
+        )

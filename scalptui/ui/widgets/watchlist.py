@@ -57,16 +57,23 @@ class WatchlistStrip(LinesWidget):
         self.show(self._items, self._current)
 
     def _compose_line(self, width: int) -> Text:
-        # Narrow terminals drop the change column before they drop symbols.
+        """Whole items only: the change column goes first, then the strip scrolls.
+
+        A watchlist wider than the terminal shows a window of items that always
+        holds the current one, with ``‹`` / ``›`` where items are hidden.
+        """
         full = [self._item_text(i, item, with_change=True) for i, item in enumerate(self._items)]
-        if sum(t.cell_len for t in full) + len(full) <= width:
-            parts = full
-        else:
-            parts = [self._item_text(i, it, with_change=False) for i, it in enumerate(self._items)]
-        line = Text()
-        for part in parts:
-            line.append(" ")
-            line.append_text(part)
+        if _strip_width(full) <= width:
+            return _joined(full)
+        parts = [self._item_text(i, it, with_change=False) for i, it in enumerate(self._items)]
+        if _strip_width(parts) <= width:
+            return _joined(parts)
+        current = next((i for i, it in enumerate(self._items) if it.symbol == self._current), 0)
+        first, last = _window(parts, current, width - 4)  # room for the two scroll marks
+        line = Text().append("‹" if first > 0 else " ", style=self.part("watch--dim"))
+        line.append_text(_joined(parts[first : last + 1]))
+        if last < len(parts) - 1:
+            line.append(" ›", style=self.part("watch--dim"))
         return line
 
     def _item_text(self, index: int, item: WatchItem, *, with_change: bool) -> Text:
@@ -87,3 +94,33 @@ class WatchlistStrip(LinesWidget):
         if item.symbol == self._current:
             text.stylize(self.part("watch--current"))
         return text
+
+
+def _strip_width(parts: list[Text]) -> int:
+    return sum(t.cell_len for t in parts) + len(parts)
+
+
+def _joined(parts: list[Text]) -> Text:
+    line = Text()
+    for part in parts:
+        line.append(" ")
+        line.append_text(part)
+    return line
+
+
+def _window(parts: list[Text], current: int, width: int) -> tuple[int, int]:
+    """The widest run of whole items around ``current`` that fits ``width`` (it leads)."""
+    first = last = current
+    used = parts[current].cell_len + 1
+    while True:
+        grew = False
+        if last + 1 < len(parts) and used + parts[last + 1].cell_len + 1 <= width:
+            last += 1
+            used += parts[last].cell_len + 1
+            grew = True
+        if first > 0 and used + parts[first - 1].cell_len + 1 <= width:
+            first -= 1
+            used += parts[first].cell_len + 1
+            grew = True
+        if not grew:
+            return first, last

@@ -1,0 +1,95 @@
+"""The footer: the main screen's keys, whole, in the room there is.
+
+Textual's footer cuts the last key mid-word on a narrow terminal (``t th``).
+This one drops whole hints in a planned order instead, and always keeps
+``? help`` (which lists every key) and ``q quit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+
+from scalptui.ui.widgets.lines import LinesWidget
+
+KEPT: tuple[str, ...] = ("help", "quit", "app.pop_screen")
+"""Actions whose hint is never dropped."""
+DROP_ORDER: tuple[str, ...] = (
+    "toggle_bell",
+    "slot(1)",
+    "next_theme",
+    "toggle_mute",
+    "chart",
+    "toggle_tape",
+    "zoom(1)",
+    "zoom(-1)",
+    "cycle(-1)",
+    "cycle(1)",
+    "toggle_pause",
+    "command_palette",
+)
+"""Hints dropped first to last when the line is too narrow (least used first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHint:
+    action: str
+    key: str
+    description: str
+
+
+def key_hints(bindings: Iterable[BindingType]) -> tuple[KeyHint, ...]:
+    """The shown bindings, in their declared order."""
+    hints = []
+    for binding in bindings:
+        if not isinstance(binding, Binding) or not binding.show:
+            continue
+        key = binding.key_display or binding.key.split(",")[0]
+        hints.append(KeyHint(binding.action, key, binding.description))
+    return tuple(hints)
+
+
+def fit_hints(hints: tuple[KeyHint, ...], width: int) -> tuple[KeyHint, ...]:
+    """The hints that fit ``width`` whole, dropping in ``DROP_ORDER``; the kept ones stay."""
+    shown = list(hints)
+    drops = [a for a in DROP_ORDER if any(h.action == a for h in hints)]
+    drops += [h.action for h in hints if h.action not in DROP_ORDER and h.action not in KEPT]
+    while _line_width(shown) > width and drops:
+        action = drops.pop(0)
+        shown = [h for h in shown if h.action != action]
+    return tuple(shown)
+
+
+def _line_width(hints: list[KeyHint]) -> int:
+    return sum(1 + len(h.key) + 1 + len(h.description) + 1 for h in hints)
+
+
+class KeyHints(LinesWidget):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keys--key", "keys--description"}
+    DEFAULT_CSS = """
+    KeyHints { height: 1; background: $panel; color: $foreground; }
+    KeyHints > .keys--key { color: $accent; text-style: bold; }
+    KeyHints > .keys--description { color: $foreground; }
+    """
+
+    def __init__(self, bindings: Iterable[BindingType], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._hints = key_hints(bindings)
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        line = Text()
+        for hint in fit_hints(self._hints, self.size.width):
+            line.append(f" {hint.key}", style=self.part("keys--key"))
+            line.append(f" {hint.description} ", style=self.part("keys--description"))
+        self.set_lines([line])

@@ -1,0 +1,343 @@
+"""What a trader trips over, each pinned: ladder edges, pause, sizes, alerts, themes, labels."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from rich.cells import cell_len
+from textual.color import Color
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from scalptui.feed.scripted import MARKETS
+from scalptui.models import DetectorSnapshot, TakerSide, Trade
+from scalptui.ui import format as fmt
+from scalptui.ui.app import MIN_SIZE, ScalpApp
+from scalptui.ui.ladder_rows import Edge, LadderRow, build_rows
+from scalptui.ui.messages import AlertRaised
+from scalptui.ui.screens import AlertDetailScreen
+from scalptui.ui.themes import BUILTIN_ORDER, load_themes
+from scalptui.ui.widgets.alert_log import alert_facts, fit_words
+from scalptui.ui.widgets.charts import AXIS_LABEL_WIDTH, axis_labels, axis_ticks, percent_labels
+from scalptui.ui.widgets.header import HeaderBar
+from scalptui.ui.widgets.ladder import LadderView
+from scalptui.ui.widgets.lines import LinesWidget
+from scalptui.ui.widgets.price import PriceLines
+
+from ._harness import SYMBOLS, Harness, alert, drained
+
+LONG_MESSAGE = (
+    "BTC/USDT:USDT LIQUIDATION_CASCADE — Real liquidations: ≥ $470.7k longs in 30 s, 12 prints "
+    "(Binance samples: lower bound), price −1.1 %, 3 est. clusters hit, OI −0.8 % in 5 min. "
+    "Informational — no trade plan."
+)
+
+
+async def ready(harness: Harness, pilot: Pilot[None]) -> ScalpApp:
+    await drained(harness)
+    await pilot.pause()
+    harness.app.repaint_now()
+    harness.app.refresh_slow_panels()
+    await pilot.pause()
+    return harness.app
+
+
+def header_text(app: ScalpApp) -> str:
+    return " ".join(line.plain for line in app.query_one(HeaderBar).lines)
+
+
+def everything(harness: Harness, symbol: str) -> DetectorSnapshot:
+    """Every level the detector holds for the symbol (its whole reach)."""
+    return harness.detectors[0].inner.snapshot(symbol, span_pct=None)
+
+
+def expected_rows(ladder: LadderView, full: DetectorSnapshot, span: float) -> list[float]:
+    price = full.last if full.last is not None else full.mark
+    assert price is not None
+    rows = build_rows(full.ladder, price, span, len(ladder.rows), full.bin_width)
+    return [round(r.total_usd, 2) for r in rows]
+
+
+def shown(rows: tuple[LadderRow, ...]) -> list[float]:
+    return [round(r.total_usd, 2) for r in rows]
+
+
+async def test_every_ladder_row_shows_its_money_at_every_zoom(harness: Harness) -> None:
+    """Rows at the grid's edges hold their levels; the Σ rows hold only what lies beyond."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        ladder = app.query_one(LadderView)
+        await pilot.press(*["plus"] * 8)  # the narrowest zoom
+        for _ in range(8):
+            full = everything(harness, app.current)
+            assert shown(ladder.rows) == expected_rows(ladder, full, app.span_pct), app.span_pct
+            await pilot.press("minus")
+            app.repaint_now()
+            await pilot.pause()
+
+
+async def test_a_zoom_while_paused_rebins_the_frozen_levels(harness: Harness) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        ladder = app.query_one(LadderView)
+        full = everything(harness, app.current)  # the fed market is still: this is the frozen one
+        await pilot.press("p")
+        for key in ("minus", "minus", "plus", "plus", "plus"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert shown(ladder.rows) == expected_rows(ladder, full, app.span_pct)
+            inner = [r for r in ladder.rows if r.edge is Edge.NONE]
+            assert math.isclose(
+                sum(r.total_usd for r in ladder.rows),
+                sum(b.long_usd + b.short_usd for b in full.ladder),
+                rel_tol=1e-9,
+            )
+            assert inner
+
+
+async def test_switching_symbol_while_paused_shows_the_frozen_moment(harness: Harness) -> None:
+    """The price panel and the watchlist agree while paused, and the header says PAUSED."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        other = app.watchlist[1]
+        await pilot.press("p")
+        frozen = app.take_snapshot(other)
+        assert frozen is not None and frozen.last is not None
+        moved = frozen.last * 1.05
+        app.consume(Trade(frozen.ts + 1000, "binanceusdm", other, moved, 1.0, TakerSide.BUY))
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert app.current == other and "PAUSED" in header_text(app)
+        price_text = "\n".join(t.plain for t in app.price_panel.query_one(PriceLines).lines)
+        strip = app.watchlist_strip.lines[0].plain
+        assert fmt.price(frozen.last) in price_text and fmt.price(moved) not in price_text
+        assert fmt.price(frozen.last) in strip and fmt.price(moved) not in strip
+        await pilot.press("p")
+        await pilot.pause()
+        app.refresh_slow_panels()
+        price_text = "\n".join(t.plain for t in app.price_panel.query_one(PriceLines).lines)
+        assert fmt.price(moved) in price_text
+
+
+# ---------------------------------------------------------------- alerts in the log
+
+
+def test_a_cut_alert_ends_at_a_word_with_an_ellipsis() -> None:
+    facts = "Real liquidations: ≥ $470.7k longs in 30 s, 12 prints, price −1.1 %"
+    cut = fit_words(facts, 24)
+    assert cut == "Real liquidations…"  # never a bare "≥"
+    assert cell_len(cut) <= 24
+    assert fit_words(facts, 29) == "Real liquidations: ≥ $470.7k…"
+    assert fit_words(facts, 200) == facts
+
+
+async def test_log_lines_fit_the_log_and_never_cut_a_number(harness: Harness) -> None:
+    async with harness.app.run_test(size=(80, 24)) as pilot:
+        app = await ready(harness, pilot)
+        log = app.alert_log
+        app.post_message(AlertRaised(alert(message=LONG_MESSAGE)))
+        await pilot.pause()
+        width = log.content_size.width
+        newest = log.lines[1].plain
+        assert all(line.cell_len <= width for line in log.lines)
+        assert newest.endswith("…")
+        shown_facts = newest.split("LIQUIDATION_CASCADE ", 1)[1].removesuffix("…")
+        full = alert_facts(alert(message=LONG_MESSAGE))
+        assert full.startswith(shown_facts) and full[len(shown_facts)] in " ,"
+
+
+async def test_enter_opens_the_selected_alert_in_full_and_escape_closes(
+    harness: Harness,
+) -> None:
+    async with harness.app.run_test(size=(80, 24)) as pilot:
+        app = await ready(harness, pilot)
+        app.post_message(AlertRaised(alert(message=LONG_MESSAGE)))
+        app.post_message(AlertRaised(alert(symbol="SOL/USDT:USDT", message="SOL newer")))
+        await pilot.pause()
+        assert app.focused is app.alert_log
+        await pilot.press("down")  # from the newest to the one before it
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AlertDetailScreen)
+        assert app.screen.alert.message == LONG_MESSAGE
+        body = str(app.screen.query_one(Static).render())
+        assert LONG_MESSAGE in body and "usd" in body  # the whole message and its facts
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, AlertDetailScreen)
+
+
+async def test_the_log_names_symbols_by_base_asset_unless_two_share_it(harness: Harness) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        app.post_message(AlertRaised(alert(symbol="ETH/USDT:USDT", message="one")))
+        await pilot.pause()
+        assert " ETH LIQUIDATION_CASCADE" in app.alert_log.lines[1].plain
+        assert "ETH/USDT:USDT" not in app.alert_log.lines[1].plain
+        app.post_message(AlertRaised(alert(symbol="ETH/USD:ETH", message="two")))
+        await pilot.pause()
+        assert " ETH/USD:ETH LIQUIDATION_CASCADE" in app.alert_log.lines[1].plain
+        assert " ETH/USDT:USDT LIQUIDATION_CASCADE" in app.alert_log.lines[2].plain
+
+
+async def test_m_dims_the_symbols_alerts_already_in_the_log(harness: Harness) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        app.post_message(AlertRaised(alert(symbol=app.current, message="before the mute")))
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        mine = [e for e in app.alert_log.entries if e.alert.symbol == app.current]
+        assert mine and all(e.muted for e in mine)
+        assert "(muted)" in app.alert_log.lines[1].plain
+        await pilot.press("m")
+        await pilot.pause()
+        assert not any(e.muted for e in app.alert_log.entries if e.alert.symbol == app.current)
+
+
+# ---------------------------------------------------------------- sizes
+
+
+def texts(widget: LinesWidget) -> list[str]:
+    return [line.plain for line in widget.lines]
+
+
+async def test_at_80x24_no_number_and_no_key_is_cut(harness: Harness) -> None:
+    async with harness.app.run_test(size=(80, 24)) as pilot:
+        app = await ready(harness, pilot)
+        snap = app.take_snapshot()
+        assert snap is not None and snap.index is not None
+        price_lines = app.price_panel.query_one(PriceLines)
+        width = price_lines.content_size.width
+        assert all(len(t) <= width for t in texts(price_lines))
+        assert any(fmt.price(snap.index) in t for t in texts(price_lines))
+        keys = app.key_hints
+        assert all(len(t.rstrip()) <= 80 for t in texts(keys))
+        assert texts(keys)[0].rstrip().endswith("? help  q quit")
+        header = texts(app.header_bar)[0]
+        assert len(header) <= 80 and "SIMULATED" in header and header.rstrip().endswith("UTC")
+
+
+async def test_a_long_watchlist_scrolls_to_keep_the_selection_visible(harness: Harness) -> None:
+    async with harness.app.run_test(size=(80, 24)) as pilot:
+        app = await ready(harness, pilot)
+        app.watchlist = MARKETS[:10]
+        for key, symbol in (("9", MARKETS[8]), ("right_square_bracket", MARKETS[9])):
+            await pilot.press(key)
+            await pilot.pause()
+            strip = texts(app.watchlist_strip)[0]
+            assert app.current == symbol
+            assert f" {fmt.short_symbol(symbol)} " in strip
+            assert len(strip) <= 80 and strip.startswith("‹")
+        await pilot.press("1")
+        await pilot.pause()
+        assert texts(app.watchlist_strip)[0].rstrip().endswith("›")
+
+
+async def test_at_the_minimum_size_every_badge_the_clock_and_help_remain(
+    harness: Harness,
+) -> None:
+    async with harness.app.run_test(size=MIN_SIZE) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        header = texts(app.header_bar)[0]
+        assert len(header) <= MIN_SIZE[0]
+        assert "SIMULATED" in header and "PAUSED" in header
+        assert re.search(r"\d\d:\d\d:\d\d", header)
+        hints = texts(app.key_hints)[0]
+        assert "? help" in hints and "q quit" in hints
+        assert not app.query_one("#too-small").display
+        assert app.ladder.rows and app.alert_log.region.height >= 3
+
+
+async def test_below_the_minimum_size_one_line_says_so(harness: Harness) -> None:
+    async with harness.app.run_test(size=(60, 20)) as pilot:
+        app = await ready(harness, pilot)
+        notice = app.query_one("#too-small", Static)
+        assert notice.display and notice.region.height == 1
+        assert "terminal too small" in str(notice.render())
+        assert f"{MIN_SIZE[0]}×{MIN_SIZE[1]}" in str(notice.render())
+        assert not app.query_one("#main").display and not app.header_bar.display
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert not notice.display and app.query_one("#main").display
+
+
+# ---------------------------------------------------------------- themes
+
+
+async def test_t_says_which_theme_is_now_active(harness: Harness) -> None:
+    said: list[str] = []
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        original = app.notify
+
+        def notify(message: str, **kwargs: object) -> None:
+            said.append(message)
+            original(message, **kwargs)  # type: ignore[arg-type]
+
+        app.notify = notify  # type: ignore[method-assign]
+        await pilot.press("t")
+        assert said[-1] == f"Theme: {app.theme}" and app.theme == "scalptui-light"
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = Color.parse(colour).rgb
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def test_the_panel_divider_stands_out_in_every_builtin_theme() -> None:
+    """WCAG's 3:1 for non-text contrast, divider against the background."""
+    for theme in load_themes(None).themes:
+        if theme.name not in BUILTIN_ORDER:
+            continue
+        assert theme.background is not None
+        colours = sorted((_luminance(theme.variables["divider"]), _luminance(theme.background)))
+        assert (colours[1] + 0.05) / (colours[0] + 0.05) >= 3.0, theme.name
+
+
+# ---------------------------------------------------------------- price panel, chart, tape
+
+
+async def test_the_1h_change_is_known_from_the_warm_start_and_the_sparkline_has_a_scale(
+    harness: Harness,
+) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        snap = app.take_snapshot()
+        assert snap is not None and snap.change_1h_pct is None  # less than an hour of live data
+        lines = texts(app.price_panel.query_one(PriceLines))
+        assert re.search(r"1h [+−]\d+\.\d\d %", "\n".join(lines))
+        assert re.search(r"\d+m range \d+\.\d+ %", lines[0])
+
+
+def test_oi_axis_labels_are_compact_and_one_width() -> None:
+    for low, high in ((2_914_407_062.1, 2_950_000_000.0), (79_997.3, 80_695.6), (0.4, 0.9)):
+        labels = axis_labels(axis_ticks(low, high))
+        assert len({len(label) for label in labels}) == 1 and len(labels[0]) == AXIS_LABEL_WIDTH
+        assert len(set(labels)) == len(labels)  # neighbouring ticks read differently
+    assert axis_labels(axis_ticks(2_914_407_062.1, 2_950_000_000.0))[0].strip() == "2.91B"
+    assert all(len(p) == AXIS_LABEL_WIDTH for p in percent_labels([-0.0047, 0.0142]))
+
+
+async def test_tape_columns_line_up(harness: Harness) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        rows = [t for t in texts(app.tape)[1:] if " liq " in t]
+        assert len({len(r.split(" @ ")[0]) for r in rows}) == 1
+        assert len({r.index("  binanceusdm") for r in rows}) == 1
+        assert len({fmt.short_symbol(s) for s in SYMBOLS}) > 1
+
+
+def test_a_cut_keeps_a_number_with_its_unit() -> None:
+    facts = "4 prints, price −0.4 %, OI +0.2 % in 5 min"
+    assert fit_words(facts, 22) == "4 prints, price…"
+    assert fit_words(facts, 24) == "4 prints, price −0.4 %…"
