@@ -72,7 +72,9 @@ def sim_cases() -> list[Case]:
         for s, seed in ((btc, 21), (eth, 22), (sol, 23), (sol, 24))
     ]
     cases += [
-        # a small shock first, the crowd's own shock 40–80 s later: a ≥ 10× leg
+        # the crowd's own shock comes at 89–92 s (seeds 35 / 32); 50–35 s before it a
+        # few over-levered large accounts are force-closed one after another: a
+        # precursor chain, then a leg more than ten times larger
         Case(
             f"precursor+leg {s.split('/')[0]} #{seed}",
             "precursor",
@@ -80,9 +82,9 @@ def sim_cases() -> list[Case]:
             seed,
             6,
             "cascade",
-            (_shock(20, "long", 0.003),),
+            tuple(_whale(40 + 3 * k, "long", usd) for k in range(6)),
         )
-        for s, seed in ((sol, 31), (btc, 32))
+        for s, seed, usd in ((sol, 35, 25_000.0), (btc, 32, 200_000.0))
     ]
     cases += [
         Case(
@@ -92,12 +94,13 @@ def sim_cases() -> list[Case]:
             seed,
             14,
             "cascade",
-            (_shock(690, "long", 0.03),),
+            (_shock(690, "long", strength),),
         )
-        for s, seed in ((sol, 41), (btc, 42))
+        # after the first cascade the crowd is gone: the second leg needs a larger shock
+        for s, seed, strength in ((sol, 41, 0.07), (btc, 42, 0.04))
     ]
     cases += [
-        Case(f"calm chop {s.split('/')[0]} #{seed}", "calm chop", s, seed, 8, "steady")
+        Case(f"calm chop {s.split('/')[0]} #{seed}", "calm chop", s, seed, 12, "steady")
         for s, seed in ((btc, 51), (eth, 52), (sol, 53))
     ]
     cases += [
