@@ -289,6 +289,39 @@ def table(results: Sequence[CaseResult]) -> str:
     return "\n".join(lines)
 
 
+# Issue 9's three failure shapes, each checked on the rows of its kind: no missed
+# must-report chain, no false alert, no repeat.
+FAILURE_SHAPES = (
+    (
+        "real crash paths: noise chains and a precursor neither alert nor hide the crash",
+        "real crash",
+    ),
+    ("calm simulated market: no alert on ordinary chop", "calm chop"),
+    ("real squeeze path: no alert on a few small prints", "real squeeze"),
+)
+
+
+def shape_report(results: Sequence[CaseResult]) -> list[tuple[str, bool, int]]:
+    """(failure shape, holds, rows) for each of issue 9's failure shapes."""
+    report = []
+    for text, shape in FAILURE_SHAPES:
+        rows = [r for r in results if r.case.shape == shape]
+        holds = all(
+            r.detector.missed == 0 and r.detector.false == 0 and r.detector.repeats == 0
+            for r in rows
+        )
+        report.append((text, holds, len(rows)))
+    return report
+
+
+def shapes_text(results: Sequence[CaseResult]) -> str:
+    return "\n".join(
+        f"- {'passes' if holds else 'FAILS'}: {text} ({rows} cases)"
+        for text, holds, rows in shape_report(results)
+        if rows
+    )
+
+
 def meets_targets(results: Sequence[CaseResult]) -> bool:
     total = Score()
     for r in results:
@@ -352,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases = [c for c in cases if not (c.shape in seen or seen.add(c.shape))]  # type: ignore[func-returns-value]
     began = time.monotonic()
     results = asyncio.run(run(cases, args.verbose))
-    text = table(results)
+    text = table(results) + "\n\nIssue 9's failure shapes (detector):\n\n" + shapes_text(results)
     print(text)
     walls = [r.wall_s for r in results]
     print(
