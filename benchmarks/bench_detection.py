@@ -322,6 +322,25 @@ def shapes_text(results: Sequence[CaseResult]) -> str:
     )
 
 
+def latency_text(results: Sequence[CaseResult]) -> str:
+    """Median latencies over every found chain, from the must-report crossing and
+    from the chain's first forced close."""
+    lines = []
+    for who in ("detector", "peer"):
+        total = Score()
+        for r in results:
+            total.add(r.detector if who == "detector" else r.peer)
+        if not total.latency_ms:
+            continue
+        crossing = statistics.median(total.latency_ms) / 1000
+        start = statistics.median(total.latency_start_ms) / 1000
+        lines.append(
+            f"- {who}: median latency {crossing:.1f} s after the chain crossed must-report,"
+            f" {start:.1f} s after its first forced close ({len(total.latency_ms)} chains found)"
+        )
+    return "\n".join(lines)
+
+
 def meets_targets(results: Sequence[CaseResult]) -> bool:
     total = Score()
     for r in results:
@@ -385,7 +404,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases = [c for c in cases if not (c.shape in seen or seen.add(c.shape))]  # type: ignore[func-returns-value]
     began = time.monotonic()
     results = asyncio.run(run(cases, args.verbose))
-    text = table(results) + "\n\nIssue 9's failure shapes (detector):\n\n" + shapes_text(results)
+    shapes = shapes_text(results)
+    parts = [table(results), latency_text(results)]
+    if shapes:
+        parts += ["Issue 9's failure shapes (detector):", shapes]
+    text = "\n\n".join(part for part in parts if part)
     print(text)
     walls = [r.wall_s for r in results]
     print(
