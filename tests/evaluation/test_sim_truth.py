@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks._detection_cases import KLINES
 from scalptui.feed.sim.market import (
     MarketModel,
@@ -85,3 +87,26 @@ def test_a_price_path_stays_in_each_real_bar_and_is_reproducible() -> None:
     assert len(first) > 100  # the crash's first legs force-close the modelled crowd
     assert run(7) == (first, population)
     assert run(8)[1] != population
+
+
+def test_a_price_path_refuses_shocks_and_plans_with_a_clear_error() -> None:
+    market = path_market(
+        KLINES / "ALGOUSDT-1m-2025-02.csv.gz", base="ALGO", start_ms=CRASH_START, minutes=2, seed=1
+    )
+    sim = SimExchange((), start_ms=CRASH_START, markets=[market], hold_clock=True)
+    assert list(sim.model.markets) == ["ALGO/USDT:USDT"]
+    with pytest.raises(ValueError, match="recorded price path"):
+        sim.trigger("ALGO/USDT:USDT", "long")
+    with pytest.raises(ValueError, match="recorded price path"):
+        sim.schedule("ALGO/USDT:USDT", ScheduledWhale(CRASH_START + 1000, "long", 1e6))
+
+
+def test_a_window_the_file_does_not_cover_is_refused() -> None:
+    with pytest.raises(ValueError, match="ends before"):
+        path_market(
+            KLINES / "FILUSDT-1m-2023-06.csv.gz",
+            base="FIL",
+            start_ms=1_688_169_000_000,  # 2023-06-30T23:50Z: ten minutes left in the month
+            minutes=30,
+            seed=1,
+        )

@@ -40,6 +40,9 @@ from scalptui.feed.sim.market import (
     STEP_MS,
     Counters,
     ForcedClose,
+    ScheduledDrift,
+    ScheduledShock,
+    ScheduledWhale,
     SimEvent,
     SimLiquidation,
     SimMark,
@@ -215,6 +218,12 @@ class PathMarket(SymbolMarket):
         day_usd = sum(bar.quote_volume for bar in history[-1440:])
         self.background_oi = 0.4 * day_usd / self.window[0].open
         self.oi_history = self._flat_oi_history(history)
+
+    def trigger(self, *, long: bool, strength: tuple[float, float] = (0.012, 0.016)) -> None:
+        raise ValueError(f"{self.spec.symbol} follows a recorded price path: it takes no shock")
+
+    def schedule(self, plan: ScheduledShock | ScheduledWhale | ScheduledDrift) -> None:
+        raise ValueError(f"{self.spec.symbol} follows a recorded price path: it takes no plan")
 
     # -- setup -----------------------------------------------------------------------
 

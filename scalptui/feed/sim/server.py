@@ -94,8 +94,8 @@ class SimExchange:
     ) -> None:
         """``markets``: markets built elsewhere (a real price path) served beside
         ``symbols``. ``hold_clock``: the exchange clock stays at ``start_ms`` (REST
-        answers, nothing streams) until ``release_clock()`` — so a client that takes
-        a while to connect at a high ``time_scale`` misses no event time."""
+        answers, nothing streams) until ``advance_clock()`` drives it — so a client
+        that takes a while to connect misses no exchange time."""
         if time_scale <= 0:
             raise ValueError(f"time_scale must be positive, not {time_scale}")
         self.time_scale = time_scale
@@ -186,12 +186,6 @@ class SimExchange:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
-
-    def release_clock(self) -> None:
-        """Start the exchange clock held by ``hold_clock=True`` (no-op otherwise)."""
-        if self._hold_clock:
-            self._hold_clock = False
-            self._t0 = time.monotonic()
 
     def advance_clock(self, to_ms: int) -> None:
         """Drive the exchange clock by hand (from then on it moves only here) and send
