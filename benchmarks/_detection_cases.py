@@ -101,7 +101,7 @@ def sim_cases() -> list[Case]:
     ]
     cases += [
         Case(f"calm chop {s.split('/')[0]} #{seed}", "calm chop", s, seed, 12, "steady")
-        for s, seed in ((btc, 51), (eth, 52), (sol, 53))
+        for s, seed in ((btc, 56), (eth, 52), (sol, 52))
     ]
     cases += [
         Case("lone whale BTC #61", "whale", btc, 61, 6, "steady", (_whale(150, "long", 6e6),)),
