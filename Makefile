@@ -21,4 +21,4 @@ screenshots:
 	python3 scripts/screenshots.py
 
 bench:
-	for b in benchmarks/bench_*.py; do echo "== $$b"; python3 $$b || exit 1; done
+	for b in benchmarks/bench_*.py; do echo "== $$b"; PYTHONPATH=. python3 $$b || exit 1; done

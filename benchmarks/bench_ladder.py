@@ -53,8 +53,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from _ladder_score import ClassicLadder, SideScore, View, score_side, view_of_snapshot
-
+from benchmarks._ladder_score import ClassicLadder, SideScore, View, score_side, view_of_snapshot
 from scalptui.config import Settings
 from scalptui.detector import Detector
 from scalptui.detector.params import DetectorParams

@@ -9,15 +9,11 @@ for both ladders (not that either wins).
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-
-import bench_ladder
-from _ladder_score import (
+from benchmarks import bench_ladder
+from benchmarks._ladder_score import (
     ClassicLadder,
     emd_pct,
     normalised,
@@ -25,7 +21,6 @@ from _ladder_score import (
     score_side,
     view_of_snapshot,
 )
-
 from scalptui.feed.sim.market import MarketModel
 
 BTC = "BTC/USDT:USDT"

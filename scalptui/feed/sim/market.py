@@ -58,7 +58,9 @@ Their participants are drawn per seed (``Participants``) and the run has no shoc
   only in the open-interest history and the klines), then an ordinary market;
 * ``trend_crowd`` — longs crowd in while the price trends up (≈ 1 % in 10 minutes).
 """
-SCENARIOS = ("auto", "calm", "cascade", "squeeze", *BENCHMARK_SCENARIOS)
+# "steady": the ordinary mix of leverage (up to 100×) with no crowding and no shock, so
+# ordinary chop liquidates a few over-levered positions now and then
+SCENARIOS = ("auto", "calm", "cascade", "squeeze", "steady", *BENCHMARK_SCENARIOS)
 
 TakerSide = Literal["BUY", "SELL"]
 
@@ -137,6 +139,53 @@ class SimMark:
 
 
 SimEvent = SimTrade | SimLiquidation | SimMark
+
+
+@dataclass(frozen=True, slots=True)
+class ForcedClose:
+    """One forced close as the exchange's engine executed it — before any sampling
+    of the public stream. ``side`` is the *position* side (``long``: a long was
+    force-sold); ``notional`` is quantity × fill price in USD. The ground truth the
+    detection benchmark labels its chains from."""
+
+    ts: int
+    symbol: str
+    side: Literal["long", "short"]
+    price: float
+    notional: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledShock:
+    """An exogenous market order at a given exchange time (a headline, a large taker).
+
+    ``side`` names the crowd it hits (``long``: a sell-off), ``strength`` the move the
+    order alone makes as a share of the book's depth (0.012 ≈ 1.2 %).
+    """
+
+    at_ms: int
+    side: Literal["long", "short"]
+    strength: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledWhale:
+    """One huge position force-closed at ``at_ms``: a single forced close of
+    ``notional`` USD on ``side`` — a lone whale, not a cascade."""
+
+    at_ms: int
+    side: Literal["long", "short"]
+    notional: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledDrift:
+    """An extra drift of the fair log price between two exchange times (a slow bleed:
+    ``per_s`` = −2e-5 is about −7 % an hour)."""
+
+    from_ms: int
+    until_ms: int
+    per_s: float
 
 
 @dataclass(slots=True)
@@ -227,6 +276,10 @@ class SymbolMarket:
         self.participants = self._draw_participants(seed)
         self._legs = self._planned_legs()
         self._leg = 0
+        self.forced_closes: list[ForcedClose] = []
+        self._scheduled_shocks: list[ScheduledShock] = []
+        self._scheduled_whales: list[ScheduledWhale] = []
+        self._drifts: list[ScheduledDrift] = []
         self.regime, self._regime_until, self._shock_at = self._first_regime()
         self.bars = BarBook(spec.tick)
         history = prehistory(spec, self.rng, end_ms=self.now_ms, trend=self._history_trend())
@@ -287,6 +340,8 @@ class SymbolMarket:
             return self._legs[0], self._leg_end(), None
         if self.scenario == "calm":
             return CALM, 2**62, None
+        if self.scenario == "steady":
+            return NORMAL, 2**62, None
         if self.scenario in ("cascade", "squeeze"):
             regime = CROWD_LONG if self.scenario == "cascade" else CROWD_SHORT
             shock_at = self.now_ms + self.rng.randrange(60_000, 100_000)
@@ -335,6 +390,45 @@ class SymbolMarket:
         seconds = self.rng.uniform(3.0, 6.0)
         self._shock = _Shock(sell=long, remaining_usd=size, rate_usd_per_s=size / seconds)
         self.counters.shocks += 1
+
+    def schedule(self, plan: ScheduledShock | ScheduledWhale | ScheduledDrift) -> None:
+        """Plan a shock, a whale's forced close or a drift at a given exchange time.
+
+        Planned in event time, a run stays a function of its seed and its plan at
+        any ``time_scale`` (a ``trigger()`` from outside lands wherever the wall
+        clock happens to be).
+        """
+        if isinstance(plan, ScheduledShock):
+            self._scheduled_shocks.append(plan)
+            self._scheduled_shocks.sort(key=lambda item: item.at_ms)
+        elif isinstance(plan, ScheduledWhale):
+            self._scheduled_whales.append(plan)
+            self._scheduled_whales.sort(key=lambda item: item.at_ms)
+        else:
+            self._drifts.append(plan)
+
+    def _run_schedule(self) -> None:
+        now = self.now_ms
+        while self._scheduled_shocks and self._scheduled_shocks[0].at_ms <= now:
+            shock = self._scheduled_shocks.pop(0)
+            self.trigger(long=shock.side == "long", strength=(shock.strength, shock.strength))
+        while self._scheduled_whales and self._scheduled_whales[0].at_ms <= now:
+            self._whale(self._scheduled_whales.pop(0))
+
+    def _scheduled_drift(self) -> float:
+        return sum(d.per_s for d in self._drifts if d.from_ms <= self.now_ms < d.until_ms)
+
+    def _whale(self, whale: ScheduledWhale) -> None:
+        """Hand one huge lot straight to the liquidation engine (no crowd behind it)."""
+        long = whale.side == "long"
+        price = self.price
+        self._lot_id += 1
+        lot = _Lot(
+            self._lot_id, long, self.round_qty(whale.notional / price), price, 100, price, None
+        )
+        self._engine_qty += lot.qty
+        # the engine takes a whale first: it is the position the venue is most exposed to
+        self._engine.appendleft(lot)
 
     # -- population ------------------------------------------------------------------
 
@@ -471,10 +565,10 @@ class SymbolMarket:
         dt = STEP_MS / 1000
         rng = self.rng
         self._update_regime()
+        self._run_schedule()
         regime = self.regime
-        self.log_fair += regime.drift_per_s * dt + self.spec.vol_per_s * math.sqrt(dt) * rng.gauss(
-            0.0, 1.0
-        )
+        drift = regime.drift_per_s + self._scheduled_drift()
+        self.log_fair += drift * dt + self.spec.vol_per_s * math.sqrt(dt) * rng.gauss(0.0, 1.0)
         self.transient *= math.exp(-dt / _TRANSIENT_TAU_S)
         self.bars.touch(start + 1, self.round_price(self.price))
         prints: list[_Print] = []
@@ -596,16 +690,16 @@ class SymbolMarket:
             ts = start + 1 + (position * (STEP_MS - 2)) // max(1, count)
             price = self.round_price(item.price)
             if item.kind == "liq":
-                events.append(
-                    SimLiquidation(
-                        self.spec.symbol,
-                        ts,
-                        item.taker,
-                        self.round_price(item.bankruptcy),
-                        price,
-                        self.round_qty(item.qty),
-                    )
+                liquidation = SimLiquidation(
+                    self.spec.symbol,
+                    ts,
+                    item.taker,
+                    self.round_price(item.bankruptcy),
+                    price,
+                    self.round_qty(item.qty),
                 )
+                events.append(liquidation)
+                self._log_forced_close(liquidation)
                 continue
             self._trade_id += 1
             qty = self.round_qty(item.qty)
@@ -613,6 +707,12 @@ class SymbolMarket:
             self.bars.add_trade(ts, price, qty, item.taker == "BUY")
             self.counters.trades += 1
         return events
+
+    def _log_forced_close(self, liq: SimLiquidation) -> None:
+        side: Literal["long", "short"] = "long" if liq.order_side == "SELL" else "short"
+        self.forced_closes.append(
+            ForcedClose(liq.ts, liq.symbol, side, liq.avg_price, liq.qty * liq.avg_price)
+        )
 
     def _mark_event(self) -> SimMark:
         return SimMark(
@@ -813,6 +913,9 @@ class MarketModel:
     seed: int = 0
     scenario: str = "auto"
     start_ms: int = 1_767_225_600_000  # 2026-01-01T00:00Z, for reproducible tests
+    # markets built elsewhere (e.g. a real price path, ``scalptui.feed.sim.path``),
+    # served beside the simulated ones; each must start at ``start_ms``
+    extra_markets: Sequence[SymbolMarket] = ()
     markets: dict[str, SymbolMarket] = field(init=False)
     now_ms: int = field(init=False)
     truth_every_ms: int | None = None
@@ -823,7 +926,7 @@ class MarketModel:
     def __post_init__(self) -> None:
         if self.scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {self.scenario!r}; expected one of {SCENARIOS}")
-        if not self.symbols:
+        if not self.symbols and not self.extra_markets:
             raise ValueError("the simulated market needs at least one symbol")
         self.markets = {}
         for symbol in self.symbols:
@@ -833,6 +936,12 @@ class MarketModel:
             )
         self.now_ms = self.start_ms - self.start_ms % STEP_MS
         self.truth = []
+        for market in self.extra_markets:
+            if market.now_ms != self.now_ms:
+                raise ValueError(
+                    f"{market.spec.symbol} starts at {market.now_ms}, not {self.now_ms}"
+                )
+            self.markets[market.spec.symbol] = market
 
     def market(self, symbol: str) -> SymbolMarket:
         """By unified symbol (``BTC/USDT:USDT``) or exchange id (``BTCUSDT``)."""
@@ -869,6 +978,18 @@ class MarketModel:
         self.truth.extend(market.open_positions() for market in self.markets.values())
         if len(self.truth) > 10_000:  # a benchmark reads it as it goes; never grow for ever
             del self.truth[:1000]
+
+    def schedule(self, symbol: str, plan: ScheduledShock | ScheduledWhale | ScheduledDrift) -> None:
+        """Plan a shock / whale / drift on one symbol at a given exchange time."""
+        self.market(symbol).schedule(plan)
+
+    def forced_closes(self, symbol: str | None = None) -> list[ForcedClose]:
+        """Every forced close so far (all symbols, or one), in time order — what the
+        engine executed, not what the throttled ``@forceOrder`` stream showed."""
+        chosen = self.markets.values() if symbol is None else [self.market(symbol)]
+        closes = [close for market in chosen for close in market.forced_closes]
+        closes.sort(key=lambda close: close.ts)
+        return closes
 
 
 # --------------------------------------------------------------------------- throttle

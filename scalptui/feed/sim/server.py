@@ -45,8 +45,12 @@ from scalptui.config import DEFAULT_SYMBOLS  # the sim lists what the monitor wa
 from scalptui.feed.base import SIMULATED_HEADER
 from scalptui.feed.sim import protocol
 from scalptui.feed.sim.market import (
+    ForcedClose,
     ForceOrderThrottle,
     MarketModel,
+    ScheduledDrift,
+    ScheduledShock,
+    ScheduledWhale,
     SimEvent,
     SimLiquidation,
     SimMark,
@@ -92,13 +96,23 @@ class SimExchange:
         time_scale: float = 1.0,
         scenario: str = "auto",
         start_ms: int | None = None,
+        markets: Sequence[SymbolMarket] = (),
+        hold_clock: bool = False,
     ) -> None:
+        """``markets``: markets built elsewhere (a real price path) served beside
+        ``symbols``. ``hold_clock``: the exchange clock stays at ``start_ms`` (REST
+        answers, nothing streams) until ``advance_clock()`` drives it — so a client
+        that takes a while to connect misses no exchange time."""
         if time_scale <= 0:
             raise ValueError(f"time_scale must be positive, not {time_scale}")
         self.time_scale = time_scale
         self.start_ms = int(time.time() * 1000) if start_ms is None else start_ms
-        self.model = MarketModel(symbols, seed=seed, scenario=scenario, start_ms=self.start_ms)
+        self.model = MarketModel(
+            symbols, seed=seed, scenario=scenario, start_ms=self.start_ms, extra_markets=markets
+        )
         self.base_url = ""
+        self._hold_clock = hold_clock
+        self._manual_ms: int | None = None
         self._t0: float | None = None
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -144,7 +158,8 @@ class SimExchange:
         addresses = runner.addresses
         bound = int(addresses[0][1]) if addresses else port
         self.base_url = f"http://{host}:{bound}"
-        self._t0 = time.monotonic()
+        if not self._hold_clock:
+            self._t0 = time.monotonic()
         self._ticker = asyncio.create_task(self._tick_forever(), name="sim-exchange-tick")
         log.info("simulated exchange on %s (scenario %s)", self.base_url, self.model.scenario)
         return self.base_url
@@ -180,8 +195,37 @@ class SimExchange:
     ) -> None:
         await self.stop()
 
+    def advance_clock(self, to_ms: int) -> None:
+        """Drive the exchange clock by hand (from then on it moves only here) and send
+        what happened up to ``to_ms`` now.
+
+        For a harness that paces the exchange by its client's progress: at a high
+        ``time_scale`` a timer tick carries seconds of market, and streams on
+        different sockets then reach the client out of event-time order, which no
+        live venue does.
+        """
+        self._manual_ms = to_ms if self._manual_ms is None else max(self._manual_ms, to_ms)
+        self._tick()
+
+    def forced_closes(self, symbol: str | None = None) -> list[ForcedClose]:
+        """Every forced close the market executed so far, in time order — the truth
+        behind the 1/s-sampled ``@forceOrder`` stream."""
+        return self.model.forced_closes(symbol)
+
+    def schedule(self, symbol: str, plan: ScheduledShock | ScheduledWhale | ScheduledDrift) -> None:
+        """Plan a shock, a whale's forced close or a drift in exchange time (see
+        ``scalptui.feed.sim.market``); ValueError for a symbol not simulated."""
+        try:
+            self.model.schedule(symbol, plan)
+        except KeyError:
+            known = ", ".join(self.model.markets)
+            raise ValueError(f"{symbol!r} is not simulated here (simulated: {known})") from None
+
     def now_ms(self) -> int:
-        """The exchange clock: start + wall time elapsed × time_scale."""
+        """The exchange clock: start + wall time elapsed × time_scale (or as driven by
+        ``advance_clock``)."""
+        if self._manual_ms is not None:
+            return self._manual_ms
         if self._t0 is None:
             return self.start_ms
         return self.start_ms + int((time.monotonic() - self._t0) * 1000 * self.time_scale)

@@ -1,0 +1,1 @@
+"""Benchmarks and the detection evaluation (run as scripts from the repository root)."""
