@@ -176,6 +176,7 @@ async def test_okx_liquidations_are_sampled_and_sized_from_the_market() -> None:
         assert stats["okx_liquidations_pushed"] < stats["okx_liquidations_generated"] / 3
         assert len({liq.ts // 1000 for liq in liqs}) == len(liqs)
         assert all(liq.sampled and liq.exchange == "okx" for liq in liqs)
+        assert feed.stats["duplicate_liquidations"] == 0
         # ccxt leaves contractSize empty: amount = contracts x ctVal (0.01) from the market
         assert all(liq.amount < 50 for liq in liqs)  # BTC, not contracts
         assert all(liq.notional == pytest.approx(liq.amount * liq.price) for liq in liqs)
@@ -254,6 +255,7 @@ async def test_stalled_connection_goes_stale_and_is_resubscribed(venue: str) -> 
         assert "silent" in got.events[resub].detail  # type: ignore[union-attr]
         await got.next_event(is_status("trades", StreamState.LIVE, BTC), resub)
         assert sim.stats["connections_total"] > connections  # a fresh subscription
+        assert feed.stats["reconnects"] >= 1
         after = len(got.events)
         await got.until(lambda: bool(got.of(Trade, after)) and bool(got.of(MarkPrice, after)))
         assert StreamState.STALE not in got.states("liquidations", BTC)  # quiet is normal
