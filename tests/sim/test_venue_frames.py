@@ -68,8 +68,8 @@ def run_cascade(
     for _ in range(seconds * 10):
         now = model.now_ms + 100
         events = model.advance(now)
+        venue.on_events(events)
         for event in events:
-            venue.on_event(event)
             if isinstance(event, SimLiquidation):
                 liquidations.append(event)
             elif isinstance(event, SimTrade):

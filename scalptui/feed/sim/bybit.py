@@ -27,7 +27,7 @@ the topics
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -308,23 +308,25 @@ class BybitVenue:
 
     # -- market events ---------------------------------------------------------------
 
-    def on_event(self, event: SimEvent) -> None:
-        state = self._state[event.symbol]
-        if isinstance(event, SimTrade):
-            # the tick direction follows every trade, subscribed or not
-            direction, state.last_rise = _tick_direction(
-                state.last_price, event.price, state.last_rise
-            )
-            state.last_price = event.price
-            if self.host.is_subscribed(self._keys[event.symbol][0]):
-                spec = self.host.model.markets[event.symbol].spec
-                state.trades.append(trade_item(spec, event, direction))
-        elif isinstance(event, SimLiquidation):
-            self._generated += 1
-            state.liquidations.append(event)
-        elif isinstance(event, SimMark):
-            self._send_trades(event.symbol, state)  # keep the socket in event-time order
-            self._send_ticker_delta(event, state)
+    def on_events(self, events: Sequence[SimEvent]) -> None:
+        is_subscribed, states, keys = self.host.is_subscribed, self._state, self._keys
+        for event in events:
+            state = states[event.symbol]
+            if type(event) is SimTrade:
+                if is_subscribed(keys[event.symbol][0]):
+                    self._add_trade(event, state)
+                state.last_price = event.price
+            elif type(event) is SimLiquidation:
+                self._generated += 1
+                state.liquidations.append(event)  # every one: the stream is complete
+            elif type(event) is SimMark:
+                self._send_trades(event.symbol, state)  # keep the socket in event-time order
+                self._send_ticker_delta(event, state)
+
+    def _add_trade(self, trade: SimTrade, state: _SymbolState) -> None:
+        direction, state.last_rise = _tick_direction(state.last_price, trade.price, state.last_rise)
+        spec = self.host.model.markets[trade.symbol].spec
+        state.trades.append(trade_item(spec, trade, direction))
 
     def flush(self, now_ms: int) -> None:
         for symbol, state in self._state.items():
@@ -369,8 +371,11 @@ class BybitVenue:
         if not due:
             return
         state.liquidations = [liq for liq in state.liquidations if liq.ts >= due_before]
-        spec = self.host.model.markets[symbol].spec
+        self._pushed += len(due)
         topic_key = self._keys[symbol][2]
+        if not self.host.is_subscribed(topic_key):
+            return
+        spec = self.host.model.markets[symbol].spec
         windows: dict[int, list[dict[str, Any]]] = {}
         for liq in due:
             window_end = liq.ts - liq.ts % LIQUIDATION_BATCH_MS + LIQUIDATION_BATCH_MS
@@ -382,7 +387,6 @@ class BybitVenue:
                 "ts": window_end,
                 "data": items,
             }
-            self._pushed += len(items)
             self._sent += len(items) * self.host.publish(LIQUIDATION, topic_key, frame)
 
     # -- WebSocket requests ----------------------------------------------------------

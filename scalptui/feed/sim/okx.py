@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -404,18 +404,20 @@ class OkxVenue:
 
     # -- market events ---------------------------------------------------------------
 
-    def on_event(self, event: SimEvent) -> None:
-        state = self._state[event.symbol]
-        if isinstance(event, SimTrade):
-            if self.host.is_subscribed(state.keys["trades"]):
-                state.trades.append(trade_item(state.contract, event))
-        elif isinstance(event, SimLiquidation):
-            previous = self._throttle.offer(event)
-            if previous is not None:
-                self._send_liquidation(previous)
-        elif isinstance(event, SimMark):
-            self._send_trades(state)  # keep the socket in event-time order
-            self._send_mark(state, event)
+    def on_events(self, events: Sequence[SimEvent]) -> None:
+        is_subscribed, states = self.host.is_subscribed, self._state
+        for event in events:
+            state = states[event.symbol]
+            if type(event) is SimTrade:
+                if is_subscribed(state.keys["trades"]):
+                    state.trades.append(trade_item(state.contract, event))
+            elif type(event) is SimLiquidation:
+                previous = self._throttle.offer(event)
+                if previous is not None:
+                    self._send_liquidation(previous)
+            elif type(event) is SimMark:
+                self._send_trades(state)  # keep the socket in event-time order
+                self._send_mark(state, event)
 
     def flush(self, now_ms: int) -> None:
         for state in self._state.values():
@@ -447,6 +449,8 @@ class OkxVenue:
             self._push(OPEN_INTEREST, "open-interest", state, [item])
 
     def _send_liquidation(self, liq: SimLiquidation) -> None:
+        if not self.host.is_subscribed(_LIQUIDATION_KEY):
+            return
         frame = liquidation_frame(self._state[liq.symbol].contract, liq)
         self._sent += self.host.publish(LIQUIDATIONS, _LIQUIDATION_KEY, frame)
 

@@ -299,8 +299,7 @@ class SimExchange:
             if ts % 3000 == 0:
                 self._publish("markPrice", "!markPrice@arr", marks[ts])
         for venue in self._venues:
-            for event in events:
-                venue.on_event(event)
+            venue.on_events(events)
             venue.flush(now)
 
     def _route(self, event: SimEvent, marks: dict[int, list[dict[str, Any]]]) -> None:

@@ -16,7 +16,7 @@ names or with another venue's.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -80,8 +80,8 @@ class SimVenue(Protocol):
         """One text frame from a client (subscribe, unsubscribe, ping, garbage)."""
         ...
 
-    def on_event(self, event: SimEvent) -> None:
-        """One market event, in time order per symbol (frames may wait for ``flush``)."""
+    def on_events(self, events: Sequence[SimEvent]) -> None:
+        """One tick's market events, in time order per symbol (frames may wait for ``flush``)."""
         ...
 
     def flush(self, now_ms: int) -> None:
