@@ -175,6 +175,15 @@ async def test_bybit_ping_is_answered_and_unknown_topics_refused(sim3: SimExchan
         await ws.send_str(json.dumps({"op": "subscribe", "req_id": "s", "args": ["kline.1.NOPE"]}))
         refused = await next_json(ws, lambda f: f.get("op") == "subscribe")
         assert refused["success"] is False and "NOPE" in refused["ret_msg"]
+        before = sim3.stats["subscriptions"]
+        topic = {"req_id": "t", "args": ["publicTrade.ETHUSDT"]}
+        await ws.send_str(json.dumps({"op": "subscribe", **topic}))
+        await next_json(ws, lambda f: f.get("topic") == "publicTrade.ETHUSDT")
+        assert sim3.stats["subscriptions"] == before + 1
+        await ws.send_str(json.dumps({"op": "unsubscribe", **topic}))
+        done = await next_json(ws, lambda f: f.get("op") == "unsubscribe")
+        assert done["success"] is True and done["req_id"] == "t"
+        assert sim3.stats["subscriptions"] == before
     finally:
         await ws.close()
         await session.close()

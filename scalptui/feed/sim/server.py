@@ -208,7 +208,10 @@ class SimExchange:
         return len(dropped)
 
     def stall(self, stream: str, seconds: float) -> None:
-        """Stop sending one stream kind (all symbols) for ``seconds`` of wall time.
+        """Stop sending one stream kind (all symbols) for ``seconds`` of wall time:
+        Binance's ``STREAM_KINDS`` or a venue's (``bybit.publicTrade``, ``bybit.tickers``,
+        ``bybit.allLiquidation``, ``okx.trades``, ``okx.mark-price``, ``okx.funding-rate``,
+        ``okx.open-interest``, ``okx.liquidation-orders``).
 
         Sockets stay open and every other stream keeps flowing; frames of the
         stalled stream are not queued but lost, as on a stuck upstream.
@@ -433,7 +436,11 @@ class SimExchange:
         self._subscribe(conn, reply.subscribe)
         for stream in reply.unsubscribe:
             conn.subscriptions.discard(stream)
-            self._subscribers.get(stream, set()).discard(conn)
+            subscribers = self._subscribers.get(stream)
+            if subscribers is not None:
+                subscribers.discard(conn)
+                if not subscribers:  # venues build no frame for a stream nobody holds
+                    del self._subscribers[stream]
         for frame in reply.frames:
             conn.send(frame)
 
