@@ -249,7 +249,7 @@ async def test_stalled_connection_goes_stale_and_is_resubscribed(venue: str) -> 
         connections = sim.stats["connections_total"]
         mark = len(got.events)
         for kind in REGULAR_KINDS[venue]:
-            sim.stall(kind, 4.0)
+            sim.stall(kind, 5.0)
         stale = await got.next_event(is_status("trades", StreamState.STALE, BTC), mark)
         resub = await got.next_event(is_status("trades", StreamState.RECONNECTING, BTC), stale)
         assert "silent" in got.events[resub].detail  # type: ignore[union-attr]
