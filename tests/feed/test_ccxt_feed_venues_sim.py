@@ -11,9 +11,13 @@ OKX's contracts and its sampled liquidation channel). No mock of ccxt anywhere.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
+import aiohttp
 import pytest
 
 from scalptui.feed.ccxt_feed import CcxtFeed
@@ -124,6 +128,15 @@ async def test_warm_start_volume_is_in_base_units(venue: str) -> None:
             )
 
 
+async def listen(url: str, subscribe: dict[str, Any], into: list[dict[str, Any]]) -> None:
+    """A plain WebSocket client beside the feed: every data item of its pushes."""
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        await ws.send_str(json.dumps(subscribe))
+        async for message in ws:
+            frame = json.loads(message.data)
+            into.extend(frame.get("data") or [])
+
+
 async def test_bybit_every_forced_close_of_a_burst_reaches_the_consumer() -> None:
     # allLiquidation batches every forced close of 500 ms into one frame, several
     # items a frame in a cascade: what watch_liquidations alone would lose.
@@ -138,20 +151,39 @@ async def test_bybit_every_forced_close_of_a_burst_reaches_the_consumer() -> Non
         ) as (sim, feed, got),
     ):
         await got.next_event(is_status("liquidations", StreamState.LIVE, BTC))
+        wire: list[dict[str, Any]] = []
+        url = sim.base_url.replace("http", "ws") + "/v5/public/linear"
+        request = {"op": "subscribe", "req_id": "raw", "args": ["allLiquidation.BTCUSDT"]}
+        listener = asyncio.create_task(listen(url, request, wire))
+        await got.until(lambda: sim.stats["subscriptions"] == 4)  # the feed's 3 + this one
         sim.trigger(BTC, "long")
-        await got.until(lambda: sim.stats["bybit_liquidations_sent"] >= 40)
+        await got.until(lambda: sim.stats["bybit_liquidations_sent"] >= 80)
         sim.stall("bybit.allLiquidation", 60)  # freeze the count; queued frames still arrive
-        sent = sim.stats["bybit_liquidations_sent"]
+        sent = sim.stats["bybit_liquidations_sent"]  # to both sockets
         assert sim.stats["messages_bybit.allLiquidation"] < sent  # several per frame
-        await got.until(lambda: got.counts[Liquidation] >= sent)
+        await got.until(lambda: got.counts[Liquidation] + len(wire) >= sent)
+        listener.cancel()
+        items = wire
         liqs = got.of(Liquidation)
-        assert len(liqs) == sent
+        assert len(liqs) == sent - len(items)  # every forced close sent to the feed
         assert feed.stats["duplicate_liquidations"] == 0
+        # from the listener's first 500 ms batch on, both sockets got the same prints
+        first = min(item["T"] for item in items)
+        first -= first % 500
+        liqs_seen_by_both = [liq for liq in liqs if liq.ts >= first]
+        # the wire's S is the liquidated position: "Buy" is a long, whatever ccxt says
+        expected = Counter(
+            (item["T"], Side.LONG if item["S"] == "Buy" else Side.SHORT, item["v"], item["p"])
+            for item in items
+        )
+        got_prints = Counter(
+            (liq.ts, liq.side, f"{liq.amount:.3f}", f"{liq.price:.1f}") for liq in liqs_seen_by_both
+        )
+        assert got_prints == expected
         assert all(not liq.sampled and liq.exchange == "bybit" for liq in liqs)
         assert all(liq.notional == pytest.approx(liq.amount * liq.price) for liq in liqs)
-        # Bybit's "Buy" is the liquidated long: the shock down must read as longs
         longs = [liq for liq in liqs if liq.side is Side.LONG]
-        assert len(longs) > 0.8 * len(liqs)
+        assert len(longs) > 0.8 * len(liqs)  # the shock down forced longs out
 
 
 async def test_okx_liquidations_are_sampled_and_sized_from_the_market() -> None:
