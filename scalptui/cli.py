@@ -121,7 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--duration", type=_positive_float, metavar="SECONDS", help="stop after SECONDS (wall)"
     )
 
-    sim = sub.add_parser("sim", help="serve the simulated exchange on its own")
+    sim_help = (
+        "serve the simulated exchange on its own (Binance USDⓈ-M, Bybit v5 and OKX v5"
+        " wire formats on one port)"
+    )
+    sim = sub.add_parser("sim", help=sim_help, description=sim_help)
     sim.add_argument("--port", type=_port, default=8765, help="TCP port (0: any free port)")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     sim.add_argument("--seed", type=int, default=0)

@@ -155,8 +155,7 @@ async def history_of(
             rows = await rest(
                 f"klines of {symbol}", lambda: ex.fetch_ohlcv(symbol, "5m", limit=limit)
             )
-            scale = contract_size if venue.ohlcv_volume_in_contracts else 1.0
-            bars = bars_from_ohlcv(rows or [], scale)
+            bars = bars_from_ohlcv(rows or [])  # base units already, OKX swaps included
         if ex.has.get("fetchOpenInterestHistory"):
             rows = await rest(
                 f"open-interest history of {symbol}",

@@ -11,10 +11,11 @@ normaliser here is told which venue the dict came from:
 * **Sizes.** OKX sizes are in contracts (× ``contractSize``, 0.01 BTC for
   BTC-USDT-SWAP); Binance and Bybit linear contracts are 1 base unit. ccxt leaves
   a liquidation's ``quoteValue`` as None, so notional = amount × contractSize × price.
-* **Sampling.** Binance pushes at most one liquidation per symbol per second and
-  OKX at most one order per contract per second: their prints are marked
-  ``sampled`` and every sum of them is a lower bound. Bybit's ``allLiquidation``
-  carries every forced close.
+* **Sampling.** Binance pushes at most one liquidation per symbol per second,
+  OKX at most one order per contract per second (its documentation: the data
+  "doesn't represent the total number of liquidations"): their prints are
+  marked ``sampled`` and every sum of them is a lower bound. Bybit's
+  ``allLiquidation`` carries every forced close.
 * **Mark, funding, open interest.** Binance streams mark price + funding
   (``@markPrice@1s``) and needs open interest polled; Bybit's ticker carries
   mark, funding and open interest; OKX has separate mark-price and funding-rate
@@ -120,8 +121,6 @@ class Venue:
     """Leverage tiers (hence the first tier's MMR) are public (Binance's need a key)."""
     history_limit: int
     """5-minute samples asked for the warm start (the venue's per-request maximum or a day)."""
-    ohlcv_volume_in_contracts: bool
-    """Candle volume is in contracts (OKX swaps), to be multiplied by the contract size."""
     keepalive_frames: frozenset[str] = frozenset()
     """Non-JSON text frames the venue legitimately sends (OKX answers ``ping`` with ``pong``)."""
 
@@ -150,7 +149,6 @@ VENUES: Mapping[str, Venue] = {
         ccxt_options={"defaultType": "swap"},
         public_leverage_tiers=False,
         history_limit=288,
-        ohlcv_volume_in_contracts=False,
     ),
     "bybit": Venue(
         id="bybit",
@@ -170,7 +168,6 @@ VENUES: Mapping[str, Venue] = {
         ccxt_options={"defaultType": "swap", "fetchMarkets": {"types": ["linear"]}},
         public_leverage_tiers=True,
         history_limit=200,
-        ohlcv_volume_in_contracts=False,
         keepalive_frames=frozenset({"pong"}),
     ),
     "okx": Venue(
@@ -191,7 +188,6 @@ VENUES: Mapping[str, Venue] = {
         ccxt_options={"defaultType": "swap", "fetchMarkets": {"types": ["swap"]}},
         public_leverage_tiers=True,
         history_limit=100,
-        ohlcv_volume_in_contracts=True,
         keepalive_frames=frozenset({"pong"}),
     ),
 }
@@ -551,15 +547,18 @@ def bars_from_binance_klines(rows: Iterable[Sequence[Any]]) -> tuple[Bar, ...]:
     return tuple(sorted(bars, key=lambda b: b.ts))
 
 
-def bars_from_ohlcv(rows: Iterable[Sequence[Any]], contract_size: float = 1.0) -> tuple[Bar, ...]:
-    """ccxt OHLCV rows ``[ts, open, high, low, close, volume]`` → Bars (no taker split)."""
+def bars_from_ohlcv(rows: Iterable[Sequence[Any]]) -> tuple[Bar, ...]:
+    """ccxt OHLCV rows ``[ts, open, high, low, close, volume]`` → Bars (no taker split).
+
+    The volume is already in base units on every linear market: Bybit's is, and
+    for OKX swaps ccxt reads ``volCcy`` (index 6 of ``[ts, o, h, l, c, vol, volCcy,
+    volCcyQuote, confirm]``), not ``vol`` in contracts — so no contract size here.
+    """
     bars: list[Bar] = []
     for row in rows:
         if not isinstance(row, Sequence) or len(row) < 6:
             continue
-        volume = to_float(row[5])
-        scaled = volume * contract_size if volume is not None else None
-        bar = _bar(row[0], row[1], row[2], row[3], row[4], scaled, None)
+        bar = _bar(row[0], row[1], row[2], row[3], row[4], row[5], None)
         if bar is not None:
             bars.append(bar)
     return tuple(sorted(bars, key=lambda b: b.ts))

@@ -87,12 +87,14 @@ async def sim_feed(
     seed: int = 0,
     time_scale: float = 1.0,
     scenario: str = "calm",
+    exchange: str = "binanceusdm",
     **feed_options: Any,
 ) -> AsyncIterator[tuple[SimExchange, CcxtFeed, Collector]]:
-    """A SimExchange, a CcxtFeed on it, and a Collector of its events; all closed after."""
+    """A SimExchange, a CcxtFeed of ``exchange`` on it (the simulator speaks Binance,
+    Bybit and OKX), and a Collector of its events; all closed after."""
     listed = sim_symbols or symbols
     async with SimExchange(listed, seed=seed, time_scale=time_scale, scenario=scenario) as sim:
-        feed = CcxtFeed("binanceusdm", symbols, base_url=sim.base_url, **feed_options)
+        feed = CcxtFeed(exchange, symbols, base_url=sim.base_url, **feed_options)
         try:
             await feed.start()
             collector = Collector(feed)

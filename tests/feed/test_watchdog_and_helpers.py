@@ -255,7 +255,7 @@ def test_liquidation_side_and_notional_per_venue(
     for liq in (binance, bybit, okx):
         assert liq.amount == pytest.approx(contracts * contract_size)
         assert liq.notional == pytest.approx(liq.amount * liq.price)
-    # Bybit's stream is complete; Binance's and OKX's are throttled samples (lower bounds).
+    # Binance (1/s/symbol) and OKX (1/s/contract) sample; Bybit sends every forced close.
     assert binance.sampled and okx.sampled and not bybit.sampled
 
 

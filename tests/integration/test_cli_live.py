@@ -76,6 +76,34 @@ def test_calm_market_streams_snapshots_and_no_cascade(sim_url: str) -> None:
     assert not kinds & {"LIQUIDATION_CASCADE", "SHORT_SQUEEZE"}
 
 
+@pytest.mark.parametrize("venue", ["bybit", "okx"])
+def test_bybit_and_okx_on_the_same_simulator(sim_url: str, venue: str) -> None:
+    """`scalptui sim` speaks Bybit v5 and OKX v5 too, on the same port."""
+    proc = run(
+        "alerts",
+        "--json",
+        "--exchange",
+        venue,
+        "--base-url",
+        sim_url,
+        "--symbols",
+        "BTC",
+        "--duration",
+        "6",
+        "--snapshots",
+        "1",
+    )
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    snaps = [r for r in records if r["type"] == "snapshot"]
+    assert len(snaps) >= 3
+    assert all(r["exchange"] == venue and r["source"] == "simulated" for r in snaps)
+    last = snaps[-1]
+    assert 80_000 < last["mark"] < 120_000
+    assert last["funding_rate"] is not None and last["funding_interval_h"] == 8.0
+    assert 60_000 < last["open_interest"] < 100_000  # base units (OKX: contracts x ctVal)
+
+
 def test_unreachable_endpoint_names_it() -> None:
     port = free_port()
     proc = run("alerts", "--base-url", f"http://127.0.0.1:{port}", "--duration", "30")

@@ -1,5 +1,6 @@
-"""The simulated exchange: a mechanistic leveraged market behind a Binance USDⓈ-M
-REST + WebSocket server on loopback, for ``--demo``, ``scalptui sim`` and the tests.
+"""The simulated exchange: a mechanistic leveraged market behind a loopback REST +
+WebSocket server speaking Binance USDⓈ-M, Bybit v5 and OKX v5, for ``--demo``,
+``scalptui sim`` and the tests.
 
 Importing this package never imports ccxt.
 """

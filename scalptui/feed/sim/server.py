@@ -6,6 +6,12 @@ history exactly as it would on Binance. The market behind it is
 ``scalptui.feed.sim.market.MarketModel``; this module only keeps the exchange
 clock, speaks the protocol and injects faults.
 
+The same market is served on the same port in Bybit v5's (``bybit.py``: REST under
+``/v5/``, WebSocket ``/v5/public/linear``) and OKX v5's wire formats (``okx.py``:
+REST under ``/api/v5/``, WebSocket ``/ws/v5/public``), so ``--exchange bybit`` or
+``okx`` with ``--base-url`` on this server works as Binance does. Every fault hook
+reaches those venues too (optionally one venue only).
+
 One timer (10 Hz of wall time) advances the model to the exchange clock and
 sends each socket the frames of its subscriptions in one batch, so the cost is
 per tick, not per message.
@@ -44,6 +50,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from scalptui.config import DEFAULT_SYMBOLS  # the sim lists what the monitor watches
 from scalptui.feed.base import SIMULATED_HEADER
 from scalptui.feed.sim import protocol
+from scalptui.feed.sim.bybit import BybitVenue
 from scalptui.feed.sim.market import (
     ForcedClose,
     ForceOrderThrottle,
@@ -57,10 +64,13 @@ from scalptui.feed.sim.market import (
     SimTrade,
     SymbolMarket,
 )
+from scalptui.feed.sim.okx import OkxVenue
+from scalptui.feed.sim.venue import SimVenue, VenueHost
 
 log = logging.getLogger("scalptui.feed.sim")
 
 STREAM_KINDS = ("trade", "aggTrade", "forceOrder", "markPrice")
+BINANCE = "binanceusdm"
 TICK_SECONDS = 0.1
 # a client that lets this many frames pile up is cut off, as Binance does to slow readers
 _MAX_OUTBOX = 100_000
@@ -76,6 +86,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class _Connection:
     ws: web.WebSocketResponse
     combined: bool
+    venue: SimVenue | None = None  # None: Binance
+    conn_id: str = ""
     subscriptions: set[str] = field(default_factory=set)
     outbox: deque[str] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -123,6 +135,7 @@ class SimExchange:
         self._stalled_until: dict[str, float] = {}
         self._fail_status = 0
         self._fail_left = 0
+        self._fail_venue: str | None = None
         self._counts: Counter[str] = Counter()
         self._routes: dict[str, Handler] = {
             "/sim/v1/liquidationMap": self._liquidation_map,
@@ -141,6 +154,10 @@ class SimExchange:
             "/fapi/v1/ticker/24hr": self._ticker_24hr,
             "/fapi/v1/ticker/price": self._ticker_price,
         }
+        host = VenueHost(self.model, self.now_ms, self._publish, self._subscribers.__contains__)
+        self._venues: tuple[SimVenue, ...] = (BybitVenue(host), OkxVenue(host))
+        for venue in self._venues:
+            self._routes.update(venue.routes())
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -241,9 +258,10 @@ class SimExchange:
 
     # -- faults and controls ---------------------------------------------------------
 
-    def drop_connections(self) -> int:
-        """Close every WebSocket now (as a network drop would); return how many."""
-        dropped = list(self._connections)
+    def drop_connections(self, venue: str | None = None) -> int:
+        """Close every WebSocket (of ``venue`` only, if given) now, as a network drop
+        would; return how many."""
+        dropped = [c for c in self._connections if _venue_matches(c, venue)]
         for conn in dropped:
             self._forget(conn)
             self._spawn(conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"simulated drop"))
@@ -251,26 +269,34 @@ class SimExchange:
         return len(dropped)
 
     def stall(self, stream: str, seconds: float) -> None:
-        """Stop sending one stream kind (all symbols) for ``seconds`` of wall time.
+        """Stop sending one stream kind (all symbols) for ``seconds`` of wall time:
+        Binance's ``STREAM_KINDS`` or a venue's (``bybit.publicTrade``, ``bybit.tickers``,
+        ``bybit.allLiquidation``, ``okx.trades``, ``okx.mark-price``, ``okx.funding-rate``,
+        ``okx.open-interest``, ``okx.liquidation-orders``).
 
         Sockets stay open and every other stream keeps flowing; frames of the
         stalled stream are not queued but lost, as on a stuck upstream.
         """
-        if stream not in STREAM_KINDS:
-            raise ValueError(f"stream must be one of {STREAM_KINDS}, not {stream!r}")
+        kinds = STREAM_KINDS + tuple(k for v in self._venues for k in v.stream_kinds)
+        if stream not in kinds:
+            raise ValueError(f"stream must be one of {kinds}, not {stream!r}")
         self._stalled_until[stream] = time.monotonic() + seconds
 
-    def send_garbage(self, count: int = 1) -> int:
-        """Queue ``count`` malformed (non-JSON) text frames to every socket; return sockets hit."""
-        for conn in self._connections:
+    def send_garbage(self, count: int = 1, venue: str | None = None) -> int:
+        """Queue ``count`` malformed (non-JSON) text frames to every socket (of ``venue``
+        only, if given); return sockets hit."""
+        hit = [c for c in self._connections if _venue_matches(c, venue)]
+        for conn in hit:
             for _ in range(count):
                 conn.send(_GARBAGE)
-        self._counts["garbage_frames"] += count * len(self._connections)
-        return len(self._connections)
+        self._counts["garbage_frames"] += count * len(hit)
+        return len(hit)
 
-    def fail_http(self, status: int, count: int) -> None:
-        """Answer the next ``count`` REST requests with HTTP ``status`` (429, 5xx…)."""
-        self._fail_status, self._fail_left = status, count
+    def fail_http(self, status: int, count: int, venue: str | None = None) -> None:
+        """Answer the next ``count`` REST requests (to ``venue`` only, if given:
+        ``binanceusdm``, ``bybit``, ``okx``) with HTTP ``status`` (429, 5xx…), each
+        in that venue's error shape."""
+        self._fail_status, self._fail_left, self._fail_venue = status, count, venue
 
     def trigger(self, symbol: str, side: str) -> None:
         """``long``: shock down into crowded longs (cascade); ``short``: squeeze.
@@ -294,13 +320,17 @@ class SimExchange:
         the 1-per-second throttle), and, once they happen, ``rest_requests``,
         ``rest_unknown``, ``rest_failed_on_purpose``, ``dropped_connections``,
         ``garbage_frames``, ``stalled_<stream>`` (frames withheld by a stall).
+        Bybit and OKX add ``messages_bybit.<topic>`` / ``messages_okx.<channel>`` and
+        their liquidation counters (``bybit_liquidations_*``, ``okx_liquidations_*``).
         """
         out = dict(self._counts)
         out["connections"] = len(self._connections)
         out["subscriptions"] = sum(len(c.subscriptions) for c in self._connections)
         out["liquidations_generated"] = self._throttle.generated
         out["liquidations_pushed"] = self._throttle.pushed
-        for kind in STREAM_KINDS:
+        for venue in self._venues:
+            out.update(venue.stats)
+        for kind in STREAM_KINDS + tuple(k for v in self._venues for k in v.stream_kinds):
             out.setdefault(f"messages_{kind}", 0)
         return out
 
@@ -332,6 +362,9 @@ class SimExchange:
             self._publish("markPrice", "!markPrice@arr@1s", marks[ts])
             if ts % 3000 == 0:
                 self._publish("markPrice", "!markPrice@arr", marks[ts])
+        for venue in self._venues:
+            venue.on_events(events)
+            venue.flush(now)
 
     def _route(self, event: SimEvent, marks: dict[int, list[dict[str, Any]]]) -> None:
         market = self.model.markets[event.symbol]
@@ -360,15 +393,16 @@ class SimExchange:
         self._publish("forceOrder", f"{spec.market_id.lower()}@forceOrder", frame)
         self._publish("forceOrder", "!forceOrder@arr", frame)
 
-    def _publish(self, kind: str, stream: str, payload: Any) -> None:
+    def _publish(self, kind: str, stream: str, payload: Any) -> int:
+        """Queue ``payload`` to ``stream``'s subscribers; return how many got it."""
         subscribers = self._subscribers.get(stream)
         if not subscribers:
-            return
+            return 0
         until = self._stalled_until.get(kind)
         if until is not None:
             if time.monotonic() < until:
                 self._counts[f"stalled_{kind}"] += len(subscribers)
-                return
+                return 0
             del self._stalled_until[kind]
         raw: str | None = None
         wrapped: str | None = None
@@ -384,6 +418,7 @@ class SimExchange:
                 self._forget(conn)
                 self._spawn(conn.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too slow"))
         self._counts[f"messages_{kind}"] += len(subscribers)
+        return len(subscribers)
 
     # -- WebSocket -------------------------------------------------------------------
 
@@ -396,14 +431,19 @@ class SimExchange:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         combined = request.path.rstrip("/").endswith("/stream")
-        conn = _Connection(ws, combined=combined)
-        self._connections.add(conn)
+        venue = next((v for v in self._venues if v.owns_ws_path(request.path)), None)
         self._counts["connections_total"] += 1
-        self._subscribe(conn, _streams_in_url(request))
+        conn_id = f"sim-{self._counts['connections_total']}"
+        conn = _Connection(ws, combined=combined and venue is None, venue=venue, conn_id=conn_id)
+        self._connections.add(conn)
+        if venue is None:
+            self._subscribe(conn, _streams_in_url(request))
         sender = self._spawn(self._sender(conn))
         try:
             async for message in ws:
-                if message.type == WSMsgType.TEXT:
+                if message.type == WSMsgType.TEXT and conn.venue is not None:
+                    self._on_venue_request(conn, conn.venue, message.data)
+                elif message.type == WSMsgType.TEXT:
                     self._on_request(conn, message.data)
                 elif message.type == WSMsgType.ERROR:
                     break
@@ -452,6 +492,19 @@ class SimExchange:
             return
         conn.send(protocol.dumps({"result": result, "id": request_id}))
 
+    def _on_venue_request(self, conn: _Connection, venue: SimVenue, text: str) -> None:
+        reply = venue.on_ws_text(text, conn.conn_id)
+        self._subscribe(conn, reply.subscribe)
+        for stream in reply.unsubscribe:
+            conn.subscriptions.discard(stream)
+            subscribers = self._subscribers.get(stream)
+            if subscribers is not None:
+                subscribers.discard(conn)
+                if not subscribers:  # venues build no frame for a stream nobody holds
+                    del self._subscribers[stream]
+        for frame in reply.frames:
+            conn.send(frame)
+
     def _subscribe(self, conn: _Connection, streams: Sequence[str]) -> None:
         for stream in streams:
             conn.subscriptions.add(stream)
@@ -477,14 +530,17 @@ class SimExchange:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         self._counts["rest_requests"] += 1
-        if self._fail_left > 0:
+        venue = next((v for v in self._venues if v.owns_rest_path(request.path)), None)
+        if self._fail_left > 0 and self._fail_venue in (None, venue.id if venue else BINANCE):
             self._fail_left -= 1
             self._counts["rest_failed_on_purpose"] += 1
-            return _failure(self._fail_status)
+            return venue.failure(self._fail_status) if venue else _failure(self._fail_status)
         handler = self._route_for(request.path)
         if handler is None:
             log.warning("simulated exchange: unknown REST path %s %s", request.method, request.path)
             self._counts["rest_unknown"] += 1
+            if venue is not None:
+                return venue.unknown_path(request)
             return _error(404, -5000, f"Path {request.path}, Method {request.method} is invalid")
         try:
             response = await handler(request)
@@ -497,10 +553,10 @@ class SimExchange:
         handler = self._routes.get(path)
         if handler is not None:
             return handler
-        for known, candidate in self._routes.items():  # a --base-url path prefix
-            if path.endswith(known):
-                return candidate
-        return None
+        # a --base-url path prefix; the longest match, since OKX's /api/v5/market/tickers
+        # ends with Bybit's /v5/market/tickers
+        known = max((k for k in self._routes if path.endswith(k)), key=len, default=None)
+        return self._routes[known] if known is not None else None
 
     def _market_param(self, request: web.Request, *, required: bool = True) -> SymbolMarket | None:
         symbol = request.query.get("symbol")
@@ -648,6 +704,11 @@ def _failure(status: int) -> web.Response:
     if status >= 500:
         return _error(status, -1001, "Internal error; unable to process your request.")
     return _error(status, -1000, "An unknown error occurred while processing the request.")
+
+
+def _venue_matches(conn: _Connection, venue: str | None) -> bool:
+    own = conn.venue.id if conn.venue is not None else BINANCE
+    return venue is None or venue == own
 
 
 def _opt_int(request: web.Request, name: str) -> int | None:
