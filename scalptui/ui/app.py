@@ -203,7 +203,7 @@ class ScalpApp(App[None]):
             persist.load_alerts(data_dir, self.source), maxlen=persist.MAX_ALERTS
         )
         self._restored_source = self.source
-        self._alerts_dirty = False
+        self._unsaved_alerts: list[Alert] = []
         self._statuses: dict[tuple[str | None, str], FeedStatus] = {}
         self._last_message_ms: dict[str, int] = {}
         self._funding_history: dict[str, deque[tuple[int, float]]] = {}
@@ -404,7 +404,7 @@ class ScalpApp(App[None]):
         alert = message.alert
         muted = alert.symbol in self.mutes
         self.alert_history.append(alert)
-        self._alerts_dirty = True
+        self._unsaved_alerts.append(alert)
         self.alert_log.add(alert, muted=muted)
         if muted:
             return
@@ -436,9 +436,13 @@ class ScalpApp(App[None]):
     def slow_tick(self) -> None:
         if self.is_running and self.header_bar.is_attached:
             self.refresh_slow_panels()
-        if self._alerts_dirty:
-            self._alerts_dirty = False
-            persist.save_alerts(self.data_dir, self.alert_history, self.source)
+        self.save_new_alerts()
+
+    def save_new_alerts(self) -> None:
+        """Append the alerts raised since the last save (another monitor may share the file)."""
+        if self._unsaved_alerts:
+            unsaved, self._unsaved_alerts = self._unsaved_alerts, []
+            persist.append_alerts(self.data_dir, unsaved, self.source)
 
     def take_snapshot(self, symbol: str | None = None) -> DetectorSnapshot | None:
         if self.detector is None:
@@ -625,7 +629,7 @@ class ScalpApp(App[None]):
 
     async def action_quit(self) -> None:
         self.save_state()
-        persist.save_alerts(self.data_dir, self.alert_history, self.source)
+        self.save_new_alerts()
         await self.close_feed()
         self.exit()
 
