@@ -26,7 +26,7 @@ from scalptui.config import (
     load_settings,
     validate,
 )
-from scalptui.runtime import RunOptions
+from scalptui.runtime import RunOptions, check_theme, user_config_dir
 
 log = logging.getLogger("scalptui")
 
@@ -192,6 +192,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = dataclasses.replace(settings, feed=feed, ui=ui, demo=bool(args.demo))
     where = "command line" if settings.config_path is None else str(settings.config_path)
     validate(settings, where)
+    check_theme(settings.ui.theme, user_config_dir())
     if args.demo and args.exchange and args.exchange != "binanceusdm":
         raise ConfigError("--demo simulates binanceusdm; drop --exchange or --demo")
     return settings
@@ -308,12 +309,26 @@ def _main_sim(args: argparse.Namespace) -> int:
 
 
 def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
-    from scalptui.runtime import feed_opener
+    """The TUI. What can be checked before it takes the terminal is checked first;
+    a feed that cannot open makes the app exit 2, and its reason is printed here,
+    after the terminal is restored."""
+    from scalptui.feed.recording import RecordingError
+    from scalptui.runtime import check_replayable, feed_opener
+
+    options = _run_options(args)
+    if options.replay is not None:
+        try:
+            check_replayable(options.replay)
+        except RecordingError as exc:
+            return _fail(str(exc))
+
     from scalptui.ui.app import make_app
 
     _setup_file_logging()
-    app = make_app(settings, feed_opener(settings, _run_options(args)))
+    app = make_app(settings, feed_opener(settings, options))
     app.run()
+    if app.startup_error is not None:
+        return _fail(app.startup_error, int(app.return_code or EXIT_USAGE))
     return int(app.return_code or 0)
 
 

@@ -64,6 +64,7 @@ FUNDING_POINTS = 240
 CLOCK_STREAM = "clock"
 """The feed's clock-skew report: a note in the header, not a data stream's state."""
 SLOW_TICK_S = 1.0
+EXIT_CANNOT_START = 2
 _STATE_RANK = {
     StreamState.LIVE: 0,
     StreamState.CONNECTING: 1,
@@ -194,6 +195,7 @@ class ScalpApp(App[None]):
         self.feed: Feed | None = None
         self.detector: DetectorLike | None = None
         self.feed_error: str | None = None
+        self.startup_error: str | None = None
         self.source = Source.SIMULATED if settings.demo else Source.LIVE
         self.recorded_simulated = False
         self.exchange = settings.feed.exchange
@@ -278,11 +280,11 @@ class ScalpApp(App[None]):
         try:
             feed = await self._open_feed()
         except FeedError as exc:
-            self.post_message(FeedFailed(str(exc)))
+            self.cannot_start(str(exc))
             return
         except Exception as exc:  # an unexpected failure must still not crash the screen
             log.exception("opening the feed failed")
-            self.post_message(FeedFailed(f"cannot open the feed: {exc}"))
+            self.cannot_start(f"cannot open the feed: {exc}")
             return
         self.feed = feed
         self.source = feed.source
@@ -364,6 +366,16 @@ class ScalpApp(App[None]):
             if self.current == symbol:
                 self.switch_to(self.watchlist[0])
             self.save_state()
+
+    def cannot_start(self, reason: str) -> None:
+        """The feed never opened, so there is nothing to monitor: exit with status 2.
+
+        The reason is kept in ``startup_error`` for the CLI to print once the
+        terminal is restored (a toast on an empty screen would be lost on ``q``).
+        """
+        log.error("cannot start: %s", reason)
+        self.startup_error = reason
+        self.exit(return_code=EXIT_CANNOT_START)
 
     def on_feed_failed(self, message: FeedFailed) -> None:
         self.feed_error = message.reason
