@@ -195,7 +195,23 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     check_theme(settings.ui.theme, user_config_dir())
     if args.demo and args.exchange and args.exchange != "binanceusdm":
         raise ConfigError("--demo simulates binanceusdm; drop --exchange or --demo")
+    if args.demo and getattr(args, "replay", None) is None:
+        check_simulated_symbols(settings.feed.symbols)
     return settings
+
+
+def check_simulated_symbols(symbols: Sequence[str]) -> None:
+    """ConfigError for a symbol the simulated exchange does not list, worded as the
+    feed words it for a real venue, with the listed symbol that was probably meant."""
+    from scalptui.feed.sim.specs import CATALOGUE
+    from scalptui.feed.symbols import did_you_mean
+
+    for symbol in symbols:
+        if symbol not in CATALOGUE:
+            raise ConfigError(
+                f"binanceusdm: unknown symbol {symbol!r} (not a simulated Binance USDⓈ-M "
+                f"perpetual){did_you_mean(symbol, CATALOGUE)}"
+            )
 
 
 def _run_options(args: argparse.Namespace) -> RunOptions:
@@ -285,6 +301,7 @@ def _main_sim(args: argparse.Namespace) -> int:
 
     _setup_stderr_logging()
     symbols = parse_symbols(args.symbols) if args.symbols else DEFAULT_SYMBOLS
+    check_simulated_symbols(symbols)
 
     async def go() -> int:
         async with stop_on_signals() as stop:

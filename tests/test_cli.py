@@ -229,3 +229,17 @@ def test_theme_names_read_without_textual_match_the_themes_the_app_loads() -> No
     from scalptui.ui.themes import load_themes
 
     assert set(theme_names(None)) == set(load_themes(None).names)
+
+
+@pytest.mark.parametrize("mode", [(), ("alerts",)], ids=["tui", "headless"])
+@pytest.mark.parametrize("typed", ["BTCUSDT", "BTC/USDT"])
+def test_a_symbol_the_demo_does_not_list_is_exit_2_with_a_suggestion(
+    mode: tuple[str, ...], typed: str
+) -> None:
+    proc = run_cli("--demo", "--symbols", typed, *mode)
+    assert_one_line_error(proc, "did you mean BTC/USDT:USDT?")
+    assert "unknown symbol" in proc.stderr and proc.stdout == ""
+
+
+def test_sim_refuses_a_symbol_it_does_not_list() -> None:
+    assert_one_line_error(run_cli("sim", "--symbols", "PEPE"), "did you mean 1000PEPE/USDT:USDT?")
