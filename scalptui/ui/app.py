@@ -43,7 +43,7 @@ from scalptui.models import (
     StreamState,
 )
 from scalptui.ui import state as persist
-from scalptui.ui.commands import SymbolSearch
+from scalptui.ui.commands import SymbolSearch, show_symbol_search
 from scalptui.ui.messages import AlertRaised, FeedEnded, FeedFailed, FeedOpened, MarketsListed
 from scalptui.ui.notify import notification_sequence
 from scalptui.ui.screens import ChartScreen, HelpScreen
@@ -635,6 +635,9 @@ class ScalpApp(App[None]):
         self.notify(f"bell {'on' if self.bell_on else 'off'}")
         self.save_state()
         self.repaint_now()
+
+    def action_command_palette(self) -> None:
+        show_symbol_search(self)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
