@@ -26,7 +26,7 @@ from scalptui.config import (
     load_settings,
     validate,
 )
-from scalptui.runtime import RunOptions
+from scalptui.runtime import RunOptions, check_theme, user_config_dir
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1
@@ -194,9 +194,26 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = dataclasses.replace(settings, feed=feed, ui=ui, demo=bool(args.demo))
     where = "command line" if settings.config_path is None else str(settings.config_path)
     validate(settings, where)
+    check_theme(settings.ui.theme, user_config_dir())
     if args.demo and args.exchange and args.exchange != "binanceusdm":
         raise ConfigError("--demo simulates binanceusdm; drop --exchange or --demo")
+    if args.demo and getattr(args, "replay", None) is None:
+        check_simulated_symbols(settings.feed.symbols)
     return settings
+
+
+def check_simulated_symbols(symbols: Sequence[str]) -> None:
+    """ConfigError for a symbol the simulated exchange does not list, worded as the
+    feed words it for a real venue, with the listed symbol that was probably meant."""
+    from scalptui.feed.sim.specs import CATALOGUE
+    from scalptui.feed.symbols import did_you_mean
+
+    for symbol in symbols:
+        if symbol not in CATALOGUE:
+            raise ConfigError(
+                f"binanceusdm: unknown symbol {symbol!r} (not a simulated Binance USDⓈ-M "
+                f"perpetual){did_you_mean(symbol, CATALOGUE)}"
+            )
 
 
 def _run_options(args: argparse.Namespace) -> RunOptions:
@@ -286,6 +303,7 @@ def _main_sim(args: argparse.Namespace) -> int:
 
     _setup_stderr_logging()
     symbols = parse_symbols(args.symbols) if args.symbols else DEFAULT_SYMBOLS
+    check_simulated_symbols(symbols)
 
     async def go() -> int:
         async with stop_on_signals() as stop:
@@ -310,12 +328,26 @@ def _main_sim(args: argparse.Namespace) -> int:
 
 
 def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
-    from scalptui.runtime import feed_opener
+    """The TUI. What can be checked before it takes the terminal is checked first;
+    a feed that cannot open makes the app exit 2, and its reason is printed here,
+    after the terminal is restored."""
+    from scalptui.feed.recording import RecordingError
+    from scalptui.runtime import check_replayable, feed_opener
+
+    options = _run_options(args)
+    if options.replay is not None:
+        try:
+            check_replayable(options.replay)
+        except RecordingError as exc:
+            return _fail(str(exc))
+
     from scalptui.ui.app import make_app
 
     _setup_file_logging()
-    app = make_app(settings, feed_opener(settings, _run_options(args)))
+    app = make_app(settings, feed_opener(settings, options))
     app.run()
+    if app.startup_error is not None:
+        return _fail(app.startup_error, int(app.return_code or EXIT_USAGE))
     return int(app.return_code or 0)
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scalptui.config import Settings
+from scalptui.config import ConfigError, Settings
 from scalptui.feed.base import Feed
 from scalptui.feed.clock import with_skew_reports
 from scalptui.models import Event, Source
@@ -96,7 +97,70 @@ def feed_opener(settings: Settings, options: RunOptions) -> FeedOpener:
 def open_replay(path: Path, speed: float) -> Feed:
     from scalptui.feed.recording import ReplayFeed
 
+    check_replayable(path)
     return ReplayFeed(path, speed=speed)
+
+
+def check_replayable(path: Path) -> None:
+    """RecordingError unless ``path`` is a readable recording with at least one event.
+
+    Cheap (the header and one more line): the TUI runs it before it takes the
+    terminal, so a missing or empty file is one line on stderr, not a blank screen.
+    """
+    from scalptui.feed.recording import RecordingError, iter_recording, read_header
+
+    if path.is_dir():
+        raise RecordingError(f"recording {path} is a directory")
+    read_header(path)
+    try:
+        first = next(iter_recording(path), None)
+    except OSError as exc:
+        raise RecordingError(f"cannot read recording {path}: {exc}") from None
+    if first is None:
+        raise RecordingError(f"recording {path} holds no events")
+
+
+def theme_names(config_dir: Path | None) -> tuple[str, ...]:
+    """Names of the built-in themes and the user's ``<config dir>/themes/*.toml``.
+
+    Read without importing textual (headless checks ``--theme`` too): each file's
+    ``name`` key, else its stem. ``scalptui.ui.themes`` validates the colours.
+    """
+    paths = sorted(_builtin_theme_dir().glob("*.toml"))
+    if config_dir is not None:
+        paths += sorted((config_dir / "themes").glob("*.toml"))
+    names: dict[str, None] = {}
+    for path in paths:
+        try:
+            name = tomllib.loads(path.read_text(encoding="utf-8")).get("name", path.stem)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        names[str(name)] = None
+    return tuple(names)
+
+
+def _builtin_theme_dir() -> Path:
+    # The same places as scalptui.ui.themes.builtin_theme_dir (a test keeps them equal).
+    from importlib.resources import files
+
+    packaged = files("scalptui") / "themes"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[1] / "themes"
+
+
+def user_config_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("scalptui"))
+
+
+def check_theme(name: str, config_dir: Path | None) -> None:
+    """ConfigError naming the themes there are, unless ``name`` is one of them."""
+    names = theme_names(config_dir)
+    if name not in names:
+        own = f" (own themes: {config_dir / 'themes'}/*.toml)" if config_dir is not None else ""
+        raise ConfigError(f"unknown theme {name!r}; themes: {', '.join(names) or 'none'}{own}")
 
 
 async def open_live(settings: Settings) -> Feed:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import re
+import select
+import struct
 import subprocess
 import sys
+import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +127,119 @@ def test_replay_text_says_simulated_and_replay(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines and all("[SIMULATED · REPLAY] BTC/USDT:USDT" in line for line in lines)
+
+
+def run_tui_in_a_terminal(*args: str, timeout: float = 60) -> tuple[int, str]:
+    """The TUI on a real pseudo-terminal (Textual's Linux driver); (status, what it wrote).
+
+    Textual draws on stderr, so the terminal holds the screen and, after the
+    screen is restored, the error line.
+    """
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scalptui", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
+    os.close(slave)
+    written = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            chunk = b""
+            if ready:
+                with contextlib.suppress(OSError):  # EIO once the child has gone
+                    chunk = os.read(master, 65536)
+                written += chunk
+            if not chunk and proc.poll() is not None:
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    return proc.wait(), written.decode("utf-8", "replace")
+
+
+LEAVE_ALT_SCREEN = "\x1b[?1049l"
+
+
+def test_tui_replay_of_a_missing_file_fails_before_taking_the_terminal(tmp_path: Path) -> None:
+    proc = run_cli("--replay", str(tmp_path / "nonexistent.jsonl"))
+    assert_one_line_error(proc, "recording not found")
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [("", "is not a readable recording"), (None, "holds no events")],
+    ids=["empty-file", "header-only"],
+)
+def test_tui_replay_of_an_empty_recording_fails_before_taking_the_terminal(
+    tmp_path: Path, content: str | None, needle: str
+) -> None:
+    from scalptui.feed.recording import Recorder
+    from scalptui.models import Source
+
+    path = tmp_path / "empty.jsonl"
+    if content is None:
+        Recorder(
+            path, exchange="binanceusdm", symbols=("BTC/USDT:USDT",), source=Source.LIVE
+        ).close()
+    else:
+        path.write_text(content)
+    assert_one_line_error(run_cli("--replay", str(path), "--speed", "0"), needle)
+
+
+def test_tui_on_an_unreachable_exchange_restores_the_terminal_then_exits_2() -> None:
+    status, written = run_tui_in_a_terminal("--base-url", "http://127.0.0.1:9")
+    assert status == 2, written[-500:]
+    assert LEAVE_ALT_SCREEN in written  # the app did take the screen, and gave it back
+    after = written.rsplit(LEAVE_ALT_SCREEN, 1)[1]
+    text = re.sub(r"\x1b\[[0-9;?<>]*[a-zA-Z]", "", after)  # the terminal-reset sequences
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    assert lines[0].startswith("scalptui: error: binanceusdm: markets unreachable")
+    assert "Traceback" not in written
+
+
+@pytest.mark.parametrize("mode", [(), ("alerts",)], ids=["tui", "headless"])
+def test_unknown_theme_names_the_themes_there_are(mode: tuple[str, ...]) -> None:
+    proc = run_cli("--theme", "nosuch", *mode, "--demo")
+    assert_one_line_error(proc, "unknown theme 'nosuch'; themes: ")
+    assert "scalptui-dark" in proc.stderr and "scalptui-light" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_a_user_theme_is_listed_and_accepted(tmp_path: Path) -> None:
+    themes = Path(os.environ["XDG_CONFIG_HOME"]) / "scalptui" / "themes"
+    themes.mkdir(parents=True)
+    builtin = (Path(__file__).resolve().parents[1] / "themes" / "scalptui-dark.toml").read_text()
+    (themes / "mine.toml").write_text(builtin.replace('"scalptui-dark"', '"my-night"'))
+    assert "my-night" in run_cli("alerts", "--theme", "nope", "--demo").stderr
+    args = build_parser().parse_args(["--theme", "my-night", "--demo"])
+    assert settings_from_args(args).ui.theme == "my-night"
+
+
+def test_theme_names_read_without_textual_match_the_themes_the_app_loads() -> None:
+    from scalptui.runtime import theme_names
+    from scalptui.ui.themes import load_themes
+
+    assert set(theme_names(None)) == set(load_themes(None).names)
+
+
+@pytest.mark.parametrize("mode", [(), ("alerts",)], ids=["tui", "headless"])
+@pytest.mark.parametrize("typed", ["BTCUSDT", "BTC/USDT"])
+def test_a_symbol_the_demo_does_not_list_is_exit_2_with_a_suggestion(
+    mode: tuple[str, ...], typed: str
+) -> None:
+    proc = run_cli("--demo", "--symbols", typed, *mode)
+    assert_one_line_error(proc, "did you mean BTC/USDT:USDT?")
+    assert "unknown symbol" in proc.stderr and proc.stdout == ""
+
+
+def test_sim_refuses_a_symbol_it_does_not_list() -> None:
+    assert_one_line_error(run_cli("sim", "--symbols", "PEPE"), "did you mean 1000PEPE/USDT:USDT?")

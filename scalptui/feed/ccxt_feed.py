@@ -45,6 +45,7 @@ from scalptui.feed.base import SIMULATED_HEADER, FeedError
 from scalptui.feed.ccxt_hooks import TapDict, install_client_hooks, is_tap_cache, tap_cache
 from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.rest import RestCaller, funding_intervals, history_of, mmr_of, short
+from scalptui.feed.symbols import did_you_mean
 from scalptui.feed.venues import (
     VENUES,
     FundingSource,
@@ -395,7 +396,11 @@ class CcxtFeed:
                     break
         if market is None or not is_linear_perpetual(market):
             name = self.venue.name
-            raise FeedError(f"{self.exchange}: unknown symbol {symbol!r} (not a {name} perpetual)")
+            perpetuals = (s for s, m in markets.items() if is_linear_perpetual(m))
+            raise FeedError(
+                f"{self.exchange}: unknown symbol {symbol!r} (not a {name} perpetual)"
+                + did_you_mean(symbol, perpetuals)
+            )
         resolved: str = market["symbol"]
         return resolved
 

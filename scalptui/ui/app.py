@@ -47,7 +47,7 @@ from scalptui.models import (
 from scalptui.numfmt import funding_8h
 from scalptui.runtime import FeedOpener
 from scalptui.ui import state as persist
-from scalptui.ui.commands import SymbolSearch
+from scalptui.ui.commands import SymbolSearch, show_symbol_search
 from scalptui.ui.messages import AlertRaised, FeedEnded, FeedFailed, FeedOpened, MarketsListed
 from scalptui.ui.notify import notification_sequence
 from scalptui.ui.screens import AlertDetailScreen, ChartScreen, HelpScreen
@@ -78,6 +78,7 @@ value (7) and a bar of a dozen cells. 20 rows: header, watchlist and footer
 (3), the price and funding lines (12 without the sparkline, in 13 rows) and an
 alert log of four lines (its title and the three newest alerts).
 """
+EXIT_CANNOT_START = 2
 _STATE_RANK = {
     StreamState.LIVE: 0,
     StreamState.CONNECTING: 1,
@@ -259,6 +260,7 @@ class ScalpApp(App[None]):
         self.feed: Feed | None = None
         self.detector: DetectorLike | None = None
         self.feed_error: str | None = None
+        self.startup_error: str | None = None
         self.source = Source.SIMULATED if settings.demo else Source.LIVE
         self.recorded_simulated = False
         self.exchange = settings.feed.exchange
@@ -268,7 +270,7 @@ class ScalpApp(App[None]):
             persist.load_alerts(data_dir, self.source), maxlen=persist.MAX_ALERTS
         )
         self._restored_source = self.source
-        self._alerts_dirty = False
+        self._unsaved_alerts: list[Alert] = []
         self._statuses: dict[tuple[str | None, str], FeedStatus] = {}
         self._last_message_ms: dict[str, int] = {}
         self._funding_history: dict[str, deque[tuple[int, float]]] = {}
@@ -358,11 +360,11 @@ class ScalpApp(App[None]):
         try:
             feed = await self._open_feed()
         except FeedError as exc:
-            self.post_message(FeedFailed(str(exc)))
+            self.cannot_start(str(exc))
             return
         except Exception as exc:  # an unexpected failure must still not crash the screen
             log.exception("opening the feed failed")
-            self.post_message(FeedFailed(f"cannot open the feed: {exc}"))
+            self.cannot_start(f"cannot open the feed: {exc}")
             return
         self.feed = feed
         self.source = feed.source
@@ -447,6 +449,16 @@ class ScalpApp(App[None]):
                 self.switch_to(self.watchlist[0])
             self.save_state()
 
+    def cannot_start(self, reason: str) -> None:
+        """The feed never opened, so there is nothing to monitor: exit with status 2.
+
+        The reason is kept in ``startup_error`` for the CLI to print once the
+        terminal is restored (a toast on an empty screen would be lost on ``q``).
+        """
+        log.error("cannot start: %s", reason)
+        self.startup_error = reason
+        self.exit(return_code=EXIT_CANNOT_START)
+
     def on_feed_failed(self, message: FeedFailed) -> None:
         self.feed_error = message.reason
         log.error("feed error: %s", message.reason)
@@ -489,7 +501,7 @@ class ScalpApp(App[None]):
         alert = message.alert
         muted = alert.symbol in self.mutes
         self.alert_history.append(alert)
-        self._alerts_dirty = True
+        self._unsaved_alerts.append(alert)
         self.alert_log.add(alert, muted=muted)
         if muted:
             return
@@ -521,9 +533,13 @@ class ScalpApp(App[None]):
     def slow_tick(self) -> None:
         if self.is_running and self.header_bar.is_attached:
             self.refresh_slow_panels()
-        if self._alerts_dirty:
-            self._alerts_dirty = False
-            persist.save_alerts(self.data_dir, self.alert_history, self.source)
+        self.save_new_alerts()
+
+    def save_new_alerts(self) -> None:
+        """Append the alerts raised since the last save (another monitor may share the file)."""
+        if self._unsaved_alerts:
+            unsaved, self._unsaved_alerts = self._unsaved_alerts, []
+            persist.append_alerts(self.data_dir, unsaved, self.source)
 
     def take_snapshot(self, symbol: str | None = None) -> DetectorSnapshot | None:
         """One symbol's data: the frozen copy while paused, else the detector's now.
@@ -779,12 +795,15 @@ class ScalpApp(App[None]):
         self.save_state()
         self.repaint_now()
 
+    def action_command_palette(self) -> None:
+        show_symbol_search(self)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen([*self.BINDINGS, *AlertLog.BINDINGS]))
 
     async def action_quit(self) -> None:
         self.save_state()
-        persist.save_alerts(self.data_dir, self.alert_history, self.source)
+        self.save_new_alerts()
         await self.close_feed()
         self.exit()
 

@@ -1,17 +1,23 @@
 """What survives a restart: watchlist, theme, mutes, bell, the last 500 alerts.
 
-Stored as two small JSON files in the data dir (``platformdirs.user_data_dir``
-by default): ``state.json`` and ``alerts.jsonl``. Writes are atomic (write a
-temporary file, then rename) so a crash never leaves half a file. A corrupt or
-unreadable file is ignored: the monitor starts from the settings instead.
+Stored as small files in the data dir (``platformdirs.user_data_dir`` by
+default): ``state.json`` and one alert history per source (``alerts.jsonl``,
+``alerts-simulated.jsonl``). ``state.json`` is written atomically (a temporary
+file, then a rename) so a crash never leaves half a file. Alert histories are
+appended to, one JSON line per alert, under an exclusive ``flock`` on a
+``.lock`` file beside them, so two monitors running at once both keep every
+alert; once a history outgrows ``COMPACT_BYTES`` it is cut back to the newest
+``MAX_ALERTS`` under the same lock. A corrupt or unreadable file or line is
+skipped (and logged): the monitor starts from the settings instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,9 @@ from scalptui.models import Alert, AlertKind, Side, Source
 log = logging.getLogger(__name__)
 
 MAX_ALERTS = 500
+COMPACT_BYTES = 1 << 20
+"""An alert history larger than this is cut back to its newest MAX_ALERTS lines
+(an alert line is well under 1 KiB, so this is several times MAX_ALERTS)."""
 STATE_FILE = "state.json"
 ALERTS_FILE = "alerts.jsonl"
 SIMULATED_ALERTS_FILE = "alerts-simulated.jsonl"
@@ -82,33 +91,123 @@ def alerts_file(source: Source) -> str | None:
 
 
 def load_alerts(data_dir: Path, source: Source = Source.LIVE) -> list[Alert]:
+    """The newest MAX_ALERTS alerts of ``source``, oldest first; bad lines are skipped."""
     name = alerts_file(source)
     if name is None:
         return []
     path = data_dir / name
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with _locked(path, exclusive=False):
+            text = path.read_text(encoding="utf-8")
     except OSError:
         return []
     alerts: list[Alert] = []
-    for line in lines[-MAX_ALERTS:]:
-        try:
-            alert = alert_from_record(json.loads(line))
-        except (ValueError, KeyError, TypeError):
-            log.warning("skipping an unreadable alert line in %s", path)
-            continue
-        if alert.source is source:
+    for line in text.splitlines()[-MAX_ALERTS:]:
+        alert = _parse_alert_line(line, path)
+        if alert is not None and alert.source is source:
             alerts.append(alert)
     return alerts
 
 
+def append_alerts(data_dir: Path, alerts: Iterable[Alert], source: Source = Source.LIVE) -> None:
+    """Add new alerts to the history of ``source``; other writers' lines are kept.
+
+    The append and any compaction happen under one exclusive lock, so lines of
+    two monitors never interleave mid-line and a compaction never drops an
+    alert another monitor appended a moment before.
+    """
+    name = alerts_file(source)
+    if name is None:
+        return
+    text = _alert_lines(a for a in alerts if a.source is source)
+    if not text:
+        return
+    path = data_dir / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(path, exclusive=True):
+            with path.open("a", encoding="utf-8") as fh:
+                if not _ends_a_line(path):
+                    fh.write("\n")  # a crash cut the last line: never glue a new alert onto it
+                fh.write(text)
+                fh.flush()
+            if path.stat().st_size > COMPACT_BYTES:
+                _keep_newest(path)
+    except OSError as exc:
+        log.warning("cannot append to %s: %s", path, exc)
+
+
 def save_alerts(data_dir: Path, alerts: Iterable[Alert], source: Source = Source.LIVE) -> None:
+    """Replace the history of ``source`` with the newest MAX_ALERTS of ``alerts``."""
     name = alerts_file(source)
     if name is None:
         return
     kept = [a for a in alerts if a.source is source][-MAX_ALERTS:]
-    text = "".join(json.dumps(a.to_record(), ensure_ascii=False) + "\n" for a in kept)
-    _write_atomic(data_dir / name, text)
+    path = data_dir / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(path, exclusive=True):
+            _write_atomic(path, _alert_lines(kept))
+    except OSError as exc:
+        log.warning("cannot write %s: %s", path, exc)
+
+
+def _alert_lines(alerts: Iterable[Alert]) -> str:
+    return "".join(json.dumps(a.to_record(), ensure_ascii=False) + "\n" for a in alerts)
+
+
+def _parse_alert_line(line: str, path: Path) -> Alert | None:
+    if not line.strip():
+        return None
+    try:
+        return alert_from_record(json.loads(line))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning("skipping an unreadable alert line in %s", path)
+        return None
+
+
+def _ends_a_line(path: Path) -> bool:
+    """True for an empty file or one whose last byte is a newline."""
+    with path.open("rb") as fh:
+        if fh.seek(0, os.SEEK_END) == 0:
+            return True
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def _keep_newest(path: Path) -> None:
+    """Cut the history to its newest MAX_ALERTS lines (the caller holds the lock)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    if len(lines) > MAX_ALERTS:
+        _write_atomic(path, "".join(lines[-MAX_ALERTS:]))
+
+
+@contextlib.contextmanager
+def _locked(path: Path, *, exclusive: bool) -> Iterator[None]:
+    """Hold ``flock`` on ``path``'s ``.lock`` sibling.
+
+    The lock lives on its own file because compaction replaces the history file:
+    a lock on the history itself would be held on an inode that is no longer it.
+    Without ``fcntl`` (not POSIX) the history is written unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        lock = open(path.with_name(path.name + ".lock"), "a")  # noqa: SIM115 (closed below)
+    except OSError:
+        if exclusive:
+            raise
+        yield  # a read-only data dir: the history can still be read
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def alert_from_record(record: Mapping[str, Any]) -> Alert:

@@ -19,6 +19,7 @@ from scalptui.feed.backoff import Backoff
 from scalptui.feed.base import FeedError
 from scalptui.feed.ccxt_feed import CcxtFeed
 from scalptui.feed.sim import SimExchange
+from scalptui.feed.sim.specs import CATALOGUE
 from scalptui.models import (
     FeedStatus,
     History,
@@ -302,7 +303,7 @@ async def test_add_symbol_and_list_symbols() -> None:
             got,
         ),
     ):
-        assert await feed.list_symbols() == [BTC, ETH]
+        assert await feed.list_symbols() == sorted(CATALOGUE)  # all listed, two simulated
         await feed.add_symbol(ETH)
         await feed.add_symbol(ETH)  # already streamed: no second set of streams
         assert feed.symbols == (BTC, ETH)

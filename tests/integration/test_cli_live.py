@@ -53,6 +53,13 @@ def test_unknown_symbol_is_one_line_and_exit_2(sim_url: str) -> None:
     assert len(lines) == 1 and "unknown symbol 'NOPE/USDT:USDT'" in lines[0]
 
 
+def test_a_mistyped_symbol_on_a_venue_gets_a_suggestion(sim_url: str) -> None:
+    proc = run("alerts", "--base-url", sim_url, "--symbols", "BTCUSDT", "--duration", "20")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].endswith("; did you mean BTC/USDT:USDT?")
+
+
 def test_calm_market_streams_snapshots_and_no_cascade(sim_url: str) -> None:
     proc = run(
         "alerts",

@@ -84,12 +84,12 @@ def test_rest_payloads_match_real_ones(model: MarketModel) -> None:
     real = json.loads((FIXTURES / "binance_usdm_rest.json").read_text())
     btc = model.market("BTC/USDT:USDT")
     now = model.now_ms
-    info = protocol.exchange_info([btc], now)
+    info = protocol.exchange_info([btc.spec], now)
     _assert_same_shape(real["exchangeInfo_symbol"], info["symbols"][0], "exchangeInfo.symbol")
     _assert_same_shape(real["exchangeInfo_top"], info, "exchangeInfo")
     _assert_same_shape(real["premiumIndex"], protocol.premium_index(btc, now), "premiumIndex")
     _assert_same_shape(real["openInterest"], protocol.open_interest(btc, now), "openInterest")
-    _assert_same_shape(real["fundingInfo"][0], protocol.funding_info(btc), "fundingInfo")
+    _assert_same_shape(real["fundingInfo"][0], protocol.funding_info(btc.spec), "fundingInfo")
     bar = btc.bars.candles(60_000, start_ms=None, end_ms=None, limit=1)[0]
     _assert_same_shape(real["klines"][0], protocol.kline_row(btc.spec, bar, 60_000), "klines")
     ts, amount, value = btc.oi_history[-1]
@@ -99,13 +99,13 @@ def test_rest_payloads_match_real_ones(model: MarketModel) -> None:
     _assert_same_shape(real_row, row, "openInterestHist")
 
 
-def test_any_symbol_of_the_right_form_is_simulated() -> None:
+def test_a_catalogue_symbol_is_simulated_at_a_plausible_price() -> None:
     market = MarketModel(["DOGE/USDT:USDT"], seed=1, scenario="auto", start_ms=START)
     doge = market.market("DOGEUSDT")
     events = market.advance(START + 10_000)
     assert any(isinstance(e, SimTrade) for e in events)
-    assert 0.05 <= doge.price < 50 and doge.spec.tick < doge.price / 1000
-    info = protocol.exchange_info([doge], START)
+    assert 0.1 <= doge.price < 0.4 and doge.spec.tick == 0.00001
+    info = protocol.exchange_info([doge.spec], START)
     assert info["symbols"][0]["symbol"] == "DOGEUSDT"
 
 

@@ -59,7 +59,7 @@ async def test_alerts_from_every_watched_symbol_reach_the_log(tmp_path: Path) ->
         assert {"BTC/USDT:USDT", "SOL/USDT:USDT"} <= symbols
 
 
-async def test_a_feed_error_on_open_is_shown_not_raised(tmp_path: Path) -> None:
+async def test_a_feed_that_cannot_open_ends_the_app_with_status_2(tmp_path: Path) -> None:
     async def failing() -> Feed:
         raise FeedError("binanceusdm: cannot reach https://fapi.example (after 5 tries)")
 
@@ -67,11 +67,9 @@ async def test_a_feed_error_on_open_is_shown_not_raised(tmp_path: Path) -> None:
     async with h.app.run_test(size=(100, 30), message_hook=h.hear) as pilot:
         await pilot.pause()
         await pilot.pause()
-        app = h.app
-        assert app.feed_error is not None and "cannot reach" in app.feed_error
-        assert "failed" in app.header_bar.lines[0].plain
-        assert any("cannot reach" in notice for notice in h.notices)
-    assert app.return_code in (None, 0)
+    app = h.app
+    assert app.return_code == 2
+    assert app.startup_error == "binanceusdm: cannot reach https://fapi.example (after 5 tries)"
 
 
 class _BreaksMidway:

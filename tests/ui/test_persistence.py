@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import multiprocessing
 from pathlib import Path
+
+import pytest
 
 from scalptui.models import Source
 from scalptui.ui import state as persist
@@ -70,7 +74,8 @@ def test_simulated_alerts_never_reappear_in_a_live_session(tmp_path: Path) -> No
     assert persist.load_alerts(tmp_path, Source.SIMULATED) == [simulated]
     persist.save_alerts(tmp_path, [simulated], Source.REPLAY)  # a replay keeps no history
     assert persist.load_alerts(tmp_path, Source.REPLAY) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["alerts-simulated.jsonl", "alerts.jsonl"]
+    histories = sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".jsonl")
+    assert histories == ["alerts-simulated.jsonl", "alerts.jsonl"]
 
 
 def test_unwritable_data_dir_does_not_raise(tmp_path: Path) -> None:
@@ -78,3 +83,68 @@ def test_unwritable_data_dir_does_not_raise(tmp_path: Path) -> None:
     blocker.write_text("")
     persist.save_state(blocker / "sub", persist.UiState(watchlist=("BTC/USDT:USDT",)))
     assert not (blocker / "sub").exists()
+
+
+async def test_two_monitors_at_once_both_keep_their_alerts(tmp_path: Path) -> None:
+    # Both start before either has saved anything, as two terminals opened side by side.
+    first, second = build(tmp_path, events=()), build(tmp_path, events=())
+    for h, message in ((first, "from the first"), (second, "from the second")):
+        async with h.app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            h.app.post_message(AlertRaised(alert(message=message)))
+            await pilot.pause()
+            await pilot.press("q")
+            await pilot.pause()
+    kept = [a.message for a in persist.load_alerts(tmp_path / "data", Source.SIMULATED)]
+    assert kept == ["from the first", "from the second"]
+
+
+def _append_one_by_one(data_dir: Path, writer: str, count: int, compact_bytes: int) -> None:
+    persist.COMPACT_BYTES = compact_bytes  # this process's copy (fork start method)
+    for i in range(count):
+        persist.append_alerts(
+            data_dir, [alert(message=f"{writer}{i}", ts=1_767_225_600_000 + i)], Source.SIMULATED
+        )
+
+
+def _interleave(data_dir: Path, count: int, compact_bytes: int) -> None:
+    context = multiprocessing.get_context("fork")
+    writers = [
+        context.Process(target=_append_one_by_one, args=(data_dir, name, count, compact_bytes))
+        for name in ("a", "b")
+    ]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(60)
+        assert process.exitcode == 0
+
+
+def test_two_writers_interleaving_lose_nothing(tmp_path: Path) -> None:
+    _interleave(tmp_path, 200, persist.COMPACT_BYTES)
+    text = (tmp_path / "alerts-simulated.jsonl").read_text()
+    assert len(text.splitlines()) == 400  # every line whole: no two writes interleaved mid-line
+    kept = {a.message for a in persist.load_alerts(tmp_path, Source.SIMULATED)}
+    assert kept == {f"{w}{i}" for w in "ab" for i in range(200)}
+
+
+def test_compaction_under_two_writers_keeps_the_newest_and_whole_lines(tmp_path: Path) -> None:
+    line_bytes = len(json.dumps(alert(message="a100").to_record(), ensure_ascii=False)) + 1
+    _interleave(tmp_path, 400, compact_bytes=line_bytes * (persist.MAX_ALERTS + 20))
+    lines = (tmp_path / "alerts-simulated.jsonl").read_text().splitlines()
+    assert persist.MAX_ALERTS <= len(lines) <= persist.MAX_ALERTS + 21  # it was compacted
+    records = [json.loads(line) for line in lines]  # every line is whole JSON
+    messages = {r["message"] for r in records}
+    assert {"a399", "b399"} <= messages  # each writer's newest alert survived the other's cuts
+
+
+def test_a_corrupt_alert_line_is_skipped_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = json.dumps(alert().to_record())
+    (tmp_path / "alerts-simulated.jsonl").write_text(f'{good}\n[1, 2]\n{{"ts": 1\n{good[:40]}')
+    with caplog.at_level(logging.WARNING, logger="scalptui.ui.state"):
+        assert persist.load_alerts(tmp_path, Source.SIMULATED) == [alert()]
+    assert sum("unreadable alert line" in r.getMessage() for r in caplog.records) == 3
+    persist.append_alerts(tmp_path, [alert(message="after")], Source.SIMULATED)
+    assert [a.message for a in persist.load_alerts(tmp_path, Source.SIMULATED)][-1] == "after"

@@ -953,6 +953,21 @@ class MarketModel:
             raise KeyError(symbol)
         return found
 
+    def add_market(self, symbol: str) -> SymbolMarket:
+        """Start simulating one more catalogue symbol from now (UnknownSymbol otherwise).
+
+        Its pre-history ends at the current exchange time; the markets already
+        simulated are untouched (each has its own random stream).
+        """
+        spec = spec_for(symbol)
+        market = self.markets.get(spec.symbol)
+        if market is None:
+            market = SymbolMarket(
+                spec, seed=self.seed, scenario=self.scenario, start_ms=self.now_ms
+            )
+            self.markets[spec.symbol] = market
+        return market
+
     def advance(self, to_ms: int) -> list[SimEvent]:
         """Step every symbol up to ``to_ms``; events ordered by time within each symbol."""
         events: list[SimEvent] = []

@@ -8,6 +8,7 @@ strings here too, formatted to the symbol's tick and step.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from scalptui.feed.sim.history import MinuteBar
@@ -122,9 +123,9 @@ def error_body(code: int, msg: str) -> dict[str, Any]:
     return {"code": code, "msg": msg}
 
 
-def exchange_info(markets: list[SymbolMarket], now_ms: int) -> dict[str, Any]:
+def exchange_info(specs: Sequence[SymbolSpec], now_ms: int) -> dict[str, Any]:
     """``GET /fapi/v1/exchangeInfo``, shaped like the real 2021-07 capture."""
-    assets = sorted({m.spec.quote for m in markets} | {m.spec.base for m in markets})
+    assets = sorted({s.quote for s in specs} | {s.base for s in specs})
     return {
         "timezone": "UTC",
         "serverTime": now_ms,
@@ -143,7 +144,7 @@ def exchange_info(markets: list[SymbolMarket], now_ms: int) -> dict[str, Any]:
         "assets": [
             {"asset": asset, "marginAvailable": True, "autoAssetExchange": "0"} for asset in assets
         ],
-        "symbols": [_symbol_info(m.spec) for m in markets],
+        "symbols": [_symbol_info(spec) for spec in specs],
     }
 
 
@@ -224,13 +225,13 @@ def premium_index(market: SymbolMarket, now_ms: int) -> dict[str, Any]:
     }
 
 
-def funding_info(market: SymbolMarket) -> dict[str, Any]:
+def funding_info(spec: SymbolSpec) -> dict[str, Any]:
     """One entry of ``GET /fapi/v1/fundingInfo`` (Binance lists symbols with adjusted settings)."""
     return {
-        "symbol": market.spec.market_id,
+        "symbol": spec.market_id,
         "adjustedFundingRateCap": "0.03000000",
         "adjustedFundingRateFloor": "-0.03000000",
-        "fundingIntervalHours": market.spec.funding_interval_h,
+        "fundingIntervalHours": spec.funding_interval_h,
         "disclaimer": False,
     }
 

@@ -65,6 +65,7 @@ from scalptui.feed.sim.market import (
     SymbolMarket,
 )
 from scalptui.feed.sim.okx import OkxVenue
+from scalptui.feed.sim.specs import SymbolSpec, catalogue_specs, unified
 from scalptui.feed.sim.venue import SimVenue, VenueHost
 
 log = logging.getLogger("scalptui.feed.sim")
@@ -507,6 +508,9 @@ class SimExchange:
 
     def _subscribe(self, conn: _Connection, streams: Sequence[str]) -> None:
         for stream in streams:
+            listed = unified(stream.partition("@")[0])
+            if listed is not None and listed not in self.model.markets:
+                self.model.add_market(listed)
             conn.subscriptions.add(stream)
             self._subscribers.setdefault(stream, set()).add(conn)
 
@@ -570,7 +574,11 @@ class SimExchange:
         try:
             return self.model.market(symbol)
         except KeyError:
-            raise _BadRequest(-1121, "Invalid symbol.") from None
+            pass
+        listed = unified(symbol)
+        if listed is None:
+            raise _BadRequest(-1121, "Invalid symbol.")
+        return self.model.add_market(listed)  # a listed symbol asked for: simulate it from now
 
     async def _ping(self, request: web.Request) -> web.StreamResponse:
         return web.json_response({})
@@ -579,8 +587,14 @@ class SimExchange:
         return web.json_response({"serverTime": self.now_ms()})
 
     async def _exchange_info(self, request: web.Request) -> web.StreamResponse:
-        markets = list(self.model.markets.values())
-        return web.json_response(protocol.exchange_info(markets, self.now_ms()))
+        return web.json_response(protocol.exchange_info(self._listed_specs(), self.now_ms()))
+
+    def _listed_specs(self) -> list[SymbolSpec]:
+        """The whole catalogue (simulated once asked for) and anything simulated besides."""
+        specs = {spec.market_id: spec for spec in catalogue_specs()}
+        for market in self.model.markets.values():
+            specs.setdefault(market.spec.market_id, market.spec)
+        return list(specs.values())
 
     async def _premium_index(self, request: web.Request) -> web.StreamResponse:
         market = self._market_param(request, required=False)
@@ -592,7 +606,7 @@ class SimExchange:
         )
 
     async def _funding_info(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response([protocol.funding_info(m) for m in self.model.markets.values()])
+        return web.json_response([protocol.funding_info(spec) for spec in self._listed_specs()])
 
     async def _funding_rate_history(self, request: web.Request) -> web.StreamResponse:
         market = self._market_param(request)

@@ -1,15 +1,24 @@
 """Per-symbol facts of the simulated market: price scale, tick, size, depth, open interest.
 
-Magnitudes follow Binance USDⓈ-M in 2025–26 (BTC ≈ 100 000 with ≈ 80 000 BTC of
-open interest, ETH ≈ 3 500, SOL ≈ 150); any other symbol gets a generic small-cap
-profile derived deterministically from its name.
+The simulated exchange lists a fixed catalogue of well-known USDT perpetuals, as
+Binance USDⓈ-M did in late 2025: prices at about that time's levels, Binance's
+tick sizes, amount steps and maximum leverage (approximately; Binance changes
+them), open interest of the right order of magnitude. BTC, ETH and SOL keep the
+exact profile the tests and benchmarks were tuned on. A symbol outside the
+catalogue is not listed, so it is refused as the real venue would refuse it.
+Binance lists PEPE as ``1000PEPE`` (a thousand tokens per unit), so does this.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
+
+from scalptui.feed.symbols import did_you_mean
+
+
+class UnknownSymbol(ValueError):
+    """A symbol the simulated exchange does not list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +51,24 @@ class SymbolSpec:
 
 def _decimals(step: float) -> int:
     return max(0, round(-math.log10(step))) if step < 1 else 0
+
+
+def _alt(
+    price: float, tick: float, step: float, oi_usd: float, leverage: int, funding_h: int
+) -> dict[str, float | int]:
+    """An altcoin's profile: depth and position size grow with its open interest."""
+    return {
+        "price": price,
+        "tick": tick,
+        "qty_step": step,
+        "open_interest": oi_usd / price,
+        "lot_usd": 3_000.0 if oi_usd < 5e8 else 5_000.0,
+        "depth_usd": 1e8 + oi_usd * 0.3,
+        "vol_per_s": 2e-4 if oi_usd >= 5e8 else 2.4e-4,
+        "max_leverage": leverage,
+        "mmr": 0.005 if leverage >= 75 else 0.01,
+        "funding_interval_h": funding_h,
+    }
 
 
 _KNOWN: dict[str, dict[str, float | int]] = {
@@ -81,7 +108,34 @@ _KNOWN: dict[str, dict[str, float | int]] = {
         "mmr": 0.005,
         "funding_interval_h": 4,
     },
+    **{
+        base: _alt(*row)
+        for base, row in {
+            # base: (price, tick, amount step, open interest USD, max leverage, funding h)
+            "BNB": (900.0, 0.01, 0.01, 8e8, 75, 8),
+            "XRP": (2.3, 0.0001, 0.1, 1.5e9, 75, 8),
+            "DOGE": (0.2, 0.00001, 1.0, 1.2e9, 75, 8),
+            "ADA": (0.7, 0.0001, 1.0, 5e8, 75, 8),
+            "TRX": (0.3, 0.00001, 1.0, 2e8, 75, 8),
+            "AVAX": (25.0, 0.001, 1.0, 4e8, 75, 8),
+            "LINK": (18.0, 0.001, 0.01, 6e8, 75, 8),
+            "LTC": (100.0, 0.01, 0.001, 3e8, 75, 8),
+            "BCH": (500.0, 0.01, 0.001, 3e8, 75, 8),
+            "DOT": (4.0, 0.001, 0.1, 2e8, 75, 8),
+            "SUI": (3.5, 0.0001, 0.1, 8e8, 75, 4),
+            "TON": (3.0, 0.0001, 0.1, 1.5e8, 50, 4),
+            "NEAR": (2.5, 0.001, 1.0, 2e8, 75, 4),
+            "APT": (5.0, 0.0001, 0.1, 1.5e8, 75, 4),
+            "ARB": (0.35, 0.0001, 0.1, 2e8, 75, 4),
+            "OP": (0.5, 0.0001, 0.1, 1.5e8, 75, 4),
+            "1000PEPE": (0.01, 0.0000001, 1.0, 5e8, 75, 4),
+            "WIF": (0.6, 0.0001, 0.1, 3e8, 75, 4),
+            "ENA": (0.45, 0.0001, 1.0, 6e8, 75, 4),
+        }.items()
+    },
 }
+CATALOGUE: tuple[str, ...] = tuple(f"{base}/USDT:USDT" for base in _KNOWN)
+"""Every perpetual the simulated exchange lists, majors first."""
 
 
 def split_symbol(symbol: str) -> tuple[str, str, str]:
@@ -94,18 +148,21 @@ def split_symbol(symbol: str) -> tuple[str, str, str]:
 
 
 def spec_for(symbol: str) -> SymbolSpec:
-    """The simulated market's facts for ``symbol`` (generic small cap if unknown)."""
+    """The simulated market's facts for ``symbol``; UnknownSymbol outside the catalogue."""
     base, quote, market_id = split_symbol(symbol)
-    known = _KNOWN.get(base)
+    known = _KNOWN.get(base) if quote == "USDT" else None
     if known is None:
-        known = _generic_profile(market_id)
+        raise UnknownSymbol(
+            f"the simulated exchange does not list {symbol!r}{did_you_mean(symbol, CATALOGUE)}"
+        )
+    tick = float(known["tick"])
     return SymbolSpec(
         symbol=f"{base}/{quote}:{quote}",
         market_id=market_id,
         base=base,
         quote=quote,
         price=float(known["price"]),
-        tick=float(known["tick"]),
+        tick=tick,
         qty_step=float(known["qty_step"]),
         open_interest=float(known["open_interest"]),
         lot_usd=float(known["lot_usd"]),
@@ -114,26 +171,23 @@ def spec_for(symbol: str) -> SymbolSpec:
         max_leverage=int(known["max_leverage"]),
         mmr=float(known["mmr"]),
         funding_interval_h=int(known["funding_interval_h"]),
-        price_decimals=_decimals(float(known["tick"])),
+        price_decimals=_decimals(tick),
         qty_decimals=_decimals(float(known["qty_step"])),
     )
 
 
-def _generic_profile(market_id: str) -> dict[str, float | int]:
-    # a stable pseudo-random price in [0.05, 50) so that two unknown symbols differ
-    digest = int.from_bytes(hashlib.sha256(market_id.encode()).digest()[:4], "big")
-    price = 0.05 * 1000 ** ((digest % 10_000) / 10_000)
-    tick = 10.0 ** math.floor(math.log10(price * 1e-4))
-    qty_step = 10.0 ** max(0, math.floor(math.log10(10 / price)))
-    return {
-        "price": round(price / tick) * tick,
-        "tick": tick,
-        "qty_step": qty_step,
-        "open_interest": 3e8 / price,
-        "lot_usd": 3_000.0,
-        "depth_usd": 1.5e8,
-        "vol_per_s": 2e-4,
-        "max_leverage": 50,
-        "mmr": 0.01,
-        "funding_interval_h": 4,
-    }
+def catalogue_specs() -> tuple[SymbolSpec, ...]:
+    return tuple(spec_for(symbol) for symbol in CATALOGUE)
+
+
+def listed(symbol: str) -> bool:
+    """True for a catalogue symbol, given as ``BTC/USDT:USDT`` or ``BTCUSDT``."""
+    return symbol in CATALOGUE or symbol.upper() in _BY_ID
+
+
+def unified(market_id: str) -> str | None:
+    """``BTCUSDT`` → ``BTC/USDT:USDT`` for a catalogue market, else None."""
+    return _BY_ID.get(market_id.upper())
+
+
+_BY_ID: dict[str, str] = {f"{base}USDT": f"{base}/USDT:USDT" for base in _KNOWN}

@@ -1,0 +1,129 @@
+"""The simulated exchange lists a fixed catalogue of well-known perpetuals, and only it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+
+from scalptui.feed.ccxt_feed import CcxtFeed
+from scalptui.feed.sim import SimExchange
+from scalptui.feed.sim.specs import CATALOGUE, UnknownSymbol, spec_for
+from scalptui.feed.symbols import closest_symbol
+from scalptui.models import MarketInfo, Trade
+
+START_MS = 1_767_225_600_000
+
+# Late-2025 levels, loosely: a wrong order of magnitude is what these catch.
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "BTC": (50_000, 200_000),
+    "ETH": (1_500, 8_000),
+    "SOL": (80, 400),
+    "BNB": (400, 2_000),
+    "XRP": (1, 5),
+    "DOGE": (0.08, 0.5),
+    "ADA": (0.3, 1.5),
+    "TRX": (0.15, 0.6),
+    "1000PEPE": (0.003, 0.03),
+}
+
+
+def test_the_catalogue_is_a_fixed_list_of_well_known_usdt_perpetuals() -> None:
+    assert 15 <= len(CATALOGUE) <= 25
+    assert CATALOGUE[:3] == ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT")
+    assert all(s.endswith("/USDT:USDT") for s in CATALOGUE)
+    for symbol in CATALOGUE:
+        spec = spec_for(symbol)
+        low, high = PLAUSIBLE.get(spec.base, (0.1, 1_000))
+        assert low <= spec.price <= high, symbol
+        # a tick fine enough to quote the price to a few basis points, and the price on it
+        assert spec.tick <= spec.price / 1_000, symbol
+        assert spec.price / spec.tick == pytest.approx(round(spec.price / spec.tick)), symbol
+        assert spec.qty_step * spec.price <= 100, symbol  # the smallest order is small
+        assert 20 <= spec.max_leverage <= 125, symbol
+        assert 1e7 <= spec.open_interest * spec.price <= 2e10, symbol
+
+
+def test_a_tiny_price_gets_a_tick_to_match() -> None:
+    pepe = spec_for("1000PEPE/USDT:USDT")
+    assert pepe.tick == 1e-7 and pepe.price_decimals == 7
+
+
+def test_the_default_symbols_keep_the_profile_the_benchmarks_were_tuned_on() -> None:
+    btc, eth, sol = (spec_for(s) for s in CATALOGUE[:3])
+    assert (btc.price, btc.tick, btc.qty_step, btc.open_interest) == (100_000, 0.1, 0.001, 80_000)
+    assert (btc.depth_usd, btc.vol_per_s, btc.max_leverage, btc.mmr) == (2.5e9, 9e-5, 125, 0.004)
+    assert (eth.price, eth.tick, eth.open_interest, eth.depth_usd) == (3_500, 0.01, 2e6, 1.3e9)
+    assert (sol.price, sol.tick, sol.open_interest, sol.funding_interval_h) == (150, 0.01, 8e6, 4)
+
+
+@pytest.mark.parametrize(
+    ("wanted", "meant"),
+    [
+        ("BTCUSDT/USDT:USDT", "BTC/USDT:USDT"),  # ``--symbols BTCUSDT``
+        ("BTCUSDT", "BTC/USDT:USDT"),
+        ("BTC/USDT", "BTC/USDT:USDT"),
+        ("btc/usdt:usdt", "BTC/USDT:USDT"),
+        ("ETHH/USDT:USDT", "ETH/USDT:USDT"),
+        ("PEPE/USDT:USDT", "1000PEPE/USDT:USDT"),
+        ("NOPE/USDT:USDT", None),
+    ],
+)
+def test_a_mistyped_symbol_gets_the_listed_one_it_meant(wanted: str, meant: str | None) -> None:
+    assert closest_symbol(wanted, CATALOGUE) == meant
+
+
+def test_a_symbol_outside_the_catalogue_is_refused_with_a_suggestion() -> None:
+    with pytest.raises(UnknownSymbol, match=r"did you mean BTC/USDT:USDT\?"):
+        spec_for("BTCUSDT/USDT:USDT")
+    with pytest.raises(UnknownSymbol, match="does not list"):
+        SimExchange(["NOPE/USDT:USDT"])
+
+
+async def _get(session: aiohttp.ClientSession, url: str) -> Any:
+    async with session.get(url) as response:
+        return response.status, await response.json(content_type=None)
+
+
+async def test_the_exchange_lists_the_catalogue_and_simulates_a_symbol_once_asked() -> None:
+    async with (
+        SimExchange(["BTC/USDT:USDT"], seed=1, start_ms=START_MS) as sim,
+        aiohttp.ClientSession() as http,
+    ):
+        _, info = await _get(http, f"{sim.base_url}/fapi/v1/exchangeInfo")
+        assert {s["symbol"] for s in info["symbols"]} == {spec_for(s).market_id for s in CATALOGUE}
+        _, funding = await _get(http, f"{sim.base_url}/fapi/v1/fundingInfo")
+        assert len(funding) == len(CATALOGUE)
+        assert list(sim.model.markets) == ["BTC/USDT:USDT"]  # nothing else simulated yet
+        status, bars = await _get(
+            http, f"{sim.base_url}/fapi/v1/klines?symbol=XRPUSDT&interval=1m&limit=5"
+        )
+        assert status == 200 and 1 < float(bars[-1][4]) < 5  # XRP's price, from now on
+        assert "XRP/USDT:USDT" in sim.model.markets
+        status, _ = await _get(http, f"{sim.base_url}/fapi/v1/openInterest?symbol=NOPEUSDT")
+        assert status == 400
+
+
+async def test_a_symbol_added_at_run_time_streams_through_ccxt() -> None:
+    async with SimExchange(["BTC/USDT:USDT"], seed=2, time_scale=5.0, start_ms=START_MS) as sim:
+        feed = CcxtFeed("binanceusdm", ["BTC/USDT:USDT"], base_url=sim.base_url)
+        try:
+            await feed.start()
+            assert set(CATALOGUE) <= set(await feed.list_symbols())
+            await feed.add_symbol("DOGE/USDT:USDT")
+            seen: list[Any] = []
+
+            async def until_a_doge_trade() -> None:
+                async for event in feed.events():
+                    if getattr(event, "symbol", None) == "DOGE/USDT:USDT":
+                        seen.append(event)
+                        if isinstance(event, Trade):
+                            return
+
+            await asyncio.wait_for(until_a_doge_trade(), 60)
+        finally:
+            await feed.close()
+    assert isinstance(seen[0], MarketInfo)
+    assert 0.08 < seen[-1].price < 0.5
