@@ -17,7 +17,7 @@ import pytest
 
 from scalptui.feed.sim import bybit, okx
 from scalptui.feed.sim.market import MarketModel, SimLiquidation, SimTrade
-from scalptui.feed.sim.specs import spec_for
+from scalptui.feed.sim.specs import CATALOGUE, spec_for
 from scalptui.feed.sim.venue import VenueHost
 
 START_MS = 1_767_225_600_000
@@ -191,7 +191,12 @@ def test_okx_funding_frames_state_the_interval_as_ccxt_reads_it() -> None:
 
 @pytest.mark.parametrize(
     ("symbol", "ct_val"),
-    [(BTC, 0.01), ("ETH/USDT:USDT", 0.1), ("SOL/USDT:USDT", 1.0), ("PEPE/USDT:USDT", None)],
+    [(BTC, 0.01), ("ETH/USDT:USDT", 0.1), ("SOL/USDT:USDT", 1.0)]
+    + [
+        (symbol, None)
+        for symbol in CATALOGUE
+        if symbol not in (BTC, "ETH/USDT:USDT", "SOL/USDT:USDT")
+    ],
 )
 def test_okx_contract_values_divide_every_simulated_size(symbol: str, ct_val: float | None) -> None:
     spec = spec_for(symbol)

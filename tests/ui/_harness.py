@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from textual.notifications import Notify
 from scalptui.config import FeedSettings, Settings, UiSettings
 from scalptui.detector import Detector
 from scalptui.detector.params import DetectorParams
-from scalptui.feed.base import Feed
+from scalptui.feed.base import Feed, FeedError
 from scalptui.feed.scripted import SPECS, ScriptedFeed, script_end_ms, scripted_events
 from scalptui.models import (
     Alert,
@@ -128,3 +128,26 @@ def alert(
     return Alert(
         ts, "binanceusdm", symbol, kind, Side.LONG, message, {"usd": 1e6}, Source.SIMULATED
     )
+
+
+class BreaksMidway:
+    """A live feed that delivers one event, then loses its stream for good."""
+
+    exchange = "binanceusdm"
+    source = Source.LIVE
+    symbols = SYMBOLS
+    recorded_source = None
+    progress = None
+
+    async def events(self) -> AsyncIterator[Event]:
+        yield scripted_events(SYMBOLS, calm_s=5, cascade_s=1)[0]
+        raise FeedError("stream closed by the exchange: 1008 policy violation")
+
+    async def add_symbol(self, symbol: str) -> None:
+        return None
+
+    async def list_symbols(self) -> list[str]:
+        return list(SYMBOLS)
+
+    async def close(self) -> None:
+        return None

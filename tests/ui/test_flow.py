@@ -13,7 +13,7 @@ from scalptui.feed.scripted import scripted_events
 from scalptui.models import AlertKind, Event, FeedStatus, Source, StreamState
 from scalptui.ui.app import feed_state
 
-from ._harness import SYMBOLS, build, drained, end_clock
+from ._harness import SYMBOLS, BreaksMidway, build, drained, end_clock
 
 
 def burst_events() -> tuple[Event, ...]:
@@ -72,30 +72,9 @@ async def test_a_feed_that_cannot_open_ends_the_app_with_status_2(tmp_path: Path
     assert app.startup_error == "binanceusdm: cannot reach https://fapi.example (after 5 tries)"
 
 
-class _BreaksMidway:
-    exchange = "binanceusdm"
-    source = Source.LIVE
-    symbols = SYMBOLS
-    recorded_source = None
-    progress = None
-
-    async def events(self):  # type: ignore[no-untyped-def]
-        yield scripted_events(SYMBOLS, calm_s=5, cascade_s=1)[0]
-        raise FeedError("stream closed by the exchange: 1008 policy violation")
-
-    async def add_symbol(self, symbol: str) -> None:
-        return None
-
-    async def list_symbols(self) -> list[str]:
-        return list(SYMBOLS)
-
-    async def close(self) -> None:
-        return None
-
-
 async def test_a_feed_error_while_streaming_is_shown_not_raised(tmp_path: Path) -> None:
     async def opened() -> Feed:
-        return _BreaksMidway()
+        return BreaksMidway()
 
     h = build(tmp_path, open_feed=opened)
     async with h.app.run_test(size=(100, 30)) as pilot:

@@ -15,11 +15,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
-from scalptui.feed.base import Feed, FeedError
+from scalptui.feed.base import Feed
 from scalptui.ui.app import MIN_SIZE
 from scalptui.ui.themes import BUILTIN_ORDER
 
-from ._harness import Harness, build, drained
+from ._harness import BreaksMidway, Harness, build, drained
 
 
 def settle(h: Harness) -> Callable[[Pilot[None]], Any]:
@@ -111,12 +111,15 @@ def test_paused_on_another_symbol(snap_compare: Callable[..., bool], tmp_path: P
 
 
 def test_a_failed_feed(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
-    """A feed that cannot open: the header says failed, a toast says why, nothing crashes."""
+    """A feed lost while streaming: the header says failed, a toast says why, nothing crashes.
 
-    async def failing() -> Feed:
-        raise FeedError("binanceusdm: cannot reach https://fapi.example (after 5 tries)")
+    (A feed that cannot open at all ends the run with exit status 2: ``test_flow``.)
+    """
 
-    h = build(tmp_path, open_feed=failing)
+    async def breaking() -> Feed:
+        return BreaksMidway()
+
+    h = build(tmp_path, open_feed=breaking)
 
     async def run_before(pilot: Pilot[None]) -> None:
         await pilot.pause()
