@@ -73,6 +73,7 @@ class RollingStats:
         "prev_close",
         "prev_close_ts",
         "r2",
+        "range_seed",
         "seed",
     )
 
@@ -88,6 +89,9 @@ class RollingStats:
         self.dt = 0.0
         self.seed: float | None = None
         """σ of the warm-start klines, for the first minutes of a run."""
+        self.range_seed: float | None = None
+        """Median high–low range (%) of the last hour of warm-start candles: the ordinary
+        range until half an hour of 1 s history exists."""
 
     def add_second(self, ts: int, close: float, high: float, low: float) -> None:
         """Count one closed second (``close`` > 0)."""

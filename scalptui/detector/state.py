@@ -23,7 +23,7 @@ from scalptui.detector.params import SignalThresholds
 from scalptui.detector.realized import RealizedOverlay
 from scalptui.detector.ring import RingBuffer
 from scalptui.detector.rolling import SECOND_CAPACITY, SECOND_COLUMNS, RollingStats, SecondBucket
-from scalptui.detector.signals import Episode, PrintWindow
+from scalptui.detector.signals import Episode, Leg, PrintWindow
 from scalptui.detector.snapshot import LadderRowCache
 from scalptui.models import AlertKind, FeedStatus, Liquidation, MarketInfo, Side
 
@@ -48,6 +48,7 @@ class SymbolState:
         "ladder",
         "last",
         "last_fire",
+        "legs",
         "mark",
         "mark_seen",
         "oi",
@@ -92,6 +93,8 @@ class SymbolState:
         }
         self.episodes: dict[Side, Episode] = {}
         self.last_fire: dict[AlertKind, int] = {}
+        self.legs: dict[Side, Leg] = {}
+        """The last reported leg of each side (kept through the cooldown: escalation)."""
         self.sampled = False
         self.feed: dict[tuple[str, str | None], FeedStatus] = {}
         self.rows = LadderRowCache()
@@ -99,6 +102,9 @@ class SymbolState:
     def reference_price(self) -> float | None:
         """The price levels are judged against: mark where streamed, else last trade."""
         return self.mark if self.mark is not None else self.last
+
+    def window_ms(self) -> int:
+        return int(self.th.window_s * 1000)
 
     def window_start(self) -> int:
         """Event time where the cascade window now begins."""
