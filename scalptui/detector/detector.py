@@ -378,8 +378,8 @@ class Detector:
             if episode is not None:
                 alert = self._episode_tick(st, episode, window)
             leg = st.legs.get(side)
-            if leg is not None and st.clock - leg.alert_ts <= st.th.window_s * 1000:
-                leg.observe(st.clock, window.usd, evidence.move_pct(st, side), st.window_ms())
+            if leg is not None:
+                self._leg_tick(st, side, leg, window)
             if alert is None and window.count >= st.th.min_prints:
                 alert = self._check_side(st, side)
             if alert is not None:
@@ -398,9 +398,20 @@ class Detector:
         ep.ended_ts = st.clock
         return exhausted_alert(st, self.source, ep)
 
+    def _leg_tick(self, st: SymbolState, side: Side, leg: Leg, window: PrintWindow) -> None:
+        """Measure the reported leg over its first window."""
+        window_ms = st.window_ms()
+        if st.clock - leg.alert_ts <= window_ms:
+            leg.observe(st.clock, window.chain()[0], evidence.move_pct(st, side), window_ms)
+
     def _quiet(self, st: SymbolState, side: Side) -> bool:
-        """True while this side must stay silent but for a larger leg: its episode is
-        running (the same leg goes on) or the cooldown since its last alert holds."""
+        """True while this side must stay silent but for a larger leg: the reported leg goes
+        on (no silence of ``leg_gap_s`` since) and its episode runs or the cooldown holds."""
+        leg = st.legs.get(side)
+        if leg is not None and st.windows[side].chain_start > leg.alert_ts:
+            # the side fell silent for ``leg_gap_s`` after the alert and a new chain began:
+            # that leg is over, a chain that qualifies now is the next one
+            return False
         current = st.episodes.get(side)
         if current is not None and current.ended_ts is None:
             return True
@@ -430,11 +441,11 @@ class Detector:
         if path is None:
             return None
         number = 1
-        if quiet:
-            assert leg is not None
-            if not leg.dwarfed_by(ev.notional_usd, ev.move_pct, th):
+        if leg is not None and (quiet or st.clock - leg.alert_ts < th.cooldown_s * 1000):
+            travelled = leg.travelled_pct(side, st.last or 0.0)
+            if quiet and not leg.dwarfed_by(ev.notional_usd, travelled, th):
                 return None  # the same leg again: suppressed
-            number = leg.number + 1
+            number = leg.number + 1  # within the cooldown: the same episode's next leg
         return self._open_episode(st, side, ev, path, number)
 
     def _open_episode(
@@ -443,16 +454,17 @@ class Detector:
         kind = FORCED_KIND[side]
         window = st.windows[side]
         st.last_fire[kind] = st.clock
-        st.legs[side] = Leg(leg, st.clock, ev.notional_usd, ev.move_pct)
         ref = evidence.extreme_ref(st, side)
+        anchor = ref if ref is not None else (st.last or 0.0)
+        st.legs[side] = Leg(leg, st.clock, anchor, ev.notional_usd, ev.move_pct)
         last_print = window.prints[-1][0] if window.prints else st.clock
         episode = Episode(
             kind,
             side,
-            window.first_ts() or st.clock,
-            ref if ref is not None else (st.last or 0.0),
-            window.usd,
-            window.count,
+            window.chain_first_ts() or st.clock,
+            anchor,
+            ev.notional_usd,
+            ev.prints,
             window.rate(),
             ev.clusters,
             ev.lower_bound,

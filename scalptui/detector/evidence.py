@@ -138,21 +138,22 @@ def measure(st: SymbolState, side: Side) -> ChainEvidence:
     window = st.windows[side]
     other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
     total = window.usd + other.usd
-    first = window.first_ts()
+    chain_usd, chain_prints, largest = window.chain()
+    first = window.chain_first_ts()
     busy, run_span = window.saturation(now)
     clusters = sum(
         1 for ts, hit, is_cluster in st.hits if is_cluster and hit.side is side and ts > start
     )
     return ChainEvidence(
         side=side,
-        notional_usd=window.usd,
-        prints=window.count,
+        notional_usd=chain_usd,
+        prints=chain_prints,
         dominance=window.usd / total if total > 0.0 else 0.0,
         span_s=max(1.0, (now - first) / 1000.0) if first is not None else 0.0,
         run_s=window.run_seconds,
         busy_s=busy,
         run_span_s=run_span,
-        notional_ex_largest_usd=max(0.0, window.usd - window.largest()),
+        notional_ex_largest_usd=max(0.0, chain_usd - largest),
         move_pct=(math.exp(move) - 1.0) * 100.0,
         move_sigmas=sigmas,
         sigma_1s=s,

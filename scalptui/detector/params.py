@@ -30,6 +30,7 @@ threshold                   majors      alts        meaning
 ``cooldown_s``              300 s       300 s       per (symbol, kind), repeats of a leg
 ``escalation_notional``     3           3           a later leg ≥ 3 × the reported notional…
 ``escalation_move``         2           2           …or ≥ 2 × its move is reported (leg 2, …)
+``leg_gap_s``               30 s        30 s        silence that ends a leg: the next chain is one
 ``exhaustion_ratio``        25 %        25 %        rate below this share of peak…
 ``exhaustion_hold_s``       20 s        20 s        …for this long → CASCADE_EXHAUSTED
 ``funding_8h``              0.05 %      0.05 %      FUNDING_EXTREME on |funding per 8 h| ≥ this…
@@ -145,6 +146,9 @@ class SignalThresholds:
     reaches this multiple of the last reported leg's (its largest over its first W)..."""
     escalation_move: float = 2.0
     """...or its move this multiple of the last reported leg's move."""
+    leg_gap_s: float = 30.0
+    """A side without a print this long has ended the reported leg (the evaluation's chain gap);
+    a later chain that qualifies on its own is the episode's next leg, cooldown or not."""
     exhaustion_ratio: float = 0.25
     """Episode exhausted when its print rate stays below this share of its peak..."""
     exhaustion_hold_s: float = 20.0

@@ -52,9 +52,11 @@ class PrintWindow:
     """Same-side liquidation prints over the last W (and the shorter rate window)."""
 
     __slots__ = (
+        "_chain_gap_s",
         "_max_gap_s",
         "_rate_ms",
         "_window_ms",
+        "chain_start",
         "last_print_sec",
         "prints",
         "rate_prints",
@@ -64,8 +66,14 @@ class PrintWindow:
         "usd",
     )
 
-    def __init__(self, window_s: float, rate_window_s: float, max_gap_s: float) -> None:
+    def __init__(
+        self, window_s: float, rate_window_s: float, max_gap_s: float, chain_gap_s: float = 30.0
+    ) -> None:
         self._window_ms = int(window_s * 1000)
+        self._chain_gap_s = chain_gap_s
+        self.chain_start = 0
+        """The first print after the side's last silence of ``chain_gap_s``: where the chain
+        began (an older chain still inside W is no part of it)."""
         self._rate_ms = int(rate_window_s * 1000)
         self._max_gap_s = max_gap_s
         self.prints: deque[tuple[int, float]] = deque()
@@ -92,6 +100,8 @@ class PrintWindow:
         self.rate_usd += usd
         sec = ts // 1000
         last = self.last_print_sec
+        if last is None or sec - last - 1 >= self._chain_gap_s:
+            self.chain_start = ts
         if last is None or sec - last - 1 > self._max_gap_s:
             self.run_seconds = 1
             self.run_start_ms = ts
@@ -150,9 +160,22 @@ class PrintWindow:
             seen = start = sec
         return busy, max(last_sec, now_sec - 1) - start + 1
 
-    def largest(self) -> float:
-        """The window's largest print (USD), 0 when empty."""
-        return max((usd for _, usd in self.prints), default=0.0)
+    def chain(self) -> tuple[float, int, float]:
+        """(USD, prints, largest print) of the window's prints since the chain began."""
+        total, count, largest = 0.0, 0, 0.0
+        start = self.chain_start
+        for ts, usd in reversed(self.prints):
+            if ts < start:
+                break
+            total += usd
+            count += 1
+            largest = max(largest, usd)
+        return total, count, largest
+
+    def chain_first_ts(self) -> int | None:
+        """The first print of the chain still inside W."""
+        first = self.first_ts()
+        return None if first is None else max(first, self.chain_start)
 
     def first_ts(self) -> int | None:
         return self.prints[0][0] if self.prints else None
@@ -256,13 +279,20 @@ class Leg:
 
     Its reference notional and move are the largest the window showed over the
     leg's first W after its alert (what the alert could have said), as the
-    evaluation's legs are measured."""
+    evaluation measures legs. A later leg dwarfs it when its own window's printed
+    notional reaches ``escalation_notional`` × that, or when price has travelled
+    ``escalation_move`` × the leg's move from where the leg began (``anchor``):
+    on a sampled venue a window's printed sum saturates at a print a second, so a
+    staircase crash shows escalation in how far it has gone, not in one window."""
 
-    __slots__ = ("alert_ts", "move_pct", "notional", "number")
+    __slots__ = ("alert_ts", "anchor", "move_pct", "notional", "number")
 
-    def __init__(self, number: int, alert_ts: int, notional: float, move_pct: float) -> None:
+    def __init__(
+        self, number: int, alert_ts: int, anchor: float, notional: float, move_pct: float
+    ) -> None:
         self.number = number
         self.alert_ts = alert_ts
+        self.anchor = anchor
         self.notional = notional
         self.move_pct = abs(move_pct)
 
@@ -272,10 +302,17 @@ class Leg:
             self.notional = max(self.notional, notional)
             self.move_pct = max(self.move_pct, abs(move_pct))
 
-    def dwarfed_by(self, notional: float, move_pct: float, th: SignalThresholds) -> bool:
+    def travelled_pct(self, side: Side, price: float) -> float:
+        """How far price is from the leg's start in the forced direction (%, ≥ 0)."""
+        if self.anchor <= 0.0 or price <= 0.0:
+            return 0.0
+        moved = (price / self.anchor - 1.0) * 100.0
+        return max(0.0, -moved if side is Side.LONG else moved)
+
+    def dwarfed_by(self, notional: float, travelled_pct: float, th: SignalThresholds) -> bool:
         return (
             notional >= th.escalation_notional * self.notional
-            or abs(move_pct) >= th.escalation_move * self.move_pct
+            or travelled_pct >= th.escalation_move * self.move_pct
         )
 
 

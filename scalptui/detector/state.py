@@ -89,7 +89,8 @@ class SymbolState:
         self.realized: deque[Liquidation] = deque(maxlen=tape)
         self.overlay = RealizedOverlay(realized_ms)
         self.windows = {
-            side: PrintWindow(th.window_s, th.rate_window_s, th.max_gap_s) for side in Side
+            side: PrintWindow(th.window_s, th.rate_window_s, th.max_gap_s, th.leg_gap_s)
+            for side in Side
         }
         self.episodes: dict[Side, Episode] = {}
         self.last_fire: dict[AlertKind, int] = {}
@@ -109,6 +110,14 @@ class SymbolState:
     def window_start(self) -> int:
         """Event time where the cascade window now begins."""
         return self.clock - int(self.th.window_s * 1000)
+
+    def chain_start(self, side: Side) -> int:
+        """Where the side's chain began, bounded by the window: its moves are measured from
+        the extreme since then (a chain that ended 30 s ago is not this one's start)."""
+        start = self.window_start()
+        first = self.windows[side].chain_first_ts()
+        # from the second before the chain's first print: where price stood as it began
+        return start if first is None else max(start, (first // 1000 - 1) * 1000)
 
     def close_second(self) -> None:
         """Write the finished second to the ring and the rolling stats; start a fresh bucket."""
