@@ -424,10 +424,6 @@ class Detector:
         window = st.windows[side]
         if window.count < th.min_prints:
             return None
-        other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
-        total = window.usd + other.usd
-        if total <= 0.0 or window.usd / total < th.dominance:
-            return None
         leg = st.legs.get(side)
         quiet = self._quiet(st, side)
         if quiet and (leg is None or st.clock - leg.alert_ts <= th.window_s * 1000):

@@ -39,6 +39,17 @@ def log_move(st: SymbolState, side: Side) -> float:
     return math.log(last / ref) if last > 0.0 and ref > 0.0 else 0.0
 
 
+def chain_move_pct(st: SymbolState, side: Side) -> float:
+    """The move since the side's chain began (from its extreme since then), in percent."""
+    last = st.last if st.last is not None else st.reference_price() or 0.0
+    start = st.chain_start(side)
+    if side is Side.LONG:
+        ref = st.rolling.high_from(start, st.bucket.high) or last
+    else:
+        ref = st.rolling.low_from(start, st.bucket.low) or last
+    return (last / ref - 1.0) * 100.0 if last > 0.0 and ref > 0.0 else 0.0
+
+
 def move_pct(st: SymbolState, side: Side) -> float:
     """The move from the window's extreme in percent (signed; pure Python)."""
     return (math.exp(log_move(st, side)) - 1.0) * 100.0
@@ -137,9 +148,10 @@ def measure(st: SymbolState, side: Side) -> ChainEvidence:
 
     window = st.windows[side]
     other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
-    total = window.usd + other.usd
     chain_usd, chain_prints, largest = window.chain()
     first = window.chain_first_ts()
+    # the other side over the chain's own span: an older chain of it is no counterweight
+    total = chain_usd + (other.usd_since(first) if first is not None else other.usd)
     busy, run_span = window.saturation(now)
     clusters = sum(
         1 for ts, hit, is_cluster in st.hits if is_cluster and hit.side is side and ts > start
@@ -148,13 +160,14 @@ def measure(st: SymbolState, side: Side) -> ChainEvidence:
         side=side,
         notional_usd=chain_usd,
         prints=chain_prints,
-        dominance=window.usd / total if total > 0.0 else 0.0,
+        dominance=chain_usd / total if total > 0.0 else 0.0,
         span_s=max(1.0, (now - first) / 1000.0) if first is not None else 0.0,
         run_s=window.run_seconds,
         busy_s=busy,
         run_span_s=run_span,
         notional_ex_largest_usd=max(0.0, chain_usd - largest),
         move_pct=(math.exp(move) - 1.0) * 100.0,
+        chain_move_pct=chain_move_pct(st, side),
         move_sigmas=sigmas,
         sigma_1s=s,
         flow_share=flow_share,

@@ -157,6 +157,20 @@ class RollingStats:
         best = max(best, current)
         return best if best > -_INF else None
 
+    def high_from(self, start: int, current: float) -> float | None:
+        """Like ``high_since`` for a later ``start`` inside the window, leaving the deque
+        as it is (the window's own extremes must survive): the first high from ``start``
+        on is the highest, the deque being monotonic."""
+        best = next((high for ts, high in self.highs if ts >= start), -_INF)
+        best = max(best, current)
+        return best if best > -_INF else None
+
+    def low_from(self, start: int, current: float) -> float | None:
+        """``low_since`` for a later ``start``, leaving the deque as it is."""
+        best = next((low for ts, low in self.lows if ts >= start), _INF)
+        best = min(best, current)
+        return best if best < _INF else None
+
     def low_since(self, start: int, current: float) -> float | None:
         """The lowest low from ``start`` on, the second in progress (``current``) included."""
         lows = self.lows

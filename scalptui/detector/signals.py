@@ -26,8 +26,9 @@ of three kinds of evidence of self-reinforcement carries it:
   window's taker flow in the forced direction: forced flow that keeps coming and
   keeps moving price;
 * **burst** (sampled venues): a shorter saturated run (≥ ``burst_s`` seconds)
-  while price moved ≥ ``burst_range_mult`` × its ordinary 5-minute range within
-  W, with ≥ ``burst_taker_share`` forced taker flow — a crash too fast to wait for.
+  while price moved ≥ ``burst_range_mult`` × its ordinary 5-minute range since
+  the chain began, with ≥ ``burst_taker_share`` forced taker flow — a crash too
+  fast to wait for.
 
 The notional floor is undercut only on the last two paths, i.e. only with
 saturation evidence; the alert's facts say which path and which numbers
@@ -172,6 +173,15 @@ class PrintWindow:
             largest = max(largest, usd)
         return total, count, largest
 
+    def usd_since(self, ts: int) -> float:
+        """Printed USD of the window's prints from ``ts`` on."""
+        total = 0.0
+        for at, usd in reversed(self.prints):
+            if at < ts:
+                break
+            total += usd
+        return total
+
     def chain_first_ts(self) -> int | None:
         """The first print of the chain still inside W."""
         first = self.first_ts()
@@ -203,6 +213,8 @@ class ChainEvidence:
     """The window's printed notional without its largest print."""
     move_pct: float
     """Move from the window's extreme, signed (negative = price fell)."""
+    chain_move_pct: float
+    """Move since the chain's first print (signed): the chain's own, without an older one."""
     move_sigmas: float
     """|move| in units of σ·√W, positive when in the forced direction."""
     sigma_1s: float
@@ -225,6 +237,13 @@ class ChainEvidence:
         if self.ordinary_range_pct is None or self.ordinary_range_pct <= 0.0:
             return None
         return abs(self.move_pct) / self.ordinary_range_pct
+
+    @property
+    def chain_range_ratio(self) -> float | None:
+        """The chain's own |move| over the ordinary 5-minute range."""
+        if self.ordinary_range_pct is None or self.ordinary_range_pct <= 0.0:
+            return None
+        return abs(self.chain_move_pct) / self.ordinary_range_pct
 
     @property
     def saturation(self) -> float:
@@ -256,7 +275,7 @@ def decide(ev: ChainEvidence, th: SignalThresholds) -> str | None:
         and ev.flow_share >= th.taker_share
     ):
         return EVIDENCE_SATURATION
-    ratio = ev.range_ratio
+    ratio = ev.chain_range_ratio  # a burst is judged on its own move, not an older chain's
     if (
         _saturated(ev, th.burst_s, th)
         and ratio is not None
