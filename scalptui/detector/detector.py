@@ -378,7 +378,7 @@ class Detector:
             if episode is not None:
                 alert = self._episode_tick(st, episode, window)
             leg = st.legs.get(side)
-            if leg is not None:
+            if leg is not None and st.clock - leg.alert_ts <= st.th.escalation_settle_s * 1000:
                 self._leg_tick(st, side, leg, window)
             if alert is None and window.count >= st.th.min_prints:
                 alert = self._check_side(st, side)
@@ -400,9 +400,9 @@ class Detector:
 
     def _leg_tick(self, st: SymbolState, side: Side, leg: Leg, window: PrintWindow) -> None:
         """Measure the reported leg over its first window."""
-        window_ms = st.window_ms()
-        if st.clock - leg.alert_ts <= window_ms:
-            leg.observe(st.clock, window.chain()[0], evidence.move_pct(st, side), window_ms)
+        settle_ms = st.th.escalation_settle_s * 1000
+        if st.clock - leg.alert_ts <= settle_ms:
+            leg.observe(st.clock, window.chain()[0], evidence.move_pct(st, side), settle_ms)
 
     def _quiet(self, st: SymbolState, side: Side) -> bool:
         """True while this side must stay silent but for a larger leg: the reported leg goes
@@ -426,8 +426,8 @@ class Detector:
             return None
         leg = st.legs.get(side)
         quiet = self._quiet(st, side)
-        if quiet and (leg is None or st.clock - leg.alert_ts <= th.window_s * 1000):
-            return None  # the reported leg's own first window: it is still being measured
+        if quiet and (leg is None or st.clock - leg.alert_ts <= th.escalation_settle_s * 1000):
+            return None  # the reported leg is still being measured
         if window.usd < th.floor_usd and not (st.sampled and window.run_seconds >= th.burst_s):
             return None
         if evidence.move_sigmas(st, side) < th.z:

@@ -19,7 +19,7 @@ threshold                   majors      alts        meaning
 ``baseline_mult``           5           5           notional path: ≥ 5 × trailing 1 h mean…
 ``floor_usd``               $2M         $250k       …and ≥ this, the largest print excluded
 ``range_mult``              1           1           move ≥ this × the ordinary 5 min range
-``saturation_s``            8           8           sampled: seconds carrying a print…
+``saturation_s``            10          10          sampled: seconds carrying a print…
 ``saturation_share``        75 %        75 %        …filling this share of the run's seconds
 ``saturation_z``            4           4           …with a move ≥ this many σ·√W
 ``taker_share``             60 %        60 %        …and this forced share of taker flow
@@ -30,6 +30,7 @@ threshold                   majors      alts        meaning
 ``cooldown_s``              300 s       300 s       per (symbol, kind), repeats of a leg
 ``escalation_notional``     3           3           a later leg ≥ 3 × the reported notional…
 ``escalation_move``         2           2           …or ≥ 2 × its move is reported (leg 2, …)
+``escalation_settle_s``     60 s        60 s        …measured over the alert's first 60 s
 ``leg_gap_s``               30 s        30 s        silence that ends a leg: the next chain is one
 ``exhaustion_ratio``        25 %        25 %        rate below this share of peak…
 ``exhaustion_hold_s``       20 s        20 s        …for this long → CASCADE_EXHAUSTED
@@ -111,7 +112,7 @@ class SignalThresholds:
     """The move must also reach this multiple of the symbol's ordinary 5-minute range (median
     high–low of the 5-minute spans of the hour before the window): an ordinary move is no
     cascade however many prints ride on it."""
-    saturation_s: int = 8
+    saturation_s: int = 10
     """Saturation path (sampled venues, ≤ 1 print a second): at least this many seconds carrying
     a same-side print in the current run (gaps ≤ ``max_gap_s``)..."""
     saturation_share: float = 0.75
@@ -146,6 +147,9 @@ class SignalThresholds:
     reaches this multiple of the last reported leg's (its largest over its first W)..."""
     escalation_move: float = 2.0
     """...or its move this multiple of the last reported leg's move."""
+    escalation_settle_s: float = 60.0
+    """A reported leg's reference (notional, move) is the largest over this long after its
+    alert; a larger leg can be reported from then on."""
     leg_gap_s: float = 30.0
     """A side without a print this long has ended the reported leg (the evaluation's chain gap);
     a later chain that qualifies on its own is the episode's next leg, cooldown or not."""

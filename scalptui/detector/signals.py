@@ -297,8 +297,8 @@ class Leg:
     """The last reported leg of one side: what a later leg must dwarf to be reported.
 
     Its reference notional and move are the largest the window showed over the
-    leg's first W after its alert (what the alert could have said), as the
-    evaluation measures legs. A later leg dwarfs it when its own window's printed
+    first ``escalation_settle_s`` after its alert (what the alert said, and the
+    seconds right after it). A later leg dwarfs it when its own window's printed
     notional reaches ``escalation_notional`` × that, or when price has travelled
     ``escalation_move`` × the leg's move from where the leg began (``anchor``):
     on a sampled venue a window's printed sum saturates at a print a second, so a
@@ -315,9 +315,9 @@ class Leg:
         self.notional = notional
         self.move_pct = abs(move_pct)
 
-    def observe(self, now: int, notional: float, move_pct: float, window_ms: int) -> None:
-        """Grow the reference over the leg's first window."""
-        if now - self.alert_ts <= window_ms:
+    def observe(self, now: int, notional: float, move_pct: float, settle_ms: float) -> None:
+        """Grow the reference over the leg's first ``settle_ms``."""
+        if now - self.alert_ts <= settle_ms:
             self.notional = max(self.notional, notional)
             self.move_pct = max(self.move_pct, abs(move_pct))
 
