@@ -85,7 +85,7 @@ def cascade_alert(
         "clusters_hit": ev.clusters,
         "threshold_usd": round(ev.threshold_usd, 2),
         "evidence": path,
-        "evidence_detail": "; ".join(words),
+        "evidence_detail": ", ".join(words),
     }
     if ev.ordinary_range_pct is not None:
         facts["ordinary_range_5m_pct"] = round(ev.ordinary_range_pct, 4)
