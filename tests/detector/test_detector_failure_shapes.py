@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from _detector_market import FORCED, btc_tape, kinds, run, sol_tape
 
-from scalptui.models import AlertKind, Side
+from scalptui.models import AlertKind, Liquidation, Side
 
 HOUR = 3700
 
@@ -55,12 +55,8 @@ def test_a_calm_major_with_a_few_short_prints_raises_no_squeeze() -> None:
     tape.forced_move(58, 0.005, Side.SHORT, 70_000, flow_mult=1.3, print_every_s=7)
     tape.calm(300, liq_every_s=30, liq_usd=20_000)
     _, alerts = run(tape.events)
-    printed = [
-        e
-        for e in tape.events
-        if e.KIND == "liquidation" and e.side is Side.SHORT  # type: ignore[union-attr]
-    ]
-    assert sum(e.notional for e in printed[-9:]) > 500_000  # type: ignore[union-attr]
+    printed = [e for e in tape.events if isinstance(e, Liquidation) and e.side is Side.SHORT]
+    assert sum(e.notional for e in printed[-9:]) > 500_000
     assert kinds(alerts, *FORCED) == []
 
 

@@ -149,14 +149,21 @@ def test_exhausted_says_what_stopped_and_how_far_price_came_back() -> None:
     lowered = exhausted.message.lower()
     assert [w for w in FORECAST_WORDS if w in lowered] == [] and plan_words(lowered) == []
 
-    args = ("BTC/USDT:USDT", "bybit", Side.LONG, 4e6, 120, 95.0, False, -2.0, 9e4, 1.5e3, 20.0)
-    complete = text.exhausted_text(*args, 5.0, 1.2, -3.1, ratio=0.1)
+    def words(
+        side: Side, lower_bound: bool, rate: float, silent: float, off: float, at: float
+    ) -> str:
+        return text.exhausted_text(
+            "BTC/USDT:USDT", "bybit", side, 4e6, 120, 95.0, lower_bound, -2.0, 9e4, rate, 20.0,
+            silent, off, at, ratio=0.1,
+        )  # fmt: skip
+
+    complete = words(Side.LONG, False, 1.5e3, 5.0, 1.2, -3.1)
     assert "long liquidations at $1.50k/s, under 10 % of a peak of $90.0k/s for 20 s" in complete
     assert "price +1.20 % off the low (−3.10 % at the low" in complete
     assert "≥" not in complete and "Bybit stream: complete" in complete
-    sampled = text.exhausted_text(*args[:6], True, *args[7:9], 0.0, 20.0, 22.0, 1.0, -2.0)
+    sampled = words(Side.LONG, True, 0.0, 22.0, 1.0, -2.0)
     assert "no long liquidations for 22 s after a peak of ≥ $90.0k/s" in sampled
-    squeeze = text.exhausted_text(*args[:2], Side.SHORT, *args[3:9], 0.0, 20.0, 25.0, -0.8, 2.4)
+    squeeze = words(Side.SHORT, False, 0.0, 25.0, -0.8, 2.4)
     assert "price −0.80 % off the high (+2.40 % at the high" in squeeze
     for message in (complete, sampled, squeeze):
         assert [w for w in FORECAST_WORDS if w in message.lower()] == []
