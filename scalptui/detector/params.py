@@ -143,13 +143,15 @@ class SignalThresholds:
     cooldown_s: float = 300.0
     """No second alert of the same (symbol, kind) within this time — but for a larger leg."""
     escalation_notional: float = 3.0
-    """A later leg is reported during the cooldown (or its episode) when the window's notional
-    reaches this multiple of the last reported leg's (its largest over its first W)..."""
+    """While the reported leg's chain goes on (its episode runs, or the cooldown holds), a
+    larger leg is still reported — as the episode's next leg — when the chain's printed
+    notional reaches this multiple of the reported leg's..."""
     escalation_move: float = 2.0
-    """...or its move this multiple of the last reported leg's move."""
+    """...or price has travelled this multiple of the reported leg's move from where that leg
+    began (a sampled window's sum saturates at a print a second; the distance does not)."""
     escalation_settle_s: float = 60.0
-    """A reported leg's reference (notional, move) is the largest over this long after its
-    alert; a larger leg can be reported from then on."""
+    """The reported leg's reference notional and move are the largest over this long after its
+    alert (the leg it is, as W measures it); a larger one can be reported from then on."""
     leg_gap_s: float = 30.0
     """A side without a print this long has ended the reported leg (the evaluation's chain gap);
     a later chain that qualifies on its own is the episode's next leg, cooldown or not."""
