@@ -21,7 +21,8 @@ threshold                   majors      alts        meaning
 ``range_mult``              1           1           move ≥ this × the ordinary 5 min range
 ``saturation_s``            10          10          sampled: seconds carrying a print…
 ``saturation_share``        75 %        75 %        …filling this share of the run's seconds
-``saturation_z``            4           4           …with a move ≥ this many σ·√W
+``saturation_z``            4           4           …with a move ≥ this many σ·√W…
+``saturation_range_mult``   3           3           …or ≥ this × the ordinary 5 min range
 ``taker_share``             60 %        60 %        …and this forced share of taker flow
 ``burst_s``                 3           3           sampled burst: seconds of prints…
 ``burst_range_mult``        5           5           …with a move ≥ 5 × the ordinary range
@@ -118,7 +119,10 @@ class SignalThresholds:
     saturation_share: float = 0.75
     """...which fill at least this share of the run's seconds (bounded by W)..."""
     saturation_z: float = 4.0
-    """...with a move of at least this many σ·√W..."""
+    """...with a move of at least this many σ·√W (or ``saturation_range_mult`` × the ordinary
+    range: after a crash σ of the hour before is the crash's own, its median range is not)..."""
+    saturation_range_mult: float = 3.0
+    """...or of at least this multiple of the ordinary 5-minute range..."""
     taker_share: float = 0.6
     """...and at least this forced-direction share of the window's taker notional."""
     burst_s: int = 3

@@ -269,11 +269,11 @@ def decide(ev: ChainEvidence, th: SignalThresholds) -> str | None:
         return EVIDENCE_NOTIONAL
     if not ev.lower_bound:
         return None  # a complete stream's notional is the whole story
-    if (
-        _saturated(ev, th.saturation_s, th)
-        and ev.move_sigmas >= th.saturation_z
-        and ev.flow_share >= th.taker_share
-    ):
+    ratio = ev.range_ratio
+    strong_move = ev.move_sigmas >= th.saturation_z or (
+        ratio is not None and ratio >= th.saturation_range_mult
+    )
+    if _saturated(ev, th.saturation_s, th) and strong_move and ev.flow_share >= th.taker_share:
         return EVIDENCE_SATURATION
     ratio = ev.chain_range_ratio  # a burst is judged on its own move, not an older chain's
     if (

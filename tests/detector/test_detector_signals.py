@@ -150,6 +150,8 @@ def test_saturation_undercuts_the_floor_only_on_sampled_venues_with_taker_flow()
     assert decide(replace(low, busy_s=9), TH) is None  # not yet 10 seconds of prints
     assert decide(replace(low, run_span_s=14, busy_s=10), TH) is None  # 71 % < 75 %
     assert decide(replace(low, move_sigmas=3.9), TH) is None
+    # after a crash σ of the hour is the crash's own: 3.2 × the ordinary range is enough
+    assert decide(replace(low, move_sigmas=3.9, move_pct=-1.6), TH) == EVIDENCE_SATURATION
     assert decide(replace(low, flow_share=0.55), TH) is None
 
 
