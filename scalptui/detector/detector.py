@@ -17,9 +17,12 @@ the ladder at most once per second of event time (Bybit streams OI with each
 ticker change) and keeps one history point per 10 s. Once per second the finished
 second is queued for a numpy ring (close, high, low, taker buy / sell USD,
 liquidated long / short USD) and the window extremes and σ's running sums are
-updated in Python. Only when the cheap tests (prints, dominance, notional or
-run, displacement) already pass are the taker-flow burst, the baseline and the
-clusters measured on the ring with numpy.
+updated in Python. Only when the cheap tests (prints, the reported leg, notional
+or run, displacement) already pass are the chain's dominance and saturation, the
+taker flow, the ordinary range, the baseline and the clusters measured (the ring
+with numpy). After an alert the side's reported leg (``signals.Leg``) decides what
+a later chain is: a repeat (silent), a larger leg (reported as the next), or a new
+chain once the leg ran dry (docs/detection.md).
 
 The state of a symbol and its parts are in ``state.py`` and the modules it
 names; the ladder's upkeep in ``ladder_upkeep.py``, the alerts' facts in
@@ -378,7 +381,7 @@ class Detector:
             if episode is not None:
                 alert = self._episode_tick(st, episode, window)
             leg = st.legs.get(side)
-            if leg is not None and st.clock - leg.alert_ts <= st.th.escalation_settle_s * 1000:
+            if leg is not None:
                 self._leg_tick(st, side, leg, window)
             if alert is None and window.count >= st.th.min_prints:
                 alert = self._check_side(st, side)
@@ -399,7 +402,8 @@ class Detector:
         return exhausted_alert(st, self.source, ep)
 
     def _leg_tick(self, st: SymbolState, side: Side, leg: Leg, window: PrintWindow) -> None:
-        """Measure the reported leg over its first window."""
+        """Measure the reported leg over its first ``escalation_settle_s``: what a later leg
+        must dwarf."""
         settle_ms = st.th.escalation_settle_s * 1000
         if st.clock - leg.alert_ts <= settle_ms:
             leg.observe(st.clock, window.chain()[0], evidence.move_pct(st, side), settle_ms)

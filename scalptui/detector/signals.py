@@ -8,13 +8,14 @@ handed in as a ``ChainEvidence``.
 Cascade / squeeze decision (``decide``), per side, over the rolling window W —
 precision before recall (DESIGN § Signals): a handful of prints during an
 ordinary move is never a cascade. Mandatory on every path: at least
-``min_prints`` *real* liquidation prints on the side, the side holds ≥
-``dominance`` of the window's printed notional, and price moved in the forced
+``min_prints`` *real* liquidation prints in the side's chain (its prints since
+its last silence of ``leg_gap_s``, within W), the chain holds ≥ ``dominance`` of
+the printed notional over its span, and price moved in the forced
 direction (down for longs, up for shorts) by ≥ ``z``·σ·√W from the window's
 extreme and by ≥ ``range_mult`` × the symbol's ordinary 5-minute range. Then one
 of three kinds of evidence of self-reinforcement carries it:
 
-* **notional** (any venue): the printed notional *without the window's largest
+* **notional** (any venue): the chain's printed notional *without its largest
   print* reaches max(``baseline_mult`` × trailing 1 h per-window mean,
   ``floor_usd``) — the floor alone while less than an hour of history exists. On
   a sampled venue the printed sum is a lower bound, so reaching it is proof too;
@@ -22,9 +23,9 @@ of three kinds of evidence of self-reinforcement carries it:
   symbol / contract per second, so the printed notional undercounts exactly when
   it matters): the stream is saturated — ≥ ``saturation_s`` seconds of the
   current run carry a same-side print, filling ≥ ``saturation_share`` of the
-  run's seconds — with a move ≥ ``saturation_z`` σ and ≥ ``taker_share`` of the
-  window's taker flow in the forced direction: forced flow that keeps coming and
-  keeps moving price;
+  run's seconds — with a move ≥ ``saturation_z`` σ (or ≥ ``saturation_range_mult``
+  × the ordinary range) and ≥ ``taker_share`` of the window's taker flow in the
+  forced direction: forced flow that keeps coming and keeps moving price;
 * **burst** (sampled venues): a shorter saturated run (≥ ``burst_s`` seconds)
   while price moved ≥ ``burst_range_mult`` × its ordinary 5-minute range since
   the chain began, with ≥ ``burst_taker_share`` forced taker flow — a crash too
