@@ -1,6 +1,6 @@
 """Detection accuracy: the detector and a naive peer against the simulator's truth.
 
-Run: ``python benchmarks/bench_detection.py [--quick] [--only TEXT] [--time-scale N]
+Run: ``python benchmarks/bench_detection.py [--quick] [--only TEXT] [--set all|tuning|held-out]
 [--write-readme]``.
 
 Each case (``benchmarks/_detection_cases.py``) starts the simulated exchange in
