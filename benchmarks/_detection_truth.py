@@ -185,14 +185,30 @@ def _matches(alert: AlertRecord, item: Labelled) -> bool:
     return alert.side == chain.side and chain.start <= alert.ts <= chain.end + MATCH_AFTER_MS
 
 
+def _latest_must_chain(
+    labelled: Sequence[Labelled], alerts: Sequence[AlertRecord]
+) -> list[Labelled | None]:
+    """For each alert, the latest-starting must-report chain it matches (None: none)."""
+    out: list[Labelled | None] = []
+    for alert in alerts:
+        matching = [item for item in labelled if item.label == "must" and _matches(alert, item)]
+        out.append(max(matching, key=lambda item: item.chain.start) if matching else None)
+    return out
+
+
 def score(labelled: Sequence[Labelled], alerts: Sequence[AlertRecord]) -> Score:
     """An alert matches a chain of its side when its ts is within [start, end + 60 s].
     Matching a must-report chain finds it; matching only ambiguous chains is neutral;
     matching nothing reportable is false. Each alert on a must-report chain belongs to
     the leg its ts falls in (before the first leg: the first); more than one per leg
-    is a repeat. Latency is measured from the first alert on the chain."""
+    is a repeat — counted on the latest-starting must-report chain the alert matches
+    only. Latency is measured from the first alert on the chain."""
     result = Score()
     claimed: set[int] = set()
+    # An alert matching several must-report chains (a new chain starting within 60 s of
+    # the previous one's end) is about the latest-starting one: it counts as a repeat of
+    # that chain's leg only, not also of the earlier chain it found or missed.
+    about = _latest_must_chain(labelled, alerts)
     for item in labelled:
         if item.label != "must":
             continue
@@ -212,6 +228,8 @@ def score(labelled: Sequence[Labelled], alerts: Sequence[AlertRecord]) -> Score:
         result.latency_start_ms.append(first - item.chain.start)
         per_leg = [0] * len(item.legs)
         for index in mine:
+            if about[index] is not item:
+                continue
             leg = sum(1 for start in item.legs[1:] if alerts[index].ts >= start)
             per_leg[leg] += 1
         result.legs_found += sum(1 for n in per_leg if n)

@@ -1,6 +1,6 @@
 """Detection accuracy: the detector and a naive peer against the simulator's truth.
 
-Run: ``python benchmarks/bench_detection.py [--quick] [--only TEXT] [--time-scale N]
+Run: ``python benchmarks/bench_detection.py [--quick] [--only TEXT] [--set all|tuning|held-out]
 [--write-readme]``.
 
 Each case (``benchmarks/_detection_cases.py``) starts the simulated exchange in
@@ -301,6 +301,19 @@ FAILURE_SHAPES = (
 )
 
 
+def tables_text(results: Sequence[CaseResult]) -> list[str]:
+    """The tuning set's table and the held-out set's, each with its latencies."""
+    parts = []
+    for title, held_out in (
+        ("Tuning set (the thresholds were set on these):", False),
+        ("Held-out set (run only to validate):", True),
+    ):
+        rows = [r for r in results if r.case.held_out == held_out]
+        if rows:
+            parts += [title, table(rows), latency_text(rows)]
+    return parts
+
+
 def shape_report(results: Sequence[CaseResult]) -> list[tuple[str, bool, int]]:
     """(failure shape, holds, rows) for each of issue 9's failure shapes."""
     report = []
@@ -394,9 +407,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one case of each shape")
     parser.add_argument("--only", help="cases whose name contains this text")
     parser.add_argument("--verbose", action="store_true", help="chains and alerts per case")
+    parser.add_argument(
+        "--set",
+        choices=("all", "tuning", "held-out"),
+        default="all",
+        help="the tuning cases, the held-out ones, or both (each gets its own table)",
+    )
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args(argv)
     cases = all_cases()
+    if args.set != "all":
+        cases = [c for c in cases if c.held_out == (args.set == "held-out")]
     if args.only:
         cases = [c for c in cases if args.only.lower() in c.name.lower()]
     if args.quick:
@@ -405,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.monotonic()
     results = asyncio.run(run(cases, args.verbose))
     shapes = shapes_text(results)
-    parts = [table(results), latency_text(results)]
+    parts = tables_text(results)
     if shapes:
         parts += ["Issue 9's failure shapes (detector):", shapes]
     text = "\n\n".join(part for part in parts if part)

@@ -271,9 +271,16 @@ def validate(settings: Settings, where: str = "settings") -> None:
             raise ConfigError(f"{where}: detector.{name}.exhaustion_ratio must be within 0..1")
         for field_name in ("window_s", "cooldown_s", "exhaustion_hold_s", "oi_flush_window_s"):
             _positive(where, f"detector.{name}.{field_name}", getattr(th, field_name))
-        for field_name in ("min_prints", "funding_readings"):
+        for field_name in ("min_prints", "funding_readings", "saturation_s", "burst_s"):
             if getattr(th, field_name) < 1:
                 raise ConfigError(f"{where}: detector.{name}.{field_name} must be at least 1")
+        for field_name in ("saturation_share", "taker_share", "burst_taker_share"):
+            if not 0.0 < getattr(th, field_name) <= 1.0:
+                raise ConfigError(f"{where}: detector.{name}.{field_name} must be within 0..1")
+        # a later leg must be larger than the one reported, or every second would be a leg
+        for field_name in ("escalation_notional", "escalation_move"):
+            if not getattr(th, field_name) > 1.0:
+                raise ConfigError(f"{where}: detector.{name}.{field_name} must be above 1")
 
 
 def _non_negative_fields(where: str, prefix: str, node: Any) -> None:

@@ -77,6 +77,9 @@ mmr_table = {BTC = 0.004, SOL = 0.01}
         ("[detector.alts]\nmin_prints = 0\n", "detector.alts.min_prints"),
         ("[detector.alts]\nbaseline_mult = -2\n", "detector.alts.baseline_mult"),
         ("[detector.majors]\nexhaustion_ratio = 1.5\n", "exhaustion_ratio"),
+        ("[detector.alts]\nsaturation_share = 1.2\n", "detector.alts.saturation_share"),
+        ("[detector.majors]\nescalation_move = 1\n", "detector.majors.escalation_move"),
+        ("[detector.majors]\nsaturation_s = 0\n", "detector.majors.saturation_s"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, needle: str) -> None:

@@ -12,8 +12,9 @@ import math
 from typing import TYPE_CHECKING
 
 from scalptui.detector import text
+from scalptui.detector.signals import EVIDENCE_NOTIONAL
 from scalptui.models import Alert, AlertKind, OpenInterest, Side, Source
-from scalptui.numfmt import funding_8h, funding_apr
+from scalptui.numfmt import funding_8h, funding_apr, share
 
 if TYPE_CHECKING:
     from scalptui.detector.signals import ChainEvidence, Episode
@@ -42,13 +43,32 @@ def make_alert(
     )
 
 
+def evidence_words(ev: ChainEvidence, path: str) -> list[str]:
+    """The evidence that carried the decision, in the alert's words (path first)."""
+    words = []
+    if path == EVIDENCE_NOTIONAL:
+        largest_out = text.printed(ev.notional_ex_largest_usd, ev.lower_bound)
+        words.append(f"{largest_out} without the largest print")
+    else:
+        words.append(f"a print in {ev.busy_s} of {ev.run_span_s} s")
+    words.append(f"move {ev.move_sigmas:.1f}σ")
+    ratio = ev.range_ratio
+    if ratio is not None:
+        words.append(f"{ratio:.1f}× the usual 5 min range")
+    words.append(f"taker flow {share(ev.flow_share)} with the move")
+    return words
+
+
 def cascade_alert(
-    st: SymbolState, source: Source, kind: AlertKind, ev: ChainEvidence, path: str
+    st: SymbolState, source: Source, kind: AlertKind, ev: ChainEvidence, path: str, leg: int = 1
 ) -> Alert:
     """A liquidation cascade or short squeeze, with the evidence that decided it."""
     oi_pct = st.oi.change(300_000)
+    words = evidence_words(ev, path)
     facts: Facts = {
+        "leg": leg,
         "notional_usd": round(ev.notional_usd, 2),
+        "notional_ex_largest_usd": round(ev.notional_ex_largest_usd, 2),
         "lower_bound": ev.lower_bound,
         "prints": ev.prints,
         "span_s": round(ev.span_s, 1),
@@ -58,12 +78,20 @@ def cascade_alert(
         "move_sigmas": round(ev.move_sigmas, 2),
         "sigma_1s_pct": round(ev.sigma_1s * 100.0, 5),
         "run_s": ev.run_s,
+        "saturation_busy_s": ev.busy_s,
+        "saturation_span_s": ev.run_span_s,
         "taker_share": round(ev.flow_share, 4),
         "taker_burst": round(ev.flow_ratio, 2) if ev.flow_ratio < math.inf else -1.0,
         "clusters_hit": ev.clusters,
         "threshold_usd": round(ev.threshold_usd, 2),
         "evidence": path,
+        "evidence_detail": ", ".join(words),
     }
+    if ev.ordinary_range_pct is not None:
+        facts["ordinary_range_5m_pct"] = round(ev.ordinary_range_pct, 4)
+        ratio = ev.range_ratio
+        if ratio is not None:
+            facts["range_ratio"] = round(ratio, 2)
     if ev.baseline_usd is not None:
         facts["baseline_usd"] = round(ev.baseline_usd, 2)
     if oi_pct is not None:
@@ -80,14 +108,18 @@ def cascade_alert(
         ev.move_pct,
         ev.clusters,
         oi_pct,
+        leg=leg,
+        evidence=words,
     )
     return make_alert(st, source, kind, ev.side, message, facts)
 
 
 def exhausted_alert(st: SymbolState, source: Source, ep: Episode) -> Alert:
-    """An episode whose print rate fell below its share of the peak for the hold time."""
+    """An episode whose print rate fell below its share of the peak for the hold time:
+    what stopped, and how far price came back off the episode's extreme."""
     duration = (st.clock - ep.started_ts) / 1000.0
     hold = st.th.exhaustion_hold_s
+    silent_s = max(0.0, (st.clock - ep.last_print_ts) / 1000.0)
     message = text.exhausted_text(
         st.symbol,
         st.exchange,
@@ -100,7 +132,11 @@ def exhausted_alert(st: SymbolState, source: Source, ep: Episode) -> Alert:
         ep.peak_rate,
         ep.current_rate,
         hold,
-        st.th.exhaustion_ratio,
+        silent_s,
+        ep.off_extreme_pct(),
+        ep.extreme_move_pct(),
+        ratio=st.th.exhaustion_ratio,
+        leg=ep.leg,
     )
     return make_alert(
         st,
@@ -110,11 +146,15 @@ def exhausted_alert(st: SymbolState, source: Source, ep: Episode) -> Alert:
         message,
         {
             "episode_kind": ep.kind.value,
+            "leg": ep.leg,
             "notional_usd": round(ep.notional, 2),
             "lower_bound": ep.lower_bound,
             "prints": ep.prints,
             "duration_s": round(duration, 1),
             "price_move_pct": round(ep.move_pct(), 4),
+            "extreme_move_pct": round(ep.extreme_move_pct(), 4),
+            "off_extreme_pct": round(ep.off_extreme_pct(), 4),
+            "silent_s": round(silent_s, 1),
             "peak_rate_usd_s": round(ep.peak_rate, 2),
             "current_rate_usd_s": round(ep.current_rate, 2),
             "hold_s": hold,

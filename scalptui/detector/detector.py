@@ -17,9 +17,12 @@ the ladder at most once per second of event time (Bybit streams OI with each
 ticker change) and keeps one history point per 10 s. Once per second the finished
 second is queued for a numpy ring (close, high, low, taker buy / sell USD,
 liquidated long / short USD) and the window extremes and σ's running sums are
-updated in Python. Only when the cheap tests (prints, dominance, notional or
-run, displacement) already pass are the taker-flow burst, the baseline and the
-clusters measured on the ring with numpy.
+updated in Python. Only when the cheap tests (prints, the reported leg, notional
+or run, displacement) already pass are the chain's dominance and saturation, the
+taker flow, the ordinary range, the baseline and the clusters measured (the ring
+with numpy). After an alert the side's reported leg (``signals.Leg``) decides what
+a later chain is: a repeat (silent), a larger leg (reported as the next), or a new
+chain once the leg ran dry (docs/detection.md).
 
 The state of a symbol and its parts are in ``state.py`` and the modules it
 names; the ladder's upkeep in ``ladder_upkeep.py``, the alerts' facts in
@@ -41,7 +44,7 @@ from scalptui.detector.ladder import fold_leverage_mix
 from scalptui.detector.ladder_upkeep import attribute, consume, make_ladder, mmr_for
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.realized import REALIZED_BATCH
-from scalptui.detector.signals import ChainEvidence, Episode, PrintWindow, decide
+from scalptui.detector.signals import ChainEvidence, Episode, Leg, PrintWindow, decide
 from scalptui.detector.snapshot import build_snapshot, empty_snapshot, episode_views
 from scalptui.detector.state import SymbolState
 from scalptui.detector.warmstart import sigma_of, usable_history, warm_start
@@ -290,7 +293,7 @@ class Detector:
                 overlay.bin(st.ladder, st.clock)
         episode = st.episodes.get(side)
         if episode is running and episode is not None and episode.ended_ts is None:
-            episode.add_print(notional)  # an episode opened by this very print counted it
+            episode.add_print(ts, notional)  # an episode opened by this very print counted it
         return alerts
 
     def _on_open_interest(self, oi: OpenInterest) -> list[Alert]:
@@ -349,6 +352,7 @@ class Detector:
         seed = sigma_of(bars)
         if seed is not None:
             st.rolling.seed = seed
+        st.rolling.range_seed = evidence.range_of_bars(bars)
         ladder = st.ladder or make_ladder(st, bars[-1].close, self.params.ladder)
         warm_start(st, ladder, bars, ois, self.params.ladder.prune_pct)
         return _NO_ALERTS
@@ -376,10 +380,11 @@ class Detector:
             alert: Alert | None = None
             if episode is not None:
                 alert = self._episode_tick(st, episode, window)
+            leg = st.legs.get(side)
+            if leg is not None:
+                self._leg_tick(st, side, leg, window)
             if alert is None and window.count >= st.th.min_prints:
-                current = st.episodes.get(side)
-                if current is None or current.ended_ts is not None:
-                    alert = self._check_side(st, side)
+                alert = self._check_side(st, side)
             if alert is not None:
                 alerts = [alert] if alerts is None else [*alerts, alert]
         return alerts if alerts is not None else _NO_ALERTS
@@ -390,11 +395,32 @@ class Detector:
                 del st.episodes[ep.side]
             return None
         if st.last is not None:
-            ep.last_price = st.last
+            ep.see_price(st.last)
         if not ep.update_rate(st.clock, window.rate(), st.th):
             return None
         ep.ended_ts = st.clock
         return exhausted_alert(st, self.source, ep)
+
+    def _leg_tick(self, st: SymbolState, side: Side, leg: Leg, window: PrintWindow) -> None:
+        """Measure the reported leg over its first ``escalation_settle_s``: what a later leg
+        must dwarf."""
+        settle_ms = st.th.escalation_settle_s * 1000
+        if st.clock - leg.alert_ts <= settle_ms:
+            leg.observe(st.clock, window.chain()[0], evidence.move_pct(st, side), settle_ms)
+
+    def _quiet(self, st: SymbolState, side: Side) -> bool:
+        """True while this side must stay silent but for a larger leg: the reported leg goes
+        on (no silence of ``leg_gap_s`` since) and its episode runs or the cooldown holds."""
+        leg = st.legs.get(side)
+        if leg is not None and st.windows[side].chain_start > leg.alert_ts:
+            # the side fell silent for ``leg_gap_s`` after the alert and a new chain began:
+            # that leg is over, a chain that qualifies now is the next one
+            return False
+        current = st.episodes.get(side)
+        if current is not None and current.ended_ts is None:
+            return True
+        last_fire = st.last_fire.get(FORCED_KIND[side])
+        return last_fire is not None and st.clock - last_fire < st.th.cooldown_s * 1000
 
     def _check_side(self, st: SymbolState, side: Side) -> Alert | None:
         """Cheap tests first; the numpy measures only when they already pass."""
@@ -402,16 +428,11 @@ class Detector:
         window = st.windows[side]
         if window.count < th.min_prints:
             return None
-        other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
-        total = window.usd + other.usd
-        if total <= 0.0 or window.usd / total < th.dominance:
-            return None
-        kind = FORCED_KIND[side]
-        last_fire = st.last_fire.get(kind)
-        if last_fire is not None and st.clock - last_fire < th.cooldown_s * 1000:
-            return None
-        floor = th.sampled_floor_usd if st.sampled else th.floor_usd
-        if window.usd < floor and not (st.sampled and window.run_seconds >= th.min_run_s):
+        leg = st.legs.get(side)
+        quiet = self._quiet(st, side)
+        if quiet and (leg is None or st.clock - leg.alert_ts <= th.escalation_settle_s * 1000):
+            return None  # the reported leg is still being measured
+        if window.usd < th.floor_usd and not (st.sampled and window.run_seconds >= th.burst_s):
             return None
         if evidence.move_sigmas(st, side) < th.z:
             return None
@@ -419,19 +440,38 @@ class Detector:
         path = decide(ev, th)
         if path is None:
             return None
+        number = 1
+        if leg is not None and (quiet or st.clock - leg.alert_ts < th.cooldown_s * 1000):
+            travelled = leg.travelled_pct(side, st.last or 0.0)
+            if quiet and not leg.dwarfed_by(ev.notional_usd, travelled, th):
+                return None  # the same leg again: suppressed
+            number = leg.number + 1  # within the cooldown: the same episode's next leg
+        return self._open_episode(st, side, ev, path, number)
+
+    def _open_episode(
+        self, st: SymbolState, side: Side, ev: ChainEvidence, path: str, leg: int
+    ) -> Alert:
+        kind = FORCED_KIND[side]
+        window = st.windows[side]
         st.last_fire[kind] = st.clock
         ref = evidence.extreme_ref(st, side)
-        st.episodes[side] = Episode(
+        anchor = ref if ref is not None else (st.last or 0.0)
+        st.legs[side] = Leg(leg, st.clock, anchor, ev.notional_usd, ev.move_pct)
+        last_print = window.prints[-1][0] if window.prints else st.clock
+        episode = Episode(
             kind,
             side,
-            window.first_ts() or st.clock,
-            ref if ref is not None else (st.last or 0.0),
-            window.usd,
-            window.count,
+            window.chain_first_ts() or st.clock,
+            anchor,
+            ev.notional_usd,
+            ev.prints,
             window.rate(),
             ev.clusters,
             ev.lower_bound,
+            leg=leg,
+            last_print_ts=last_print,
         )
         if st.last is not None:
-            st.episodes[side].last_price = st.last
-        return cascade_alert(st, self.source, kind, ev, path)
+            episode.see_price(st.last)
+        st.episodes[side] = episode
+        return cascade_alert(st, self.source, kind, ev, path, leg)

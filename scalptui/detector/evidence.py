@@ -9,13 +9,14 @@ is in ``signals.py``; here is only how they are read off the state.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scalptui.detector.rolling import HOUR_MS
 from scalptui.detector.signals import ChainEvidence, notional_threshold
-from scalptui.models import Side
+from scalptui.models import Bar, Side
 
 if TYPE_CHECKING:
     from scalptui.detector.state import SymbolState
@@ -38,6 +39,22 @@ def log_move(st: SymbolState, side: Side) -> float:
     return math.log(last / ref) if last > 0.0 and ref > 0.0 else 0.0
 
 
+def chain_move_pct(st: SymbolState, side: Side) -> float:
+    """The move since the side's chain began (from its extreme since then), in percent."""
+    last = st.last if st.last is not None else st.reference_price() or 0.0
+    start = st.chain_start(side)
+    if side is Side.LONG:
+        ref = st.rolling.high_from(start, st.bucket.high) or last
+    else:
+        ref = st.rolling.low_from(start, st.bucket.low) or last
+    return (last / ref - 1.0) * 100.0 if last > 0.0 and ref > 0.0 else 0.0
+
+
+def move_pct(st: SymbolState, side: Side) -> float:
+    """The move from the window's extreme in percent (signed; pure Python)."""
+    return (math.exp(log_move(st, side)) - 1.0) * 100.0
+
+
 def sigma(st: SymbolState) -> float:
     """σ of 1 s log returns over the hour before the window, floored (see ``RollingStats``)."""
     return st.rolling.sigma(st.window_start(), st.th)
@@ -49,6 +66,42 @@ def move_sigmas(st: SymbolState, side: Side) -> float:
     move = log_move(st, side)
     forced = -move if side is Side.LONG else move
     return forced / (s * math.sqrt(st.th.window_s)) if s > 0.0 else 0.0
+
+
+RANGE_SPAN_MS = 300_000
+"""The ordinary range is that of 5-minute spans (the warm start's Binance candles too)."""
+RANGE_MIN_HISTORY_S = 1800.0
+"""Below this much 1 s history before the window the warm-start candles give the range."""
+
+
+def ordinary_range_pct(st: SymbolState, start: int) -> float | None:
+    """Median high–low range (%) of the 5-minute spans in the hour before ``start``.
+
+    With less than half an hour of 1 s rows there, the warm-start candles' median
+    range (``RollingStats.range_seed``); None with neither."""
+    ring = st.seconds
+    stamps = ring.timestamps()
+    lo = int(np.searchsorted(stamps, start - HOUR_MS, side="left"))
+    hi = int(np.searchsorted(stamps, start, side="left"))
+    if hi - lo < RANGE_MIN_HISTORY_S:
+        return st.rolling.range_seed
+    edges = np.searchsorted(stamps[lo:hi], start - HOUR_MS + RANGE_SPAN_MS * np.arange(12))
+    starts = np.unique(edges[edges < hi - lo])
+    highs = np.maximum.reduceat(ring.column("high")[lo:hi], starts)
+    lows = np.minimum.reduceat(ring.column("low")[lo:hi], starts)
+    ranges = highs[lows > 0.0] / lows[lows > 0.0] - 1.0
+    return float(np.median(ranges)) * 100.0 if len(ranges) else st.rolling.range_seed
+
+
+def range_of_bars(bars: Sequence[Bar], span: int = 12) -> float | None:
+    """Median high–low range (%) of the last ``span`` candles (an hour of 5-minute ones)."""
+    ranges = sorted(
+        (b.high / b.low - 1.0) * 100.0 for b in bars[-span:] if b.low > 0.0 and b.high >= b.low
+    )
+    if not ranges:
+        return None
+    mid = len(ranges) // 2
+    return ranges[mid] if len(ranges) % 2 else (ranges[mid - 1] + ranges[mid]) / 2.0
 
 
 def measure(st: SymbolState, side: Side) -> ChainEvidence:
@@ -95,25 +148,33 @@ def measure(st: SymbolState, side: Side) -> ChainEvidence:
 
     window = st.windows[side]
     other = st.windows[Side.SHORT if side is Side.LONG else Side.LONG]
-    total = window.usd + other.usd
-    first = window.first_ts()
+    chain_usd, chain_prints, largest = window.chain()
+    first = window.chain_first_ts()
+    # the other side over the chain's own span: an older chain of it is no counterweight
+    total = chain_usd + (other.usd_since(first) if first is not None else other.usd)
+    busy, run_span = window.saturation(now)
     clusters = sum(
         1 for ts, hit, is_cluster in st.hits if is_cluster and hit.side is side and ts > start
     )
     return ChainEvidence(
         side=side,
-        notional_usd=window.usd,
-        prints=window.count,
-        dominance=window.usd / total if total > 0.0 else 0.0,
+        notional_usd=chain_usd,
+        prints=chain_prints,
+        dominance=chain_usd / total if total > 0.0 else 0.0,
         span_s=max(1.0, (now - first) / 1000.0) if first is not None else 0.0,
         run_s=window.run_seconds,
+        busy_s=busy,
+        run_span_s=run_span,
+        notional_ex_largest_usd=max(0.0, chain_usd - largest),
         move_pct=(math.exp(move) - 1.0) * 100.0,
+        chain_move_pct=chain_move_pct(st, side),
         move_sigmas=sigmas,
         sigma_1s=s,
         flow_share=flow_share,
         flow_ratio=flow_ratio,
         clusters=clusters,
+        ordinary_range_pct=ordinary_range_pct(st, start),
         baseline_usd=baseline,
-        threshold_usd=notional_threshold(th, baseline, st.sampled),
+        threshold_usd=notional_threshold(th, baseline),
         lower_bound=st.sampled,
     )

@@ -9,29 +9,42 @@ detectors); they were checked on hand-built BTC (~100 000 USD) and SOL
 Signal defaults per symbol class (majors = ``major_bases``, BTC and ETH; alts =
 every other symbol):
 
-======================  ==========  ==========  ==============================================
-threshold               majors      alts        meaning
-======================  ==========  ==========  ==============================================
-``window_s``            60 s        60 s        rolling window W
-``dominance``           65 %        65 %        side's share of the window's printed notional
-``z``                   3           3           move from the window extreme ≥ z·σ·√W
-``baseline_mult``       5           5           notional ≥ 5 × trailing 1 h per-window mean
-``floor_usd``           $2M         $250k       floor, venues that send every print
-``sampled_floor_usd``   $500k       $60k        floor, sampled venues (Binance)
-``min_prints``          3           3           real same-side prints in W
-``min_run_s``           5           5           seconds carrying a print (sampled chain path)
-``max_gap_s``           3 s         3 s         gap a run tolerates
-``flow_mult``           3           3           taker-flow burst vs its trailing mean
-``min_clusters``        2           2           est. clusters consumed in W (chain path)
-``cooldown_s``          300 s       300 s       per (symbol, kind)
-``exhaustion_ratio``    25 %        25 %        rate below this share of peak…
-``exhaustion_hold_s``   20 s        20 s        …for this long → CASCADE_EXHAUSTED
-``funding_8h``          0.05 %      0.05 %      FUNDING_EXTREME on |funding per 8 h| ≥ this…
-``funding_readings``    3           3           …on this many consecutive readings
-``funding_reading_s``   60 s        60 s        …at most one reading per this much event time
-``oi_flush_pct``        3 %         5 %         OI_FLUSH: OI down this much…
-``oi_flush_window_s``   300 s       300 s       …within this window
-======================  ==========  ==========  ==============================================
+==========================  ==========  ==========  ==========================================
+threshold                   majors      alts        meaning
+==========================  ==========  ==========  ==========================================
+``window_s``                60 s        60 s        rolling window W
+``dominance``               65 %        65 %        side's share of the window's printed notional
+``z``                       3           3           move from the window extreme ≥ z·σ·√W
+``min_prints``              3           3           real same-side prints in W
+``baseline_mult``           5           5           notional path: ≥ 5 × trailing 1 h mean…
+``floor_usd``               $2M         $250k       …and ≥ this, the largest print excluded
+``range_mult``              1           1           move ≥ this × the ordinary 5 min range
+``saturation_s``            10          10          sampled: seconds carrying a print…
+``saturation_share``        75 %        75 %        …filling this share of the run's seconds
+``saturation_z``            4           4           …with a move ≥ this many σ·√W…
+``saturation_range_mult``   3           3           …or ≥ this × the ordinary 5 min range
+``taker_share``             60 %        60 %        …and this forced share of taker flow
+``burst_s``                 3           3           sampled burst: seconds of prints…
+``burst_range_mult``        5           5           …with a move ≥ 5 × the ordinary range
+``burst_taker_share``       75 %        75 %        …and this forced share of taker flow
+``max_gap_s``               3 s         3 s         gap a run of prints tolerates
+``cooldown_s``              300 s       300 s       per (symbol, kind), repeats of a leg
+``escalation_notional``     3           3           a later leg ≥ 3 × the reported notional…
+``escalation_move``         2           2           …or ≥ 2 × its move is reported (leg 2, …)
+``escalation_settle_s``     60 s        60 s        …measured over the alert's first 60 s
+``leg_gap_s``               30 s        30 s        silence that ends a leg: the next chain is one
+``exhaustion_ratio``        25 %        25 %        rate below this share of peak…
+``exhaustion_hold_s``       20 s        20 s        …for this long → CASCADE_EXHAUSTED
+``funding_8h``              0.05 %      0.05 %      FUNDING_EXTREME on |funding per 8 h| ≥ this…
+``funding_readings``        3           3           …on this many consecutive readings
+``funding_reading_s``       60 s        60 s        …at most one reading per this much event time
+``oi_flush_pct``            3 %         5 %         OI_FLUSH: OI down this much…
+``oi_flush_window_s``       300 s       300 s       …within this window
+==========================  ==========  ==========  ==========================================
+
+The three paths of the cascade / squeeze decision (``signals.decide``) and why
+these numbers are in ``docs/detection.md``: they were set on the tuning set of
+``benchmarks/bench_detection.py`` and checked on its held-out set.
 
 While a symbol has less than an hour of history the trailing baseline does not
 exist yet and the notional test uses the floor alone.
@@ -90,21 +103,36 @@ class SignalThresholds:
     z: float = 3.0
     """Price displacement must reach z·σ·√W (σ: last hour of 1 s returns)."""
     baseline_mult: float = 5.0
-    """Window notional must reach this multiple of its trailing 1 h per-window mean."""
+    """Notional path: window notional must reach this multiple of its trailing 1 h mean..."""
     floor_usd: float = 2_000_000.0
-    """Absolute notional floor on venues that send every liquidation."""
-    sampled_floor_usd: float = 500_000.0
-    """Floor on sampled venues (Binance sends ≤ 1 print per symbol per second)."""
+    """...and this floor, the window's largest print excluded (a lone whale is no chain). On a
+    sampled venue the printed sum is a lower bound, so reaching the floor is still proof."""
     min_prints: int = 3
     """At least this many real same-side prints in the window."""
-    min_run_s: int = 5
-    """On sampled venues: seconds within the window carrying a same-side print."""
+    range_mult: float = 1.0
+    """The move must also reach this multiple of the symbol's ordinary 5-minute range (median
+    high–low of the 5-minute spans of the hour before the window): an ordinary move is no
+    cascade however many prints ride on it."""
+    saturation_s: int = 10
+    """Saturation path (sampled venues, ≤ 1 print a second): at least this many seconds carrying
+    a same-side print in the current run (gaps ≤ ``max_gap_s``)..."""
+    saturation_share: float = 0.75
+    """...which fill at least this share of the run's seconds (bounded by W)..."""
+    saturation_z: float = 4.0
+    """...with a move of at least this many σ·√W (or ``saturation_range_mult`` × the ordinary
+    range: after a crash σ of the hour before is the crash's own, its median range is not)..."""
+    saturation_range_mult: float = 3.0
+    """...or of at least this multiple of the ordinary 5-minute range..."""
+    taker_share: float = 0.6
+    """...and at least this forced-direction share of the window's taker notional."""
+    burst_s: int = 3
+    """Burst path (sampled venues): this many seconds of prints, saturated as above..."""
+    burst_range_mult: float = 5.0
+    """...while price moved at least this multiple of the ordinary 5-minute range..."""
+    burst_taker_share: float = 0.75
+    """...with at least this forced-direction share of taker notional."""
     max_gap_s: float = 3.0
     """A run of same-side prints tolerates gaps up to this long (sampled streams drop some)."""
-    flow_mult: float = 3.0
-    """Taker-flow burst: forced-direction taker notional in W ≥ this × its trailing mean."""
-    min_clusters: int = 2
-    """Est. clusters consumed in W (forced direction) that count as chain evidence."""
     cluster_min_share: float = 0.01
     """A consumed bin counts as a cluster if it held ≥ this share of its side's est. notional."""
     sigma_floor: float = 2e-5
@@ -117,7 +145,20 @@ class SignalThresholds:
     rate_window_s: float = 10.0
     """Window of the episode's liquidation rate (USD/s) used for the exhaustion test."""
     cooldown_s: float = 300.0
-    """No second alert of the same (symbol, kind) within this time."""
+    """No second alert of the same (symbol, kind) within this time — but for a larger leg."""
+    escalation_notional: float = 3.0
+    """While the reported leg's chain goes on (its episode runs, or the cooldown holds), a
+    larger leg is still reported — as the episode's next leg — when the chain's printed
+    notional reaches this multiple of the reported leg's..."""
+    escalation_move: float = 2.0
+    """...or price has travelled this multiple of the reported leg's move from where that leg
+    began (a sampled window's sum saturates at a print a second; the distance does not)."""
+    escalation_settle_s: float = 60.0
+    """The reported leg's reference notional and move are the largest over this long after its
+    alert (the leg it is, as W measures it); a larger one can be reported from then on."""
+    leg_gap_s: float = 30.0
+    """A side without a print this long has ended the reported leg (the evaluation's chain gap);
+    a later chain that qualifies on its own is the episode's next leg, cooldown or not."""
     exhaustion_ratio: float = 0.25
     """Episode exhausted when its print rate stays below this share of its peak..."""
     exhaustion_hold_s: float = 20.0
@@ -136,11 +177,7 @@ class SignalThresholds:
 
 
 MAJOR_DEFAULTS = SignalThresholds()
-ALT_DEFAULTS = SignalThresholds(
-    floor_usd=250_000.0,
-    sampled_floor_usd=60_000.0,
-    oi_flush_pct=5.0,
-)
+ALT_DEFAULTS = SignalThresholds(floor_usd=250_000.0, oi_flush_pct=5.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,7 @@ class RollingStats:
         "prev_close",
         "prev_close_ts",
         "r2",
+        "range_seed",
         "seed",
     )
 
@@ -88,6 +89,9 @@ class RollingStats:
         self.dt = 0.0
         self.seed: float | None = None
         """σ of the warm-start klines, for the first minutes of a run."""
+        self.range_seed: float | None = None
+        """Median high–low range (%) of the last hour of warm-start candles: the ordinary
+        range until half an hour of 1 s history exists."""
 
     def add_second(self, ts: int, close: float, high: float, low: float) -> None:
         """Count one closed second (``close`` > 0)."""
@@ -152,6 +156,20 @@ class RollingStats:
         best = highs[0][1] if highs else -_INF
         best = max(best, current)
         return best if best > -_INF else None
+
+    def high_from(self, start: int, current: float) -> float | None:
+        """Like ``high_since`` for a later ``start`` inside the window, leaving the deque
+        as it is (the window's own extremes must survive): the first high from ``start``
+        on is the highest, the deque being monotonic."""
+        best = next((high for ts, high in self.highs if ts >= start), -_INF)
+        best = max(best, current)
+        return best if best > -_INF else None
+
+    def low_from(self, start: int, current: float) -> float | None:
+        """``low_since`` for a later ``start``, leaving the deque as it is."""
+        best = next((low for ts, low in self.lows if ts >= start), _INF)
+        best = min(best, current)
+        return best if best < _INF else None
 
     def low_since(self, start: int, current: float) -> float | None:
         """The lowest low from ``start`` on, the second in progress (``current``) included."""

@@ -5,20 +5,35 @@ Python on running sums; the numpy-backed measures (σ, displacement, taker-flow
 burst, baseline) are computed by the detector at most once per second and
 handed in as a ``ChainEvidence``.
 
-Cascade / squeeze decision (``decide``), per side, over the rolling window W:
+Cascade / squeeze decision (``decide``), per side, over the rolling window W —
+precision before recall (DESIGN § Signals): a handful of prints during an
+ordinary move is never a cascade. Mandatory on every path: at least
+``min_prints`` *real* liquidation prints in the side's chain (its prints since
+its last silence of ``leg_gap_s``, within W), the chain holds ≥ ``dominance`` of
+the printed notional over its span, and price moved in the forced
+direction (down for longs, up for shorts) by ≥ ``z``·σ·√W from the window's
+extreme and by ≥ ``range_mult`` × the symbol's ordinary 5-minute range. Then one
+of three kinds of evidence of self-reinforcement carries it:
 
-* mandatory: at least ``min_prints`` *real* liquidation prints on the side,
-  the side holds ≥ ``dominance`` of the window's printed notional, and the
-  price moved in the forced direction (down for longs, up for shorts) by
-  ≥ ``z``·σ·√W from the window's extreme;
-* and either the printed notional reaches max(``baseline_mult`` × trailing 1 h
-  per-window mean, floor) — the floor alone while less than an hour of history
-  exists —
-* or, on sampled venues (Binance prints ≤ 1 liquidation per symbol per second,
-  so printed notional undercounts exactly when it matters), the chain evidence:
-  a sustained run of ≥ ``min_run_s`` seconds carrying same-side prints (gaps
-  ≤ ``max_gap_s``) together with a taker-flow burst in the forced direction or
-  ≥ ``min_clusters`` estimated clusters consumed in the window.
+* **notional** (any venue): the chain's printed notional *without its largest
+  print* reaches max(``baseline_mult`` × trailing 1 h per-window mean,
+  ``floor_usd``) — the floor alone while less than an hour of history exists. On
+  a sampled venue the printed sum is a lower bound, so reaching it is proof too;
+* **saturation** (sampled venues: Binance and OKX print ≤ 1 liquidation per
+  symbol / contract per second, so the printed notional undercounts exactly when
+  it matters): the stream is saturated — ≥ ``saturation_s`` seconds of the
+  current run carry a same-side print, filling ≥ ``saturation_share`` of the
+  run's seconds — with a move ≥ ``saturation_z`` σ (or ≥ ``saturation_range_mult``
+  × the ordinary range) and ≥ ``taker_share`` of the window's taker flow in the
+  forced direction: forced flow that keeps coming and keeps moving price;
+* **burst** (sampled venues): a shorter saturated run (≥ ``burst_s`` seconds)
+  while price moved ≥ ``burst_range_mult`` × its ordinary 5-minute range since
+  the chain began, with ≥ ``burst_taker_share`` forced taker flow — a crash too
+  fast to wait for.
+
+The notional floor is undercut only on the last two paths, i.e. only with
+saturation evidence; the alert's facts say which path and which numbers
+carried it.
 """
 
 from __future__ import annotations
@@ -31,16 +46,19 @@ from scalptui.detector.params import SignalThresholds
 from scalptui.models import AlertKind, EpisodeView, Side
 
 EVIDENCE_NOTIONAL = "notional"
-EVIDENCE_CHAIN = "chain"
+EVIDENCE_SATURATION = "saturation"
+EVIDENCE_BURST = "burst"
 
 
 class PrintWindow:
     """Same-side liquidation prints over the last W (and the shorter rate window)."""
 
     __slots__ = (
+        "_chain_gap_s",
         "_max_gap_s",
         "_rate_ms",
         "_window_ms",
+        "chain_start",
         "last_print_sec",
         "prints",
         "rate_prints",
@@ -50,8 +68,14 @@ class PrintWindow:
         "usd",
     )
 
-    def __init__(self, window_s: float, rate_window_s: float, max_gap_s: float) -> None:
+    def __init__(
+        self, window_s: float, rate_window_s: float, max_gap_s: float, chain_gap_s: float = 30.0
+    ) -> None:
         self._window_ms = int(window_s * 1000)
+        self._chain_gap_s = chain_gap_s
+        self.chain_start = 0
+        """The first print after the side's last silence of ``chain_gap_s``: where the chain
+        began (an older chain still inside W is no part of it)."""
         self._rate_ms = int(rate_window_s * 1000)
         self._max_gap_s = max_gap_s
         self.prints: deque[tuple[int, float]] = deque()
@@ -78,6 +102,8 @@ class PrintWindow:
         self.rate_usd += usd
         sec = ts // 1000
         last = self.last_print_sec
+        if last is None or sec - last - 1 >= self._chain_gap_s:
+            self.chain_start = ts
         if last is None or sec - last - 1 > self._max_gap_s:
             self.run_seconds = 1
             self.run_start_ms = ts
@@ -108,6 +134,60 @@ class PrintWindow:
     def count(self) -> int:
         return len(self.prints)
 
+    def saturation(self, now: int) -> tuple[int, int]:
+        """(seconds carrying a print, seconds spanned) of the current run within W.
+
+        The run is the latest stretch of prints whose gaps stay ≤ ``max_gap_s``; it spans
+        from its first print's second to the last second closed (or the latest print's).
+        A run already broken by a longer silence counts (0, 0). O(prints in W): called
+        only when the cheap tests pass."""
+        prints = self.prints
+        if not prints:
+            return 0, 0
+        now_sec = now // 1000
+        last_sec = prints[-1][0] // 1000
+        if now_sec - 1 - last_sec > self._max_gap_s:
+            return 0, 0
+        edge_sec = (now - self._window_ms) // 1000
+        busy = 0
+        seen = last_sec + 1
+        start = last_sec
+        for ts, _ in reversed(prints):
+            sec = ts // 1000
+            if sec >= seen:
+                continue
+            if seen - sec - 1 > self._max_gap_s or sec < edge_sec:
+                break
+            busy += 1
+            seen = start = sec
+        return busy, max(last_sec, now_sec - 1) - start + 1
+
+    def chain(self) -> tuple[float, int, float]:
+        """(USD, prints, largest print) of the window's prints since the chain began."""
+        total, count, largest = 0.0, 0, 0.0
+        start = self.chain_start
+        for ts, usd in reversed(self.prints):
+            if ts < start:
+                break
+            total += usd
+            count += 1
+            largest = max(largest, usd)
+        return total, count, largest
+
+    def usd_since(self, ts: int) -> float:
+        """Printed USD of the window's prints from ``ts`` on."""
+        total = 0.0
+        for at, usd in reversed(self.prints):
+            if at < ts:
+                break
+            total += usd
+        return total
+
+    def chain_first_ts(self) -> int | None:
+        """The first print of the chain still inside W."""
+        first = self.first_ts()
+        return None if first is None else max(first, self.chain_start)
+
     def first_ts(self) -> int | None:
         return self.prints[0][0] if self.prints else None
 
@@ -126,8 +206,16 @@ class ChainEvidence:
     dominance: float
     span_s: float
     run_s: int
+    busy_s: int
+    """Seconds of the current run (within W) carrying a print of this side."""
+    run_span_s: int
+    """Seconds the current run spans (within W)."""
+    notional_ex_largest_usd: float
+    """The window's printed notional without its largest print."""
     move_pct: float
     """Move from the window's extreme, signed (negative = price fell)."""
+    chain_move_pct: float
+    """Move since the chain's first print (signed): the chain's own, without an older one."""
     move_sigmas: float
     """|move| in units of σ·√W, positive when in the forced direction."""
     sigma_1s: float
@@ -136,33 +224,116 @@ class ChainEvidence:
     flow_ratio: float
     """Forced-direction taker notional in W over its trailing per-window mean."""
     clusters: int
+    ordinary_range_pct: float | None
+    """Median high–low range of 5-minute spans in the hour before the window (%), or of the
+    warm-start candles while there is less history; None with neither."""
     baseline_usd: float | None
     """Trailing 1 h per-window mean of this side's printed notional (None: < 1 h of history)."""
     threshold_usd: float
     lower_bound: bool
+
+    @property
+    def range_ratio(self) -> float | None:
+        """|move| over the ordinary 5-minute range (None when that range is unknown)."""
+        if self.ordinary_range_pct is None or self.ordinary_range_pct <= 0.0:
+            return None
+        return abs(self.move_pct) / self.ordinary_range_pct
+
+    @property
+    def chain_range_ratio(self) -> float | None:
+        """The chain's own |move| over the ordinary 5-minute range."""
+        if self.ordinary_range_pct is None or self.ordinary_range_pct <= 0.0:
+            return None
+        return abs(self.chain_move_pct) / self.ordinary_range_pct
+
+    @property
+    def saturation(self) -> float:
+        return self.busy_s / self.run_span_s if self.run_span_s > 0 else 0.0
+
+
+def _beyond_range(ev: ChainEvidence, mult: float) -> bool:
+    ratio = ev.range_ratio
+    return ratio is None or ratio >= mult  # unknown range: σ alone must carry it
+
+
+def _saturated(ev: ChainEvidence, seconds: int, th: SignalThresholds) -> bool:
+    return ev.busy_s >= seconds and ev.saturation >= th.saturation_share
 
 
 def decide(ev: ChainEvidence, th: SignalThresholds) -> str | None:
     """Which evidence makes this window a cascade / squeeze (None: it is not one)."""
     if ev.prints < th.min_prints or ev.dominance < th.dominance:
         return None
-    if ev.move_sigmas < th.z:
+    if ev.move_sigmas < th.z or not _beyond_range(ev, th.range_mult):
         return None
-    if ev.notional_usd >= ev.threshold_usd:
+    if ev.notional_ex_largest_usd >= ev.threshold_usd:
         return EVIDENCE_NOTIONAL
-    if ev.lower_bound and ev.run_s >= th.min_run_s:
-        burst = ev.flow_ratio >= th.flow_mult and ev.flow_share >= 0.5
-        if burst or ev.clusters >= th.min_clusters:
-            return EVIDENCE_CHAIN
+    if not ev.lower_bound:
+        return None  # a complete stream's notional is the whole story
+    ratio = ev.range_ratio
+    strong_move = ev.move_sigmas >= th.saturation_z or (
+        ratio is not None and ratio >= th.saturation_range_mult
+    )
+    if _saturated(ev, th.saturation_s, th) and strong_move and ev.flow_share >= th.taker_share:
+        return EVIDENCE_SATURATION
+    ratio = ev.chain_range_ratio  # a burst is judged on its own move, not an older chain's
+    if (
+        _saturated(ev, th.burst_s, th)
+        and ratio is not None
+        and ratio >= th.burst_range_mult
+        and ev.flow_share >= th.burst_taker_share
+    ):
+        return EVIDENCE_BURST
     return None
 
 
-def notional_threshold(th: SignalThresholds, baseline: float | None, sampled: bool) -> float:
+def notional_threshold(th: SignalThresholds, baseline: float | None) -> float:
     """max(k × baseline, floor); the floor alone while there is no full hour of baseline."""
-    floor = th.sampled_floor_usd if sampled else th.floor_usd
     if baseline is None:
-        return floor
-    return max(th.baseline_mult * baseline, floor)
+        return th.floor_usd
+    return max(th.baseline_mult * baseline, th.floor_usd)
+
+
+class Leg:
+    """The last reported leg of one side: what a later leg must dwarf to be reported.
+
+    Its reference notional and move are the largest the window showed over the
+    first ``escalation_settle_s`` after its alert (what the alert said, and the
+    seconds right after it). A later leg dwarfs it when its own window's printed
+    notional reaches ``escalation_notional`` × that, or when price has travelled
+    ``escalation_move`` × the leg's move from where the leg began (``anchor``):
+    on a sampled venue a window's printed sum saturates at a print a second, so a
+    staircase crash shows escalation in how far it has gone, not in one window."""
+
+    __slots__ = ("alert_ts", "anchor", "move_pct", "notional", "number")
+
+    def __init__(
+        self, number: int, alert_ts: int, anchor: float, notional: float, move_pct: float
+    ) -> None:
+        self.number = number
+        self.alert_ts = alert_ts
+        self.anchor = anchor
+        self.notional = notional
+        self.move_pct = abs(move_pct)
+
+    def observe(self, now: int, notional: float, move_pct: float, settle_ms: float) -> None:
+        """Grow the reference over the leg's first ``settle_ms``."""
+        if now - self.alert_ts <= settle_ms:
+            self.notional = max(self.notional, notional)
+            self.move_pct = max(self.move_pct, abs(move_pct))
+
+    def travelled_pct(self, side: Side, price: float) -> float:
+        """How far price is from the leg's start in the forced direction (%, ≥ 0)."""
+        if self.anchor <= 0.0 or price <= 0.0:
+            return 0.0
+        moved = (price / self.anchor - 1.0) * 100.0
+        return max(0.0, -moved if side is Side.LONG else moved)
+
+    def dwarfed_by(self, notional: float, travelled_pct: float, th: SignalThresholds) -> bool:
+        return (
+            notional >= th.escalation_notional * self.notional
+            or travelled_pct >= th.escalation_move * self.move_pct
+        )
 
 
 class Episode:
@@ -173,8 +344,11 @@ class Episode:
         "clusters",
         "current_rate",
         "ended_ts",
+        "extreme_price",
         "kind",
         "last_price",
+        "last_print_ts",
+        "leg",
         "lower_bound",
         "notional",
         "peak_rate",
@@ -195,8 +369,11 @@ class Episode:
         rate: float,
         clusters: int,
         lower_bound: bool,
+        leg: int = 1,
+        last_print_ts: int | None = None,
     ) -> None:
         self.kind = kind
+        self.leg = leg
         self.side = side
         self.started_ts = started_ts
         self.ref_price = ref_price
@@ -209,10 +386,34 @@ class Episode:
         self.lower_bound = lower_bound
         self.below_since: int | None = None
         self.ended_ts: int | None = None
+        self.extreme_price = ref_price
+        """The furthest price in the forced direction since the episode began (the low of a
+        long cascade, the high of a squeeze)."""
+        self.last_print_ts = last_print_ts if last_print_ts is not None else started_ts
 
-    def add_print(self, usd: float) -> None:
+    def add_print(self, ts: int, usd: float) -> None:
         self.notional += usd
         self.prints += 1
+        self.last_print_ts = max(self.last_print_ts, ts)
+
+    def see_price(self, price: float) -> None:
+        self.last_price = price
+        if self.side is Side.LONG:
+            self.extreme_price = min(self.extreme_price, price)
+        else:
+            self.extreme_price = max(self.extreme_price, price)
+
+    def extreme_move_pct(self) -> float:
+        """From where the episode began to its extreme (signed, %)."""
+        if self.ref_price <= 0.0:
+            return 0.0
+        return (self.extreme_price / self.ref_price - 1.0) * 100.0
+
+    def off_extreme_pct(self) -> float:
+        """How far price came back from the episode's extreme (signed, %)."""
+        if self.extreme_price <= 0.0:
+            return 0.0
+        return (self.last_price / self.extreme_price - 1.0) * 100.0
 
     def update_rate(self, now: int, rate: float, th: SignalThresholds) -> bool:
         """Track the rate; True once it has stayed below the exhaustion share long enough."""

@@ -23,7 +23,7 @@ from scalptui.detector.params import SignalThresholds
 from scalptui.detector.realized import RealizedOverlay
 from scalptui.detector.ring import RingBuffer
 from scalptui.detector.rolling import SECOND_CAPACITY, SECOND_COLUMNS, RollingStats, SecondBucket
-from scalptui.detector.signals import Episode, PrintWindow
+from scalptui.detector.signals import Episode, Leg, PrintWindow
 from scalptui.detector.snapshot import LadderRowCache
 from scalptui.models import AlertKind, FeedStatus, Liquidation, MarketInfo, Side
 
@@ -48,6 +48,7 @@ class SymbolState:
         "ladder",
         "last",
         "last_fire",
+        "legs",
         "mark",
         "mark_seen",
         "oi",
@@ -88,10 +89,13 @@ class SymbolState:
         self.realized: deque[Liquidation] = deque(maxlen=tape)
         self.overlay = RealizedOverlay(realized_ms)
         self.windows = {
-            side: PrintWindow(th.window_s, th.rate_window_s, th.max_gap_s) for side in Side
+            side: PrintWindow(th.window_s, th.rate_window_s, th.max_gap_s, th.leg_gap_s)
+            for side in Side
         }
         self.episodes: dict[Side, Episode] = {}
         self.last_fire: dict[AlertKind, int] = {}
+        self.legs: dict[Side, Leg] = {}
+        """The last reported leg of each side (kept through the cooldown: escalation)."""
         self.sampled = False
         self.feed: dict[tuple[str, str | None], FeedStatus] = {}
         self.rows = LadderRowCache()
@@ -100,9 +104,20 @@ class SymbolState:
         """The price levels are judged against: mark where streamed, else last trade."""
         return self.mark if self.mark is not None else self.last
 
+    def window_ms(self) -> int:
+        return int(self.th.window_s * 1000)
+
     def window_start(self) -> int:
         """Event time where the cascade window now begins."""
         return self.clock - int(self.th.window_s * 1000)
+
+    def chain_start(self, side: Side) -> int:
+        """Where the side's chain began, bounded by the window: its moves are measured from
+        the extreme since then (a chain that ended 30 s ago is not this one's start)."""
+        start = self.window_start()
+        first = self.windows[side].chain_first_ts()
+        # from the second before the chain's first print: where price stood as it began
+        return start if first is None else max(start, (first // 1000 - 1) * 1000)
 
     def close_second(self) -> None:
         """Write the finished second to the ring and the rolling stats; start a fresh bucket."""

@@ -14,6 +14,7 @@ Rules the texts follow (DESIGN § Non-negotiables):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from scalptui.models import Side
 from scalptui.numfmt import compact, duration, pct, rate_pct, share, usd
@@ -80,6 +81,11 @@ def side_word(side: Side) -> str:
     return "longs" if side is Side.LONG else "shorts"
 
 
+def leg_label(leg: int) -> str:
+    """ " leg 2" for an episode's later legs; nothing for its first."""
+    return f" leg {leg}" if leg > 1 else ""
+
+
 def cascade_text(
     symbol: str,
     kind: str,
@@ -92,6 +98,9 @@ def cascade_text(
     move_pct: float,
     clusters: int,
     oi_pct: float | None,
+    *,
+    leg: int = 1,
+    evidence: Sequence[str] = (),
 ) -> str:
     parts = [
         f"Real liquidations: {printed(notional, lower_bound)} {side_word(side)} "
@@ -102,7 +111,8 @@ def cascade_text(
         parts.append(f"{clusters} est. cluster{'s' if clusters != 1 else ''} hit")
     if oi_pct is not None:
         parts.append(f"OI {pct(oi_pct)} in 5 min")
-    return f"{symbol} {kind} — " + ", ".join(parts) + f". {CLOSING}"
+    because = f"; evidence: {', '.join(evidence)}" if evidence else ""
+    return f"{symbol} {kind}{leg_label(leg)} — " + ", ".join(parts) + f"{because}. {CLOSING}"
 
 
 def exhausted_text(
@@ -117,17 +127,30 @@ def exhausted_text(
     peak_rate: float,
     current_rate: float,
     hold_s: float,
-    ratio: float,
+    silent_s: float,
+    off_extreme_pct: float,
+    extreme_move_pct: float,
+    *,
+    ratio: float = 0.25,
+    leg: int = 1,
 ) -> str:
-    """Where the venue samples its prints the rates are lower bounds too ("≥ $X/s")."""
+    """What stopped and how far price came back off the episode's extreme — facts, no
+    forecast. Where the venue samples its prints the rates are lower bounds ("≥ $X/s")."""
+    peak = f"a peak of {printed(peak_rate, lower_bound)}/s"
+    if current_rate <= 0.0:
+        stopped = f"no {side.value} liquidations for {duration(silent_s)} after {peak}"
+    else:
+        stopped = (
+            f"{side.value} liquidations at {printed(current_rate, lower_bound)}/s, under "
+            f"{share(ratio)} of {peak} for {duration(hold_s)}"
+        )
+    extreme = "low" if side is Side.LONG else "high"
     return (
-        f"{symbol} CASCADE_EXHAUSTED — {side.value} liquidation rate "
-        f"{printed(current_rate, lower_bound)}/s vs peak {printed(peak_rate, lower_bound)}/s, "
-        f"below {share(ratio)} of peak for {duration(hold_s)}. "
-        f"Real liquidations: {printed(notional, lower_bound)} {side_word(side)} "
-        f"over the episode's {duration(duration_s)}, {prints} prints "
-        f"({completeness(exchange, lower_bound)}), price {pct(move_pct)} since it began. "
-        f"{CLOSING}"
+        f"{symbol} CASCADE_EXHAUSTED{leg_label(leg)} — {stopped}; price {pct(off_extreme_pct)} "
+        f"off the {extreme} ({pct(extreme_move_pct)} at the {extreme}, {pct(move_pct)} now "
+        f"since the episode began). Real liquidations: {printed(notional, lower_bound)} "
+        f"{side_word(side)} over the episode's {duration(duration_s)}, {prints} prints "
+        f"({completeness(exchange, lower_bound)}). {CLOSING}"
     )
 
 

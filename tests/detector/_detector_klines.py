@@ -129,6 +129,11 @@ class Measured:
     minutes_both: int
 
 
+FLOW_BURST = 3.0
+"""A taker-flow burst, for what the components saw: forced-direction taker notional in W
+at least this many times its trailing mean."""
+
+
 def drive(symbol: str, name: str) -> tuple[list[Alert], Measured]:
     """Feed one fixture through a fresh Detector, measuring both sides once a minute."""
     det = Detector()
@@ -149,7 +154,7 @@ def drive(symbol: str, name: str) -> tuple[list[Alert], Measured]:
             m.min_sigma_1s = min(m.min_sigma_1s, ev.sigma_1s)
             m.max_sigma_1s = max(m.max_sigma_1s, ev.sigma_1s)
             side_moving = ev.move_sigmas >= th.z
-            side_burst = ev.flow_ratio >= th.flow_mult and ev.flow_share >= 0.5
+            side_burst = ev.flow_ratio >= FLOW_BURST and ev.flow_share >= 0.5
             moving |= side_moving
             burst |= side_burst
             m.minutes_both += side_moving and side_burst

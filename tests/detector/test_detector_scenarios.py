@@ -154,17 +154,19 @@ def test_cascade_on_a_calm_major_smaller_than_a_sensible_stop_is_still_reported(
     assert alert.message.endswith("Informational — no trade plan.")
 
 
-def test_sampled_chain_fires_on_chain_evidence_below_the_notional_floor() -> None:
-    """Binance throttles prints: the run of seconds and the taker burst carry the case."""
+def test_sampled_chain_fires_on_saturation_below_the_notional_floor() -> None:
+    """Binance throttles prints: a print in every second for 25 s, taker flow with the
+    move and a 3 % drop carry the case although the prints add up to little."""
     tape = sol_tape()
     tape.calm(HOUR, liq_every_s=40, liq_usd=1_000)
     tape.forced_move(25, -0.03, Side.LONG, 1_500)
     tape.quiet(60)
     _, alerts = run(tape.events)
     (alert,) = kinds(alerts, *FORCED)
-    assert alert.facts["evidence"] == "chain"
+    assert alert.facts["evidence"] == "saturation"
     assert float(alert.facts["notional_usd"]) < float(alert.facts["threshold_usd"])
-    assert int(alert.facts["run_s"]) >= 5
+    assert int(alert.facts["saturation_busy_s"]) >= 10
+    assert "a print in" in str(alert.facts["evidence_detail"])
 
 
 def test_same_chain_without_displacement_does_not_fire() -> None:
@@ -176,7 +178,10 @@ def test_same_chain_without_displacement_does_not_fire() -> None:
     assert kinds(alerts, *FORCED) == []
 
 
-def test_cooldown_holds_a_second_chain_back_and_releases_after() -> None:
+def test_a_chain_after_the_leg_ran_dry_is_its_next_leg_and_the_cooldown_ends_the_episode() -> None:
+    """Changed with escalation: the second chain, a minute after the first fell silent,
+    used to be swallowed by the 300 s cooldown; it is the episode's leg 2 now. After the
+    cooldown a chain opens a new episode (leg 1)."""
     tape = btc_tape()
     tape.calm(HOUR, liq_every_s=30)
     tape.forced_move(30, -0.012, Side.LONG, 600_000)
@@ -187,8 +192,27 @@ def test_cooldown_holds_a_second_chain_back_and_releases_after() -> None:
     tape.quiet(60)
     _, alerts = run(tape.events)
     cascades = kinds(alerts, AlertKind.LIQUIDATION_CASCADE)
-    assert len(cascades) == 2
-    assert cascades[1].ts - cascades[0].ts >= 300_000
+    assert [a.facts["leg"] for a in cascades] == [1, 2, 1]
+    assert " leg 2 — Real liquidations:" in cascades[1].message
+    assert cascades[2].ts - cascades[1].ts >= 300_000
+
+
+def test_a_continuing_leg_is_one_line_until_a_larger_one_dwarfs_it() -> None:
+    """One chain without a pause: its slow continuation repeats the reported leg (no line);
+    a plunge that takes price twice as far as the leg went is the next leg."""
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=30)
+    tape.forced_move(30, -0.012, Side.LONG, 600_000)
+    tape.forced_move(90, -0.004, Side.LONG, 400_000)  # the same leg, slower
+    continuation_end = tape.ts
+    tape.forced_move(20, -0.03, Side.LONG, 900_000)  # and then it dwarfs the first
+    tape.quiet(60)
+    _, alerts = run(tape.events)
+    cascades = kinds(alerts, AlertKind.LIQUIDATION_CASCADE)
+    assert [a.facts["leg"] for a in cascades] == [1, 2]
+    assert cascades[1].ts > continuation_end
+    exhausted = kinds(alerts, AlertKind.CASCADE_EXHAUSTED)
+    assert [a.facts["leg"] for a in exhausted] == [2]  # the later leg took over the episode
 
 
 def test_symbols_are_independent_and_alerts_carry_the_constructor_source() -> None:

@@ -9,8 +9,9 @@ import pytest
 from scalptui.detector import Detector
 from scalptui.detector.params import ALT_DEFAULTS, MAJOR_DEFAULTS
 from scalptui.detector.signals import (
-    EVIDENCE_CHAIN,
+    EVIDENCE_BURST,
     EVIDENCE_NOTIONAL,
+    EVIDENCE_SATURATION,
     ChainEvidence,
     FundingWatch,
     OiWatch,
@@ -75,6 +76,30 @@ def test_run_counts_seconds_with_prints_and_tolerates_short_gaps() -> None:
     assert w.run_seconds == 0
 
 
+def test_saturation_counts_print_seconds_of_the_current_run_within_the_window() -> None:
+    w = PrintWindow(60.0, 10.0, 3.0)
+    for sec in (0, 1, 2, 4, 5, 6, 7, 8, 8):  # a 1 s gap tolerated, second 8 counted once
+        w.add(100_000 + sec * 1000 + 100, 1.0)
+    assert w.saturation(109_000) == (8, 9)  # 8 of the 9 seconds 100 s … 108 s
+    assert w.saturation(111_500) == (8, 11)  # two quiet seconds since: still the run
+    assert w.saturation(113_000) == (0, 0)  # more than 3 s of silence: the run is over
+    w.add(113_100, 1.0)  # 4 silent seconds (109–112): a new run
+    assert w.saturation(114_000) == (1, 1)
+
+
+def test_a_chain_begins_after_30_s_of_silence_and_leaves_the_older_one_out() -> None:
+    w = PrintWindow(60.0, 10.0, 3.0, chain_gap_s=30.0)
+    w.add(100_000, 500.0)
+    w.add(101_000, 100.0)
+    w.add(125_000, 50.0)  # 23 s of silence: the same chain
+    assert w.chain_start == 100_000 and w.chain() == (650.0, 3, 500.0)
+    w.add(157_000, 20.0)  # 31 s of silence: a new chain, the old prints still in W
+    w.add(158_000, 30.0)
+    assert w.count == 5 and w.chain_start == 157_000
+    assert w.chain() == (50.0, 2, 30.0)
+    assert w.usd_since(125_000) == 100.0
+
+
 def _evidence(**changes: object) -> ChainEvidence:
     base = ChainEvidence(
         side=Side.LONG,
@@ -83,12 +108,17 @@ def _evidence(**changes: object) -> ChainEvidence:
         dominance=0.9,
         span_s=30.0,
         run_s=10,
+        busy_s=12,
+        run_span_s=14,
+        notional_ex_largest_usd=2_500_000.0,
         move_pct=-1.0,
+        chain_move_pct=-1.0,
         move_sigmas=5.0,
         sigma_1s=1e-4,
         flow_share=0.8,
         flow_ratio=5.0,
         clusters=3,
+        ordinary_range_pct=0.5,
         baseline_usd=100_000.0,
         threshold_usd=2_000_000.0,
         lower_bound=True,
@@ -96,29 +126,56 @@ def _evidence(**changes: object) -> ChainEvidence:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def test_decide_requires_prints_dominance_and_displacement() -> None:
+def test_decide_requires_prints_dominance_displacement_and_a_move_beyond_the_usual() -> None:
     assert decide(_evidence(), TH) == EVIDENCE_NOTIONAL
     assert decide(_evidence(prints=2), TH) is None
     assert decide(_evidence(dominance=0.6), TH) is None
     assert decide(_evidence(move_sigmas=2.9), TH) is None
     assert decide(_evidence(prints=0, notional_usd=0.0), TH) is None
+    # −0.4 % against an ordinary 5-minute range of 0.5 %: an ordinary move, whatever σ says
+    assert decide(_evidence(move_pct=-0.4, move_sigmas=8.0), TH) is None
+    assert decide(_evidence(ordinary_range_pct=None), TH) == EVIDENCE_NOTIONAL
 
 
-def test_chain_path_only_on_sampled_venues_and_only_with_run_plus_burst_or_clusters() -> None:
-    low = _evidence(notional_usd=100_000.0)
-    assert decide(low, TH) == EVIDENCE_CHAIN
-    assert decide(replace(low, lower_bound=False), TH) is None
-    assert decide(replace(low, run_s=4), TH) is None
-    assert decide(replace(low, flow_ratio=1.0, clusters=0), TH) is None
-    assert decide(replace(low, flow_ratio=1.0, clusters=2), TH) == EVIDENCE_CHAIN
-    assert decide(replace(low, clusters=0), TH) == EVIDENCE_CHAIN
+def test_the_notional_path_leaves_the_largest_print_out() -> None:
+    whale = _evidence(notional_usd=6_100_000.0, notional_ex_largest_usd=100_000.0, busy_s=3)
+    assert decide(whale, TH) is None  # one $6M close and two small ones: no chain
+    assert decide(replace(whale, lower_bound=False), TH) is None
+
+
+def test_saturation_undercuts_the_floor_only_on_sampled_venues_with_taker_flow() -> None:
+    low = _evidence(notional_usd=40_000.0, notional_ex_largest_usd=30_000.0)
+    assert decide(low, TH) == EVIDENCE_SATURATION
+    assert decide(replace(low, lower_bound=False), TH) is None  # complete: notional says all
+    assert decide(replace(low, busy_s=9), TH) is None  # not yet 10 seconds of prints
+    assert decide(replace(low, run_span_s=14, busy_s=10), TH) is None  # 71 % < 75 %
+    assert decide(replace(low, move_sigmas=3.9), TH) is None
+    # after a crash σ of the hour is the crash's own: 3.2 × the ordinary range is enough
+    assert decide(replace(low, move_sigmas=3.9, move_pct=-1.6), TH) == EVIDENCE_SATURATION
+    assert decide(replace(low, flow_share=0.55), TH) is None
+
+
+def test_a_burst_needs_its_own_move_far_beyond_the_ordinary_range() -> None:
+    burst = _evidence(
+        notional_usd=40_000.0,
+        notional_ex_largest_usd=30_000.0,
+        busy_s=4,
+        run_span_s=4,
+        move_pct=-3.0,
+        chain_move_pct=-3.0,
+    )
+    assert decide(burst, TH) == EVIDENCE_BURST  # 6 × the 0.5 % range in 4 saturated seconds
+    # the window's move is an older chain's: this one moved price 1 % on its own
+    assert decide(replace(burst, chain_move_pct=-1.0), TH) is None
+    assert decide(replace(burst, flow_share=0.7), TH) is None
+    assert decide(replace(burst, ordinary_range_pct=None), TH) is None  # no range: no burst
+    assert decide(replace(burst, busy_s=2, run_span_s=2), TH) is None
 
 
 def test_notional_threshold_uses_the_floor_alone_without_an_hour_of_baseline() -> None:
-    assert notional_threshold(TH, None, sampled=True) == 500_000.0
-    assert notional_threshold(TH, None, sampled=False) == 2_000_000.0
-    assert notional_threshold(TH, 1_000_000.0, sampled=True) == 5_000_000.0
-    assert notional_threshold(ALT_DEFAULTS, 1_000.0, sampled=True) == 60_000.0
+    assert notional_threshold(TH, None) == 2_000_000.0
+    assert notional_threshold(TH, 1_000_000.0) == 5_000_000.0
+    assert notional_threshold(ALT_DEFAULTS, 1_000.0) == 250_000.0
 
 
 MINUTE = 60_000
@@ -220,11 +277,21 @@ def _falling_chain(venue: str, prints: int, usd: float, sampled: bool) -> list[A
 
 
 def test_complete_stream_uses_the_full_floor_and_says_so() -> None:
-    """Bybit sends every print: no lower bound, and the $2M major floor applies."""
-    assert _falling_chain("bybit", 15, 100_000.0, sampled=False) == []  # $1.5M < $2M
-    (sampled,) = _falling_chain("binanceusdm", 15, 100_000.0, sampled=True)  # ≥ $500k
-    assert "≥ $" in sampled.message and "Binance samples: lower bound" in sampled.message
+    """Bybit sends every print: its sums are totals (no "≥"); the $2M major floor applies
+    to what the prints add up to without the largest, on every venue."""
+    assert _falling_chain("bybit", 15, 100_000.0, sampled=False) == []  # $1.4M < $2M
     (alert,) = _falling_chain("bybit", 25, 100_000.0, sampled=False)
     assert alert.exchange == "bybit" and alert.facts["lower_bound"] is False
-    assert float(alert.facts["notional_usd"]) >= 2_000_000.0
+    assert float(alert.facts["notional_ex_largest_usd"]) >= 2_000_000.0
+    assert alert.facts["evidence"] == "notional"
     assert "Bybit stream: complete" in alert.message and "≥" not in alert.message
+
+
+@pytest.mark.parametrize(("venue", "name"), [("binanceusdm", "Binance"), ("okx", "OKX")])
+def test_sampled_venues_print_lower_bounds_and_need_more_than_prints(venue: str, name: str) -> None:
+    """Binance and OKX sample (≤ 1 print a second): sums read "≥", and fifteen prints
+    without taker flow in the forced direction undercut no floor."""
+    assert _falling_chain(venue, 15, 100_000.0, sampled=True) == []
+    (alert,) = _falling_chain(venue, 25, 100_000.0, sampled=True)
+    assert "≥ $" in alert.message and f"{name} samples: lower bound" in alert.message
+    assert alert.facts["lower_bound"] is True

@@ -124,21 +124,62 @@ def test_oi_flush_without_prints_says_so_and_never_prints_zero_sides() -> None:
     assert "≥ $400k longs (Binance samples: lower bound)" in one and "shorts" not in one
 
 
-def test_exhausted_names_the_configured_share_and_labels_sampled_rates() -> None:
-    (exhausted,) = kinds(every_kind(), AlertKind.CASCADE_EXHAUSTED)[:1]
-    assert "below 25 % of peak" in exhausted.message and "quarter" not in exhausted.message
-    assert exhausted.facts["exhaustion_ratio"] == 0.25
-    peak = float(exhausted.facts["peak_rate_usd_s"])
-    assert f"vs peak {numfmt.usd(peak, lower_bound=True)}/s" in exhausted.message  # Binance samples
-    assert "liquidation rate ≥ $" in exhausted.message
+FORECAST_WORDS = ("reversal", "reverse", "bounce", "buy", "sell", "recover")
+"""Words that would read as a call on what price does next: facts only."""
 
-    args = ("BTC/USDT:USDT", "bybit", Side.LONG, 4e6, 120, 95.0, False, -2.0, 9e4, 1.5e3, 20.0)
-    complete = text.exhausted_text(*args, 0.1)
-    assert "rate $1.50k/s vs peak $90.0k/s, below 10 % of peak for 20 s." in complete
+
+def test_exhausted_says_what_stopped_and_how_far_price_came_back() -> None:
+    (exhausted,) = kinds(every_kind(), AlertKind.CASCADE_EXHAUSTED)[:1]
+    peak = float(exhausted.facts["peak_rate_usd_s"])
+    silent = float(exhausted.facts["silent_s"])
+    assert silent >= 20.0 and float(exhausted.facts["current_rate_usd_s"]) == 0.0
+    side = exhausted.side
+    assert side is not None
+    assert f"no {side.value} liquidations for {numfmt.duration(silent)}" in exhausted.message
+    assert f"after a peak of {numfmt.usd(peak, lower_bound=True)}/s" in exhausted.message
+    off = float(exhausted.facts["off_extreme_pct"])
+    extreme = "low" if side is Side.LONG else "high"
+    assert f"price {numfmt.pct(off)} off the {extreme}" in exhausted.message
+    # the extreme is the furthest point of the forced move: price now is back from it or at it
+    sign = 1.0 if side is Side.LONG else -1.0
+    assert sign * off >= 0.0
+    assert sign * float(exhausted.facts["extreme_move_pct"]) <= sign * float(
+        exhausted.facts["price_move_pct"]
+    )
+    lowered = exhausted.message.lower()
+    assert [w for w in FORECAST_WORDS if w in lowered] == [] and plan_words(lowered) == []
+
+    def words(
+        side: Side, lower_bound: bool, rate: float, silent: float, off: float, at: float
+    ) -> str:
+        return text.exhausted_text(
+            "BTC/USDT:USDT", "bybit", side, 4e6, 120, 95.0, lower_bound, -2.0, 9e4, rate, 20.0,
+            silent, off, at, ratio=0.1,
+        )  # fmt: skip
+
+    complete = words(Side.LONG, False, 1.5e3, 5.0, 1.2, -3.1)
+    assert "long liquidations at $1.50k/s, under 10 % of a peak of $90.0k/s for 20 s" in complete
+    assert "price +1.20 % off the low (−3.10 % at the low" in complete
     assert "≥" not in complete and "Bybit stream: complete" in complete
-    assert "below 33.3 % of peak" in text.exhausted_text(*args, 1 / 3)
-    sampled = text.exhausted_text(*args[:6], True, *args[7:], 0.25)
-    assert "rate ≥ $1.50k/s vs peak ≥ $90.0k/s, below 25 % of peak" in sampled
+    sampled = words(Side.LONG, True, 0.0, 22.0, 1.0, -2.0)
+    assert "no long liquidations for 22 s after a peak of ≥ $90.0k/s" in sampled
+    squeeze = words(Side.SHORT, False, 0.0, 25.0, -0.8, 2.4)
+    assert "price −0.80 % off the high (+2.40 % at the high" in squeeze
+    for message in (complete, sampled, squeeze):
+        assert [w for w in FORECAST_WORDS if w in message.lower()] == []
+
+
+def test_a_later_leg_says_so_in_text_and_facts() -> None:
+    leg2 = text.cascade_text(
+        "BTC/USDT:USDT", "LIQUIDATION_CASCADE", "binanceusdm", Side.LONG, 2e6, 9, 42.0, True,
+        -2.3, 0, None, leg=2, evidence=["a print in 12 of 13 s", "move 4.1σ"],
+    )  # fmt: skip
+    assert leg2.startswith("BTC/USDT:USDT LIQUIDATION_CASCADE leg 2 — Real liquidations: ≥ $")
+    assert "; evidence: a print in 12 of 13 s, move 4.1σ." in leg2
+    (first,) = kinds(every_kind(), *FORCED)[:1]
+    assert first.facts["leg"] == 1 and " leg " not in first.message
+    assert first.facts["evidence"] in ("notional", "saturation", "burst")
+    assert str(first.facts["evidence_detail"]) in first.message
 
 
 def test_cascade_text_names_clusters_only_when_some_were_hit() -> None:

@@ -108,6 +108,20 @@ def test_score_found_missed_false_repeats_and_latency() -> None:
     assert (result.legs, result.legs_found) == (2, 1)
 
 
+def test_an_alert_on_a_new_chain_is_no_repeat_of_the_previous_one() -> None:
+    """Two must-report chains 40 s apart: an alert on the second, while the first's
+    60 s tail still matches it, finds the second and is no repeat of the first."""
+    first = _burst(0, 25, 50_000.0)  # ends at 24 s
+    second = _burst(64_000, 25, 50_000.0)  # starts 40 s later, crosses at 84 s
+    labelled = label_all(first + second, ALT)
+    assert [item.label for item in labelled] == ["must", "must"]
+    alerts = [AlertRecord(22_000, "long"), AlertRecord(84_000, "long")]
+    result = score(labelled, alerts)
+    assert (result.found, result.missed, result.repeats, result.false) == (2, 0, 0, 0)
+    again = score(labelled, [*alerts, AlertRecord(86_000, "long")])
+    assert again.repeats == 1  # a second alert on the second chain's leg still is one
+
+
 def test_an_alert_up_to_60_s_after_the_chain_ends_still_matches_it() -> None:
     labelled = label_all(_burst(0, 25, 50_000.0), ALT)
     assert score(labelled, [AlertRecord(84_000, "long")]).found == 1
