@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -228,6 +229,8 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("alerts", "record", "sim"):
+        _stop_quietly_until_running()
     try:
         if args.command == "sim":
             return _main_sim(args)
@@ -239,6 +242,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main_tui(args, settings)
     except ConfigError as exc:
         return _fail(str(exc))
+
+
+def _stop_quietly_until_running() -> None:
+    """SIGINT / SIGTERM during start-up (imports, config) end the run with status 0.
+
+    Nothing is open yet, so there is nothing to close; once the event loop runs,
+    ``headless.stop_on_signals`` takes the signals over and closes what it opened.
+    Without this, a SIGTERM in the first second of a slow start killed the process
+    (status −15) and a SIGINT printed a KeyboardInterrupt traceback.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(EXIT_OK)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> int:

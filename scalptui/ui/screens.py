@@ -9,7 +9,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.keys import format_key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -117,9 +117,9 @@ class AlertDetailScreen(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     AlertDetailScreen { align: center middle; }
-    AlertDetailScreen > Vertical {
+    AlertDetailScreen > VerticalScroll {
         width: 84; height: auto; max-width: 100%; max-height: 100%; padding: 0 1;
-        background: $panel; border: round $primary;
+        background: $panel; border: round $primary; border-subtitle-color: $text-muted;
     }
     """
 
@@ -128,7 +128,11 @@ class AlertDetailScreen(ModalScreen[None]):
         self.alert = alert
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        # The facts can outgrow a small terminal: the body scrolls (↑ ↓) and the way
+        # out stays on the border, always in view.
+        body = VerticalScroll()
+        body.border_subtitle = "Escape closes · ↑ ↓ scroll"
+        with body:
             yield Static(alert_detail_text(self.alert))
 
     def action_dismiss_alert(self) -> None:
@@ -149,7 +153,6 @@ def alert_detail_text(alert: Alert) -> Text:
         width = max(len(k) for k in alert.facts)
         for key, value in alert.facts.items():
             text.append(f"{key:<{width}}  {value}\n")
-    text.append("\nEscape closes.", style="dim")
     return text
 
 
