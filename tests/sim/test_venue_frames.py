@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from scalptui.feed.sim import bybit, okx
-from scalptui.feed.sim.market import MarketModel, SimLiquidation, SimTrade
+from scalptui.feed.sim.events import SimLiquidation, SimTrade
+from scalptui.feed.sim.market import MarketModel
 from scalptui.feed.sim.specs import spec_for
 from scalptui.feed.sim.venue import VenueHost
 

@@ -51,21 +51,12 @@ from scalptui.config import DEFAULT_SYMBOLS  # the sim lists what the monitor wa
 from scalptui.feed.base import SIMULATED_HEADER
 from scalptui.feed.sim import protocol
 from scalptui.feed.sim.bybit import BybitVenue
-from scalptui.feed.sim.market import (
-    ForcedClose,
-    ForceOrderThrottle,
-    MarketModel,
-    ScheduledDrift,
-    ScheduledShock,
-    ScheduledWhale,
-    SimEvent,
-    SimLiquidation,
-    SimMark,
-    SimTrade,
-    SymbolMarket,
-)
+from scalptui.feed.sim.events import SimEvent, SimLiquidation, SimMark, SimTrade
+from scalptui.feed.sim.market import MarketModel, SymbolMarket
 from scalptui.feed.sim.okx import OkxVenue
+from scalptui.feed.sim.plans import ForcedClose, ScheduledDrift, ScheduledShock, ScheduledWhale
 from scalptui.feed.sim.specs import SymbolSpec, catalogue_specs, unified
+from scalptui.feed.sim.throttle import ForceOrderThrottle
 from scalptui.feed.sim.venue import SimVenue, VenueHost
 
 log = logging.getLogger("scalptui.feed.sim")
