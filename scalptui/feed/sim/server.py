@@ -205,7 +205,7 @@ class SimExchange:
 
     def schedule(self, symbol: str, plan: ScheduledShock | ScheduledWhale | ScheduledDrift) -> None:
         """Plan a shock, a whale's forced close or a drift in exchange time (see
-        ``scalptui.feed.sim.market``); ValueError for a symbol not simulated."""
+        ``scalptui.feed.sim.plans``); ValueError for a symbol not simulated."""
         try:
             self.model.schedule(symbol, plan)
         except KeyError:
