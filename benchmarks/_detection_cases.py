@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scalptui.feed.sim.market import ScheduledDrift, ScheduledShock, ScheduledWhale
+from scalptui.feed.sim.plans import ScheduledDrift, ScheduledShock, ScheduledWhale
 
 KLINES = Path(__file__).resolve().parents[3] / "shared" / "data" / "binance_um_klines_1m"
 if not KLINES.exists():

@@ -51,8 +51,8 @@ from benchmarks._detection_truth import (
 )
 from scalptui.config import FeedSettings, Settings
 from scalptui.detector import Detector
-from scalptui.feed.sim.market import ScheduledDrift, ScheduledShock, ScheduledWhale
 from scalptui.feed.sim.path import path_market
+from scalptui.feed.sim.plans import ScheduledDrift, ScheduledShock, ScheduledWhale
 from scalptui.feed.sim.server import SimExchange
 from scalptui.headless import AlertPrinter, pump
 from scalptui.models import Event, Liquidation, MarkPrice, Trade

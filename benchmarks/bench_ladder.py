@@ -24,7 +24,7 @@ each taker buy opens longs 1 %, 2 %, 4 % and 10 % below its price (100×, 50×,
 25×, 10×), each sell shorts as far above, a quarter of the trade's notional each,
 and a level is gone once a trade prints through it; it starts empty (no history).
 
-The scenarios (``scalptui.feed.sim.market.BENCHMARK_SCENARIOS``) draw their
+The scenarios (``scalptui.feed.sim.participants.BENCHMARK_SCENARIOS``) draw their
 traders' leverage mix and margin habits per seed, unlike the estimator's defaults.
 
     python benchmarks/bench_ladder.py [--seeds 3] [--minutes 10] [--time-scale 40]
@@ -58,7 +58,8 @@ from scalptui.config import Settings
 from scalptui.detector import Detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.sim import SimExchange
-from scalptui.feed.sim.market import BENCHMARK_SCENARIOS, OpenPositions
+from scalptui.feed.sim.participants import BENCHMARK_SCENARIOS
+from scalptui.feed.sim.truth import OpenPositions
 from scalptui.headless import AlertPrinter, pump
 from scalptui.models import Event, Liquidation, MarkPrice, OpenInterest, Source, TakerSide, Trade
 

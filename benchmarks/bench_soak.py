@@ -28,13 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scalptui.detector import Detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.recording import Recorder, ReplayFeed
-from scalptui.feed.sim.market import (
-    ForceOrderThrottle,
-    MarketModel,
-    SimLiquidation,
-    SimMark,
-    SimTrade,
-)
+from scalptui.feed.sim.events import SimLiquidation, SimMark, SimTrade
+from scalptui.feed.sim.market import MarketModel
+from scalptui.feed.sim.throttle import ForceOrderThrottle
 from scalptui.headless import AlertPrinter
 from scalptui.models import (
     Event,

@@ -12,7 +12,7 @@ from ccxt's caches as its handlers append to them (``ccxt_hooks``): every
 liquidation of a burst, every trade, every ticker. Each stream then has a small
 supervisor task that holds a sentinel future on the stream's ccxt client:
 ccxt rejects it when the connection errors or closes, and the supervisor
-re-subscribes with exponential back-off and jitter.
+re-subscribes with exponential back-off and jitter (``ccxt_streams``).
 
 Staleness (``watchdog``): a regular stream silent for ``stale_after_s`` is
 reported STALE; when every regular stream on its connection is silent the
@@ -31,18 +31,17 @@ ccxt is imported lazily, in ``start()``: importing this module costs nothing.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from scalptui.feed.backoff import Backoff
 from scalptui.feed.base import SIMULATED_HEADER, FeedError
 from scalptui.feed.ccxt_hooks import TapDict, install_client_hooks, is_tap_cache, tap_cache
+from scalptui.feed.ccxt_streams import CURRENT_STREAM, Stream, StreamSupervision
 from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.rest import RestCaller, funding_intervals, history_of, mmr_of, short
 from scalptui.feed.symbols import did_you_mean
@@ -61,7 +60,6 @@ from scalptui.feed.venues import (
     parse_bybit_ticker,
     parse_liquidations,
     parse_mark_price,
-    parse_open_interest,
     parse_trade,
     update_okx_funding,
 )
@@ -88,33 +86,11 @@ a burst between two awaits of a ``watch_*`` loop)."""
 TAP_TRADES_KEPT = 1_000
 """Trades a tap cache keeps: the tap hands on every append as it happens, so the cache
 itself only needs what one ``watch_trades`` round returns (memory over days matters)."""
-CONNECT_TIMEOUT_S = 15.0
-HEALTHY_SESSION_S = 60.0
 FUNDING_INTERVAL_REFRESH_S = 3600.0
 BYBIT_MARK_HEARTBEAT_MS = 1_000
 """Bybit ticker deltas come every 100 ms; an unchanged mark is re-sent once a second."""
 
-_CURRENT_STREAM: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "scalptui_stream", default=None
-)
 _END = object()
-
-
-@dataclass(eq=False)
-class _Stream:
-    """One subscription of one symbol and its supervisor's view of it."""
-
-    name: str
-    symbol: str
-    cadence: Cadence
-    subscribe: Callable[[], Awaitable[Any]]
-    health: StreamHealth
-    url: str | None = None
-    url_seen: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def key(self) -> str:
-        return f"{self.name}:{self.symbol}"
 
 
 @dataclass(slots=True)
@@ -124,7 +100,7 @@ class _BybitEmitted:
     open_interest: float | None = None
 
 
-class CcxtFeed:
+class CcxtFeed(StreamSupervision):
     """A ``Feed`` over ccxt.pro for ``binanceusdm``, ``bybit`` or ``okx``."""
 
     recorded_source: Source | None = None
@@ -157,7 +133,7 @@ class CcxtFeed:
         self._contract_size: dict[str, float] = {}
         self._funding: dict[str, FundingState] = {}
         self._bybit_emitted: dict[str, _BybitEmitted] = {}
-        self._streams: dict[str, _Stream] = {}
+        self._streams: dict[str, Stream] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._taps_due = 0.0
         self._queue: asyncio.Queue[Any] = asyncio.Queue(QUEUE_SIZE)
@@ -294,7 +270,7 @@ class CcxtFeed:
         else:
             self._overflow.append(event)
 
-    def _emit(self, stream: _Stream, state: StreamState | None, detail: str = "") -> None:
+    def _emit(self, stream: Stream, state: StreamState | None, detail: str = "") -> None:
         """One FeedStatus for a state change (``state`` None: nothing changed)."""
         if state is None:
             return
@@ -443,14 +419,14 @@ class CcxtFeed:
             runner = self._poll if stream.cadence is Cadence.POLL else self._run_stream
             self._spawn(runner(stream), stream.key)
 
-    def _register_streams(self, symbol: str) -> list[_Stream]:
+    def _register_streams(self, symbol: str) -> list[Stream]:
         """Create the symbol's streams and the trade tap, before anything subscribes."""
         venue = self.venue
         streams = self._plan_streams(symbol)
         if venue.oi_source is OiSource.POLL:
             if self._ex.has.get("fetchOpenInterest"):
                 streams.append(
-                    _Stream(
+                    Stream(
                         "open_interest",
                         symbol,
                         Cadence.POLL,
@@ -465,7 +441,7 @@ class CcxtFeed:
         self._ensure_taps()
         return streams
 
-    def _plan_streams(self, symbol: str) -> list[_Stream]:
+    def _plan_streams(self, symbol: str) -> list[Stream]:
         """The subscriptions this venue offers for ``symbol``, gated on ``exchange.has``."""
         ex, venue = self._ex, self.venue
         has = ex.has
@@ -495,13 +471,13 @@ class CcxtFeed:
                     lambda: ex.watch_funding_rate(symbol),
                 )
             )
-        streams: list[_Stream] = []
+        streams: list[Stream] = []
         for name, cadence, capability, subscribe in plan:
             if not has.get(capability):
                 self._status(symbol, name, StreamState.FAILED, f"{capability} not offered by venue")
                 continue
             health = StreamHealth(cadence, self._stale_after_s)
-            streams.append(_Stream(name, symbol, cadence, subscribe, health))
+            streams.append(Stream(name, symbol, cadence, subscribe, health))
         return streams
 
     async def _refresh_funding_intervals(self) -> None:
@@ -517,7 +493,7 @@ class CcxtFeed:
 
     # ------------------------------------------------------------------ sinks (called by ccxt)
 
-    def _trade_sink(self, stream: _Stream) -> Callable[[Unified], None]:
+    def _trade_sink(self, stream: Stream) -> Callable[[Unified], None]:
         """The hot path: one ccxt trade → one Trade on the queue."""
         exchange, cs = self.exchange, self._contract_size[stream.symbol]
         health, emit, push, counters = stream.health, self._emit, self._push, self._counters
@@ -594,7 +570,7 @@ class CcxtFeed:
             self._emit(stream, stream.health.on_message(time.monotonic()))
 
     def _on_url(self, url: str) -> None:
-        key = _CURRENT_STREAM.get()
+        key = CURRENT_STREAM.get()
         stream = self._streams.get(key) if key is not None else None
         if stream is not None:
             stream.url = url
@@ -629,160 +605,3 @@ class CcxtFeed:
         if exc is not None:
             log.error("%s task %s died", self.exchange, task.get_name(), exc_info=exc)
             self._status(None, "feed", StreamState.FAILED, f"{task.get_name()}: {short(exc)}")
-
-    async def _run_stream(self, stream: _Stream) -> None:
-        """Keep one subscription alive: subscribe, watch, re-subscribe with back-off."""
-        import ccxt
-
-        backoff = Backoff(rng=self._rng)
-        while not self._closing:
-            began = time.monotonic()
-            try:
-                reason = await self._session(stream)
-            except (ccxt.BadRequest, ccxt.NotSupported, ccxt.AuthenticationError) as exc:
-                self._emit(stream, stream.health.fail(), f"{type(exc).__name__}: {short(exc)}")
-                return
-            except ccxt.BaseError as exc:
-                reason = f"{type(exc).__name__}: {short(exc)}"
-            except Exception as exc:  # a bug must cost a reconnect, never a dead stream
-                log.exception("%s %s: supervisor error", self.exchange, stream.key)
-                reason = f"{type(exc).__name__}: {short(exc)}"
-            # A session that delivered, or lasted (a quiet liquidation stream), proves the
-            # venue reachable: the next drop starts the back-off afresh.
-            lasted = time.monotonic() - began > HEALTHY_SESSION_S
-            if stream.health.messages_since_connect > 0 or lasted:
-                backoff.reset()
-            self._counters["reconnects"] += 1
-            self._emit(stream, stream.health.on_connection_lost(), reason)
-            await asyncio.sleep(backoff.next_delay())
-
-    async def _subscribe(self, stream: _Stream) -> Any:
-        _CURRENT_STREAM.set(stream.key)
-        return await stream.subscribe()
-
-    async def _session(self, stream: _Stream) -> str:
-        """One connection's life for ``stream``; returns why it ended."""
-        stream.url = None
-        stream.url_seen.clear()
-        watch = asyncio.ensure_future(self._subscribe(stream))
-        client: Any = None
-        sentinel_hash = f"scalptui.watchdog:{stream.key}"
-        try:
-            url = await self._wait_for_url(stream, watch)
-            if url is None:
-                return _describe_task(watch) or "no subscription within the connect timeout"
-            client = self._ex.clients.get(url)
-            if client is None:
-                return _describe_task(watch) or "connection dropped while subscribing"
-            sentinel = client.future(sentinel_hash)
-            return await self._watch_connection(stream, url, client, sentinel, watch)
-        finally:
-            if not watch.done():
-                watch.cancel()
-            elif not watch.cancelled():
-                watch.exception()  # retrieved: a failed subscription is reported, not raised
-            if client is not None:
-                client.futures.pop(sentinel_hash, None)
-
-    async def _wait_for_url(self, stream: _Stream, watch: asyncio.Future[Any]) -> str | None:
-        waiter = asyncio.ensure_future(stream.url_seen.wait())
-        try:
-            await asyncio.wait(
-                (watch, waiter), timeout=CONNECT_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            waiter.cancel()
-        if watch.done() and not watch.cancelled():
-            exc = watch.exception()
-            if exc is not None and stream.url is None:
-                raise exc
-        return stream.url
-
-    async def _watch_connection(
-        self,
-        stream: _Stream,
-        url: str,
-        client: Any,
-        sentinel: asyncio.Future[Any],
-        watch: asyncio.Future[Any],
-    ) -> str:
-        health = stream.health
-        while True:
-            await asyncio.wait((sentinel,), timeout=self._tick_s)
-            if sentinel.done():
-                return _describe_future(sentinel)
-            if self._ex.clients.get(url) is not client:
-                return "connection replaced"
-            now = time.monotonic()
-            if now >= self._taps_due:  # one check a tick for the whole feed, not one per stream
-                self._taps_due = now + self._tick_s
-                self._ensure_taps()
-            connected = client.connected
-            if connected.done() and not connected.cancelled() and connected.exception() is None:
-                self._emit(stream, health.on_connected(now))
-            if watch.done():
-                failure = _describe_task(watch)
-                if failure:
-                    return failure
-            silent = health.silent_for(now)
-            self._emit(stream, health.check(now), f"no message for {silent or 0:.0f} s")
-            if health.is_silent(now) and self._connection_silent(url, now):
-                await self._drop_client(url, client)
-                return f"silent for {silent or 0:.0f} s: closed and re-subscribing"
-
-    def _connection_silent(self, url: str, now: float) -> bool:
-        """Every regular stream on the connection is past its deadline (a quiet symbol
-        on a shared, otherwise busy connection is no reason to drop it)."""
-        return all(
-            s.health.is_silent(now)
-            for s in self._streams.values()
-            if s.url == url and s.cadence is Cadence.REGULAR
-        )
-
-    async def _drop_client(self, url: str, client: Any) -> None:
-        if self._ex.clients.get(url) is client:
-            del self._ex.clients[url]
-        try:
-            await client.close()
-        except Exception as exc:
-            log.debug("%s: closing a silent connection: %s", self.exchange, exc)
-
-    async def _poll(self, stream: _Stream) -> None:
-        """Open interest over REST every ``oi_poll_s``; failures back off (429/5xx)."""
-        import ccxt
-
-        venue = self.venue
-        cs = self._contract_size[stream.symbol]
-        backoff = Backoff(base=self._oi_poll_s, cap=max(120.0, 4 * self._oi_poll_s), rng=self._rng)
-        while not self._closing:
-            try:
-                raw = await stream.subscribe()
-            except ccxt.BaseError as exc:
-                self._counters["http_errors"] += 1
-                detail = f"{type(exc).__name__}: {short(exc)}"
-                self._emit(stream, stream.health.on_poll(False, time.monotonic()), detail)
-                await asyncio.sleep(backoff.next_delay())
-                continue
-            oi = parse_open_interest(venue, raw or {}, cs, stream.symbol)
-            if oi is None:
-                self._counters["rejected_items"] += 1
-            else:
-                self._push(oi)
-            self._emit(stream, stream.health.on_poll(True, time.monotonic()))
-            backoff.reset()
-            await asyncio.sleep(self._oi_poll_s)
-
-
-def _describe_future(future: asyncio.Future[Any]) -> str:
-    if future.cancelled():
-        return "connection closed"
-    exc = future.exception()
-    return f"connection lost ({type(exc).__name__}: {short(exc)})" if exc else "connection ended"
-
-
-def _describe_task(task: asyncio.Future[Any]) -> str:
-    """Why a subscription task failed, or "" if it is running or succeeded."""
-    if not task.done() or task.cancelled():
-        return ""
-    exc = task.exception()
-    return f"{type(exc).__name__}: {short(exc)}" if exc is not None else ""

@@ -5,14 +5,10 @@ from __future__ import annotations
 import pytest
 
 from benchmarks._detection_cases import KLINES
-from scalptui.feed.sim.market import (
-    MarketModel,
-    ScheduledDrift,
-    ScheduledShock,
-    ScheduledWhale,
-    SimLiquidation,
-)
+from scalptui.feed.sim.events import SimLiquidation
+from scalptui.feed.sim.market import MarketModel
 from scalptui.feed.sim.path import path_market
+from scalptui.feed.sim.plans import ScheduledDrift, ScheduledShock, ScheduledWhale
 from scalptui.feed.sim.server import SimExchange
 
 START = 1_767_225_600_000

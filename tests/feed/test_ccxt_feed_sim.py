@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from scalptui.feed import ccxt_feed
+from scalptui.feed import ccxt_streams
 from scalptui.feed.backoff import Backoff
 from scalptui.feed.base import FeedError
 from scalptui.feed.ccxt_feed import CcxtFeed
@@ -156,7 +156,7 @@ async def test_reconnects_back_off_while_the_venue_is_down(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     made: list[RecordedBackoff] = []
-    monkeypatch.setattr(ccxt_feed, "Backoff", lambda **kwargs: RecordedBackoff(made, **kwargs))
+    monkeypatch.setattr(ccxt_streams, "Backoff", lambda **kwargs: RecordedBackoff(made, **kwargs))
     async with (
         asyncio.timeout(30),
         sim_feed((BTC,), oi_poll_s=5.0, warm_start=False) as (

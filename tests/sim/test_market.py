@@ -8,16 +8,10 @@ from collections import Counter
 
 import pytest
 
-from scalptui.feed.sim.market import (
-    STEP_MS,
-    ForceOrderThrottle,
-    MarketModel,
-    SimEvent,
-    SimLiquidation,
-    SimMark,
-    SimTrade,
-    liquidation_price,
-)
+from scalptui.feed.sim.events import SimEvent, SimLiquidation, SimMark, SimTrade
+from scalptui.feed.sim.market import STEP_MS, MarketModel
+from scalptui.feed.sim.positions import liquidation_price
+from scalptui.feed.sim.throttle import ForceOrderThrottle
 
 BTC = "BTC/USDT:USDT"
 START = 1_767_225_600_000

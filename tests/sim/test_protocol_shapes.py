@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from scalptui.feed.sim import protocol
-from scalptui.feed.sim.market import MarketModel, SimLiquidation, SimMark, SimTrade
+from scalptui.feed.sim.events import SimLiquidation, SimMark, SimTrade
+from scalptui.feed.sim.market import MarketModel
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sim"
 START = 1_767_225_600_000

@@ -12,13 +12,10 @@ import pytest
 import pytest_asyncio
 
 from scalptui.feed.sim import SimExchange
-from scalptui.feed.sim.market import (
-    BENCHMARK_SCENARIOS,
-    LiquidationMap,
-    MarketModel,
-    SymbolMarket,
-    liquidation_price,
-)
+from scalptui.feed.sim.market import MarketModel, SymbolMarket
+from scalptui.feed.sim.participants import BENCHMARK_SCENARIOS
+from scalptui.feed.sim.positions import liquidation_price
+from scalptui.feed.sim.truth import LiquidationMap
 
 BTC = "BTC/USDT:USDT"
 START = 1_767_225_600_000

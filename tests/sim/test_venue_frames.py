@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from scalptui.feed.sim import bybit, okx
-from scalptui.feed.sim.market import MarketModel, SimLiquidation, SimTrade
+from scalptui.feed.sim import bybit, okx, okx_frames
+from scalptui.feed.sim.events import SimLiquidation, SimTrade
+from scalptui.feed.sim.market import MarketModel
 from scalptui.feed.sim.specs import CATALOGUE, spec_for
 from scalptui.feed.sim.venue import VenueHost
 
@@ -136,14 +137,16 @@ def test_okx_liquidations_are_one_per_instrument_per_second_in_contracts() -> No
     )
     assert max(seconds.values()) == 1
     by_key = {(liq.ts, liq.price): liq for liq in liquidations}
-    btc = okx.Contract.of(spec_for(BTC))
+    btc = okx_frames.Contract.of(spec_for(BTC))
     assert btc.ct_val == 0.01 and btc.inst_id == "BTC-USDT-SWAP"
     for frame in frames:
         (item,) = frame["data"]
         (detail,) = item["details"]
         liq = by_key[(int(detail["ts"]), float(detail["bkPx"]))]
         contract = (
-            btc if item["instId"] == "BTC-USDT-SWAP" else okx.Contract.of(spec_for(liq.symbol))
+            btc
+            if item["instId"] == "BTC-USDT-SWAP"
+            else okx_frames.Contract.of(spec_for(liq.symbol))
         )
         assert float(detail["sz"]) * contract.ct_val == pytest.approx(liq.qty)
         assert detail["side"] == liq.order_side.lower()
@@ -179,8 +182,8 @@ def test_okx_trade_sizes_are_contracts_of_ct_val() -> None:
 def test_okx_funding_frames_state_the_interval_as_ccxt_reads_it() -> None:
     model = MarketModel(["SOL/USDT:USDT"], seed=1, start_ms=START_MS)
     market = model.markets["SOL/USDT:USDT"]
-    contract = okx.Contract.of(market.spec)
-    item = okx.funding_item(contract, market, 0.0001, START_MS + 5_000)
+    contract = okx_frames.Contract.of(market.spec)
+    item = okx_frames.funding_item(contract, market, 0.0001, START_MS + 5_000)
     real = fixture_json("nautilus_okx_ws_funding_rate.json")["data"][0]
     assert set(real) <= set(item)
     gap = int(item["nextFundingTime"]) - int(item["fundingTime"])
@@ -200,7 +203,7 @@ def test_okx_funding_frames_state_the_interval_as_ccxt_reads_it() -> None:
 )
 def test_okx_contract_values_divide_every_simulated_size(symbol: str, ct_val: float | None) -> None:
     spec = spec_for(symbol)
-    contract = okx.Contract.of(spec)
+    contract = okx_frames.Contract.of(spec)
     if ct_val is not None:
         assert contract.ct_val == ct_val  # OKX's own values for these swaps
     one_step = spec.qty_step / contract.ct_val

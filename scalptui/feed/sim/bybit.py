@@ -33,8 +33,9 @@ from typing import Any
 
 from aiohttp import web
 
+from scalptui.feed.sim.events import SimEvent, SimLiquidation, SimMark, SimTrade
 from scalptui.feed.sim.history import MinuteBar
-from scalptui.feed.sim.market import SimEvent, SimLiquidation, SimMark, SimTrade, SymbolMarket
+from scalptui.feed.sim.market import SymbolMarket
 from scalptui.feed.sim.specs import SymbolSpec
 from scalptui.feed.sim.venue import Handler, VenueHost, WsReply, dumps
 

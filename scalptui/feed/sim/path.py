@@ -35,25 +35,19 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from scalptui.feed.sim.history import OI_PERIOD_MS, BarBook, MinuteBar
-from scalptui.feed.sim.market import (
-    STEP_MS,
+from scalptui.feed.sim.events import (
     Counters,
-    ForcedClose,
-    ScheduledDrift,
-    ScheduledShock,
-    ScheduledWhale,
     SimEvent,
     SimLiquidation,
     SimMark,
     SimTrade,
-    SymbolMarket,
     TakerSide,
-    _Lot,
-    _poisson,
-    bankruptcy_price,
-    liquidation_price,
 )
+from scalptui.feed.sim.history import OI_PERIOD_MS, BarBook, MinuteBar
+from scalptui.feed.sim.market import STEP_MS, SymbolMarket
+from scalptui.feed.sim.plans import ForcedClose, ScheduledDrift, ScheduledShock, ScheduledWhale
+from scalptui.feed.sim.positions import Lot, bankruptcy_price, liquidation_price
+from scalptui.feed.sim.regimes import poisson
 from scalptui.feed.sim.specs import SymbolSpec
 
 MINUTE_MS = 60_000
@@ -201,10 +195,10 @@ class PathMarket(SymbolMarket):
         self.log_fair = math.log(self.window[0].open)
         self.transient = 0.0
         self.mark_log = self.log_fair
-        self.lots: list[_Lot] = []
+        self.lots: list[Lot] = []
         self._lot_index: dict[int, int] = {}
-        self._long_liq: list[tuple[float, int, _Lot]] = []
-        self._short_liq: list[tuple[float, int, _Lot]] = []
+        self._long_liq: list[tuple[float, int, Lot]] = []
+        self._short_liq: list[tuple[float, int, Lot]] = []
         self.lot_qty = 0.0
         self.long_usd = 0.0
         self.short_usd = 0.0
@@ -262,7 +256,7 @@ class PathMarket(SymbolMarket):
         pop = self.population
         mean_usd = pop.median_usd * math.exp(pop.size_sigma**2 / 2)
         expected = bar.quote_volume * pop.leveraged_share / mean_usd
-        return _poisson(self.rng, expected)
+        return poisson(self.rng, expected)
 
     def _open(self, price: float, bar: MinuteBar, *, mark: float) -> None:
         rng, pop = self.rng, self.population
@@ -275,7 +269,7 @@ class PathMarket(SymbolMarket):
             return
         notional = pop.median_usd * math.exp(rng.gauss(0.0, pop.size_sigma))
         self._lot_id += 1
-        lot = _Lot(self._lot_id, long, self.round_qty(notional / entry), entry, leverage, liq, None)
+        lot = Lot(self._lot_id, long, self.round_qty(notional / entry), entry, leverage, liq, None)
         self._lot_index[lot.lot_id] = len(self.lots)
         self.lots.append(lot)
         if long:
@@ -288,7 +282,7 @@ class PathMarket(SymbolMarket):
         self.counters.lots_opened += 1
 
     def _close_some(self, seconds: float) -> None:
-        closes = _poisson(self.rng, len(self.lots) * seconds / self.population.lifetime_s)
+        closes = poisson(self.rng, len(self.lots) * seconds / self.population.lifetime_s)
         for _ in range(min(closes, len(self.lots))):
             self._remove_lot(self.lots[self.rng.randrange(len(self.lots))])
             self.counters.lots_closed += 1
@@ -361,12 +355,12 @@ class PathMarket(SymbolMarket):
         mean_usd = pop.median_usd * math.exp(pop.size_sigma**2 / 2)
         per_step = bar.quote_volume * pop.leveraged_share / mean_usd / _STEPS_PER_MINUTE
         mark = self.mark
-        for _ in range(_poisson(self.rng, per_step)):
+        for _ in range(poisson(self.rng, per_step)):
             self._open(price, bar, mark=mark)
         self._close_some(dt)
 
     def _liquidations_at(self, mark: float, start: int, events: list[SimEvent]) -> None:
-        crossed: list[_Lot] = []
+        crossed: list[Lot] = []
         while self._long_liq and -self._long_liq[0][0] >= mark:
             lot = heapq.heappop(self._long_liq)[2]
             if lot.alive:
@@ -395,7 +389,7 @@ class PathMarket(SymbolMarket):
             return
         usd_per_trade = bar.quote_volume / (rate * 60.0)
         buy_share = bar.taker_buy_quote / bar.quote_volume
-        count = _poisson(self.rng, rate * STEP_MS / 1000)
+        count = poisson(self.rng, rate * STEP_MS / 1000)
         for position in range(count):
             side: TakerSide = "BUY" if self.rng.random() < buy_share else "SELL"
             half_tick = self.spec.tick * (0.5 if side == "BUY" else -0.5)

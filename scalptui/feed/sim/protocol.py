@@ -11,8 +11,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from scalptui.feed.sim.events import SimLiquidation, SimMark, SimTrade
 from scalptui.feed.sim.history import MinuteBar
-from scalptui.feed.sim.market import SimLiquidation, SimMark, SimTrade, SymbolMarket
+from scalptui.feed.sim.market import SymbolMarket
 from scalptui.feed.sim.specs import SymbolSpec
 
 _EXCHANGE_FILTERS: list[Any] = []

@@ -4,7 +4,8 @@ Unmodified ccxt.pro (``binanceusdm``, pointed here with ``apply_base_url``) load
 markets, watches trades / liquidations / mark price and polls open interest and
 history exactly as it would on Binance. The market behind it is
 ``scalptui.feed.sim.market.MarketModel``; this module only keeps the exchange
-clock, speaks the protocol and injects faults.
+clock, speaks the WebSocket protocol and injects faults (the REST answers are
+``binance_rest.py``'s).
 
 The same market is served on the same port in Bybit v5's (``bybit.py``: REST under
 ``/v5/``, WebSocket ``/v5/public/linear``) and OKX v5's wire formats (``okx.py``:
@@ -37,10 +38,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -50,23 +50,15 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from scalptui.config import DEFAULT_SYMBOLS  # the sim lists what the monitor watches
 from scalptui.feed.base import SIMULATED_HEADER
 from scalptui.feed.sim import protocol
+from scalptui.feed.sim.binance_rest import BadRequest, BinanceRest, error, failure
 from scalptui.feed.sim.bybit import BybitVenue
-from scalptui.feed.sim.market import (
-    ForcedClose,
-    ForceOrderThrottle,
-    MarketModel,
-    ScheduledDrift,
-    ScheduledShock,
-    ScheduledWhale,
-    SimEvent,
-    SimLiquidation,
-    SimMark,
-    SimTrade,
-    SymbolMarket,
-)
+from scalptui.feed.sim.events import SimEvent, SimLiquidation, SimMark, SimTrade
+from scalptui.feed.sim.market import MarketModel, SymbolMarket
 from scalptui.feed.sim.okx import OkxVenue
-from scalptui.feed.sim.specs import SymbolSpec, catalogue_specs, unified
-from scalptui.feed.sim.venue import SimVenue, VenueHost
+from scalptui.feed.sim.plans import ForcedClose, ScheduledDrift, ScheduledShock, ScheduledWhale
+from scalptui.feed.sim.specs import unified
+from scalptui.feed.sim.throttle import ForceOrderThrottle
+from scalptui.feed.sim.venue import Handler, SimVenue, VenueHost
 
 log = logging.getLogger("scalptui.feed.sim")
 
@@ -78,9 +70,6 @@ _MAX_OUTBOX = 100_000
 # A truncated object: it starts like JSON, so ccxt hands it to its JSON decoder,
 # which is the failure mode worth testing (a plain word would be passed through).
 _GARBAGE = '{"e":"trade","E":17,"s":"BTCUSDT","p":"1'
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(eq=False, slots=True)
@@ -138,23 +127,7 @@ class SimExchange:
         self._fail_left = 0
         self._fail_venue: str | None = None
         self._counts: Counter[str] = Counter()
-        self._routes: dict[str, Handler] = {
-            "/sim/v1/liquidationMap": self._liquidation_map,
-            "/fapi/v1/ping": self._ping,
-            "/fapi/v1/time": self._time,
-            "/fapi/v1/exchangeInfo": self._exchange_info,
-            "/fapi/v1/premiumIndex": self._premium_index,
-            "/fapi/v1/fundingInfo": self._funding_info,
-            "/fapi/v1/fundingRate": self._funding_rate_history,
-            "/fapi/v1/openInterest": self._open_interest,
-            "/futures/data/openInterestHist": self._open_interest_hist,
-            "/fapi/v1/klines": self._klines,
-            "/fapi/v1/markPriceKlines": self._klines,
-            "/fapi/v1/indexPriceKlines": self._klines,
-            "/fapi/v1/continuousKlines": self._klines,
-            "/fapi/v1/ticker/24hr": self._ticker_24hr,
-            "/fapi/v1/ticker/price": self._ticker_price,
-        }
+        self._routes: dict[str, Handler] = BinanceRest(self.model, self.now_ms).routes()
         host = VenueHost(self.model, self.now_ms, self._publish, self._subscribers.__contains__)
         self._venues: tuple[SimVenue, ...] = (BybitVenue(host), OkxVenue(host))
         for venue in self._venues:
@@ -232,7 +205,7 @@ class SimExchange:
 
     def schedule(self, symbol: str, plan: ScheduledShock | ScheduledWhale | ScheduledDrift) -> None:
         """Plan a shock, a whale's forced close or a drift in exchange time (see
-        ``scalptui.feed.sim.market``); ValueError for a symbol not simulated."""
+        ``scalptui.feed.sim.plans``); ValueError for a symbol not simulated."""
         try:
             self.model.schedule(symbol, plan)
         except KeyError:
@@ -538,18 +511,18 @@ class SimExchange:
         if self._fail_left > 0 and self._fail_venue in (None, venue.id if venue else BINANCE):
             self._fail_left -= 1
             self._counts["rest_failed_on_purpose"] += 1
-            return venue.failure(self._fail_status) if venue else _failure(self._fail_status)
+            return venue.failure(self._fail_status) if venue else failure(self._fail_status)
         handler = self._route_for(request.path)
         if handler is None:
             log.warning("simulated exchange: unknown REST path %s %s", request.method, request.path)
             self._counts["rest_unknown"] += 1
             if venue is not None:
                 return venue.unknown_path(request)
-            return _error(404, -5000, f"Path {request.path}, Method {request.method} is invalid")
+            return error(404, -5000, f"Path {request.path}, Method {request.method} is invalid")
         try:
             response = await handler(request)
-        except _BadRequest as exc:
-            response = _error(400, exc.code, exc.msg)
+        except BadRequest as exc:
+            response = error(400, exc.code, exc.msg)
         response.headers[SIMULATED_HEADER] = "1"
         return response
 
@@ -562,202 +535,10 @@ class SimExchange:
         known = max((k for k in self._routes if path.endswith(k)), key=len, default=None)
         return self._routes[known] if known is not None else None
 
-    def _market_param(self, request: web.Request, *, required: bool = True) -> SymbolMarket | None:
-        symbol = request.query.get("symbol")
-        if not symbol:
-            if required:
-                raise _BadRequest(
-                    -1102,
-                    "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
-                )
-            return None
-        try:
-            return self.model.market(symbol)
-        except KeyError:
-            pass
-        listed = unified(symbol)
-        if listed is None:
-            raise _BadRequest(-1121, "Invalid symbol.")
-        return self.model.add_market(listed)  # a listed symbol asked for: simulate it from now
-
-    async def _ping(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({})
-
-    async def _time(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({"serverTime": self.now_ms()})
-
-    async def _exchange_info(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response(protocol.exchange_info(self._listed_specs(), self.now_ms()))
-
-    def _listed_specs(self) -> list[SymbolSpec]:
-        """The whole catalogue (simulated once asked for) and anything simulated besides."""
-        specs = {spec.market_id: spec for spec in catalogue_specs()}
-        for market in self.model.markets.values():
-            specs.setdefault(market.spec.market_id, market.spec)
-        return list(specs.values())
-
-    async def _premium_index(self, request: web.Request) -> web.StreamResponse:
-        market = self._market_param(request, required=False)
-        now = self.now_ms()
-        if market is not None:
-            return web.json_response(protocol.premium_index(market, now))
-        return web.json_response(
-            [protocol.premium_index(m, now) for m in self.model.markets.values()]
-        )
-
-    async def _funding_info(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response([protocol.funding_info(spec) for spec in self._listed_specs()])
-
-    async def _funding_rate_history(self, request: web.Request) -> web.StreamResponse:
-        market = self._market_param(request)
-        assert market is not None
-        limit = _int_param(request, "limit", 100, 1000)
-        period = market.spec.funding_interval_h * 3_600_000
-        last = market.next_funding_ts(self.now_ms()) - period
-        rows = [
-            {
-                "symbol": market.spec.market_id,
-                "fundingTime": last - k * period,
-                "fundingRate": f"{market.funding_rate:.8f}",
-                "markPrice": f"{market.mark:.8f}",
-            }
-            for k in range(min(limit, 30))
-        ]
-        return web.json_response(rows[::-1])
-
-    async def _open_interest(self, request: web.Request) -> web.StreamResponse:
-        market = self._market_param(request)
-        assert market is not None
-        return web.json_response(protocol.open_interest(market, self.now_ms()))
-
-    async def _open_interest_hist(self, request: web.Request) -> web.StreamResponse:
-        market = self._market_param(request)
-        assert market is not None
-        period = request.query.get("period", "")
-        period_ms = protocol.OI_PERIODS_MS.get(period)
-        if period_ms is None:
-            raise _BadRequest(-1130, "Invalid period.")
-        limit = _int_param(request, "limit", 30, 500)
-        start = _opt_int(request, "startTime")
-        end = _opt_int(request, "endTime")
-        rows = [
-            (ts, amount, value)
-            for ts, amount, value in market.oi_history
-            if ts % period_ms == 0 and (start is None or ts >= start) and (end is None or ts <= end)
-        ]
-        rows = rows[:limit] if start is not None and end is None else rows[-limit:]
-        return web.json_response([protocol.open_interest_hist_row(market, *row) for row in rows])
-
-    async def _liquidation_map(self, request: web.Request) -> web.StreamResponse:
-        market = self._market_param(request)
-        assert market is not None
-        try:
-            truth = market.liquidation_map(_map_edges(request))
-        except ValueError as exc:  # a range too narrow for its bins at float precision
-            raise _BadRequest(-1100, str(exc)) from None
-        return web.json_response(truth.to_record())
-
-    async def _klines(self, request: web.Request) -> web.StreamResponse:
-        market = self._market_param(request)
-        assert market is not None
-        interval = request.query.get("interval", "")
-        interval_ms = protocol.INTERVALS_MS.get(interval)
-        if interval_ms is None:
-            raise _BadRequest(-1120, "Invalid interval.")
-        limit = _int_param(request, "limit", 500, 1500)
-        # the model may not have stepped into the current minute yet; Binance shows it
-        market.bars.touch(self.now_ms(), market.price)
-        bars = market.bars.candles(
-            interval_ms,
-            start_ms=_opt_int(request, "startTime"),
-            end_ms=_opt_int(request, "endTime"),
-            limit=limit,
-        )
-        return web.json_response([protocol.kline_row(market.spec, b, interval_ms) for b in bars])
-
-    async def _ticker_24hr(self, request: web.Request) -> web.StreamResponse:
-        market = self._market_param(request, required=False)
-        now = self.now_ms()
-        chosen = [market] if market is not None else list(self.model.markets.values())
-        rows = [
-            protocol.ticker_24hr(
-                m, m.bars.candles(3_600_000, start_ms=now - 86_400_000, end_ms=None, limit=25), now
-            )
-            for m in chosen
-        ]
-        return web.json_response(rows[0] if market is not None else rows)
-
-    async def _ticker_price(self, request: web.Request) -> web.StreamResponse:
-        market = self._market_param(request, required=False)
-        now = self.now_ms()
-        chosen = [market] if market is not None else list(self.model.markets.values())
-        rows = [
-            {"symbol": m.spec.market_id, "price": f"{m.round_price(m.price)}", "time": now}
-            for m in chosen
-        ]
-        return web.json_response(rows[0] if market is not None else rows)
-
-
-class _BadRequest(Exception):
-    def __init__(self, code: int, msg: str) -> None:
-        super().__init__(msg)
-        self.code, self.msg = code, msg
-
-
-def _error(status: int, code: int, msg: str) -> web.Response:
-    return web.json_response(protocol.error_body(code, msg), status=status)
-
-
-def _failure(status: int) -> web.Response:
-    if status == 429:
-        return _error(429, -1003, "Too many requests; current limit is 2400 requests per minute.")
-    if status == 418:
-        return _error(418, -1003, "Way too many requests; IP banned.")
-    if status in (502, 503, 504):  # a gateway in front of the engine answers in plain text
-        return web.Response(status=status, text="Service Unavailable", content_type="text/html")
-    if status >= 500:
-        return _error(status, -1001, "Internal error; unable to process your request.")
-    return _error(status, -1000, "An unknown error occurred while processing the request.")
-
 
 def _venue_matches(conn: _Connection, venue: str | None) -> bool:
     own = conn.venue.id if conn.venue is not None else BINANCE
     return venue is None or venue == own
-
-
-def _opt_int(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise _BadRequest(-1100, f"Illegal characters found in parameter '{name}'.") from None
-
-
-def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
-    value = _opt_int(request, name)
-    return default if value is None else max(1, min(value, maximum))
-
-
-_MAX_MAP_BINS = 20_000
-
-
-def _map_edges(request: web.Request) -> list[float] | None:
-    """``low``, ``high``, ``bins`` of ``/sim/v1/liquidationMap``; None for the default grid."""
-    raw = {name: request.query.get(name, "") for name in ("low", "high", "bins")}
-    if not any(raw.values()):
-        return None
-    try:
-        low, high = float(raw["low"]), float(raw["high"])
-        bins = int(raw["bins"]) if raw["bins"] else 600
-    except ValueError:
-        raise _BadRequest(
-            -1100, "Parameters 'low' and 'high' must be numbers, 'bins' an integer."
-        ) from None
-    if not (0 <= low < high < math.inf) or not 1 <= bins <= _MAX_MAP_BINS:
-        raise _BadRequest(-1100, f"Need 0 <= low < high and 1 <= bins <= {_MAX_MAP_BINS}.")
-    return [low + (high - low) * k / bins for k in range(bins + 1)]
 
 
 def _streams_in_url(request: web.Request) -> list[str]:

@@ -22,7 +22,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from scalptui.feed.sim.market import MarketModel, SimEvent
+from scalptui.feed.sim.events import SimEvent
+from scalptui.feed.sim.market import MarketModel
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Publish = Callable[[str, str, Any], int]
