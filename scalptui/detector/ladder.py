@@ -7,14 +7,22 @@ Model, in the order the detector applies it:
   keep it; only a grid 20× off its intended share of price (a bad first tick)
   is re-based onto a fitting width, every level keeping its notional
   (``Ladder.rebase``). Bin ``k`` covers ``[k·w, (k+1)·w)``.
-* **Attribution.** When open interest rises by ΔOI over an interval, the new
-  exposure (ΔOI × VWAP, in USD) entered at the interval's trade VWAP. It is split
-  into longs and shorts by the interval's *taker-buy share*: the side that paid
-  the spread to open is taken to be the side that grew. This is a modelling
-  choice, not an observation — every new contract has one long and one short, and
-  the passive side is unknown; the taker share is the only public hint of which
+* **Attribution.** At each open-interest sample the interval since the last one
+  is attributed: new exposure (ΔOI × VWAP, in USD, when open interest rose) plus
+  the *turnover* — positions live ``position_lifetime_s`` on average, so the
+  exposure held decays by ``exp(−elapsed / lifetime)`` and as much of the open
+  interest is re-opened at the interval's prices. New exposure is split into
+  longs and shorts by the interval's *taker-buy share*: the side that paid the
+  spread to open is taken to be the side that grew. This is a modelling choice,
+  not an observation — every new contract has one long and one short, and the
+  passive side is unknown; the taker share is the only public hint of which
   side was eager, and over many intervals it spreads estimates in proportion to
   flow imbalance rather than putting everything on one side.
+* **Spread, not spikes.** Entries are spread over the interval's traded range
+  (a triangular distribution on its low–high whose mean is the VWAP), not put at
+  one price, and each leverage of the mix over a log-normal kernel of
+  neighbouring leverages (``leverage_kernel``): real traders enter across the
+  range and pick 7×, 33× or 75× as well as the round numbers.
 * **Leverage mix.** Each side's new notional is spread over the configured
   leverages; leverages above the market's maximum fold into the maximum.
 * **Projection** (isolated margin, one-way mode, fees ignored, first-tier MMR):
@@ -78,6 +86,70 @@ def fold_leverage_mix(
     if total <= 0.0:
         return ()
     return tuple(LeverageShare(lev, share / total) for lev, share in sorted(merged.items()))
+
+
+KERNEL_STEPS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
+"""Nodes of the leverage kernel, in σ of ln(leverage) around each mode."""
+_KERNEL_WEIGHTS = tuple(math.exp(-0.5 * z * z) for z in KERNEL_STEPS)
+
+
+def leverage_kernel(
+    mix: tuple[LeverageShare, ...], spread: float, max_leverage: float | None
+) -> tuple[LeverageShare, ...]:
+    """The folded mix with each leverage smeared log-normally over its neighbours.
+
+    Each mode ``L`` (after ``fold_leverage_mix``) becomes nodes at ``L·exp(spread·z)``
+    for ``z`` in ``KERNEL_STEPS`` (±2 σ), weighted by the normal density of ``z``. A
+    node at or below 1× or above the market's maximum is dropped and its mode's
+    weight renormalised over the rest — the tail beyond the maximum would otherwise
+    pile up at the maximum, a spike no trader chose. ``spread`` 0 gives the folded
+    mix unchanged. Shares sum to 1.
+    """
+    folded = fold_leverage_mix(mix, max_leverage)
+    if not (spread > 0.0) or math.isinf(spread):
+        return folded
+    cap = max_leverage if max_leverage is not None and max_leverage > 1.0 else math.inf
+    merged: dict[float, float] = {}
+    for mode in folded:
+        nodes = [
+            (mode.leverage * math.exp(spread * z), w)
+            for z, w in zip(KERNEL_STEPS, _KERNEL_WEIGHTS, strict=True)
+        ]
+        usable = [(lev, w) for lev, w in nodes if 1.0 < lev <= cap * (1.0 + 1e-12)]
+        if not usable:
+            usable = [(mode.leverage, 1.0)]
+        weight = sum(w for _, w in usable)
+        for lev, w in usable:
+            key = round(lev, 9)
+            merged[key] = merged.get(key, 0.0) + mode.share * w / weight
+    return tuple(LeverageShare(lev, share) for lev, share in sorted(merged.items()))
+
+
+MAX_SPREAD_BINS = 400
+"""An entry range wider than this many bins (a corrupt bar) is attributed at its VWAP."""
+
+
+def triangular_cdf(x: float, low: float, mode: float, high: float) -> float:
+    """P(X ≤ x) for the triangular distribution on [low, high] peaking at ``mode``.
+
+    Worked in shares of the range, so that no square of a price can overflow.
+    """
+    if x <= low:
+        return 0.0
+    if x >= high:
+        return 1.0
+    span = high - low
+    t = min(1.0, (x - low) / span)
+    peak = min(1.0, max(0.0, (mode - low) / span))
+    if t <= peak:
+        return t * t / peak
+    return 1.0 - (1.0 - t) ** 2 / (1.0 - peak)
+
+
+def entry_mode(vwap: float, low: float, high: float) -> float:
+    """The peak of a triangular distribution on [low, high] whose mean is ``vwap``
+    (mean = (low + mode + high) / 3), kept inside the range."""
+    return min(high, max(low, 3.0 * vwap - low - high))
 
 
 MIN_WIDTH = 1e-300
@@ -177,27 +249,80 @@ class Ladder:
 
     # ------------------------------------------------------------------ changes
 
-    def add(self, entry: float, usd: float, long_share: float) -> None:
-        """New exposure of ``usd`` entered at ``entry``; ``long_share`` of it is long."""
+    def add(
+        self,
+        entry: float,
+        usd: float,
+        long_share: float,
+        low: float | None = None,
+        high: float | None = None,
+    ) -> None:
+        """New exposure of ``usd`` entered at ``entry``; ``long_share`` of it is long.
+
+        With the interval's traded range ``low``–``high`` the entries are spread over
+        it (triangular, mean ``entry``: see ``entry_mode``); each leverage's levels
+        then cover the range projected through that leverage. Without a range, or
+        with one that makes no sense, everything enters at ``entry``.
+        """
         if not (entry > 0.0 and usd > 0.0) or math.isinf(entry) or math.isinf(usd):
             return
         long_share = min(1.0, max(0.0, long_share))
+        lo, hi = self._entry_range(entry, low, high)
+        mode = entry_mode(entry, lo, hi)
+        mmr = self.mmr
         for bucket in self.mix:
             part = usd * bucket.share
             long_part = part * long_share
             short_part = part - long_part
+            lev = bucket.leverage
             if long_part > 0.0:
-                k = self.bin_of(long_liquidation_price(entry, bucket.leverage, self.mmr))
-                self.long_bins[k] = self.long_bins.get(k, 0.0) + long_part
-                if self.long_top is None or k > self.long_top:
-                    self.long_top = k
+                f = long_liquidation_price(1.0, lev, mmr)
+                _, top = self._spread(self.long_bins, lo * f, mode * f, hi * f, long_part)
+                if self.long_top is None or top > self.long_top:
+                    self.long_top = top
                 self.added += long_part
             if short_part > 0.0:
-                k = self.bin_of(short_liquidation_price(entry, bucket.leverage, self.mmr))
-                self.short_bins[k] = self.short_bins.get(k, 0.0) + short_part
-                if self.short_bottom is None or k < self.short_bottom:
-                    self.short_bottom = k
+                f = short_liquidation_price(1.0, lev, mmr)
+                first, _ = self._spread(self.short_bins, lo * f, mode * f, hi * f, short_part)
+                if self.short_bottom is None or first < self.short_bottom:
+                    self.short_bottom = first
                 self.added += short_part
+
+    def _entry_range(
+        self, entry: float, low: float | None, high: float | None
+    ) -> tuple[float, float]:
+        """The range entries are spread over: ``low``–``high`` if it holds ``entry`` and
+        spans at most ``MAX_SPREAD_BINS`` bins, else the single price ``entry``."""
+        if low is None or high is None or not (0.0 < low <= entry <= high < math.inf):
+            return entry, entry
+        if (high - low) / self.width > MAX_SPREAD_BINS:
+            return entry, entry
+        return low, high
+
+    def _spread(
+        self, bins: dict[int, float], lo: float, mode: float, hi: float, usd: float
+    ) -> tuple[int, int]:
+        """Add ``usd`` over the bins of [lo, hi], each by its triangular mass (the last bin
+        takes the rest, so the sum is exact); the lowest and highest bin that got any."""
+        first = self.bin_of(lo)
+        last = self.bin_of(hi)
+        if last <= first:
+            bins[first] = bins.get(first, 0.0) + usd
+            return first, first
+        w = self.width
+        below = 0.0
+        lowest: int | None = None
+        highest = first
+        for k in range(first, last + 1):
+            upto = triangular_cdf((k + 1) * w, lo, mode, hi) if k < last else 1.0
+            mass = usd * (upto - below)
+            below = upto
+            if mass > 0.0:
+                bins[k] = bins.get(k, 0.0) + mass
+                if lowest is None:
+                    lowest = k
+                highest = k
+        return (first if lowest is None else lowest), highest
 
     def consume(self, price: float) -> list[ConsumedBin]:
         """Remove every level the price has crossed; returns what was consumed, nearest first."""
@@ -229,6 +354,14 @@ class Ladder:
         self.removed += _scale_down(self.short_bins, short_usd)
         self.long_top = max(self.long_bins) if self.long_bins else None
         self.short_bottom = min(self.short_bins) if self.short_bins else None
+
+    def expire(self, fraction: float) -> None:
+        """Positions closed by turnover: every level loses ``fraction`` of its notional
+        (counted as removed)."""
+        if not (fraction > 0.0):
+            return
+        fraction = min(fraction, 1.0)
+        self.remove(self.long_total() * fraction, self.short_total() * fraction)
 
     def rebase(self, width: float) -> None:
         """Move every level onto a grid of another width (notional kept, bin by bin).

@@ -71,6 +71,15 @@ class LadderParams:
     """First-tier maintenance margin rate for symbols missing from ``mmr_table``."""
     mmr_table: dict[str, float] = field(default_factory=lambda: {"BTC": 0.004, "ETH": 0.004})
     """First-tier maintenance margin rate by base currency (Binance tier 1: 0.4 %)."""
+    leverage_spread: float = 0.3
+    """Each leverage of the mix is smeared over neighbouring leverages, log-normally with this
+    σ of ln(leverage) (traders pick 7×, 33×, 75× as well as round numbers; 0 keeps the exact
+    leverages). At 0.3 a 50× mode covers ≈ 27×-90× within two σ."""
+    position_lifetime_s: float = 3600.0
+    """Mean life of a position (exponential): at each open-interest sample the exposure held
+    decays by exp(−elapsed / lifetime) and as much of the open interest is re-opened at the
+    interval's prices (turnover), so old levels fade and ones built over hours stay only while
+    open interest holds them. 0 turns turnover off (only open-interest changes count)."""
     prune_pct: float = 0.30
     """Bins further than this fraction from price are dropped (5× levels sit ≈ 20 % away)."""
     realized_window_s: float = 900.0
