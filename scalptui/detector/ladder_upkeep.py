@@ -82,15 +82,16 @@ def attribute(
     elapsed_ms: float,
     lp: LadderParams,
 ) -> None:
-    """One open-interest interval → ladder (see ``ladder.py``): turnover of ``elapsed_ms``
-    (held levels decay, as much open interest re-opens), then the change: a rise enters
-    over the interval's range around its VWAP, a fall is removed by taker share
-    (``remove_closed_fraction``)."""
+    """One open-interest interval → ladder (see ``ladder.py``): turnover (held levels
+    decay over ``elapsed_ms``, ``turnover_share`` of the traded amount re-opens) and the
+    change: a rise and the re-opened amount enter over the interval's range around its
+    VWAP, a fall is removed by taker share (``remove_closed_fraction``)."""
     ladder = st.ladder
     if ladder is None:
         return
     turnover = turnover_fraction(elapsed_ms, lp.position_lifetime_s)
-    if delta == 0.0 and turnover <= 0.0:
+    reopened = lp.turnover_share * st.interval.vol
+    if delta == 0.0 and turnover <= 0.0 and not reopened > 0.0:
         return
     buy_share = st.interval.buy_share()
     ref = st.reference_price()
@@ -99,8 +100,8 @@ def attribute(
         if ladder.crossed(ref):
             consume(st, ref)  # levels the price reached before this sample are hits
     ladder.expire(turnover)
-    opened = previous * turnover + max(delta, 0.0)
-    if opened > 0.0:
+    opened = reopened + max(delta, 0.0)
+    if 0.0 < opened < math.inf:
         traded = st.interval.traded_range()
         low, high = traded if traded is not None else (price, price)
         ladder.add(price, opened * price, buy_share, low, high)

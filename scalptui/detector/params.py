@@ -76,10 +76,14 @@ class LadderParams:
     σ of ln(leverage) (traders pick 7×, 33×, 75× as well as round numbers; 0 keeps the exact
     leverages). At 0.3 a 50× mode covers ≈ 27×-90× within two σ."""
     position_lifetime_s: float = 3600.0
-    """Mean life of a position (exponential): at each open-interest sample the exposure held
-    decays by exp(−elapsed / lifetime) and as much of the open interest is re-opened at the
-    interval's prices (turnover), so old levels fade and ones built over hours stay only while
-    open interest holds them. 0 turns turnover off (only open-interest changes count)."""
+    """Mean life of a position (exponential): at each open-interest sample every level held
+    decays by exp(−elapsed / lifetime), so old levels fade instead of piling up from hours
+    of open-interest noise. 0 keeps levels until consumed, removed or pruned."""
+    turnover_share: float = 1.0
+    """Share of each interval's traded amount (base units) taken to re-open positions in
+    place of the ones that expire: new exposure is weighted by how much traded, at the
+    interval's prices, whether or not open interest rose. 0 attributes open-interest
+    rises alone."""
     prune_pct: float = 0.30
     """Bins further than this fraction from price are dropped (5× levels sit ≈ 20 % away)."""
     realized_window_s: float = 900.0

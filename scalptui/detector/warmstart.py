@@ -1,18 +1,19 @@
 """Warm start: the ladder, σ and open-interest history rebuilt from a ``History`` event.
 
 Each OI step (oldest first) is attributed like a live interval (``ladder.py``):
-the turnover of the step's duration decays what is held and re-opens as much
-open interest, and a rise adds the new exposure; what enters is shared among
-the bars inside the step by volume and spread over each bar's low–high around
-its typical price, split by their taker-buy share (0.5 where the venue gives
-none). A fall is removed by taker share. Before the step's exposure is added,
-levels already held are consumed by those bars' low and high, as the mark
-would have done. With turnover, a day of five-minute open-interest noise does
-not pile up into levels: what a rise adds, the turnover of the next hours
-replaces, and only exposure open interest still holds stays. The
-bars also seed σ (per second, from their close-to-close returns) for the
-first minutes, when the live 1 s history is still too short. Apart from the
-detector because it runs once per symbol, on bars rather than events.
+what is held decays over the step's duration (positions' finite lives),
+``turnover_share`` of the bars' traded amount re-opens, and a rise adds the new
+exposure; what enters is shared among the bars inside the step by volume and
+spread over each bar's low–high around its typical price, split by their
+taker-buy share (0.5 where the venue gives none). A fall is removed by taker
+share. Before the step's exposure is added, levels already held are consumed
+by those bars' low and high, as the mark would have done. With turnover a day
+of five-minute open-interest noise does not pile up into levels: the oldest
+intervals fade (e^-1 per lifetime), and the ladder weighs the recent hours by
+how much traded in them. The bars also seed σ (per second, from their
+close-to-close returns) for the first minutes, when the live 1 s history is
+still too short. Apart from the detector because it runs once per symbol, on
+bars rather than events.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def warm_start(
     lp: LadderParams,
 ) -> None:
     """Replay the history onto the ladder, then adopt its last price and open interest."""
-    _replay(ladder, bars, ois, lp.position_lifetime_s)
+    _replay(ladder, bars, ois, lp)
     ref = st.reference_price() or bars[-1].close
     ladder.consume(ref)
     ladder.prune(ref, lp.prune_pct)
@@ -79,7 +80,7 @@ def warm_start(
         oi.record(o.ts, o.amount)
 
 
-def _replay(ladder: Ladder, bars: list[Bar], ois: list[OpenInterest], lifetime_s: float) -> None:
+def _replay(ladder: Ladder, bars: list[Bar], ois: list[OpenInterest], lp: LadderParams) -> None:
     """Attribute each OI step over the bars inside it (see the module docstring)."""
     j = 0
     for prev, cur in itertools.pairwise(ois):
@@ -94,11 +95,10 @@ def _replay(ladder: Ladder, bars: list[Bar], ois: list[OpenInterest], lifetime_s
         ladder.consume(min(b.low for b in inside))
         ladder.consume(max(b.high for b in inside))
         delta = cur.amount - prev.amount
-        turnover = turnover_fraction(cur.ts - prev.ts, lifetime_s)
-        ladder.expire(turnover)
-        opened = prev.amount * turnover + max(delta, 0.0)
+        ladder.expire(turnover_fraction(cur.ts - prev.ts, lp.position_lifetime_s))
+        opened = lp.turnover_share * sum(b.volume for b in inside) + max(delta, 0.0)
         _, buy_share = _bars_vwap(inside)
-        if opened > 0.0:
+        if 0.0 < opened < _INF:
             _add_over_bars(ladder, inside, opened)
         if delta < 0.0:
             remove_closed_fraction(ladder, -delta, prev.amount, buy_share)

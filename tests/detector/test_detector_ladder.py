@@ -36,7 +36,7 @@ from scalptui.models import (
 
 SYMBOL = "BTC/USDT:USDT"
 EX = "binanceusdm"
-SPIKES = LadderParams(leverage_spread=0.0, position_lifetime_s=0.0)
+SPIKES = LadderParams(leverage_spread=0.0, position_lifetime_s=0.0, turnover_share=0.0)
 """No kernel, no turnover: each rise lands at exact leverages, so the numbers are exact."""
 
 
@@ -453,23 +453,21 @@ def test_leverage_kernel_without_spread_is_the_folded_mix() -> None:
     )
 
 
-def test_turnover_decays_held_levels_and_reopens_open_interest_at_the_new_price() -> None:
+def test_turnover_decays_held_levels_and_reopens_the_traded_amount() -> None:
     lp = LadderParams(
         leverage_mix=(LeverageShare(10.0, 1.0),), leverage_spread=0.0, position_lifetime_s=600.0
     )
     det = Detector(DetectorParams(ladder=lp))
     det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
     det.on_event(_trade(1_500, 100_000.0, 1.0, TakerSide.BUY))
-    det.on_event(OpenInterest(2_000, EX, SYMBOL, 1_010.0))  # 1 s of turnover, then +10 long
-    first = 1_000.0 * -math.expm1(-1.0 / 600.0) + 10.0
-    det.on_event(_trade(31_000, 105_000.0, 1.0, TakerSide.BUY))
-    det.on_event(OpenInterest(62_000, EX, SYMBOL, 1_010.0))  # flat for a minute
-    turnover = -math.expm1(-60.0 / 600.0)
+    det.on_event(OpenInterest(2_000, EX, SYMBOL, 1_010.0))  # 1 BTC traded, +10: all long
+    det.on_event(_trade(31_000, 105_000.0, 2.0, TakerSide.BUY))
+    det.on_event(OpenInterest(62_000, EX, SYMBOL, 1_010.0))  # flat for a minute, 2 BTC traded
     longs = {b.low: b.long_usd for b in det.snapshot(SYMBOL).ladder if b.long_usd > 0}
     old = [usd for low, usd in longs.items() if low < 91_000.0]
     new = [usd for low, usd in longs.items() if low > 94_000.0]
-    assert sum(old) == pytest.approx(first * 100_000.0 * (1.0 - turnover))
-    assert sum(new) == pytest.approx(1_010.0 * turnover * 105_000.0)
+    assert sum(old) == pytest.approx(11.0 * 100_000.0 * math.exp(-60.0 / 600.0))
+    assert sum(new) == pytest.approx(2.0 * 105_000.0)
 
 
 def test_warm_start_turnover_lets_old_levels_fade() -> None:
@@ -491,15 +489,18 @@ def test_warm_start_turnover_lets_old_levels_fade() -> None:
     ten = (LeverageShare(10.0, 1.0),)
     shares = []
     for lifetime in (0.0, 3600.0):
-        lp = LadderParams(leverage_mix=ten, leverage_spread=0.0, position_lifetime_s=lifetime)
+        lp = LadderParams(
+            leverage_mix=ten,
+            leverage_spread=0.0,
+            position_lifetime_s=lifetime,
+            turnover_share=1.0 if lifetime else 0.0,
+        )
         det = Detector(DetectorParams(ladder=lp))
         det.on_event(History(base + 2 * half * step, EX, SYMBOL, bars, ois))
         rows = [b for b in det.snapshot(SYMBOL).ladder if not b.edge]
         held = sum(b.long_usd + b.short_usd for b in rows)
         old = sum(b.long_usd + b.short_usd for b in rows if b.high < 89_000.0)
         shares.append(old / held)
-        if lifetime > 0.0:  # turnover re-opens the open interest: about its value is held
-            assert 0.9 * 100e6 < held < 1.05 * 100e6
     # Without turnover the old levels only lose what open-interest falls take (≈ 2 % a
     # fall, 72 falls) and still make a good part of the ladder. With a 1 h life, e^-12 of
     # them survives.
