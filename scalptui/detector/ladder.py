@@ -88,7 +88,8 @@ def fold_leverage_mix(
     return tuple(LeverageShare(lev, share / total) for lev, share in sorted(merged.items()))
 
 
-KERNEL_STEPS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
+KERNEL_STEP = 0.5
+KERNEL_STEPS = tuple(KERNEL_STEP * i for i in range(-4, 5))
 """Nodes of the leverage kernel, in σ of ln(leverage) around each mode."""
 _KERNEL_WEIGHTS = tuple(math.exp(-0.5 * z * z) for z in KERNEL_STEPS)
 
@@ -124,6 +125,9 @@ def leverage_kernel(
             merged[key] = merged.get(key, 0.0) + mode.share * w / weight
     return tuple(LeverageShare(lev, share) for lev, share in sorted(merged.items()))
 
+
+_LOWEST_LEVERAGE = 1.05
+"""A widened leverage cell never reaches below this (1× has no liquidation price)."""
 
 MAX_SPREAD_BINS = 400
 """An entry range wider than this many bins (a corrupt bar) is attributed at its VWAP."""
@@ -194,6 +198,7 @@ class Ladder:
 
     __slots__ = (
         "added",
+        "cell",
         "consumed",
         "long_bins",
         "long_top",
@@ -206,10 +211,15 @@ class Ladder:
         "width",
     )
 
-    def __init__(self, width: float, mix: tuple[LeverageShare, ...], mmr: float) -> None:
+    def __init__(
+        self, width: float, mix: tuple[LeverageShare, ...], mmr: float, cell: float = 0.0
+    ) -> None:
         self.width = width
         self.mix = mix
         self.mmr = mmr
+        # Half-width in ln(leverage) each leverage of the mix stands for (a kernel node
+        # covers the leverages half-way to its neighbours); 0: exactly that leverage.
+        self.cell = cell if 0.0 < cell < 1.0 else 0.0
         self.long_bins: dict[int, float] = {}
         self.short_bins: dict[int, float] = {}
         # Highest long bin and lowest short bin, so the per-event check is one compare.
@@ -261,7 +271,9 @@ class Ladder:
 
         With the interval's traded range ``low``–``high`` the entries are spread over
         it (triangular, mean ``entry``: see ``entry_mode``); each leverage's levels
-        then cover the range projected through that leverage. Without a range, or
+        then cover the range projected through that leverage — widened, with a
+        ``cell``, to the leverages from ``L·e^-cell`` to ``L·e^cell``, so that a kernel
+        of discrete nodes makes a continuous band, not a comb. Without a range, or
         with one that makes no sense, everything enters at ``entry``.
         """
         if not (entry > 0.0 and usd > 0.0) or math.isinf(entry) or math.isinf(usd):
@@ -270,20 +282,27 @@ class Ladder:
         lo, hi = self._entry_range(entry, low, high)
         mode = entry_mode(entry, lo, hi)
         mmr = self.mmr
+        widen = math.exp(self.cell)
         for bucket in self.mix:
             part = usd * bucket.share
             long_part = part * long_share
             short_part = part - long_part
             lev = bucket.leverage
-            if long_part > 0.0:
+            low_lev = max(lev / widen, min(lev, _LOWEST_LEVERAGE))
+            high_lev = lev * widen
+            if long_part > 0.0:  # a long's level rises with leverage
                 f = long_liquidation_price(1.0, lev, mmr)
-                _, top = self._spread(self.long_bins, lo * f, mode * f, hi * f, long_part)
+                f_lo = long_liquidation_price(1.0, low_lev, mmr)
+                f_hi = long_liquidation_price(1.0, high_lev, mmr)
+                _, top = self._spread(self.long_bins, lo * f_lo, mode * f, hi * f_hi, long_part)
                 if self.long_top is None or top > self.long_top:
                     self.long_top = top
                 self.added += long_part
-            if short_part > 0.0:
+            if short_part > 0.0:  # a short's level falls with leverage
                 f = short_liquidation_price(1.0, lev, mmr)
-                first, _ = self._spread(self.short_bins, lo * f, mode * f, hi * f, short_part)
+                f_lo = short_liquidation_price(1.0, high_lev, mmr)
+                f_hi = short_liquidation_price(1.0, low_lev, mmr)
+                first, _ = self._spread(self.short_bins, lo * f_lo, mode * f, hi * f_hi, short_part)
                 if self.short_bottom is None or first < self.short_bottom:
                     self.short_bottom = first
                 self.added += short_part

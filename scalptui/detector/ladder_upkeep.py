@@ -16,6 +16,7 @@ import math
 from typing import TYPE_CHECKING
 
 from scalptui.detector.ladder import (
+    KERNEL_STEP,
     Ladder,
     bin_width_for,
     leverage_kernel,
@@ -39,6 +40,12 @@ def ladder_mix(lp: LadderParams, max_leverage: float | None) -> tuple[LeverageSh
     return leverage_kernel(lp.leverage_mix, lp.leverage_spread, max_leverage)
 
 
+def kernel_cell(lp: LadderParams) -> float:
+    """Half the gap between neighbouring kernel nodes, in ln(leverage): each node stands for
+    the leverages half-way to its neighbours."""
+    return lp.leverage_spread * KERNEL_STEP / 2.0 if lp.leverage_spread > 0.0 else 0.0
+
+
 def turnover_fraction(elapsed_ms: float, lifetime_s: float) -> float:
     """Share of positions closed and re-opened over ``elapsed_ms`` when positions live
     ``lifetime_s`` on average (exponential lives); 0 when turnover is off."""
@@ -55,6 +62,7 @@ def make_ladder(st: SymbolState, price: float, lp: LadderParams) -> Ladder:
         bin_width_for(price, lp.bin_pct, tick),
         ladder_mix(lp, max_lev),
         mmr_for(st, lp),
+        kernel_cell(lp),
     )
     st.ladder = ladder
     return ladder

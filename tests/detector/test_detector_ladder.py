@@ -506,3 +506,17 @@ def test_warm_start_turnover_lets_old_levels_fade() -> None:
     # them survives.
     assert shares[0] > 0.05
     assert shares[1] < 1e-4
+
+
+def test_a_leverage_cell_widens_a_level_into_a_band() -> None:
+    # 10× standing for 9×-11.1× (cell ln(10/9)), MMR 0, entry 100 000: the level spreads
+    # over 88 889-91 000 as a triangle peaking at 90 000, so bin 900 (90 000-90 100)
+    # holds F(90 100) − F(90 000) = (1 − 900²/(2 111.1·1 000)) − 1 111.1/2 111.1 = 9 %.
+    ladder = Ladder(100.0, (LeverageShare(10.0, 1.0),), 0.0, cell=math.log(10.0 / 9.0))
+    ladder.add(100_000.0, 1_000.0, 1.0)
+    assert min(ladder.long_bins) == 888 and max(ladder.long_bins) == 909
+    assert ladder.long_bins[900] == pytest.approx(90.0)
+    assert max(ladder.long_bins, key=ladder.long_bins.__getitem__) == 899
+    assert sum(ladder.long_bins.values()) == pytest.approx(1_000.0)
+    ladder.add(100_000.0, 1_000.0, 0.0)  # shorts: 10× stands for 111 111-109 000
+    assert min(ladder.short_bins) == 1090 and max(ladder.short_bins) == 1111
