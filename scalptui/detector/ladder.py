@@ -8,21 +8,26 @@ Model, in the order the detector applies it:
   is re-based onto a fitting width, every level keeping its notional
   (``Ladder.rebase``). Bin ``k`` covers ``[k·w, (k+1)·w)``.
 * **Attribution.** At each open-interest sample the interval since the last one
-  is attributed: new exposure (ΔOI × VWAP, in USD, when open interest rose) plus
-  the *turnover* — positions live ``position_lifetime_s`` on average, so the
-  exposure held decays by ``exp(−elapsed / lifetime)`` and as much of the open
-  interest is re-opened at the interval's prices. New exposure is split into
-  longs and shorts by the interval's *taker-buy share*: the side that paid the
-  spread to open is taken to be the side that grew. This is a modelling choice,
-  not an observation — every new contract has one long and one short, and the
-  passive side is unknown; the taker share is the only public hint of which
-  side was eager, and over many intervals it spreads estimates in proportion to
-  flow imbalance rather than putting everything on one side.
+  is attributed (a polled venue: every sample; one streaming OI: once a second).
+  What enters is the interval's *turnover* — ``turnover_share`` of its traded
+  amount re-opens positions, since positions open by trading — plus the new
+  exposure when open interest rose (ΔOI); meanwhile every level held decays by
+  ``exp(−elapsed / position_lifetime_s)``: positions have finite lives, so old
+  levels fade and hours of open-interest noise do not pile up (``expire``).
+  What enters is split into longs and shorts by the interval's *taker-buy
+  share*: the side that paid the spread to open is taken to be the side that
+  grew. This is a modelling choice, not an observation — every new contract has
+  one long and one short, and the passive side is unknown; the taker share is
+  the only public hint of which side was eager, and over many intervals it
+  spreads estimates in proportion to flow imbalance rather than putting
+  everything on one side.
 * **Spread, not spikes.** Entries are spread over the interval's traded range
   (a triangular distribution on its low–high whose mean is the VWAP), not put at
   one price, and each leverage of the mix over a log-normal kernel of
-  neighbouring leverages (``leverage_kernel``): real traders enter across the
-  range and pick 7×, 33× or 75× as well as the round numbers.
+  neighbouring leverages (``leverage_kernel``, σ ``leverage_spread`` in
+  ln(leverage)), each kernel node standing for the leverages half-way to its
+  neighbours (``cell``): real traders enter across the range and pick 7×, 33×
+  or 75× as well as the round numbers, so the money sits in bands.
 * **Leverage mix.** Each side's new notional is spread over the configured
   leverages; leverages above the market's maximum fold into the maximum.
 * **Projection** (isolated margin, one-way mode, fees ignored, first-tier MMR):
@@ -40,7 +45,9 @@ Model, in the order the detector applies it:
   bounds memory whatever the run length.
 
 Notional is conserved: ``added == held + consumed + removed + pruned`` (up to
-float rounding), which the property tests check.
+float rounding; expiry counts as removed), which the property tests check.
+What is added is the attributed USD amount (ΔOI and turnover at the interval's
+prices), spread without loss: the last bin of a band takes the rest.
 """
 
 from __future__ import annotations
@@ -88,6 +95,8 @@ def fold_leverage_mix(
     return tuple(LeverageShare(lev, share / total) for lev, share in sorted(merged.items()))
 
 
+MAX_LEVERAGE_SPREAD = 2.0
+"""A wider kernel is taken as this one (±2 σ is then a factor of 50 either way)."""
 KERNEL_STEP = 0.5
 KERNEL_STEPS = tuple(KERNEL_STEP * i for i in range(-4, 5))
 """Nodes of the leverage kernel, in σ of ln(leverage) around each mode."""
@@ -107,8 +116,9 @@ def leverage_kernel(
     mix unchanged. Shares sum to 1.
     """
     folded = fold_leverage_mix(mix, max_leverage)
-    if not (spread > 0.0) or math.isinf(spread):
+    if not (spread > 0.0):
         return folded
+    spread = min(spread, MAX_LEVERAGE_SPREAD)
     cap = max_leverage if max_leverage is not None and max_leverage > 1.0 else math.inf
     merged: dict[float, float] = {}
     for mode in folded:
@@ -219,7 +229,7 @@ class Ladder:
         self.mmr = mmr
         # Half-width in ln(leverage) each leverage of the mix stands for (a kernel node
         # covers the leverages half-way to its neighbours); 0: exactly that leverage.
-        self.cell = cell if 0.0 < cell < 1.0 else 0.0
+        self.cell = min(cell, 1.0) if cell > 0.0 else 0.0
         self.long_bins: dict[int, float] = {}
         self.short_bins: dict[int, float] = {}
         # Highest long bin and lowest short bin, so the per-event check is one compare.

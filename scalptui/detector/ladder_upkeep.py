@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from scalptui.detector.ladder import (
     KERNEL_STEP,
+    MAX_LEVERAGE_SPREAD,
     Ladder,
     bin_width_for,
     leverage_kernel,
@@ -43,7 +44,9 @@ def ladder_mix(lp: LadderParams, max_leverage: float | None) -> tuple[LeverageSh
 def kernel_cell(lp: LadderParams) -> float:
     """Half the gap between neighbouring kernel nodes, in ln(leverage): each node stands for
     the leverages half-way to its neighbours."""
-    return lp.leverage_spread * KERNEL_STEP / 2.0 if lp.leverage_spread > 0.0 else 0.0
+    if not lp.leverage_spread > 0.0:
+        return 0.0
+    return min(lp.leverage_spread, MAX_LEVERAGE_SPREAD) * KERNEL_STEP / 2.0
 
 
 def turnover_fraction(elapsed_ms: float, lifetime_s: float) -> float:

@@ -66,7 +66,8 @@ class LadderParams:
     bin_pct: float = 0.001
     """Bin width as a fraction of the first price seen, rounded to a tick multiple."""
     leverage_mix: tuple[LeverageShare, ...] = DEFAULT_LEVERAGE_MIX
-    """How new open interest is spread over leverages (shares sum to 1)."""
+    """How new exposure is spread over leverages (shares sum to 1); each is the mode of a
+    kernel of neighbouring leverages (``leverage_spread``)."""
     default_mmr: float = 0.005
     """First-tier maintenance margin rate for symbols missing from ``mmr_table``."""
     mmr_table: dict[str, float] = field(default_factory=lambda: {"BTC": 0.004, "ETH": 0.004})

@@ -520,3 +520,15 @@ def test_a_leverage_cell_widens_a_level_into_a_band() -> None:
     assert sum(ladder.long_bins.values()) == pytest.approx(1_000.0)
     ladder.add(100_000.0, 1_000.0, 0.0)  # shorts: 10× stands for 111 111-109 000
     assert min(ladder.short_bins) == 1090 and max(ladder.short_bins) == 1111
+
+
+@pytest.mark.parametrize("spread", [1e6, math.inf, math.nan, -1.0])
+def test_any_configured_spread_gives_a_usable_kernel(spread: float) -> None:
+    kernel = leverage_kernel(DEFAULT_LEVERAGE_MIX, spread, 125.0)
+    assert kernel and all(1.0 < b.leverage <= 125.0 for b in kernel)
+    assert sum(b.share for b in kernel) == pytest.approx(1.0)
+    det = Detector(DetectorParams(ladder=LadderParams(leverage_spread=spread)))
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 1_010.0))
+    assert sum(b.long_usd for b in det.snapshot(SYMBOL).ladder) > 0.0
