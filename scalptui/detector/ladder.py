@@ -97,8 +97,8 @@ def fold_leverage_mix(
 
 MAX_LEVERAGE_SPREAD = 2.0
 """A wider kernel is taken as this one (±2 σ is then a factor of 50 either way)."""
-KERNEL_STEP = 0.5
-KERNEL_STEPS = tuple(KERNEL_STEP * i for i in range(-4, 5))
+KERNEL_STEP = 1.0
+KERNEL_STEPS = tuple(KERNEL_STEP * i for i in range(-2, 3))
 """Nodes of the leverage kernel, in σ of ln(leverage) around each mode."""
 _KERNEL_WEIGHTS = tuple(math.exp(-0.5 * z * z) for z in KERNEL_STEPS)
 
@@ -332,26 +332,42 @@ class Ladder:
         self, bins: dict[int, float], lo: float, mode: float, hi: float, usd: float
     ) -> tuple[int, int]:
         """Add ``usd`` over the bins of [lo, hi], each by its triangular mass (the last bin
-        takes the rest, so the sum is exact); the lowest and highest bin that got any."""
+        takes the rest, so the sum is exact); the lowest and highest bin that got any.
+
+        ``triangular_cdf`` inlined, in shares of the range (no square of a price can
+        overflow): a warm start runs this for every bin of every band.
+        """
         first = self.bin_of(lo)
         last = self.bin_of(hi)
         if last <= first:
             bins[first] = bins.get(first, 0.0) + usd
             return first, first
         w = self.width
+        span = hi - lo
+        peak = (mode - lo) / span
+        rising = usd / peak if peak > 0.0 else 0.0
+        falling = usd / (1.0 - peak) if peak < 1.0 else 0.0
+        get = bins.get
         below = 0.0
-        lowest: int | None = None
+        lowest = first - 1  # none yet
         highest = first
-        for k in range(first, last + 1):
-            upto = triangular_cdf((k + 1) * w, lo, mode, hi) if k < last else 1.0
-            mass = usd * (upto - below)
-            below = upto
+        for k in range(first, last):
+            t = ((k + 1) * w - lo) / span
+            upto = t * t * rising if t <= peak else usd - (1.0 - t) * (1.0 - t) * falling
+            mass = upto - below
             if mass > 0.0:
-                bins[k] = bins.get(k, 0.0) + mass
-                if lowest is None:
+                below = upto
+                bins[k] = get(k, 0.0) + mass
+                if lowest < first:
                     lowest = k
                 highest = k
-        return (first if lowest is None else lowest), highest
+        rest = usd - below
+        if rest > 0.0 or lowest < first:
+            bins[last] = get(last, 0.0) + rest
+            highest = last
+            if lowest < first:
+                lowest = last
+        return lowest, highest
 
     def consume(self, price: float) -> list[ConsumedBin]:
         """Remove every level the price has crossed; returns what was consumed, nearest first."""

