@@ -140,6 +140,12 @@ _LOWEST_LEVERAGE = 1.05
 """A widened leverage cell never reaches below this (1× has no liquidation price)."""
 
 MAX_SPREAD_BINS = 400
+MAX_BAND_BINS = 4_000
+"""The most bins one leverage's band may cover. A band spans its entry range times the
+leverage's spread (a 1.05× long reaches 95 % below price: ~1 000 bins of 0.1 %); a grid
+made at a far lower price (bins far narrower than 0.1 % of the price now) would make
+that millions of bins — one bad print must never cost memory, so such a band
+collapses to its most likely bin."""
 """An entry range wider than this many bins (a corrupt bar) is attributed at its VWAP."""
 
 
@@ -339,6 +345,8 @@ class Ladder:
         """
         first = self.bin_of(lo)
         last = self.bin_of(hi)
+        if last - first > MAX_BAND_BINS:
+            first = last = self.bin_of(mode)
         if last <= first:
             bins[first] = bins.get(first, 0.0) + usd
             return first, first

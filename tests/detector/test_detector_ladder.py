@@ -533,3 +533,20 @@ def test_any_configured_spread_gives_a_usable_kernel(spread: float) -> None:
     det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
     det.on_event(OpenInterest(3_000, EX, SYMBOL, 1_010.0))
     assert sum(b.long_usd for b in det.snapshot(SYMBOL).ladder) > 0.0
+
+
+def test_a_band_on_a_grid_far_too_fine_stays_small_and_keeps_its_notional() -> None:
+    """A grid made at $0.01 (bins of $0.00001) meets exposure at $50 000: the bands would
+    cover billions of bins; each collapses to its most likely bin instead."""
+    ladder = Ladder(0.00001, (LeverageShare(1.05, 0.5), LeverageShare(10.0, 0.5)), 0.004, 0.3)
+    ladder.add(50_000.0, 1_000_000.0, 0.5, low=49_000.0, high=50_000.0)
+    assert len(ladder.long_bins) + len(ladder.short_bins) <= 4
+    total = sum(ladder.long_bins.values()) + sum(ladder.short_bins.values())
+    assert total == pytest.approx(1_000_000.0)
+
+
+def test_a_band_on_an_ordinary_grid_is_spread() -> None:
+    ladder = Ladder(50.0, (LeverageShare(10.0, 1.0),), 0.004, 0.3)
+    ladder.add(50_000.0, 1_000_000.0, 1.0, low=49_500.0, high=50_500.0)
+    assert len(ladder.long_bins) > 10
+    assert sum(ladder.long_bins.values()) == pytest.approx(1_000_000.0)
