@@ -31,12 +31,15 @@ Modules:
 * ``ring.py`` — numpy ring buffers for the 1 s history;
 * ``params.py`` — the parameters and their defaults table.
 
-Model choices in one paragraph: new open interest enters at the interval's
-trade VWAP and is split long/short by the interval's taker-buy share (the side
-that paid to open is taken to be the side that grew — a modelling choice, not
-an observation); it is spread over a configurable leverage mix folded at the
-market's maximum leverage and projected with the first-tier maintenance margin
-(isolated, one-way, fees ignored). A cascade or squeeze needs real liquidation
+Model choices in one paragraph: at each open-interest sample the interval's
+turnover (its traded amount) and any rise of open interest enter across the
+interval's traded range around its VWAP, while held levels decay with a
+position lifetime; what enters is split long/short by the interval's taker-buy
+share (the side that paid to open is taken to be the side that grew — a
+modelling choice, not an observation), smeared over a log-normal kernel around
+a configurable leverage mix folded at the market's maximum leverage, and
+projected with the first-tier maintenance margin (isolated, one-way, fees
+ignored). A cascade or squeeze needs real liquidation
 prints, same-side dominance and a move of z·σ·√W, plus either enough printed
 notional or — where the venue samples its stream — the chain's own evidence (a
 run of seconds with prints, a taker-flow burst, estimated clusters consumed).

@@ -40,8 +40,13 @@ from typing import Any
 
 from scalptui.detector import evidence
 from scalptui.detector.alerts import cascade_alert, exhausted_alert, funding_alert, oi_flush_alert
-from scalptui.detector.ladder import fold_leverage_mix
-from scalptui.detector.ladder_upkeep import attribute, consume, make_ladder, mmr_for
+from scalptui.detector.ladder_upkeep import (
+    attribute,
+    consume,
+    ladder_mix,
+    make_ladder,
+    mmr_for,
+)
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.realized import REALIZED_BATCH
 from scalptui.detector.signals import ChainEvidence, Episode, Leg, PrintWindow, decide
@@ -209,6 +214,10 @@ class Detector:
             iv.sell += amount
         iv.pv += usd
         iv.vol += amount
+        if price > iv.high:
+            iv.high = price
+        if price < iv.low:
+            iv.low = price
         if ts >= st.clock:  # a late trade counts in the flow but does not move the price
             st.last = price
             b.close = price
@@ -314,7 +323,8 @@ class Detector:
             # second, like the other timed work, so the ladder's O(levels) work is amortised.
             previous = track.attr_amount
             if previous is not None and price is not None and st.ladder is not None:
-                attribute(st, amount - previous, previous, price, self.params.ladder)
+                elapsed = oi.ts - track.attr_ts
+                attribute(st, amount - previous, previous, price, elapsed, self.params.ladder)
             st.interval.restart()
             track.attr_amount = amount
             track.attr_ts = oi.ts
@@ -339,7 +349,7 @@ class Detector:
             st.funding.interval_h = interval
         if st.ladder is not None:
             # The grid stays; leverage and MMR apply to exposure added from now on.
-            st.ladder.mix = fold_leverage_mix(self.params.ladder.leverage_mix, info.max_leverage)
+            st.ladder.mix = ladder_mix(self.params.ladder, info.max_leverage)
             st.ladder.mmr = mmr_for(st, self.params.ladder)
         return _NO_ALERTS
 
@@ -354,7 +364,7 @@ class Detector:
             st.rolling.seed = seed
         st.rolling.range_seed = evidence.range_of_bars(bars)
         ladder = st.ladder or make_ladder(st, bars[-1].close, self.params.ladder)
-        warm_start(st, ladder, bars, ois, self.params.ladder.prune_pct)
+        warm_start(st, ladder, bars, ois, self.params.ladder)
         return _NO_ALERTS
 
     def _on_status(self, status: FeedStatus) -> list[Alert]:

@@ -7,14 +7,27 @@ Model, in the order the detector applies it:
   keep it; only a grid 20× off its intended share of price (a bad first tick)
   is re-based onto a fitting width, every level keeping its notional
   (``Ladder.rebase``). Bin ``k`` covers ``[k·w, (k+1)·w)``.
-* **Attribution.** When open interest rises by ΔOI over an interval, the new
-  exposure (ΔOI × VWAP, in USD) entered at the interval's trade VWAP. It is split
-  into longs and shorts by the interval's *taker-buy share*: the side that paid
-  the spread to open is taken to be the side that grew. This is a modelling
-  choice, not an observation — every new contract has one long and one short, and
-  the passive side is unknown; the taker share is the only public hint of which
-  side was eager, and over many intervals it spreads estimates in proportion to
-  flow imbalance rather than putting everything on one side.
+* **Attribution.** At each open-interest sample the interval since the last one
+  is attributed (a polled venue: every sample; one streaming OI: once a second).
+  What enters is the interval's *turnover* — ``turnover_share`` of its traded
+  amount re-opens positions, since positions open by trading — plus the new
+  exposure when open interest rose (ΔOI); meanwhile every level held decays by
+  ``exp(−elapsed / position_lifetime_s)``: positions have finite lives, so old
+  levels fade and hours of open-interest noise do not pile up (``expire``).
+  What enters is split into longs and shorts by the interval's *taker-buy
+  share*: the side that paid the spread to open is taken to be the side that
+  grew. This is a modelling choice, not an observation — every new contract has
+  one long and one short, and the passive side is unknown; the taker share is
+  the only public hint of which side was eager, and over many intervals it
+  spreads estimates in proportion to flow imbalance rather than putting
+  everything on one side.
+* **Spread, not spikes.** Entries are spread over the interval's traded range
+  (a triangular distribution on its low–high whose mean is the VWAP), not put at
+  one price, and each leverage of the mix over a log-normal kernel of
+  neighbouring leverages (``leverage_kernel``, σ ``leverage_spread`` in
+  ln(leverage)), each kernel node standing for the leverages half-way to its
+  neighbours (``cell``): real traders enter across the range and pick 7×, 33×
+  or 75× as well as the round numbers, so the money sits in bands.
 * **Leverage mix.** Each side's new notional is spread over the configured
   leverages; leverages above the market's maximum fold into the maximum.
 * **Projection** (isolated margin, one-way mode, fees ignored, first-tier MMR):
@@ -32,7 +45,9 @@ Model, in the order the detector applies it:
   bounds memory whatever the run length.
 
 Notional is conserved: ``added == held + consumed + removed + pruned`` (up to
-float rounding), which the property tests check.
+float rounding; expiry counts as removed), which the property tests check.
+What is added is the attributed USD amount (ΔOI and turnover at the interval's
+prices), spread without loss: the last bin of a band takes the rest.
 """
 
 from __future__ import annotations
@@ -80,6 +95,83 @@ def fold_leverage_mix(
     return tuple(LeverageShare(lev, share / total) for lev, share in sorted(merged.items()))
 
 
+MAX_LEVERAGE_SPREAD = 2.0
+"""A wider kernel is taken as this one (±2 σ is then a factor of 50 either way)."""
+KERNEL_STEP = 1.0
+KERNEL_STEPS = tuple(KERNEL_STEP * i for i in range(-2, 3))
+"""Nodes of the leverage kernel, in σ of ln(leverage) around each mode."""
+_KERNEL_WEIGHTS = tuple(math.exp(-0.5 * z * z) for z in KERNEL_STEPS)
+
+
+def leverage_kernel(
+    mix: tuple[LeverageShare, ...], spread: float, max_leverage: float | None
+) -> tuple[LeverageShare, ...]:
+    """The folded mix with each leverage smeared log-normally over its neighbours.
+
+    Each mode ``L`` (after ``fold_leverage_mix``) becomes nodes at ``L·exp(spread·z)``
+    for ``z`` in ``KERNEL_STEPS`` (±2 σ), weighted by the normal density of ``z``. A
+    node at or below 1× or above the market's maximum is dropped and its mode's
+    weight renormalised over the rest — the tail beyond the maximum would otherwise
+    pile up at the maximum, a spike no trader chose. ``spread`` 0 gives the folded
+    mix unchanged. Shares sum to 1.
+    """
+    folded = fold_leverage_mix(mix, max_leverage)
+    if not (spread > 0.0):
+        return folded
+    spread = min(spread, MAX_LEVERAGE_SPREAD)
+    cap = max_leverage if max_leverage is not None and max_leverage > 1.0 else math.inf
+    merged: dict[float, float] = {}
+    for mode in folded:
+        nodes = [
+            (mode.leverage * math.exp(spread * z), w)
+            for z, w in zip(KERNEL_STEPS, _KERNEL_WEIGHTS, strict=True)
+        ]
+        usable = [(lev, w) for lev, w in nodes if 1.0 < lev <= cap * (1.0 + 1e-12)]
+        if not usable:
+            usable = [(mode.leverage, 1.0)]
+        weight = sum(w for _, w in usable)
+        for lev, w in usable:
+            key = round(lev, 9)
+            merged[key] = merged.get(key, 0.0) + mode.share * w / weight
+    return tuple(LeverageShare(lev, share) for lev, share in sorted(merged.items()))
+
+
+_LOWEST_LEVERAGE = 1.05
+"""A widened leverage cell never reaches below this (1× has no liquidation price)."""
+
+MAX_SPREAD_BINS = 400
+MAX_BAND_BINS = 4_000
+"""The most bins one leverage's band may cover. A band spans its entry range times the
+leverage's spread (a 1.05× long reaches 95 % below price: ~1 000 bins of 0.1 %); a grid
+made at a far lower price (bins far narrower than 0.1 % of the price now) would make
+that millions of bins — one bad print must never cost memory, so such a band
+collapses to its most likely bin."""
+"""An entry range wider than this many bins (a corrupt bar) is attributed at its VWAP."""
+
+
+def triangular_cdf(x: float, low: float, mode: float, high: float) -> float:
+    """P(X ≤ x) for the triangular distribution on [low, high] peaking at ``mode``.
+
+    Worked in shares of the range, so that no square of a price can overflow.
+    """
+    if x <= low:
+        return 0.0
+    if x >= high:
+        return 1.0
+    span = high - low
+    t = min(1.0, (x - low) / span)
+    peak = min(1.0, max(0.0, (mode - low) / span))
+    if t <= peak:
+        return t * t / peak
+    return 1.0 - (1.0 - t) ** 2 / (1.0 - peak)
+
+
+def entry_mode(vwap: float, low: float, high: float) -> float:
+    """The peak of a triangular distribution on [low, high] whose mean is ``vwap``
+    (mean = (low + mode + high) / 3), kept inside the range."""
+    return min(high, max(low, 3.0 * vwap - low - high))
+
+
 MIN_WIDTH = 1e-300
 """Narrowest grid: a subnormal or zero-sized first price gets this (a grid so far off any real
 price that the detector re-fits it at the first open-interest change)."""
@@ -122,6 +214,7 @@ class Ladder:
 
     __slots__ = (
         "added",
+        "cell",
         "consumed",
         "long_bins",
         "long_top",
@@ -134,10 +227,15 @@ class Ladder:
         "width",
     )
 
-    def __init__(self, width: float, mix: tuple[LeverageShare, ...], mmr: float) -> None:
+    def __init__(
+        self, width: float, mix: tuple[LeverageShare, ...], mmr: float, cell: float = 0.0
+    ) -> None:
         self.width = width
         self.mix = mix
         self.mmr = mmr
+        # Half-width in ln(leverage) each leverage of the mix stands for (a kernel node
+        # covers the leverages half-way to its neighbours); 0: exactly that leverage.
+        self.cell = min(cell, 1.0) if cell > 0.0 else 0.0
         self.long_bins: dict[int, float] = {}
         self.short_bins: dict[int, float] = {}
         # Highest long bin and lowest short bin, so the per-event check is one compare.
@@ -177,27 +275,107 @@ class Ladder:
 
     # ------------------------------------------------------------------ changes
 
-    def add(self, entry: float, usd: float, long_share: float) -> None:
-        """New exposure of ``usd`` entered at ``entry``; ``long_share`` of it is long."""
+    def add(
+        self,
+        entry: float,
+        usd: float,
+        long_share: float,
+        low: float | None = None,
+        high: float | None = None,
+    ) -> None:
+        """New exposure of ``usd`` entered at ``entry``; ``long_share`` of it is long.
+
+        With the interval's traded range ``low``–``high`` the entries are spread over
+        it (triangular, mean ``entry``: see ``entry_mode``); each leverage's levels
+        then cover the range projected through that leverage — widened, with a
+        ``cell``, to the leverages from ``L·e^-cell`` to ``L·e^cell``, so that a kernel
+        of discrete nodes makes a continuous band, not a comb. Without a range, or
+        with one that makes no sense, everything enters at ``entry``.
+        """
         if not (entry > 0.0 and usd > 0.0) or math.isinf(entry) or math.isinf(usd):
             return
         long_share = min(1.0, max(0.0, long_share))
+        lo, hi = self._entry_range(entry, low, high)
+        mode = entry_mode(entry, lo, hi)
+        mmr = self.mmr
+        widen = math.exp(self.cell)
         for bucket in self.mix:
             part = usd * bucket.share
             long_part = part * long_share
             short_part = part - long_part
-            if long_part > 0.0:
-                k = self.bin_of(long_liquidation_price(entry, bucket.leverage, self.mmr))
-                self.long_bins[k] = self.long_bins.get(k, 0.0) + long_part
-                if self.long_top is None or k > self.long_top:
-                    self.long_top = k
+            lev = bucket.leverage
+            low_lev = max(lev / widen, min(lev, _LOWEST_LEVERAGE))
+            high_lev = lev * widen
+            if long_part > 0.0:  # a long's level rises with leverage
+                f = long_liquidation_price(1.0, lev, mmr)
+                f_lo = long_liquidation_price(1.0, low_lev, mmr)
+                f_hi = long_liquidation_price(1.0, high_lev, mmr)
+                _, top = self._spread(self.long_bins, lo * f_lo, mode * f, hi * f_hi, long_part)
+                if self.long_top is None or top > self.long_top:
+                    self.long_top = top
                 self.added += long_part
-            if short_part > 0.0:
-                k = self.bin_of(short_liquidation_price(entry, bucket.leverage, self.mmr))
-                self.short_bins[k] = self.short_bins.get(k, 0.0) + short_part
-                if self.short_bottom is None or k < self.short_bottom:
-                    self.short_bottom = k
+            if short_part > 0.0:  # a short's level falls with leverage
+                f = short_liquidation_price(1.0, lev, mmr)
+                f_lo = short_liquidation_price(1.0, high_lev, mmr)
+                f_hi = short_liquidation_price(1.0, low_lev, mmr)
+                first, _ = self._spread(self.short_bins, lo * f_lo, mode * f, hi * f_hi, short_part)
+                if self.short_bottom is None or first < self.short_bottom:
+                    self.short_bottom = first
                 self.added += short_part
+
+    def _entry_range(
+        self, entry: float, low: float | None, high: float | None
+    ) -> tuple[float, float]:
+        """The range entries are spread over: ``low``–``high`` if it holds ``entry`` and
+        spans at most ``MAX_SPREAD_BINS`` bins, else the single price ``entry``."""
+        if low is None or high is None or not (0.0 < low <= entry <= high < math.inf):
+            return entry, entry
+        if (high - low) / self.width > MAX_SPREAD_BINS:
+            return entry, entry
+        return low, high
+
+    def _spread(
+        self, bins: dict[int, float], lo: float, mode: float, hi: float, usd: float
+    ) -> tuple[int, int]:
+        """Add ``usd`` over the bins of [lo, hi], each by its triangular mass (the last bin
+        takes the rest, so the sum is exact); the lowest and highest bin that got any.
+
+        ``triangular_cdf`` inlined, in shares of the range (no square of a price can
+        overflow): a warm start runs this for every bin of every band.
+        """
+        first = self.bin_of(lo)
+        last = self.bin_of(hi)
+        if last - first > MAX_BAND_BINS:
+            first = last = self.bin_of(mode)
+        if last <= first:
+            bins[first] = bins.get(first, 0.0) + usd
+            return first, first
+        w = self.width
+        span = hi - lo
+        peak = (mode - lo) / span
+        rising = usd / peak if peak > 0.0 else 0.0
+        falling = usd / (1.0 - peak) if peak < 1.0 else 0.0
+        get = bins.get
+        below = 0.0
+        lowest = first - 1  # none yet
+        highest = first
+        for k in range(first, last):
+            t = ((k + 1) * w - lo) / span
+            upto = t * t * rising if t <= peak else usd - (1.0 - t) * (1.0 - t) * falling
+            mass = upto - below
+            if mass > 0.0:
+                below = upto
+                bins[k] = get(k, 0.0) + mass
+                if lowest < first:
+                    lowest = k
+                highest = k
+        rest = usd - below
+        if rest > 0.0 or lowest < first:
+            bins[last] = get(last, 0.0) + rest
+            highest = last
+            if lowest < first:
+                lowest = last
+        return lowest, highest
 
     def consume(self, price: float) -> list[ConsumedBin]:
         """Remove every level the price has crossed; returns what was consumed, nearest first."""
@@ -229,6 +407,14 @@ class Ladder:
         self.removed += _scale_down(self.short_bins, short_usd)
         self.long_top = max(self.long_bins) if self.long_bins else None
         self.short_bottom = min(self.short_bins) if self.short_bins else None
+
+    def expire(self, fraction: float) -> None:
+        """Positions closed by turnover: every level loses ``fraction`` of its notional
+        (counted as removed)."""
+        if not (fraction > 0.0):
+            return
+        fraction = min(fraction, 1.0)
+        self.remove(self.long_total() * fraction, self.short_total() * fraction)
 
     def rebase(self, width: float) -> None:
         """Move every level onto a grid of another width (notional kept, bin by bin).

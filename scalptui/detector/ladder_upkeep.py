@@ -4,24 +4,28 @@
 pruning); here is what ties it to a symbol: building it at the first price
 with the market's tick, maximum leverage and MMR, recording what the price
 consumes as hits (and as clusters of a running episode), feeding it
-open-interest changes at the interval's VWAP and taker share, and re-basing a
+open-interest changes (and turnover) over the interval's range around its
+VWAP and by its taker share, and re-basing a
 grid that no longer fits the price together with everything indexed by its
 bins. None of it is on the per-trade path but for a level being crossed.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from scalptui.detector.ladder import (
+    KERNEL_STEP,
+    MAX_LEVERAGE_SPREAD,
     Ladder,
     bin_width_for,
-    fold_leverage_mix,
+    leverage_kernel,
     remove_closed_fraction,
 )
 
 if TYPE_CHECKING:
-    from scalptui.detector.params import LadderParams
+    from scalptui.detector.params import LadderParams, LeverageShare
     from scalptui.detector.state import SymbolState
 
 
@@ -32,14 +36,36 @@ def mmr_for(st: SymbolState, lp: LadderParams) -> float:
     return lp.mmr_table.get(st.symbol.split("/", 1)[0], lp.default_mmr)
 
 
+def ladder_mix(lp: LadderParams, max_leverage: float | None) -> tuple[LeverageShare, ...]:
+    """The configured leverage mix, folded to the market's maximum and smeared by the kernel."""
+    return leverage_kernel(lp.leverage_mix, lp.leverage_spread, max_leverage)
+
+
+def kernel_cell(lp: LadderParams) -> float:
+    """Half the gap between neighbouring kernel nodes, in ln(leverage): each node stands for
+    the leverages half-way to its neighbours."""
+    if not lp.leverage_spread > 0.0:
+        return 0.0
+    return min(lp.leverage_spread, MAX_LEVERAGE_SPREAD) * KERNEL_STEP / 2.0
+
+
+def turnover_fraction(elapsed_ms: float, lifetime_s: float) -> float:
+    """Share of positions closed and re-opened over ``elapsed_ms`` when positions live
+    ``lifetime_s`` on average (exponential lives); 0 when turnover is off."""
+    if not (lifetime_s > 0.0 and elapsed_ms > 0.0) or math.isinf(lifetime_s):
+        return 0.0
+    return -math.expm1(-elapsed_ms / 1000.0 / lifetime_s)
+
+
 def make_ladder(st: SymbolState, price: float, lp: LadderParams) -> Ladder:
     """A ladder on a grid fitted to ``price``, kept as the symbol's."""
     tick = st.info.tick_size if st.info is not None else None
     max_lev = st.info.max_leverage if st.info is not None else None
     ladder = Ladder(
         bin_width_for(price, lp.bin_pct, tick),
-        fold_leverage_mix(lp.leverage_mix, max_lev),
+        ladder_mix(lp, max_lev),
         mmr_for(st, lp),
+        kernel_cell(lp),
     )
     st.ladder = ladder
     return ladder
@@ -60,24 +86,43 @@ def consume(st: SymbolState, price: float) -> None:
 
 
 def attribute(
-    st: SymbolState, delta: float, previous: float, price: float, lp: LadderParams
+    st: SymbolState,
+    delta: float,
+    previous: float,
+    price: float,
+    elapsed_ms: float,
+    lp: LadderParams,
 ) -> None:
-    """Open-interest change → ladder: add at the interval VWAP, or remove by taker share
-    (see ``remove_closed_fraction``)."""
+    """One open-interest interval → ladder (see ``ladder.py``): turnover (held levels
+    decay over ``elapsed_ms``, ``turnover_share`` of the traded amount re-opens) and the
+    change: a rise and the re-opened amount enter over the interval's range around its
+    VWAP, a fall is removed by taker share (``remove_closed_fraction``)."""
     ladder = st.ladder
-    if ladder is None or delta == 0.0:
+    if ladder is None:
+        return
+    turnover = turnover_fraction(elapsed_ms, lp.position_lifetime_s)
+    reopened = lp.turnover_share * st.interval.vol
+    if delta == 0.0 and turnover <= 0.0 and not reopened > 0.0:
         return
     buy_share = st.interval.buy_share()
     ref = st.reference_price()
     if ref is not None:  # first, so new levels land on a grid that fits the price
         refit_grid(st, ladder, ref, lp)
-    if delta > 0.0:
-        ladder.add(price, delta * price, buy_share)
-    else:
+        if ladder.crossed(ref):
+            consume(st, ref)  # levels the price reached before this sample are hits
+    ladder.expire(turnover)
+    opened = reopened + max(delta, 0.0)
+    if 0.0 < opened < math.inf:
+        traded = st.interval.traded_range()
+        low, high = traded if traded is not None else (price, price)
+        ladder.add(price, opened * price, buy_share, low, high)
+    if delta < 0.0:
         remove_closed_fraction(ladder, -delta, previous, buy_share)
     if ref is not None:
+        # New exposure already beyond the price would have been liquidated on entry:
+        # dropped (as consumed), but not a hit — nothing was there when the price came.
         if ladder.crossed(ref):
-            consume(st, ref)
+            ladder.consume(ref)
         ladder.prune(ref, lp.prune_pct)
 
 

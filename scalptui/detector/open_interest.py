@@ -1,8 +1,9 @@
 """Open interest of one symbol: the trading since the last attribution, and the history.
 
 ``OiInterval`` sums the trades since open interest last reached the ladder —
-their VWAP is where new exposure is placed, their taker-buy share how it is
-split (see ``ladder.py``); every trade adds to it, so it is four float adds.
+their VWAP and range are where new exposure is placed, their taker-buy share
+how it is split (see ``ladder.py``); every trade adds to it, so it is four
+float adds and two compares.
 ``OpenInterestTrack`` holds the latest sample, the sample the ladder last
 attributed from (at most one attribution a second of event time: Bybit
 streams OI with every ticker change), a bounded history of one point per
@@ -29,15 +30,18 @@ _INF = math.inf
 
 
 class OiInterval:
-    """Trades since the last attribution: Σ price·amount, Σ amount, taker buy / sell amounts."""
+    """Trades since the last attribution: Σ price·amount, Σ amount, taker buy / sell amounts,
+    and the traded range (``high`` / ``low``) new exposure is spread over."""
 
-    __slots__ = ("buy", "pv", "sell", "vol")
+    __slots__ = ("buy", "high", "low", "pv", "sell", "vol")
 
     def __init__(self) -> None:
         self.pv = 0.0
         self.vol = 0.0
         self.buy = 0.0
         self.sell = 0.0
+        self.high = -_INF
+        self.low = _INF
 
     def vwap(self) -> float | None:
         """The interval's trade VWAP (None before its first trade)."""
@@ -50,8 +54,16 @@ class OiInterval:
         flow = self.buy + self.sell
         return self.buy / flow if flow > 0.0 else 0.5
 
+    def traded_range(self) -> tuple[float, float] | None:
+        """(low, high) of the interval's trade prices (None before its first trade)."""
+        if self.low <= self.high:
+            return self.low, self.high
+        return None
+
     def restart(self) -> None:
         self.pv = self.vol = self.buy = self.sell = 0.0
+        self.high = -_INF
+        self.low = _INF
 
 
 class OpenInterestTrack:

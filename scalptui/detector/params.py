@@ -79,11 +79,25 @@ class LadderParams:
     bin_pct: float = 0.001
     """Bin width as a fraction of the first price seen, rounded to a tick multiple."""
     leverage_mix: tuple[LeverageShare, ...] = DEFAULT_LEVERAGE_MIX
-    """How new open interest is spread over leverages (shares sum to 1)."""
+    """How new exposure is spread over leverages (shares sum to 1); each is the mode of a
+    kernel of neighbouring leverages (``leverage_spread``)."""
     default_mmr: float = 0.005
     """First-tier maintenance margin rate for symbols missing from ``mmr_table``."""
     mmr_table: dict[str, float] = field(default_factory=lambda: {"BTC": 0.004, "ETH": 0.004})
     """First-tier maintenance margin rate by base currency (Binance tier 1: 0.4 %)."""
+    leverage_spread: float = 0.3
+    """Each leverage of the mix is smeared over neighbouring leverages, log-normally with this
+    σ of ln(leverage) (traders pick 7×, 33×, 75× as well as round numbers; 0 keeps the exact
+    leverages). At 0.3 a 50× mode covers ≈ 27×-90× within two σ."""
+    position_lifetime_s: float = 3600.0
+    """Mean life of a position (exponential): at each open-interest sample every level held
+    decays by exp(−elapsed / lifetime), so old levels fade instead of piling up from hours
+    of open-interest noise. 0 keeps levels until consumed, removed or pruned."""
+    turnover_share: float = 1.0
+    """Share of each interval's traded amount (base units) taken to re-open positions in
+    place of the ones that expire: new exposure is weighted by how much traded, at the
+    interval's prices, whether or not open interest rose. 0 attributes open-interest
+    rises alone."""
     prune_pct: float = 0.30
     """Bins further than this fraction from price are dropped (5× levels sit ≈ 20 % away)."""
     realized_window_s: float = 900.0

@@ -1,12 +1,19 @@
 """Warm start: the ladder, σ and open-interest history rebuilt from a ``History`` event.
 
-Each OI step (oldest first) is attributed at the typical price of the bars
-inside it, weighted by volume, split by their taker-buy share (0.5 where the
-venue gives none). Before the step's exposure is added, levels already held
-are consumed by those bars' low and high, as the mark would have done. The
-bars also seed σ (per second, from their close-to-close returns) for the
-first minutes, when the live 1 s history is still too short. Apart from the
-detector because it runs once per symbol, on bars rather than events.
+Each OI step (oldest first) is attributed like a live interval (``ladder.py``):
+what is held decays over the step's duration (positions' finite lives),
+``turnover_share`` of the bars' traded amount re-opens, and a rise adds the new
+exposure; what enters is shared among the bars inside the step by volume and
+spread over each bar's low–high around its typical price, split by their
+taker-buy share (0.5 where the venue gives none). A fall is removed by taker
+share. Before the step's exposure is added, levels already held are consumed
+by those bars' low and high, as the mark would have done. With turnover a day
+of five-minute open-interest noise does not pile up into levels: the oldest
+intervals fade (e^-1 per lifetime), and the ladder weighs the recent hours by
+how much traded in them. The bars also seed σ (per second, from their
+close-to-close returns) for the first minutes, when the live 1 s history is
+still too short. Apart from the detector because it runs once per symbol, on
+bars rather than events.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalptui.detector.ladder import Ladder, remove_closed_fraction
+from scalptui.detector.ladder_upkeep import turnover_fraction
 from scalptui.models import Bar, History, OpenInterest
 
 if TYPE_CHECKING:
+    from scalptui.detector.params import LadderParams
     from scalptui.detector.state import SymbolState
 
 _INF = math.inf
@@ -51,13 +60,13 @@ def warm_start(
     ladder: Ladder,
     bars: list[Bar],
     ois: list[OpenInterest],
-    prune_pct: float,
+    lp: LadderParams,
 ) -> None:
     """Replay the history onto the ladder, then adopt its last price and open interest."""
-    _replay(ladder, bars, ois)
+    _replay(ladder, bars, recent(ois, lp.position_lifetime_s), lp)
     ref = st.reference_price() or bars[-1].close
     ladder.consume(ref)
-    ladder.prune(ref, prune_pct)
+    ladder.prune(ref, lp.prune_pct)
     if st.last is None:
         st.last = bars[-1].close
     oi = st.oi
@@ -71,8 +80,21 @@ def warm_start(
         oi.record(o.ts, o.amount)
 
 
-def _replay(ladder: Ladder, bars: list[Bar], ois: list[OpenInterest]) -> None:
-    """Attribute each OI step at the VWAP of the bars inside it (see the module docstring)."""
+REPLAY_LIFETIMES = 8
+"""Warm start replays the last this many position lifetimes: exposure older than that
+would hold under e^-8 (0.03 %) of what it added, not worth the time at start-up."""
+
+
+def recent(ois: list[OpenInterest], lifetime_s: float) -> list[OpenInterest]:
+    """The samples of the last ``REPLAY_LIFETIMES`` lifetimes (all without a lifetime)."""
+    if not ois or not (0.0 < lifetime_s < _INF):
+        return ois
+    since = ois[-1].ts - REPLAY_LIFETIMES * lifetime_s * 1000.0
+    return [o for o in ois if o.ts >= since]
+
+
+def _replay(ladder: Ladder, bars: list[Bar], ois: list[OpenInterest], lp: LadderParams) -> None:
+    """Attribute each OI step over the bars inside it (see the module docstring)."""
     j = 0
     for prev, cur in itertools.pairwise(ois):
         while j < len(bars) and bars[j].ts < prev.ts:
@@ -86,13 +108,28 @@ def _replay(ladder: Ladder, bars: list[Bar], ois: list[OpenInterest]) -> None:
         ladder.consume(min(b.low for b in inside))
         ladder.consume(max(b.high for b in inside))
         delta = cur.amount - prev.amount
-        vwap, buy_share = _bars_vwap(inside)
-        if delta > 0.0:
-            ladder.add(vwap, delta * vwap, buy_share)
-        elif delta < 0.0:
+        ladder.expire(turnover_fraction(cur.ts - prev.ts, lp.position_lifetime_s))
+        opened = lp.turnover_share * sum(b.volume for b in inside) + max(delta, 0.0)
+        _, buy_share = _bars_vwap(inside)
+        if 0.0 < opened < _INF:
+            _add_over_bars(ladder, inside, opened)
+        if delta < 0.0:
             remove_closed_fraction(ladder, -delta, prev.amount, buy_share)
         ladder.consume(inside[-1].close)
         j = k
+
+
+def _add_over_bars(ladder: Ladder, bars: list[Bar], amount: float) -> None:
+    """``amount`` (base units) opened during ``bars``: shared by their volume (equally
+    without any), each bar's share spread over its range around its typical price."""
+    volume = sum(b.volume for b in bars)
+    for bar in bars:
+        share = bar.volume / volume if volume > 0.0 else 1.0 / len(bars)
+        if share <= 0.0:
+            continue
+        typical = (bar.high + bar.low + bar.close) / 3.0
+        _, buy_share = _bars_vwap([bar])
+        ladder.add(typical, amount * share * typical, buy_share, bar.low, bar.high)
 
 
 def _bar_ok(bar: Bar) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from _detector_market import BTC, T0
 
-from scalptui.detector import Detector
+from scalptui.detector import Detector, DetectorParams, LadderParams
 from scalptui.detector.open_interest import OI_BUCKET_MS, OI_HISTORY_MS
 from scalptui.detector.params import MAJOR_DEFAULTS
 from scalptui.detector.signals import OiWatch
@@ -76,7 +76,8 @@ def test_oi_watch_high_is_the_window_maximum_and_expires() -> None:
 
 
 def test_the_ladder_takes_the_net_change_at_most_once_a_second() -> None:
-    det = Detector()
+    # Without turnover, so that what reaches the ladder is the open-interest change alone.
+    det = Detector(DetectorParams(ladder=LadderParams(position_lifetime_s=0.0, turnover_share=0.0)))
     det.on_event(Trade(T0, VENUE, BTC, 100_000.0, 1.0, TakerSide.BUY))
     det.on_event(OpenInterest(T0 + 1, VENUE, BTC, 100.0))
     for k in range(10):  # ticker jitter within one second: 101, 100, 101, ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -11,11 +12,15 @@ from hypothesis import strategies as st
 
 from scalptui.detector import Detector, DetectorParams, LadderParams
 from scalptui.detector.ladder import (
+    KERNEL_STEPS,
     Ladder,
     bin_width_for,
+    entry_mode,
     fold_leverage_mix,
+    leverage_kernel,
     long_liquidation_price,
     short_liquidation_price,
+    triangular_cdf,
 )
 from scalptui.detector.params import DEFAULT_LEVERAGE_MIX, LeverageShare
 from scalptui.models import (
@@ -31,6 +36,8 @@ from scalptui.models import (
 
 SYMBOL = "BTC/USDT:USDT"
 EX = "binanceusdm"
+SPIKES = LadderParams(leverage_spread=0.0, position_lifetime_s=0.0, turnover_share=0.0)
+"""No kernel, no turnover: each rise lands at exact leverages, so the numbers are exact."""
 
 
 # --------------------------------------------------------------------------- exact numbers
@@ -122,8 +129,8 @@ def _trade(ts: int, price: float, amount: float, side: TakerSide) -> Trade:
     return Trade(ts, EX, SYMBOL, price, amount, side)
 
 
-def test_open_interest_delta_is_attributed_at_the_interval_vwap() -> None:
-    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(10.0, 1.0),)))
+def test_open_interest_rise_is_spread_over_the_interval_range_split_by_taker_share() -> None:
+    params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(10.0, 1.0),)))
     det = Detector(params)
     det.on_event(MarketInfo(0, EX, SYMBOL, tick_size=0.1, max_leverage=125.0))
     det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
@@ -132,18 +139,32 @@ def test_open_interest_delta_is_attributed_at_the_interval_vwap() -> None:
     det.on_event(OpenInterest(4_000, EX, SYMBOL, 1_010.0))  # +10 BTC at VWAP 99 500
     ladder = det.snapshot(SYMBOL).ladder
     vwap = 99_500.0
-    long_lp = long_liquidation_price(vwap, 10.0, 0.004)
-    short_lp = short_liquidation_price(vwap, 10.0, 0.004)
     longs = [b for b in ladder if b.long_usd > 0 and not b.edge]
     shorts = [b for b in ladder if b.short_usd > 0 and not b.edge]
-    assert len(longs) == 1 and longs[0].low <= long_lp < longs[0].high
-    assert longs[0].long_usd == pytest.approx(10 * vwap * 0.75)
-    assert len(shorts) == 1 and shorts[0].low <= short_lp < shorts[0].high
-    assert shorts[0].short_usd == pytest.approx(10 * vwap * 0.25)
+    # The levels cover the traded range 99 000–101 000 projected through 10×.
+    assert longs[0].low <= long_liquidation_price(99_000.0, 10.0, 0.004) < longs[0].high
+    assert longs[-1].low <= long_liquidation_price(101_000.0, 10.0, 0.004) < longs[-1].high
+    assert shorts[0].low <= short_liquidation_price(99_000.0, 10.0, 0.004) < shorts[0].high
+    assert shorts[-1].low <= short_liquidation_price(101_000.0, 10.0, 0.004) < shorts[-1].high
+    assert sum(b.long_usd for b in longs) == pytest.approx(10 * vwap * 0.75)
+    assert sum(b.short_usd for b in shorts) == pytest.approx(10 * vwap * 0.25)
+
+
+def test_a_rise_without_a_range_enters_at_one_price() -> None:
+    params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(10.0, 1.0),)))
+    det = Detector(params)
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(2_000, 99_500.0, 3.0, TakerSide.BUY))
+    det.on_event(_trade(3_000, 99_500.0, 1.0, TakerSide.SELL))
+    det.on_event(OpenInterest(4_000, EX, SYMBOL, 1_010.0))
+    longs = [b for b in det.snapshot(SYMBOL).ladder if b.long_usd > 0 and not b.edge]
+    assert len(longs) == 1
+    assert longs[0].low <= long_liquidation_price(99_500.0, 10.0, 0.004) < longs[0].high
+    assert longs[0].long_usd == pytest.approx(10 * 99_500.0 * 0.75)
 
 
 def test_open_interest_fall_removes_longs_by_taker_sell_share() -> None:
-    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(10.0, 1.0),)))
+    params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(10.0, 1.0),)))
     det = Detector(params)
     det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
     det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
@@ -158,7 +179,7 @@ def test_open_interest_fall_removes_longs_by_taker_sell_share() -> None:
 
 
 def test_open_interest_flush_thins_the_ladder_but_does_not_empty_it() -> None:
-    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(10.0, 1.0),)))
+    params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(10.0, 1.0),)))
     det = Detector(params)
     det.on_event(OpenInterest(1_000, EX, SYMBOL, 80_000.0))
     det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
@@ -172,7 +193,7 @@ def test_open_interest_flush_thins_the_ladder_but_does_not_empty_it() -> None:
 
 
 def test_mark_crossing_consumes_and_flags_the_hit() -> None:
-    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(100.0, 1.0),)))
+    params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(100.0, 1.0),)))
     det = Detector(params)
     det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
     det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
@@ -193,7 +214,7 @@ def test_warm_start_rebuilds_the_ladder_from_history() -> None:
         for i in range(13)
     )
     ois = tuple(OpenInterest(base + i * step, EX, SYMBOL, 1_000.0 + 10.0 * i) for i in range(13))
-    det = Detector()
+    det = Detector(DetectorParams(ladder=SPIKES))
     det.on_event(History(base + 13 * step, EX, SYMBOL, bars, ois))
     snap = det.snapshot(SYMBOL)
     held_long = sum(b.long_usd for b in snap.ladder)
@@ -338,7 +359,7 @@ def test_rebase_keeps_every_dollar(adds: list[tuple[float, float, float]], width
 
 
 def test_market_info_sets_tick_rounded_width_folded_leverage_and_mmr() -> None:
-    params = DetectorParams(ladder=LadderParams(leverage_mix=(LeverageShare(100.0, 1.0),)))
+    params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(100.0, 1.0),)))
     det = Detector(params)
     det.on_event(MarketInfo(0, EX, "SOL/USDT:USDT", tick_size=0.01, max_leverage=20.0, mmr=0.01))
     det.on_event(OpenInterest(1_000, EX, "SOL/USDT:USDT", 1_000.0))
@@ -366,3 +387,166 @@ def test_warm_start_klines_seed_sigma_until_live_history_exists() -> None:
     assert evidence is not None
     expected = math.sqrt(sum(math.log(b / a) ** 2 for a, b in itertools.pairwise(closes)) / 3600.0)
     assert evidence.sigma_1s == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- spread, not spikes
+
+
+def test_entries_spread_over_the_range_by_triangular_mass() -> None:
+    # 10× at MMR 0: a long's level is 0.9 × its entry. Entries 100 000–100 400 with VWAP
+    # 100 200 peak at 100 200; their levels span 90 000–90 360, peaking at 90 180, so the
+    # bins of 100 get (100², 360·180 − 100² − 60², …) / (360·180) of the notional.
+    ladder = Ladder(100.0, (LeverageShare(10.0, 1.0),), 0.0)
+    ladder.add(100_200.0, 648_000.0, 1.0, low=100_000.0, high=100_400.0)
+    assert ladder.long_bins == {
+        900: pytest.approx(100_000.0),
+        901: pytest.approx(292_000.0),
+        902: pytest.approx(220_000.0),
+        903: pytest.approx(36_000.0),
+    }
+    assert ladder.long_top == 903 and ladder.short_bins == {}
+    assert ladder.added == pytest.approx(648_000.0)
+
+
+def test_the_entry_peak_keeps_the_vwap_as_the_mean_inside_the_range() -> None:
+    assert entry_mode(100_200.0, 100_000.0, 100_400.0) == 100_200.0
+    assert entry_mode(100_300.0, 100_000.0, 100_400.0) == 100_500.0 - 100.0
+    assert entry_mode(100_390.0, 100_000.0, 100_400.0) == 100_400.0  # clipped to the range
+    assert triangular_cdf(100_200.0, 100_000.0, 100_200.0, 100_400.0) == pytest.approx(0.5)
+    assert triangular_cdf(99_000.0, 100_000.0, 100_000.0, 100_400.0) == 0.0
+    assert triangular_cdf(100_100.0, 100_000.0, 100_000.0, 100_400.0) == pytest.approx(
+        1.0 - 0.75**2
+    )
+
+
+def test_a_range_that_makes_no_sense_enters_at_the_vwap() -> None:
+    for low, high in ((100_300.0, 100_400.0), (1e-300, 1e300), (float("nan"), 100_400.0)):
+        ladder = Ladder(100.0, (LeverageShare(10.0, 1.0),), 0.0)
+        ladder.add(100_200.0, 1_000.0, 1.0, low=low, high=high)
+        assert ladder.long_bins == {901: 1_000.0}
+
+
+def test_leverage_kernel_smears_each_mode_log_normally() -> None:
+    kernel = leverage_kernel((LeverageShare(50.0, 1.0),), 0.3, None)
+    weights = [math.exp(-0.5 * z * z) for z in KERNEL_STEPS]
+    assert [b.leverage for b in kernel] == pytest.approx(
+        [50.0 * math.exp(0.3 * z) for z in KERNEL_STEPS]
+    )
+    assert [b.share for b in kernel] == pytest.approx([w / sum(weights) for w in weights])
+    assert math.prod(b.leverage**b.share for b in kernel) == pytest.approx(50.0)
+
+
+def test_leverage_kernel_drops_nodes_above_the_maximum_and_renormalises() -> None:
+    mix = (LeverageShare(10.0, 0.5), LeverageShare(50.0, 0.5))
+    kernel = leverage_kernel(mix, 0.3, 60.0)
+    # 50 × e^0.3 ≈ 67.5 is above 60: the nodes above 50× go, the rest keep the mode's half.
+    assert max(b.leverage for b in kernel) == pytest.approx(50.0)
+    near_50 = [b for b in kernel if b.leverage > 25.0]
+    kept = [math.exp(-0.5 * z * z) for z in KERNEL_STEPS if z <= 0.0]
+    assert len(near_50) == len(kept)
+    assert sum(b.share for b in near_50) == pytest.approx(0.5)
+    assert sum(b.share for b in kernel) == pytest.approx(1.0)
+
+
+def test_leverage_kernel_without_spread_is_the_folded_mix() -> None:
+    assert leverage_kernel(DEFAULT_LEVERAGE_MIX, 0.0, 20.0) == fold_leverage_mix(
+        DEFAULT_LEVERAGE_MIX, 20.0
+    )
+
+
+def test_turnover_decays_held_levels_and_reopens_the_traded_amount() -> None:
+    lp = LadderParams(
+        leverage_mix=(LeverageShare(10.0, 1.0),), leverage_spread=0.0, position_lifetime_s=600.0
+    )
+    det = Detector(DetectorParams(ladder=lp))
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(1_500, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(2_000, EX, SYMBOL, 1_010.0))  # 1 BTC traded, +10: all long
+    det.on_event(_trade(31_000, 105_000.0, 2.0, TakerSide.BUY))
+    det.on_event(OpenInterest(62_000, EX, SYMBOL, 1_010.0))  # flat for a minute, 2 BTC traded
+    longs = {b.low: b.long_usd for b in det.snapshot(SYMBOL).ladder if b.long_usd > 0}
+    old = [usd for low, usd in longs.items() if low < 91_000.0]
+    new = [usd for low, usd in longs.items() if low > 94_000.0]
+    assert sum(old) == pytest.approx(11.0 * 100_000.0 * math.exp(-60.0 / 600.0))
+    assert sum(new) == pytest.approx(2.0 * 105_000.0)
+
+
+def test_warm_start_turnover_lets_old_levels_fade() -> None:
+    # A day of five-minute bars: twelve hours at 80 000, then twelve at 100 000, with
+    # open interest wobbling ±1 % around 1 000 BTC the whole time. At 10× the levels of
+    # entries at 80 000 sit near 72 300 and 88 000, those at 100 000 near 90 400 and 110 000.
+    base = 1_700_000_000_000
+    step = 300_000
+    half = 144
+    bars = tuple(
+        Bar(base + i * step, p, p * 1.001, p * 0.999, p, 100.0, 50.0)
+        for i in range(2 * half)
+        for p in [80_000.0 if i < half else 100_000.0]
+    )
+    ois = tuple(
+        OpenInterest(base + i * step, EX, SYMBOL, 1_000.0 * (1.0 + 0.01 * (-1) ** i))
+        for i in range(2 * half)
+    )
+    ten = (LeverageShare(10.0, 1.0),)
+    shares = []
+    for lifetime in (0.0, 3600.0):
+        lp = LadderParams(
+            leverage_mix=ten,
+            leverage_spread=0.0,
+            position_lifetime_s=lifetime,
+            turnover_share=1.0 if lifetime else 0.0,
+        )
+        det = Detector(DetectorParams(ladder=lp))
+        det.on_event(History(base + 2 * half * step, EX, SYMBOL, bars, ois))
+        rows = [b for b in det.snapshot(SYMBOL).ladder if not b.edge]
+        held = sum(b.long_usd + b.short_usd for b in rows)
+        old = sum(b.long_usd + b.short_usd for b in rows if b.high < 89_000.0)
+        shares.append(old / held)
+    # Without turnover the old levels only lose what open-interest falls take (≈ 2 % a
+    # fall, 72 falls) and still make a good part of the ladder. With a 1 h life, e^-12 of
+    # them survives.
+    assert shares[0] > 0.05
+    assert shares[1] < 1e-4
+
+
+def test_a_leverage_cell_widens_a_level_into_a_band() -> None:
+    # 10× standing for 9×-11.1× (cell ln(10/9)), MMR 0, entry 100 000: the level spreads
+    # over 88 889-91 000 as a triangle peaking at 90 000, so bin 900 (90 000-90 100)
+    # holds F(90 100) − F(90 000) = (1 − 900²/(2 111.1·1 000)) − 1 111.1/2 111.1 = 9 %.
+    ladder = Ladder(100.0, (LeverageShare(10.0, 1.0),), 0.0, cell=math.log(10.0 / 9.0))
+    ladder.add(100_000.0, 1_000.0, 1.0)
+    assert min(ladder.long_bins) == 888 and max(ladder.long_bins) == 909
+    assert ladder.long_bins[900] == pytest.approx(90.0)
+    assert max(ladder.long_bins, key=ladder.long_bins.__getitem__) == 899
+    assert sum(ladder.long_bins.values()) == pytest.approx(1_000.0)
+    ladder.add(100_000.0, 1_000.0, 0.0)  # shorts: 10× stands for 111 111-109 000
+    assert min(ladder.short_bins) == 1090 and max(ladder.short_bins) == 1111
+
+
+@pytest.mark.parametrize("spread", [1e6, math.inf, math.nan, -1.0])
+def test_any_configured_spread_gives_a_usable_kernel(spread: float) -> None:
+    kernel = leverage_kernel(DEFAULT_LEVERAGE_MIX, spread, 125.0)
+    assert kernel and all(1.0 < b.leverage <= 125.0 for b in kernel)
+    assert sum(b.share for b in kernel) == pytest.approx(1.0)
+    det = Detector(DetectorParams(ladder=LadderParams(leverage_spread=spread)))
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 1_010.0))
+    assert sum(b.long_usd for b in det.snapshot(SYMBOL).ladder) > 0.0
+
+
+def test_a_band_on_a_grid_far_too_fine_stays_small_and_keeps_its_notional() -> None:
+    """A grid made at $0.01 (bins of $0.00001) meets exposure at $50 000: the bands would
+    cover billions of bins; each collapses to its most likely bin instead."""
+    ladder = Ladder(0.00001, (LeverageShare(1.05, 0.5), LeverageShare(10.0, 0.5)), 0.004, 0.3)
+    ladder.add(50_000.0, 1_000_000.0, 0.5, low=49_000.0, high=50_000.0)
+    assert len(ladder.long_bins) + len(ladder.short_bins) <= 4
+    total = sum(ladder.long_bins.values()) + sum(ladder.short_bins.values())
+    assert total == pytest.approx(1_000_000.0)
+
+
+def test_a_band_on_an_ordinary_grid_is_spread() -> None:
+    ladder = Ladder(50.0, (LeverageShare(10.0, 1.0),), 0.004, 0.3)
+    ladder.add(50_000.0, 1_000_000.0, 1.0, low=49_500.0, high=50_500.0)
+    assert len(ladder.long_bins) > 10
+    assert sum(ladder.long_bins.values()) == pytest.approx(1_000_000.0)

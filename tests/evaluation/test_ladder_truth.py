@@ -15,6 +15,7 @@ import pytest
 from benchmarks import bench_ladder
 from benchmarks._ladder_score import (
     ClassicLadder,
+    SideScore,
     emd_pct,
     normalised,
     overlap,
@@ -113,6 +114,24 @@ def test_classic_ladder_on_a_hand_made_tape() -> None:
     grid_longs, grid_shorts = classic.on_grid([88.0, 95.0, 100.0, 111.0])
     assert grid_longs == pytest.approx((175.25, 275.25, 52.0))
     assert grid_shorts == (0.0, 0.0, 50.0)
+
+
+def _row(scenario: str, seed: int, overlap_est: float) -> bench_ladder.Scored:
+    est = SideScore(overlap_est, 0.3, False)
+    return bench_ladder.Scored(
+        scenario, seed, 1, "long", est, SideScore(0.4, 0.4, False), 1.0, 1.0, 1, 1, 0.1, 0.1
+    )
+
+
+def test_held_out_seeds_are_tabulated_apart_from_the_tuning_seeds() -> None:
+    rows = [_row("chop", 1, 0.7), _row("chop", 2, 0.8), _row("chop", 3, 0.2)]
+    sets = bench_ladder.seed_sets(rows, 2)
+    assert [(title, [r.seed for r in part]) for title, part in sets] == [
+        ("**Tuning seeds 1–2**", [1, 2]),
+        ("**Held-out seeds 3**", [3]),
+    ]
+    held_out = bench_ladder.summaries(sets[1][1], ["crowd_long", "chop"])
+    assert [(s.label, s.est_overlap) for s in held_out] == [("chop", 0.2), ("**all**", 0.2)]
 
 
 # --------------------------------------------------------------------------- end to end
