@@ -10,46 +10,48 @@ exchange library is imported only once something is on screen.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from textual import events, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
-from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed, FeedError
-from scalptui.models import (
-    Alert,
-    AlertKind,
-    Bar,
-    DetectorSnapshot,
-    EpisodeView,
-    Event,
-    FeedStatus,
-    History,
-    Liquidation,
-    MarkPrice,
-    Side,
-    Source,
-    StreamState,
-)
-from scalptui.numfmt import funding_8h
+from scalptui.models import Alert, DetectorSnapshot, Event, Liquidation, Source, StreamState
 from scalptui.runtime import FeedOpener
 from scalptui.ui import state as persist
+from scalptui.ui.bindings import APP_BINDINGS
 from scalptui.ui.commands import SymbolSearch, show_symbol_search
+from scalptui.ui.detector_view import (
+    DetectorFactory,
+    DetectorLike,
+    Episodes,
+    default_detector,
+    detector_snapshot,
+    episode_side,
+    live_episodes,
+    recent_tape,
+)
+from scalptui.ui.layout import (
+    HORIZONTAL_BREAKPOINTS,
+    MIN_SIZE,
+    VERTICAL_BREAKPOINTS,
+    too_small_notice,
+)
+from scalptui.ui.market_book import FundingPoints, MarketBook, feed_state
 from scalptui.ui.messages import AlertRaised, FeedEnded, FeedFailed, FeedOpened, MarketsListed
-from scalptui.ui.notify import notification_sequence
+from scalptui.ui.notify import send_notification
+from scalptui.ui.pause import FrozenView, freeze
 from scalptui.ui.screens import AlertDetailScreen, ChartScreen, HelpScreen
 from scalptui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 from scalptui.ui.widgets.alert_log import AlertLog, LoggedAlert, alert_line
@@ -59,85 +61,17 @@ from scalptui.ui.widgets.keys import KeyHints
 from scalptui.ui.widgets.ladder import LadderView
 from scalptui.ui.widgets.price import PricePanel
 from scalptui.ui.widgets.tape import LiquidationTape
-from scalptui.ui.widgets.watchlist import WatchItem, WatchlistStrip
+from scalptui.ui.widgets.watchlist import WatchlistStrip, watch_item
+
+__all__ = ["MIN_SIZE", "Clock", "DetectorLike", "ScalpApp", "feed_state", "make_app"]
 
 log = logging.getLogger(__name__)
 
 ZOOM_LEVELS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)
-TAPE_LIMIT = 200
-FUNDING_POINTS = 240
-CLOCK_STREAM = "clock"
-"""The feed's clock-skew report: a note in the header, not a data stream's state."""
 SLOW_TICK_S = 1.0
-MIN_SIZE = (70, 20)
-"""The smallest terminal the panels fit without cutting a number or a badge.
-
-70 columns: the left column needs 36 for a BTC-sized "Mark … Index …" line and
-the 1m / 5m / 1h changes; the ladder next to it needs a price label (9), a
-value (7) and a bar of a dozen cells. 20 rows: header, watchlist and footer
-(3), the price and funding lines (12 without the sparkline, in 13 rows) and an
-alert log of four lines (its title and the three newest alerts).
-"""
 EXIT_CANNOT_START = 2
-_STATE_RANK = {
-    StreamState.LIVE: 0,
-    StreamState.CONNECTING: 1,
-    StreamState.STALE: 2,
-    StreamState.RECONNECTING: 3,
-    StreamState.CLOSED: 4,
-    StreamState.FAILED: 5,
-}
-_EPISODE_KINDS = (AlertKind.LIQUIDATION_CASCADE, AlertKind.SHORT_SQUEEZE)
 
-
-class DetectorLike(Protocol):
-    """What the app needs of ``scalptui.detector.Detector``."""
-
-    def on_event(self, evt: Event) -> list[Alert]: ...
-
-    def snapshot(self, symbol: str, *, span_pct: float | None = None) -> DetectorSnapshot: ...
-
-    def recent_liquidations(self, limit: int) -> tuple[Liquidation, ...]: ...
-
-    def active_episodes(self) -> dict[str, tuple[EpisodeView, ...]]: ...
-
-
-DetectorFactory = Callable[[DetectorParams, Source], DetectorLike]
 Clock = Callable[[], float]
-
-
-def default_detector(params: DetectorParams, source: Source) -> DetectorLike:
-    from scalptui.detector import Detector
-
-    detector: DetectorLike = Detector(params, source=source)
-    return detector
-
-
-def feed_state(
-    statuses: dict[tuple[str | None, str], FeedStatus],
-    symbol: str,
-    last_message_ms: int | None,
-    now_ms: int,
-    stale_after_s: float,
-) -> tuple[StreamState, float | None]:
-    """The worst state of the symbol's streams, and the age of its last message.
-
-    A "live" stream with no message for ``stale_after_s`` is reported stale:
-    the header never shows a frozen "live".
-    """
-    relevant = [
-        s.state
-        for (sym, stream), s in statuses.items()
-        if sym in (symbol, None) and stream != CLOCK_STREAM
-    ]
-    if relevant:
-        state = max(relevant, key=lambda s: _STATE_RANK.get(s, 0))
-    else:
-        state = StreamState.LIVE if last_message_ms is not None else StreamState.CONNECTING
-    age = None if last_message_ms is None else max(0.0, (now_ms - last_message_ms) / 1000.0)
-    if state is StreamState.LIVE and (age is None or age > stale_after_s):
-        state = StreamState.STALE if age is not None else StreamState.CONNECTING
-    return state, age
 
 
 class ScalpApp(App[None]):
@@ -147,85 +81,10 @@ class ScalpApp(App[None]):
     CSS_PATH = "scalptui.tcss"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {SymbolSearch}
     COMMAND_PALETTE_DISPLAY = "search"
-    # The planned degradation (scalptui.tcss): below MIN_SIZE one line says so;
-    # -narrow narrows the left column; -low (20-23 rows) drops the sparkline and the
-    # OI chart and shrinks the alert log; -short (24-31 rows) drops the OI chart.
-    # Header, watchlist and footer shorten themselves by whole pieces (their widgets).
-    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (declared by App)
-        (0, "-too-narrow"),
-        (MIN_SIZE[0], "-narrow"),
-        (100, "-wide"),
-    ]
-    VERTICAL_BREAKPOINTS = [  # noqa: RUF012
-        (0, "-too-low"),
-        (MIN_SIZE[1], "-low"),
-        (24, "-short"),
-        (32, "-tall"),
-    ]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # The footer shows the description; the help screen lists the tooltip (the one key list).
-        Binding(
-            "slash,ctrl+p",
-            "command_palette",
-            "search",
-            key_display="/",
-            tooltip="search the exchange's symbols (adds to the watchlist)",
-        ),
-        Binding(
-            "left_square_bracket",
-            "cycle(-1)",
-            "prev",
-            key_display="[",
-            tooltip="previous / next watched symbol",
-        ),
-        Binding(
-            "right_square_bracket",
-            "cycle(1)",
-            "next",
-            key_display="]",
-            tooltip="previous / next watched symbol",
-        ),
-        *[
-            Binding(
-                str(n),
-                f"slot({n})",
-                "slot",
-                show=n == 1,
-                key_display="1-9",
-                tooltip="watchlist slot",
-            )
-            for n in range(1, 10)
-        ],
-        Binding(
-            "plus,equals_sign",
-            "zoom(-1)",
-            "zoom in",
-            key_display="+",
-            tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
-        ),
-        Binding(
-            "minus",
-            "zoom(1)",
-            "zoom out",
-            key_display="-",
-            tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
-        ),
-        Binding(
-            "l", "toggle_tape", "tape", tooltip="liquidation tape (realised, across the watchlist)"
-        ),
-        Binding("m", "toggle_mute", "mute", tooltip="mute / unmute this symbol's alerts"),
-        Binding("t", "next_theme", "theme", tooltip="next theme"),
-        Binding(
-            "p",
-            "toggle_pause",
-            "pause",
-            tooltip="pause / resume the display (alerts keep arriving)",
-        ),
-        Binding("c", "chart", "chart", tooltip="full chart: price with realised liquidations"),
-        Binding("b", "toggle_bell", "bell", tooltip="terminal bell on alerts"),
-        Binding("question_mark", "help", "help", key_display="?", tooltip="this help"),
-        Binding("q", "quit", "quit", tooltip="quit"),
-    ]
+    # The size classes and the planned degradation: scalptui.ui.layout.
+    HORIZONTAL_BREAKPOINTS = HORIZONTAL_BREAKPOINTS
+    VERTICAL_BREAKPOINTS = VERTICAL_BREAKPOINTS
+    BINDINGS: ClassVar[list[BindingType]] = APP_BINDINGS
 
     def __init__(
         self,
@@ -266,21 +125,13 @@ class ScalpApp(App[None]):
         self.exchange = settings.feed.exchange
         self.events_seen = 0
         self.repaints = 0
-        self.alert_history: deque[Alert] = deque(
-            persist.load_alerts(data_dir, self.source), maxlen=persist.MAX_ALERTS
-        )
+        self.alert_history: deque[Alert] = persist.alert_history(data_dir, self.source)
         self._restored_source = self.source
         self._unsaved_alerts: list[Alert] = []
-        self._statuses: dict[tuple[str | None, str], FeedStatus] = {}
-        self._last_message_ms: dict[str, int] = {}
-        self._funding_history: dict[str, deque[tuple[int, float]]] = {}
-        self._warm_bars: dict[str, tuple[Bar, ...]] = {}
+        self.book = MarketBook(clock)
         self._last_snapshot: DetectorSnapshot | None = None
-        # What the screen shows while paused (empty while live).
-        self._frozen: dict[str, DetectorSnapshot] = {}
-        self._frozen_episodes: dict[str, tuple[EpisodeView, ...]] = {}
-        self._frozen_funding: dict[str, tuple[tuple[int, float], ...]] = {}
-        self._frozen_tape: tuple[Liquidation, ...] = ()
+        self._frozen: FrozenView | None = None
+        """What the screen shows while paused (None while live)."""
         self._wanted_theme = saved.theme or settings.ui.theme
         for theme in self.theme_set.themes:
             self.register_theme(theme)
@@ -315,10 +166,7 @@ class ScalpApp(App[None]):
         yield self.too_small
 
     def on_resize(self, event: events.Resize) -> None:
-        width, height = event.size
-        self.too_small.update(
-            f"terminal too small: {width}×{height}, need {MIN_SIZE[0]}×{MIN_SIZE[1]}"
-        )
+        self.too_small.update(too_small_notice(*event.size))
 
     def on_mount(self) -> None:
         self._apply_theme(self._wanted_theme)
@@ -394,16 +242,7 @@ class ScalpApp(App[None]):
         if detector is None:
             return
         self.events_seen += 1
-        if isinstance(evt, FeedStatus):
-            self._statuses[(evt.symbol, evt.stream)] = evt
-        elif isinstance(evt, MarkPrice) and evt.funding_rate is not None:
-            self._record_funding(evt)
-        elif isinstance(evt, History):
-            # Kept for the price panel: the first hour's 1 h change is read from them.
-            self._warm_bars[evt.symbol] = tuple(sorted(evt.bars, key=lambda b: b.ts))
-        symbol = getattr(evt, "symbol", None)
-        if symbol is not None and not isinstance(evt, FeedStatus):
-            self._last_message_ms[symbol] = int(self.clock() * 1000)
+        self.book.record(evt)
         try:
             alerts = detector.on_event(evt)
         except Exception:
@@ -412,15 +251,6 @@ class ScalpApp(App[None]):
             return
         for alert in alerts:
             self.post_message(AlertRaised(alert))
-
-    def _record_funding(self, mark: MarkPrice) -> None:
-        """One funding sample per minute of event time, per symbol, for the chart."""
-        if mark.funding_rate is None:
-            return
-        history = self._funding_history.setdefault(mark.symbol, deque(maxlen=FUNDING_POINTS))
-        if history and mark.ts - history[-1][0] < 60_000:
-            return
-        history.append((mark.ts, funding_8h(mark.funding_rate, mark.funding_interval_h)))
 
     @work(
         exclusive=True,
@@ -466,23 +296,15 @@ class ScalpApp(App[None]):
         self.repaint_now()
 
     def on_feed_ended(self, message: FeedEnded) -> None:
-        self._statuses[(None, "feed")] = FeedStatus(
-            ts=int(self.clock() * 1000),
-            exchange=self.exchange,
-            symbol=None,
-            stream="feed",
-            state=StreamState.CLOSED,
-            detail="the stream ended",
-        )
+        self.book.mark_ended(self.exchange)
 
     def on_feed_opened(self, message: FeedOpened) -> None:
         if self._restored_source is not self.source:
             # The feed turned out to be a replay, or the simulator behind --base-url: the
             # restored history belongs to another source and must not be shown as this one's.
             self._restored_source = self.source
-            kept = [a for a in self.alert_history if a.source is self.source]
-            restored = persist.load_alerts(self.data_dir, self.source)
-            self.alert_history = deque([*restored, *kept], maxlen=persist.MAX_ALERTS)
+            kept = self.alert_history
+            self.alert_history = persist.alert_history(self.data_dir, self.source, kept)
             self.alert_log.entries.clear()
             self.alert_log.extend(
                 LoggedAlert(a, muted=a.symbol in self.mutes) for a in self.alert_history
@@ -508,20 +330,12 @@ class ScalpApp(App[None]):
         if self.bell_on:
             self.bell()
         if self.settings.ui.notifications:
-            self._desktop_notification(alert)
+            title = f"scalptui {alert.kind.value}"
+            send_notification(
+                getattr(self, "_driver", None), title, alert_line(alert), self._environ
+            )
         if not self.alert_log.display:
             self.notify(alert_line(alert), title=alert.kind.value, timeout=8)
-
-    def _desktop_notification(self, alert: Alert) -> None:
-        driver = getattr(self, "_driver", None)
-        if driver is None:
-            return
-        seq = notification_sequence(
-            f"scalptui {alert.kind.value}", alert_line(alert), self._environ
-        )
-        with contextlib.suppress(Exception):
-            driver.write(seq)
-            driver.flush()
 
     # ------------------------------------------------------------------ repaint
 
@@ -548,60 +362,21 @@ class ScalpApp(App[None]):
         (see ``LadderView.span_to_request``); the others feed only the watchlist.
         """
         symbol = symbol or self.current
-        if self.paused:
-            return self._frozen_snapshot(symbol)
+        if self._frozen is not None:
+            return self._frozen.snapshot(symbol, self.detector)
         if symbol != self.current:
-            return self._detector_snapshot(symbol, self.span_pct)
+            return detector_snapshot(self.detector, symbol, self.span_pct)
         last = self._last_snapshot
         hint = last if last is not None and last.symbol == symbol else None
         span = self.ladder.span_to_request(self.span_pct, hint)
-        snap = self._detector_snapshot(symbol, span)
+        snap = detector_snapshot(self.detector, symbol, span)
         if snap is not None:
             # No recent snapshot (a switch, a zoom, a jump in price) placed the grid
             # elsewhere: ask once more for the span this snapshot's grid needs.
             needed = self.ladder.span_to_request(self.span_pct, snap)
             if needed > span:
-                snap = self._detector_snapshot(symbol, needed)
+                snap = detector_snapshot(self.detector, symbol, needed)
         return snap
-
-    def _detector_snapshot(self, symbol: str, span_pct: float | None) -> DetectorSnapshot | None:
-        if self.detector is None:
-            return None
-        try:
-            return self.detector.snapshot(symbol, span_pct=span_pct)
-        except (KeyError, LookupError):
-            return None
-
-    def _frozen_snapshot(self, symbol: str) -> DetectorSnapshot | None:
-        snap = self._frozen.get(symbol)
-        if snap is None:
-            # A symbol first shown while paused freezes when it is first seen.
-            snap = self._detector_snapshot(symbol, None)
-            if snap is not None:
-                self._frozen[symbol] = snap
-        return snap
-
-    def _freeze(self) -> None:
-        """Pause: copy everything the screen shows, so every panel shows the same moment.
-
-        The ladder's copy spans the detector's whole reach (``span_pct=None``), so
-        a zoom while paused re-bins the frozen levels instead of leaving rows blank.
-        """
-        self._frozen = {}
-        for symbol in self.watchlist:
-            self._frozen_snapshot(symbol)
-        self._frozen_episodes = self._live_episodes()
-        self._frozen_funding = {s: tuple(h) for s, h in self._funding_history.items()}
-        tape: tuple[Liquidation, ...] = ()
-        if self.detector is not None:
-            tape = self.detector.recent_liquidations(TAPE_LIMIT)
-        self._frozen_tape = tape
-
-    def _thaw(self) -> None:
-        self._frozen = {}
-        self._frozen_episodes = {}
-        self._frozen_funding = {}
-        self._frozen_tape = ()
 
     def repaint_now(self) -> None:
         now = self.clock()
@@ -611,7 +386,7 @@ class ScalpApp(App[None]):
         with self.batch_update():
             self.header_bar.show(self._header_info(now, snap))
             if snap is not None:
-                self.price_panel.show(snap, self._warm_bars.get(snap.symbol, ()))
+                self.price_panel.show(snap, self.book.warm_bars.get(snap.symbol, ()))
                 flash = int(now * 2) % 2 == 0
                 self.ladder.show(snap, self.span_pct, flash)
         self.repaints += 1
@@ -628,15 +403,8 @@ class ScalpApp(App[None]):
                 snap = self.take_snapshot(symbol)
             if symbol == self.current:
                 current = snap
-            items.append(
-                WatchItem(
-                    symbol=symbol,
-                    last=snap.last if snap else None,
-                    change_pct=snap.change_1h_pct if snap else None,
-                    episode=_episode_side(episodes.get(symbol, ())),
-                    muted=symbol in self.mutes,
-                )
-            )
+            side = episode_side(episodes.get(symbol, ()))
+            items.append(watch_item(symbol, snap, side, muted=symbol in self.mutes))
         with self.batch_update():
             self.watchlist_strip.show(tuple(items), self.current)
             if current is not None:
@@ -646,42 +414,23 @@ class ScalpApp(App[None]):
             if tape.display:
                 tape.show(self._tape_liquidations())
 
-    def _funding_of(self, symbol: str) -> tuple[tuple[int, float], ...]:
-        if self.paused:
-            return self._frozen_funding.get(symbol, ())
-        return tuple(self._funding_history.get(symbol, ()))
+    def _funding_of(self, symbol: str) -> FundingPoints:
+        if self._frozen is not None:
+            return self._frozen.funding.get(symbol, ())
+        return self.book.funding_of(symbol)
 
     def _tape_liquidations(self) -> tuple[Liquidation, ...]:
-        if self.paused:
-            return self._frozen_tape
-        if self.detector is None:
-            return ()
-        return self.detector.recent_liquidations(TAPE_LIMIT)
+        return self._frozen.tape if self._frozen is not None else recent_tape(self.detector)
 
-    def _episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
-        return self._frozen_episodes if self.paused else self._live_episodes()
-
-    def _live_episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
-        if self.detector is None:
-            return {}
-        try:
-            return self.detector.active_episodes()
-        except Exception:
-            log.exception("active_episodes failed")
-            return {}
+    def _episodes(self) -> Episodes:
+        return self._frozen.episodes if self._frozen is not None else live_episodes(self.detector)
 
     def _header_info(self, now: float, snap: DetectorSnapshot | None) -> HeaderInfo:
-        last_ms = self._last_message_ms.get(self.current)
         if self.feed_error is not None:
             state, age = StreamState.FAILED, None
         else:
-            state, age = feed_state(
-                self._statuses,
-                self.current,
-                last_ms,
-                int(now * 1000),
-                self.settings.feed.stale_after_s,
-            )
+            stale_after_s = self.settings.feed.stale_after_s
+            state, age = self.book.stream_state(self.current, int(now * 1000), stale_after_s)
         replay = self.source is Source.REPLAY
         # A replay shows the recording's own time, never the wall clock.
         clock_s = snap.ts / 1000.0 if replay and snap is not None else now
@@ -694,7 +443,7 @@ class ScalpApp(App[None]):
             simulated=self.source is Source.SIMULATED or self.recorded_simulated,
             replay=replay,
             paused=self.paused,
-            note=self._clock_note(),
+            note=self.book.clock_note(),
             bell=self.bell_on,
             muted=self.current in self.mutes,
             progress=self._replay_progress() if replay else None,
@@ -710,12 +459,6 @@ class ScalpApp(App[None]):
         self.key_hints.redraw()
         self.repaint_now()
         self.refresh_slow_panels()
-
-    def _clock_note(self) -> str:
-        status = self._statuses.get((None, CLOCK_STREAM))
-        if status is None or status.state is StreamState.LIVE:
-            return ""
-        return status.detail.replace("local clock is ", "clock ").replace(" the exchange's", "")
 
     # ------------------------------------------------------------------ actions
 
@@ -776,10 +519,9 @@ class ScalpApp(App[None]):
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
-        if self.paused:
-            self._freeze()
-        else:
-            self._thaw()
+        self._frozen = (
+            freeze(self.detector, self.watchlist, self.book.all_funding()) if self.paused else None
+        )
         self.repaint_now()
         self.refresh_slow_panels()
 
@@ -831,13 +573,6 @@ class ScalpApp(App[None]):
                 bell=self.bell_on,
             ),
         )
-
-
-def _episode_side(episodes: tuple[EpisodeView, ...]) -> Side | None:
-    for episode in episodes:
-        if episode.kind in _EPISODE_KINDS:
-            return episode.side
-    return None
 
 
 def make_app(

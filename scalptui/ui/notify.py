@@ -8,7 +8,12 @@ passthrough (tmux needs ``allow-passthrough on``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.driver import Driver
 
 _OSC9_TERMINALS = frozenset({"iTerm.app", "WindowsTerminal", "ConEmu"})
 
@@ -27,3 +32,12 @@ def notification_sequence(title: str, body: str, env: Mapping[str, str]) -> str:
     if env.get("TMUX"):
         seq = "\x1bPtmux;" + seq.replace("\x1b", "\x1b\x1b") + "\x1b\\"
     return seq
+
+
+def send_notification(driver: Driver | None, title: str, body: str, env: Mapping[str, str]) -> None:
+    """Write the notification to the terminal; a closed or failing terminal is ignored."""
+    if driver is None:
+        return
+    with contextlib.suppress(Exception):
+        driver.write(notification_sequence(title, body, env))
+        driver.flush()

@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,13 @@ def load_alerts(data_dir: Path, source: Source = Source.LIVE) -> list[Alert]:
         if alert is not None and alert.source is source:
             alerts.append(alert)
     return alerts
+
+
+def alert_history(data_dir: Path, source: Source, kept: Iterable[Alert] = ()) -> deque[Alert]:
+    """The source's saved alerts, then those of ``kept`` from the same source: the newest
+    ``MAX_ALERTS``, for the alert log."""
+    restored = load_alerts(data_dir, source)
+    return deque([*restored, *(a for a in kept if a.source is source)], maxlen=MAX_ALERTS)
 
 
 def append_alerts(data_dir: Path, alerts: Iterable[Alert], source: Source = Source.LIVE) -> None:

@@ -81,7 +81,9 @@ class LinesWidget(Widget):
             strip = Strip.blank(width, base)
         else:
             segments = list(self._lines[y].render(self.app.console, end=""))
-            strip = Strip(segments).apply_style(base).crop_extend(0, width, base)
+            # adjust_cell_length, not crop_extend: a strip already ``width`` wide would be
+            # cached in its own crop cache, a reference cycle only the full collector frees.
+            strip = Strip(segments).apply_style(base).adjust_cell_length(width, base)
         self._strips[y] = strip
         return strip
 

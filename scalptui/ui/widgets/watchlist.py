@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 
-from scalptui.models import Side
+from scalptui.models import DetectorSnapshot, Side
 from scalptui.ui import format as fmt
 from scalptui.ui.widgets.lines import LinesWidget
 
@@ -21,6 +21,15 @@ class WatchItem:
     episode: Side | None = None
     """Side of an active cascade (long) / squeeze (short) episode, if any."""
     muted: bool = False
+
+
+def watch_item(
+    symbol: str, snap: DetectorSnapshot | None, episode: Side | None, *, muted: bool
+) -> WatchItem:
+    """The strip's entry for ``symbol`` from its snapshot (None: nothing seen of it yet)."""
+    last = snap.last if snap is not None else None
+    change = snap.change_1h_pct if snap is not None else None
+    return WatchItem(symbol, last, change, episode, muted)
 
 
 class WatchlistStrip(LinesWidget):

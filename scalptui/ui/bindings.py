@@ -1,0 +1,72 @@
+"""The app's keys: the one list the footer, the help screen and the README follow.
+
+The footer shows each binding's description; the help screen lists its tooltip.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+APP_BINDINGS: list[BindingType] = [
+    Binding(
+        "slash,ctrl+p",
+        "command_palette",
+        "search",
+        key_display="/",
+        tooltip="search the exchange's symbols (adds to the watchlist)",
+    ),
+    Binding(
+        "left_square_bracket",
+        "cycle(-1)",
+        "prev",
+        key_display="[",
+        tooltip="previous / next watched symbol",
+    ),
+    Binding(
+        "right_square_bracket",
+        "cycle(1)",
+        "next",
+        key_display="]",
+        tooltip="previous / next watched symbol",
+    ),
+    *[
+        Binding(
+            str(n),
+            f"slot({n})",
+            "slot",
+            show=n == 1,
+            key_display="1-9",
+            tooltip="watchlist slot",
+        )
+        for n in range(1, 10)
+    ],
+    Binding(
+        "plus,equals_sign",
+        "zoom(-1)",
+        "zoom in",
+        key_display="+",
+        tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
+    ),
+    Binding(
+        "minus",
+        "zoom(1)",
+        "zoom out",
+        key_display="-",
+        tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
+    ),
+    Binding(
+        "l", "toggle_tape", "tape", tooltip="liquidation tape (realised, across the watchlist)"
+    ),
+    Binding("m", "toggle_mute", "mute", tooltip="mute / unmute this symbol's alerts"),
+    Binding("t", "next_theme", "theme", tooltip="next theme"),
+    Binding(
+        "p",
+        "toggle_pause",
+        "pause",
+        tooltip="pause / resume the display (alerts keep arriving)",
+    ),
+    Binding("c", "chart", "chart", tooltip="full chart: price with realised liquidations"),
+    Binding("b", "toggle_bell", "bell", tooltip="terminal bell on alerts"),
+    Binding("question_mark", "help", "help", key_display="?", tooltip="this help"),
+    Binding("q", "quit", "quit", tooltip="quit"),
+]

@@ -1,0 +1,56 @@
+"""Pause: one copy of everything the screen shows, so every panel shows the same moment.
+
+Paused freezes the data, not the widgets: a theme change or a zoom still
+redraws them from the copy. Alerts keep arriving in the log meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scalptui.models import DetectorSnapshot, Liquidation
+from scalptui.ui.detector_view import (
+    DetectorLike,
+    Episodes,
+    detector_snapshot,
+    live_episodes,
+    recent_tape,
+)
+from scalptui.ui.market_book import FundingPoints
+
+
+@dataclass(slots=True)
+class FrozenView:
+    """The paused copy: per-symbol snapshots, episodes, funding history and the tape."""
+
+    snapshots: dict[str, DetectorSnapshot] = field(default_factory=dict)
+    episodes: Episodes = field(default_factory=dict)
+    funding: dict[str, FundingPoints] = field(default_factory=dict)
+    tape: tuple[Liquidation, ...] = ()
+
+    def snapshot(self, symbol: str, detector: DetectorLike | None) -> DetectorSnapshot | None:
+        """The frozen snapshot; a symbol first shown while paused freezes when first seen.
+
+        The copy spans the detector's whole reach (``span_pct=None``), so a zoom
+        while paused re-bins the frozen levels instead of leaving rows blank.
+        """
+        snap = self.snapshots.get(symbol)
+        if snap is None:
+            snap = detector_snapshot(detector, symbol, None)
+            if snap is not None:
+                self.snapshots[symbol] = snap
+        return snap
+
+
+def freeze(
+    detector: DetectorLike | None,
+    watchlist: tuple[str, ...],
+    funding: dict[str, FundingPoints],
+) -> FrozenView:
+    """Copy what every panel shows now, for the watchlist's symbols."""
+    view = FrozenView(funding=funding)
+    for symbol in watchlist:
+        view.snapshot(symbol, detector)
+    view.episodes = live_episodes(detector)
+    view.tape = recent_tape(detector)
+    return view
