@@ -11,7 +11,7 @@ from scalptui.models import AlertKind, LadderBin
 from scalptui.ui import format as fmt
 from scalptui.ui.ladder_rows import Edge, build_rows, row_width
 from scalptui.ui.notify import notification_sequence
-from scalptui.ui.widgets.alert_log import alert_facts, alert_line
+from scalptui.ui.widgets.alert_log import AlertLog, alert_facts, alert_line
 
 from ._harness import alert
 
@@ -124,3 +124,10 @@ def test_the_ui_imports_no_exchange_library_before_the_first_frame() -> None:
 def test_a_time_no_clock_can_show_is_dashes_not_a_crash() -> None:
     assert fmt.utc_time_ms(10**20) == "--:--:--"
     assert fmt.utc_time_ms(1_767_225_661_000) == "00:01:01"
+
+
+def test_an_alert_before_the_log_is_mounted_is_kept_not_raised() -> None:
+    """A fast feed can raise an alert before the log is on screen (no styles yet)."""
+    log = AlertLog()
+    log.add(alert())
+    assert len(log.entries) == 1

@@ -194,6 +194,10 @@ class AlertLog(LinesWidget, can_focus=True):
             self.action_open()
 
     def redraw(self) -> None:
+        if not self.is_mounted:
+            # An alert can arrive before the log is on screen (a fast feed at start-up):
+            # it is kept in ``entries`` and drawn by the first resize after mounting.
+            return
         room = max(self.content_size.height - 1, 1)
         width = max(self.content_size.width, 20)
         title = Text().append(f"Alerts ({len(self.entries)})", style=self.part("alert--title"))
