@@ -66,8 +66,9 @@ class HelpScreen(ModalScreen[None]):
             table.append(f"{keys:<{KEY_COLUMN}}", style="bold")
             table.append(f" {what}\n")
         table.append(
-            "\nThe ladder is a model estimate (est.). Liquidation totals from Binance are a\n"
-            "lower bound (≥): it sends at most one print per symbol per second.\n"
+            "\nThe ladder is a model estimate (est.). Liquidation totals from Binance and OKX\n"
+            "are a lower bound (≥): they send at most one print a second per symbol\n"
+            "(Binance) or per contract (OKX); Bybit's are totals.\n"
             "Alerts are informational only: facts, never a trade plan."
         )
         with Vertical():
