@@ -1,7 +1,7 @@
 """Detection accuracy: the detector and a naive peer against the simulator's truth.
 
-Run: ``python benchmarks/bench_detection.py [--quick] [--only TEXT] [--set all|tuning|held-out]
-[--write-readme]``.
+Run: ``python benchmarks/bench_detection.py [--quick] [--only TEXT]
+[--set all|tuning|held-out|fresh] [--venue binance|bybit] [--write-readme]``.
 
 Each case (``benchmarks/_detection_cases.py``) starts the simulated exchange in
 process — a seeded mechanistic market, or a real Binance price path with a modelled
@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks._detection_cases import KLINES, Case, Plan, all_cases
+from benchmarks._detection_cases import FRESH, HELD_OUT, KLINES, SETS, Case, Plan, all_cases
 from benchmarks._detection_truth import (
     AlertRecord,
     Close,
@@ -327,13 +327,15 @@ FAILURE_SHAPES = (
 
 
 def tables_text(results: Sequence[CaseResult]) -> list[str]:
-    """The tuning set's table and the held-out set's, each with its latencies."""
+    """The tuning set's table, the held-out set's and the fresh set's, each with its
+    latencies."""
     parts = []
-    for title, held_out in (
-        ("Tuning set (the thresholds were set on these):", False),
-        ("Held-out set (run only to validate):", True),
+    for title, set_name in (
+        ("Tuning set (the thresholds were set on these):", "tuning"),
+        ("Held-out set (run only to validate):", HELD_OUT),
+        ("Fresh set (run once, after the last change):", FRESH),
     ):
-        rows = [r for r in results if r.case.held_out == held_out]
+        rows = [r for r in results if r.case.set_name == set_name]
         if rows:
             parts += [title, table(rows), latency_text(rows)]
     return parts
@@ -451,9 +453,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="chains and alerts per case")
     parser.add_argument(
         "--set",
-        choices=("all", "tuning", "held-out"),
+        choices=("all", *SETS),
         default="all",
-        help="the tuning cases, the held-out ones, or both (each gets its own table)",
+        help="the tuning cases, the held-out ones, the fresh ones, or all (each set gets "
+        "its own table)",
     )
     parser.add_argument(
         "--venue",
@@ -467,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     exchange = VENUES[args.venue]
     cases = all_cases()
     if args.set != "all":
-        cases = [c for c in cases if c.held_out == (args.set == "held-out")]
+        cases = [c for c in cases if c.set_name == args.set]
     if args.only:
         cases = [c for c in cases if args.only.lower() in c.name.lower()]
     if args.quick:
