@@ -1,7 +1,7 @@
 """Detection accuracy: the detector and a naive peer against the simulator's truth.
 
-Run: ``python benchmarks/bench_detection.py [--quick] [--only TEXT] [--set all|tuning|held-out]
-[--write-readme]``.
+Run: ``python benchmarks/bench_detection.py [--quick] [--only TEXT]
+[--set all|tuning|held-out|fresh] [--venue binance|bybit] [--write-readme]``.
 
 Each case (``benchmarks/_detection_cases.py``) starts the simulated exchange in
 process — a seeded mechanistic market, or a real Binance price path with a modelled
@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks._detection_cases import KLINES, Case, Plan, all_cases
+from benchmarks._detection_cases import FRESH, HELD_OUT, KLINES, SETS, Case, Plan, all_cases
 from benchmarks._detection_truth import (
     AlertRecord,
     Close,
@@ -68,6 +68,10 @@ CASCADE_KINDS = ("LIQUIDATION_CASCADE", "SHORT_SQUEEZE")
 PEER_FLOOR_MAJOR_USD = 500_000.0
 PEER_FLOOR_ALT_USD = 60_000.0
 TARGET_LATENCY_MS = 5_000
+# Issue 9's latency targets per venue: Binance samples (a print a second at most),
+# Bybit sends every forced close each 500 ms, so it is held to a tighter bound.
+TARGET_LATENCY_MS_BY_VENUE = {"binanceusdm": 5_000, "bybit": 3_000}
+VENUES = {"binance": "binanceusdm", "bybit": "bybit"}
 DRIVE_STEP_MS = 1_000
 CATCH_UP_TIMEOUT_S = 2.0
 
@@ -84,6 +88,7 @@ class CaseResult:
     forced: int
     printed: int
     timeouts: int
+    exchange: str = "binanceusdm"
 
 
 def _place(plan: Plan, start_ms: int) -> ScheduledShock | ScheduledWhale | ScheduledDrift:
@@ -125,7 +130,8 @@ def _peer_floor(symbol: str) -> float:
 class _Tap:
     """The second consumer of the feed: the peer, and the event clock of the run."""
 
-    def __init__(self, peer: NaivePeer) -> None:
+    def __init__(self, peer: NaivePeer, exchange: str = "binanceusdm") -> None:
+        self.exchange = exchange
         self.peer = peer
         self.last_mark_ts = 0
         self.trades = 0
@@ -156,13 +162,29 @@ async def _wait_subscribed(sim: SimExchange, timeout_s: float = 20.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _caught_up(sim: SimExchange, tap: _Tap, ts: int) -> bool:
-    """Until the client has every trade frame sent and the mark price of ``ts`` (sent
-    after that second's liquidation print on the same socket); False on a timeout."""
+def _frames_behind(sim: SimExchange, tap: _Tap) -> bool:
+    """Whether the client still has trade frames of the last step to read.
+
+    Binance: one trade per ``@trade`` frame, on another socket than the mark price,
+    counted against the trades received. Bybit: every topic on one socket, in the
+    order sent — ``publicTrade`` frames before the ``tickers`` delta of the same
+    second, the ``allLiquidation`` batches of the 500 ms windows that ended after
+    it — so the mark price of a second means every trade up to it was read, and
+    the liquidations of a step are read before the next step's first frame. (Their
+    count cannot pace the run: the feed rightly drops an item equal to the one
+    before it — same ms, price and size — and the harness cannot see that.)
+    """
+    if tap.exchange == "bybit":
+        return False
     stats = sim.stats
-    sent = stats["messages_trade"] + stats["messages_aggTrade"]
+    return tap.trades < stats["messages_trade"] + stats["messages_aggTrade"]
+
+
+async def _caught_up(sim: SimExchange, tap: _Tap, ts: int) -> bool:
+    """Until the client has every frame of the step and the mark price of ``ts``;
+    False on a timeout."""
     began = time.monotonic()
-    while tap.trades < sent or tap.last_mark_ts < ts:
+    while _frames_behind(sim, tap) or tap.last_mark_ts < ts:
         if time.monotonic() - began > CATCH_UP_TIMEOUT_S:
             return False
         await asyncio.sleep(0)
@@ -172,17 +194,19 @@ async def _caught_up(sim: SimExchange, tap: _Tap, ts: int) -> bool:
 async def _drive(sim: SimExchange, tap: _Tap, end_ms: int, stop: asyncio.Event) -> None:
     """Move the exchange clock a second at a time, each once the client has consumed
     the previous one: as fast as the pipeline goes, and every stream in event order."""
-    await _wait_subscribed(sim)
-    ts = sim.now_ms()
-    while ts < end_ms:
-        ts += DRIVE_STEP_MS
-        sim.advance_clock(ts)
-        if not await _caught_up(sim, tap, ts):
-            tap.timeouts += 1
-    stop.set()
+    try:
+        await _wait_subscribed(sim)
+        ts = sim.now_ms()
+        while ts < end_ms:
+            ts += DRIVE_STEP_MS
+            sim.advance_clock(ts)
+            if not await _caught_up(sim, tap, ts):
+                tap.timeouts += 1
+    finally:  # a failed drive ends the run rather than leaving the pump waiting
+        stop.set()
 
 
-async def run_case(case: Case) -> CaseResult:
+async def run_case(case: Case, exchange: str = "binanceusdm") -> CaseResult:
     began = time.monotonic()
     sim = build_exchange(case)
     end_ms = case.start_ms + int(case.minutes * 60_000)
@@ -190,7 +214,7 @@ async def run_case(case: Case) -> CaseResult:
     out, err = io.StringIO(), io.StringIO()
     try:
         settings = Settings(
-            feed=FeedSettings(exchange="binanceusdm", symbols=(case.symbol,), base_url=base_url)
+            feed=FeedSettings(exchange=exchange, symbols=(case.symbol,), base_url=base_url)
         )
         feed = await feed_opener(settings, RunOptions())()
         printer = AlertPrinter(
@@ -201,7 +225,7 @@ async def run_case(case: Case) -> CaseResult:
             out=out,
             err=err,
         )
-        tap = _Tap(NaivePeer(_peer_floor(case.symbol)))
+        tap = _Tap(NaivePeer(_peer_floor(case.symbol)), exchange)
 
         def consume(event: Event) -> None:
             tap(event)
@@ -234,6 +258,7 @@ async def run_case(case: Case) -> CaseResult:
         len(closes),
         tap.printed,
         tap.timeouts,
+        exchange,
     )
 
 
@@ -302,13 +327,15 @@ FAILURE_SHAPES = (
 
 
 def tables_text(results: Sequence[CaseResult]) -> list[str]:
-    """The tuning set's table and the held-out set's, each with its latencies."""
+    """The tuning set's table, the held-out set's and the fresh set's, each with its
+    latencies."""
     parts = []
-    for title, held_out in (
-        ("Tuning set (the thresholds were set on these):", False),
-        ("Held-out set (run only to validate):", True),
+    for title, set_name in (
+        ("Tuning set (the thresholds were set on these):", "tuning"),
+        ("Held-out set (run only to validate):", HELD_OUT),
+        ("Fresh set (run once, after the last change):", FRESH),
     ):
-        rows = [r for r in results if r.case.held_out == held_out]
+        rows = [r for r in results if r.case.set_name == set_name]
         if rows:
             parts += [title, table(rows), latency_text(rows)]
     return parts
@@ -359,20 +386,35 @@ def meets_targets(results: Sequence[CaseResult]) -> bool:
     for r in results:
         total.add(r.detector)
     worst = total.worst_latency_ms
+    target = max(
+        (TARGET_LATENCY_MS_BY_VENUE.get(r.exchange, TARGET_LATENCY_MS) for r in results),
+        default=TARGET_LATENCY_MS,
+    )
     return (
         total.missed == 0
         and total.false == 0
         and total.repeats == 0
-        and (worst is None or worst <= TARGET_LATENCY_MS)
+        and (worst is None or worst <= target)
     )
 
 
-def write_readme(text: str, path: Path = README) -> None:
+def readme_marks(exchange: str) -> tuple[str, str]:
+    """The README section a venue's tables go to (Binance's is the historical one)."""
+    if exchange == "binanceusdm":
+        return START_MARK, END_MARK
+    return (
+        START_MARK.replace("table:", f"table-{exchange}:"),
+        END_MARK.replace("table:", f"table-{exchange}:"),
+    )
+
+
+def write_readme(text: str, path: Path = README, exchange: str = "binanceusdm") -> None:
+    start_mark, end_mark = readme_marks(exchange)
     readme = path.read_text()
-    start, end = readme.find(START_MARK), readme.find(END_MARK)
+    start, end = readme.find(start_mark), readme.find(end_mark)
     if start < 0 or end < start:
-        raise SystemExit(f"{path} has no {START_MARK} … {END_MARK} section")
-    path.write_text(readme[: start + len(START_MARK)] + "\n" + text + "\n" + readme[end:])
+        raise SystemExit(f"{path} has no {start_mark} … {end_mark} section")
+    path.write_text(readme[: start + len(start_mark)] + "\n" + text + "\n" + readme[end:])
 
 
 def _details(r: CaseResult) -> str:
@@ -387,10 +429,12 @@ def _details(r: CaseResult) -> str:
     return f"  chains [{chains}]\n  detector [{det}]\n  peer [{peer}]"
 
 
-async def run(cases: Sequence[Case], verbose: bool) -> list[CaseResult]:
+async def run(
+    cases: Sequence[Case], verbose: bool, exchange: str = "binanceusdm"
+) -> list[CaseResult]:
     results = []
     for case in cases:
-        result = await run_case(case)
+        result = await run_case(case, exchange)
         results.append(result)
         print(
             f"{case.name}: {result.wall_s:.1f} s wall, {result.forced} forced, "
@@ -409,22 +453,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="chains and alerts per case")
     parser.add_argument(
         "--set",
-        choices=("all", "tuning", "held-out"),
+        choices=("all", *SETS),
         default="all",
-        help="the tuning cases, the held-out ones, or both (each gets its own table)",
+        help="the tuning cases, the held-out ones, the fresh ones, or all (each set gets "
+        "its own table)",
+    )
+    parser.add_argument(
+        "--venue",
+        choices=tuple(VENUES),
+        default="binance",
+        help="the simulated venue the client connects to (Binance's 1/s sample or "
+        "Bybit's complete allLiquidation)",
     )
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args(argv)
+    exchange = VENUES[args.venue]
     cases = all_cases()
     if args.set != "all":
-        cases = [c for c in cases if c.held_out == (args.set == "held-out")]
+        cases = [c for c in cases if c.set_name == args.set]
     if args.only:
         cases = [c for c in cases if args.only.lower() in c.name.lower()]
     if args.quick:
         seen: set[str] = set()
         cases = [c for c in cases if not (c.shape in seen or seen.add(c.shape))]  # type: ignore[func-returns-value]
     began = time.monotonic()
-    results = asyncio.run(run(cases, args.verbose))
+    results = asyncio.run(run(cases, args.verbose, exchange))
     shapes = shapes_text(results)
     parts = tables_text(results)
     if shapes:
@@ -438,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     if args.write_readme:
-        write_readme(text)
+        write_readme(text, exchange=exchange)
     ok = meets_targets(results)
     if not ok:
         print("detector misses the targets of issue 9 (see the table)", file=sys.stderr)

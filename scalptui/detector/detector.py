@@ -415,6 +415,8 @@ class Detector:
         """Measure the reported leg over its first ``escalation_settle_s``: what a later leg
         must dwarf."""
         settle_ms = st.th.escalation_settle_s * 1000
+        if st.last is not None:
+            leg.see_price(side, st.last)
         if st.clock - leg.alert_ts <= settle_ms:
             leg.observe(st.clock, window.chain()[0], evidence.move_pct(st, side), settle_ms)
 
@@ -455,6 +457,8 @@ class Detector:
             travelled = leg.travelled_pct(side, st.last or 0.0)
             if quiet and not leg.dwarfed_by(ev.notional_usd, travelled, th):
                 return None  # the same leg again: suppressed
+            if not quiet and not leg.beyond_extreme(side, st.last or 0.0):
+                return None  # a new chain inside the range the reported leg made
             number = leg.number + 1  # within the cooldown: the same episode's next leg
         return self._open_episode(st, side, ev, path, number)
 
@@ -466,7 +470,7 @@ class Detector:
         st.last_fire[kind] = st.clock
         ref = evidence.extreme_ref(st, side)
         anchor = ref if ref is not None else (st.last or 0.0)
-        st.legs[side] = Leg(leg, st.clock, anchor, ev.notional_usd, ev.move_pct)
+        st.legs[side] = Leg(leg, st.clock, anchor, ev.notional_usd, ev.move_pct, st.last or 0.0)
         last_print = window.prints[-1][0] if window.prints else st.clock
         episode = Episode(
             kind,

@@ -305,16 +305,43 @@ class Leg:
     on a sampled venue a window's printed sum saturates at a print a second, so a
     staircase crash shows escalation in how far it has gone, not in one window."""
 
-    __slots__ = ("alert_ts", "anchor", "move_pct", "notional", "number")
+    __slots__ = ("alert_ts", "anchor", "extreme", "move_pct", "notional", "number")
 
     def __init__(
-        self, number: int, alert_ts: int, anchor: float, notional: float, move_pct: float
+        self,
+        number: int,
+        alert_ts: int,
+        anchor: float,
+        notional: float,
+        move_pct: float,
+        price: float = 0.0,
     ) -> None:
         self.number = number
         self.alert_ts = alert_ts
         self.anchor = anchor
         self.notional = notional
         self.move_pct = abs(move_pct)
+        self.extreme = price
+        """The furthest price reached in the forced direction since the alert (its low
+        for longs); 0 while unknown."""
+
+    def see_price(self, side: Side, price: float) -> None:
+        if price <= 0.0:
+            return
+        if self.extreme <= 0.0:
+            self.extreme = price
+        elif side is Side.LONG:
+            self.extreme = min(self.extreme, price)
+        else:
+            self.extreme = max(self.extreme, price)
+
+    def beyond_extreme(self, side: Side, price: float) -> bool:
+        """Whether ``price`` went past the leg's extreme in the forced direction (a new
+        low for longs): what a later chain must do to be the episode's next leg rather
+        than an aftershock inside the range the reported leg already made."""
+        if self.extreme <= 0.0 or price <= 0.0:
+            return True
+        return price <= self.extreme if side is Side.LONG else price >= self.extreme
 
     def observe(self, now: int, notional: float, move_pct: float, settle_ms: float) -> None:
         """Grow the reference over the leg's first ``settle_ms``."""

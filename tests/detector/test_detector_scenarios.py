@@ -197,6 +197,28 @@ def test_a_chain_after_the_leg_ran_dry_is_its_next_leg_and_the_cooldown_ends_the
     assert cascades[2].ts - cascades[1].ts >= 300_000
 
 
+def test_an_aftershock_inside_the_reported_legs_range_is_no_next_leg() -> None:
+    """After a leg ran dry and price came back up, a smaller chain that does not take
+    price past the leg's low repeats it (the real AVAX 2025-02-02 path's shape); one
+    that breaks below the low is the next leg."""
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=30)
+    tape.forced_move(30, -0.03, Side.LONG, 600_000)
+    tape.quiet(40)
+    tape.calm(40, drift=0.0004)  # price recovers ~1.6 % off the low, no prints
+    aftershock_start = tape.ts
+    tape.forced_move(25, -0.012, Side.LONG, 600_000)  # stays above the leg's low
+    aftershock_end = tape.ts
+    tape.quiet(40)
+    tape.forced_move(30, -0.03, Side.LONG, 600_000)  # a new low: the next leg
+    tape.quiet(60)
+    _, alerts = run(tape.events)
+    cascades = kinds(alerts, AlertKind.LIQUIDATION_CASCADE)
+    assert not [a for a in cascades if aftershock_start <= a.ts <= aftershock_end + 30_000]
+    assert [a.facts["leg"] for a in cascades] == [1, 2]
+    assert cascades[1].ts > aftershock_end
+
+
 def test_a_continuing_leg_is_one_line_until_a_larger_one_dwarfs_it() -> None:
     """One chain without a pause: its slow continuation repeats the reported leg (no line);
     a plunge that takes price twice as far as the leg went is the next leg."""

@@ -43,3 +43,18 @@ async def test_a_lone_whale_raises_no_alert() -> None:
     assert max(c.notional for c in whale.chain.closes) > 800_000
     assert whale.label == "noise"
     assert result.detector_alerts == []
+
+
+async def test_on_bybit_the_whole_chain_is_seen_and_found_within_three_seconds() -> None:
+    """The same simulated cascade through ccxt.pro on the simulator's Bybit v5:
+    ``allLiquidation`` sends every forced close, and the pacing waits for them."""
+    result = await run_case(_case("cascade SOL #14", 2.5), "bybit")
+    assert result.exchange == "bybit"
+    assert result.timeouts == 0
+    # every forced close up to the last 500 ms batch reached the detector (the feed
+    # drops an item equal to the one before it: same ms, price and size)
+    assert result.forced - 5 <= result.printed <= result.forced
+    assert (result.detector.found, result.detector.missed) == (1, 0)
+    assert (result.detector.false, result.detector.repeats) == (0, 0)
+    assert result.detector.worst_latency_ms is not None
+    assert result.detector.worst_latency_ms <= 3_000
