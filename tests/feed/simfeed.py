@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from scalptui.feed.ccxt_feed import CcxtFeed
@@ -105,3 +105,12 @@ async def sim_feed(
                 await asyncio.wait_for(collector.task, 5)
         finally:
             await feed.close()
+
+
+def latest_states(events: Sequence[object]) -> dict[tuple[str, str], StreamState]:
+    """The last state each (symbol, stream) reported among ``events``."""
+    out: dict[tuple[str, str], StreamState] = {}
+    for event in events:
+        if isinstance(event, FeedStatus) and event.symbol is not None:
+            out[(event.symbol, event.stream)] = event.state
+    return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from scalptui.feed.ccxt_feed import CcxtFeed
 from scalptui.feed.sim import SimExchange
 from scalptui.feed.sim.specs import CATALOGUE
 from scalptui.models import (
-    FeedStatus,
     History,
     Liquidation,
     MarketInfo,
@@ -33,7 +31,7 @@ from scalptui.models import (
     Trade,
 )
 
-from .simfeed import BTC, ETH, is_status, sim_feed
+from .simfeed import BTC, ETH, is_status, latest_states, sim_feed
 
 STREAMS = ("trades", "mark", "liquidations", "open_interest")
 
@@ -42,14 +40,6 @@ def all_live(states: dict[tuple[str, str], StreamState], symbols: tuple[str, ...
     return all(
         states.get((symbol, stream)) is StreamState.LIVE for symbol in symbols for stream in STREAMS
     )
-
-
-def latest_states(events: Sequence[object]) -> dict[tuple[str, str], StreamState]:
-    out: dict[tuple[str, str], StreamState] = {}
-    for event in events:
-        if isinstance(event, FeedStatus) and event.symbol is not None:
-            out[(event.symbol, event.stream)] = event.state
-    return out
 
 
 async def test_feed_delivers_every_kind_of_event() -> None:

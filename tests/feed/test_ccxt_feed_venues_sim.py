@@ -23,7 +23,6 @@ import pytest
 from scalptui.feed.ccxt_feed import CcxtFeed
 from scalptui.feed.sim import SimExchange
 from scalptui.models import (
-    FeedStatus,
     History,
     Liquidation,
     MarketInfo,
@@ -35,7 +34,7 @@ from scalptui.models import (
     Trade,
 )
 
-from .simfeed import BTC, ETH, is_status, sim_feed
+from .simfeed import BTC, ETH, is_status, latest_states, sim_feed
 
 STREAMS = {
     "bybit": ("trades", "liquidations", "ticker"),
@@ -48,14 +47,6 @@ REGULAR_KINDS = {
     "okx": ("okx.trades", "okx.mark-price"),
 }
 VENUES = ("bybit", "okx")
-
-
-def latest_states(events: Sequence[object]) -> dict[tuple[str, str], StreamState]:
-    out: dict[tuple[str, str], StreamState] = {}
-    for event in events:
-        if isinstance(event, FeedStatus) and event.symbol is not None:
-            out[(event.symbol, event.stream)] = event.state
-    return out
 
 
 def all_live(events: Sequence[object], venue: str, symbols: tuple[str, ...]) -> bool:
