@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -60,23 +61,21 @@ def test_a_mistyped_symbol_on_a_venue_gets_a_suggestion(sim_url: str) -> None:
     assert len(lines) == 1 and lines[0].endswith("; did you mean BTC/USDT:USDT?")
 
 
-def test_calm_market_streams_snapshots_and_no_cascade(sim_url: str) -> None:
+def six_seconds_of_btc(sim_url: str, *options: str) -> tuple[list[Any], list[Any]]:
+    """Every JSON record of a 6 s `alerts --snapshots 1` run on BTC, and its snapshots."""
     proc = run(
-        "alerts",
-        "--json",
-        "--base-url",
-        sim_url,
-        "--symbols",
-        "BTC",
-        "--duration",
-        "6",
-        "--snapshots",
-        "1",
-    )
+        "alerts", "--json", *options, "--base-url", sim_url, "--symbols", "BTC",
+        "--duration", "6", "--snapshots", "1",
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     snaps = [r for r in records if r["type"] == "snapshot"]
     assert len(snaps) >= 3
+    return records, snaps
+
+
+def test_calm_market_streams_snapshots_and_no_cascade(sim_url: str) -> None:
+    records, snaps = six_seconds_of_btc(sim_url)
     # The simulator says what it is, so data reached through --base-url is labelled too.
     assert all(r["source"] == "simulated" and r["symbol"] == "BTC/USDT:USDT" for r in snaps)
     kinds = {r["kind"] for r in records if r["type"] == "alert"}
@@ -86,24 +85,7 @@ def test_calm_market_streams_snapshots_and_no_cascade(sim_url: str) -> None:
 @pytest.mark.parametrize("venue", ["bybit", "okx"])
 def test_bybit_and_okx_on_the_same_simulator(sim_url: str, venue: str) -> None:
     """`scalptui sim` speaks Bybit v5 and OKX v5 too, on the same port."""
-    proc = run(
-        "alerts",
-        "--json",
-        "--exchange",
-        venue,
-        "--base-url",
-        sim_url,
-        "--symbols",
-        "BTC",
-        "--duration",
-        "6",
-        "--snapshots",
-        "1",
-    )
-    assert proc.returncode == 0, proc.stderr
-    records = [json.loads(line) for line in proc.stdout.splitlines()]
-    snaps = [r for r in records if r["type"] == "snapshot"]
-    assert len(snaps) >= 3
+    _, snaps = six_seconds_of_btc(sim_url, "--exchange", venue)
     assert all(r["exchange"] == venue and r["source"] == "simulated" for r in snaps)
     last = snaps[-1]
     assert 80_000 < last["mark"] < 120_000
