@@ -47,7 +47,19 @@ run of seconds with prints, a taker-flow burst, estimated clusters consumed).
 Imports neither textual nor ccxt (tests/test_architecture.py checks it).
 """
 
+from collections.abc import Sequence
+
 from scalptui.detector.detector import Detector
 from scalptui.detector.params import DetectorParams, LadderParams, SignalThresholds
+from scalptui.models import Source
 
-__all__ = ["Detector", "DetectorParams", "LadderParams", "SignalThresholds"]
+
+def make_detector(
+    params: DetectorParams, *, source: Source, exchanges: Sequence[str] = ()
+) -> Detector:
+    """The detector for a run on ``exchanges`` (every mode builds it here, so a run on
+    several venues gets the venue-aware one)."""
+    return Detector(params, source=source)
+
+
+__all__ = ["Detector", "DetectorParams", "LadderParams", "SignalThresholds", "make_detector"]

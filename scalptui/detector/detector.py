@@ -127,6 +127,20 @@ class Detector:
     def symbols(self) -> tuple[str, ...]:
         return tuple(self._symbols)
 
+    @property
+    def exchanges(self) -> tuple[str, ...]:
+        """The venues this detector has seen (one: a Detector serves one exchange)."""
+        return (self._exchange,) if self._exchange else ()
+
+    def venue_snapshots(
+        self, symbol: str, *, span_pct: float | None = None
+    ) -> dict[str, DetectorSnapshot]:
+        """One snapshot per venue of ``symbol``; here the one venue (the multi-venue
+        detector answers one per venue it watches, in watch order)."""
+        if symbol not in self._symbols:
+            return {}
+        return {self._exchange: self.snapshot(symbol, span_pct=span_pct)}
+
     def recent_liquidations(self, limit: int = 200) -> tuple[Liquidation, ...]:
         """Realised liquidations across all symbols, newest first (the liquidation tape)."""
         if limit <= 0:

@@ -43,6 +43,10 @@ class DetectorLike(Protocol):
 
     def active_episodes(self) -> Episodes: ...
 
+    def venue_snapshots(
+        self, symbol: str, *, span_pct: float | None = None
+    ) -> dict[str, DetectorSnapshot]: ...
+
 
 DetectorFactory = Callable[[DetectorParams, Source], DetectorLike]
 

@@ -63,6 +63,11 @@ class CountingDetector:
     def active_episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
         return self.inner.active_episodes()
 
+    def venue_snapshots(
+        self, symbol: str, *, span_pct: float | None = None
+    ) -> dict[str, DetectorSnapshot]:
+        return self.inner.venue_snapshots(symbol, span_pct=span_pct)
+
 
 @dataclass
 class Harness:
