@@ -59,6 +59,21 @@ class StreamState(StrEnum):
     CLOSED = "closed"
 
 
+VENUE_LABELS = {"binanceusdm": "Binance", "bybit": "Bybit", "okx": "OKX"}
+"""How a venue is named on screen and in alert messages."""
+VENUE_TAGS = {"binanceusdm": "BN", "bybit": "BY", "okx": "OK"}
+"""Two-letter venue tags where a column is narrow (the tape, the header at 80 columns)."""
+
+
+def venue_label(exchange: str) -> str:
+    """``Binance`` for ``binanceusdm``; an unknown id is shown as given."""
+    return VENUE_LABELS.get(exchange, exchange)
+
+
+def venue_tag(exchange: str) -> str:
+    return VENUE_TAGS.get(exchange, exchange[:2].upper())
+
+
 # --------------------------------------------------------------------------- events
 
 
