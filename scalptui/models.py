@@ -207,13 +207,19 @@ MARKET_EVENTS = (Trade, Liquidation, MarkPrice, OpenInterest)
 
 # --------------------------------------------------------------------------- alerts
 
+VenueFacts = Mapping[str, Mapping[str, float | int | bool]]
+"""``facts["venues"]`` of an alert on several venues: per venue, its printed ``usd``,
+``prints``, whether its stream is ``complete`` and whether its feed was ``live``."""
+FactValue = float | int | str | bool | VenueFacts
+
 
 @dataclass(frozen=True, slots=True)
 class Alert:
     """An informational alert. Deliberately has no field that could carry a plan.
 
     ``facts`` holds the measured numbers behind ``message`` (USD notionals, print
-    counts, percentages, durations) for JSON consumers.
+    counts, percentages, durations) for JSON consumers; an alert on several venues
+    adds one nested mapping, ``venues`` (``VenueFacts``).
     """
 
     ts: int
@@ -222,7 +228,7 @@ class Alert:
     kind: AlertKind
     side: Side | None
     message: str
-    facts: Mapping[str, float | int | str | bool] = field(default_factory=dict)
+    facts: Mapping[str, FactValue] = field(default_factory=dict)
     source: Source = Source.LIVE
 
     def to_record(self) -> dict[str, Any]:
@@ -235,9 +241,16 @@ class Alert:
             "kind": self.kind.value,
             "side": self.side.value if self.side is not None else None,
             "message": self.message,
-            "facts": dict(self.facts),
+            "facts": {k: _plain(v) for k, v in self.facts.items()},
             "source": self.source.value,
         }
+
+
+def _plain(value: FactValue) -> Any:
+    """A fact as JSON takes it: the nested venue mapping as plain dicts."""
+    if isinstance(value, Mapping):
+        return {k: dict(v) for k, v in value.items()}
+    return value
 
 
 # --------------------------------------------------------------------------- snapshot

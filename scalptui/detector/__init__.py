@@ -49,17 +49,32 @@ Imports neither textual nor ccxt (tests/test_architecture.py checks it).
 
 from collections.abc import Sequence
 
+from scalptui.detector.assets import AssetDetector
 from scalptui.detector.detector import Detector
 from scalptui.detector.params import DetectorParams, LadderParams, SignalThresholds
 from scalptui.models import Source
 
+AnyDetector = Detector | AssetDetector
+"""What ``make_detector`` returns: both have the same public API."""
+
 
 def make_detector(
     params: DetectorParams, *, source: Source, exchanges: Sequence[str] = ()
-) -> Detector:
-    """The detector for a run on ``exchanges`` (every mode builds it here, so a run on
-    several venues gets the venue-aware one)."""
+) -> AnyDetector:
+    """The detector for a run on ``exchanges``: a ``Detector`` for one venue, an
+    ``AssetDetector`` (one ``Detector`` per venue, alerts per asset) for several."""
+    venues = tuple(dict.fromkeys(exchanges))
+    if len(venues) > 1:
+        return AssetDetector(params, source=source, exchanges=venues)
     return Detector(params, source=source)
 
 
-__all__ = ["Detector", "DetectorParams", "LadderParams", "SignalThresholds", "make_detector"]
+__all__ = [
+    "AnyDetector",
+    "AssetDetector",
+    "Detector",
+    "DetectorParams",
+    "LadderParams",
+    "SignalThresholds",
+    "make_detector",
+]

@@ -127,3 +127,10 @@ def kinds(alerts: list[Alert], *wanted: AlertKind) -> list[Alert]:
 
 
 FORCED = (AlertKind.LIQUIDATION_CASCADE, AlertKind.SHORT_SQUEEZE)
+
+
+def fact(alert: Alert, key: str) -> float:
+    """A numeric fact of ``alert`` (facts also hold strings and the venue mapping)."""
+    value = alert.facts[key]
+    assert isinstance(value, int | float), f"{key} is not a number: {value!r}"
+    return float(value)

@@ -7,7 +7,7 @@ sampled venue (Binance: at most one print a second), where a print is a lower bo
 
 from __future__ import annotations
 
-from _detector_market import FORCED, btc_tape, kinds, run, sol_tape
+from _detector_market import FORCED, btc_tape, fact, kinds, run, sol_tape
 
 from scalptui.models import AlertKind, Liquidation, Side
 
@@ -44,7 +44,7 @@ def test_small_chains_on_a_crash_path_stay_silent_and_a_precursor_hides_no_crash
     on_crash = [a for a in cascades if crash <= a.ts <= crash + 18_000]
     assert len(on_crash) == 1, "the crash must be reported once"
     assert on_crash[0].ts - crash <= 5_000, on_crash[0].ts - crash
-    assert float(on_crash[0].facts["price_move_pct"]) < -1.0
+    assert fact(on_crash[0], "price_move_pct") < -1.0
 
 
 def test_a_calm_major_with_a_few_short_prints_raises_no_squeeze() -> None:

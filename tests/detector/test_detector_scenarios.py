@@ -13,6 +13,7 @@ from _detector_market import (
     FORCED,
     SOL,
     btc_tape,
+    fact,
     kinds,
     run,
     sol_tape,
@@ -42,8 +43,8 @@ def test_long_cascade_fires_once_with_the_right_kind_side_and_symbol() -> None:
     assert alert.exchange == EXCHANGE
     assert alert.ts >= start
     assert alert.facts["lower_bound"] is True
-    assert float(alert.facts["price_move_pct"]) < 0
-    assert int(alert.facts["prints"]) >= 3
+    assert fact(alert, "price_move_pct") < 0
+    assert fact(alert, "prints") >= 3
     assert "Real liquidations: ≥ $" in alert.message
     assert alert.message.endswith("Informational — no trade plan.")
 
@@ -58,7 +59,7 @@ def test_short_squeeze_fires_once_on_an_alt() -> None:
     assert [(a.kind, a.side, a.symbol) for a in forced] == [
         (AlertKind.SHORT_SQUEEZE, Side.SHORT, SOL)
     ]
-    assert float(forced[0].facts["price_move_pct"]) > 0
+    assert fact(forced[0], "price_move_pct") > 0
 
 
 def test_exhaustion_follows_the_chain_once_with_measured_rates() -> None:
@@ -74,8 +75,8 @@ def test_exhaustion_follows_the_chain_once_with_measured_rates() -> None:
     assert alert.side is Side.LONG
     hold_ms = 20_000
     assert chain_end + hold_ms <= alert.ts <= chain_end + 45_000
-    assert float(alert.facts["current_rate_usd_s"]) < 0.25 * float(alert.facts["peak_rate_usd_s"])
-    assert float(alert.facts["price_move_pct"]) == pytest.approx(-1.5, abs=0.5)
+    assert fact(alert, "current_rate_usd_s") < 0.25 * fact(alert, "peak_rate_usd_s")
+    assert fact(alert, "price_move_pct") == pytest.approx(-1.5, abs=0.5)
     assert alert.facts["episode_kind"] == "LIQUIDATION_CASCADE"
     cascade = kinds(alerts, AlertKind.LIQUIDATION_CASCADE)[0]
     assert alerts.index(cascade) < alerts.index(alert)
@@ -149,8 +150,8 @@ def test_cascade_on_a_calm_major_smaller_than_a_sensible_stop_is_still_reported(
     assert len(forced) == 1
     alert = forced[0]
     assert alert.kind is AlertKind.LIQUIDATION_CASCADE
-    assert -0.5 < float(alert.facts["price_move_pct"]) < 0
-    assert float(alert.facts["move_sigmas"]) >= 3.0
+    assert -0.5 < fact(alert, "price_move_pct") < 0
+    assert fact(alert, "move_sigmas") >= 3.0
     assert alert.message.endswith("Informational — no trade plan.")
 
 
@@ -164,8 +165,8 @@ def test_sampled_chain_fires_on_saturation_below_the_notional_floor() -> None:
     _, alerts = run(tape.events)
     (alert,) = kinds(alerts, *FORCED)
     assert alert.facts["evidence"] == "saturation"
-    assert float(alert.facts["notional_usd"]) < float(alert.facts["threshold_usd"])
-    assert int(alert.facts["saturation_busy_s"]) >= 10
+    assert fact(alert, "notional_usd") < fact(alert, "threshold_usd")
+    assert fact(alert, "saturation_busy_s") >= 10
     assert "a print in" in str(alert.facts["evidence_detail"])
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from functools import cache
 
-from _detector_market import FORCED, btc_tape, kinds, run, sol_tape
+from _detector_market import FORCED, btc_tape, fact, kinds, run, sol_tape
 
 from scalptui import numfmt
 from scalptui.detector import text
@@ -82,7 +82,7 @@ def test_funding_extreme_fires_once_while_the_rate_stays_extreme() -> None:
 def test_oi_flush_names_the_drop() -> None:
     (flush,) = kinds(every_kind(), AlertKind.OI_FLUSH)
     assert flush.symbol.startswith("SOL/")
-    assert float(flush.facts["oi_drop_pct"]) >= 5.0
+    assert fact(flush, "oi_drop_pct") >= 5.0
     assert "open interest −" in flush.message
 
 
@@ -130,22 +130,20 @@ FORECAST_WORDS = ("reversal", "reverse", "bounce", "buy", "sell", "recover")
 
 def test_exhausted_says_what_stopped_and_how_far_price_came_back() -> None:
     (exhausted,) = kinds(every_kind(), AlertKind.CASCADE_EXHAUSTED)[:1]
-    peak = float(exhausted.facts["peak_rate_usd_s"])
-    silent = float(exhausted.facts["silent_s"])
-    assert silent >= 20.0 and float(exhausted.facts["current_rate_usd_s"]) == 0.0
+    peak = fact(exhausted, "peak_rate_usd_s")
+    silent = fact(exhausted, "silent_s")
+    assert silent >= 20.0 and fact(exhausted, "current_rate_usd_s") == 0.0
     side = exhausted.side
     assert side is not None
     assert f"no {side.value} liquidations for {numfmt.duration(silent)}" in exhausted.message
     assert f"after a peak of {numfmt.usd(peak, lower_bound=True)}/s" in exhausted.message
-    off = float(exhausted.facts["off_extreme_pct"])
+    off = fact(exhausted, "off_extreme_pct")
     extreme = "low" if side is Side.LONG else "high"
     assert f"price {numfmt.pct(off)} off the {extreme}" in exhausted.message
     # the extreme is the furthest point of the forced move: price now is back from it or at it
     sign = 1.0 if side is Side.LONG else -1.0
     assert sign * off >= 0.0
-    assert sign * float(exhausted.facts["extreme_move_pct"]) <= sign * float(
-        exhausted.facts["price_move_pct"]
-    )
+    assert sign * fact(exhausted, "extreme_move_pct") <= sign * fact(exhausted, "price_move_pct")
     lowered = exhausted.message.lower()
     assert [w for w in FORECAST_WORDS if w in lowered] == [] and plan_words(lowered) == []
 

@@ -1,0 +1,331 @@
+"""The asset view: several venues' snapshots of one symbol folded into one.
+
+Pure functions over ``DetectorSnapshot`` parts, used by ``assets.AssetDetector``:
+
+* ``LadderSum`` — the venues' ladders summed on one common grid. The grid's
+  width is the coarsest venue's (so a venue row meets at most two common rows)
+  and its bins are absolute multiples of it, as a venue's are. A venue row is
+  split over the common rows it overlaps in proportion to the overlap, so every
+  dollar is kept; a venue's two edge rows (everything beyond its span) go to the
+  common edge rows whole, which keep their meaning: ``ladder[0]`` sums every
+  level below the span, ``ladder[-1]`` every level above it. The sum of the last
+  call is reused while no venue's rows changed (a venue's row cache hands back
+  the same tuple then), so a repeat costs one identity compare per venue;
+* ``summed_open_interest`` — amounts (base units, the same asset on every venue)
+  and USD values summed, the changes of the sum, its history forward-filled;
+* ``weighted_funding`` — the venues' 8 h rates weighted by their USD open interest;
+* ``merged_episodes`` — one episode view per side over the venues' episodes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from scalptui.detector.snapshot import MAX_LADDER_ROWS
+from scalptui.models import (
+    AlertKind,
+    EpisodeView,
+    FundingView,
+    LadderBin,
+    Liquidation,
+    OpenInterestView,
+    Side,
+)
+from scalptui.numfmt import funding_apr
+
+_EPS = 1e-9
+_ROW_VALUES = 6
+"""long, short, realised long, realised short, hit long, hit short."""
+
+
+@dataclass(frozen=True, slots=True)
+class VenueLadder:
+    """One venue's ladder rows as its snapshot gave them, with their bin width."""
+
+    width: float
+    rows: tuple[LadderBin, ...]
+
+
+def _values(row: LadderBin) -> tuple[float, float, float, float, float, float]:
+    return (
+        row.long_usd,
+        row.short_usd,
+        row.realized_long_usd,
+        row.realized_short_usd,
+        row.hit_long_usd,
+        row.hit_short_usd,
+    )
+
+
+def _add(acc: list[float], values: Iterable[float], fraction: float = 1.0) -> None:
+    for i, v in enumerate(values):
+        acc[i] += v * fraction
+
+
+def _inner_range(ladders: Sequence[VenueLadder], width: float) -> tuple[int, int] | None:
+    """Common bins lo..hi covering every venue's inner rows (None: no inner row anywhere)."""
+    lows = [lad.rows[1].low for lad in ladders if len(lad.rows) > 2]
+    highs = [lad.rows[-2].high for lad in ladders if len(lad.rows) > 2]
+    if not lows:
+        return None
+    return math.floor(min(lows) / width + _EPS), math.ceil(max(highs) / width - _EPS) - 1
+
+
+def sum_ladders(
+    ladders: Sequence[VenueLadder], ref: float | None
+) -> tuple[float, tuple[LadderBin, ...]]:
+    """(common bin width, summed rows framed by two edge rows); notional is conserved."""
+    used = [lad for lad in ladders if lad.rows and lad.width > 0.0]
+    if not used:
+        return 0.0, ()
+    width = max(lad.width for lad in used)
+    span = _inner_range(used, width)
+    if span is None:
+        lo, hi = 0, -1
+    else:
+        lo, hi = span
+    if hi - lo + 1 > MAX_LADDER_ROWS and ref is not None and ref > 0.0:
+        # venues far apart (a bad first tick on one): rows around price, the rest folded
+        mid = math.floor(ref / width)
+        lo = mid - MAX_LADDER_ROWS // 2
+        hi = lo + MAX_LADDER_ROWS - 1
+    n = hi - lo + 1
+    last = n + 1
+    acc = [[0.0] * _ROW_VALUES for _ in range(n + 2)]
+    low_edge = lo * width
+    high_edge = (hi + 1) * width
+    for lad in used:
+        rows = lad.rows
+        low_edge = min(low_edge, rows[0].low)
+        high_edge = max(high_edge, rows[-1].high)
+        _add(acc[0], _values(rows[0]))
+        _add(acc[last], _values(rows[-1]))
+        aligned = lad.width == width
+        for row in rows[1:-1]:
+            _spread_row(acc, row, width, lo, last, aligned)
+    out: list[LadderBin] = []
+    for r, values in enumerate(acc):
+        if r == 0:
+            low, high = low_edge, lo * width
+        elif r == last:
+            low, high = (hi + 1) * width, high_edge
+        else:
+            low, high = (lo + r - 1) * width, (lo + r) * width
+        long_usd, short_usd, real_long, real_short, hit_long, hit_short = values
+        out.append(
+            LadderBin(
+                low,
+                high,
+                long_usd,
+                short_usd,
+                real_long,
+                real_short,
+                hit_long,
+                hit_short,
+                edge=r in (0, last),
+            )
+        )
+    return width, tuple(out)
+
+
+def _spread_row(
+    acc: list[list[float]], row: LadderBin, width: float, lo: int, last: int, aligned: bool
+) -> None:
+    """Add one inner venue row to the common rows it overlaps (beyond them: the edges)."""
+    values = _values(row)
+    if not any(values):
+        return
+    if aligned:
+        # same width on the same absolute grid: one row onto one row
+        k0 = k1 = round(row.low / width)
+    else:
+        k0 = math.floor(row.low / width + _EPS)
+        k1 = math.ceil(row.high / width - _EPS) - 1
+    if k1 <= k0:
+        _add(acc[min(max(k0 - lo + 1, 0), last)], values)
+        return
+    size = row.high - row.low
+    for k in range(k0, k1 + 1):
+        overlap = min(row.high, (k + 1) * width) - max(row.low, k * width)
+        if overlap > 0.0:
+            _add(acc[min(max(k - lo + 1, 0), last)], values, overlap / size)
+
+
+class LadderSum:
+    """The summed ladder of one symbol, rebuilt only when a venue's rows changed."""
+
+    __slots__ = ("_key", "_value")
+
+    def __init__(self) -> None:
+        self._key: tuple[float | None, tuple[tuple[LadderBin, ...], ...]] | None = None
+        self._value: tuple[float, tuple[LadderBin, ...]] = (0.0, ())
+
+    def rows(
+        self, span_pct: float | None, ladders: Sequence[VenueLadder], ref: float | None
+    ) -> tuple[float, tuple[LadderBin, ...]]:
+        key = (span_pct, tuple(lad.rows for lad in ladders))
+        cached = self._key
+        if (
+            cached is not None
+            and cached[0] == key[0]
+            and len(cached[1]) == len(key[1])
+            and all(a is b for a, b in zip(cached[1], key[1], strict=True))
+        ):
+            return self._value
+        self._key = key
+        self._value = sum_ladders(ladders, ref)
+        return self._value
+
+
+# ------------------------------------------------------------------ open interest, funding
+
+
+def usd_open_interest(view: OpenInterestView | None, price: float | None) -> float | None:
+    """A venue's open interest in USD: its own value, else amount × its price."""
+    if view is None:
+        return None
+    if view.value is not None:
+        return view.value
+    if price is not None and price > 0.0:
+        return view.amount * price
+    return None
+
+
+def _summed_change(pairs: Sequence[tuple[float, float | None]]) -> float | None:
+    """The change (%) of Σ amounts from each amount and its own change (None if any unknown)."""
+    then = 0.0
+    for amount, delta in pairs:
+        if delta is None or delta <= -100.0:
+            return None
+        then += amount / (1.0 + delta / 100.0)
+    if then <= 0.0:
+        return None
+    return (sum(a for a, _ in pairs) / then - 1.0) * 100.0
+
+
+def _summed_history(
+    histories: Sequence[tuple[tuple[int, float], ...]],
+) -> tuple[tuple[int, float], ...]:
+    """Σ of the venues' OI histories: each venue's latest point carried forward, summed from
+    the first time every venue has one."""
+    latest: list[float | None] = [None] * len(histories)
+    missing = len(histories)
+    out: list[tuple[int, float]] = []
+    streams = [_tagged_points(i, hist) for i, hist in enumerate(histories)]
+    for ts, i, amount in heapq.merge(*streams):
+        if latest[i] is None:
+            missing -= 1
+        latest[i] = amount
+        if missing == 0:
+            total = math.fsum(v for v in latest if v is not None)
+            if out and out[-1][0] == ts:
+                out[-1] = (ts, total)
+            else:
+                out.append((ts, total))
+    return tuple(out)
+
+
+def _tagged_points(i: int, hist: Iterable[tuple[int, float]]) -> Iterator[tuple[int, int, float]]:
+    for ts, amount in hist:
+        yield ts, i, amount
+
+
+def summed_open_interest(
+    views: Sequence[tuple[OpenInterestView, float | None]],
+) -> OpenInterestView | None:
+    """The venues' open interest summed: base amounts (one asset) and USD values; the USD
+    value is None when one venue's cannot be known. ``views`` pairs a view with its price."""
+    if not views:
+        return None
+    usd = [usd_open_interest(view, price) for view, price in views]
+    value = None if any(u is None for u in usd) else math.fsum(u for u in usd if u is not None)
+    return OpenInterestView(
+        amount=math.fsum(view.amount for view, _ in views),
+        value=value,
+        delta_5m_pct=_summed_change([(v.amount, v.delta_5m_pct) for v, _ in views]),
+        delta_1h_pct=_summed_change([(v.amount, v.delta_1h_pct) for v, _ in views]),
+        history=_summed_history([view.history for view, _ in views]),
+    )
+
+
+def weighted_funding(rates: Sequence[tuple[FundingView, float | None]]) -> FundingView | None:
+    """The OI-weighted mean of the venues' 8 h rates, as an 8 h rate (``rates`` pairs a
+    venue's funding with its USD open interest). A venue whose open interest is unknown
+    weighs nothing while another's is known; with none known, the plain mean."""
+    if not rates:
+        return None
+    weights = [w if w is not None and w > 0.0 else 0.0 for _, w in rates]
+    total = math.fsum(weights)
+    if total <= 0.0:
+        weights = [1.0] * len(rates)
+        total = float(len(rates))
+    mean = math.fsum(f.rate_8h * w for (f, _), w in zip(rates, weights, strict=True)) / total
+    nexts = [f.next_funding_ts for f, _ in rates if f.next_funding_ts is not None]
+    return FundingView(
+        rate=mean,
+        interval_h=8.0,
+        rate_8h=mean,
+        apr=funding_apr(mean, 8.0),
+        next_funding_ts=min(nexts) if nexts else None,
+    )
+
+
+# ------------------------------------------------------------------ liquidations, episodes
+
+
+def merged_liquidations(
+    tapes: Sequence[Sequence[Liquidation]], limit: int
+) -> tuple[Liquidation, ...]:
+    """The venues' tapes (each newest first) merged newest first; equal times keep the
+    venues' watch order."""
+    if limit <= 0:
+        return ()
+    keyed = [_newest_first(i, tape) for i, tape in enumerate(tapes)]
+    out: list[Liquidation] = []
+    for _, _, _, liq in heapq.merge(*keyed, key=lambda item: item[:3]):
+        out.append(liq)
+        if len(out) >= limit:
+            break
+    return tuple(out)
+
+
+def _newest_first(
+    i: int, tape: Iterable[Liquidation]
+) -> Iterator[tuple[int, int, int, Liquidation]]:
+    """A venue's tape keyed for the merge: newest first, then watch order, then tape order."""
+    for n, liq in enumerate(tape):
+        yield -liq.ts, i, n, liq
+
+
+def merged_episodes(
+    per_venue: Sequence[Sequence[EpisodeView]], price_venue: int | None
+) -> tuple[EpisodeView, ...]:
+    """One view per side: started at the earliest venue's start, notional, prints and rates
+    summed (the peak is the sum of the venues' peaks), the move of the venue prices are
+    taken from (``price_venue``, an index into ``per_venue``) when it has an episode of the
+    side, in progress while any venue's is, a lower bound where any venue samples."""
+    out: list[EpisodeView] = []
+    for side in (Side.LONG, Side.SHORT):
+        views = [(i, v) for i, eps in enumerate(per_venue) for v in eps if v.side is side]
+        if not views:
+            continue
+        running = [v for _, v in views if v.kind is not AlertKind.CASCADE_EXHAUSTED]
+        forced = AlertKind.LIQUIDATION_CASCADE if side is Side.LONG else AlertKind.SHORT_SQUEEZE
+        moves = [v.price_move_pct for i, v in views if i == price_venue]
+        out.append(
+            EpisodeView(
+                kind=forced if running else AlertKind.CASCADE_EXHAUSTED,
+                side=side,
+                started_ts=min(v.started_ts for _, v in views),
+                notional_usd=math.fsum(v.notional_usd for _, v in views),
+                prints=sum(v.prints for _, v in views),
+                price_move_pct=moves[0] if moves else views[0][1].price_move_pct,
+                peak_rate=math.fsum(v.peak_rate for _, v in views),
+                current_rate=math.fsum(v.current_rate for _, v in views),
+                lower_bound=any(v.lower_bound for _, v in views),
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,510 @@
+"""The asset detector: one ``Detector`` per venue, one asset view and one alert per leg.
+
+A run on several venues watches each symbol (the asset: the unified symbol names
+the same linear USDT perpetual on every venue) on each venue. State stays per
+(venue, symbol): every venue has its own ``Detector``, whose ladder uses that
+venue's ``MarketInfo`` (maintenance margin, maximum leverage), and whose cascade
+test judges that venue's stream against the floors meant for it. Above them
+this class keeps, per asset:
+
+* the legs it reported (``AssetLegs``): when one venue's detector reports a
+  cascade / squeeze leg the asset reports it once; another venue's report of the
+  same leg is folded into it (docs/detection.md § Several venues says what "the
+  same leg" is); a venue's next leg by its own escalation rules is the asset's
+  next leg unless another venue already reported that one;
+* the liquidation prints of the last windows of every venue, so each reported
+  leg carries its per-venue breakdown (``facts["venues"]``, the message's
+  "Bybit $31.2M · Binance ≥ $4.1M sampled");
+* each venue's feed state (its ``FeedStatus`` records), so an alert says which
+  venues were live.
+
+No combined-evidence path: a chain too small for every venue's own floors is
+not reported because the venues' sums together pass a floor (precision first;
+docs/detection.md). Deterministic like ``Detector``: event time only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from scalptui.detector.asset_view import (
+    LadderSum,
+    VenueLadder,
+    merged_episodes,
+    merged_liquidations,
+    summed_open_interest,
+    usd_open_interest,
+    weighted_funding,
+)
+from scalptui.detector.detector import Detector
+from scalptui.detector.params import DetectorParams
+from scalptui.detector.signals import ChainEvidence
+from scalptui.detector.snapshot import empty_snapshot
+from scalptui.detector.text import CLOSING, leg_label
+from scalptui.models import (
+    Alert,
+    AlertKind,
+    DetectorSnapshot,
+    EpisodeView,
+    Event,
+    FeedStatus,
+    FundingView,
+    History,
+    Liquidation,
+    MarketInfo,
+    MarkPrice,
+    OpenInterest,
+    OpenInterestView,
+    Side,
+    Source,
+    StreamState,
+    Trade,
+    venue_label,
+)
+from scalptui.numfmt import rate_pct, usd
+
+VENUE_EVENTS = (Trade, Liquidation, MarkPrice, OpenInterest, MarketInfo, History)
+"""Events that name a venue's market: one of a venue not yet watched adds that venue."""
+FORCED_KINDS = (AlertKind.LIQUIDATION_CASCADE, AlertKind.SHORT_SQUEEZE)
+DOWN_STATES = frozenset(
+    {StreamState.STALE, StreamState.RECONNECTING, StreamState.FAILED, StreamState.CLOSED}
+)
+PRINT_STREAMS = ("trades", "liquidations")
+"""The per-symbol streams an alert's prints and prices come from: a venue is down for a
+symbol while one of them is (its OI or funding stream alone does not make it so)."""
+QUIET_GLOBAL_STREAMS = ("clock",)
+"""Connection-wide statuses that say nothing of delivery (a skewed local clock)."""
+
+
+def venues_joined(venues: Iterable[str]) -> str:
+    """``binanceusdm+bybit``: the venues of an alert or a snapshot, in watch order."""
+    return "+".join(venues)
+
+
+@dataclass(slots=True)
+class AssetEpisode:
+    """The asset's cascade / squeeze on one side: its latest reported leg and, per venue,
+    the time of that venue's latest forced alert counted into the episode."""
+
+    number: int
+    leg_ts: int
+    venue_ts: dict[str, int] = field(default_factory=dict)
+    ended_ts: int | None = None
+
+
+@dataclass(slots=True)
+class VenueTally:
+    usd: float = 0.0
+    prints: int = 0
+
+
+class AssetDetector:
+    """Several venues' ``Detector``s behind the ``Detector`` API (see the module docstring)."""
+
+    def __init__(
+        self,
+        params: DetectorParams | None = None,
+        *,
+        source: Source = Source.LIVE,
+        exchanges: Sequence[str] = (),
+    ) -> None:
+        self.params = params if params is not None else DetectorParams()
+        self.source = source
+        self._venues: dict[str, Detector] = {}
+        for exchange in exchanges:
+            self._venue(exchange)
+        self._symbols: dict[str, None] = {}
+        self._prints: dict[tuple[str, Side], deque[tuple[int, str, float]]] = {}
+        self._complete: dict[str, bool] = {}
+        self._status: dict[str, dict[tuple[str | None, str], StreamState]] = {}
+        self._other_status: dict[tuple[str, str | None, str], FeedStatus] = {}
+        self._episodes: dict[tuple[str, Side], AssetEpisode] = {}
+        self._last_fire: dict[tuple[str, AlertKind], tuple[int, int]] = {}
+        self._ladders: dict[str, LadderSum] = {}
+
+    # ================================================================ public API
+
+    @property
+    def exchanges(self) -> tuple[str, ...]:
+        """The venues watched, in watch order (those named first, then any an event added)."""
+        return tuple(self._venues)
+
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self._symbols)
+
+    def on_event(self, evt: Event) -> list[Alert]:
+        """Route ``evt`` to its venue's detector; the alerts the asset reports (usually none)."""
+        if isinstance(evt, FeedStatus):
+            if not _one_venue(evt.exchange):
+                # a status of the whole run (several venues' feed): shown, not routed
+                self._other_status[(evt.exchange, evt.symbol, evt.stream)] = evt
+                return []
+            self._status.setdefault(evt.exchange, {})[(evt.symbol, evt.stream)] = evt.state
+        elif not isinstance(evt, VENUE_EVENTS):
+            return []
+        det = self._venue(evt.exchange)
+        if evt.symbol is not None:
+            self._symbols.setdefault(evt.symbol, None)
+        if isinstance(evt, Liquidation):
+            self._record_print(evt)
+        alerts = det.on_event(evt)
+        if not alerts:
+            return alerts
+        return [out for alert in alerts if (out := self._asset_alert(alert)) is not None]
+
+    def venue_snapshots(
+        self, symbol: str, *, span_pct: float | None = None
+    ) -> dict[str, DetectorSnapshot]:
+        """Each venue's own snapshot of ``symbol``, in watch order (venues without it left out)."""
+        return {
+            venue: det.snapshot(symbol, span_pct=span_pct)
+            for venue, det in self._venues.items()
+            if symbol in det.symbols()
+        }
+
+    def recent_liquidations(self, limit: int = 200) -> tuple[Liquidation, ...]:
+        """Every venue's realised liquidations, newest first (each keeps its ``exchange``)."""
+        tapes = [det.recent_liquidations(limit) for det in self._venues.values()]
+        return merged_liquidations(tapes, limit)
+
+    def active_episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
+        """Asset-level episodes in progress or just exhausted, per symbol."""
+        per_venue = [det.active_episodes() for det in self._venues.values()]
+        out: dict[str, tuple[EpisodeView, ...]] = {}
+        for symbol in self._symbols:
+            views = merged_episodes([eps.get(symbol, ()) for eps in per_venue], None)
+            if views:
+                out[symbol] = views
+        return out
+
+    def measure(self, symbol: str, side: Side) -> ChainEvidence | None:
+        """The chain's measures on the venue whose prints weigh most: the first complete
+        venue (Bybit) holding the symbol, else the first in watch order (diagnostics)."""
+        holding = [v for v, det in self._venues.items() if symbol in det.symbols()]
+        complete = [v for v in holding if self._complete.get(v, False)]
+        for venue in complete or holding:
+            measured = self._venues[venue].measure(symbol, side)
+            if measured is not None:
+                return measured
+        return None
+
+    def snapshot(self, symbol: str, *, span_pct: float | None = None) -> DetectorSnapshot:
+        """The asset view of ``symbol`` (module ``asset_view`` says how each part is summed);
+        an empty one for a symbol never seen."""
+        snaps = self.venue_snapshots(symbol, span_pct=span_pct)
+        if not snaps:
+            return empty_snapshot(symbol, venues_joined(self._venues), self.source)
+        venues = list(snaps)
+        price_at = self._price_venue(symbol, snaps)
+        lead = snaps[venues[price_at]]
+        ladders = [VenueLadder(s.bin_width, s.ladder) for s in snaps.values()]
+        ref = lead.mark if lead.mark is not None else lead.last
+        cache = self._ladders.setdefault(symbol, LadderSum())
+        width, rows = cache.rows(span_pct, ladders, ref)
+        return DetectorSnapshot(
+            exchange=venues_joined(venues),
+            symbol=symbol,
+            ts=max(s.ts for s in snaps.values()),
+            source=self.source,
+            last=lead.last,
+            mark=lead.mark,
+            index=lead.index,
+            change_1m_pct=lead.change_1m_pct,
+            change_5m_pct=lead.change_5m_pct,
+            change_1h_pct=lead.change_1h_pct,
+            price_ts=lead.price_ts,
+            prices=lead.prices,
+            bin_width=width,
+            ladder=rows,
+            recent_liquidations=merged_liquidations(
+                [s.recent_liquidations for s in snaps.values()], 100
+            ),
+            funding=self._funding(snaps),
+            open_interest=self._open_interest(snaps),
+            episodes=merged_episodes([s.episodes for s in snaps.values()], price_at),
+            feed=tuple(f for s in snaps.values() for f in s.feed) + self._asset_feed(),
+        )
+
+    # ================================================================ venues and feed state
+
+    def _venue(self, exchange: str) -> Detector:
+        det = self._venues.get(exchange)
+        if det is None:
+            det = Detector(self.params, source=self.source)
+            self._venues[exchange] = det
+        return det
+
+    def _asset_feed(self) -> tuple[FeedStatus, ...]:
+        return tuple(self._other_status.values())
+
+    def live(self, venue: str, symbol: str) -> bool:
+        """Whether ``venue``'s feed delivers ``symbol`` as far as its FeedStatus records say:
+        no connection-wide stream failed, stale or reconnecting, and neither the symbol's
+        trades nor its liquidations. Without any record (a test, a replay) a venue is live."""
+        states = self._status.get(venue)
+        if not states:
+            return True
+        for (sym, stream), state in states.items():
+            if state not in DOWN_STATES:
+                continue
+            if sym is None and stream not in QUIET_GLOBAL_STREAMS:
+                return False
+            if sym == symbol and stream in PRINT_STREAMS:
+                return False
+        return True
+
+    # ================================================================ the asset view
+
+    def _price_venue(self, symbol: str, snaps: dict[str, DetectorSnapshot]) -> int:
+        """Index of the first venue in watch order with a live price (else any price)."""
+        venues = list(snaps)
+        for i, venue in enumerate(venues):
+            if snaps[venue].last is not None and self.live(venue, symbol):
+                return i
+        for i, venue in enumerate(venues):
+            if snaps[venue].last is not None or snaps[venue].mark is not None:
+                return i
+        return 0
+
+    @staticmethod
+    def _price_of(snap: DetectorSnapshot) -> float | None:
+        return snap.mark if snap.mark is not None else snap.last
+
+    def _open_interest(self, snaps: dict[str, DetectorSnapshot]) -> OpenInterestView | None:
+        views = [
+            (s.open_interest, self._price_of(s))
+            for s in snaps.values()
+            if s.open_interest is not None
+        ]
+        return summed_open_interest(views)
+
+    def _funding(self, snaps: dict[str, DetectorSnapshot]) -> FundingView | None:
+        rates = [
+            (s.funding, usd_open_interest(s.open_interest, self._price_of(s)))
+            for s in snaps.values()
+            if s.funding is not None
+        ]
+        return weighted_funding(rates)
+
+    # ================================================================ prints per venue
+
+    def _record_print(self, liq: Liquidation) -> None:
+        """Keep the print for the per-venue breakdown (the venue detector's validity rules)."""
+        if not (0.0 < liq.price < math.inf and 0.0 <= liq.amount < math.inf):
+            return
+        notional = liq.notional
+        if not (0.0 < notional < math.inf):
+            notional = liq.price * liq.amount
+        self._complete[liq.exchange] = not liq.sampled
+        prints = self._prints.setdefault((liq.symbol, liq.side), deque())
+        prints.append((liq.ts, liq.exchange, notional))
+        # two windows: a leg's chain lies within one; another venue's clock may lag
+        keep_ms = 2 * int(self.params.thresholds_for(liq.symbol).window_s * 1000)
+        newest = max(liq.ts, prints[-1][0])
+        while prints and prints[0][0] < newest - keep_ms:
+            prints.popleft()
+
+    def _tally(self, symbol: str, side: Side, start: int, end: int) -> dict[str, VenueTally]:
+        tally = {venue: VenueTally() for venue in self._venues}
+        for ts, venue, notional in self._prints.get((symbol, side), ()):
+            if start <= ts <= end:
+                t = tally.setdefault(venue, VenueTally())
+                t.usd += notional
+                t.prints += 1
+        return tally
+
+    def _venue_facts(
+        self, symbol: str, tally: dict[str, VenueTally]
+    ) -> dict[str, dict[str, float | int | bool]]:
+        """``facts["venues"]``: every venue holding the symbol (or printing it), watch order."""
+        out: dict[str, dict[str, float | int | bool]] = {}
+        for venue, det in self._venues.items():
+            t = tally.get(venue, VenueTally())
+            if t.prints == 0 and symbol not in det.symbols():
+                continue
+            out[venue] = {
+                "usd": round(t.usd, 2),
+                "prints": t.prints,
+                "complete": self._complete.get(venue, False),
+                "live": self.live(venue, symbol),
+            }
+        return out
+
+    # ================================================================ alerts per asset
+
+    def _asset_alert(self, alert: Alert) -> Alert | None:
+        if alert.kind in FORCED_KINDS:
+            return self._forced(alert)
+        if alert.kind is AlertKind.CASCADE_EXHAUSTED:
+            return self._exhausted(alert)
+        return self._once_per_asset(alert)
+
+    def _episode_running(self, venue: str, symbol: str, side: Side) -> bool:
+        """Whether ``venue``'s own episode of ``side`` is in progress and its feed live."""
+        if not self.live(venue, symbol):
+            return False
+        views = self._venues[venue].active_episodes().get(symbol, ())
+        return any(v.side is side and v.kind is not AlertKind.CASCADE_EXHAUSTED for v in views)
+
+    def _asset_episode_live(self, ep: AssetEpisode | None, venue: str, alert: Alert) -> bool:
+        """The asset's episode goes on while a live venue's own episode of its side does (the
+        venue alerting now counts only if its alert continues its counted episode)."""
+        if ep is None or ep.ended_ts is not None or alert.side is None:
+            return False
+        others = (v for v in ep.venue_ts if v != venue)
+        if any(self._episode_running(v, alert.symbol, alert.side) for v in others):
+            return True
+        venue_leg = alert.facts.get("leg", 1)
+        return venue in ep.venue_ts and isinstance(venue_leg, int) and venue_leg > 1
+
+    def _forced(self, alert: Alert) -> Alert | None:
+        """A venue's cascade / squeeze leg: the asset's next leg, or the same leg again."""
+        side = alert.side
+        if side is None:
+            return alert
+        venue, key, now = alert.exchange, (alert.symbol, side), alert.ts
+        ep = self._episodes.get(key)
+        if ep is not None and self._asset_episode_live(ep, venue, alert):
+            counted = ep.venue_ts.get(venue)
+            ep.venue_ts[venue] = now
+            if counted is None or counted < ep.leg_ts:
+                return None  # this venue's sight of the leg the asset already reported
+            ep.number += 1
+            ep.leg_ts = now
+        else:
+            if ep is not None and ep.ended_ts is None:
+                ep.ended_ts = now  # its venues fell silent or went down without exhaustion
+            cooldown_ms = self.params.thresholds_for(alert.symbol).cooldown_s * 1000
+            within = ep is not None and now - ep.leg_ts < cooldown_ms
+            ep = AssetEpisode(ep.number + 1 if ep is not None and within else 1, now, {venue: now})
+            self._episodes[key] = ep
+        start = self._chain_start(venue, alert.symbol, side, now)
+        return self._with_venues(alert, ep.number, self._tally(alert.symbol, side, start, now))
+
+    def _chain_start(self, venue: str, symbol: str, side: Side, now: int) -> int:
+        """Where the alerting venue's chain began (its episode's start), to the whole second."""
+        views = self._venues[venue].active_episodes().get(symbol, ())
+        starts = [v.started_ts for v in views if v.side is side]
+        start = starts[0] if starts else now
+        return start // 1000 * 1000
+
+    def _exhausted(self, alert: Alert) -> Alert | None:
+        """Exhaustion once per asset episode: when the last live venue's episode ends."""
+        side = alert.side
+        if side is None:
+            return alert
+        ep = self._episodes.get((alert.symbol, side))
+        if ep is None or ep.ended_ts is not None or alert.exchange not in ep.venue_ts:
+            return None
+        others = (v for v in ep.venue_ts if v != alert.exchange)
+        if any(self._episode_running(v, alert.symbol, side) for v in others):
+            return None
+        ep.ended_ts = alert.ts
+        tally = self._episode_tally(alert.symbol, side, ep)
+        return self._with_venues(alert, ep.number, tally)
+
+    def _episode_tally(self, symbol: str, side: Side, ep: AssetEpisode) -> dict[str, VenueTally]:
+        """Per venue, what its own episode of the side printed (venues of the episode)."""
+        tally: dict[str, VenueTally] = {}
+        for venue in self._venues:
+            if venue not in ep.venue_ts:
+                continue
+            views = self._venues[venue].active_episodes().get(symbol, ())
+            for v in views:
+                if v.side is side:
+                    tally[venue] = VenueTally(v.notional_usd, v.prints)
+        return tally
+
+    def _once_per_asset(self, alert: Alert) -> Alert | None:
+        """FUNDING_EXTREME and OI_FLUSH: the first venue's report stands for the asset; the
+        others' of the same kind (and, for funding, the same crowded side) within the
+        cooldown are the same condition seen on another venue."""
+        key = (alert.symbol, alert.kind)
+        sign = 0 if alert.side is None else (1 if alert.side is Side.LONG else -1)
+        last = self._last_fire.get(key)
+        cooldown_ms = self.params.thresholds_for(alert.symbol).cooldown_s * 1000
+        same = last is not None and (alert.kind is not AlertKind.FUNDING_EXTREME or last[1] == sign)
+        if same and last is not None and alert.ts - last[0] < cooldown_ms:
+            return None
+        self._last_fire[key] = (alert.ts, sign)
+        if alert.kind is not AlertKind.FUNDING_EXTREME:
+            return alert
+        return self._funding_alert(alert)
+
+    def _funding_alert(self, alert: Alert) -> Alert:
+        """Name the venue and give the OI-weighted mean of every venue's rate beside it."""
+        snaps = {v: d.snapshot(alert.symbol, span_pct=0.0) for v, d in self._venues.items()}
+        held = {v: s for v, s in snaps.items() if s.funding is not None}
+        mean = self._funding(held)
+        words = f"On {venue_label(alert.exchange)}"
+        facts = dict(alert.facts)
+        if mean is not None and len(held) > 1:
+            words += f"; OI-weighted mean of {len(held)} venues {rate_pct(mean.rate_8h)} per 8 h"
+            facts["funding_8h_venues_mean"] = mean.rate_8h
+        return replace(alert, message=_before_closing(alert.message, words), facts=facts)
+
+    # ================================================================ wording
+
+    def _with_venues(self, alert: Alert, number: int, tally: dict[str, VenueTally]) -> Alert:
+        """The venue's alert as the asset's: its leg number, the venues whose prints it counts
+        (``exchange``, ``facts["venues"]``) and the breakdown before the closing words."""
+        venue_facts = self._venue_facts(alert.symbol, tally)
+        counted = [v for v, f in venue_facts.items() if f["prints"]]
+        facts = dict(alert.facts)
+        given = facts.get("leg", 1)
+        venue_leg = given if isinstance(given, int) else 1
+        facts["leg"] = number
+        facts["venue_leg"] = venue_leg
+        facts["decided_by"] = alert.exchange
+        facts["venues_usd"] = round(math.fsum(float(f["usd"]) for f in venue_facts.values()), 2)
+        facts["venues"] = venue_facts
+        message = _relabel_leg(alert, venue_leg, number)
+        message = _before_closing(message, "Venues: " + breakdown(venue_facts))
+        return replace(
+            alert,
+            exchange=venues_joined(counted or [alert.exchange]),
+            message=message,
+            facts=facts,
+        )
+
+
+def _one_venue(exchange: str) -> bool:
+    """Whether ``exchange`` names one venue (not the run's ``a,b`` or an asset's ``a+b``)."""
+    return bool(exchange) and "," not in exchange and "+" not in exchange
+
+
+def breakdown(venue_facts: dict[str, dict[str, float | int | bool]]) -> str:
+    """``Bybit $31.2M · Binance ≥ $4.1M sampled``: complete venues first (the primary
+    evidence), then sampled ones (a lower bound), each in watch order; a venue that was
+    down at alert time is named "down"; a live venue without prints is left out."""
+    complete, sampled = [], []
+    for venue, f in venue_facts.items():
+        label = venue_label(venue)
+        down = "" if f["live"] else " (down)"
+        if not f["prints"]:
+            if down:
+                sampled.append(f"{label} down")
+            continue
+        if f["complete"]:
+            complete.append(f"{label} {usd(float(f['usd']))}{down}")
+        else:
+            sampled.append(f"{label} {usd(float(f['usd']), lower_bound=True)} sampled{down}")
+    return " · ".join(complete + sampled)
+
+
+def _before_closing(message: str, words: str) -> str:
+    """``words`` as the message's last sentence before "Informational — no trade plan."."""
+    if message.endswith(CLOSING):
+        return f"{message[: -len(CLOSING)]}{words}. {CLOSING}"
+    return f"{message} {words}."
+
+
+def _relabel_leg(alert: Alert, venue_leg: int, number: int) -> str:
+    """The message's "KIND leg N —" with the asset's number instead of the venue's."""
+    old = f"{alert.symbol} {alert.kind.value}{leg_label(venue_leg)} — "
+    if not alert.message.startswith(old):
+        return alert.message
+    return f"{alert.symbol} {alert.kind.value}{leg_label(number)} — {alert.message[len(old) :]}"
