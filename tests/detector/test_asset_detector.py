@@ -1,0 +1,389 @@
+"""The asset detector: one asset on several venues, one alert per leg, the summed view.
+
+Hand-made events from two or three venues: each second a mark on every venue at
+the same price and, during a chain, one long liquidation per venue of a fixed
+size, so every number an alert or a snapshot carries is known in advance.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
+
+from scalptui.detector import AssetDetector, Detector, DetectorParams, make_detector
+from scalptui.detector.asset_view import VenueLadder, sum_ladders
+from scalptui.models import (
+    Alert,
+    AlertKind,
+    Event,
+    FeedStatus,
+    LadderBin,
+    Liquidation,
+    MarketInfo,
+    MarkPrice,
+    OpenInterest,
+    Side,
+    Source,
+    StreamState,
+    TakerSide,
+    Trade,
+)
+
+BTC = "BTC/USDT:USDT"
+T0 = 1_000_000
+BN, BY, OK = "binanceusdm", "bybit", "okx"
+Prints = dict[str, tuple[float, bool]]
+"""Per venue: the USD of its one print a second (0: none) and whether it samples."""
+
+CHAIN: Prints = {BY: (150_000.0, False), BN: (100_000.0, True), OK: (50_000.0, True)}
+BIG: Prints = {BY: (600_000.0, False), BN: (400_000.0, True)}
+QUIET: Prints = {BY: (0.0, False), BN: (0.0, True)}
+
+
+def script(phases: list[tuple[int, float, Prints]], start: int = T0) -> tuple[list[Event], int]:
+    """(events, next second's ts) of ``phases``: (seconds, price step a second, prints)."""
+    price, ts = 100_000.0, start
+    events: list[Event] = []
+    for seconds, step, prints in phases:
+        for _ in range(seconds):
+            price *= 1.0 + step
+            for venue, (usd, sampled) in prints.items():
+                events.append(MarkPrice(ts, venue, BTC, price, price))
+                if usd:
+                    liq = Liquidation(
+                        ts + 1, venue, BTC, Side.LONG, price, usd / price, usd, sampled
+                    )
+                    events.append(liq)
+            ts += 1000
+    return events, ts
+
+
+def feed(det: Detector | AssetDetector, events: list[Event]) -> list[Alert]:
+    return [alert for evt in events for alert in det.on_event(evt)]
+
+
+def three_venues() -> AssetDetector:
+    return AssetDetector(DetectorParams(), source=Source.LIVE, exchanges=(BN, BY, OK))
+
+
+def forced(alerts: list[Alert]) -> list[Alert]:
+    return [a for a in alerts if a.kind is AlertKind.LIQUIDATION_CASCADE]
+
+
+# ------------------------------------------------------------------ make_detector
+
+
+def test_make_detector_gives_the_asset_detector_only_for_several_venues() -> None:
+    params = DetectorParams()
+    assert type(make_detector(params, source=Source.LIVE, exchanges=(BN,))) is Detector
+    assert type(make_detector(params, source=Source.LIVE, exchanges=(BY, BY))) is Detector
+    assert type(make_detector(params, source=Source.LIVE)) is Detector
+    det = make_detector(params, source=Source.REPLAY, exchanges=(BY, BN))
+    assert isinstance(det, AssetDetector)
+    assert det.exchanges == (BY, BN) and det.source is Source.REPLAY
+
+
+def test_an_event_of_an_unlisted_venue_adds_it_after_the_listed_ones() -> None:
+    det = AssetDetector(exchanges=(BY, BN))
+    det.on_event(MarkPrice(T0, OK, BTC, 100.0, 100.0))
+    assert det.exchanges == (BY, BN, OK) and det.symbols() == (BTC,)
+    assert list(det.venue_snapshots(BTC)) == [OK]
+
+
+# ------------------------------------------------------------------ one alert per leg
+
+
+def test_one_leg_on_three_venues_is_one_alert_with_every_venue_in_its_facts() -> None:
+    """Bybit's complete stream crosses the $2M floor at its 15th print ($2.1M without the
+    largest): the asset reports that leg once, counting every venue's prints since the
+    chain began; Binance's own report of the same leg six seconds later is silent."""
+    events, _ = script([(30, -0.001, CHAIN)])
+    alerts = feed(three_venues(), events)
+    (alert,) = forced(alerts)
+    assert alert.ts == T0 + 15_000
+    assert alert.exchange == "binanceusdm+bybit+okx"
+    assert alert.facts["leg"] == 1 and alert.facts["decided_by"] == BY
+    assert alert.facts["venues"] == {
+        BN: {"usd": 1_500_000.0, "prints": 15, "complete": False, "live": True},
+        BY: {"usd": 2_250_000.0, "prints": 15, "complete": True, "live": True},
+        OK: {"usd": 750_000.0, "prints": 15, "complete": False, "live": True},
+    }
+    assert alert.facts["venues_usd"] == 4_500_000.0
+    assert alert.message.endswith(
+        "Venues: Bybit $2.25M · Binance ≥ $1.50M sampled · OKX ≥ $750k sampled. "
+        "Informational — no trade plan."
+    )
+    assert alert.to_record()["facts"]["venues"][BY]["usd"] == 2_250_000.0
+
+
+def test_another_venues_report_of_the_same_leg_is_suppressed() -> None:
+    """Alone, Binance's detector reports this chain too (at its 21st print); on the asset
+    it is the leg Bybit already reported."""
+    events, _ = script([(30, -0.001, CHAIN)])
+    alone = forced(feed(Detector(), [e for e in events if e.exchange == BN]))
+    assert [a.ts for a in alone] == [T0 + 21_000]
+    assert [a.ts for a in forced(feed(three_venues(), events))] == [T0 + 15_000]
+
+
+def test_a_later_leg_three_times_larger_is_still_reported_once() -> None:
+    """After the first leg's minute, prints four times as large: Bybit's window reaches
+    3 × the leg's $9M ($27M) and both venues report their leg 2 in the same second —
+    the asset says leg 2 once; exhaustion follows once, when the last venue's stops."""
+    small = {BY: CHAIN[BY], BN: CHAIN[BN]}
+    events, _ = script(
+        [(25, -0.001, small), (60, 0.0, small), (60, -0.0005, BIG), (60, 0.0, QUIET)]
+    )
+    det = AssetDetector(exchanges=(BN, BY))
+    alerts = feed(det, events)
+    legs = forced(alerts)
+    assert [(a.ts, a.facts["leg"], a.facts["venue_leg"]) for a in legs] == [
+        (T0 + 15_000, 1, 1),
+        (T0 + 125_000, 2, 2),
+    ]
+    assert legs[1].facts["notional_usd"] == 27_000_000.0
+    assert " LIQUIDATION_CASCADE leg 2 — " in legs[1].message
+    assert legs[1].message.endswith(
+        "Venues: Bybit $27.0M · Binance ≥ $18.0M sampled. Informational — no trade plan."
+    )
+    exhausted = [a for a in alerts if a.kind is AlertKind.CASCADE_EXHAUSTED]
+    assert len(exhausted) == 1 and exhausted[0].facts["leg"] == 2
+    assert exhausted[0].exchange == "binanceusdm+bybit"
+
+
+def test_a_sampled_venue_alone_reads_as_a_lower_bound() -> None:
+    """Only Binance prints enough: the breakdown names it "≥ … sampled" and the venue that
+    printed nothing is no part of the alert's exchange."""
+    prints: Prints = {BN: (100_000.0, True), BY: (0.0, False)}
+    events, _ = script([(30, -0.001, prints)])
+    (alert,) = forced(feed(AssetDetector(exchanges=(BN, BY)), events))
+    assert alert.exchange == BN
+    assert alert.facts["venues"] == {
+        BN: {"usd": 2_100_000.0, "prints": 21, "complete": False, "live": True},
+        BY: {"usd": 0.0, "prints": 0, "complete": False, "live": True},
+    }
+    assert "Venues: Binance ≥ $2.10M sampled. " in alert.message
+
+
+def test_a_venue_down_at_alert_time_is_named_with_live_false() -> None:
+    """OKX's trade stream reconnects after five seconds of its prints: its prints still
+    count, and the alert says it was not live."""
+    two: Prints = {BY: CHAIN[BY], BN: CHAIN[BN]}
+    events, _ = script([(5, -0.001, CHAIN), (25, -0.001, two)])
+    cut = next(i for i, e in enumerate(events) if e.ts >= T0 + 5_000)
+    events.insert(cut, FeedStatus(0, OK, BTC, "trades", StreamState.RECONNECTING))
+    live = [FeedStatus(0, v, BTC, "trades", StreamState.LIVE) for v in (BN, BY, OK)]
+    det = three_venues()
+    (alert,) = forced(feed(det, [*live, *events]))
+    assert alert.facts["venues"][OK] == {  # type: ignore[index]
+        "usd": 250_000.0,
+        "prints": 5,
+        "complete": False,
+        "live": False,
+    }
+    assert alert.facts["venues"][BY]["live"] is True  # type: ignore[index]
+    assert alert.message.endswith(
+        "Venues: Bybit $2.25M · Binance ≥ $1.50M sampled · OKX ≥ $250k sampled (down). "
+        "Informational — no trade plan."
+    )
+    assert not det.live(OK, BTC) and det.live(BN, BTC)
+
+
+# ------------------------------------------------------------------ funding, OI flush
+
+
+def test_funding_extreme_on_two_venues_is_one_alert_naming_the_first() -> None:
+    """Both venues pay 0.06 % per 8 h for three readings: one FUNDING_EXTREME, on Bybit,
+    with the OI-weighted mean of both ((0.0006·3 + 0.0008·1) / 4 = 0.00065)."""
+    det = AssetDetector(exchanges=(BY, BN))
+    events: list[Event] = [
+        OpenInterest(T0, BY, BTC, 3000.0, 300_000_000.0),
+        OpenInterest(T0, BN, BTC, 1000.0, 100_000_000.0),
+    ]
+    for minute in range(4):
+        ts = T0 + minute * 60_000
+        events.append(MarkPrice(ts, BY, BTC, 100_000.0, None, 0.0006))
+        events.append(MarkPrice(ts + 1, BN, BTC, 100_000.0, None, 0.0008))
+    alerts = [a for a in feed(det, events) if a.kind is AlertKind.FUNDING_EXTREME]
+    assert [a.exchange for a in alerts] == [BY]
+    assert alerts[0].facts["funding_8h_venues_mean"] == pytest.approx(0.00065, rel=1e-12)
+    assert "On Bybit; OI-weighted mean of 2 venues +0.0650 % per 8 h." in alerts[0].message
+
+
+def test_an_oi_flush_on_two_venues_is_one_alert() -> None:
+    det = AssetDetector(exchanges=(BN, BY))
+    events: list[Event] = []
+    for venue in (BN, BY):
+        events.append(OpenInterest(T0, venue, BTC, 1000.0))
+        events.append(OpenInterest(T0 + 60_000, venue, BTC, 950.0))
+    flushes = [a for a in feed(det, events) if a.kind is AlertKind.OI_FLUSH]
+    assert [a.exchange for a in flushes] == [BN]
+
+
+# ------------------------------------------------------------------ the asset view
+
+
+def _market(det: AssetDetector) -> None:
+    """OI and funding on three venues: Binance 2000 BTC (no USD value: × its mark 100k),
+    0.01 % per 8 h; Bybit 1000 BTC = $101M, 0.02 % per 4 h (0.04 % per 8 h); OKX 500 BTC
+    = $50M, no funding yet."""
+    for evt in (
+        MarkPrice(T0, BN, BTC, 100_000.0, 99_990.0, 0.0001, T0 + 3_600_000),
+        MarkPrice(T0, BY, BTC, 101_000.0, 100_990.0, 0.0002, T0 + 1_800_000, 4.0),
+        MarkPrice(T0, OK, BTC, 100_500.0, 100_490.0),
+        OpenInterest(T0 + 1, BN, BTC, 2000.0),
+        OpenInterest(T0 + 1, BY, BTC, 1000.0, 101_000_000.0),
+        OpenInterest(T0 + 1, OK, BTC, 500.0, 50_000_000.0),
+    ):
+        det.on_event(evt)
+
+
+def test_open_interest_is_summed_in_usd_and_funding_weighted_by_it() -> None:
+    det = three_venues()
+    _market(det)
+    snap = det.snapshot(BTC)
+    assert snap.exchange == "binanceusdm+bybit+okx"
+    oi = snap.open_interest
+    assert oi is not None and oi.amount == 3500.0 and oi.value == 351_000_000.0
+    funding = snap.funding
+    assert funding is not None and funding.interval_h == 8.0
+    # (0.0001 · $200M + 0.0004 · $101M) / $301M; OKX has no rate and no weight
+    assert funding.rate_8h == pytest.approx((0.0001 * 200e6 + 0.0004 * 101e6) / 301e6, rel=1e-12)
+    assert funding.next_funding_ts == T0 + 1_800_000
+    assert list(det.venue_snapshots(BTC)) == [BN, BY, OK]
+    assert det.venue_snapshots(BTC)[BY].mark == 101_000.0
+
+
+def test_price_comes_from_the_first_live_venue_in_watch_order() -> None:
+    det = three_venues()
+    _market(det)
+    for venue, price in ((BN, 100_000.0), (BY, 101_000.0)):
+        det.on_event(Trade(T0 + 5, venue, BTC, price, 0.1, TakerSide.BUY))
+    assert det.snapshot(BTC).last == 100_000.0
+    det.on_event(FeedStatus(0, BN, BTC, "trades", StreamState.STALE))
+    snap = det.snapshot(BTC)
+    assert snap.last == 101_000.0 and snap.mark == 101_000.0
+    det.on_event(FeedStatus(0, BN, BTC, "trades", StreamState.LIVE))
+    assert det.snapshot(BTC).last == 100_000.0
+
+
+def test_liquidations_of_every_venue_merge_newest_first() -> None:
+    det = three_venues()
+    for i, venue in enumerate((OK, BN, BY, BN)):
+        det.on_event(Liquidation(T0 + i * 10, venue, BTC, Side.LONG, 100.0, 1.0, 100.0, True))
+    tape = det.recent_liquidations(3)
+    assert [(liq.ts, liq.exchange) for liq in tape] == [(T0 + 30, BN), (T0 + 20, BY), (T0 + 10, BN)]
+    assert [liq.exchange for liq in det.snapshot(BTC).recent_liquidations] == [BN, BY, BN, OK]
+
+
+def test_episodes_are_the_assets() -> None:
+    events, _ = script([(30, -0.001, CHAIN)])
+    det = three_venues()
+    feed(det, events)
+    (episode,) = det.active_episodes()[BTC]
+    assert episode.kind is AlertKind.LIQUIDATION_CASCADE and episode.side is Side.LONG
+    # Bybit's and Binance's episodes (OKX never reported one): 30 × ($150k + $100k)
+    assert episode.notional_usd == 7_500_000.0 and episode.prints == 60
+    assert episode.lower_bound and det.snapshot(BTC).episodes == (episode,)
+
+
+# ------------------------------------------------------------------ the summed ladder
+
+
+def _bin(low: float, high: float, long_usd: float = 0.0, short_usd: float = 0.0) -> LadderBin:
+    return LadderBin(low, high, long_usd, short_usd)
+
+
+def _edge(low: float, high: float, long_usd: float = 0.0, short_usd: float = 0.0) -> LadderBin:
+    return LadderBin(low, high, long_usd, short_usd, edge=True)
+
+
+def test_ladders_of_different_grids_are_rebinned_by_overlap() -> None:
+    """Width 10 and width 15: the common grid is 15 wide; the 10-wide row [100, 110) gives
+    half its notional to [90, 105) and half to [105, 120); edges stay edges."""
+    a = VenueLadder(10.0, (_edge(50.0, 100.0, 7.0), _bin(100.0, 110.0, 30.0), _edge(110.0, 200.0)))
+    b = VenueLadder(
+        15.0, (_edge(60.0, 105.0), _bin(105.0, 120.0, 30.0, 12.0), _edge(120.0, 150.0, 0.0, 5.0))
+    )
+    width, rows = sum_ladders([a, b], 105.0)
+    assert width == 15.0
+    assert [(r.low, r.high, r.long_usd, r.short_usd, r.edge) for r in rows] == [
+        (50.0, 90.0, 7.0, 0.0, True),
+        (90.0, 105.0, 15.0, 0.0, False),
+        (105.0, 120.0, 45.0, 12.0, False),
+        (120.0, 200.0, 0.0, 5.0, True),
+    ]
+
+
+def _totals(rows: tuple[LadderBin, ...]) -> tuple[float, float, float]:
+    return (
+        math.fsum(r.long_usd for r in rows),
+        math.fsum(r.short_usd for r in rows),
+        math.fsum(r.realized_long_usd + r.hit_short_usd for r in rows),
+    )
+
+
+def test_the_summed_ladder_of_three_venues_conserves_their_notional() -> None:
+    """Ten minutes of trading and open interest on three venues whose first prices differ
+    (so do their grids): the asset's ladder holds what the three hold, at every span."""
+    det = three_venues()
+    for venue, tick in ((BN, 0.1), (BY, 0.01), (OK, 0.01)):
+        det.on_event(MarketInfo(T0, venue, BTC, tick, max_leverage=100.0, mmr=0.004))
+    for s in range(600):
+        ts = T0 + s * 1000
+        for i, venue in enumerate((BN, BY, OK)):
+            price = 100_000.0 * (1.0 + 0.0003 * i) * (1.0 + 0.002 * math.sin(s / 40.0))
+            side = TakerSide.BUY if (s + i) % 3 else TakerSide.SELL
+            det.on_event(Trade(ts, venue, BTC, price, 2.0, side))
+            det.on_event(MarkPrice(ts + 1, venue, BTC, price, price))
+            if s % 15 == 0:
+                det.on_event(OpenInterest(ts + 2, venue, BTC, 1000.0 + s * (i + 1)))
+    for span in (1.0, 3.0, None):
+        snap = det.snapshot(BTC, span_pct=span)
+        venues = det.venue_snapshots(BTC, span_pct=span).values()
+        assert len({v.bin_width for v in venues}) == 3
+        assert snap.bin_width == max(v.bin_width for v in venues)
+        want = [math.fsum(t) for t in zip(*(_totals(v.ladder) for v in venues), strict=True)]
+        assert _totals(snap.ladder)[0] == pytest.approx(want[0], rel=1e-12)
+        assert _totals(snap.ladder)[1] == pytest.approx(want[1], rel=1e-12)
+        assert want[0] > 0.0 and want[1] > 0.0
+        assert snap.ladder[0].edge and snap.ladder[-1].edge
+        assert not any(r.edge for r in snap.ladder[1:-1])
+        lows = [r.low for r in snap.ladder]
+        assert lows == sorted(lows)
+    assert det.snapshot(BTC, span_pct=3.0).ladder is det.snapshot(BTC, span_pct=3.0).ladder
+
+
+@hs.composite
+def venue_ladders(draw: hs.DrawFn) -> VenueLadder:
+    width = draw(hs.sampled_from([0.5, 1.0, 1.5, 2.5, 7.0]))
+    start = draw(hs.integers(min_value=20, max_value=60))
+    values = draw(
+        hs.lists(
+            hs.tuples(
+                hs.floats(min_value=0.0, max_value=1e9),
+                hs.floats(min_value=0.0, max_value=1e9),
+            ),
+            min_size=1,
+            max_size=40,
+        )
+    )
+    rows = [_edge(0.0, start * width, draw(hs.floats(0.0, 1e9)))]
+    for i, (long_usd, short_usd) in enumerate(values):
+        rows.append(_bin((start + i) * width, (start + i + 1) * width, long_usd, short_usd))
+    end = (start + len(values)) * width
+    rows.append(_edge(end, end + 100.0, 0.0, draw(hs.floats(0.0, 1e9))))
+    return VenueLadder(width, tuple(rows))
+
+
+@given(hs.lists(venue_ladders(), min_size=1, max_size=3), hs.floats(10.0, 200.0))
+def test_the_summed_ladders_total_is_the_sum_of_the_venues_totals(
+    ladders: list[VenueLadder], ref: float
+) -> None:
+    _, rows = sum_ladders(ladders, ref)
+    for part in (0, 1):
+        want = math.fsum(_totals(lad.rows)[part] for lad in ladders)
+        assert _totals(rows)[part] == pytest.approx(want, rel=1e-9, abs=1e-6)
+    assert rows[0].edge and rows[-1].edge
