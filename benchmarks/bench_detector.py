@@ -13,7 +13,10 @@ Run: ``python benchmarks/bench_detector.py [--quick]``. One process, no network:
    widest span);
 4. the same with open interest streamed as Bybit does (with every ticker
    change, 10 a second here, for two hours): ``snapshot()`` and the cost of
-   one such ``OpenInterest`` event (reported, no ccxt anchor).
+   one such ``OpenInterest`` event (reported, no ccxt anchor);
+5. ``AssetDetector.snapshot`` — the asset view of one symbol on three venues
+   (Binance, Bybit, OKX) each holding an hour, their grids apart: three venue
+   snapshots, the summed ladder, OI and funding.
 
 Budgets (DESIGN § Performance): per event ≤ 25 % of ``handle_message``;
 ``snapshot()`` ≤ 1 ms at every span printed, the widest included. Medians of
@@ -34,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scalptui.detector import Detector
+from scalptui.detector import AssetDetector, Detector
 from scalptui.models import (
     Event,
     Liquidation,
@@ -73,36 +76,48 @@ def _median_us(fn: Callable[[int], None], n: int, repeats: int) -> float:
 
 
 def _warm_detector(seconds: int, oi_per_s: int = 0) -> tuple[Detector, int]:
-    """A detector holding ``seconds`` of a calm BTC market, 20 trades a second.
+    """A detector holding ``seconds`` of a calm BTC market (``_calm_market``)."""
+    det = Detector()
+    return det, _calm_market(det, seconds, oi_per_s)
+
+
+def _calm_market(
+    det: Detector | AssetDetector,
+    seconds: int,
+    oi_per_s: int = 0,
+    exchange: str = EXCHANGE,
+    start: float = PRICE,
+) -> int:
+    """Feed ``seconds`` of a calm BTC market on ``exchange``, 20 trades a second; returns
+    the next second's ts.
 
     Open interest arrives every 15 s (Binance's REST poll), or ``oi_per_s`` times
     a second when set (Bybit's ticker), wandering by a few hundredths of a percent.
     """
-    det = Detector()
     ts = 1_740_000_000_000
-    price = PRICE
+    price = start
     oi = 80_000.0
     for s in range(seconds):
         price *= 1.0 + (0.0001 if (s * 7919) % 13 > 6 else -0.0001)
         for k in range(20):
             side = TakerSide.BUY if (s + k) % 2 else TakerSide.SELL
-            det.on_event(Trade(ts + k * 50, EXCHANGE, SYMBOL, price, 0.05, side))
-        det.on_event(MarkPrice(ts + 999, EXCHANGE, SYMBOL, price, price, 0.0001))
+            det.on_event(Trade(ts + k * 50, exchange, SYMBOL, price, 0.05, side))
+        det.on_event(MarkPrice(ts + 999, exchange, SYMBOL, price, price, 0.0001))
         if oi_per_s:
             for k in range(oi_per_s):
                 i = s * oi_per_s + k
                 oi *= 1.0 + (0.00004 if (i // 30) % 3 else -0.00002) * (1 if i % 2 else -0.5)
-                det.on_event(OpenInterest(ts + k * 1000 // oi_per_s + 1, EXCHANGE, SYMBOL, oi))
+                det.on_event(OpenInterest(ts + k * 1000 // oi_per_s + 1, exchange, SYMBOL, oi))
         elif s % 15 == 0:
             oi *= 1.0 + (0.0004 if (s // 15) % 3 else -0.0002)
-            det.on_event(OpenInterest(ts + 999, EXCHANGE, SYMBOL, oi))
+            det.on_event(OpenInterest(ts + 999, exchange, SYMBOL, oi))
         if s % 20 == 0:
             side_liq = Side.LONG if s % 40 else Side.SHORT
             det.on_event(
-                Liquidation(ts + 500, EXCHANGE, SYMBOL, side_liq, price, 0.2, 0.2 * price, True)
+                Liquidation(ts + 500, exchange, SYMBOL, side_liq, price, 0.2, 0.2 * price, True)
             )
         ts += 1000
-    return det, ts
+    return ts
 
 
 async def _ccxt_costs(n: int, repeats: int) -> dict[str, float]:
@@ -240,6 +255,32 @@ def _snapshot_costs(repeats: int) -> dict[str, float]:
     return out
 
 
+def _asset_snapshot_costs(repeats: int) -> dict[str, float]:
+    """Milliseconds per ``AssetDetector.snapshot()`` on three venues holding an hour each
+    (their first prices 0.03 % apart, so their grids differ and the rows are re-binned)."""
+    det = AssetDetector(exchanges=("binanceusdm", "bybit", "okx"))
+    for i, venue in enumerate(det.exchanges):
+        _calm_market(det, 3600, exchange=venue, start=PRICE * (1.0 + 0.0003 * i))
+    cases: list[tuple[str, Callable[[int], float | None]]] = [
+        ("±3 %, repeat", lambda i: 3.0),
+        ("±3 %, every row new", lambda i: 3.0 + (i % 1000 + 1) * 1e-9),
+        ("widest, repeat", lambda i: None),
+        ("widest, every row new", lambda i: 30.0 - (i % 1000 + 1) * 1e-9),
+    ]
+    out = {}
+    for label, span_for in cases:
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for i in range(20):
+                det.snapshot(SYMBOL, span_pct=span_for(i))
+            runs.append((time.perf_counter() - start) / 20 * 1e3)
+        out[label] = statistics.median(runs)
+    snap = det.snapshot(SYMBOL, span_pct=3.0)
+    print(f"  (asset snapshot holds {len(snap.ladder)} ladder rows at ±3 %, {snap.exchange})")
+    return out
+
+
 def _dense_oi_costs(repeats: int, n: int) -> dict[str, float]:
     """Snapshot (ms) and one ``OpenInterest`` event (µs) with OI streamed 10 a second for 2 h."""
     det, ts = _warm_detector(7200, oi_per_s=10)
@@ -304,6 +345,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {label:<22} {ms * 1000:7.1f} µs   ratio to budget {ms / 1.0:6.1%}  (budget ≤ 1 ms)"
         )
+    print("asset snapshot() of one symbol on three venues, one hour each:")
+    for label, ms in _asset_snapshot_costs(repeats).items():
+        ok &= ms <= 1.0 or "every row new" in label
+        note = "budget ≤ 1 ms" if "every row new" not in label else "reported"
+        print(f"  {label:<22} {ms * 1000:7.1f} µs   ratio to budget {ms / 1.0:6.1%}  ({note})")
     print("open interest streamed 10 a second for two hours (Bybit's ticker):")
     for label, value in _dense_oi_costs(repeats, n).items():
         if label.startswith("snapshot"):

@@ -211,21 +211,46 @@ def _summed_history(
 ) -> tuple[tuple[int, float], ...]:
     """Σ of the venues' OI histories: each venue's latest point carried forward, summed from
     the first time every venue has one."""
-    latest: list[float | None] = [None] * len(histories)
+    latest = [0.0] * len(histories)
+    seen = [False] * len(histories)
     missing = len(histories)
     out: list[tuple[int, float]] = []
     streams = [_tagged_points(i, hist) for i, hist in enumerate(histories)]
     for ts, i, amount in heapq.merge(*streams):
-        if latest[i] is None:
+        if not seen[i]:
+            seen[i] = True
             missing -= 1
         latest[i] = amount
         if missing == 0:
-            total = math.fsum(v for v in latest if v is not None)
+            point = (ts, sum(latest))
             if out and out[-1][0] == ts:
-                out[-1] = (ts, total)
+                out[-1] = point
             else:
-                out.append((ts, total))
+                out.append(point)
     return tuple(out)
+
+
+class HistorySum:
+    """The summed OI history of one symbol, rebuilt only when a venue's history changed.
+
+    A venue's history gains or replaces its newest point (one per 10 s bucket) and drops
+    its oldest: its length and its two ends tell a change (an older sample filling a
+    bucket in the middle, a warm start after live data, also changes its length)."""
+
+    __slots__ = ("_key", "_value")
+
+    def __init__(self) -> None:
+        self._key: tuple[tuple[int, tuple[int, float], tuple[int, float]] | None, ...] = ()
+        self._value: tuple[tuple[int, float], ...] = ()
+
+    def history(
+        self, histories: Sequence[tuple[tuple[int, float], ...]]
+    ) -> tuple[tuple[int, float], ...]:
+        key = tuple((len(h), h[0], h[-1]) if h else None for h in histories)
+        if key != self._key:
+            self._key = key
+            self._value = _summed_history(histories)
+        return self._value
 
 
 def _tagged_points(i: int, hist: Iterable[tuple[int, float]]) -> Iterator[tuple[int, int, float]]:
@@ -234,7 +259,7 @@ def _tagged_points(i: int, hist: Iterable[tuple[int, float]]) -> Iterator[tuple[
 
 
 def summed_open_interest(
-    views: Sequence[tuple[OpenInterestView, float | None]],
+    views: Sequence[tuple[OpenInterestView, float | None]], cache: HistorySum | None = None
 ) -> OpenInterestView | None:
     """The venues' open interest summed: base amounts (one asset) and USD values; the USD
     value is None when one venue's cannot be known. ``views`` pairs a view with its price."""
@@ -247,7 +272,7 @@ def summed_open_interest(
         value=value,
         delta_5m_pct=_summed_change([(v.amount, v.delta_5m_pct) for v, _ in views]),
         delta_1h_pct=_summed_change([(v.amount, v.delta_1h_pct) for v, _ in views]),
-        history=_summed_history([view.history for view, _ in views]),
+        history=(cache or HistorySum()).history([view.history for view, _ in views]),
     )
 
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from scalptui.detector.asset_view import (
+    HistorySum,
     LadderSum,
     VenueLadder,
     merged_episodes,
@@ -124,6 +125,7 @@ class AssetDetector:
         self._episodes: dict[tuple[str, Side], AssetEpisode] = {}
         self._last_fire: dict[tuple[str, AlertKind], tuple[int, int]] = {}
         self._ladders: dict[str, LadderSum] = {}
+        self._oi_history: dict[str, HistorySum] = {}
 
     # ================================================================ public API
 
@@ -223,7 +225,7 @@ class AssetDetector:
                 [s.recent_liquidations for s in snaps.values()], 100
             ),
             funding=self._funding(snaps),
-            open_interest=self._open_interest(snaps),
+            open_interest=self._open_interest(symbol, snaps),
             episodes=merged_episodes([s.episodes for s in snaps.values()], price_at),
             feed=tuple(f for s in snaps.values() for f in s.feed) + self._asset_feed(),
         )
@@ -273,13 +275,15 @@ class AssetDetector:
     def _price_of(snap: DetectorSnapshot) -> float | None:
         return snap.mark if snap.mark is not None else snap.last
 
-    def _open_interest(self, snaps: dict[str, DetectorSnapshot]) -> OpenInterestView | None:
+    def _open_interest(
+        self, symbol: str, snaps: dict[str, DetectorSnapshot]
+    ) -> OpenInterestView | None:
         views = [
             (s.open_interest, self._price_of(s))
             for s in snaps.values()
             if s.open_interest is not None
         ]
-        return summed_open_interest(views)
+        return summed_open_interest(views, self._oi_history.setdefault(symbol, HistorySum()))
 
     def _funding(self, snaps: dict[str, DetectorSnapshot]) -> FundingView | None:
         rates = [
