@@ -10,6 +10,13 @@ headless mode alike::
 Its only clock is the events' own timestamps, per symbol, so the same events
 give the same alerts live, replayed at any speed, or in a test.
 
+A run on several venues gets an ``AssetDetector`` from ``make_detector`` — the
+same API over one ``Detector`` per venue, alerts per asset and per leg, the
+snapshot an asset view (docs/detection.md § Several venues)::
+
+    det = make_detector(params, source=Source.LIVE, exchanges=("binanceusdm", "bybit"))
+    det.venue_snapshots("BTC/USDT:USDT")   # each venue's own, in watch order
+
 Modules:
 
 * ``detector.py`` — the ``Detector``: event handlers and the once-a-second
@@ -27,6 +34,8 @@ Modules:
 * ``evidence.py`` — the chain's measures read off a symbol's state;
 * ``warmstart.py`` — the ladder, σ and OI history rebuilt from klines and OI history;
 * ``snapshot.py`` — snapshot assembly;
+* ``assets.py`` — the ``AssetDetector`` (several venues); ``asset_view.py`` — the
+  venues' snapshots folded into the asset's (summed ladder, OI, funding);
 * ``alerts.py`` — each alert's facts; ``text.py`` — their wording;
 * ``ring.py`` — numpy ring buffers for the 1 s history;
 * ``params.py`` — the parameters and their defaults table.
