@@ -12,7 +12,7 @@ liquidation or a status). One forwarding task per venue moves that venue's
 events into the merged queue, which is bounded too: when the consumer falls
 behind, a forwarder waits for room, so the backlog stays in the venues' own
 queues, where the shedding policy applies, and the venues take turns as room
-frees up (asyncio wakes waiting putters in order).
+frees up.
 
 What is tolerated. A venue that does not list a symbol is skipped for that
 symbol (a FAILED ``market`` status of that venue and one log line); only a
@@ -69,7 +69,11 @@ class MultiFeed:
         symbols: Sequence[str],
         report_skew: bool = True,
         queue_size: int = MERGED_QUEUE_SIZE,
+        reopen_base_s: float = REOPEN_BASE_S,
     ) -> None:
+        """``make_feed`` makes one venue's unstarted feed; ``report_skew``: each venue's
+        events carry clock-skew reports; ``reopen_base_s``: first delay before trying a
+        venue that could not be opened again (doubling up to a minute)."""
         if len(set(venues)) != len(venues) or not venues:
             raise ValueError(f"venues must be distinct and at least one, got {list(venues)}")
         self.venues = tuple(venues)
@@ -77,6 +81,7 @@ class MultiFeed:
         self._requested = tuple(symbols)
         self._make_feed = make_feed
         self._report_skew = report_skew
+        self._reopen_base_s = reopen_base_s
         self._feeds: dict[str, CcxtFeed] = {}
         self._symbols: list[str] = []
         # Unbounded underneath, bounded by ``_put``: this feed's own statuses and the end
@@ -247,7 +252,7 @@ class MultiFeed:
 
     async def _reopen(self, venue: str) -> None:
         """Keep trying a venue that could not be opened; once it opens it joins the run."""
-        backoff = Backoff(base=REOPEN_BASE_S, cap=REOPEN_CAP_S)
+        backoff = Backoff(base=self._reopen_base_s, cap=REOPEN_CAP_S)
         while not self._closing:
             await asyncio.sleep(backoff.next_delay())
             feed = self._make_feed(venue)
