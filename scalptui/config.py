@@ -46,7 +46,8 @@ class FeedSettings:
     base_url: str | None = None
     """Point every REST and WebSocket host of the venue at this server (one venue only)."""
     base_urls: dict[str, str] = field(default_factory=dict)
-    """Per venue: ``{"bybit": "http://127.0.0.1:8765"}`` (``--base-url VENUE=URL``)."""
+    """Per venue, a table: ``base_urls = {bybit = "http://127.0.0.1:8765"}`` (``--base-url
+    VENUE=URL``)."""
     oi_poll_s: float = 15.0
     """Open-interest poll period where the venue does not stream it."""
     stale_after_s: float = 10.0
