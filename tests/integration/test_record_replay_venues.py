@@ -68,8 +68,9 @@ def test_the_header_names_every_venue_and_each_line_its_own(
     header = read_header(path)
     assert header.exchanges == VENUES and header.exchange == "binanceusdm,bybit"
     assert header.source is Source.SIMULATED and header.symbols == SYMBOLS
-    items = list(iter_recording(path))
-    assert not [i for i in items if isinstance(i, BadLine)]
+    read = list(iter_recording(path))
+    items = [i for i in read if not isinstance(i, BadLine)]
+    assert len(items) == len(read)
     by_venue = {venue: {e.KIND for e in items if e.exchange == venue} for venue in VENUES}
     for venue in VENUES:
         assert {"trade", "liquidation", "mark", "status", "market", "history"} <= by_venue[venue]
