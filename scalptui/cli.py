@@ -21,7 +21,9 @@ from typing import Any
 from scalptui import __version__
 from scalptui.config import (
     DEFAULT_SYMBOLS,
+    SUPPORTED_EXCHANGES,
     ConfigError,
+    FeedSettings,
     Settings,
     discover_config_path,
     load_settings,
@@ -43,7 +45,13 @@ def _common_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
     """
     d = _defaults(sub)
     group = parser.add_argument_group("market")
-    group.add_argument("--exchange", help="ccxt id: binanceusdm (default), bybit or okx", **d())
+    group.add_argument(
+        "--exchange",
+        metavar="VENUE[,VENUE...]",
+        help="ccxt id: binanceusdm (default), bybit or okx; several, comma-separated"
+        " (binanceusdm,bybit,okx), watch one asset on each at once",
+        **d(),
+    )
     group.add_argument(
         "--symbols",
         help="comma-separated watchlist, e.g. BTC/USDT:USDT,ETH (a bare base means BASE/USDT:USDT)",
@@ -51,9 +59,11 @@ def _common_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
     )
     group.add_argument(
         "--base-url",
-        metavar="URL",
+        metavar="[VENUE=]URL",
+        action="append",
         help="send every REST request to URL and every WebSocket to ws(s):// + URL's host"
-        " (testnets, proxies, the simulator)",
+        " (testnets, proxies, the simulator); with several venues once per venue as"
+        " VENUE=URL (repeatable)",
         **d(),
     )
     group.add_argument("--config", type=Path, metavar="FILE", help="settings file (TOML)", **d())
@@ -184,11 +194,12 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = load_settings(discover_config_path(args.config))
     feed = settings.feed
     if args.exchange:
-        feed = dataclasses.replace(feed, exchange=args.exchange)
+        feed = with_exchanges(feed, parse_exchanges(args.exchange))
     if args.symbols:
         feed = dataclasses.replace(feed, symbols=parse_symbols(args.symbols))
     if args.base_url:
-        feed = dataclasses.replace(feed, base_url=args.base_url)
+        bare, per_venue = parse_base_urls(args.base_url)
+        feed = dataclasses.replace(feed, base_url=bare, base_urls=per_venue)
     ui = settings.ui
     if getattr(args, "theme", None):
         ui = dataclasses.replace(ui, theme=args.theme)
@@ -196,23 +207,75 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     where = "command line" if settings.config_path is None else str(settings.config_path)
     validate(settings, where)
     check_theme(settings.ui.theme, user_config_dir())
-    if args.demo and args.exchange and args.exchange != "binanceusdm":
-        raise ConfigError("--demo simulates binanceusdm; drop --exchange or --demo")
     if args.demo and getattr(args, "replay", None) is None:
-        check_simulated_symbols(settings.feed.symbols)
+        check_simulated_symbols(settings.feed.symbols, settings.feed.venues)
     return settings
 
 
-def check_simulated_symbols(symbols: Sequence[str]) -> None:
+def parse_exchanges(text: str) -> tuple[str, ...]:
+    """``binanceusdm, Bybit`` → ``("binanceusdm", "bybit")``; whether each is supported
+    (and named once) is checked by ``validate`` with the rest of the settings."""
+    venues = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    if not venues:
+        raise ConfigError(f"--exchange needs a venue: one of {', '.join(SUPPORTED_EXCHANGES)}")
+    return venues
+
+
+def with_exchanges(feed: FeedSettings, venues: tuple[str, ...]) -> FeedSettings:
+    """The feed settings on ``venues`` (one venue stays a plain ``exchange``)."""
+    if len(venues) == 1:
+        return dataclasses.replace(feed, exchange=venues[0], exchanges=())
+    return dataclasses.replace(feed, exchange=venues[0], exchanges=venues)
+
+
+def parse_base_urls(values: Sequence[str]) -> tuple[str | None, dict[str, str]]:
+    """``--base-url`` values → (the bare URL, {venue: URL}); ConfigError for two bare
+    URLs or a venue given twice. Which venues are watched is checked by ``validate``."""
+    bare: str | None = None
+    per_venue: dict[str, str] = {}
+    for value in values:
+        venue, url = split_venue_url(value)
+        if venue is None:
+            if bare is not None:
+                raise ConfigError(
+                    f"--base-url {url!r}: a second bare URL; give VENUE=URL once per venue"
+                )
+            bare = url
+        elif venue in per_venue:
+            raise ConfigError(f"--base-url names {venue} twice; give VENUE=URL once per venue")
+        else:
+            per_venue[venue] = url
+    return bare, per_venue
+
+
+def split_venue_url(value: str) -> tuple[str | None, str]:
+    """``bybit=http://h:1`` → ``("bybit", "http://h:1")``; a bare URL → ``(None, URL)``.
+
+    Only a plain word before the first ``=`` is a venue, so a URL is never split.
+    """
+    head, sep, tail = value.partition("=")
+    word = head.strip()
+    if sep and word and word.replace("_", "").isalnum():
+        return word.lower(), tail.strip()
+    return None, value
+
+
+def check_simulated_symbols(
+    symbols: Sequence[str], venues: Sequence[str] = ("binanceusdm",)
+) -> None:
     """ConfigError for a symbol the simulated exchange does not list, worded as the
     feed words it for a real venue, with the listed symbol that was probably meant."""
     from scalptui.feed.sim.specs import CATALOGUE
     from scalptui.feed.symbols import did_you_mean
+    from scalptui.feed.venues import VENUES
 
+    venue = venues[0] if venues else "binanceusdm"
+    name = VENUES[venue].name if venue in VENUES else venue
+    where = venue if len(venues) <= 1 else ",".join(venues)
     for symbol in symbols:
         if symbol not in CATALOGUE:
             raise ConfigError(
-                f"binanceusdm: unknown symbol {symbol!r} (not a simulated Binance USDⓈ-M "
+                f"{where}: unknown symbol {symbol!r} (not a simulated {name} "
                 f"perpetual){did_you_mean(symbol, CATALOGUE)}"
             )
 

@@ -39,14 +39,28 @@ class ConfigError(Exception):
 class FeedSettings:
     exchange: str = "binanceusdm"
     """ccxt id of the venue: binanceusdm, bybit or okx."""
+    exchanges: tuple[str, ...] = ()
+    """Several venues at once, in watch order (empty: just ``exchange``)."""
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
     """The watchlist, in ccxt unified form (BASE/QUOTE:SETTLE)."""
     base_url: str | None = None
-    """Point every REST and WebSocket host of the venue at this server."""
+    """Point every REST and WebSocket host of the venue at this server (one venue only)."""
+    base_urls: dict[str, str] = field(default_factory=dict)
+    """Per venue, a table: ``base_urls = {bybit = "http://127.0.0.1:8765"}`` (``--base-url
+    VENUE=URL``)."""
     oi_poll_s: float = 15.0
     """Open-interest poll period where the venue does not stream it."""
     stale_after_s: float = 10.0
     """A regular-cadence stream is stale after this long without a message."""
+
+    @property
+    def venues(self) -> tuple[str, ...]:
+        """The venues watched, in watch order."""
+        return self.exchanges or (self.exchange,)
+
+    def base_url_of(self, venue: str) -> str | None:
+        """The server ``venue`` is pointed at (None: the venue's own hosts)."""
+        return self.base_urls.get(venue, self.base_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +120,24 @@ def load_settings(path: Path | None) -> Settings:
     if unknown:
         raise ConfigError(f"{where}: unknown section or key {sorted(unknown)[0]!r}")
     defaults = Settings()
+    feed_table = _section(table, "feed", where)
+    if "exchange" in feed_table and "exchanges" in feed_table:
+        raise ConfigError(f"{where}: give feed.exchange or feed.exchanges, not both")
     settings = Settings(
-        feed=_merge(defaults.feed, _section(table, "feed", where), where, "feed"),
+        feed=_first_venue(_merge(defaults.feed, feed_table, where, "feed")),
         detector=_merge(defaults.detector, _section(table, "detector", where), where, "detector"),
         ui=_merge(defaults.ui, _section(table, "ui", where), where, "ui"),
         config_path=path,
     )
     validate(settings, where)
     return settings
+
+
+def _first_venue(feed: FeedSettings) -> FeedSettings:
+    """``exchange`` names the first venue of a run on several (code reading it stays right)."""
+    if feed.exchanges:
+        return dataclasses.replace(feed, exchange=feed.exchanges[0])
+    return feed
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -223,11 +247,7 @@ def _convert_dict(raw: Any, value_type: Any, where: str, key: str) -> dict[str, 
 def validate(settings: Settings, where: str = "settings") -> None:
     """Semantic checks the types alone do not catch."""
     feed, ladder = settings.feed, settings.detector.ladder
-    if feed.exchange not in SUPPORTED_EXCHANGES:
-        raise ConfigError(
-            f"{where}: feed.exchange must be one of {', '.join(SUPPORTED_EXCHANGES)},"
-            f" got {feed.exchange!r}"
-        )
+    _check_venues(feed, where)
     if not feed.symbols:
         raise ConfigError(f"{where}: feed.symbols must name at least one symbol")
     for sym in feed.symbols:
@@ -235,13 +255,7 @@ def validate(settings: Settings, where: str = "settings") -> None:
             raise ConfigError(
                 f"{where}: feed.symbols entry {sym!r} is not a unified symbol like BTC/USDT:USDT"
             )
-    if feed.base_url is not None:
-        from scalptui.feed.baseurl import parse_base_url
-
-        try:
-            parse_base_url(feed.base_url)
-        except ValueError as exc:
-            raise ConfigError(f"{where}: feed.base_url: {exc}") from None
+    _check_base_urls(feed, where)
     _positive(where, "feed.oi_poll_s", feed.oi_poll_s)
     _positive(where, "feed.stale_after_s", feed.stale_after_s)
     _positive(where, "ui.tick_hz", settings.ui.tick_hz)
@@ -281,6 +295,46 @@ def validate(settings: Settings, where: str = "settings") -> None:
         for field_name in ("escalation_notional", "escalation_move"):
             if not getattr(th, field_name) > 1.0:
                 raise ConfigError(f"{where}: detector.{name}.{field_name} must be above 1")
+
+
+def _check_venues(feed: FeedSettings, where: str) -> None:
+    key = "feed.exchanges" if feed.exchanges else "feed.exchange"
+    supported = ", ".join(SUPPORTED_EXCHANGES)
+    for venue in feed.venues:
+        if venue not in SUPPORTED_EXCHANGES:
+            raise ConfigError(f"{where}: {key} must be one of {supported}, got {venue!r}")
+    seen: set[str] = set()
+    for venue in feed.venues:
+        if venue in seen:
+            raise ConfigError(
+                f"{where}: {key} names {venue} twice (supported: {supported}, each once)"
+            )
+        seen.add(venue)
+
+
+def _check_base_urls(feed: FeedSettings, where: str) -> None:
+    """A bare URL serves one venue; VENUE=URL only for a venue that is watched."""
+    from scalptui.feed.baseurl import parse_base_url
+
+    venues = feed.venues
+    if feed.base_url is not None and len(venues) > 1:
+        raise ConfigError(
+            f"{where}: a bare base URL serves one venue; give VENUE=URL for each of"
+            f" {', '.join(venues)} (e.g. --base-url {venues[0]}={feed.base_url})"
+        )
+    urls = [("feed.base_url", feed.base_url)] if feed.base_url is not None else []
+    for venue, url in feed.base_urls.items():
+        if venue not in venues:
+            raise ConfigError(
+                f"{where}: a base URL is given for {venue!r}, which is not watched"
+                f" (watched: {', '.join(venues)})"
+            )
+        urls.append((f"feed.base_urls.{venue}", url))
+    for key, url in urls:
+        try:
+            parse_base_url(url)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {key}: {exc}") from None
 
 
 def _non_negative_fields(where: str, prefix: str, node: Any) -> None:

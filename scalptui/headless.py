@@ -18,7 +18,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TextIO
 
-from scalptui.detector import Detector
+from scalptui.detector import Detector, make_detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed
 from scalptui.feed.recording import Recorder, RecordingError
@@ -48,14 +48,24 @@ def source_label(source: Source, recorded: Source | None = None) -> str:
     return source.value.upper()
 
 
-def format_alert_text(alert: Alert, recorded: Source | None = None) -> str:
-    """One alert as a plain text line: UTC event time, source, then the message."""
-    return f"{utc_time_ms(alert.ts)}Z [{source_label(alert.source, recorded)}] {alert.message}"
+def format_alert_text(
+    alert: Alert, recorded: Source | None = None, *, show_exchange: bool = False
+) -> str:
+    """One alert as a plain text line: UTC event time, source, then the message
+    (on several venues, after the venues whose prints it counts)."""
+    venues = f"{alert.exchange}: " if show_exchange else ""
+    return (
+        f"{utc_time_ms(alert.ts)}Z [{source_label(alert.source, recorded)}] {venues}{alert.message}"
+    )
 
 
-def format_snapshot_text(snap: DetectorSnapshot, recorded: Source | None = None) -> str:
+def format_snapshot_text(
+    snap: DetectorSnapshot, recorded: Source | None = None, *, show_exchange: bool = False
+) -> str:
     """A compact one-line summary of a snapshot for the text mode."""
-    parts = [f"{utc_time_ms(snap.ts)}Z [{source_label(snap.source, recorded)}] {snap.symbol}"]
+    venues = f"{snap.exchange} " if show_exchange else ""
+    label = source_label(snap.source, recorded)
+    parts = [f"{utc_time_ms(snap.ts)}Z [{label}] {venues}{snap.symbol}"]
     if snap.last is not None:
         parts.append(f"last {price(snap.last)}")
     if snap.mark is not None:
@@ -78,6 +88,11 @@ def format_status(status: FeedStatus) -> str:
     return f"scalptui: {where} {status.stream}: {status.state.value}{detail}"
 
 
+def venues_of(feed: Feed) -> tuple[str, ...]:
+    """The venues a feed streams, in watch order (``feed.exchange`` joins them by ``,``)."""
+    return tuple(venue for venue in feed.exchange.split(",") if venue)
+
+
 class AlertPrinter:
     """Feeds the detector and prints alerts (and, if asked, periodic snapshots).
 
@@ -96,8 +111,11 @@ class AlertPrinter:
         out: TextIO,
         err: TextIO,
         recorded_source: Source | None = None,
+        show_exchange: bool = False,
     ) -> None:
+        """``show_exchange``: text lines name the venues (a run on several)."""
         self.detector = detector
+        self._show_exchange = show_exchange
         self._recorded = recorded_source
         self._symbols = symbols
         self._json = as_json
@@ -120,7 +138,7 @@ class AlertPrinter:
         if self._json:
             line = json.dumps(self._labelled(alert.to_record()), ensure_ascii=False)
         else:
-            line = format_alert_text(alert, self._recorded)
+            line = format_alert_text(alert, self._recorded, show_exchange=self._show_exchange)
         print(line, file=self._out, flush=True)
         self.alerts_printed += 1
 
@@ -146,7 +164,9 @@ class AlertPrinter:
             if self._json:
                 line = json.dumps(self._labelled(snap_at.to_record()), ensure_ascii=False)
             else:
-                line = format_snapshot_text(snap_at, self._recorded)
+                line = format_snapshot_text(
+                    snap_at, self._recorded, show_exchange=self._show_exchange
+                )
             print(line, file=self._out)
         self._out.flush()
 
@@ -269,14 +289,16 @@ async def run_alerts(
         feed = await open_unless_stopped(opener, stop)
         if feed is None:
             return 0
+        venues = venues_of(feed)
         printer = AlertPrinter(
-            Detector(params, source=feed.source),
+            make_detector(params, source=feed.source, exchanges=venues),
             lambda: feed.symbols,
             as_json=as_json,
             snapshot_every_s=snapshot_every_s,
             out=out,
             err=err,
             recorded_source=feed.recorded_source,
+            show_exchange=len(venues) > 1,
         )
         await pump(feed, printer, stop=stop, duration_s=duration_s)
     return 0

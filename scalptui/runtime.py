@@ -20,6 +20,7 @@ from scalptui.feed.clock import with_skew_reports
 from scalptui.models import Event, Source
 
 if TYPE_CHECKING:
+    from scalptui.feed.ccxt_feed import CcxtFeed
     from scalptui.feed.sim import SimExchange
 
 FeedOpener = Callable[[], Awaitable[Feed]]
@@ -164,19 +165,48 @@ def check_theme(name: str, config_dir: Path | None) -> None:
 
 
 async def open_live(settings: Settings) -> Feed:
+    if len(settings.feed.venues) > 1:
+        return ManagedFeed(await _start_multi_feed(settings, Source.LIVE), report_skew=False)
     return ManagedFeed(await _start_ccxt_feed(settings, Source.LIVE))
 
 
 async def _start_ccxt_feed(settings: Settings, source: Source) -> Feed:
+    feed = _make_ccxt_feed(settings, settings.feed.exchange, source)
+    try:
+        await feed.start()
+    except BaseException:
+        await feed.close()
+        raise
+    return feed
+
+
+def _make_ccxt_feed(
+    settings: Settings, venue: str, source: Source, *, skip_unlisted: bool = False
+) -> CcxtFeed:
     from scalptui.feed.ccxt_feed import CcxtFeed
 
-    feed = CcxtFeed(
-        settings.feed.exchange,
+    return CcxtFeed(
+        venue,
         settings.feed.symbols,
-        base_url=settings.feed.base_url,
+        base_url=settings.feed.base_url_of(venue),
         source=source,
         oi_poll_s=settings.feed.oi_poll_s,
         stale_after_s=settings.feed.stale_after_s,
+        skip_unlisted=skip_unlisted,
+    )
+
+
+async def _start_multi_feed(
+    settings: Settings, source: Source, *, report_skew: bool = True
+) -> Feed:
+    """One feed per venue, merged (``MultiFeed`` reports each venue's clock skew itself)."""
+    from scalptui.feed.multi import MultiFeed
+
+    feed = MultiFeed(
+        settings.feed.venues,
+        lambda venue: _make_ccxt_feed(settings, venue, source, skip_unlisted=True),
+        symbols=settings.feed.symbols,
+        report_skew=report_skew,
     )
     try:
         await feed.start()
@@ -187,7 +217,8 @@ async def _start_ccxt_feed(settings: Settings, source: Source) -> Feed:
 
 
 async def open_demo(settings: Settings, options: RunOptions) -> Feed:
-    """Start the simulated exchange on a free loopback port and stream it through ccxt.pro."""
+    """Start the simulated exchange on a free loopback port and stream it through ccxt.pro:
+    one simulator serves every venue asked for (Binance, Bybit and OKX formats on one port)."""
     from scalptui.feed.sim import SimExchange
 
     seed = options.demo_seed if options.demo_seed is not None else _wall_seed()
@@ -198,17 +229,26 @@ async def open_demo(settings: Settings, options: RunOptions) -> Feed:
         scenario=options.demo_scenario,
     )
     base_url = await sim.start()
+    venues = settings.feed.venues
     demo_settings = dataclasses.replace(
         settings,
-        feed=dataclasses.replace(settings.feed, exchange="binanceusdm", base_url=base_url),
+        feed=dataclasses.replace(
+            settings.feed, base_url=None, base_urls=dict.fromkeys(venues, base_url)
+        ),
     )
+    # A simulator running faster than the wall clock is ahead of it by design.
+    report_skew = options.demo_time_scale == 1.0
     try:
+        if len(venues) > 1:
+            multi = await _start_multi_feed(
+                demo_settings, Source.SIMULATED, report_skew=report_skew
+            )
+            return ManagedFeed(multi, sim, report_skew=False)
         inner = await _start_ccxt_feed(demo_settings, Source.SIMULATED)
     except BaseException:
         await sim.stop()
         raise
-    # A simulator running faster than the wall clock is ahead of it by design.
-    return ManagedFeed(inner, sim, report_skew=options.demo_time_scale == 1.0)
+    return ManagedFeed(inner, sim, report_skew=report_skew)
 
 
 def _wall_seed() -> int:

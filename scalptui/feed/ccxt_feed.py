@@ -118,8 +118,14 @@ class CcxtFeed(StreamSupervision):
         oi_poll_s: float = 15.0,
         stale_after_s: float = 10.0,
         warm_start: bool = True,
+        skip_unlisted: bool = False,
     ) -> None:
+        """``skip_unlisted``: a requested symbol the venue does not list is left out (and
+        named in ``unlisted``) instead of failing ``start()`` — one venue of several."""
         self.exchange = exchange_id
+        self.unlisted: dict[str, str] = {}
+        """Requested symbols left out at start (``skip_unlisted``), each with why."""
+        self._skip_unlisted = skip_unlisted
         self.source = source
         self._requested = tuple(symbols)
         self._base_url = base_url
@@ -188,7 +194,7 @@ class CcxtFeed(StreamSupervision):
                 raise FeedError(f"{self.exchange}: feed already closed")
             try:
                 await self._open_exchange()
-                symbols = [self._resolve_symbol(s) for s in self._requested]
+                symbols = self._resolve_requested()
                 intervals = await funding_intervals(self._ex, self.venue, symbols, self._rest)
                 if self._closing:  # close() ran while the markets loaded
                     raise FeedError(f"{self.exchange}: feed closed while starting")
@@ -361,6 +367,22 @@ class CcxtFeed(StreamSupervision):
             await ex.close()
         except Exception as exc:
             log.warning("%s: error while closing the exchange: %s", self.exchange, exc)
+
+    def _resolve_requested(self) -> list[str]:
+        symbols: list[str] = []
+        for symbol in self._requested:
+            try:
+                symbols.append(self._resolve_symbol(symbol))
+            except FeedError as exc:
+                if not self._skip_unlisted:
+                    raise
+                self.unlisted[symbol] = str(exc)
+        return symbols
+
+    async def resolve_symbol(self, symbol: str) -> str:
+        """The unified symbol ``symbol`` (or an exchange id) names here; FeedError if unlisted."""
+        await self._require_open()
+        return self._resolve_symbol(symbol)
 
     def _resolve_symbol(self, symbol: str) -> str:
         markets = self._ex.markets or {}

@@ -10,6 +10,11 @@ File format (version 1), one JSON object per line, gzip when the name ends in
     {"kind": "liquidation", ...}   {"kind": "mark", ...}   {"kind": "open_interest", ...}
     {"kind": "status", ...}        {"kind": "market", ...} {"kind": "history", ...}
 
+A run on several venues writes ``"exchange": "binanceusdm,bybit"`` and adds
+``"exchanges": ["binanceusdm", "bybit"]`` (watch order); a single-venue header is
+unchanged. Every event line names its own venue in ``exchange``, so a replay
+routes each event to its venue as the live run did.
+
 Each event line holds the fields of its model in ``scalptui.models``. Besides
 the five market/status kinds, ``market`` (tick size, leverage limits) and
 ``history`` (the warm-start candles and open interest) are recorded too, so a
@@ -220,10 +225,11 @@ class Recorder:
             self.write_header(exchange=exchange, symbols=symbols, source=source)
 
     def write_header(self, *, exchange: str, symbols: tuple[str, ...], source: Source) -> None:
-        """The first line; called once the feed says what it is (source may turn SIMULATED)."""
+        """The first line; called once the feed says what it is (source may turn SIMULATED).
+        ``exchange``: the feed's, i.e. several venues joined by ``,``."""
         if source is Source.REPLAY:
             raise RecordingError("a replay cannot be recorded again: record a live or --demo feed")
-        header = {
+        header: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
             "exchange": exchange,
@@ -231,6 +237,9 @@ class Recorder:
             "source": source.value,
             "started": int(time.time() * 1000),
         }
+        venues = exchange.split(",")
+        if len(venues) > 1:
+            header["exchanges"] = venues
         self._write_line(header)
         self._has_header = True
         self.flush()
@@ -291,9 +300,12 @@ class Recorder:
 @dataclass(frozen=True, slots=True)
 class RecordingHeader:
     exchange: str
+    """The venue, or several joined by ``,``."""
     symbols: tuple[str, ...]
     source: Source
     started: int
+    exchanges: tuple[str, ...] = ()
+    """Every venue recorded, in watch order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,11 +331,16 @@ def read_header(path: Path) -> RecordingHeader:
             raise ValueError("not a scalptui recording")
         if header.get("version") != VERSION:
             raise ValueError(f"unsupported version {header.get('version')!r}")
+        exchange = str(header["exchange"])
+        venues = header.get("exchanges", exchange.split(","))
+        if not isinstance(venues, list) or not venues:
+            raise ValueError(f"exchanges must be a list of venues, got {venues!r}")
         return RecordingHeader(
-            exchange=str(header["exchange"]),
+            exchange=",".join(str(v) for v in venues),
             symbols=tuple(str(s) for s in header["symbols"]),
             source=Source(header["source"]),
             started=int(header["started"]),
+            exchanges=tuple(str(v) for v in venues),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise RecordingError(f"{path} is not a readable recording: {exc}") from None
@@ -441,15 +458,19 @@ class ReplayFeed:
                 await asyncio.sleep(0)  # let the UI and signal handlers run during a fast replay
             yield item
         self.finished = True
-        yield FeedStatus(
-            ts=self.clock_ms or self.header.started,
-            exchange=self.exchange,
-            symbol=None,
-            stream="replay",
-            state=StreamState.CLOSED,
-            detail=f"end of recording ({self.events_replayed} events, "
-            f"{len(self.bad_lines)} bad lines skipped)",
+        detail = (
+            f"end of recording ({self.events_replayed} events, "
+            f"{len(self.bad_lines)} bad lines skipped)"
         )
+        for venue in self.header.exchanges:  # each venue's state, as in the live run
+            yield FeedStatus(
+                ts=self.clock_ms or self.header.started,
+                exchange=venue,
+                symbol=None,
+                stream="replay",
+                state=StreamState.CLOSED,
+                detail=detail,
+            )
 
     async def _pace(self, offset_ms: int, start_wall: float) -> None:
         if self.speed <= 0:
@@ -464,7 +485,8 @@ class ReplayFeed:
         log.warning("%s line %d skipped: %s", self.path, bad.number, bad.reason)
         return FeedStatus(
             ts=self.clock_ms or self.header.started,
-            exchange=self.exchange,
+            # a line that cannot be read names no venue: the recording's first one
+            exchange=self.header.exchanges[0],
             symbol=None,
             stream="replay",
             state=StreamState.LIVE,

@@ -126,6 +126,7 @@ class SimExchange:
         self._fail_status = 0
         self._fail_left = 0
         self._fail_venue: str | None = None
+        self._refused: set[str] = set()
         self._counts: Counter[str] = Counter()
         self._routes: dict[str, Handler] = BinanceRest(self.model, self.now_ms).routes()
         host = VenueHost(self.model, self.now_ms, self._publish, self._subscribers.__contains__)
@@ -241,6 +242,23 @@ class SimExchange:
             self._spawn(conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"simulated drop"))
         self._counts["dropped_connections"] += len(dropped)
         return len(dropped)
+
+    def refuse(self, venue: str, refused: bool = True) -> int:
+        """Cut one venue off (``binanceusdm``, ``bybit``, ``okx``) as an outage would, or
+        let it back (``refused=False``); return the sockets dropped.
+
+        While refused, the venue's WebSockets are dropped, and every new upgrade or REST
+        request to its paths has its connection closed before any answer, so a client
+        sees connection errors; the other venues on this port are served as usual.
+        """
+        known = (BINANCE, *(v.id for v in self._venues))
+        if venue not in known:
+            raise ValueError(f"venue must be one of {known}, not {venue!r}")
+        if not refused:
+            self._refused.discard(venue)
+            return 0
+        self._refused.add(venue)
+        return self.drop_connections(venue)
 
     def stall(self, stream: str, seconds: float) -> None:
         """Stop sending one stream kind (all symbols) for ``seconds`` of wall time:
@@ -397,9 +415,25 @@ class SimExchange:
     # -- WebSocket -------------------------------------------------------------------
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        if request.headers.get("Upgrade", "").lower() == "websocket":
+        upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+        if self._refused and self._venue_id(request.path, upgrade) in self._refused:
+            return self._cut(request)
+        if upgrade:
             return await self._websocket(request)
         return await self._rest(request)
+
+    def _venue_id(self, path: str, websocket: bool) -> str:
+        for venue in self._venues:
+            if venue.owns_ws_path(path) if websocket else venue.owns_rest_path(path):
+                return venue.id
+        return BINANCE
+
+    def _cut(self, request: web.Request) -> web.StreamResponse:
+        """Close the connection unanswered (a refused venue): the client's read fails."""
+        self._counts["refused_requests"] += 1
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=503)  # never reaches the client: its socket is gone
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=True)

@@ -1,0 +1,337 @@
+"""One feed over several venues: one ``CcxtFeed`` each, their events merged in one stream.
+
+``MultiFeed`` implements the ``Feed`` protocol for a run on several venues
+(``--exchange binanceusdm,bybit,okx``). Its ``exchange`` is the venues joined
+by ``,``; every event keeps its own venue's ``.exchange``, so the detector
+routes it to that venue's state. Its symbols are the assets: the unified symbol
+(``BTC/USDT:USDT``) is the same linear USDT perpetual on every venue.
+
+How the venues meet. Each venue's feed has its own queue (the liquidation-safe
+one of ``CcxtFeed``: past its bound only trades and marks are shed, never a
+liquidation or a status). One forwarding task per venue moves that venue's
+events into the merged queue, which is bounded too: when the consumer falls
+behind, a forwarder waits for room, so the backlog stays in the venues' own
+queues, where the shedding policy applies, and the venues take turns as room
+frees up.
+
+What is tolerated. A venue that does not list a symbol is skipped for that
+symbol (a FAILED ``market`` status of that venue and one log line); only a
+symbol no venue lists is a ``FeedError``. A venue that cannot be opened at start
+is reported (a FAILED ``feed`` status) and retried with back-off while the
+others run; only when no venue opens is it a ``FeedError``. Once running, each
+venue's feed reconnects and reports stale on its own, so one venue down, stale
+or sending garbage leaves the others streaming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from scalptui.feed.backoff import Backoff
+from scalptui.feed.base import FeedError
+from scalptui.feed.clock import with_skew_reports
+from scalptui.feed.rest import short
+from scalptui.feed.symbols import did_you_mean
+from scalptui.models import Event, FeedStatus, Source, StreamState
+
+if TYPE_CHECKING:
+    from scalptui.feed.ccxt_feed import CcxtFeed
+
+log = logging.getLogger(__name__)
+
+MERGED_QUEUE_SIZE = 10_000
+"""Events waiting for the consumer across venues; past it the venues' own queues hold them."""
+REOPEN_BASE_S = 5.0
+REOPEN_CAP_S = 60.0
+
+FeedMaker = Callable[[str], "CcxtFeed"]
+"""Makes the (unstarted) feed of one venue, with ``skip_unlisted`` set."""
+
+_END = object()
+
+
+class MultiFeed:
+    """A ``Feed`` over several venues at once. See the module docstring."""
+
+    recorded_source: Source | None = None
+    progress: float | None = None
+
+    def __init__(
+        self,
+        venues: Sequence[str],
+        make_feed: FeedMaker,
+        *,
+        symbols: Sequence[str],
+        report_skew: bool = True,
+        queue_size: int = MERGED_QUEUE_SIZE,
+        reopen_base_s: float = REOPEN_BASE_S,
+    ) -> None:
+        """``make_feed`` makes one venue's unstarted feed; ``report_skew``: each venue's
+        events carry clock-skew reports; ``reopen_base_s``: first delay before trying a
+        venue that could not be opened again (doubling up to a minute)."""
+        if len(set(venues)) != len(venues) or not venues:
+            raise ValueError(f"venues must be distinct and at least one, got {list(venues)}")
+        self.venues = tuple(venues)
+        self.exchange = ",".join(self.venues)
+        self._requested = tuple(symbols)
+        self._make_feed = make_feed
+        self._report_skew = report_skew
+        self._reopen_base_s = reopen_base_s
+        self._feeds: dict[str, CcxtFeed] = {}
+        self._symbols: list[str] = []
+        # Unbounded underneath, bounded by ``_put``: this feed's own statuses and the end
+        # marker never wait, and everything stays in one FIFO order.
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._limit = queue_size
+        self._room = asyncio.Event()
+        self._room.set()
+        self._forwarders: dict[str, asyncio.Task[None]] = {}
+        self._reopeners: set[asyncio.Task[None]] = set()
+        self._started = False
+        self._closing = False
+        self._closed = False
+        self._iterated = False
+
+    # ------------------------------------------------------------------ Feed protocol
+
+    @property
+    def source(self) -> Source:
+        """SIMULATED when any venue is the simulator: simulated data is never labelled live."""
+        feeds = list(self._feeds.values())
+        if any(feed.source is Source.SIMULATED for feed in feeds):
+            return Source.SIMULATED
+        return feeds[0].source if feeds else Source.LIVE
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self._symbols)
+
+    @property
+    def feeds(self) -> dict[str, CcxtFeed]:
+        """The venues open now, in watch order, each with its own feed."""
+        return {venue: self._feeds[venue] for venue in self.venues if venue in self._feeds}
+
+    async def start(self) -> None:
+        """Open every venue at once; FeedError if none opens or a symbol is listed nowhere."""
+        if self._started:
+            return
+        self._started = True
+        feeds = {venue: self._make_feed(venue) for venue in self.venues}
+        try:
+            results = await asyncio.gather(
+                *(feed.start() for feed in feeds.values()), return_exceptions=True
+            )
+        except BaseException:  # cancelled while connecting: leave nothing open
+            await asyncio.gather(*(f.close() for f in feeds.values()), return_exceptions=True)
+            raise
+        failed: dict[str, str] = {}
+        for (venue, feed), result in zip(feeds.items(), results, strict=True):
+            if isinstance(result, BaseException):
+                failed[venue] = _reason(venue, result)
+                await feed.close()
+            else:
+                self._feeds[venue] = feed
+        if not self._feeds:
+            raise FeedError("no venue could be opened: " + "; ".join(failed.values()))
+        try:
+            await self._check_requested_symbols()
+        except BaseException:
+            await self.close()
+            raise
+        for venue, reason in failed.items():
+            self._report_failed(venue, reason)
+        for venue in self._feeds:
+            self._report_unlisted(venue)
+            self._forward(venue)
+
+    def events(self) -> AsyncIterator[Event]:
+        if self._iterated:
+            raise RuntimeError("MultiFeed.events() may be iterated once")
+        self._iterated = True
+        return self._events()
+
+    async def add_symbol(self, symbol: str) -> None:
+        """Watch ``symbol`` on every open venue that lists it (FeedError if none does)."""
+        await self._require_open()
+        asset = await self._resolve_anywhere(symbol)
+        if asset in self._symbols:
+            return
+        added = False
+        for venue, feed in self.feeds.items():
+            try:
+                await feed.add_symbol(asset)
+                added = True
+            except FeedError as exc:
+                self._report_skipped(venue, asset, str(exc))
+        if added and asset not in self._symbols:
+            self._symbols.append(asset)
+
+    async def list_symbols(self) -> list[str]:
+        """Every symbol at least one open venue lists."""
+        await self._require_open()
+        listed: set[str] = set()
+        for feed in self.feeds.values():
+            with contextlib.suppress(FeedError):
+                listed.update(await feed.list_symbols())
+        return sorted(listed)
+
+    async def close(self) -> None:
+        """Close every venue, end ``events()``; idempotent."""
+        if self._closed:
+            return
+        self._closing = True
+        for task in list(self._reopeners):
+            task.cancel()
+        await asyncio.gather(*self._reopeners, return_exceptions=True)
+        # Forwarders stop waiting for room (the consumer may be gone) and pass on what
+        # their venue still had, its closing statuses included.
+        self._room.set()
+        await asyncio.gather(*(f.close() for f in self._feeds.values()), return_exceptions=True)
+        await asyncio.gather(*self._forwarders.values(), return_exceptions=True)
+        self._closed = True
+        self._put_now(_END)
+
+    # ------------------------------------------------------------------ start-up
+
+    async def _require_open(self) -> None:
+        await self.start()
+        if self._closing:
+            raise FeedError(f"{self.exchange}: feed closed")
+
+    async def _check_requested_symbols(self) -> None:
+        """FeedError for a requested symbol that no open venue lists."""
+        for symbol in self._requested:
+            listing = [v for v, f in self._feeds.items() if symbol not in f.unlisted]
+            if listing:
+                if symbol not in self._symbols:
+                    self._symbols.append(symbol)
+                continue
+            raise FeedError(await self._nowhere(symbol))
+
+    async def _resolve_anywhere(self, symbol: str) -> str:
+        """The unified symbol of the first venue that lists ``symbol`` (or its id there)."""
+        for feed in self.feeds.values():
+            try:
+                return await feed.resolve_symbol(symbol)
+            except FeedError:
+                continue
+        raise FeedError(await self._nowhere(symbol))
+
+    async def _nowhere(self, symbol: str) -> str:
+        listed = await self.list_symbols() if self._feeds else []
+        venues = ", ".join(self._feeds)
+        return (
+            f"{self.exchange}: unknown symbol {symbol!r} (not a perpetual on {venues})"
+            + did_you_mean(symbol, listed)
+        )
+
+    def _report_failed(self, venue: str, reason: str) -> None:
+        log.info("%s: cannot be opened (%s); the other venues go on", venue, reason)
+        others = ", ".join(self._feeds)
+        detail = f"{reason}; retrying, {others} go on"
+        self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.FAILED, detail))
+        task = asyncio.get_running_loop().create_task(self._reopen(venue), name=f"reopen:{venue}")
+        self._reopeners.add(task)
+        task.add_done_callback(self._reopeners.discard)
+
+    def _report_unlisted(self, venue: str) -> None:
+        for symbol, reason in self._feeds[venue].unlisted.items():
+            self._report_skipped(venue, symbol, reason)
+
+    def _report_skipped(self, venue: str, symbol: str, reason: str) -> None:
+        # The venue's own line names the venue; keep just why.
+        why = reason.removeprefix(f"{venue}: ")
+        log.info("%s: %s skipped on this venue (%s)", venue, symbol, why)
+        detail = f"skipped on this venue: {why}"
+        self._put_now(FeedStatus(_now_ms(), venue, symbol, "market", StreamState.FAILED, detail))
+
+    async def _reopen(self, venue: str) -> None:
+        """Keep trying a venue that could not be opened; once it opens it joins the run."""
+        backoff = Backoff(base=self._reopen_base_s, cap=REOPEN_CAP_S)
+        while not self._closing:
+            await asyncio.sleep(backoff.next_delay())
+            feed = self._make_feed(venue)
+            try:
+                await feed.start()
+            except Exception as exc:
+                await feed.close()
+                log.info("%s: still cannot be opened (%s)", venue, _reason(venue, exc))
+                continue
+            if self._closing:
+                await feed.close()
+                return
+            self._feeds[venue] = feed
+            self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.LIVE, "opened"))
+            await self._catch_up(venue, feed)
+            self._forward(venue)
+            return
+
+    async def _catch_up(self, venue: str, feed: CcxtFeed) -> None:
+        """A venue that joins late watches the assets the run has added since start."""
+        self._report_unlisted(venue)
+        for symbol in self._symbols:
+            if symbol in feed.symbols or symbol in feed.unlisted:
+                continue
+            try:
+                await feed.add_symbol(symbol)
+            except FeedError as exc:
+                self._report_skipped(venue, symbol, str(exc))
+
+    # ------------------------------------------------------------------ merging
+
+    def _forward(self, venue: str) -> None:
+        feed = self._feeds[venue]
+        source = with_skew_reports(feed) if self._report_skew else feed.events()
+        task = asyncio.get_running_loop().create_task(
+            self._forward_all(venue, source), name=f"forward:{venue}"
+        )
+        self._forwarders[venue] = task
+
+    async def _forward_all(self, venue: str, source: AsyncIterator[Event]) -> None:
+        try:
+            async for event in source:
+                await self._put(event)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # one venue's failure must not end the others
+            log.error("%s: its events stopped", venue, exc_info=exc)
+            detail = f"events stopped: {short(exc)}"
+            self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.FAILED, detail))
+
+    async def _put(self, event: Event) -> None:
+        """Into the merged queue; while it holds ``queue_size`` events, wait for room (the
+        venue's own queue holds the backlog meanwhile) — except once closing."""
+        while self._queue.qsize() >= self._limit and not self._closing:
+            self._room.clear()
+            await self._room.wait()
+        self._queue.put_nowait(event)
+
+    def _put_now(self, item: Event | object) -> None:
+        """A record of this feed's own (a status, the end): in order, never waits."""
+        self._queue.put_nowait(item)
+
+    async def _events(self) -> AsyncIterator[Event]:
+        if not self._closing:
+            await self.start()
+        queue, room, limit = self._queue, self._room, self._limit
+        while True:
+            item = queue.get_nowait() if not queue.empty() else await queue.get()
+            if not room.is_set() and queue.qsize() < limit:
+                room.set()
+            if item is _END:
+                return
+            yield item
+
+
+def _reason(venue: str, exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, FeedError) else f"{type(exc).__name__}: {short(exc)}"
+    return text if text.startswith(venue) else f"{venue}: {text}"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,219 @@
+"""MultiFeed: several venues of one simulated market through real ccxt.pro, merged.
+
+One SimExchange serves the Binance, Bybit and OKX wire formats on one port; the
+feed opens one CcxtFeed per venue against it. Tests wait on conditions, never sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+
+from scalptui.feed.base import FeedError
+from scalptui.feed.ccxt_feed import CcxtFeed
+from scalptui.feed.multi import FeedMaker, MultiFeed
+from scalptui.feed.sim import SimExchange
+from scalptui.models import FeedStatus, Liquidation, StreamState, Trade
+
+from .simfeed import BTC, ETH, Collector, is_status
+
+STREAMS = {"binanceusdm": ("trades", "mark"), "bybit": ("trades", "ticker"), "okx": ("trades",)}
+
+
+def maker(sim: SimExchange, symbols: tuple[str, ...] = (BTC,), **options: Any) -> FeedMaker:
+    """One real CcxtFeed per venue, every venue pointed at the one simulator."""
+
+    def make(venue: str) -> CcxtFeed:
+        return CcxtFeed(
+            venue,
+            symbols,
+            base_url=sim.base_url,
+            skip_unlisted=True,
+            warm_start=False,
+            **options,
+        )
+
+    return make
+
+
+@contextlib.asynccontextmanager
+async def multi_feed(
+    sim: SimExchange, venues: Sequence[str], symbols: tuple[str, ...] = (BTC,), **options: Any
+) -> AsyncIterator[tuple[MultiFeed, Collector]]:
+    reopen = options.pop("reopen_base_s", 5.0)
+    queue_size = options.pop("queue_size", 10_000)
+    feed = MultiFeed(
+        venues,
+        maker(sim, symbols, **options),
+        symbols=symbols,
+        queue_size=queue_size,
+        reopen_base_s=reopen,
+    )
+    try:
+        await feed.start()
+        got = Collector(feed)  # type: ignore[arg-type]
+        try:
+            yield feed, got
+        finally:
+            await feed.close()
+            await asyncio.wait_for(got.task, 10)
+    finally:
+        await feed.close()
+
+
+def venue_states(events: Sequence[object], venue: str) -> dict[tuple[str | None, str], StreamState]:
+    out: dict[tuple[str | None, str], StreamState] = {}
+    for event in events:
+        if isinstance(event, FeedStatus) and event.exchange == venue:
+            out[(event.symbol, event.stream)] = event.state
+    return out
+
+
+def streaming(events: Sequence[object], venue: str, symbol: str = BTC) -> bool:
+    states = venue_states(events, venue)
+    return all(states.get((symbol, s)) is StreamState.LIVE for s in STREAMS[venue])
+
+
+def trades_of(got: Collector, venue: str, start: int = 0) -> list[Trade]:
+    return [t for t in got.of(Trade, start) if t.exchange == venue]
+
+
+async def test_venues_merge_into_one_stream_each_event_naming_its_venue() -> None:
+    async with (
+        asyncio.timeout(30),
+        SimExchange((BTC,), scenario="calm") as sim,
+        multi_feed(sim, ("binanceusdm", "bybit", "okx")) as (feed, got),
+    ):
+        assert feed.exchange == "binanceusdm,bybit,okx" and feed.symbols == (BTC,)
+        await got.until(lambda: all(streaming(got.events, v) for v in feed.venues))
+        await got.until(lambda: all(len(trades_of(got, v)) >= 5 for v in feed.venues))
+        assert {e.exchange for e in got.events} == set(feed.venues)
+        assert BTC in await feed.list_symbols()
+
+
+async def test_one_venue_refused_mid_run_leaves_the_other_streaming() -> None:
+    async with (
+        asyncio.timeout(60),
+        SimExchange((BTC,), scenario="calm") as sim,
+        multi_feed(sim, ("binanceusdm", "bybit"), stale_after_s=2.0) as (_, got),
+    ):
+        await got.until(
+            lambda: streaming(got.events, "binanceusdm") and streaming(got.events, "bybit")
+        )
+        sim.refuse("bybit")
+        cut = len(got.events)
+        await got.until(
+            lambda: (
+                venue_states(got.events[cut:], "bybit").get((BTC, "trades"))
+                in (StreamState.RECONNECTING, StreamState.STALE, StreamState.FAILED)
+            )
+        )
+        # the cut venue keeps failing to come back while the other streams on
+        more = len(got.events)
+        await got.until(lambda: len(trades_of(got, "binanceusdm", more)) >= 20)
+        assert not trades_of(got, "bybit", more)
+        assert streaming(got.events, "binanceusdm")
+        assert not streaming(got.events[cut:], "bybit")
+        assert sim.stats["refused_requests"] >= 1
+        # let it back: it reconnects on its own
+        sim.refuse("bybit", False)
+        back = len(got.events)
+        await got.until(lambda: len(trades_of(got, "bybit", back)) >= 3)
+        assert streaming(got.events, "bybit")
+
+
+async def test_a_symbol_one_venue_lacks_is_skipped_there_with_one_line() -> None:
+    # The simulated OKX lists only what the simulator was started with; Binance lists
+    # its whole catalogue.
+    async with (
+        asyncio.timeout(30),
+        SimExchange((BTC,), scenario="calm") as sim,
+        multi_feed(sim, ("binanceusdm", "okx"), (BTC, ETH)) as (feed, got),
+    ):
+        assert feed.symbols == (BTC, ETH)
+        await got.until(
+            lambda: len([t for t in trades_of(got, "binanceusdm") if t.symbol == ETH]) >= 3
+        )
+        await got.until(lambda: len(trades_of(got, "okx")) >= 3)
+        skipped = [
+            e for e in got.of(FeedStatus) if e.stream == "market" and e.state is StreamState.FAILED
+        ]
+        assert len(skipped) == 1
+        assert (skipped[0].exchange, skipped[0].symbol) == ("okx", ETH)
+        assert "skipped" in skipped[0].detail and "\n" not in skipped[0].detail
+        assert all(t.symbol == BTC for t in trades_of(got, "okx"))
+
+
+async def test_a_symbol_no_venue_lists_is_a_feed_error_with_a_suggestion() -> None:
+    async with asyncio.timeout(30), SimExchange((BTC,), scenario="calm") as sim:
+        feed = MultiFeed(
+            ("bybit", "okx"),
+            maker(sim, (BTC, "BTCUSD/USDT:USDT")),
+            symbols=(BTC, "BTCUSD/USDT:USDT"),
+        )
+        with pytest.raises(
+            FeedError, match=r"unknown symbol 'BTCUSD/USDT:USDT'.*did you mean BTC/USDT:USDT\?"
+        ):
+            await feed.start()
+        await feed.close()
+
+
+async def test_a_venue_that_cannot_open_is_reported_and_joins_when_it_can() -> None:
+    async with asyncio.timeout(60), SimExchange((BTC,), scenario="calm") as sim:
+        sim.refuse("okx")
+        async with multi_feed(sim, ("binanceusdm", "okx"), reopen_base_s=0.5) as (feed, got):
+            failed = await got.next_event(
+                lambda e: isinstance(e, FeedStatus) and e.exchange == "okx" and e.stream == "feed"
+            )
+            status = got.events[failed]
+            assert isinstance(status, FeedStatus) and status.state is StreamState.FAILED
+            assert "okx" in status.detail and "binanceusdm go on" in status.detail
+            await got.until(lambda: len(trades_of(got, "binanceusdm")) >= 5)
+            assert list(feed.feeds) == ["binanceusdm"]
+            sim.refuse("okx", False)
+            await got.until(lambda: len(trades_of(got, "okx")) >= 3)
+            assert list(feed.feeds) == ["binanceusdm", "okx"]
+
+
+async def test_no_venue_opens_is_a_feed_error() -> None:
+    async with asyncio.timeout(60), SimExchange((BTC,), scenario="calm") as sim:
+        sim.refuse("bybit")
+        sim.refuse("okx")
+        feed = MultiFeed(("bybit", "okx"), maker(sim), symbols=(BTC,))
+        with pytest.raises(FeedError, match=r"no venue could be opened: bybit: .*; okx: "):
+            await feed.start()
+        await feed.close()
+
+
+async def test_a_slow_consumer_loses_no_liquidation() -> None:
+    # A merged queue of 16 and a consumer that reads nothing during the cascade: the
+    # backlog waits in the venues' own queues, and every forced close arrives after.
+    async with asyncio.timeout(60), SimExchange((BTC,), scenario="cascade", time_scale=10.0) as sim:
+        feed = MultiFeed(("bybit", "okx"), maker(sim), symbols=(BTC,), queue_size=16)
+        try:
+            await feed.start()
+            events = feed.events()
+            live: set[str] = set()
+            async for event in events:
+                if is_status("liquidations", StreamState.LIVE)(event):
+                    live.add(event.exchange)
+                if live == {"bybit", "okx"}:
+                    break
+            sim.trigger(BTC, "long")
+            while sim.stats["bybit_liquidations_sent"] < 60:
+                await asyncio.sleep(0.1)
+            sim.stall("bybit.allLiquidation", 60)
+            sim.stall("okx.liquidation-orders", 60)
+            sent = sim.stats["bybit_liquidations_sent"] + sim.stats["okx_liquidations_sent"]
+            got = 0
+            async for event in events:
+                got += isinstance(event, Liquidation)
+                if got >= sent:
+                    break
+            assert got == sent
+        finally:
+            await feed.close()
