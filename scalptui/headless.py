@@ -18,7 +18,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TextIO
 
-from scalptui.detector import Detector, make_detector
+from scalptui.detector import AnyDetector, make_detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed
 from scalptui.feed.recording import Recorder, RecordingError
@@ -103,7 +103,7 @@ class AlertPrinter:
 
     def __init__(
         self,
-        detector: Detector,
+        detector: AnyDetector,
         symbols: Callable[[], tuple[str, ...]],
         *,
         as_json: bool,
