@@ -98,7 +98,7 @@ def build(
     )
     detectors: list[CountingDetector] = []
 
-    def factory(params: DetectorParams, source: Source) -> DetectorLike:
+    def factory(params: DetectorParams, source: Source, exchanges: tuple[str, ...]) -> DetectorLike:
         detector = CountingDetector(Detector(params, source=source))
         detectors.append(detector)
         return detector
