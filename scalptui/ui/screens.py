@@ -229,7 +229,7 @@ class VenueScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     VenueScreen { align: center middle; }
     VenueScreen > VerticalScroll {
-        width: 84; height: auto; max-width: 100%; max-height: 100%; padding: 0 1;
+        width: 96; height: auto; max-width: 100%; max-height: 100%; padding: 0 1;
         background: $panel; border: round $primary; border-subtitle-color: $text-muted;
     }
     """
