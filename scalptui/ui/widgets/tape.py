@@ -47,7 +47,11 @@ class LiquidationTape(LinesWidget):
         dim = self.part("tape--dim")
         sampled = any(liq.sampled for liq in self._liqs)
         title = Text().append("Liquidation tape (realised)", style=self.part("tape--title"))
-        if sampled:
+        if sampled and self.venue_tags:
+            # Several venues: say which of them sample (their sums are the lower bound).
+            tags = dict.fromkeys(venue_tag(q.exchange) for q in self._liqs if q.sampled)
+            title.append(f"  sampled: {' '.join(tags)} (totals a lower bound)", style=dim)
+        elif sampled:
             title.append("  sampled venue: totals are a lower bound", style=dim)
         lines = [title]
         room = max(self.content_size.height - 1, 1)
