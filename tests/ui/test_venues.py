@@ -25,7 +25,7 @@ from scalptui.ui.market_book import MarketBook, VenueState
 from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import AlertDetailScreen, VenueScreen, fact_lines, venue_fact
 from scalptui.ui.widgets.header import HeaderBar, HeaderInfo
-from scalptui.ui.widgets.venues import VenueTable, spread_text, venue_rows
+from scalptui.ui.widgets.venues import LAYOUTS, VenueTable, row_cells, spread_text, venue_rows
 
 from ._harness import VENUES, Harness, alert, build, drained, venues_script
 
@@ -297,6 +297,12 @@ def test_rows_read_spread_oi_funding_and_prints_per_venue() -> None:
     assert (bybit.long_usd, bybit.short_usd, bybit.sampled) == (3e6, 0.0, False)
     assert bybit.funding_8h == 0.0003
     assert okx.price is None and okx.feed is None and spread_text(okx.spread_bp) == "–"
+    cells = row_cells(bybit, LAYOUTS[0])
+    assert cells[0] == "Bybit" and cells[5:7] == ("$3.00M", "$0")
+    # A sampled venue that printed nothing shows $0, not "≥ $0".
+    sampled_nothing = dataclasses.replace(binance, short_usd=0.0)
+    narrow = row_cells(sampled_nothing, LAYOUTS[1])
+    assert (narrow[0], narrow[5], narrow[6]) == ("BN", "≥ $1.00M", "$0")
 
 
 # ------------------------------------------------------------------ alert facts

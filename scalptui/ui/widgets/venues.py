@@ -108,6 +108,11 @@ def _oi_usd(snap: DetectorSnapshot, price: float | None) -> float | None:
     return oi.amount * price if price is not None else None
 
 
+def _printed(usd: float | None, *, sampled: bool) -> str:
+    """A sampled venue's sum is a lower bound (``≥ $1.2M``); nothing printed is ``$0``."""
+    return fmt.usd(usd, lower_bound=sampled and bool(usd))
+
+
 def spread_text(bp: float | None, *, reference: bool = False) -> str:
     """``+1.2 bp``, ``−0.4 bp``; ``ref`` for the reference venue itself."""
     if reference:
@@ -153,8 +158,8 @@ def row_cells(row: VenueRow, layout: TableLayout) -> tuple[str, ...]:
         spread_text(row.spread_bp, reference=row.reference),
         fmt.usd(row.oi_usd),
         fmt.rate_pct(row.funding_8h),
-        fmt.usd(row.long_usd, lower_bound=row.sampled),
-        fmt.usd(row.short_usd, lower_bound=row.sampled),
+        _printed(row.long_usd, sampled=row.sampled),
+        _printed(row.short_usd, sampled=row.sampled),
         feed_text(row.feed, with_word=layout.feed_word),
     )
 
