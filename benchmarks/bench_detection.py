@@ -314,15 +314,24 @@ def table(results: Sequence[CaseResult]) -> str:
     return "\n".join(lines)
 
 
-# Issue 9's three failure shapes, each checked on the rows of its kind: no missed
-# must-report chain, no false alert, no repeat.
+# Issue 9's three failure shapes, each checked on the rows of its kind. The first is
+# about alerts (ripples) *and* a crash left unreported, so a missed must-report chain
+# fails it; the other two are about alerts raised on an ordinary move, so they check
+# false alerts and repeats only (a miss there is counted in the table's totals, and
+# docs/evaluation.md says what each looked like). (text, case shape, misses count)
 FAILURE_SHAPES = (
     (
-        "real crash paths: noise chains and a precursor neither alert nor hide the crash",
+        "real crash paths: noise chains and a precursor neither alert nor hide the crash "
+        "(no false alert, no repeat, no must-report chain missed)",
         "real crash",
+        True,
     ),
-    ("calm simulated market: no alert on ordinary chop", "calm chop"),
-    ("real squeeze path: no alert on a few small prints", "real squeeze"),
+    ("calm simulated market: no alert on ordinary chop (no false alert)", "calm chop", False),
+    (
+        "real squeeze path: no alert on a few small prints (no false alert, no repeat)",
+        "real squeeze",
+        False,
+    ),
 )
 
 
@@ -344,10 +353,12 @@ def tables_text(results: Sequence[CaseResult]) -> list[str]:
 def shape_report(results: Sequence[CaseResult]) -> list[tuple[str, bool, int]]:
     """(failure shape, holds, rows) for each of issue 9's failure shapes."""
     report = []
-    for text, shape in FAILURE_SHAPES:
+    for text, shape, misses_count in FAILURE_SHAPES:
         rows = [r for r in results if r.case.shape == shape]
         holds = all(
-            r.detector.missed == 0 and r.detector.false == 0 and r.detector.repeats == 0
+            (r.detector.missed == 0 or not misses_count)
+            and r.detector.false == 0
+            and r.detector.repeats == 0
             for r in rows
         )
         report.append((text, holds, len(rows)))

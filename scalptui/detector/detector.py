@@ -377,6 +377,7 @@ class Detector:
         if seed is not None:
             st.rolling.seed = seed
         st.rolling.range_seed = evidence.range_of_bars(bars)
+        st.rolling.flow_seed = evidence.flow_of_bars(bars)
         ladder = st.ladder or make_ladder(st, bars[-1].close, self.params.ladder)
         warm_start(st, ladder, bars, ois, self.params.ladder)
         return _NO_ALERTS

@@ -104,6 +104,29 @@ def range_of_bars(bars: Sequence[Bar], span: int = 12) -> float | None:
     return ranges[mid] if len(ranges) % 2 else (ranges[mid - 1] + ranges[mid]) / 2.0
 
 
+def flow_of_bars(bars: Sequence[Bar], span: int = 12) -> tuple[float, float] | None:
+    """Taker (buy, sell) USD per second over the last ``span`` candles (an hour of 5-minute
+    ones); the buy share is 0.5 where the venue gives none. None without volume."""
+    last = bars[-span:]
+    if len(last) < 2:
+        return None
+    buy = sell = 0.0
+    for b in last:
+        usd = b.volume * b.close
+        share = (
+            b.taker_buy_volume / b.volume
+            if b.taker_buy_volume is not None and b.volume > 0.0
+            else 0.5
+        )
+        buy += usd * min(max(share, 0.0), 1.0)
+        sell += usd * (1.0 - min(max(share, 0.0), 1.0))
+    period_s = (last[-1].ts - last[0].ts) / 1000.0 / (len(last) - 1)
+    seconds = period_s * len(last)
+    if seconds <= 0.0 or buy + sell <= 0.0:
+        return None
+    return buy / seconds, sell / seconds
+
+
 def measure(st: SymbolState, side: Side) -> ChainEvidence:
     """σ, displacement, flow burst, baseline and clusters for one side, now."""
     th = st.th
@@ -140,6 +163,10 @@ def measure(st: SymbolState, side: Side) -> ChainEvidence:
     if history_s >= th.min_sigma_history_s:
         mean = past_sums[forced_i] * th.window_s / history_s
         flow_ratio = flow_forced / mean if mean > 0.0 else _INF
+    elif st.rolling.flow_seed is not None:  # the warm-start candles' hour, from the first second
+        seed_buy, seed_sell = st.rolling.flow_seed
+        mean = (seed_sell if side is Side.LONG else seed_buy) * th.window_s
+        flow_ratio = flow_forced / mean if mean > 0.0 else 0.0
 
     baseline: float | None = None
     if st.first_ts is not None and st.first_ts <= start - HOUR_MS:

@@ -26,7 +26,7 @@ threshold                   majors      alts        meaning
 ``taker_share``             60 %        60 %        …and this forced share of taker flow
 ``burst_s``                 3           3           sampled burst: seconds of prints…
 ``burst_range_mult``        5           5           …with a move ≥ 5 × the ordinary range
-``burst_taker_share``       75 %        75 %        …and this forced share of taker flow
+``burst_taker_share``       70 %        70 %        …and this forced share of taker flow
 ``max_gap_s``               3 s         3 s         gap a run of prints tolerates
 ``cooldown_s``              300 s       300 s       per (symbol, kind), repeats of a leg
 ``escalation_notional``     3           3           a later leg ≥ 3 × the reported notional…
@@ -143,8 +143,10 @@ class SignalThresholds:
     """Burst path (sampled venues): this many seconds of prints, saturated as above..."""
     burst_range_mult: float = 5.0
     """...while price moved at least this multiple of the ordinary 5-minute range..."""
-    burst_taker_share: float = 0.75
-    """...with at least this forced-direction share of taker notional."""
+    burst_taker_share: float = 0.7
+    """...with at least this forced-direction share of taker notional (a move of 5 × the
+    ordinary range in a few seconds is the strong part; FIL 2023-06-10's third leg carried
+    73 % of taker flow)."""
     max_gap_s: float = 3.0
     """A run of same-side prints tolerates gaps up to this long (sampled streams drop some)."""
     cluster_min_share: float = 0.01

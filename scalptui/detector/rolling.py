@@ -66,6 +66,7 @@ class RollingStats:
 
     __slots__ = (
         "dt",
+        "flow_seed",
         "highs",
         "hour",
         "lows",
@@ -92,6 +93,9 @@ class RollingStats:
         self.range_seed: float | None = None
         """Median high–low range (%) of the last hour of warm-start candles: the ordinary
         range until half an hour of 1 s history exists."""
+        self.flow_seed: tuple[float, float] | None = None
+        """Taker (buy, sell) USD per second of the warm-start klines' last hour: the taker
+        flow's trailing mean until the 1 s history is long enough to give its own."""
 
     def add_second(self, ts: int, close: float, high: float, low: float) -> None:
         """Count one closed second (``close`` > 0)."""

@@ -19,7 +19,17 @@ from scalptui.detector.signals import (
     decide,
     notional_threshold,
 )
-from scalptui.models import Alert, AlertKind, Liquidation, MarkPrice, Side
+from scalptui.models import (
+    Alert,
+    AlertKind,
+    Bar,
+    History,
+    Liquidation,
+    MarkPrice,
+    Side,
+    TakerSide,
+    Trade,
+)
 
 TH = MAJOR_DEFAULTS
 
@@ -167,7 +177,9 @@ def test_a_burst_needs_its_own_move_far_beyond_the_ordinary_range() -> None:
     assert decide(burst, TH) == EVIDENCE_BURST  # 6 × the 0.5 % range in 4 saturated seconds
     # the window's move is an older chain's: this one moved price 1 % on its own
     assert decide(replace(burst, chain_move_pct=-1.0), TH) is None
-    assert decide(replace(burst, flow_share=0.7), TH) is None
+    # FIL 2023-06-10's third leg: 73 % of taker flow forced while price fell 5 × its range
+    assert decide(replace(burst, flow_share=0.73), TH) == EVIDENCE_BURST
+    assert decide(replace(burst, flow_share=0.65), TH) is None
     assert decide(replace(burst, ordinary_range_pct=None), TH) is None  # no range: no burst
     assert decide(replace(burst, busy_s=2, run_span_s=2), TH) is None
 
@@ -296,3 +308,26 @@ def test_sampled_venues_print_lower_bounds_and_need_more_than_prints(venue: str,
     (alert,) = _falling_chain(venue, 25, 100_000.0, sampled=True)
     assert "≥ $" in alert.message and f"{name} samples: lower bound" in alert.message
     assert alert.facts["lower_bound"] is True
+
+
+def test_the_warm_start_candles_give_the_taker_flow_its_mean_from_the_first_second() -> None:
+    """An hour of 5-minute candles (10 BTC each at $100k, 40 % taker sells): $80k of taker
+    selling per 60 s is ordinary, so $400k sold in the first second is 5 × it — measured
+    at once, not after five minutes of 1 s history."""
+    base = 1_700_000_000_000
+    step = 300_000
+    bars = tuple(
+        Bar(base + i * step, 100_000.0, 100_100.0, 99_900.0, 100_000.0, 10.0, 6.0)
+        for i in range(13)
+    )
+    det = Detector()
+    det.on_event(History(base + 13 * step, "binanceusdm", "BTC/USDT:USDT", bars, ()))
+    ts = base + 13 * step
+    det.on_event(Trade(ts, "binanceusdm", "BTC/USDT:USDT", 100_000.0, 4.0, TakerSide.SELL))
+    evidence = det.measure("BTC/USDT:USDT", Side.LONG)
+    assert evidence is not None
+    assert evidence.flow_ratio == pytest.approx(5.0)
+    cold = Detector()
+    cold.on_event(Trade(ts, "binanceusdm", "BTC/USDT:USDT", 100_000.0, 4.0, TakerSide.SELL))
+    measured = cold.measure("BTC/USDT:USDT", Side.LONG)
+    assert measured is not None and measured.flow_ratio == 0.0  # no candles: no mean yet
