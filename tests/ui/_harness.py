@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.notifications import Notify
 
 from scalptui.config import FeedSettings, Settings, UiSettings
-from scalptui.detector import Detector
+from scalptui.detector import AnyDetector, make_detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed, FeedError
 from scalptui.feed.scripted import SPECS, ScriptedFeed, script_end_ms, scripted_events
@@ -52,7 +52,7 @@ def end_clock() -> float:
 class CountingDetector:
     """The real Detector, counting snapshot calls (to show repaints are coalesced)."""
 
-    inner: Detector
+    inner: AnyDetector
     snapshots: int = 0
 
     def on_event(self, evt: Event) -> list[Alert]:
@@ -108,43 +108,6 @@ def venues_script() -> tuple[Event, ...]:
 
 
 @dataclass
-class VenueSplitDetector:
-    """One real Detector per venue, as the asset detector keeps them, for the ``v`` tests.
-
-    The asset's own view (snapshot, episodes) is the first venue's; ``venue_snapshots``
-    answers each venue's own, in the order the venues were first seen.
-    """
-
-    params: DetectorParams
-    source: Source
-    venues: dict[str, Detector] = field(default_factory=dict)
-
-    def on_event(self, evt: Event) -> list[Alert]:
-        detector = self.venues.get(evt.exchange)
-        if detector is None:
-            detector = self.venues[evt.exchange] = Detector(self.params, source=self.source)
-        return detector.on_event(evt)
-
-    def snapshot(self, symbol: str, *, span_pct: float | None = None) -> DetectorSnapshot:
-        return next(iter(self.venues.values())).snapshot(symbol, span_pct=span_pct)
-
-    def recent_liquidations(self, limit: int) -> tuple[Liquidation, ...]:
-        merged = [q for d in self.venues.values() for q in d.recent_liquidations(limit)]
-        return tuple(sorted(merged, key=lambda q: q.ts, reverse=True)[:limit])
-
-    def active_episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
-        return next(iter(self.venues.values())).active_episodes() if self.venues else {}
-
-    def venue_snapshots(
-        self, symbol: str, *, span_pct: float | None = None
-    ) -> dict[str, DetectorSnapshot]:
-        out: dict[str, DetectorSnapshot] = {}
-        for detector in self.venues.values():
-            out.update(detector.venue_snapshots(symbol, span_pct=span_pct))
-        return out
-
-
-@dataclass
 class Harness:
     app: ScalpApp
     feed: ScriptedFeed
@@ -168,13 +131,11 @@ def build(
     yield_every: int | None = 500,
     clock: Callable[[], float] | None = None,
     exchange: str | None = None,
-    split_venues: bool = False,
 ) -> Harness:
     """The app on the scripted market (``events`` replaces it).
 
     ``exchange`` is what the feed says it streams (``binanceusdm,bybit,okx`` for a run
-    on several venues); ``split_venues`` keeps one Detector per venue
-    (``VenueSplitDetector``) instead of one Detector mixing every venue's events.
+    on several venues, which gets the asset detector, as the app builds it).
     """
     feed = ScriptedFeed(
         list(script() if events is None else events), SYMBOLS, yield_every=yield_every
@@ -184,9 +145,7 @@ def build(
     detectors: list[CountingDetector] = []
 
     def factory(params: DetectorParams, source: Source, exchanges: tuple[str, ...]) -> DetectorLike:
-        if split_venues:
-            return VenueSplitDetector(params, source)
-        detector = CountingDetector(Detector(params, source=source))
+        detector = CountingDetector(make_detector(params, source=source, exchanges=exchanges))
         detectors.append(detector)
         return detector
 

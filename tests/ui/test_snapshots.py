@@ -139,9 +139,9 @@ def test_small_terminals(
     assert snap_compare(h.app, terminal_size=size, run_before=settle(h))
 
 
-def on_three_venues(tmp_path: Path, *, split: bool = False) -> Harness:
+def on_three_venues(tmp_path: Path) -> Harness:
     """The scripted market on Binance and Bybit (2 bp dearer), OKX reconnecting."""
-    return build(tmp_path, events=venues_script(), exchange=",".join(VENUES), split_venues=split)
+    return build(tmp_path, events=venues_script(), exchange=",".join(VENUES))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
@@ -166,5 +166,5 @@ def test_venue_breakdown(
     snap_compare: Callable[..., bool], tmp_path: Path, size: tuple[int, int]
 ) -> None:
     """``v``: the symbol on each venue — price and spread, OI, funding, prints, feed."""
-    h = on_three_venues(tmp_path, split=True)
+    h = on_three_venues(tmp_path)
     assert snap_compare(h.app, terminal_size=size, run_before=pressing(h, "v"))

@@ -33,8 +33,8 @@ MULTI = ",".join(VENUES)
 TIME = r"\d\d:\d\d:\d\d(?:\.\d\d\d)?"
 
 
-def multi_venue(tmp_path: Path, *, split: bool = False) -> Harness:
-    return build(tmp_path, events=venues_script(), exchange=MULTI, split_venues=split)
+def multi_venue(tmp_path: Path) -> Harness:
+    return build(tmp_path, events=venues_script(), exchange=MULTI)
 
 
 async def ready(h: Harness, pilot: Pilot[None]) -> ScalpApp:
@@ -186,7 +186,9 @@ async def test_the_log_tags_each_alert_with_the_venues_it_counts(tmp_path: Path)
     h = multi_venue(tmp_path)
     async with h.app.run_test(size=(120, 40)) as pilot:
         app = await ready(h, pilot)
+        one = alert(message="Binance ≥ $4.1M sampled", ts=1_767_225_990_000)
         both = alert(message="Bybit $31.2M · Binance ≥ $4.1M sampled", ts=1_767_226_000_000)
+        app.post_message(AlertRaised(_on(one, "binanceusdm")))
         app.post_message(AlertRaised(_on(both, "binanceusdm+bybit")))
         await pilot.pause()
         lines = [line.plain for line in app.alert_log.lines[1:]]
@@ -199,7 +201,7 @@ async def test_the_log_tags_each_alert_with_the_venues_it_counts(tmp_path: Path)
 
 
 async def test_v_breaks_the_symbol_down_by_venue(tmp_path: Path) -> None:
-    h = multi_venue(tmp_path, split=True)
+    h = multi_venue(tmp_path)
     async with h.app.run_test(size=(120, 40)) as pilot:
         app = await ready(h, pilot)
         await pilot.press("v")
@@ -235,7 +237,7 @@ async def test_v_on_one_venue_says_it_is_the_only_one(tmp_path: Path) -> None:
 
 
 async def test_v_while_paused_shows_the_frozen_moment(tmp_path: Path) -> None:
-    h = multi_venue(tmp_path, split=True)
+    h = multi_venue(tmp_path)
     async with h.app.run_test(size=(120, 40)) as pilot:
         app = await ready(h, pilot)
         await pilot.press("p", "v")
@@ -259,7 +261,7 @@ def bybit_row(app: ScalpApp) -> str:
 
 
 async def test_v_fits_the_minimum_size_without_cutting_a_number(tmp_path: Path) -> None:
-    h = multi_venue(tmp_path, split=True)
+    h = multi_venue(tmp_path)
     async with h.app.run_test(size=MIN_SIZE) as pilot:
         app = await ready(h, pilot)
         await pilot.press("v")
