@@ -32,7 +32,7 @@ fitted to the tuning seeds' draws shows up as a gap between the two tables.
 
     python benchmarks/bench_ladder.py [--seeds 3] [--held-out 3] [--minutes 10]
         [--time-scale 40] [--scenarios crowd_long,chop] [--json FILE] [--write-readme]
-        [--record DIR | --replay DIR [--given-mix]]
+        [--record DIR | --replay DIR [--given-mix [--given-from L]]]
 
 ``--record DIR`` keeps each run's stream (every event the pipeline read, the true
 maps, the classic levels) in ``DIR``; ``--replay DIR`` scores the estimator of the
@@ -235,18 +235,27 @@ def recorded_path(folder: Path, scenario: str, seed: int) -> Path:
 
 
 def replay_one(
-    folder: Path, scenario: str, seed: int, *, span_pct: float, given_mix: bool = False
+    folder: Path,
+    scenario: str,
+    seed: int,
+    *,
+    span_pct: float,
+    given_mix: bool = False,
+    given_from: float = 0.0,
 ) -> list[Scored]:
     """A recorded run's stream through the estimator of this checkout, scored as live.
 
     The files are pickles this script wrote (``--record``); read only your own.
+    ``given_mix`` hands the estimator the seed's true leverage mix — from ``given_from``×
+    up only, when that is set (see ``_true_mix``).
     """
     kept = pickle.loads(recorded_path(folder, scenario, seed).read_bytes())
     if not isinstance(kept, Recorded):
         raise TypeError(f"{recorded_path(folder, scenario, seed)} is not a recorded run")
     params = DetectorParams()
     if given_mix:
-        params = replace(params, ladder=replace(params.ladder, **_true_mix(scenario, seed)))
+        true_mix = _true_mix(scenario, seed, params.ladder.leverage_mix, given_from)
+        params = replace(params, ladder=replace(params.ladder, **true_mix))
     collector = Collector(kept.minutes, params)
     for event in kept.events:
         collector(event)
@@ -254,14 +263,29 @@ def replay_one(
     return score_run(scenario, seed, collector, kept.truth, span_pct)
 
 
-def _true_mix(scenario: str, seed: int) -> dict[str, Any]:
-    """The seed's drawn leverage mix as ladder settings, nearly unsmeared (diagnostic only)."""
+def _true_mix(
+    scenario: str, seed: int, default: tuple[LeverageShare, ...], given_from: float
+) -> dict[str, Any]:
+    """The seed's drawn leverage mix as ladder settings (a diagnostic, never a setting).
+
+    With ``given_from`` 0 the whole mix, nearly unsmeared. Otherwise only its part from
+    ``given_from``× up (what realised liquidations near the price could reveal), beside
+    the default mix's part below it scaled to the true share of that part; the default
+    kernel width is kept.
+    """
     sim = SimExchange([SYMBOL], seed=seed, scenario=scenario, start_ms=START_MS)
     drawn = sim.model.market(SYMBOL).participants
     if drawn is None:
         raise ValueError(f"scenario {scenario} draws no participants")
-    mix = tuple(LeverageShare(float(lev), share) for lev, share in drawn.leverage_mix)
-    return {"leverage_mix": mix, "leverage_spread": 0.05}
+    true = [LeverageShare(float(lev), share) for lev, share in drawn.leverage_mix]
+    if not given_from > 0.0:
+        return {"leverage_mix": tuple(true), "leverage_spread": 0.05}
+    high = [b for b in true if b.leverage >= given_from]
+    low = [b for b in default if b.leverage < given_from]
+    low_true = 1.0 - sum(b.share for b in high)
+    low_default = sum(b.share for b in low)
+    scaled = [LeverageShare(b.leverage, b.share / low_default * low_true) for b in low]
+    return {"leverage_mix": (*scaled, *high) if low_default > 0.0 else tuple(high)}
 
 
 def score_run(
@@ -479,6 +503,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="with --replay: hand the estimator each seed's true leverage mix (diagnostic)",
     )
+    parser.add_argument(
+        "--given-from",
+        type=float,
+        default=0.0,
+        metavar="L",
+        help="with --given-mix: only the mix's part from L× up is the true one",
+    )
     args = parser.parse_args(argv)
     if args.record is not None and args.replay is not None:
         parser.error("--record and --replay exclude each other")
@@ -499,7 +530,12 @@ async def run_all(args: argparse.Namespace) -> list[Scored]:
             began = time.monotonic()
             if args.replay is not None:
                 scored = replay_one(
-                    args.replay, scenario, seed, span_pct=args.span_pct, given_mix=args.given_mix
+                    args.replay,
+                    scenario,
+                    seed,
+                    span_pct=args.span_pct,
+                    given_mix=args.given_mix,
+                    given_from=args.given_from,
                 )
             else:
                 scored = await run_one(

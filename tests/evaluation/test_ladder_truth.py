@@ -23,6 +23,7 @@ from benchmarks._ladder_score import (
     score_side,
     view_of_snapshot,
 )
+from scalptui.detector.params import DetectorParams
 from scalptui.feed.sim.market import MarketModel
 
 BTC = "BTC/USDT:USDT"
@@ -158,3 +159,15 @@ async def test_a_short_run_scores_both_ladders_every_minute(tmp_path: Path) -> N
     assert [(r.minute, r.side) for r in given] == [(r.minute, r.side) for r in scored]
     assert [r.classic for r in given] == [r.classic for r in scored]
     assert [r.est for r in given] != [r.est for r in scored]  # another mix, another ladder
+
+
+def test_given_mix_from_a_leverage_keeps_the_default_below_it_at_the_true_share() -> None:
+    default = DetectorParams().ladder.leverage_mix
+    whole = bench_ladder._true_mix("chop", 1, default, 0.0)["leverage_mix"]
+    part = bench_ladder._true_mix("chop", 1, default, 30.0)["leverage_mix"]
+    assert math.isclose(sum(b.share for b in part), 1.0)
+    assert [b for b in part if b.leverage >= 30.0] == [b for b in whole if b.leverage >= 30.0]
+    below = [b for b in part if b.leverage < 30.0]
+    assert [b.leverage for b in below] == [b.leverage for b in default if b.leverage < 30.0]
+    true_below = sum(b.share for b in whole if b.leverage < 30.0)
+    assert math.isclose(sum(b.share for b in below), true_below)
