@@ -32,6 +32,15 @@ fitted to the tuning seeds' draws shows up as a gap between the two tables.
 
     python benchmarks/bench_ladder.py [--seeds 3] [--held-out 3] [--minutes 10]
         [--time-scale 40] [--scenarios crowd_long,chop] [--json FILE] [--write-readme]
+        [--record DIR | --replay DIR [--given-mix [--given-from L]]]
+
+``--record DIR`` keeps each run's stream (every event the pipeline read, the true
+maps, the classic levels) in ``DIR``; ``--replay DIR`` scores the estimator of the
+checkout on those streams again, without the simulator — seconds instead of minutes
+while working on the model (the streams are the same, the open-interest polls fall
+where they fell when recorded). ``--given-mix`` is a diagnostic, never a setting:
+the estimator is handed each seed's true leverage mix, which measures how much of
+its error comes from the mix (docs/evaluation.md, "Ladder accuracy: what limits it").
 
 Exit status 1 when the targets of issue 10 are missed in any scenario or in total
 on either set of seeds (median overlap ≥ 0.6, median EMD ≤ 0.5 % of price, ahead
@@ -46,20 +55,21 @@ import contextlib
 import io
 import json
 import logging
+import pickle
 import re
 import statistics
 import sys
 import textwrap
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from benchmarks._ladder_score import ClassicLadder, SideScore, View, score_side, view_of_snapshot
 from scalptui.config import Settings
 from scalptui.detector import Detector
-from scalptui.detector.params import DetectorParams
+from scalptui.detector.params import DetectorParams, LeverageShare
 from scalptui.feed.sim import SimExchange
 from scalptui.feed.sim.participants import BENCHMARK_SCENARIOS
 from scalptui.feed.sim.truth import OpenPositions
@@ -102,10 +112,14 @@ class Collector:
     classic ladder is captured in the same state of the stream.
     """
 
-    def __init__(self, minutes: int) -> None:
+    def __init__(
+        self, minutes: int, params: DetectorParams | None = None, *, keep: bool = False
+    ) -> None:
         self.out = io.StringIO()
+        self.events: list[Event] = []
+        self._keep = keep
         self.printer = AlertPrinter(
-            Detector(DetectorParams(), source=Source.SIMULATED),
+            Detector(params or DetectorParams(), source=Source.SIMULATED),
             lambda: (SYMBOL,),
             as_json=True,
             snapshot_every_s=MINUTE_MS / 1000,
@@ -121,6 +135,8 @@ class Collector:
         self._next_due: int | None = None
 
     def __call__(self, event: Event) -> None:
+        if self._keep:
+            self.events.append(event)
         if isinstance(event, Trade | Liquidation | MarkPrice | OpenInterest):
             self._at_event_time(event.ts)
         self.printer(event)
@@ -147,16 +163,23 @@ class Collector:
 
 
 async def run_one(
-    scenario: str, seed: int, *, minutes: int, time_scale: float, span_pct: float
+    scenario: str,
+    seed: int,
+    *,
+    minutes: int,
+    time_scale: float,
+    span_pct: float,
+    record: Path | None = None,
 ) -> list[Scored]:
-    """One scenario and seed through the whole pipeline; its scored minutes."""
+    """One scenario and seed through the whole pipeline; its scored minutes (and, with
+    ``record``, the run's stream kept there for ``replay_one``)."""
     from scalptui.feed.ccxt_feed import CcxtFeed
 
     # The exchange runs at 1× while the pipeline connects and warm-starts, then at
     # ``time_scale`` once the first trade is through: minute 1 is seen from its start.
     sim = SimExchange([SYMBOL], seed=seed, time_scale=1.0, scenario=scenario, start_ms=START_MS)
     sim.model.truth_every_ms = MINUTE_MS
-    collector = Collector(minutes)
+    collector = Collector(minutes, keep=record is not None)
     speed_up: asyncio.Task[None] | None = None
     try:
         url = await sim.start()
@@ -190,7 +213,79 @@ async def run_one(
             speed_up.cancel()
         await sim.stop()
     truth = {sample.ts: sample for sample in sim.model.truth if sample.symbol == SYMBOL}
+    if record is not None:
+        kept = Recorded(minutes, collector.events, truth, collector.classic_at)
+        record.mkdir(parents=True, exist_ok=True)
+        recorded_path(record, scenario, seed).write_bytes(pickle.dumps(kept))
     return score_run(scenario, seed, collector, truth, span_pct)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One run's stream as ``--record`` keeps it: enough to score it again offline."""
+
+    minutes: int
+    events: list[Event]
+    truth: dict[int, OpenPositions]
+    classic_at: dict[int, tuple[list[tuple[float, float]], list[tuple[float, float]]]]
+
+
+def recorded_path(folder: Path, scenario: str, seed: int) -> Path:
+    return folder / f"{scenario}_{seed}.pickle"
+
+
+def replay_one(
+    folder: Path,
+    scenario: str,
+    seed: int,
+    *,
+    span_pct: float,
+    given_mix: bool = False,
+    given_from: float = 0.0,
+) -> list[Scored]:
+    """A recorded run's stream through the estimator of this checkout, scored as live.
+
+    The files are pickles this script wrote (``--record``); read only your own.
+    ``given_mix`` hands the estimator the seed's true leverage mix — from ``given_from``×
+    up only, when that is set (see ``_true_mix``).
+    """
+    kept = pickle.loads(recorded_path(folder, scenario, seed).read_bytes())
+    if not isinstance(kept, Recorded):
+        raise TypeError(f"{recorded_path(folder, scenario, seed)} is not a recorded run")
+    params = DetectorParams()
+    if given_mix:
+        true_mix = _true_mix(scenario, seed, params.ladder.leverage_mix, given_from)
+        params = replace(params, ladder=replace(params.ladder, **true_mix))
+    collector = Collector(kept.minutes, params)
+    for event in kept.events:
+        collector(event)
+    collector.classic_at = kept.classic_at
+    return score_run(scenario, seed, collector, kept.truth, span_pct)
+
+
+def _true_mix(
+    scenario: str, seed: int, default: tuple[LeverageShare, ...], given_from: float
+) -> dict[str, Any]:
+    """The seed's drawn leverage mix as ladder settings (a diagnostic, never a setting).
+
+    With ``given_from`` 0 the whole mix, nearly unsmeared. Otherwise only its part from
+    ``given_from``× up (what realised liquidations near the price could reveal), beside
+    the default mix's part below it scaled to the true share of that part; the default
+    kernel width is kept.
+    """
+    sim = SimExchange([SYMBOL], seed=seed, scenario=scenario, start_ms=START_MS)
+    drawn = sim.model.market(SYMBOL).participants
+    if drawn is None:
+        raise ValueError(f"scenario {scenario} draws no participants")
+    true = [LeverageShare(float(lev), share) for lev, share in drawn.leverage_mix]
+    if not given_from > 0.0:
+        return {"leverage_mix": tuple(true), "leverage_spread": 0.05}
+    high = [b for b in true if b.leverage >= given_from]
+    low = [b for b in default if b.leverage < given_from]
+    low_true = 1.0 - sum(b.share for b in high)
+    low_default = sum(b.share for b in low)
+    scaled = [LeverageShare(b.leverage, b.share / low_default * low_true) for b in low]
+    return {"leverage_mix": (*scaled, *high) if low_default > 0.0 else tuple(high)}
 
 
 def score_run(
@@ -399,7 +494,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--from-json", type=Path, metavar="FILE", help="tabulate a --json file instead of running"
     )
     parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--record", type=Path, metavar="DIR", help="keep each run's stream")
+    parser.add_argument(
+        "--replay", type=Path, metavar="DIR", help="score the streams --record kept, offline"
+    )
+    parser.add_argument(
+        "--given-mix",
+        action="store_true",
+        help="with --replay: hand the estimator each seed's true leverage mix (diagnostic)",
+    )
+    parser.add_argument(
+        "--given-from",
+        type=float,
+        default=0.0,
+        metavar="L",
+        help="with --given-mix: only the mix's part from L× up is the true one",
+    )
     args = parser.parse_args(argv)
+    if args.record is not None and args.replay is not None:
+        parser.error("--record and --replay exclude each other")
+    if args.given_mix and args.replay is None:
+        parser.error("--given-mix needs --replay")
     unknown = set(args.scenarios.split(",")) - set(BENCHMARK_SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios {sorted(unknown)}; known: {BENCHMARK_SCENARIOS}")
@@ -413,13 +528,24 @@ async def run_all(args: argparse.Namespace) -> list[Scored]:
     for scenario in args.scenarios.split(","):
         for seed in range(1, args.seeds + args.held_out + 1):
             began = time.monotonic()
-            scored = await run_one(
-                scenario,
-                seed,
-                minutes=args.minutes,
-                time_scale=args.time_scale,
-                span_pct=args.span_pct,
-            )
+            if args.replay is not None:
+                scored = replay_one(
+                    args.replay,
+                    scenario,
+                    seed,
+                    span_pct=args.span_pct,
+                    given_mix=args.given_mix,
+                    given_from=args.given_from,
+                )
+            else:
+                scored = await run_one(
+                    scenario,
+                    seed,
+                    minutes=args.minutes,
+                    time_scale=args.time_scale,
+                    span_pct=args.span_pct,
+                    record=args.record,
+                )
             rows.extend(scored)
             print(
                 f"{scenario:>12} seed {seed}: {len(scored)} scored side-minutes "

@@ -9,6 +9,7 @@ for both ladders (not that either wins).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from benchmarks._ladder_score import (
     score_side,
     view_of_snapshot,
 )
+from scalptui.detector.params import DetectorParams
 from scalptui.feed.sim.market import MarketModel
 
 BTC = "BTC/USDT:USDT"
@@ -137,8 +139,10 @@ def test_held_out_seeds_are_tabulated_apart_from_the_tuning_seeds() -> None:
 # --------------------------------------------------------------------------- end to end
 
 
-async def test_a_short_run_scores_both_ladders_every_minute() -> None:
-    scored = await bench_ladder.run_one("crowd_long", 1, minutes=2, time_scale=20.0, span_pct=3.0)
+async def test_a_short_run_scores_both_ladders_every_minute(tmp_path: Path) -> None:
+    scored = await bench_ladder.run_one(
+        "crowd_long", 1, minutes=2, time_scale=20.0, span_pct=3.0, record=tmp_path
+    )
     assert {r.minute for r in scored} == {1, 2}
     for row in scored:
         for score in (row.est, row.classic):
@@ -148,3 +152,22 @@ async def test_a_short_run_scores_both_ladders_every_minute() -> None:
     table = bench_ladder.summaries(scored, ["crowd_long"])
     assert [s.label for s in table] == ["crowd_long", "**all**"]
     assert all(math.isfinite(s.est_overlap) and math.isfinite(s.classic_emd) for s in table)
+
+    # the recorded stream, replayed without the simulator, scores exactly as the live run
+    assert bench_ladder.replay_one(tmp_path, "crowd_long", 1, span_pct=3.0) == scored
+    given = bench_ladder.replay_one(tmp_path, "crowd_long", 1, span_pct=3.0, given_mix=True)
+    assert [(r.minute, r.side) for r in given] == [(r.minute, r.side) for r in scored]
+    assert [r.classic for r in given] == [r.classic for r in scored]
+    assert [r.est for r in given] != [r.est for r in scored]  # another mix, another ladder
+
+
+def test_given_mix_from_a_leverage_keeps_the_default_below_it_at_the_true_share() -> None:
+    default = DetectorParams().ladder.leverage_mix
+    whole = bench_ladder._true_mix("chop", 1, default, 0.0)["leverage_mix"]
+    part = bench_ladder._true_mix("chop", 1, default, 30.0)["leverage_mix"]
+    assert math.isclose(sum(b.share for b in part), 1.0)
+    assert [b for b in part if b.leverage >= 30.0] == [b for b in whole if b.leverage >= 30.0]
+    below = [b for b in part if b.leverage < 30.0]
+    assert [b.leverage for b in below] == [b.leverage for b in default if b.leverage < 30.0]
+    true_below = sum(b.share for b in whole if b.leverage < 30.0)
+    assert math.isclose(sum(b.share for b in below), true_below)
