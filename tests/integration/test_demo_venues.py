@@ -1,0 +1,76 @@
+"""``scalptui --demo --exchange binanceusdm,bybit,okx``: the TUI on three venues of one
+simulated market, end to end through real ccxt.pro (issue 11's Done-when)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from scalptui.config import FeedSettings, Settings
+from scalptui.models import AlertKind
+from scalptui.runtime import RunOptions, feed_opener
+from scalptui.ui.app import ScalpApp, make_app
+from scalptui.ui.screens import VenueScreen
+from scalptui.ui.widgets.venues import VenueTable
+
+VENUES = ("binanceusdm", "bybit", "okx")
+SYMBOL = "BTC/USDT:USDT"
+
+
+def demo_app(tmp_path: Path) -> ScalpApp:
+    settings = Settings(feed=FeedSettings(symbols=(SYMBOL,), exchanges=VENUES), demo=True)
+    options = RunOptions(demo_scenario="cascade", demo_seed=7, demo_time_scale=4.0)
+    return make_app(
+        settings,
+        feed_opener(settings, options),
+        data_dir=tmp_path / "data",
+        config_dir=tmp_path / "config",
+        environ={},
+    )
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 90.0) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+def header(app: ScalpApp) -> str:
+    return app.header_bar.lines[0].plain if app.header_bar.lines else ""
+
+
+async def test_the_demo_on_three_venues_shows_each_and_one_alert_per_leg(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: "BN ● BY ● OK ●" in header(app))
+        assert "SIMULATED" in header(app)
+
+        await pilot.press("v")
+        await wait_for(lambda: isinstance(app.screen, VenueScreen))
+
+        def venue_rows() -> list[str]:
+            lines = [line.plain for line in app.screen.query_one(VenueTable).lines]
+            return [ln for ln in lines if ln.startswith(("Binance", "Bybit", "OKX"))]
+
+        # Every venue prices the same simulated market: three rows with a price and live.
+        await wait_for(lambda: len(venue_rows()) == 3 and all("● live" in r for r in venue_rows()))
+        assert [r.split()[0] for r in venue_rows()] == ["Binance", "Bybit", "OKX"]
+        await pilot.press("escape")
+
+        def cascades() -> list[str]:
+            return [
+                e.alert.exchange
+                for e in app.alert_log.entries
+                if e.alert.symbol == SYMBOL and e.alert.kind is AlertKind.LIQUIDATION_CASCADE
+            ]
+
+        await wait_for(lambda: bool(cascades()), timeout=120.0)
+        await pilot.pause(3.0)
+        found = cascades()
+        # One line for the asset's leg, counting the venues' prints — never one per venue.
+        assert len(found) == 1, found
+        assert "bybit" in found[0].split("+") and "+" in found[0]
+        await pilot.press("q")
