@@ -46,7 +46,6 @@ from scalptui.detector.ladder_upkeep import (
     ladder_mix,
     make_ladder,
     mmr_for,
-    note_liquidation,
 )
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.realized import REALIZED_BATCH
@@ -309,7 +308,6 @@ class Detector:
             b.has = True
         if st.ladder is None:
             make_ladder(st, liq.price, self.params.ladder)
-        note_liquidation(st, side, ts, notional)
         if ts >= st.clock - self._realized_ms:
             overlay = st.overlay
             new = overlay.new

@@ -198,136 +198,6 @@ def bin_width_for(price: float, bin_pct: float, tick_size: float | None) -> floa
     return width if 0.0 < width < math.inf else raw
 
 
-MATCH_TAU_MS = 10_000.0
-"""A realised liquidation is matched with what the ladder consumed on its side over about
-this long before it (exponentially fading): the venue's engine works a liquidated position
-into the book over seconds, and a sampled stream prints at most one a second."""
-
-
-class MixEvidence:
-    """What the realised liquidations say about the leverage mix (DESIGN departures).
-
-    A leverage's levels are consumed when the mark crosses them; positions that really
-    sat there print as liquidations at about the same time. Per leverage (kernel node)
-    ``predicted`` sums the notional the ladder lost to the mark and ``observed`` the
-    printed notional matched to it: each print is shared among leverages by what each
-    lost on that side just before (``MATCH_TAU_MS``) — the EM responsibility, the
-    current mix being the prior. The ratio ``observed / predicted`` against the overall
-    ratio (the ladder's scale is relative, and a sampled stream prints only part of what
-    is liquidated) is how much more or less of that leverage the market holds than the
-    mix says; a Gamma prior of ``prior_usd`` on each leverage pulls it to 1, so one print
-    moves little and only leverages whose levels the price reached move at all.
-    """
-
-    __slots__ = (
-        "applied",
-        "busy",
-        "observed",
-        "pending",
-        "pending_at",
-        "predicted",
-        "second",
-        "seconds",
-        "this_second",
-    )
-
-    def __init__(self) -> None:
-        self.predicted: dict[float, float] = {}
-        """Expected prints by leverage: each second's consumption, saturated (below)."""
-        self.observed: dict[float, float] = {}
-        """Prints by leverage, each shared by its responsibilities."""
-        self.pending: dict[Side, dict[float, float]] = {Side.LONG: {}, Side.SHORT: {}}
-        self.pending_at: dict[Side, float] = {Side.LONG: 0.0, Side.SHORT: 0.0}
-        self.this_second: dict[Side, dict[float, float]] = {Side.LONG: {}, Side.SHORT: {}}
-        self.second: dict[Side, int] = {Side.LONG: 0, Side.SHORT: 0}
-        self.busy = 0.0
-        """Sum of the consumption of the seconds that had any (their mean sets saturation)."""
-        self.seconds = 0
-        self.applied: dict[float, float] = {}
-        """The multiplier each leverage's share carries now (1 where absent)."""
-
-    def _fade(self, side: Side, at_ms: float) -> dict[float, float]:
-        pending = self.pending[side]
-        elapsed = at_ms - self.pending_at[side]
-        if pending and elapsed > 0.0:
-            keep = math.exp(-elapsed / MATCH_TAU_MS)
-            for lev in pending:
-                pending[lev] *= keep
-        self.pending_at[side] = max(self.pending_at[side], at_ms)
-        return pending
-
-    def consumed(self, side: Side, at_ms: float, lost: dict[float, float]) -> None:
-        """The mark consumed ``lost`` (USD by leverage) on ``side`` at ``at_ms``."""
-        if not lost:
-            return
-        second = int(at_ms // 1000)
-        if second != self.second[side]:
-            self._close_second(side)
-            self.second[side] = second
-        bucket = self.this_second[side]
-        pending = self._fade(side, at_ms)
-        for lev, usd in lost.items():
-            pending[lev] = pending.get(lev, 0.0) + usd
-            bucket[lev] = bucket.get(lev, 0.0) + usd
-
-    def _close_second(self, side: Side) -> None:
-        """A second of consumption becomes expected prints: a venue that prints at most one
-        liquidation a second (Binance) shows a busy second as one print, so the second
-        counts 1 − e^(−C/C̄) (C̄ the mean over busy seconds), shared by what each leverage lost."""
-        bucket = self.this_second[side]
-        total = sum(bucket.values())
-        if not total > 0.0:
-            bucket.clear()
-            return
-        self.busy += total
-        self.seconds += 1
-        expected = -math.expm1(-total * self.seconds / self.busy)
-        for lev, usd in bucket.items():
-            self.predicted[lev] = self.predicted.get(lev, 0.0) + expected * usd / total
-        bucket.clear()
-
-    def printed(self, side: Side, at_ms: float, usd: float) -> None:
-        """A realised liquidation on ``side``: one print, shared among the leverages the
-        ladder just lost there (none lost, nothing to match: it says nothing of the mix)."""
-        if not (0.0 < usd < math.inf):
-            return
-        pending = self._fade(side, at_ms)
-        total = sum(pending.values())
-        if not total > 0.0:
-            return
-        for lev, lost in pending.items():
-            self.observed[lev] = self.observed.get(lev, 0.0) + lost / total
-
-    def estimate(self, prior: float) -> dict[float, float]:
-        """Each evidenced leverage's multiplier: (prior + observed / scale) / (prior +
-        predicted), the Gamma–Poisson posterior mean of its rate against the overall one
-        (``prior`` in expected prints)."""
-        predicted = sum(self.predicted.values())
-        observed = sum(self.observed.values())
-        if not (predicted > 0.0 and observed > 0.0 and prior > 0.0):
-            return dict(self.applied)
-        scale = observed / predicted
-        return {
-            lev: (prior + self.observed.get(lev, 0.0) / scale) / (prior + expected)
-            for lev, expected in self.predicted.items()
-        }
-
-    def weighted(self, mix: tuple[LeverageShare, ...]) -> list[tuple[float, float]]:
-        """``mix`` with each share times its multiplier, the evidenced leverages keeping
-        their total share (the prints speak to their shape among themselves, not to the
-        leverages the price never reached)."""
-        applied = self.applied
-        if not applied:
-            return [(b.leverage, b.share) for b in mix]
-        before = sum(b.share for b in mix if b.leverage in applied)
-        after = sum(b.share * applied[b.leverage] for b in mix if b.leverage in applied)
-        norm = before / after if after > 0.0 else 1.0
-        return [
-            (b.leverage, b.share * applied[b.leverage] * norm if b.leverage in applied else b.share)
-            for b in mix
-        ]
-
-
 @dataclass(frozen=True, slots=True)
 class ConsumedBin:
     """One bin whose estimated notional the mark price just crossed."""
@@ -346,9 +216,7 @@ class Ladder:
         "added",
         "cell",
         "consumed",
-        "evidence",
         "long_bins",
-        "long_parts",
         "long_top",
         "mix",
         "mmr",
@@ -356,7 +224,6 @@ class Ladder:
         "removed",
         "short_bins",
         "short_bottom",
-        "short_parts",
         "width",
     )
 
@@ -371,12 +238,6 @@ class Ladder:
         self.cell = min(cell, 1.0) if cell > 0.0 else 0.0
         self.long_bins: dict[int, float] = {}
         self.short_bins: dict[int, float] = {}
-        # The same levels by the leverage (kernel node) that put them there, so that what
-        # the price consumes can be told apart by leverage and the mix re-weighted
-        # (``MixEvidence``); the bins above are their sums.
-        self.long_parts: dict[float, dict[int, float]] = {}
-        self.short_parts: dict[float, dict[int, float]] = {}
-        self.evidence = MixEvidence()
         # Highest long bin and lowest short bin, so the per-event check is one compare.
         self.long_top: int | None = None
         self.short_bottom: int | None = None
@@ -438,19 +299,18 @@ class Ladder:
         mode = entry_mode(entry, lo, hi)
         mmr = self.mmr
         widen = math.exp(self.cell)
-        for lev, share in self.evidence.weighted(self.mix):
-            part = usd * share
+        for bucket in self.mix:
+            part = usd * bucket.share
             long_part = part * long_share
             short_part = part - long_part
+            lev = bucket.leverage
             low_lev = max(lev / widen, min(lev, _LOWEST_LEVERAGE))
             high_lev = lev * widen
             if long_part > 0.0:  # a long's level rises with leverage
                 f = long_liquidation_price(1.0, lev, mmr)
                 f_lo = long_liquidation_price(1.0, low_lev, mmr)
                 f_hi = long_liquidation_price(1.0, high_lev, mmr)
-                band: dict[int, float] = {}
-                _, top = self._spread(band, lo * f_lo, mode * f, hi * f_hi, long_part)
-                _merge(band, self.long_bins, self.long_parts.setdefault(lev, {}))
+                _, top = self._spread(self.long_bins, lo * f_lo, mode * f, hi * f_hi, long_part)
                 if self.long_top is None or top > self.long_top:
                     self.long_top = top
                 self.added += long_part
@@ -458,9 +318,7 @@ class Ladder:
                 f = short_liquidation_price(1.0, lev, mmr)
                 f_lo = short_liquidation_price(1.0, high_lev, mmr)
                 f_hi = short_liquidation_price(1.0, low_lev, mmr)
-                band = {}
-                first, _ = self._spread(band, lo * f_lo, mode * f, hi * f_hi, short_part)
-                _merge(band, self.short_bins, self.short_parts.setdefault(lev, {}))
+                first, _ = self._spread(self.short_bins, lo * f_lo, mode * f, hi * f_hi, short_part)
                 if self.short_bottom is None or first < self.short_bottom:
                     self.short_bottom = first
                 self.added += short_part
@@ -519,28 +377,15 @@ class Ladder:
                 lowest = last
         return lowest, highest
 
-    def consume(self, price: float, at_ms: int | None = None) -> list[ConsumedBin]:
-        """Remove every level the price has crossed; returns what was consumed, nearest first.
-
-        With ``at_ms`` (the live mark, not a warm start or new exposure beyond the price)
-        what each leverage lost is evidence of the mix (``MixEvidence.consumed``), to be
-        matched with the realised liquidations printed around then.
-        """
+    def consume(self, price: float) -> list[ConsumedBin]:
+        """Remove every level the price has crossed; returns what was consumed, nearest first."""
         k = self.bin_of(price)
         out: list[ConsumedBin] = []
         if self.long_top is not None and k <= self.long_top:
-            hits = self._consume_side(Side.LONG, self.long_bins, lambda i: i >= k)
-            lost = _pop_parts(self.long_parts, [h.index for h in hits])
-            if at_ms is not None:
-                self.evidence.consumed(Side.LONG, at_ms, lost)
-            out.extend(hits)
+            out.extend(self._consume_side(Side.LONG, self.long_bins, lambda i: i >= k))
             self.long_top = max(self.long_bins) if self.long_bins else None
         if self.short_bottom is not None and k >= self.short_bottom:
-            hits = self._consume_side(Side.SHORT, self.short_bins, lambda i: i <= k)
-            lost = _pop_parts(self.short_parts, [h.index for h in hits])
-            if at_ms is not None:
-                self.evidence.consumed(Side.SHORT, at_ms, lost)
-            out.extend(hits)
+            out.extend(self._consume_side(Side.SHORT, self.short_bins, lambda i: i <= k))
             self.short_bottom = min(self.short_bins) if self.short_bins else None
         return out
 
@@ -558,8 +403,8 @@ class Ladder:
 
     def remove(self, long_usd: float, short_usd: float) -> None:
         """Closed exposure: take these USD amounts from each side, pro rata to bin notional."""
-        self.removed += _scale_down(self.long_bins, self.long_parts, long_usd)
-        self.removed += _scale_down(self.short_bins, self.short_parts, short_usd)
+        self.removed += _scale_down(self.long_bins, long_usd)
+        self.removed += _scale_down(self.short_bins, short_usd)
         self.long_top = max(self.long_bins) if self.long_bins else None
         self.short_bottom = min(self.short_bins) if self.short_bins else None
 
@@ -582,111 +427,33 @@ class Ladder:
             return
         old = self.width
         self.width = width
-        self.long_bins = self._moved(self.long_bins, old)
-        self.short_bins = self._moved(self.short_bins, old)
-        for parts in (self.long_parts, self.short_parts):
-            for lev, part in parts.items():
-                parts[lev] = self._moved(part, old)
+        for name in ("long_bins", "short_bins"):
+            moved: dict[int, float] = {}
+            for k, usd in getattr(self, name).items():
+                i = self.bin_of((k + 0.5) * old)  # pinned, never raised, if absurd
+                moved[i] = moved.get(i, 0.0) + usd
+            setattr(self, name, moved)
         self.long_top = max(self.long_bins) if self.long_bins else None
         self.short_bottom = min(self.short_bins) if self.short_bins else None
-
-    def reweigh(self, prior: float) -> None:
-        """Apply the mix evidence so far: new exposure takes the re-weighted mix, and each
-        side's held levels of the evidenced leverages are re-weighted among themselves,
-        their total kept (notional conserved). ``prior`` (in prints) is the configured
-        mix's weight on each leverage: one print moves little."""
-        if not prior > 0.0:
-            return
-        new = self.evidence.estimate(prior)
-        old = self.evidence.applied
-        ratios = {lev: m / old.get(lev, 1.0) for lev, m in new.items()}
-        if all(abs(r - 1.0) < 1e-3 for r in ratios.values()):
-            return
-        self.evidence.applied = new
-        self.long_bins = _reweighed(self.long_parts, ratios) or self.long_bins
-        self.short_bins = _reweighed(self.short_parts, ratios) or self.short_bins
-        self.long_top = max(self.long_bins) if self.long_bins else None
-        self.short_bottom = min(self.short_bins) if self.short_bins else None
-
-    def _moved(self, bins: dict[int, float], old: float) -> dict[int, float]:
-        """``bins`` of a grid of width ``old`` on this ladder's grid."""
-        moved: dict[int, float] = {}
-        for k, usd in bins.items():
-            i = self.bin_of((k + 0.5) * old)  # pinned, never raised, if absurd
-            moved[i] = moved.get(i, 0.0) + usd
-        return moved
 
     def prune(self, price: float, prune_pct: float) -> None:
         """Drop bins further than ``prune_pct`` of ``price`` away (memory bound)."""
         lo = self.bin_of(price * (1.0 - prune_pct))
         hi = self.bin_of(price * (1.0 + prune_pct))
-        for bins, parts in ((self.long_bins, self.long_parts), (self.short_bins, self.short_parts)):
-            gone = [i for i in bins if i < lo or i > hi]
-            for i in gone:
+        for bins in (self.long_bins, self.short_bins):
+            for i in [i for i in bins if i < lo or i > hi]:
                 self.pruned += bins.pop(i)
-            _pop_parts(parts, gone)
         self.long_top = max(self.long_bins) if self.long_bins else None
         self.short_bottom = min(self.short_bins) if self.short_bins else None
 
 
-def _merge(band: dict[int, float], bins: dict[int, float], part: dict[int, float]) -> None:
-    """Add a freshly spread ``band`` to a side's bins and to its leverage's part."""
-    get = bins.get
-    get_part = part.get
-    for k, usd in band.items():
-        bins[k] = get(k, 0.0) + usd
-        part[k] = get_part(k, 0.0) + usd
-
-
-def _reweighed(
-    parts: dict[float, dict[int, float]], ratios: dict[float, float]
-) -> dict[int, float] | None:
-    """Scale each leverage's part by its ratio, then the re-weighted parts together back to
-    the total they had; the side's bins summed afresh (None: nothing to re-weigh)."""
-    touched = [lev for lev in parts if lev in ratios and parts[lev]]
-    if not touched:
-        return None
-    before = sum(sum(parts[lev].values()) for lev in touched)
-    after = sum(sum(parts[lev].values()) * ratios[lev] for lev in touched)
-    if not (before > 0.0 and after > 0.0):
-        return None
-    for lev in touched:
-        factor = ratios[lev] * before / after
-        part = parts[lev]
-        for i in part:
-            part[i] *= factor
-    bins: dict[int, float] = {}
-    get = bins.get
-    for part in parts.values():
-        for i, usd in part.items():
-            bins[i] = get(i, 0.0) + usd
-    return bins
-
-
-def _pop_parts(parts: dict[float, dict[int, float]], indices: list[int]) -> dict[float, float]:
-    """Drop ``indices`` from every leverage's part; what each leverage lost there."""
-    lost: dict[float, float] = {}
-    if not indices:
-        return lost
-    for lev, part in parts.items():
-        gone = 0.0
-        for i in indices:
-            gone += part.pop(i, 0.0)
-        if gone > 0.0:
-            lost[lev] = gone
-    return lost
-
-
-def _scale_down(bins: dict[int, float], parts: dict[float, dict[int, float]], usd: float) -> float:
-    """Remove ``usd`` from ``bins`` (and their parts) in proportion to each bin; returns
-    what was removed."""
+def _scale_down(bins: dict[int, float], usd: float) -> float:
+    """Remove ``usd`` from ``bins`` in proportion to each bin; returns what was removed."""
     if usd <= 0.0 or not bins:
         return 0.0
     total = sum(bins.values())
     if usd >= total:
         bins.clear()
-        for part in parts.values():
-            part.clear()
         return total
     factor = 1.0 - usd / total
     removed = 0.0
@@ -694,9 +461,6 @@ def _scale_down(bins: dict[int, float], parts: dict[float, dict[int, float]], us
         kept = value * factor
         removed += value - kept
         bins[i] = kept
-    for part in parts.values():
-        for i, value in part.items():
-            part[i] = value * factor
     return removed
 
 

@@ -27,7 +27,6 @@ from scalptui.detector.ladder import (
 if TYPE_CHECKING:
     from scalptui.detector.params import LadderParams, LeverageShare
     from scalptui.detector.state import SymbolState
-    from scalptui.models import Side
 
 
 def mmr_for(st: SymbolState, lp: LadderParams) -> float:
@@ -78,18 +77,12 @@ def consume(st: SymbolState, price: float) -> None:
     if ladder is None:
         return
     share = st.th.cluster_min_share
-    for hit in ladder.consume(price, st.clock):
+    for hit in ladder.consume(price):
         is_cluster = hit.share_of_side >= share
         st.hits.append((st.clock, hit, is_cluster))
         episode = st.episodes.get(hit.side)
         if is_cluster and episode is not None and episode.ended_ts is None:
             episode.clusters += 1
-
-
-def note_liquidation(st: SymbolState, side: Side, ts: int, usd: float) -> None:
-    """A realised liquidation: evidence of the leverage mix the ladder just consumed there."""
-    if st.ladder is not None:
-        st.ladder.evidence.printed(side, ts, usd)
 
 
 def attribute(
@@ -111,7 +104,6 @@ def attribute(
     reopened = lp.turnover_share * st.interval.vol
     if delta == 0.0 and turnover <= 0.0 and not reopened > 0.0:
         return
-    ladder.reweigh(lp.mix_prior)
     buy_share = st.interval.buy_share()
     ref = st.reference_price()
     if ref is not None:  # first, so new levels land on a grid that fits the price

@@ -98,10 +98,6 @@ class LadderParams:
     place of the ones that expire: new exposure is weighted by how much traded, at the
     interval's prices, whether or not open interest rose. 0 attributes open-interest
     rises alone."""
-    mix_prior: float = 5.0
-    """Weight of the configured mix against what realised liquidations say of it, in prints
-    per leverage (``ladder.MixEvidence``): the prints re-weigh the leverages whose levels
-    the price reached once there are several of them. 0 keeps the configured mix."""
     prune_pct: float = 0.30
     """Bins further than this fraction from price are dropped (5× levels sit ≈ 20 % away)."""
     realized_window_s: float = 900.0
