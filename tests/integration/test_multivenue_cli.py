@@ -93,7 +93,12 @@ async def test_a_cascade_on_two_venues_is_reported_once_with_both_in_its_facts()
         assert alert["side"] == "long" and alert["source"] == "simulated"
         assert set(alert["exchange"].split("+")) == set(VENUES)
         assert set(alert["facts"]["venues"]) == set(VENUES)
-        assert alert["ts"] - shock_ms <= 3_000  # event time
+        # Event time from the shock's first forced close (the sim's truth), as the
+        # detection benchmark measures latency: the trigger itself only arms the shock.
+        first_close = min(
+            c.ts for c in sim.forced_closes(BTC) if c.side == "long" and c.ts >= shock_ms
+        )
+        assert alert["ts"] - first_close <= 3_000, alert["ts"] - first_close
         snaps = [r for r in run.records if r["type"] == "snapshot"]
         assert {s["symbol"] for s in snaps} == {BTC}  # one per asset, not one per venue
 
