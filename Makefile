@@ -19,6 +19,7 @@ readme:
 
 screenshots:
 	python3 scripts/screenshots.py
+	python3 scripts/screenshots.py --venues binanceusdm,bybit,okx
 
 bench:
 	for b in benchmarks/bench_*.py; do echo "== $$b"; PYTHONPATH=. python3 $$b || exit 1; done

@@ -1,6 +1,7 @@
 """Render the README screenshots: the simulated exchange mid-cascade, one SVG per theme.
 
     python scripts/screenshots.py [--out screenshots] [--seed 3] [--time-scale 8]
+    python scripts/screenshots.py --venues binanceusdm,bybit,okx   # scalptui-venues.svg
 
 The same pipeline as ``scalptui --demo``: the simulated Binance exchange on a
 loopback port, unmodified ccxt.pro pointed at it, the shared detector, the app
@@ -37,11 +38,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=240.0, help="wall seconds to wait")
     parser.add_argument("--settle", type=float, default=4.0, help="wall seconds into the episode")
     parser.add_argument("--scripted", action="store_true", help="use the scripted market")
+    parser.add_argument(
+        "--venues",
+        default="",
+        help="several venues (e.g. binanceusdm,bybit,okx): one dark screenshot, scalptui-venues.svg",
+    )
     return parser.parse_args(argv)
 
 
-def settings() -> Settings:
-    return Settings(feed=FeedSettings(symbols=SYMBOLS), ui=UiSettings(), demo=True)
+def settings(venues: tuple[str, ...] = ()) -> Settings:
+    return Settings(
+        feed=FeedSettings(symbols=SYMBOLS, exchanges=venues), ui=UiSettings(), demo=True
+    )
+
+
+def venues_of(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(v for v in args.venues.split(",") if v)
 
 
 def sim_opener(args: argparse.Namespace) -> tuple[FeedOpener, Clock | None]:
@@ -52,7 +64,7 @@ def sim_opener(args: argparse.Namespace) -> tuple[FeedOpener, Clock | None]:
     )
 
     async def open_feed() -> Feed:
-        return await open_demo(settings(), options)
+        return await open_demo(settings(venues_of(args)), options)
 
     return (open_feed, None)
 
@@ -83,7 +95,7 @@ async def capture(args: argparse.Namespace) -> list[Path]:
     open_feed, clock = scripted_opener() if args.scripted else sim_opener(args)
     tmp = Path(tempfile.mkdtemp(prefix="scalptui-shots-"))
     app = make_app(
-        settings(),
+        settings(venues_of(args)),
         open_feed,
         data_dir=tmp / "data",
         config_dir=tmp / "config",
@@ -104,12 +116,17 @@ async def capture(args: argparse.Namespace) -> list[Path]:
         if symbol in app.watchlist:
             app.switch_to(symbol)
         await asyncio.sleep(0 if args.scripted else args.settle)
-        for theme in BUILTIN_ORDER:
+        themes = (
+            {"scalptui-venues": BUILTIN_ORDER[0]}
+            if args.venues
+            else {theme: theme for theme in BUILTIN_ORDER}
+        )
+        for name, theme in themes.items():
             app.theme = theme
             app.repaint_now()
             app.refresh_slow_panels()
             await pilot.pause()
-            path = args.out / f"{theme}.svg"
+            path = args.out / f"{name}.svg"
             app.save_screenshot(str(path.name), path=str(args.out))
             written.append(path)
         await app.action_quit()
