@@ -41,6 +41,7 @@ from scalptui.ui.detector_view import (
     episode_side,
     live_episodes,
     recent_tape,
+    venue_snapshots,
 )
 from scalptui.ui.layout import (
     HORIZONTAL_BREAKPOINTS,
@@ -48,11 +49,23 @@ from scalptui.ui.layout import (
     VERTICAL_BREAKPOINTS,
     too_small_notice,
 )
-from scalptui.ui.market_book import FundingPoints, MarketBook, feed_state
+from scalptui.ui.market_book import (
+    FundingPoints,
+    MarketBook,
+    VenueState,
+    feed_state,
+    split_venues,
+)
 from scalptui.ui.messages import AlertRaised, FeedEnded, FeedFailed, FeedOpened, MarketsListed
 from scalptui.ui.notify import send_notification
 from scalptui.ui.pause import FrozenView, freeze
-from scalptui.ui.screens import AlertDetailScreen, ChartScreen, HelpScreen
+from scalptui.ui.screens import (
+    AlertDetailScreen,
+    ChartScreen,
+    HelpScreen,
+    VenueScreen,
+    VenueView,
+)
 from scalptui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 from scalptui.ui.widgets.alert_log import AlertLog, LoggedAlert, alert_line
 from scalptui.ui.widgets.funding_oi import FundingOiPanel
@@ -61,6 +74,7 @@ from scalptui.ui.widgets.keys import KeyHints
 from scalptui.ui.widgets.ladder import LadderView
 from scalptui.ui.widgets.price import PricePanel
 from scalptui.ui.widgets.tape import LiquidationTape
+from scalptui.ui.widgets.venues import venue_rows
 from scalptui.ui.widgets.watchlist import WatchlistStrip, watch_item
 
 __all__ = ["MIN_SIZE", "Clock", "DetectorLike", "ScalpApp", "feed_state", "make_app"]
@@ -70,6 +84,8 @@ log = logging.getLogger(__name__)
 ZOOM_LEVELS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)
 SLOW_TICK_S = 1.0
 EXIT_CANNOT_START = 2
+ONE_VENUE_HIDDEN: frozenset[str] = frozenset({"venues"})
+"""Footer hints a run over one venue does not show (``v`` still works, ``?`` lists it)."""
 
 Clock = Callable[[], float]
 
@@ -143,7 +159,9 @@ class ScalpApp(App[None]):
         self.ladder = LadderView(id="ladder")
         self.alert_log = AlertLog(id="alerts")
         self.tape = LiquidationTape(id="tape")
-        self.key_hints = KeyHints(self.BINDINGS, id="keys")
+        self.key_hints = KeyHints(self.BINDINGS, hidden=ONE_VENUE_HIDDEN, id="keys")
+        self._shown_multi_venue = False
+        """Whether the panels are laid out for several venues (tags, chips, ``v`` hint)."""
         self.too_small = Static(id="too-small")
 
     # ------------------------------------------------------------------ layout
@@ -217,8 +235,11 @@ class ScalpApp(App[None]):
         self.feed = feed
         self.source = feed.source
         self.exchange = feed.exchange
+        self.book.note_venues(feed.exchange)
         self.recorded_simulated = feed.recorded_source is Source.SIMULATED
-        self.detector = self._detector_factory(self.settings.detector, feed.source)
+        self.detector = self._detector_factory(
+            self.settings.detector, feed.source, split_venues(feed.exchange)
+        )
         self.post_message(FeedOpened(feed.exchange, feed.symbols))
         self.list_markets(feed)
         for symbol in self.watchlist:
@@ -378,7 +399,30 @@ class ScalpApp(App[None]):
                 snap = detector_snapshot(self.detector, symbol, needed)
         return snap
 
+    @property
+    def multi_venue(self) -> bool:
+        """The run watches several venues (learnt from the feed and its events)."""
+        return len(self.book.venues) > 1
+
+    @property
+    def hidden_actions(self) -> frozenset[str]:
+        """Footer hints not shown on this run (every footer, the chart's too, asks)."""
+        return frozenset() if self.multi_venue else ONE_VENUE_HIDDEN
+
+    def _follow_venue_count(self) -> None:
+        """Once a second venue is in play: venue tags in the tape and the log, ``v`` hint."""
+        multi = self.multi_venue
+        if multi == self._shown_multi_venue:
+            return
+        self._shown_multi_venue = multi
+        self.tape.venue_tags = multi
+        self.alert_log.venue_tags = multi
+        self.key_hints.set_hidden(self.hidden_actions)
+        self.tape.redraw()
+        self.alert_log.redraw()
+
     def repaint_now(self) -> None:
+        self._follow_venue_count()
         now = self.clock()
         # Paused freezes the data, not the widgets: a theme change still restyles them.
         snap = self.take_snapshot()
@@ -447,7 +491,16 @@ class ScalpApp(App[None]):
             bell=self.bell_on,
             muted=self.current in self.mutes,
             progress=self._replay_progress() if replay else None,
+            venues=self._venue_states(now) if self.multi_venue else (),
         )
+
+    def _venue_states(self, now: float) -> tuple[VenueState, ...]:
+        """Each venue's state on the symbol on screen; all failed once the feed has."""
+        stale_after_s = self.settings.feed.stale_after_s
+        states = self.book.venue_states(self.current, int(now * 1000), stale_after_s)
+        if self.feed_error is not None:
+            return tuple(VenueState(v.venue, StreamState.FAILED, None) for v in states)
+        return states
 
     def _replay_progress(self) -> float | None:
         return self.feed.progress if self.feed is not None else None
@@ -530,6 +583,20 @@ class ScalpApp(App[None]):
 
     def _chart_snapshot(self) -> DetectorSnapshot | None:
         return self.take_snapshot()  # the frozen copy while paused
+
+    def action_venues(self) -> None:
+        self.push_screen(VenueScreen(self.venue_view))
+
+    def venue_view(self) -> VenueView:
+        """The symbol on screen on each venue: the frozen copy while paused."""
+        symbol = self.current
+        if self._frozen is not None:
+            snaps = self._frozen.venue_snapshots(symbol, self.detector)
+        else:
+            snaps = venue_snapshots(self.detector, symbol)
+        states = {v.venue: v for v in self._venue_states(self.clock())}
+        rows = venue_rows(snaps, states, self.book.venues)
+        return VenueView(symbol, rows, paused=self._frozen is not None)
 
     def action_toggle_bell(self) -> None:
         self.bell_on = not self.bell_on

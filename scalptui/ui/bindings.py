@@ -1,6 +1,7 @@
 """The app's keys: the one list the footer, the help screen and the README follow.
 
 The footer shows each binding's description; the help screen lists its tooltip.
+The footer shows ``v venues`` only on a run over several venues (``KeyHints.hidden``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ APP_BINDINGS: list[BindingType] = [
     ),
     Binding(
         "l", "toggle_tape", "tape", tooltip="liquidation tape (realised, across the watchlist)"
+    ),
+    Binding(
+        "v",
+        "venues",
+        "venues",
+        tooltip="this symbol on each venue: price, spread, OI, funding, liqs, feed",
     ),
     Binding("m", "toggle_mute", "mute", tooltip="mute / unmute this symbol's alerts"),
     Binding("t", "next_theme", "theme", tooltip="next theme"),

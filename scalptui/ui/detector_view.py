@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 TAPE_LIMIT = 200
 """Realised liquidations the tape shows (newest first, across the watchlist)."""
+VENUE_SPAN_PCT = 0.5
+"""Ladder span of the per-venue snapshots (``venue_snapshots``): unused, so small."""
 _EPISODE_KINDS = (AlertKind.LIQUIDATION_CASCADE, AlertKind.SHORT_SQUEEZE)
 
 Episodes = dict[str, tuple[EpisodeView, ...]]
@@ -48,14 +50,17 @@ class DetectorLike(Protocol):
     ) -> dict[str, DetectorSnapshot]: ...
 
 
-DetectorFactory = Callable[[DetectorParams, Source], DetectorLike]
+DetectorFactory = Callable[[DetectorParams, Source, tuple[str, ...]], DetectorLike]
+"""Builds the shared detector from the params, the feed's source and its venues."""
 
 
-def default_detector(params: DetectorParams, source: Source) -> DetectorLike:
+def default_detector(
+    params: DetectorParams, source: Source, exchanges: tuple[str, ...]
+) -> DetectorLike:
     # Imported here: the detector's numpy import waits until a feed is open.
-    from scalptui.detector import Detector
+    from scalptui.detector import make_detector
 
-    detector: DetectorLike = Detector(params, source=source)
+    detector: DetectorLike = make_detector(params, source=source, exchanges=exchanges)
     return detector
 
 
@@ -69,6 +74,21 @@ def detector_snapshot(
         return detector.snapshot(symbol, span_pct=span_pct)
     except (KeyError, LookupError):
         return None
+
+
+def venue_snapshots(detector: DetectorLike | None, symbol: str) -> dict[str, DetectorSnapshot]:
+    """Each venue's own snapshot of ``symbol`` in watch order; empty before there is one.
+
+    Cut to a narrow span: the breakdown reads prices, OI, funding and prints, never
+    the ladder, so the ladder's rows are not worth building.
+    """
+    if detector is None:
+        return {}
+    try:
+        return detector.venue_snapshots(symbol, span_pct=VENUE_SPAN_PCT)
+    except Exception:
+        log.exception("venue_snapshots failed")
+        return {}
 
 
 def live_episodes(detector: DetectorLike | None) -> Episodes:

@@ -7,7 +7,9 @@ and in a headless line.
 
 from __future__ import annotations
 
+from scalptui.models import venue_tag
 from scalptui.numfmt import (
+    UNKNOWN,
     compact,
     duration,
     pct,
@@ -20,6 +22,7 @@ from scalptui.numfmt import (
 )
 
 __all__ = [
+    "UNKNOWN",
     "age",
     "compact",
     "duration",
@@ -31,6 +34,7 @@ __all__ = [
     "usd",
     "utc_clock",
     "utc_time_ms",
+    "venue_tags",
 ]
 
 
@@ -48,3 +52,8 @@ def age(seconds: float) -> str:
 def short_symbol(symbol: str) -> str:
     """``BTC/USDT:USDT`` → ``BTC`` for the narrow watchlist strip."""
     return symbol.split("/", 1)[0]
+
+
+def venue_tags(exchange: str) -> str:
+    """``binanceusdm+bybit`` (an alert's venues) or ``okx`` → ``BN+BY`` / ``OK``."""
+    return "+".join(venue_tag(v) for v in exchange.replace(",", "+").split("+") if v)

@@ -10,7 +10,9 @@ container is bounded by the watchlist (one entry per symbol or stream) or by
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from scalptui.models import Bar, Event, FeedStatus, History, MarkPrice, StreamState
 from scalptui.numfmt import funding_8h
@@ -28,12 +30,13 @@ _STATE_RANK = {
     StreamState.FAILED: 5,
 }
 
-StatusKey = tuple[str | None, str]
+StatusKey = tuple[str, str | None, str]
+"""(venue, symbol, stream): each venue's streams are its own (two venues both have "trades")."""
 FundingPoints = tuple[tuple[int, float], ...]
 
 
 def feed_state(
-    statuses: dict[StatusKey, FeedStatus],
+    statuses: Mapping[Any, FeedStatus],
     symbol: str,
     last_message_ms: int | None,
     now_ms: int,
@@ -42,12 +45,13 @@ def feed_state(
     """The worst state of the symbol's streams, and the age of its last message.
 
     A "live" stream with no message for ``stale_after_s`` is reported stale:
-    the header never shows a frozen "live".
+    the header never shows a frozen "live". Only the records are read (their own
+    symbol and stream), whatever the mapping's keys.
     """
     relevant = [
         s.state
-        for (sym, stream), s in statuses.items()
-        if sym in (symbol, None) and stream != CLOCK_STREAM
+        for s in statuses.values()
+        if s.symbol in (symbol, None) and s.stream != CLOCK_STREAM
     ]
     if relevant:
         state = max(relevant, key=lambda s: _STATE_RANK.get(s, 0))
@@ -59,24 +63,56 @@ def feed_state(
     return state, age
 
 
+@dataclass(frozen=True, slots=True)
+class VenueState:
+    """One venue's feed for the symbol on screen: its state and the age of its last message."""
+
+    venue: str
+    state: StreamState
+    age_s: float | None
+
+
+def split_venues(exchange: str) -> tuple[str, ...]:
+    """``binanceusdm,bybit`` (a feed on several venues) or ``binanceusdm+bybit`` (an alert's
+    venues) → each venue id, in order."""
+    return tuple(v for v in exchange.replace("+", ",").split(",") if v)
+
+
 class MarketBook:
     """The feed's side data the panels show, updated from every event.
 
     ``clock`` is the wall clock in seconds: a message's age is wall time, whatever
-    the event's own timestamp (a replay's are hours old).
+    the event's own timestamp (a replay's are hours old). Stream states and message
+    times are kept per venue, so one venue down shows as that venue down.
     """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self.statuses: dict[StatusKey, FeedStatus] = {}
         self.last_message_ms: dict[str, int] = {}
+        self.venue_message_ms: dict[tuple[str, str], int] = {}
+        """(venue, symbol) → wall ms of that venue's last message on the symbol."""
         self.funding_history: dict[str, deque[tuple[int, float]]] = {}
         self.warm_bars: dict[str, tuple[Bar, ...]] = {}
+        self._venues: dict[str, None] = {}
+        """Every venue in play, in watch order (a dict keeps the order, a set would not)."""
+
+    @property
+    def venues(self) -> tuple[str, ...]:
+        return tuple(self._venues)
+
+    def note_venues(self, exchange: str) -> None:
+        """The feed's venues (``binanceusdm,bybit,okx``), in its watch order."""
+        for venue in split_venues(exchange):
+            self._venues.setdefault(venue)
 
     def record(self, evt: Event) -> None:
         """Note what ``evt`` says about its stream."""
+        if evt.exchange not in self._venues:
+            # A replay may carry venues its feed did not name up front.
+            self.note_venues(evt.exchange)
         if isinstance(evt, FeedStatus):
-            self.statuses[(evt.symbol, evt.stream)] = evt
+            self.statuses[(evt.exchange, evt.symbol, evt.stream)] = evt
             return
         if isinstance(evt, MarkPrice) and evt.funding_rate is not None:
             self._record_funding(evt)
@@ -85,7 +121,9 @@ class MarketBook:
             self.warm_bars[evt.symbol] = tuple(sorted(evt.bars, key=lambda b: b.ts))
         symbol = getattr(evt, "symbol", None)
         if symbol is not None:
-            self.last_message_ms[symbol] = int(self._clock() * 1000)
+            now_ms = int(self._clock() * 1000)
+            self.last_message_ms[symbol] = now_ms
+            self.venue_message_ms[(evt.exchange, symbol)] = now_ms
 
     def _record_funding(self, mark: MarkPrice) -> None:
         """One funding sample per minute of event time, per symbol, for the chart."""
@@ -105,20 +143,39 @@ class MarketBook:
     def stream_state(
         self, symbol: str, now_ms: int, stale_after_s: float
     ) -> tuple[StreamState, float | None]:
-        """``feed_state`` of ``symbol`` from what has been recorded."""
+        """``feed_state`` of ``symbol`` over every venue (the worst stream wins)."""
         last = self.last_message_ms.get(symbol)
         return feed_state(self.statuses, symbol, last, now_ms, stale_after_s)
 
+    def venue_state(self, venue: str, symbol: str, now_ms: int, stale_after_s: float) -> VenueState:
+        """``feed_state`` of ``symbol`` on one venue, from that venue's streams only."""
+        own = {
+            key: status
+            for key, status in self.statuses.items()
+            if venue in split_venues(status.exchange)
+        }
+        last = self.venue_message_ms.get((venue, symbol))
+        state, age = feed_state(own, symbol, last, now_ms, stale_after_s)
+        return VenueState(venue, state, age)
+
+    def venue_states(
+        self, symbol: str, now_ms: int, stale_after_s: float
+    ) -> tuple[VenueState, ...]:
+        return tuple(self.venue_state(v, symbol, now_ms, stale_after_s) for v in self._venues)
+
     def clock_note(self) -> str:
         """The header's short note on clock skew, empty while the clock is fine."""
-        status = self.statuses.get((None, CLOCK_STREAM))
-        if status is None or status.state is StreamState.LIVE:
-            return ""
-        return status.detail.replace("local clock is ", "clock ").replace(" the exchange's", "")
+        for (_venue, symbol, stream), status in self.statuses.items():
+            if symbol is None and stream == CLOCK_STREAM and status.state is not StreamState.LIVE:
+                return status.detail.replace("local clock is ", "clock ").replace(
+                    " the exchange's", ""
+                )
+        return ""
 
     def mark_ended(self, exchange: str) -> None:
-        """The feed's event stream ended: the header shows it closed."""
-        self.statuses[(None, "feed")] = FeedStatus(
+        """The feed's event stream ended: the header shows it closed (every venue of it)."""
+        self.note_venues(exchange)
+        self.statuses[(exchange, None, "feed")] = FeedStatus(
             ts=int(self._clock() * 1000),
             exchange=exchange,
             symbol=None,

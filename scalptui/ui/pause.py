@@ -15,15 +15,18 @@ from scalptui.ui.detector_view import (
     detector_snapshot,
     live_episodes,
     recent_tape,
+    venue_snapshots,
 )
 from scalptui.ui.market_book import FundingPoints
 
 
 @dataclass(slots=True)
 class FrozenView:
-    """The paused copy: per-symbol snapshots, episodes, funding history and the tape."""
+    """The paused copy: per-symbol snapshots (the asset's and each venue's), episodes,
+    funding history and the tape."""
 
     snapshots: dict[str, DetectorSnapshot] = field(default_factory=dict)
+    venues: dict[str, dict[str, DetectorSnapshot]] = field(default_factory=dict)
     episodes: Episodes = field(default_factory=dict)
     funding: dict[str, FundingPoints] = field(default_factory=dict)
     tape: tuple[Liquidation, ...] = ()
@@ -41,6 +44,18 @@ class FrozenView:
                 self.snapshots[symbol] = snap
         return snap
 
+    def venue_snapshots(
+        self, symbol: str, detector: DetectorLike | None
+    ) -> dict[str, DetectorSnapshot]:
+        """Each venue's frozen snapshot of ``symbol`` (frozen when first asked, like
+        ``snapshot``)."""
+        snaps = self.venues.get(symbol)
+        if snaps is None:
+            snaps = venue_snapshots(detector, symbol)
+            if snaps:
+                self.venues[symbol] = snaps
+        return snaps
+
 
 def freeze(
     detector: DetectorLike | None,
@@ -51,6 +66,7 @@ def freeze(
     view = FrozenView(funding=funding)
     for symbol in watchlist:
         view.snapshot(symbol, detector)
+        view.venue_snapshots(symbol, detector)
     view.episodes = live_episodes(detector)
     view.tape = recent_tape(detector)
     return view

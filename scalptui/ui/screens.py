@@ -1,9 +1,10 @@
-"""Screens over the main one: help, one alert in full, the full price chart."""
+"""Screens over the main one: help, one alert in full, the full price chart, the venues."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,7 +15,9 @@ from textual.keys import format_key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from scalptui.models import Alert, DetectorSnapshot
+from scalptui.models import Alert, DetectorSnapshot, venue_label
+from scalptui.ui import format as fmt
+from scalptui.ui.widgets.venues import VenueRow, VenueTable
 
 KEY_COLUMN = 10
 
@@ -96,7 +99,8 @@ class ChartScreen(Screen[None]):
 
         yield PriceChart()
         # Whole key hints, "esc Back" and "? help" always among them (no cut "t th").
-        yield KeyHints([*self.BINDINGS, *self.app.BINDINGS], id="keys")
+        hidden: frozenset[str] = getattr(self.app, "hidden_actions", frozenset())
+        yield KeyHints([*self.BINDINGS, *self.app.BINDINGS], hidden=hidden, id="keys")
 
     def on_mount(self) -> None:
         self.redraw()
@@ -151,9 +155,49 @@ def alert_detail_text(alert: Alert) -> Text:
     text.append(alert.message + "\n")
     if alert.facts:
         text.append("\nFacts\n", style="bold")
-        width = max(len(k) for k in alert.facts)
-        for key, value in alert.facts.items():
-            text.append(f"{key:<{width}}  {value}\n")
+        for line in fact_lines(alert.facts):
+            text.append(line + "\n")
+    return text
+
+
+def fact_lines(facts: Mapping[str, object]) -> list[str]:
+    """One line per fact; ``venues`` (a mapping per venue) reads as one line per venue."""
+    width = max((len(k) for k in facts), default=0)
+    lines = []
+    for key, value in facts.items():
+        if isinstance(value, Mapping):
+            lines.append(f"{key:<{width}}")
+            lines += [f"  {line}" for line in _nested_lines(key, value)]
+        else:
+            lines.append(f"{key:<{width}}  {value}")
+    return lines
+
+
+def _nested_lines(key: str, value: Mapping[object, object]) -> list[str]:
+    if key == "venues":
+        return [venue_fact(str(venue), facts) for venue, facts in value.items()]
+    return [f"{k}  {v}" for k, v in value.items()]
+
+
+def venue_fact(venue: str, facts: object) -> str:
+    """``Binance  ≥ $4.1M sampled · 12 prints (down)`` from one venue's ``facts.venues`` entry.
+
+    Whatever the entry holds, it reads as something (a record from another version
+    may lack a key, or hold something else entirely): never a crash on the screen.
+    """
+    if not isinstance(facts, Mapping):
+        return f"{venue_label(venue)}  {facts}"
+    usd = facts.get("usd")
+    complete = facts.get("complete", True) is not False
+    amount = fmt.usd(usd, lower_bound=not complete) if isinstance(usd, int | float) else "–"
+    text = f"{venue_label(venue)}  {amount}"
+    if not complete:
+        text += " sampled"
+    prints = facts.get("prints")
+    if isinstance(prints, int) and not isinstance(prints, bool):
+        text += f" · {prints} print{'s' if prints != 1 else ''}"
+    if facts.get("live", True) is False:
+        text += " (down)"
     return text
 
 
@@ -165,3 +209,49 @@ def _utc_date_time(ts_ms: int) -> str:
         )
     except (OverflowError, OSError, ValueError):
         return "----------"
+
+
+@dataclass(frozen=True, slots=True)
+class VenueView:
+    """What the venue breakdown shows: the symbol, its rows, and whether they are frozen."""
+
+    symbol: str
+    rows: list[VenueRow]
+    paused: bool = False
+
+
+class VenueScreen(ModalScreen[None]):
+    """The current asset on each venue it is watched on, redrawn once a second."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,v,q", "dismiss_venues", "Close"),
+    ]
+    DEFAULT_CSS = """
+    VenueScreen { align: center middle; }
+    VenueScreen > VerticalScroll {
+        width: 96; height: auto; max-width: 100%; max-height: 100%; padding: 0 1;
+        background: $panel; border: round $primary; border-subtitle-color: $text-muted;
+    }
+    """
+
+    def __init__(self, source: Callable[[], VenueView]) -> None:
+        super().__init__()
+        self._source = source
+        self.table = VenueTable(id="venue-table")
+
+    def compose(self) -> ComposeResult:
+        body = VerticalScroll()
+        body.border_subtitle = "Escape closes"
+        with body:
+            yield self.table
+
+    def on_mount(self) -> None:
+        self.redraw()
+        self.set_interval(1.0, self.redraw)
+
+    def redraw(self) -> None:
+        view = self._source()
+        self.table.show(view.symbol, view.rows, paused=view.paused)
+
+    def action_dismiss_venues(self) -> None:
+        self.dismiss(None)

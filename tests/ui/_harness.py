@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,9 +23,13 @@ from scalptui.models import (
     DetectorSnapshot,
     EpisodeView,
     Event,
+    FeedStatus,
     Liquidation,
+    MarkPrice,
     Side,
     Source,
+    StreamState,
+    Trade,
 )
 from scalptui.ui.app import DetectorLike, ScalpApp, make_app
 
@@ -69,6 +74,76 @@ class CountingDetector:
         return self.inner.venue_snapshots(symbol, span_pct=span_pct)
 
 
+VENUES = ("binanceusdm", "bybit", "okx")
+"""The venues of the multi-venue tests: Binance and Bybit stream, OKX is reconnecting."""
+BYBIT_PREMIUM = 1.0002
+"""Bybit's prices in the two-venue script: 2 bp above Binance's."""
+
+
+def on_bybit(evt: Event) -> Event:
+    """``evt`` as Bybit would print it: its own venue, 2 bp dearer, every liquidation."""
+    if isinstance(evt, Trade):
+        return dataclasses.replace(evt, exchange="bybit", price=evt.price * BYBIT_PREMIUM)
+    if isinstance(evt, Liquidation):
+        price = evt.price * BYBIT_PREMIUM
+        return dataclasses.replace(
+            evt, exchange="bybit", price=price, notional=evt.amount * price, sampled=False
+        )
+    if isinstance(evt, MarkPrice):
+        return dataclasses.replace(evt, exchange="bybit", mark=evt.mark * BYBIT_PREMIUM)
+    return dataclasses.replace(evt, exchange="bybit")
+
+
+@functools.cache
+def venues_script() -> tuple[Event, ...]:
+    """The scripted market on Binance and Bybit at once, then OKX's connection dropping."""
+    events: list[Event] = []
+    for evt in script():
+        events += (evt, on_bybit(evt))
+    last = events[-1].ts
+    events.append(
+        FeedStatus(last, "okx", None, "connection", StreamState.RECONNECTING, "retry in 4 s")
+    )
+    return tuple(events)
+
+
+@dataclass
+class VenueSplitDetector:
+    """One real Detector per venue, as the asset detector keeps them, for the ``v`` tests.
+
+    The asset's own view (snapshot, episodes) is the first venue's; ``venue_snapshots``
+    answers each venue's own, in the order the venues were first seen.
+    """
+
+    params: DetectorParams
+    source: Source
+    venues: dict[str, Detector] = field(default_factory=dict)
+
+    def on_event(self, evt: Event) -> list[Alert]:
+        detector = self.venues.get(evt.exchange)
+        if detector is None:
+            detector = self.venues[evt.exchange] = Detector(self.params, source=self.source)
+        return detector.on_event(evt)
+
+    def snapshot(self, symbol: str, *, span_pct: float | None = None) -> DetectorSnapshot:
+        return next(iter(self.venues.values())).snapshot(symbol, span_pct=span_pct)
+
+    def recent_liquidations(self, limit: int) -> tuple[Liquidation, ...]:
+        merged = [q for d in self.venues.values() for q in d.recent_liquidations(limit)]
+        return tuple(sorted(merged, key=lambda q: q.ts, reverse=True)[:limit])
+
+    def active_episodes(self) -> dict[str, tuple[EpisodeView, ...]]:
+        return next(iter(self.venues.values())).active_episodes() if self.venues else {}
+
+    def venue_snapshots(
+        self, symbol: str, *, span_pct: float | None = None
+    ) -> dict[str, DetectorSnapshot]:
+        out: dict[str, DetectorSnapshot] = {}
+        for detector in self.venues.values():
+            out.update(detector.venue_snapshots(symbol, span_pct=span_pct))
+        return out
+
+
 @dataclass
 class Harness:
     app: ScalpApp
@@ -92,13 +167,25 @@ def build(
     open_feed: Callable[[], Awaitable[Feed]] | None = None,
     yield_every: int | None = 500,
     clock: Callable[[], float] | None = None,
+    exchange: str | None = None,
+    split_venues: bool = False,
 ) -> Harness:
+    """The app on the scripted market (``events`` replaces it).
+
+    ``exchange`` is what the feed says it streams (``binanceusdm,bybit,okx`` for a run
+    on several venues); ``split_venues`` keeps one Detector per venue
+    (``VenueSplitDetector``) instead of one Detector mixing every venue's events.
+    """
     feed = ScriptedFeed(
         list(script() if events is None else events), SYMBOLS, yield_every=yield_every
     )
+    if exchange is not None:
+        feed.exchange = exchange
     detectors: list[CountingDetector] = []
 
-    def factory(params: DetectorParams, source: Source) -> DetectorLike:
+    def factory(params: DetectorParams, source: Source, exchanges: tuple[str, ...]) -> DetectorLike:
+        if split_venues:
+            return VenueSplitDetector(params, source)
         detector = CountingDetector(Detector(params, source=source))
         detectors.append(detector)
         return detector

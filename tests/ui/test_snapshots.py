@@ -19,7 +19,7 @@ from scalptui.feed.base import Feed
 from scalptui.ui.app import MIN_SIZE
 from scalptui.ui.themes import BUILTIN_ORDER
 
-from ._harness import BreaksMidway, Harness, build, drained
+from ._harness import VENUES, BreaksMidway, Harness, build, drained, venues_script
 
 
 def settle(h: Harness) -> Callable[[Pilot[None]], Any]:
@@ -137,3 +137,34 @@ def test_small_terminals(
     """The minimum size keeps every number and badge whole; below it, one line says so."""
     h = build(tmp_path)
     assert snap_compare(h.app, terminal_size=size, run_before=settle(h))
+
+
+def on_three_venues(tmp_path: Path, *, split: bool = False) -> Harness:
+    """The scripted market on Binance and Bybit (2 bp dearer), OKX reconnecting."""
+    return build(tmp_path, events=venues_script(), exchange=",".join(VENUES), split_venues=split)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_main_screen_on_three_venues(
+    snap_compare: Callable[..., bool], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """The header's venue chips (OKX reconnecting), venue tags in the log, ``v`` in the footer."""
+    h = on_three_venues(tmp_path)
+    assert snap_compare(h.app, terminal_size=size, run_before=settle(h))
+
+
+def test_liquidation_tape_on_three_venues(
+    snap_compare: Callable[..., bool], tmp_path: Path
+) -> None:
+    """``l`` on several venues: a venue column after the time, the columns aligned."""
+    h = on_three_venues(tmp_path)
+    assert snap_compare(h.app, terminal_size=(120, 40), run_before=pressing(h, "l"))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_venue_breakdown(
+    snap_compare: Callable[..., bool], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """``v``: the symbol on each venue — price and spread, OI, funding, prints, feed."""
+    h = on_three_venues(tmp_path, split=True)
+    assert snap_compare(h.app, terminal_size=size, run_before=pressing(h, "v"))

@@ -141,6 +141,8 @@ class AlertLog(LinesWidget, can_focus=True):
         self.selected = 0
         """The selected alert, counted from the newest (shown only while focused)."""
         self._top = 0
+        self.venue_tags = False
+        """A venue column after the time (``BN+BY``) on a run over several venues."""
 
     def add(self, alert: Alert, *, muted: bool = False) -> None:
         self.entries.append(LoggedAlert(alert, muted))
@@ -214,8 +216,9 @@ class AlertLog(LinesWidget, can_focus=True):
         self._top = max(self._top, self.selected - room + 1, 0)
         newest = list(reversed(self.entries))[self._top : self._top + room]
         labels = symbol_labels(e.alert.symbol for e in self.entries)
+        venue_width = max((len(fmt.venue_tags(e.alert.exchange)) for e in newest), default=0)
         for offset, entry in enumerate(newest):
-            line = self._line(entry, labels[entry.alert.symbol], width)
+            line = self._line(entry, labels[entry.alert.symbol], width, venue_width)
             if self.has_focus and self._top + offset == self.selected:
                 line.stylize(self.part("alert--cursor"))
             lines.append(line)
@@ -223,11 +226,13 @@ class AlertLog(LinesWidget, can_focus=True):
             lines.append(Text().append("no alerts yet", style=self.part("alert--dim")))
         self.set_lines(lines)
 
-    def _line(self, entry: LoggedAlert, label: str, width: int) -> Text:
+    def _line(self, entry: LoggedAlert, label: str, width: int, venue_width: int) -> Text:
         alert = entry.alert
         dim = self.part("alert--dim")
         kind = self.part("alert--muted" if entry.muted else _KIND_PART[alert.kind])
         text = Text().append(fmt.utc_time_ms(alert.ts) + " ", style=dim)
+        if self.venue_tags:
+            text.append(fmt.venue_tags(alert.exchange).ljust(venue_width) + " ", style=dim)
         text.append(label + " ")
         text.append(alert.kind.value, style=kind)
         if entry.muted:

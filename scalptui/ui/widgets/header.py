@@ -1,4 +1,9 @@
-"""The one-line header: exchange, symbol, feed state and age, badges, UTC clock."""
+"""The one-line header: exchange, symbol, feed state and age, badges, UTC clock.
+
+On a run over several venues the exchange and the one feed state give way to one
+chip per venue (``BN ● BY ● OK ◌ stale 14 s``): a venue down or stale is seen at
+a glance while the others keep streaming.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 
-from scalptui.models import StreamState
+from scalptui.models import StreamState, venue_tag
 from scalptui.ui import format as fmt
+from scalptui.ui.market_book import VenueState
 from scalptui.ui.widgets.lines import LinesWidget
 
 _STATE_GLYPH = {
@@ -20,8 +26,12 @@ _STATE_GLYPH = {
     StreamState.FAILED: "✖",
     StreamState.CLOSED: "■",
 }
-_LEVELS = 8
+_LEVELS = 10
 """How many ways the header can shorten itself (see ``HeaderBar._compose_line``)."""
+_NO_AGE_LEVEL = 8
+"""From this level on a venue chip drops its age (its glyph and colour still say stale)."""
+_TIGHT_LEVEL = 9
+"""From this level on a venue chip is its tag and glyph without a space (``BN●``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +50,12 @@ class HeaderInfo:
     muted: bool = False
     progress: float | None = None
     """How much of a replayed recording has been read, 0..1 (None when live)."""
+    venues: tuple[VenueState, ...] = ()
+    """Each venue's state on this symbol, in watch order (shown when there are several)."""
+
+    @property
+    def multi_venue(self) -> bool:
+        return len(self.venues) > 1
 
 
 class HeaderBar(LinesWidget):
@@ -86,7 +102,9 @@ class HeaderBar(LinesWidget):
         The title goes first, then the exchange, then the symbol's quote currency,
         the note, the bell / muted words, " UTC" and last the state's word (its
         glyph stays); the age, every badge and the clock are never cut (the
-        minimum size leaves room for them).
+        minimum size leaves room for them). With several venues the chips then
+        drop a non-live venue's age, and last the space inside each chip; a
+        venue's glyph and colour always stay.
         """
         line = Text()
         for level in range(_LEVELS):
@@ -99,11 +117,14 @@ class HeaderBar(LinesWidget):
         left = Text(" ")
         if level < 1:
             left = Text().append(" scalptui ", style=self.part("header--title"))
-        if level < 2:
+        if level < 2 and not info.multi_venue:
             left.append(f"{info.exchange} · ", style=self.part("header--dim"))
         left.append(info.symbol if level < 3 else fmt.short_symbol(info.symbol))
         left.append("  ")
-        left.append_text(self._feed_text(info, with_word=level < 7))
+        if info.multi_venue:
+            left.append_text(self._venue_chips(info.venues, level))
+        else:
+            left.append_text(self._feed_text(info, with_word=level < 7))
         for label, part in self._badges(info):
             left.append("  ")
             left.append(label, style=self.part(part))
@@ -133,16 +154,38 @@ class HeaderBar(LinesWidget):
             if flag
         ]
 
+    def _venue_chips(self, venues: tuple[VenueState, ...], level: int) -> Text:
+        """``BN ● BY ● OK ◌ stale 14 s``: a live venue is its tag and glyph; any other
+        also says its state and how old its last message is, while there is room."""
+        text = Text()
+        for n, venue in enumerate(venues):
+            if n:
+                text.append(" ")
+            part = _state_part(venue.state)
+            text.append(venue_tag(venue.venue) + ("" if level >= _TIGHT_LEVEL else " "))
+            text.append(_STATE_GLYPH.get(venue.state, "?"), style=self.part(part))
+            if venue.state is StreamState.LIVE:
+                continue
+            if level < 7:
+                text.append(f" {venue.state.value}", style=self.part(part))
+            if venue.age_s is not None and level < _NO_AGE_LEVEL:
+                text.append(f" {fmt.age(venue.age_s)}", style=self.part("header--dim"))
+        return text
+
     def _feed_text(self, info: HeaderInfo, *, with_word: bool = True) -> Text:
         glyph = _STATE_GLYPH.get(info.state, "?")
-        if info.state is StreamState.LIVE:
-            part = "header--live"
-        elif info.state in (StreamState.STALE, StreamState.CONNECTING, StreamState.RECONNECTING):
-            part = "header--stale"
-        else:
-            part = "header--down"
+        part = _state_part(info.state)
         label = f"{glyph} {info.state.value}" if with_word else glyph
         text = Text().append(label, style=self.part(part))
         if info.age_s is not None:
             text.append(f" {fmt.age(info.age_s)}", style=self.part("header--dim"))
         return text
+
+
+def _state_part(state: StreamState) -> str:
+    """The colour of a feed state: live, on its way (stale, connecting) or down."""
+    if state is StreamState.LIVE:
+        return "header--live"
+    if state in (StreamState.STALE, StreamState.CONNECTING, StreamState.RECONNECTING):
+        return "header--stale"
+    return "header--down"

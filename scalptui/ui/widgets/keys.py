@@ -28,6 +28,7 @@ DROP_ORDER: tuple[str, ...] = (
     "toggle_tape",
     "zoom(1)",
     "zoom(-1)",
+    "venues",
     "cycle(-1)",
     "cycle(1)",
     "toggle_pause",
@@ -77,9 +78,22 @@ class KeyHints(LinesWidget):
     KeyHints > .keys--description { color: $foreground; }
     """
 
-    def __init__(self, bindings: Iterable[BindingType], *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        bindings: Iterable[BindingType],
+        *,
+        hidden: frozenset[str] = frozenset(),
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self._hints = key_hints(bindings)
+        self.hidden = hidden
+        """Actions whose hint is not shown (yet): ``venues`` on a run over one venue."""
+
+    def set_hidden(self, hidden: frozenset[str]) -> None:
+        if hidden != self.hidden:
+            self.hidden = hidden
+            self.redraw()
 
     def on_mount(self) -> None:
         self.redraw()
@@ -89,7 +103,8 @@ class KeyHints(LinesWidget):
 
     def redraw(self) -> None:
         line = Text()
-        for hint in fit_hints(self._hints, self.size.width):
+        hints = tuple(h for h in self._hints if h.action not in self.hidden)
+        for hint in fit_hints(hints, self.size.width):
             line.append(f" {hint.key}", style=self.part("keys--key"))
             line.append(f" {hint.description} ", style=self.part("keys--description"))
         self.set_lines([line])

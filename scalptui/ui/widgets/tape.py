@@ -8,12 +8,14 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 
-from scalptui.models import Liquidation, Side
+from scalptui.models import Liquidation, Side, venue_tag
 from scalptui.ui import format as fmt
 from scalptui.ui.widgets.lines import LinesWidget
 
 
 class LiquidationTape(LinesWidget):
+    """Newest first. On a run over several venues each line starts with its venue's tag."""
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "tape--title",
         "tape--long",
@@ -31,6 +33,8 @@ class LiquidationTape(LinesWidget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._liqs: tuple[Liquidation, ...] = ()
+        self.venue_tags = False
+        """A venue column after the time (several venues) instead of the venue at the end."""
 
     def show(self, liquidations: tuple[Liquidation, ...]) -> None:
         self._liqs = liquidations
@@ -43,7 +47,11 @@ class LiquidationTape(LinesWidget):
         dim = self.part("tape--dim")
         sampled = any(liq.sampled for liq in self._liqs)
         title = Text().append("Liquidation tape (realised)", style=self.part("tape--title"))
-        if sampled:
+        if sampled and self.venue_tags:
+            # Several venues: say which of them sample (their sums are the lower bound).
+            tags = dict.fromkeys(venue_tag(q.exchange) for q in self._liqs if q.sampled)
+            title.append(f"  sampled: {' '.join(tags)} (totals a lower bound)", style=dim)
+        elif sampled:
             title.append("  sampled venue: totals are a lower bound", style=dim)
         lines = [title]
         room = max(self.content_size.height - 1, 1)
@@ -58,6 +66,8 @@ class LiquidationTape(LinesWidget):
     def _line(self, liq: Liquidation, cols: _Columns) -> Text:
         dim = self.part("tape--dim")
         text = Text().append(fmt.utc_time_ms(liq.ts) + " ", style=dim)
+        if self.venue_tags:
+            text.append(venue_tag(liq.exchange).ljust(cols.venue) + " ", style="bold")
         text.append(fmt.short_symbol(liq.symbol).ljust(cols.symbol))
         if liq.side is Side.LONG:
             text.append(" LONG  liq ▼", style=self.part("tape--long"))
@@ -65,7 +75,8 @@ class LiquidationTape(LinesWidget):
             text.append(" SHORT liq ▲", style=self.part("tape--short"))
         text.append(" " + fmt.usd(liq.notional).rjust(cols.usd))
         text.append(" @ " + fmt.price(liq.price).rjust(cols.price))
-        text.append(f"  {liq.exchange}", style=dim)
+        if not self.venue_tags:
+            text.append(f"  {liq.exchange}", style=dim)
         return text
 
 
@@ -76,6 +87,7 @@ class _Columns:
     symbol: int
     usd: int
     price: int
+    venue: int
 
     @classmethod
     def of(cls, liqs: list[Liquidation]) -> _Columns:
@@ -83,4 +95,5 @@ class _Columns:
             symbol=max((len(fmt.short_symbol(q.symbol)) for q in liqs), default=4),
             usd=max((len(fmt.usd(q.notional)) for q in liqs), default=6),
             price=max((len(fmt.price(q.price)) for q in liqs), default=8),
+            venue=max((len(venue_tag(q.exchange)) for q in liqs), default=2),
         )

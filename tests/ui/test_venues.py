@@ -1,0 +1,391 @@
+"""One asset on several venues: the header's venue chips, venue tags, ``v``, nested facts."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any, cast
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from scalptui.models import (
+    Alert,
+    DetectorSnapshot,
+    FundingView,
+    Liquidation,
+    OpenInterestView,
+    Side,
+    Source,
+    StreamState,
+)
+from scalptui.ui.app import MIN_SIZE, ScalpApp
+from scalptui.ui.market_book import MarketBook, VenueState
+from scalptui.ui.messages import AlertRaised
+from scalptui.ui.screens import AlertDetailScreen, VenueScreen, fact_lines, venue_fact
+from scalptui.ui.widgets.header import HeaderBar, HeaderInfo
+from scalptui.ui.widgets.venues import LAYOUTS, VenueTable, row_cells, spread_text, venue_rows
+
+from ._harness import VENUES, Harness, alert, build, drained, venues_script
+
+MULTI = ",".join(VENUES)
+TIME = r"\d\d:\d\d:\d\d(?:\.\d\d\d)?"
+
+
+def multi_venue(tmp_path: Path, *, split: bool = False) -> Harness:
+    return build(tmp_path, events=venues_script(), exchange=MULTI, split_venues=split)
+
+
+async def ready(h: Harness, pilot: Pilot[None]) -> ScalpApp:
+    await drained(h)
+    await pilot.pause()
+    h.app.repaint_now()
+    h.app.refresh_slow_panels()
+    await pilot.pause()
+    return h.app
+
+
+def header(app: ScalpApp) -> str:
+    return app.header_bar.lines[0].plain
+
+
+def table_lines(app: ScalpApp) -> list[str]:
+    return [line.plain for line in app.screen.query_one(VenueTable).lines]
+
+
+# ------------------------------------------------------------------ header
+
+
+async def test_the_header_shows_each_venue_and_the_one_reconnecting(tmp_path: Path) -> None:
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        line = header(app)
+        assert "BN ● BY ● OK ↻ reconnecting" in line
+        assert "SIMULATED" in line and line.rstrip().endswith("UTC")
+        # The chips name the venues: the single-venue "binanceusdm · " is not repeated.
+        assert "binanceusdm" not in line
+
+
+async def test_one_venue_keeps_the_single_venue_header(tmp_path: Path) -> None:
+    h = build(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        assert app.book.venues == ("binanceusdm",) and not app.multi_venue
+        assert "binanceusdm · BTC/USDT:USDT  ● live" in header(app)
+
+
+async def test_a_failed_feed_shows_every_venue_down(tmp_path: Path) -> None:
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        app.feed_error = "the feed stopped"
+        app.repaint_now()
+        assert "BN ✖ failed BY ✖ failed OK ✖ failed" in header(app)
+
+
+def test_a_venue_silent_past_the_stale_limit_reads_stale_with_its_age() -> None:
+    """Bybit's last message is 30 s old while Binance keeps streaming: only BY is stale."""
+    now = [1_000.0]
+    book = MarketBook(lambda: now[0])
+    book.note_venues("binanceusdm,bybit")
+    for evt in venues_script()[:400]:
+        book.record(evt)
+    now[0] = 1_030.0
+    book.record(
+        next(
+            e
+            for e in venues_script()[400:]
+            if e.exchange == "binanceusdm" and getattr(e, "symbol", None) == "BTC/USDT:USDT"
+        )
+    )
+    states = book.venue_states("BTC/USDT:USDT", 1_030_000, stale_after_s=10)
+    assert [(s.venue, s.state) for s in states] == [
+        ("binanceusdm", StreamState.LIVE),
+        ("bybit", StreamState.STALE),
+    ]
+    assert states[1].age_s == 30.0
+
+
+def worst_case(n_venues: int, state: StreamState) -> HeaderInfo:
+    venues = tuple(VenueState(v, state, 754.0) for v in VENUES[:n_venues])
+    return HeaderInfo(
+        exchange=MULTI,
+        symbol="BTC/USDT:USDT",
+        state=state,
+        age_s=754.0,
+        clock_s=1_767_225_600.0,
+        simulated=True,
+        replay=True,
+        paused=True,
+        note="clock +3.2 s",
+        bell=True,
+        muted=True,
+        progress=1.0,
+        venues=venues,
+    )
+
+
+async def test_the_header_sheds_whole_pieces_and_keeps_badges_clock_and_every_venue(
+    tmp_path: Path,
+) -> None:
+    """Every badge at once, three venues reconnecting for 12 min, down to the minimum width."""
+    h = build(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        sheds(app.header_bar)
+
+
+def sheds(bar: HeaderBar) -> None:
+    for width in range(MIN_SIZE[0], 130):
+        line = bar._compose_line(worst_case(3, StreamState.RECONNECTING), width).plain
+        assert len(line) <= width, (width, line)
+        for badge in ("SIMULATED", "REPLAY 100%", "PAUSED"):
+            assert badge in line, (width, line)
+        assert re.search(r"\d\d:\d\d:\d\d", line), line
+        assert re.search(r"BN ?↻.*BY ?↻.*OK ?↻", line), line
+        # An age is shown whole or not at all.
+        assert not re.search(r"\d+ m(?!in)|\d+ min \d+$", line), line
+    wide = bar._compose_line(worst_case(3, StreamState.RECONNECTING), 160).plain
+    assert "OK ↻ reconnecting 12 min 34 s" in wide
+
+
+# ------------------------------------------------------------------ tape and alert log
+
+
+async def test_the_tape_tags_each_print_with_its_venue_in_one_column(tmp_path: Path) -> None:
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        lines = [line.plain for line in app.tape.lines[1:]]
+        tags = {re.match(TIME + r" (\S+) ", line).group(1) for line in lines}  # type: ignore[union-attr]
+        assert tags == {"BN", "BY"}
+        # Columns line up: every "@" (the price) at the same place.
+        assert len({line.index("@") for line in lines}) == 1
+        assert not any(line.rstrip().endswith(("binanceusdm", "bybit")) for line in lines)
+
+
+async def test_one_venue_tape_and_log_carry_no_venue_column(tmp_path: Path) -> None:
+    h = build(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        assert all(
+            re.match(TIME + r" (BTC|SOL|ETH) ", line.plain)
+            for line in app.alert_log.lines[1:]
+            if line
+        )
+        await pilot.press("l")
+        await pilot.pause()
+        assert all(re.match(TIME + r" (BTC|SOL|ETH) ", line.plain) for line in app.tape.lines[1:])
+
+
+async def test_the_log_tags_each_alert_with_the_venues_it_counts(tmp_path: Path) -> None:
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        both = alert(message="Bybit $31.2M · Binance ≥ $4.1M sampled", ts=1_767_226_000_000)
+        app.post_message(AlertRaised(_on(both, "binanceusdm+bybit")))
+        await pilot.pause()
+        lines = [line.plain for line in app.alert_log.lines[1:]]
+        assert re.match(TIME + r" BN\+BY BTC LIQUIDATION_CASCADE", lines[0]), lines[0]
+        # A one-venue alert's tag is padded to the same column.
+        assert re.match(TIME + r" BN    \S", lines[1]), lines[1]
+
+
+# ------------------------------------------------------------------ v
+
+
+async def test_v_breaks_the_symbol_down_by_venue(tmp_path: Path) -> None:
+    h = multi_venue(tmp_path, split=True)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, VenueScreen)
+        lines = table_lines(app)
+        assert lines[0].startswith("BTC/USDT:USDT by venue"), lines
+        binance = next(line for line in lines if line.startswith("Binance"))
+        bybit = next(line for line in lines if line.startswith("Bybit"))
+        okx = next(line for line in lines if line.startswith("OKX"))
+        assert " ref " in binance and "● live" in binance
+        assert "+2.0 bp" in bybit
+        # Binance samples its prints (≥); Bybit's are complete, and 2 bp dearer.
+        assert "≥ $" in binance and "≥" not in bybit
+        assert "↻ reconnecting" in okx and "$" not in okx
+        await pilot.press("escape")
+        assert not isinstance(app.screen, VenueScreen)
+
+
+async def test_v_on_one_venue_says_it_is_the_only_one(tmp_path: Path) -> None:
+    h = build(tmp_path)
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(h, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        lines = table_lines(app)
+        rows = [line for line in lines if line.startswith(("Binance", "Bybit", "OKX"))]
+        assert len(rows) == 2  # the row and the note
+        assert rows[0].split()[2] == "ref"
+        assert "Binance is the only venue watched;" in " ".join(lines)
+        await pilot.press("v")
+        assert not isinstance(app.screen, VenueScreen)
+
+
+async def test_v_while_paused_shows_the_frozen_moment(tmp_path: Path) -> None:
+    h = multi_venue(tmp_path, split=True)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        await pilot.press("p", "v")
+        await pilot.pause()
+        lines = table_lines(app)
+        assert "paused" in lines[0]
+        frozen = bybit_row(app)
+        # A $5M print on Bybit after the pause: the breakdown does not move.
+        app.consume(_liquidation("bybit", 5_000_000.0))
+        await pilot.press("escape", "v")
+        await pilot.pause()
+        assert bybit_row(app) == frozen
+        await pilot.press("escape", "p", "v")
+        await pilot.pause()
+        assert "paused" not in table_lines(app)[0]
+        assert bybit_row(app) != frozen
+
+
+def bybit_row(app: ScalpApp) -> str:
+    return next(line for line in table_lines(app) if line.startswith("Bybit"))
+
+
+async def test_v_fits_the_minimum_size_without_cutting_a_number(tmp_path: Path) -> None:
+    h = multi_venue(tmp_path, split=True)
+    async with h.app.run_test(size=MIN_SIZE) as pilot:
+        app = await ready(h, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        table = app.screen.query_one(VenueTable)
+        width = table.content_size.width
+        for line in table.lines:
+            assert line.cell_len <= width, line.plain
+        rows = [line.plain for line in table.lines if line.plain.startswith(("BN", "BY", "OK"))]
+        assert len(rows) == 3 and "+2.0 bp" in rows[1] and "↻" in rows[2]
+
+
+def test_rows_read_spread_oi_funding_and_prints_per_venue() -> None:
+    snaps = {
+        "bybit": _snapshot("bybit", 100_000.0, liqs=(_liq("bybit", Side.LONG, 3e6, False),)),
+        "binanceusdm": _snapshot(
+            "binanceusdm",
+            99_990.0,
+            liqs=(
+                _liq("binanceusdm", Side.LONG, 1e6, True),
+                _liq("binanceusdm", Side.SHORT, 2e5, True),
+            ),
+        ),
+    }
+    states = {"bybit": VenueState("bybit", StreamState.LIVE, 0.5)}
+    rows = venue_rows(snaps, states, ("bybit", "binanceusdm", "okx"))
+    assert [r.venue for r in rows] == ["bybit", "binanceusdm", "okx"]
+    bybit, binance, okx = rows
+    assert bybit.reference and spread_text(bybit.spread_bp, reference=True) == "ref"
+    assert binance.spread_bp is not None and round(binance.spread_bp, 3) == -1.0
+    assert spread_text(binance.spread_bp) == "−1.0 bp"
+    assert binance.oi_usd == 2.0 * 99_990.0  # amount × price when the venue gives no value
+    assert bybit.oi_usd == 5e9
+    assert (binance.long_usd, binance.short_usd, binance.sampled) == (1e6, 2e5, True)
+    assert (bybit.long_usd, bybit.short_usd, bybit.sampled) == (3e6, 0.0, False)
+    assert bybit.funding_8h == 0.0003
+    assert okx.price is None and okx.feed is None and spread_text(okx.spread_bp) == "–"
+    cells = row_cells(bybit, LAYOUTS[0])
+    assert cells[0] == "Bybit" and cells[5:7] == ("$3.00M", "$0")
+    # A sampled venue that printed nothing shows $0, not "≥ $0".
+    sampled_nothing = dataclasses.replace(binance, short_usd=0.0)
+    narrow = row_cells(sampled_nothing, LAYOUTS[1])
+    assert (narrow[0], narrow[5], narrow[6]) == ("BN", "≥ $1.00M", "$0")
+
+
+# ------------------------------------------------------------------ alert facts
+
+
+def test_nested_venue_facts_read_as_one_line_per_venue() -> None:
+    facts = {
+        "usd": 35.3e6,
+        "venues": {
+            "bybit": {"usd": 31.2e6, "prints": 412, "complete": True, "live": True},
+            "binanceusdm": {"usd": 4.1e6, "prints": 1, "complete": False, "live": False},
+            "okx": "unreadable",
+        },
+    }
+    lines = fact_lines(facts)
+    assert lines == [
+        "usd     35300000.0",
+        "venues",
+        "  Bybit  $31.2M · 412 prints",
+        "  Binance  ≥ $4.10M sampled · 1 print (down)",
+        "  OKX  unreadable",
+    ]
+    assert venue_fact("bybit", {}) == "Bybit  –"
+
+
+async def test_the_alert_modal_opens_on_nested_facts(tmp_path: Path) -> None:
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(h, pilot)
+        bybit = {"usd": 31.2e6, "prints": 412, "complete": True, "live": True}
+        # cast: the facts' value type widens to a nested mapping with the asset detector.
+        facts = cast(Any, {"usd": 31.2e6, "venues": {"bybit": bybit}})
+        nested = dataclasses.replace(
+            _on(alert(ts=1_767_226_000_000), "binanceusdm+bybit"), facts=facts
+        )
+        app.post_message(AlertRaised(nested))
+        await pilot.pause()
+        app.alert_log.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AlertDetailScreen)
+        body = app.screen.query_one(Static).render()
+        assert "Bybit  $31.2M · 412 prints" in str(body)
+
+
+# ------------------------------------------------------------------ builders
+
+
+def _on(a: Alert, exchange: str) -> Alert:
+    return dataclasses.replace(a, exchange=exchange)
+
+
+def _liq(venue: str, side: Side, usd: float, sampled: bool) -> Liquidation:
+    return Liquidation(
+        1_767_225_600_000, venue, "BTC/USDT:USDT", side, 1e5, usd / 1e5, usd, sampled
+    )
+
+
+def _liquidation(venue: str, usd: float) -> Liquidation:
+    return Liquidation(
+        1_767_226_900_000, venue, "BTC/USDT:USDT", Side.LONG, 1e5, usd / 1e5, usd, False
+    )
+
+
+def _snapshot(venue: str, price: float, *, liqs: tuple[Liquidation, ...]) -> DetectorSnapshot:
+    oi_value = 5e9 if venue == "bybit" else None
+    return DetectorSnapshot(
+        exchange=venue,
+        symbol="BTC/USDT:USDT",
+        ts=1_767_225_600_000,
+        source=Source.SIMULATED,
+        last=price,
+        mark=price,
+        index=price,
+        change_1m_pct=None,
+        change_5m_pct=None,
+        change_1h_pct=None,
+        price_ts=(),
+        prices=(),
+        bin_width=10.0,
+        ladder=(),
+        recent_liquidations=liqs,
+        funding=FundingView(0.0003, 8.0, 0.0003, 0.33, None),
+        open_interest=OpenInterestView(2.0, oi_value, None, None),
+        episodes=(),
+    )
