@@ -22,6 +22,11 @@ exchange time) and ``cascade`` (the simulator's forced-selling scenario, at a
 slower time scale so the shock at 60–100 s of exchange time and the chain that
 follows fall inside the measured window; the liquidations counted show it did).
 
+A third case watches three venues at once (Binance, Bybit, OKX × ten symbols, the
+simulator serving all three wire formats on one port): (a) each venue's bare
+``watch_*`` loops, (b) ``MultiFeed`` → the asset detector; there the ratio is of
+the CPU share on the same market (the simulator is seeded alike for every measure).
+
     python benchmarks/bench_pipeline.py [--seconds 10] [--rounds 3]
 
 The script first prints an in-process breakdown of one trade frame (ccxt alone,
@@ -46,8 +51,15 @@ from typing import Any
 
 SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT")
 WARM_UP_S = 3.0
+MULTI_WARM_UP_S = 12.0
+"""Thirty (venue, symbol) warm starts (REST history, a day of candles into the detector)
+must be over before the window opens."""
 BUDGET = 1.20
 """(b)/(a), CPU per market message (DESIGN § Performance budgets)."""
+MULTI_VENUES = ("binanceusdm", "bybit", "okx")
+MULTI_SYMBOL_COUNT = 10
+MULTI_TIME_SCALE = 3.0
+"""Three venues × ten symbols at 3× exchange time: ≈ 1 600 frames a second over nine sockets."""
 TIME_SCALES = {"calm": 30.0, "cascade": 10.0}
 """Simulator speed per market: ≈ 1 000 msg/s calm; the cascade's shock inside the window."""
 
@@ -87,12 +99,16 @@ def free_port() -> int:
 
 
 def start_simulator(
-    port: int, time_scale: float, seed: int, scenario: str
+    port: int,
+    time_scale: float,
+    seed: int,
+    scenario: str,
+    symbols: tuple[str, ...] = SYMBOLS,
 ) -> subprocess.Popen[bytes]:
     code = (
         "import asyncio\n"
         "from scalptui.feed.sim import serve\n"
-        f"asyncio.run(serve({port}, seed={seed}, symbols={SYMBOLS!r},"
+        f"asyncio.run(serve({port}, seed={seed}, symbols={symbols!r},"
         f" time_scale={time_scale}, scenario={scenario!r}))\n"
     )
     return subprocess.Popen([sys.executable, "-c", code])
@@ -114,10 +130,13 @@ async def wait_for_port(port: int, timeout: float = 20.0) -> None:
 
 
 async def measure_window(
-    label: str, counter: Callable[[], tuple[int, int]], seconds: float
+    label: str,
+    counter: Callable[[], tuple[int, int]],
+    seconds: float,
+    warm_up_s: float = WARM_UP_S,
 ) -> Measure:
     """CPU, messages and liquidations over ``seconds`` of wall time, after a warm-up."""
-    await asyncio.sleep(WARM_UP_S)
+    await asyncio.sleep(warm_up_s)
     (start_msgs, start_liqs), start_cpu, start_wall = (
         counter(),
         time.process_time(),
@@ -203,6 +222,115 @@ async def feed_to_detector(base_url: str, seconds: float) -> Measure:
     try:
         return await measure_window(
             "(b) CcxtFeed → Detector", lambda: (count, liquidations), seconds
+        )
+    finally:
+        await feed.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def multi_symbols() -> tuple[str, ...]:
+    from scalptui.feed.sim.specs import CATALOGUE
+
+    return CATALOGUE[:MULTI_SYMBOL_COUNT]
+
+
+async def bare_ccxt_venues(base_url: str, seconds: float) -> Measure:
+    """(a) on three venues: each venue's plain ``watch_*`` loops over the streams the feed
+    watches there (trades, liquidations, its mark source, OKX's funding)."""
+    import ccxt.pro
+
+    from scalptui.feed.baseurl import apply_base_url
+    from scalptui.feed.venues import VENUES, FundingSource, MarkSource
+
+    symbols = list(multi_symbols())
+    count = liquidations = 0
+    exchanges: list[Any] = []
+    tasks: list[asyncio.Task[None]] = []
+
+    async def loop(watch: Callable[[], Awaitable[Any]]) -> None:
+        nonlocal count
+        while True:
+            result = await watch()
+            count += len(result) if isinstance(result, list) else 1
+
+    async def liquidation_loop(exchange: Any) -> None:
+        nonlocal count, liquidations
+        while True:
+            await exchange.watch_liquidations_for_symbols(symbols)
+            new = exchange.liquidations.getLimit(None, None) or 0
+            count += new
+            liquidations += new
+
+    def watches_of(exchange: Any, venue_id: str, symbol: str) -> list[Callable[[], Any]]:
+        venue = VENUES[venue_id]
+        out: list[Callable[[], Any]] = [lambda: exchange.watch_trades(symbol)]
+        if venue.mark_source is MarkSource.TICKER:
+            out.append(lambda: exchange.watch_ticker(symbol))
+        else:
+            out.append(lambda: exchange.watch_mark_price(symbol))
+        if venue.funding_source is FundingSource.FUNDING_RATE:
+            out.append(lambda: exchange.watch_funding_rate(symbol))
+        return out
+
+    for venue_id in MULTI_VENUES:
+        options = {**VENUES[venue_id].ccxt_options, "liquidationsLimit": 10_000}
+        exchange: Any = getattr(ccxt.pro, venue_id)({"options": options})
+        apply_base_url(exchange, base_url)
+        await exchange.load_markets()
+        exchanges.append(exchange)
+        tasks.append(asyncio.create_task(liquidation_loop(exchange)))
+        for symbol in symbols:
+            watches = watches_of(exchange, venue_id, symbol)
+            tasks += [asyncio.create_task(loop(w)) for w in watches]
+    try:
+        return await measure_window(
+            "(a) bare ccxt.pro, 3 venues", lambda: (count, liquidations), seconds, MULTI_WARM_UP_S
+        )
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(e.close() for e in exchanges), return_exceptions=True)
+
+
+async def multi_feed_to_detector(base_url: str, seconds: float) -> Measure:
+    """(b) on three venues: MultiFeed (one CcxtFeed a venue) → the asset detector."""
+    from scalptui.detector import make_detector
+    from scalptui.detector.params import DetectorParams
+    from scalptui.feed.ccxt_feed import CcxtFeed
+    from scalptui.feed.multi import MultiFeed
+    from scalptui.models import MARKET_EVENTS, Liquidation, Source
+
+    symbols = multi_symbols()
+
+    def make_feed(venue: str) -> CcxtFeed:
+        return CcxtFeed(
+            venue, symbols, base_url=base_url, source=Source.SIMULATED, skip_unlisted=True
+        )
+
+    feed = MultiFeed(MULTI_VENUES, make_feed, symbols=symbols)
+    detector = make_detector(DetectorParams(), source=Source.SIMULATED, exchanges=MULTI_VENUES)
+    count = liquidations = 0
+
+    async def consume() -> None:
+        nonlocal count, liquidations
+        on_event = detector.on_event
+        async for event in feed.events():
+            on_event(event)
+            if isinstance(event, MARKET_EVENTS):
+                count += 1
+                if isinstance(event, Liquidation):
+                    liquidations += 1
+
+    await feed.start()
+    task = asyncio.create_task(consume())
+    try:
+        return await measure_window(
+            "(b) MultiFeed → AssetDetector",
+            lambda: (count, liquidations),
+            seconds,
+            MULTI_WARM_UP_S,
         )
     finally:
         await feed.close()
@@ -323,10 +451,11 @@ async def one_measure(
     time_scale: float,
     seed: int,
     seconds: float,
+    symbols: tuple[str, ...] = SYMBOLS,
 ) -> Measure:
     """One side on a fresh simulator, so both sides see the same market from its start."""
     port = free_port()
-    simulator = start_simulator(port, time_scale, seed, scenario)
+    simulator = start_simulator(port, time_scale, seed, scenario, symbols)
     try:
         await wait_for_port(port)
         return await side(f"http://127.0.0.1:{port}", seconds)
@@ -354,7 +483,35 @@ async def compare(scenario: str, seconds: float, rounds: int, seed: int) -> floa
     return b / a
 
 
-async def run(seconds: float, rounds: int, seed: int) -> int:
+async def compare_venues(seconds: float, rounds: int, seed: int) -> float:
+    """Three venues × ten symbols: the app's CPU share over the bare loops' on the same
+    market. The simulator is fresh and seeded alike for every measure, so both sides are
+    sent the same frames; the share of a core is then the cost per frame. (Their message
+    counts differ by design: the feed emits a Bybit mark only when it changed.)"""
+    symbols = multi_symbols()
+    print(
+        f"-- 3 venues × {len(symbols)} symbols, calm market, simulator at"
+        f" {MULTI_TIME_SCALE:g}× exchange time"
+    )
+    bare: list[Measure] = []
+    ours: list[Measure] = []
+    for _ in range(rounds):
+        for side, out in ((bare_ccxt_venues, bare), (multi_feed_to_detector, ours)):
+            measure = await one_measure(side, "calm", MULTI_TIME_SCALE, seed, seconds, symbols)
+            out.append(measure)
+            print(measure.line(), flush=True)
+    a = statistics.median(m.core_pct for m in bare)
+    b = statistics.median(m.core_pct for m in ours)
+    print(f"median (a) {a:.1f} % of a core, (b) {b:.1f} % of a core")
+    print(f"ratio (b)/(a) = {b / a:.2f}x   (budget ≤ {BUDGET:.2f}x)")
+    return b / a
+
+
+async def run(seconds: float, rounds: int, seed: int, venues_only: bool = False) -> int:
+    if venues_only:
+        ratio = await compare_venues(seconds, rounds, seed)
+        print("OVER BUDGET: 3 venues" if ratio > BUDGET else "within budget")
+        return 1 if ratio > BUDGET else 0
     port = free_port()
     simulator = start_simulator(port, TIME_SCALES["calm"], seed, "calm")
     try:
@@ -364,6 +521,7 @@ async def run(seconds: float, rounds: int, seed: int) -> int:
         simulator.terminate()
         simulator.wait(10)
     ratios = {s: await compare(s, seconds, rounds, seed) for s in TIME_SCALES}
+    ratios["3 venues × 10 symbols"] = await compare_venues(seconds, rounds, seed)
     over = [s for s, ratio in ratios.items() if ratio > BUDGET]
     print("OVER BUDGET: " + ", ".join(over) if over else "within budget")
     return 1 if over else 0
@@ -374,8 +532,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--venues-only", action="store_true", help="only the 3 venues × 10 symbols case"
+    )
     args = parser.parse_args()
-    return asyncio.run(run(args.seconds, args.rounds, args.seed))
+    return asyncio.run(run(args.seconds, args.rounds, args.seed, args.venues_only))
 
 
 if __name__ == "__main__":

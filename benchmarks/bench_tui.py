@@ -1,6 +1,7 @@
 """Terminal bandwidth and CPU of the TUI: what an SSH link carries, and what it costs.
 
     python benchmarks/bench_tui.py [--steady 30] [--cascade 40] [--time-scale 1]
+                                   [--venues binanceusdm,bybit,okx]
 
 The simulated exchange runs in its own process (``python -m scalptui sim``), so
 only the app's CPU is counted. The app (``python -m scalptui --base-url …``)
@@ -237,6 +238,19 @@ def report(summary: dict[str, float | int | None]) -> None:
     print(json.dumps(summary))
 
 
+def venue_args(venues: str, port: int) -> list[str]:
+    """One venue: ``--base-url URL``; several: ``--exchange`` and one ``--base-url`` each
+    (the simulator serves every venue's wire format on the same port)."""
+    url = f"http://127.0.0.1:{port}"
+    names = [v for v in venues.split(",") if v]
+    if names == ["binanceusdm"]:
+        return ["--base-url", url]
+    out = ["--exchange", ",".join(names)]
+    for name in names:
+        out += ["--base-url", f"{name}={url}"]
+    return out
+
+
 def session(args: argparse.Namespace, scenario: str, total_s: float) -> Run:
     """One simulator (own process) and one app (in a pty); returns the samples."""
     home = Path(tempfile.mkdtemp(prefix="scalptui-bench-"))
@@ -250,7 +264,7 @@ def session(args: argparse.Namespace, scenario: str, total_s: float) -> Run:
     )  # fmt: skip
     try:
         wait_for_port(port)
-        argv_app = [sys.executable, "-m", "scalptui", "--base-url", f"http://127.0.0.1:{port}",
+        argv_app = [sys.executable, "-m", "scalptui", *venue_args(args.venues, port),
                     "--symbols", SYMBOLS]  # fmt: skip
         run = Run(spawn_t=time.monotonic())
         pid, fd = spawn_in_pty(argv_app, env)
@@ -305,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cascade", type=float, default=40.0, help="seconds measured after it")
     parser.add_argument("--time-scale", type=float, default=1.0, help="simulator speed")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--venues", default="binanceusdm", help="e.g. binanceusdm,bybit,okx (one simulator)"
+    )
     parser.add_argument("--series", action="store_true", help="print every 1 s sample")
     args = parser.parse_args(argv)
 

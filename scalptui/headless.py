@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from scalptui.detector import AnyDetector, make_detector
 from scalptui.detector.params import DetectorParams
-from scalptui.feed.base import Feed
+from scalptui.feed.base import Feed, Shedding
 from scalptui.feed.recording import Recorder, RecordingError
 from scalptui.models import (
     Alert,
@@ -171,6 +171,40 @@ class AlertPrinter:
         self._out.flush()
 
 
+class ShedReporter:
+    """Says on stderr, in one line, when a feed started shedding trades and marks.
+
+    A bounded queue drops trades and marks (never liquidations) when the consumer
+    falls behind; a trader must know the tape was thinned. One line when it first
+    happens, then at most one every ``every_s`` seconds while it goes on.
+    """
+
+    def __init__(self, feed: Feed, err: TextIO, *, every_s: float = 10.0) -> None:
+        self._feed = feed if isinstance(feed, Shedding) else None
+        self._err = err
+        self._every_ticks = max(1, round(every_s))
+        self._reported = 0
+        self._ticks_since = self._every_ticks
+
+    def __call__(self) -> None:
+        """Called once a second."""
+        self._ticks_since += 1
+        if self._feed is None or self._ticks_since < self._every_ticks:
+            return
+        shed = self._feed.shed_events
+        total = sum(shed.values())
+        if total <= self._reported:
+            return
+        self._reported, self._ticks_since = total, 0
+        venues = ", ".join(f"{venue} {count}" for venue, count in shed.items() if count)
+        print(
+            f"scalptui: behind the market: {total} trades/marks shed so far ({venues});"
+            " every liquidation kept",
+            file=self._err,
+            flush=True,
+        )
+
+
 def _with_ts(snap: DetectorSnapshot, ts: int) -> DetectorSnapshot:
     return dataclasses.replace(snap, ts=ts)
 
@@ -300,7 +334,8 @@ async def run_alerts(
             recorded_source=feed.recorded_source,
             show_exchange=len(venues) > 1,
         )
-        await pump(feed, printer, stop=stop, duration_s=duration_s)
+        shed = ShedReporter(feed, err)
+        await pump(feed, printer, stop=stop, duration_s=duration_s, on_tick=shed)
     return 0
 
 
@@ -320,7 +355,13 @@ async def run_record(
                 return 0
             recorder.write_header(exchange=feed.exchange, symbols=feed.symbols, source=feed.source)
             sink = RecordingSink(recorder, err)
-            await pump(feed, sink, stop=stop, duration_s=duration_s, on_tick=recorder.flush)
+            shed = ShedReporter(feed, err)
+
+            def every_second() -> None:
+                recorder.flush()
+                shed()
+
+            await pump(feed, sink, stop=stop, duration_s=duration_s, on_tick=every_second)
     finally:
         try:
             recorder.close()

@@ -13,7 +13,7 @@ with one clear line.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from scalptui.models import Event, Source
 
@@ -63,4 +63,15 @@ class Feed(Protocol):
 
     async def close(self) -> None:
         """Stop every stream and close the exchange; idempotent."""
+        ...
+
+
+@runtime_checkable
+class Shedding(Protocol):
+    """A live feed whose bounded queue sheds trades and marks under backlog."""
+
+    @property
+    def shed_events(self) -> dict[str, int]:
+        """Trades and marks dropped so far because the consumer fell behind, per venue
+        (never a liquidation or a status: those are always kept)."""
         ...

@@ -184,6 +184,11 @@ class CcxtFeed(StreamSupervision):
             out[stream.name] = out.get(stream.name, 0) + stream.health.messages
         return out
 
+    @property
+    def shed_events(self) -> dict[str, int]:
+        """Trades and marks dropped because the consumer fell behind (``Shedding``)."""
+        return {self.exchange: self._counters["dropped_events"]}
+
     async def start(self) -> None:
         """Load markets (FeedError if the exchange, a symbol or the venue is unusable),
         then start every symbol's warm start and streams."""

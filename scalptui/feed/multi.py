@@ -116,6 +116,12 @@ class MultiFeed:
         """The venues open now, in watch order, each with its own feed."""
         return {venue: self._feeds[venue] for venue in self.venues if venue in self._feeds}
 
+    @property
+    def shed_events(self) -> dict[str, int]:
+        """Trades and marks each venue's queue dropped under backlog (``Shedding``); the
+        merged queue itself never drops, it makes the venues wait."""
+        return {venue: feed.shed_events[venue] for venue, feed in self.feeds.items()}
+
     async def start(self) -> None:
         """Open every venue at once; FeedError if none opens or a symbol is listed nowhere."""
         if self._started:

@@ -221,6 +221,7 @@ async def test_full_queue_drops_trades_but_never_liquidations(
             == ["MarketInfo", "FeedStatus", "Trade", "Trade", "FeedStatus"] + ["Liquidation"] * 3
         )
         assert feed.stats["dropped_events"] == 4  # the trades that found the queue full
+        assert feed.shed_events == {"binanceusdm": 4}
     finally:
         await feed.close()
 
