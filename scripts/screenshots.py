@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--venues",
         default="",
-        help="several venues (e.g. binanceusdm,bybit,okx): one dark screenshot, scalptui-venues.svg",
+        help="several venues (binanceusdm,bybit,okx): one dark screenshot, scalptui-venues.svg",
     )
     return parser.parse_args(argv)
 
