@@ -123,7 +123,9 @@ async def test_one_venue_refused_mid_run_leaves_the_other_streaming() -> None:
         sim.refuse("bybit", False)
         back = len(got.events)
         await got.until(lambda: len(trades_of(got, "bybit", back)) >= 3)
-        assert streaming(got.events, "bybit")
+        # every stream of it says live again (on a loaded machine some only after its
+        # first trades), within the test's timeout
+        await got.until(lambda: streaming(got.events, "bybit"))
 
 
 async def test_a_symbol_one_venue_lacks_is_skipped_there_with_one_line() -> None:
