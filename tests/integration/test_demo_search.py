@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.command import CommandPalette
 from textual.widgets import Input
 
-from scalptui.config import FeedSettings, Settings
-from scalptui.runtime import RunOptions, feed_opener
-from scalptui.ui.app import ScalpApp, make_app
+from scalptui.config import FeedSettings
+from scalptui.runtime import RunOptions
+
+from ._demo import demo_app, wait_for
 
 WATCHED = ("BTC/USDT:USDT",)
 ADDED = "XRP/USDT:USDT"
 
 
-def demo_app(tmp_path: Path) -> ScalpApp:
-    settings = Settings(feed=FeedSettings(symbols=WATCHED), demo=True)
-    options = RunOptions(demo_scenario="calm", demo_seed=3, demo_time_scale=5.0)
-    return make_app(
-        settings,
-        feed_opener(settings, options),
-        data_dir=tmp_path / "data",
-        config_dir=tmp_path / "config",
-        environ={},
-    )
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(poll(), timeout)
-
-
 async def test_search_offers_the_catalogue_and_adding_a_symbol_streams_it(
     tmp_path: Path,
 ) -> None:
-    app = demo_app(tmp_path)
+    options = RunOptions(demo_scenario="calm", demo_seed=3, demo_time_scale=5.0)
+    app = demo_app(tmp_path, FeedSettings(symbols=WATCHED), options)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(lambda: ADDED in app.markets)
         await pilot.press("slash")

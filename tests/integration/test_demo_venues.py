@@ -3,39 +3,19 @@ simulated market, end to end through real ccxt.pro (issue 11's Done-when)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
-from scalptui.config import FeedSettings, Settings
+from scalptui.config import FeedSettings
 from scalptui.models import AlertKind
-from scalptui.runtime import RunOptions, feed_opener
-from scalptui.ui.app import ScalpApp, make_app
+from scalptui.runtime import RunOptions
+from scalptui.ui.app import ScalpApp
 from scalptui.ui.screens import VenueScreen
 from scalptui.ui.widgets.venues import VenueTable
 
+from ._demo import demo_app, wait_for
+
 VENUES = ("binanceusdm", "bybit", "okx")
 SYMBOL = "BTC/USDT:USDT"
-
-
-def demo_app(tmp_path: Path) -> ScalpApp:
-    settings = Settings(feed=FeedSettings(symbols=(SYMBOL,), exchanges=VENUES), demo=True)
-    options = RunOptions(demo_scenario="cascade", demo_seed=7, demo_time_scale=4.0)
-    return make_app(
-        settings,
-        feed_opener(settings, options),
-        data_dir=tmp_path / "data",
-        config_dir=tmp_path / "config",
-        environ={},
-    )
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 90.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.1)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 def header(app: ScalpApp) -> str:
@@ -43,9 +23,11 @@ def header(app: ScalpApp) -> str:
 
 
 async def test_the_demo_on_three_venues_shows_each_and_one_alert_per_leg(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
+    feed = FeedSettings(symbols=(SYMBOL,), exchanges=VENUES)
+    options = RunOptions(demo_scenario="cascade", demo_seed=7, demo_time_scale=4.0)
+    app = demo_app(tmp_path, feed, options)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(lambda: "BN ● BY ● OK ●" in header(app))
+        await wait_for(lambda: "BN ● BY ● OK ●" in header(app), timeout=90.0)
         assert "SIMULATED" in header(app)
 
         await pilot.press("v")
@@ -56,7 +38,10 @@ async def test_the_demo_on_three_venues_shows_each_and_one_alert_per_leg(tmp_pat
             return [ln for ln in lines if ln.startswith(("Binance", "Bybit", "OKX"))]
 
         # Every venue prices the same simulated market: three rows with a price and live.
-        await wait_for(lambda: len(venue_rows()) == 3 and all("● live" in r for r in venue_rows()))
+        await wait_for(
+            lambda: len(venue_rows()) == 3 and all("● live" in r for r in venue_rows()),
+            timeout=90.0,
+        )
         assert [r.split()[0] for r in venue_rows()] == ["Binance", "Bybit", "OKX"]
         await pilot.press("escape")
 

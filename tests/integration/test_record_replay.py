@@ -9,55 +9,24 @@ give exactly the live alerts, at any speed, in-process and through the CLI.
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scalptui.config import FeedSettings, Settings
-from scalptui.detector import Detector
-from scalptui.feed.recording import BadLine, Recorder, ReplayFeed, iter_recording, read_header
-from scalptui.headless import pump
-from scalptui.models import AlertKind, Event, Source
-from scalptui.runtime import RunOptions, open_demo
+from scalptui.config import FeedSettings
+from scalptui.feed.recording import BadLine, iter_recording, read_header
+from scalptui.models import AlertKind, Source
+
+from ._replay import alerts_cli, record_demo, replay_alerts, without_source
 
 SYMBOLS = ("BTC/USDT:USDT", "SOL/USDT:USDT")
-
-
-async def record_demo(path: Path) -> list[dict[str, Any]]:
-    settings = Settings(feed=FeedSettings(symbols=SYMBOLS), demo=True)
-    options = RunOptions(demo_scenario="cascade", demo_seed=5, demo_time_scale=10.0)
-    feed = await open_demo(settings, options)
-    recorder = Recorder(path, exchange=feed.exchange, symbols=feed.symbols, source=feed.source)
-    detector = Detector(settings.detector, source=feed.source)
-    alerts: list[dict[str, Any]] = []
-
-    def consume(event: Event) -> None:
-        recorder.write(event)
-        alerts.extend(a.to_record() for a in detector.on_event(event))
-
-    await pump(feed, consume, duration_s=16.0)
-    recorder.close()
-    return alerts
-
-
-async def replay_alerts(path: Path, speed: float) -> list[dict[str, Any]]:
-    feed = ReplayFeed(path, speed=speed)
-    detector = Detector(source=feed.source)
-    return [a.to_record() async for e in feed.events() for a in detector.on_event(e)]
 
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
     path = tmp_path_factory.mktemp("rec") / "cascade.jsonl.gz"
-    return path, asyncio.run(record_demo(path))
-
-
-def without_source(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in r.items() if k not in ("source", "recorded_source")} for r in records]
+    return path, asyncio.run(record_demo(path, FeedSettings(symbols=SYMBOLS)))
 
 
 def test_recording_is_complete_and_readable(recording: tuple[Path, list[dict[str, Any]]]) -> None:
@@ -92,39 +61,14 @@ def test_replay_gives_the_live_alerts_at_any_speed(
 
 def test_cli_replay_prints_the_same_alerts(recording: tuple[Path, list[dict[str, Any]]]) -> None:
     path, live = recording
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scalptui",
-            "alerts",
-            "--json",
-            "--replay",
-            str(path),
-            "--speed",
-            "0",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    printed = [json.loads(line) for line in proc.stdout.splitlines()]
+    printed, _ = alerts_cli(path)
     assert without_source(printed) == without_source(live)
     # A replay of the simulator says both: it is a replay, and the data was simulated.
     assert {(r["source"], r["recorded_source"]) for r in printed} == {("replay", "simulated")}
 
 
 def run_alerts_cli(path: Path, speed: str) -> list[dict[str, Any]]:
-    args = ["alerts", "--json", "--snapshots", "30", "--replay", str(path), "--speed", speed]
-    proc = subprocess.run(
-        [sys.executable, "-m", "scalptui", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return [json.loads(line) for line in proc.stdout.splitlines()]
+    return alerts_cli(path, "--snapshots", "30", speed=speed)[0]
 
 
 def test_snapshots_are_in_event_time(recording: tuple[Path, list[dict[str, Any]]]) -> None:
