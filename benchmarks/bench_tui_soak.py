@@ -49,6 +49,8 @@ class Run:
 
     samples: list[tuple[float, float, float]] = field(default_factory=list)
     """(wall seconds since spawn, share of the recording read, RSS MiB)."""
+    mappings: list[dict[str, float]] = field(default_factory=list)
+    """RSS MiB by kind of mapping, one per sample: where a growth lives."""
     output_bytes: int = 0
     replay_s: float = 0.0
     exit_status: int | None = None
@@ -60,6 +62,31 @@ def child_rss_mib(pid: int) -> float | None:
             return int(fh.read().split()[1]) * PAGE / 2**20
     except OSError:
         return None
+
+
+def rss_by_mapping(pid: int) -> dict[str, float]:
+    """RSS (MiB) of the child's glibc main heap, anonymous maps and file maps.
+
+    A growth in ``heap`` is the C allocator's main arena (objects over pymalloc's
+    512 bytes, numpy buffers); ``anon`` holds pymalloc's arenas, thread arenas and
+    large mmaps; ``file`` is code and data of the interpreter and extension modules.
+    """
+    kinds = {"heap": 0.0, "anon": 0.0, "file": 0.0}
+    kind = "file"
+    try:
+        with open(f"/proc/{pid}/smaps") as fh:
+            for line in fh:
+                head, _, rest = line.partition(" ")
+                if "-" in head and not head.endswith(":"):
+                    name = rest.split()[4:]
+                    kind = "anon" if not name else "heap" if name[0] == "[heap]" else "file"
+                    if name and name[0].startswith("[") and kind != "heap":
+                        kind = "anon"  # [stack], [vvar]…: small, fixed
+                elif head == "Rss:":
+                    kinds[kind] += int(rest.split()[0]) / 1024
+    except OSError:
+        pass
+    return kinds
 
 
 def replay_offset(pid: int, recording: Path) -> int | None:
@@ -142,8 +169,10 @@ def soak(recording: Path, speed: float, limit_s: float) -> Run:
                 if offset is not None:
                     seen_open = True
                     run.samples.append((time.monotonic() - t0, offset / size, rss))
+                    run.mappings.append(rss_by_mapping(pid))
                 elif seen_open:  # the replay closed the file: the recording is over
                     run.samples.append((time.monotonic() - t0, 1.0, rss))
+                    run.mappings.append(rss_by_mapping(pid))
                     break
             run.replay_s = time.monotonic() - t0
             os.write(master, b"q")
@@ -194,13 +223,19 @@ def profile(run: Run, hours: float, points: int = 12) -> str:
     return ", ".join(out)
 
 
+def mapping_growth(run: Run, warm_at: int) -> str:
+    warm, end = run.mappings[warm_at], run.mappings[-1]
+    return ", ".join(f"{kind} {warm[kind]:.1f} → {end[kind]:.1f}" for kind in warm)
+
+
 def report(run: Run, hours: float, speed: float) -> int:
     if not run.samples:
         print("no sample taken: the TUI did not start")
         return 1
     start = run.samples[0][2]
     warm_share = 1.0 / hours
-    warm = next((rss for _, share, rss in run.samples if share >= warm_share), start)
+    warm_at = next((i for i, s in enumerate(run.samples) if s[1] >= warm_share), 0)
+    warm = run.samples[warm_at][2]
     wall_end, share_end, end = run.samples[-1]
     peak = max(rss for _, _, rss in run.samples)
     growth = (end - warm) / warm * 100
@@ -211,6 +246,7 @@ def report(run: Run, hours: float, speed: float) -> int:
     )
     print(f"RSS growth after warm-up: {growth:+.2f} % (goal: within ±5 %, ≤ 200 MiB)")
     print("RSS by market hour: " + profile(run, hours))
+    print("RSS by mapping (MiB), after warm-up hour → end: " + mapping_growth(run, warm_at))
     print(
         f"replayed {replayed_h:.1f} h of market time in {wall_end:.0f} s wall at --speed "
         f"{speed:g}: {replayed_h * 3600 / max(wall_end, 1e-9):,.0f}× real time achieved; "

@@ -94,6 +94,7 @@ class Detector:
         self._symbols: dict[str, SymbolState] = {}
         self._tape: deque[Liquidation] = deque(maxlen=max(1, self.params.tape_size))
         self._realized_ms = int(self.params.ladder.realized_window_s * 1000)
+        self._hit_window_ms = int(self.params.ladder.hit_window_s * 1000)
         self._global_feed: dict[tuple[str, str], FeedStatus] = {}
         self._exchange = ""
         """The exchange of the first event seen (a Detector serves one exchange)."""
@@ -191,7 +192,9 @@ class Detector:
         st = self._symbols.get(symbol)
         if st is None:
             th = self.params.thresholds_for(symbol)
-            st = SymbolState(symbol, exchange, th, self.params.tape_size, self._realized_ms)
+            st = SymbolState(
+                symbol, exchange, th, self.params.tape_size, self._realized_ms, self._hit_window_ms
+            )
             self._symbols[symbol] = st
         return st
 

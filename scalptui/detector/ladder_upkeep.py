@@ -83,6 +83,10 @@ def consume(st: SymbolState, price: float) -> None:
         episode = st.episodes.get(hit.side)
         if is_cluster and episode is not None and episode.ended_ts is None:
             episode.clusters += 1
+    hits = st.hits
+    oldest = st.clock - st.hits_kept_ms
+    while hits and hits[0][0] < oldest:
+        hits.popleft()
 
 
 def attribute(

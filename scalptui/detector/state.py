@@ -28,6 +28,8 @@ from scalptui.detector.snapshot import LadderRowCache
 from scalptui.models import AlertKind, FeedStatus, Liquidation, MarketInfo, Side
 
 HIT_CAPACITY = 4096
+"""A hard cap on hits: they are kept for their look-back (``hits_kept_ms``), this only
+bounds a market that consumes levels faster than any look-back could need."""
 
 
 class SymbolState:
@@ -42,6 +44,7 @@ class SymbolState:
         "first_ts",
         "funding",
         "hits",
+        "hits_kept_ms",
         "index",
         "info",
         "interval",
@@ -65,7 +68,13 @@ class SymbolState:
     )
 
     def __init__(
-        self, symbol: str, exchange: str, th: SignalThresholds, tape: int, realized_ms: int
+        self,
+        symbol: str,
+        exchange: str,
+        th: SignalThresholds,
+        tape: int,
+        realized_ms: int,
+        hit_window_ms: int,
     ) -> None:
         self.symbol = symbol
         self.exchange = exchange
@@ -86,6 +95,10 @@ class SymbolState:
         self.info: MarketInfo | None = None
         self.ladder: Ladder | None = None
         self.hits: deque[tuple[int, ConsumedBin, bool]] = deque(maxlen=HIT_CAPACITY)
+        # Hits are read back over the cascade window (clusters) and the hit window (the
+        # ladder's flash); older ones are dropped, so memory settles within the first hour
+        # instead of creeping up to the cap over a day.
+        self.hits_kept_ms = max(int(th.window_s * 1000), hit_window_ms)
         self.realized: deque[Liquidation] = deque(maxlen=tape)
         self.overlay = RealizedOverlay(realized_ms)
         self.windows = {

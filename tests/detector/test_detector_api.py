@@ -242,6 +242,10 @@ def test_memory_stays_bounded_over_a_long_run() -> None:
     assert len(state.rolling.pending) <= window and len(state.rolling.hour) <= 3600 + 1
     hit_stamps = [ts for ts, _, _ in state.hits]
     assert hit_stamps == sorted(hit_stamps)
+    # hits are kept for the longest look-back that reads them, not for the whole run
+    assert hit_stamps, "the drift consumed no level: the bound below would prove nothing"
+    look_back_ms = max(state.th.window_s, det.params.ladder.hit_window_s) * 1000
+    assert hit_stamps[0] >= hit_stamps[-1] - look_back_ms
     realized_window_ms = int(det.params.ladder.realized_window_s * 1000)
     assert all(ts >= state.clock - realized_window_ms for ts, *_ in state.overlay.prints)
 
