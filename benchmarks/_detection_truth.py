@@ -185,13 +185,15 @@ def _matches(alert: AlertRecord, item: Labelled) -> bool:
     return alert.side == chain.side and chain.start <= alert.ts <= chain.end + MATCH_AFTER_MS
 
 
-def _latest_must_chain(
+def _latest_chain(
     labelled: Sequence[Labelled], alerts: Sequence[AlertRecord]
 ) -> list[Labelled | None]:
-    """For each alert, the latest-starting must-report chain it matches (None: none)."""
+    """For each alert, the latest-starting must-report or ambiguous chain it matches (None:
+    none). Same-side chains never overlap, so a later-starting one began after the earlier
+    ended: an alert in the earlier chain's 60 s tail that also matches it is about it."""
     out: list[Labelled | None] = []
     for alert in alerts:
-        matching = [item for item in labelled if item.label == "must" and _matches(alert, item)]
+        matching = [item for item in labelled if item.label != "noise" and _matches(alert, item)]
         out.append(max(matching, key=lambda item: item.chain.start) if matching else None)
     return out
 
@@ -201,14 +203,16 @@ def score(labelled: Sequence[Labelled], alerts: Sequence[AlertRecord]) -> Score:
     Matching a must-report chain finds it; matching only ambiguous chains is neutral;
     matching nothing reportable is false. Each alert on a must-report chain belongs to
     the leg its ts falls in (before the first leg: the first); more than one per leg
-    is a repeat — counted on the latest-starting must-report chain the alert matches
-    only. Latency is measured from the first alert on the chain."""
+    is a repeat — counted only when that chain is the latest-starting reportable
+    (must-report or ambiguous) chain the alert matches. Latency is measured from the
+    first alert on the chain."""
     result = Score()
     claimed: set[int] = set()
-    # An alert matching several must-report chains (a new chain starting within 60 s of
-    # the previous one's end) is about the latest-starting one: it counts as a repeat of
-    # that chain's leg only, not also of the earlier chain it found or missed.
-    about = _latest_must_chain(labelled, alerts)
+    # An alert matching several chains (a new chain starting within 60 s of the previous
+    # one's end) is about the latest-starting one: it counts as a repeat of that chain's
+    # leg only — none when that chain is ambiguous — not also of the earlier chain it
+    # found or missed.
+    about = _latest_chain(labelled, alerts)
     for item in labelled:
         if item.label != "must":
             continue

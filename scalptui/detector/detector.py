@@ -293,7 +293,7 @@ class Detector:
         # second of event time (on the first event of each second, this one included), so a
         # print is judged at the latest one second after it, and never twice.
         if ts > st.clock - st.th.window_s * 1000:  # a print older than W is history
-            st.windows[side].add(ts, notional)
+            st.windows[side].add(ts, notional, liq.sampled)
         if liq.sampled:
             st.sampled = True
         alerts = self._advance(st, ts) if ts > st.clock else _NO_ALERTS

@@ -60,6 +60,7 @@ class PrintWindow:
         "_window_ms",
         "chain_start",
         "last_print_sec",
+        "last_print_ts",
         "prints",
         "rate_prints",
         "rate_usd",
@@ -85,10 +86,16 @@ class PrintWindow:
         self.run_seconds = 0
         self.run_start_ms = 0
         self.last_print_sec: int | None = None
+        self.last_print_ts: int | None = None
 
-    def add(self, ts: int, usd: float) -> None:
+    def add(self, ts: int, usd: float, sampled: bool = True) -> None:
         """Add a print; a late one (older than the newest) is put in ts order, so it expires
-        on time and ``first_ts`` stays the oldest print. Late prints are rare: O(n) is fine."""
+        on time and ``first_ts`` stays the oldest print. Late prints are rare: O(n) is fine.
+
+        A chain ends on a silence of ``chain_gap_s``. A sampled stream's print stands for
+        the last close of its second (Binance: one a second), so its silence is counted
+        in whole seconds; a complete stream's prints are the closes themselves (Bybit's
+        ``allLiquidation`` stamps each), so its silence is measured to the millisecond."""
         entry = (ts, usd)
         prints = self.prints
         rate = self.rate_prints
@@ -102,8 +109,16 @@ class PrintWindow:
         self.rate_usd += usd
         sec = ts // 1000
         last = self.last_print_sec
-        if last is None or sec - last - 1 >= self._chain_gap_s:
+        last_ts = self.last_print_ts
+        if last is None or last_ts is None:
             self.chain_start = ts
+        elif sampled:
+            if sec - last - 1 >= self._chain_gap_s:
+                self.chain_start = ts
+        elif ts - last_ts > self._chain_gap_s * 1000:
+            self.chain_start = ts
+        if last_ts is None or ts > last_ts:
+            self.last_print_ts = ts
         if last is None or sec - last - 1 > self._max_gap_s:
             self.run_seconds = 1
             self.run_start_ms = ts

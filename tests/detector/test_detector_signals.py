@@ -110,6 +110,22 @@ def test_a_chain_begins_after_30_s_of_silence_and_leaves_the_older_one_out() -> 
     assert w.usd_since(125_000) == 100.0
 
 
+def test_a_complete_stream_ends_a_chain_on_30_s_of_silence_to_the_millisecond() -> None:
+    """A sampled print stands for its second's last close, so a sampled stream counts
+    silence in whole seconds; a complete stream's prints are the closes themselves."""
+    sampled = PrintWindow(60.0, 10.0, 3.0, chain_gap_s=30.0)
+    complete = PrintWindow(60.0, 10.0, 3.0, chain_gap_s=30.0)
+    for w, is_sampled in ((sampled, True), (complete, False)):
+        w.add(100_000, 10.0, is_sampled)
+        w.add(110_000, 10.0, is_sampled)
+        w.add(140_000, 10.0, is_sampled)  # exactly 30 s later: the same chain
+        w.add(170_400, 10.0, is_sampled)  # 30.4 s later: 29 whole silent seconds
+    assert sampled.chain_start == 100_000
+    assert complete.chain_start == 170_400 and complete.chain() == (10.0, 1, 10.0)
+    complete.add(170_100, 5.0, False)  # a late print never starts a chain
+    assert complete.chain_start == 170_400
+
+
 def _evidence(**changes: object) -> ChainEvidence:
     base = ChainEvidence(
         side=Side.LONG,

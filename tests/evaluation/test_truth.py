@@ -122,6 +122,20 @@ def test_an_alert_on_a_new_chain_is_no_repeat_of_the_previous_one() -> None:
     assert again.repeats == 1  # a second alert on the second chain's leg still is one
 
 
+def test_an_alert_on_a_new_ambiguous_chain_is_no_repeat_of_the_must_chain_before() -> None:
+    """An alert 5 s into an ambiguous chain that began 40 s after a reported must-report
+    chain ended is about the new chain (neutral), not a repeat of the earlier one's leg."""
+    must = _burst(0, 25, 50_000.0)  # ends at 24 s
+    ambiguous = _burst(64_000, 6, 60_000.0)  # 40 s of silence, then $360k in 6 closes
+    labelled = label_all(must + ambiguous, ALT)
+    assert [item.label for item in labelled] == ["must", "ambiguous"]
+    alerts = [AlertRecord(22_000, "long"), AlertRecord(69_000, "long")]
+    result = score(labelled, alerts)
+    assert (result.found, result.missed, result.repeats, result.false) == (1, 0, 0, 0)
+    again = score(labelled, [*alerts[:1], AlertRecord(60_000, "long")])
+    assert again.repeats == 1  # before the new chain began, it is the same leg again
+
+
 def test_an_alert_up_to_60_s_after_the_chain_ends_still_matches_it() -> None:
     labelled = label_all(_burst(0, 25, 50_000.0), ALT)
     assert score(labelled, [AlertRecord(84_000, "long")]).found == 1
