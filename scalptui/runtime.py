@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scalptui.config import ConfigError, Settings
-from scalptui.feed.base import Feed
+from scalptui.feed.base import Feed, Shedding
 from scalptui.models import Event, Source
 
 if TYPE_CHECKING:
@@ -60,6 +60,12 @@ class ManagedFeed:
     @property
     def progress(self) -> float | None:
         return self._inner.progress
+
+    @property
+    def shed_events(self) -> dict[str, int]:
+        """The inner feed's (``Shedding``): headless logs them, the TUI's header shows them."""
+        inner = self._inner
+        return inner.shed_events if isinstance(inner, Shedding) else {}
 
     def events(self) -> AsyncIterator[Event]:
         return self._inner.events()  # no layer of its own: one event, one generator step
