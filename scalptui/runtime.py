@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scalptui.config import ConfigError, Settings
-from scalptui.feed.base import Feed
-from scalptui.feed.clock import with_skew_reports
+from scalptui.feed.base import Feed, Shedding
 from scalptui.models import Event, Source
 
 if TYPE_CHECKING:
@@ -38,15 +37,12 @@ class RunOptions:
 
 
 class ManagedFeed:
-    """A ccxt.pro feed plus what comes with it: clock-skew reports, and the
-    in-process simulated exchange to stop on close in ``--demo``."""
+    """A ccxt.pro feed plus the in-process simulated exchange to stop on close in
+    ``--demo``. (Clock-skew reports are the feed's own: it judges them as events arrive.)"""
 
-    def __init__(
-        self, inner: Feed, sim: SimExchange | None = None, *, report_skew: bool = True
-    ) -> None:
+    def __init__(self, inner: Feed, sim: SimExchange | None = None) -> None:
         self.sim = sim
         self._inner = inner
-        self._report_skew = report_skew
         self.exchange = inner.exchange
 
     @property
@@ -65,8 +61,14 @@ class ManagedFeed:
     def progress(self) -> float | None:
         return self._inner.progress
 
+    @property
+    def shed_events(self) -> dict[str, int]:
+        """The inner feed's (``Shedding``): headless logs them, the TUI's header shows them."""
+        inner = self._inner
+        return inner.shed_events if isinstance(inner, Shedding) else {}
+
     def events(self) -> AsyncIterator[Event]:
-        return with_skew_reports(self._inner) if self._report_skew else self._inner.events()
+        return self._inner.events()  # no layer of its own: one event, one generator step
 
     async def add_symbol(self, symbol: str) -> None:
         await self._inner.add_symbol(symbol)
@@ -166,12 +168,12 @@ def check_theme(name: str, config_dir: Path | None) -> None:
 
 async def open_live(settings: Settings) -> Feed:
     if len(settings.feed.venues) > 1:
-        return ManagedFeed(await _start_multi_feed(settings, Source.LIVE), report_skew=False)
+        return ManagedFeed(await _start_multi_feed(settings, Source.LIVE))
     return ManagedFeed(await _start_ccxt_feed(settings, Source.LIVE))
 
 
-async def _start_ccxt_feed(settings: Settings, source: Source) -> Feed:
-    feed = _make_ccxt_feed(settings, settings.feed.exchange, source)
+async def _start_ccxt_feed(settings: Settings, source: Source, *, report_skew: bool = True) -> Feed:
+    feed = _make_ccxt_feed(settings, settings.feed.exchange, source, report_skew=report_skew)
     try:
         await feed.start()
     except BaseException:
@@ -181,7 +183,12 @@ async def _start_ccxt_feed(settings: Settings, source: Source) -> Feed:
 
 
 def _make_ccxt_feed(
-    settings: Settings, venue: str, source: Source, *, skip_unlisted: bool = False
+    settings: Settings,
+    venue: str,
+    source: Source,
+    *,
+    skip_unlisted: bool = False,
+    report_skew: bool = False,
 ) -> CcxtFeed:
     from scalptui.feed.ccxt_feed import CcxtFeed
 
@@ -193,6 +200,7 @@ def _make_ccxt_feed(
         oi_poll_s=settings.feed.oi_poll_s,
         stale_after_s=settings.feed.stale_after_s,
         skip_unlisted=skip_unlisted,
+        report_skew=report_skew,
     )
 
 
@@ -243,12 +251,12 @@ async def open_demo(settings: Settings, options: RunOptions) -> Feed:
             multi = await _start_multi_feed(
                 demo_settings, Source.SIMULATED, report_skew=report_skew
             )
-            return ManagedFeed(multi, sim, report_skew=False)
-        inner = await _start_ccxt_feed(demo_settings, Source.SIMULATED)
+            return ManagedFeed(multi, sim)
+        inner = await _start_ccxt_feed(demo_settings, Source.SIMULATED, report_skew=report_skew)
     except BaseException:
         await sim.stop()
         raise
-    return ManagedFeed(inner, sim, report_skew=report_skew)
+    return ManagedFeed(inner, sim)
 
 
 def _wall_seed() -> int:

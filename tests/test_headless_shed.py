@@ -76,3 +76,14 @@ def test_a_feed_that_never_sheds_is_left_alone() -> None:
     report = ShedReporter(feed, err)
     report()
     assert err.getvalue() == ""
+
+
+def test_the_run_s_managed_feed_passes_the_shedding_on() -> None:
+    # Headless and the TUI hold the feed the opener returns: a ManagedFeed around it.
+    from scalptui.runtime import ManagedFeed
+
+    inner, err = SheddingFeed(), io.StringIO()
+    report = ShedReporter(ManagedFeed(inner), err)
+    inner.shed_events["okx"] = 3
+    report()
+    assert "3 trades/marks shed so far (okx 3)" in err.getvalue()

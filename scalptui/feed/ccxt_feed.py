@@ -34,7 +34,6 @@ import asyncio
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +41,9 @@ from typing import Any
 from scalptui.feed.base import SIMULATED_HEADER, FeedError
 from scalptui.feed.ccxt_hooks import TapDict, install_client_hooks, is_tap_cache, tap_cache
 from scalptui.feed.ccxt_streams import CURRENT_STREAM, Stream, StreamSupervision
+from scalptui.feed.clock import SkewMonitor
 from scalptui.feed.dedupe import LiquidationDeduper
+from scalptui.feed.queue import END, QUEUE_SIZE, EventQueue
 from scalptui.feed.rest import RestCaller, funding_intervals, history_of, mmr_of, short
 from scalptui.feed.symbols import did_you_mean
 from scalptui.feed.venues import (
@@ -72,14 +73,10 @@ from scalptui.models import (
     OpenInterest,
     Source,
     StreamState,
-    Trade,
 )
 
 log = logging.getLogger(__name__)
 
-QUEUE_SIZE = 100_000
-"""Events buffered for a slow consumer; past it trades and marks are dropped (counted),
-never liquidations, statuses or start-up records."""
 CACHE_LIMIT = 10_000
 """ccxt's ``tradesLimit`` / ``liquidationsLimit`` (its default, 1 000, can hold less than
 a burst between two awaits of a ``watch_*`` loop)."""
@@ -89,8 +86,6 @@ itself only needs what one ``watch_trades`` round returns (memory over days matt
 FUNDING_INTERVAL_REFRESH_S = 3600.0
 BYBIT_MARK_HEARTBEAT_MS = 1_000
 """Bybit ticker deltas come every 100 ms; an unchanged mark is re-sent once a second."""
-
-_END = object()
 
 
 @dataclass(slots=True)
@@ -119,9 +114,12 @@ class CcxtFeed(StreamSupervision):
         stale_after_s: float = 10.0,
         warm_start: bool = True,
         skip_unlisted: bool = False,
+        report_skew: bool = False,
     ) -> None:
         """``skip_unlisted``: a requested symbol the venue does not list is left out (and
-        named in ``unlisted``) instead of failing ``start()`` — one venue of several."""
+        named in ``unlisted``) instead of failing ``start()`` — one venue of several.
+        ``report_skew``: a ``clock`` FeedStatus whenever the local clock's skew from the
+        venue's crosses the report line (``scalptui.feed.clock``), judged as events arrive."""
         self.exchange = exchange_id
         self.unlisted: dict[str, str] = {}
         """Requested symbols left out at start (``skip_unlisted``), each with why."""
@@ -142,8 +140,9 @@ class CcxtFeed(StreamSupervision):
         self._streams: dict[str, Stream] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._taps_due = 0.0
-        self._queue: asyncio.Queue[Any] = asyncio.Queue(QUEUE_SIZE)
-        self._overflow: deque[Any] = deque()
+        self._queue = EventQueue(QUEUE_SIZE)
+        self._shared = False
+        self._skew = SkewMonitor() if report_skew else None
         self._dedupe = LiquidationDeduper()
         self._rng = random.Random()
         self._counters: dict[str, int] = {
@@ -189,6 +188,14 @@ class CcxtFeed(StreamSupervision):
         """Trades and marks dropped because the consumer fell behind (``Shedding``)."""
         return {self.exchange: self._counters["dropped_events"]}
 
+    def attach(self, queue: EventQueue, *, report_skew: bool) -> None:
+        """Put every event into ``queue``, shared with other venues' feeds (``MultiFeed``),
+        instead of this feed's own; its owner reads it, and ends it: ``events()`` is not
+        for an attached feed. Call before ``start()``."""
+        self._queue = queue
+        self._shared = True
+        self._skew = SkewMonitor() if report_skew else None
+
     async def start(self) -> None:
         """Load markets (FeedError if the exchange, a symbol or the venue is unusable),
         then start every symbol's warm start and streams."""
@@ -213,6 +220,8 @@ class CcxtFeed(StreamSupervision):
                 self._spawn(self._refresh_funding_intervals(), "funding-intervals")
 
     def events(self) -> AsyncIterator[Event]:
+        if self._shared:
+            raise RuntimeError("an attached CcxtFeed's events are read from its shared queue")
         if self._iterated:
             raise RuntimeError("CcxtFeed.events() may be iterated once")
         self._iterated = True
@@ -249,37 +258,36 @@ class CcxtFeed(StreamSupervision):
             self._emit(stream, stream.health.close())
         await self._close_exchange()
         self._closed = True
-        self._push(_END)  # never a trade or mark: it waits behind everything queued
+        if not self._shared:  # a shared queue is ended by its owner, once every venue is
+            self._push(END)  # never a trade or mark: it waits behind everything queued
 
     # ------------------------------------------------------------------ events out
 
     async def _events(self) -> AsyncIterator[Event]:
         if not self._closing:
             await self.start()
-        queue, overflow = self._queue, self._overflow
+        queue = self._queue
+        take = queue.get_nowait
         while True:
-            if not queue.empty():
-                item = queue.get_nowait()
-            elif overflow:
-                item = overflow.popleft()
-            else:
-                item = await queue.get()
-            if item is _END:
+            if queue.empty():
+                await queue.wait()
+            item = take()
+            if item is END:
                 return
             yield item
 
     def _push(self, event: Event | object) -> None:
-        """Queue an event (or the end marker); past QUEUE_SIZE only trades and marks are dropped."""
-        if not self._overflow:
-            try:
-                self._queue.put_nowait(event)
-                return
-            except asyncio.QueueFull:
-                pass
-        if isinstance(event, Trade | MarkPrice):
+        """Queue an event (or the end marker); past the venue's bound only trades and
+        marks are dropped (counted). The skew is judged here, on arrival: measured where
+        the consumer reads, a backlog would pass for a slow clock."""
+        if not self._queue.put(event):
             self._counters["dropped_events"] += 1
-        else:
-            self._overflow.append(event)
+            return
+        skew = self._skew
+        if skew is not None:
+            status = skew.observe(event)
+            if status is not None:
+                self._queue.put(status)
 
     def _emit(self, stream: Stream, state: StreamState | None, detail: str = "") -> None:
         """One FeedStatus for a state change (``state`` None: nothing changed)."""

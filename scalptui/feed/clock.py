@@ -13,10 +13,9 @@ from __future__ import annotations
 import statistics
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-from scalptui.feed.base import Feed
-from scalptui.models import Event, FeedStatus, MarkPrice, StreamState, Trade
+from scalptui.models import FeedStatus, MarkPrice, StreamState, Trade
 
 SKEW_REPORT_MS = 2_000
 """Report a skew beyond this (loopback and a VPS near the venue see < 300 ms)."""
@@ -41,7 +40,7 @@ class SkewMonitor:
             return None
         return int(statistics.median(self._samples))
 
-    def observe(self, event: Event) -> FeedStatus | None:
+    def observe(self, event: object) -> FeedStatus | None:
         """Record one event; return a status when the skew crosses the report line."""
         if not isinstance(event, Trade | MarkPrice):
             return None
@@ -70,13 +69,3 @@ class SkewMonitor:
             state=StreamState.STALE if large else StreamState.LIVE,
             detail=detail,
         )
-
-
-async def with_skew_reports(feed: Feed, monitor: SkewMonitor | None = None) -> AsyncIterator[Event]:
-    """The feed's events, with a ``clock`` FeedStatus whenever the skew crosses the line."""
-    mon = monitor or SkewMonitor()
-    async for event in feed.events():
-        yield event
-        status = mon.observe(event)
-        if status is not None:
-            yield status

@@ -6,13 +6,13 @@ by ``,``; every event keeps its own venue's ``.exchange``, so the detector
 routes it to that venue's state. Its symbols are the assets: the unified symbol
 (``BTC/USDT:USDT``) is the same linear USDT perpetual on every venue.
 
-How the venues meet. Each venue's feed has its own queue (the liquidation-safe
-one of ``CcxtFeed``: past its bound only trades and marks are shed, never a
-liquidation or a status). One forwarding task per venue moves that venue's
-events into the merged queue, which is bounded too: when the consumer falls
-behind, a forwarder waits for room, so the backlog stays in the venues' own
-queues, where the shedding policy applies, and the venues take turns as room
-frees up.
+How the venues meet. Every venue's feed puts its events straight into one
+shared ``EventQueue`` (``scalptui.feed.queue``), from inside ccxt's handlers: no
+forwarding task and no per-event await between a frame and the consumer, which
+reads the venues' events in arrival order (oldest first, so one venue's backlog
+does not hold another's events back). Each venue keeps its own bound there:
+past it only that venue's trades and marks are shed, never a liquidation or a
+status. Each venue's feed judges its own clock skew as its events arrive.
 
 What is tolerated. A venue that does not list a symbol is skipped for that
 symbol (a FAILED ``market`` status of that venue and one log line); only a
@@ -30,11 +30,11 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scalptui.feed.backoff import Backoff
 from scalptui.feed.base import FeedError
-from scalptui.feed.clock import with_skew_reports
+from scalptui.feed.queue import END, QUEUE_SIZE, EventQueue
 from scalptui.feed.rest import short
 from scalptui.feed.symbols import did_you_mean
 from scalptui.models import Event, FeedStatus, Source, StreamState
@@ -44,15 +44,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MERGED_QUEUE_SIZE = 10_000
-"""Events waiting for the consumer across venues; past it the venues' own queues hold them."""
 REOPEN_BASE_S = 5.0
 REOPEN_CAP_S = 60.0
 
 FeedMaker = Callable[[str], "CcxtFeed"]
 """Makes the (unstarted) feed of one venue, with ``skip_unlisted`` set."""
-
-_END = object()
 
 
 class MultiFeed:
@@ -68,12 +64,13 @@ class MultiFeed:
         *,
         symbols: Sequence[str],
         report_skew: bool = True,
-        queue_size: int = MERGED_QUEUE_SIZE,
+        queue_size: int = QUEUE_SIZE,
         reopen_base_s: float = REOPEN_BASE_S,
     ) -> None:
         """``make_feed`` makes one venue's unstarted feed; ``report_skew``: each venue's
-        events carry clock-skew reports; ``reopen_base_s``: first delay before trying a
-        venue that could not be opened again (doubling up to a minute)."""
+        events carry clock-skew reports; ``queue_size``: each venue's bound in the shared
+        queue; ``reopen_base_s``: first delay before trying a venue that could not be
+        opened again (doubling up to a minute)."""
         if len(set(venues)) != len(venues) or not venues:
             raise ValueError(f"venues must be distinct and at least one, got {list(venues)}")
         self.venues = tuple(venues)
@@ -84,13 +81,7 @@ class MultiFeed:
         self._reopen_base_s = reopen_base_s
         self._feeds: dict[str, CcxtFeed] = {}
         self._symbols: list[str] = []
-        # Unbounded underneath, bounded by ``_put``: this feed's own statuses and the end
-        # marker never wait, and everything stays in one FIFO order.
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._limit = queue_size
-        self._room = asyncio.Event()
-        self._room.set()
-        self._forwarders: dict[str, asyncio.Task[None]] = {}
+        self._queue = EventQueue(queue_size)
         self._reopeners: set[asyncio.Task[None]] = set()
         self._started = False
         self._closing = False
@@ -118,8 +109,7 @@ class MultiFeed:
 
     @property
     def shed_events(self) -> dict[str, int]:
-        """Trades and marks each venue's queue dropped under backlog (``Shedding``); the
-        merged queue itself never drops, it makes the venues wait."""
+        """Trades and marks each venue shed under backlog (``Shedding``)."""
         return {venue: feed.shed_events[venue] for venue, feed in self.feeds.items()}
 
     async def start(self) -> None:
@@ -127,7 +117,7 @@ class MultiFeed:
         if self._started:
             return
         self._started = True
-        feeds = {venue: self._make_feed(venue) for venue in self.venues}
+        feeds = {venue: self._new_feed(venue) for venue in self.venues}
         try:
             results = await asyncio.gather(
                 *(feed.start() for feed in feeds.values()), return_exceptions=True
@@ -153,7 +143,11 @@ class MultiFeed:
             self._report_failed(venue, reason)
         for venue in self._feeds:
             self._report_unlisted(venue)
-            self._forward(venue)
+
+    def _new_feed(self, venue: str) -> CcxtFeed:
+        feed = self._make_feed(venue)
+        feed.attach(self._queue, report_skew=self._report_skew)
+        return feed
 
     def events(self) -> AsyncIterator[Event]:
         if self._iterated:
@@ -194,13 +188,10 @@ class MultiFeed:
         for task in list(self._reopeners):
             task.cancel()
         await asyncio.gather(*self._reopeners, return_exceptions=True)
-        # Forwarders stop waiting for room (the consumer may be gone) and pass on what
-        # their venue still had, its closing statuses included.
-        self._room.set()
+        # Each venue's closing statuses go into the shared queue, before the end.
         await asyncio.gather(*(f.close() for f in self._feeds.values()), return_exceptions=True)
-        await asyncio.gather(*self._forwarders.values(), return_exceptions=True)
         self._closed = True
-        self._put_now(_END)
+        self._put_now(END)
 
     # ------------------------------------------------------------------ start-up
 
@@ -261,7 +252,7 @@ class MultiFeed:
         backoff = Backoff(base=self._reopen_base_s, cap=REOPEN_CAP_S)
         while not self._closing:
             await asyncio.sleep(backoff.next_delay())
-            feed = self._make_feed(venue)
+            feed = self._new_feed(venue)
             try:
                 await feed.start()
             except Exception as exc:
@@ -274,7 +265,6 @@ class MultiFeed:
             self._feeds[venue] = feed
             self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.LIVE, "opened"))
             await self._catch_up(venue, feed)
-            self._forward(venue)
             return
 
     async def _catch_up(self, venue: str, feed: CcxtFeed) -> None:
@@ -290,46 +280,20 @@ class MultiFeed:
 
     # ------------------------------------------------------------------ merging
 
-    def _forward(self, venue: str) -> None:
-        feed = self._feeds[venue]
-        source = with_skew_reports(feed) if self._report_skew else feed.events()
-        task = asyncio.get_running_loop().create_task(
-            self._forward_all(venue, source), name=f"forward:{venue}"
-        )
-        self._forwarders[venue] = task
-
-    async def _forward_all(self, venue: str, source: AsyncIterator[Event]) -> None:
-        try:
-            async for event in source:
-                await self._put(event)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # one venue's failure must not end the others
-            log.error("%s: its events stopped", venue, exc_info=exc)
-            detail = f"events stopped: {short(exc)}"
-            self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.FAILED, detail))
-
-    async def _put(self, event: Event) -> None:
-        """Into the merged queue; while it holds ``queue_size`` events, wait for room (the
-        venue's own queue holds the backlog meanwhile) — except once closing."""
-        while self._queue.qsize() >= self._limit and not self._closing:
-            self._room.clear()
-            await self._room.wait()
-        self._queue.put_nowait(event)
-
-    def _put_now(self, item: Event | object) -> None:
-        """A record of this feed's own (a status, the end): in order, never waits."""
-        self._queue.put_nowait(item)
+    def _put_now(self, item: object) -> None:
+        """A record of this feed's own (a status, the end): in order, never shed."""
+        self._queue.put(item)
 
     async def _events(self) -> AsyncIterator[Event]:
         if not self._closing:
             await self.start()
-        queue, room, limit = self._queue, self._room, self._limit
+        queue = self._queue
+        take = queue.get_nowait
         while True:
-            item = queue.get_nowait() if not queue.empty() else await queue.get()
-            if not room.is_set() and queue.qsize() < limit:
-                room.set()
-            if item is _END:
+            if queue.empty():
+                await queue.wait()
+            item = take()
+            if item is END:
                 return
             yield item
 

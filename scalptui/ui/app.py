@@ -10,6 +10,7 @@ exchange library is imported only once something is on screen.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -26,7 +27,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
-from scalptui.feed.base import Feed, FeedError
+from scalptui.feed.base import Feed, FeedError, Shedding
 from scalptui.models import Alert, DetectorSnapshot, Event, Liquidation, Source, StreamState
 from scalptui.runtime import FeedOpener
 from scalptui.ui import state as persist
@@ -140,6 +141,8 @@ class ScalpApp(App[None]):
         self.recorded_simulated = False
         self.exchange = settings.feed.exchange
         self.events_seen = 0
+        self.shed: dict[str, int] = {}
+        """Trades and marks each venue's feed shed so far (read once a second)."""
         self.repaints = 0
         self.alert_history: deque[Alert] = persist.alert_history(data_dir, self.source)
         self._restored_source = self.source
@@ -366,9 +369,16 @@ class ScalpApp(App[None]):
             self.repaint_now()
 
     def slow_tick(self) -> None:
+        self.read_shed()
         if self.is_running and self.header_bar.is_attached:
             self.refresh_slow_panels()
         self.save_new_alerts()
+
+    def read_shed(self) -> None:
+        """What the feed shed so far: the header shows it beside the venue's state."""
+        feed = self.feed
+        if isinstance(feed, Shedding):
+            self.shed = {venue: n for venue, n in feed.shed_events.items() if n}
 
     def save_new_alerts(self) -> None:
         """Append the alerts raised since the last save (another monitor may share the file)."""
@@ -492,6 +502,7 @@ class ScalpApp(App[None]):
             muted=self.current in self.mutes,
             progress=self._replay_progress() if replay else None,
             venues=self._venue_states(now) if self.multi_venue else (),
+            shed=sum(self.shed.values()),
         )
 
     def _venue_states(self, now: float) -> tuple[VenueState, ...]:
@@ -499,7 +510,10 @@ class ScalpApp(App[None]):
         stale_after_s = self.settings.feed.stale_after_s
         states = self.book.venue_states(self.current, int(now * 1000), stale_after_s)
         if self.feed_error is not None:
-            return tuple(VenueState(v.venue, StreamState.FAILED, None) for v in states)
+            states = tuple(VenueState(v.venue, StreamState.FAILED, None) for v in states)
+        shed = self.shed
+        if shed:
+            states = tuple(dataclasses.replace(v, shed=shed.get(v.venue, 0)) for v in states)
         return states
 
     def _replay_progress(self) -> float | None:

@@ -70,6 +70,8 @@ class VenueState:
     venue: str
     state: StreamState
     age_s: float | None
+    shed: int = 0
+    """Trades and marks the venue's feed shed so far because the app fell behind."""
 
 
 def split_venues(exchange: str) -> tuple[str, ...]:
@@ -89,6 +91,9 @@ class MarketBook:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self.statuses: dict[StatusKey, FeedStatus] = {}
+        self._venue_statuses: dict[str, dict[StatusKey, FeedStatus]] = {}
+        """The same records by each venue they concern (a run-wide one under every venue of
+        it): the header reads one venue's at every tick, without a scan of them all."""
         self.last_message_ms: dict[str, int] = {}
         self.venue_message_ms: dict[tuple[str, str], int] = {}
         """(venue, symbol) → wall ms of that venue's last message on the symbol."""
@@ -112,7 +117,7 @@ class MarketBook:
             # A replay may carry venues its feed did not name up front.
             self.note_venues(evt.exchange)
         if isinstance(evt, FeedStatus):
-            self.statuses[(evt.exchange, evt.symbol, evt.stream)] = evt
+            self._keep_status(evt)
             return
         if isinstance(evt, MarkPrice) and evt.funding_rate is not None:
             self._record_funding(evt)
@@ -124,6 +129,12 @@ class MarketBook:
             now_ms = int(self._clock() * 1000)
             self.last_message_ms[symbol] = now_ms
             self.venue_message_ms[(evt.exchange, symbol)] = now_ms
+
+    def _keep_status(self, status: FeedStatus) -> None:
+        key = (status.exchange, status.symbol, status.stream)
+        self.statuses[key] = status
+        for venue in split_venues(status.exchange):
+            self._venue_statuses.setdefault(venue, {})[key] = status
 
     def _record_funding(self, mark: MarkPrice) -> None:
         """One funding sample per minute of event time, per symbol, for the chart."""
@@ -149,11 +160,7 @@ class MarketBook:
 
     def venue_state(self, venue: str, symbol: str, now_ms: int, stale_after_s: float) -> VenueState:
         """``feed_state`` of ``symbol`` on one venue, from that venue's streams only."""
-        own = {
-            key: status
-            for key, status in self.statuses.items()
-            if venue in split_venues(status.exchange)
-        }
+        own = self._venue_statuses.get(venue, {})
         last = self.venue_message_ms.get((venue, symbol))
         state, age = feed_state(own, symbol, last, now_ms, stale_after_s)
         return VenueState(venue, state, age)
@@ -175,11 +182,13 @@ class MarketBook:
     def mark_ended(self, exchange: str) -> None:
         """The feed's event stream ended: the header shows it closed (every venue of it)."""
         self.note_venues(exchange)
-        self.statuses[(exchange, None, "feed")] = FeedStatus(
-            ts=int(self._clock() * 1000),
-            exchange=exchange,
-            symbol=None,
-            stream="feed",
-            state=StreamState.CLOSED,
-            detail="the stream ended",
+        self._keep_status(
+            FeedStatus(
+                ts=int(self._clock() * 1000),
+                exchange=exchange,
+                symbol=None,
+                stream="feed",
+                state=StreamState.CLOSED,
+                detail="the stream ended",
+            )
         )

@@ -151,6 +151,32 @@ def sheds(bar: HeaderBar) -> None:
     assert "OK ↻ reconnecting 12 min 34 s" in wide
 
 
+async def test_the_header_says_what_each_venue_shed_read_once_a_second(tmp_path: Path) -> None:
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        assert "shed" not in header(app)
+        h.feed.shed_events = {"binanceusdm": 0, "bybit": 1200}  # type: ignore[attr-defined]
+        app.repaint_now()
+        assert "shed" not in header(app)  # read on the slow tick, not on every repaint
+        app.slow_tick()
+        app.repaint_now()
+        await pilot.pause()
+        assert re.search(r"BN ?\S+ BY ?\S+ shed 1200", header(app)), header(app)
+        assert header(app).count("shed") == 1
+
+
+async def test_one_venue_header_says_what_its_feed_shed(tmp_path: Path) -> None:
+    h = build(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        h.feed.shed_events = {"binanceusdm": 7}  # type: ignore[attr-defined]
+        app.slow_tick()
+        app.repaint_now()
+        await pilot.pause()
+        assert re.search(r"live \S+.* shed 7", header(app)), header(app)
+
+
 # ------------------------------------------------------------------ tape and alert log
 
 

@@ -52,6 +52,8 @@ class HeaderInfo:
     """How much of a replayed recording has been read, 0..1 (None when live)."""
     venues: tuple[VenueState, ...] = ()
     """Each venue's state on this symbol, in watch order (shown when there are several)."""
+    shed: int = 0
+    """Trades and marks a single venue's feed shed so far (several venues: each chip's)."""
 
     @property
     def multi_venue(self) -> bool:
@@ -164,6 +166,8 @@ class HeaderBar(LinesWidget):
             part = _state_part(venue.state)
             text.append(venue_tag(venue.venue) + ("" if level >= _TIGHT_LEVEL else " "))
             text.append(_STATE_GLYPH.get(venue.state, "?"), style=self.part(part))
+            if venue.shed:
+                text.append(f" shed {venue.shed}", style=self.part("header--stale"))
             if venue.state is StreamState.LIVE:
                 continue
             if level < 7:
@@ -179,6 +183,8 @@ class HeaderBar(LinesWidget):
         text = Text().append(label, style=self.part(part))
         if info.age_s is not None:
             text.append(f" {fmt.age(info.age_s)}", style=self.part("header--dim"))
+        if info.shed:
+            text.append(f" shed {info.shed}", style=self.part("header--stale"))
         return text
 
 
