@@ -199,7 +199,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         feed = dataclasses.replace(feed, symbols=parse_symbols(args.symbols))
     if args.base_url:
         bare, per_venue = parse_base_urls(args.base_url)
-        feed = dataclasses.replace(feed, base_url=bare, base_urls=per_venue)
+        # the command line's per-venue URLs go over the file's: a venue it does not name
+        # keeps the file's URL rather than silently going to the real host
+        feed = dataclasses.replace(feed, base_url=bare, base_urls={**feed.base_urls, **per_venue})
     ui = settings.ui
     if getattr(args, "theme", None):
         ui = dataclasses.replace(ui, theme=args.theme)
@@ -222,10 +224,13 @@ def parse_exchanges(text: str) -> tuple[str, ...]:
 
 
 def with_exchanges(feed: FeedSettings, venues: tuple[str, ...]) -> FeedSettings:
-    """The feed settings on ``venues`` (one venue stays a plain ``exchange``)."""
+    """The feed settings on ``venues`` (one venue stays a plain ``exchange``); the file's
+    per-venue base URLs of venues no longer watched are dropped (``--exchange`` narrows a
+    multi-venue file without the file being blamed for a URL it gave a venue it watched)."""
+    urls = {venue: url for venue, url in feed.base_urls.items() if venue in venues}
     if len(venues) == 1:
-        return dataclasses.replace(feed, exchange=venues[0], exchanges=())
-    return dataclasses.replace(feed, exchange=venues[0], exchanges=venues)
+        return dataclasses.replace(feed, exchange=venues[0], exchanges=(), base_urls=urls)
+    return dataclasses.replace(feed, exchange=venues[0], exchanges=venues, base_urls=urls)
 
 
 def parse_base_urls(values: Sequence[str]) -> tuple[str | None, dict[str, str]]:

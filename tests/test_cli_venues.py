@@ -120,3 +120,44 @@ def test_bad_venues_in_the_config_name_file_and_key(tmp_path: Path, text: str, n
     with pytest.raises(ConfigError, match=r"config\.toml: ") as caught:
         load_settings(path)
     assert needle in str(caught.value) and "\n" not in str(caught.value)
+
+
+def _two_venue_config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[feed]\nexchanges = ["binanceusdm", "bybit"]\n'
+        '[feed.base_urls]\nbinanceusdm = "http://h:1"\nbybit = "http://h:2"\n'
+    )
+    return path
+
+
+def test_a_venue_url_on_the_command_line_goes_over_the_files_others_kept(
+    tmp_path: Path,
+) -> None:
+    """``--base-url bybit=URL`` replaces the file's Bybit URL only: Binance keeps the file's
+    rather than silently going to the real host."""
+    path = _two_venue_config(tmp_path)
+    args = build_parser().parse_args(
+        ["alerts", "--config", str(path), "--base-url", f"bybit={URL}"]
+    )
+    feed = settings_from_args(args).feed
+    assert feed.base_url_of("binanceusdm") == "http://h:1"
+    assert feed.base_url_of("bybit") == URL
+
+
+def test_exchange_narrows_a_multi_venue_file_with_base_urls(tmp_path: Path) -> None:
+    path = _two_venue_config(tmp_path)
+    args = build_parser().parse_args(["alerts", "--config", str(path), "--exchange", "bybit"])
+    feed = settings_from_args(args).feed
+    assert feed.venues == ("bybit",) and feed.base_urls == {"bybit": "http://h:2"}
+    assert feed.base_url_of("bybit") == "http://h:2"
+
+
+def test_a_url_for_a_venue_the_command_line_dropped_is_still_an_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _two_venue_config(tmp_path)
+    line = one_error_line(
+        capsys, "--config", str(path), "--exchange", "bybit", "--base-url", f"binanceusdm={URL}"
+    )
+    assert "a base URL is given for 'binanceusdm', which is not watched" in line
