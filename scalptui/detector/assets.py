@@ -78,6 +78,9 @@ PRINT_STREAMS = ("trades", "liquidations")
 symbol while one of them is (its OI or funding stream alone does not make it so)."""
 QUIET_GLOBAL_STREAMS = ("clock",)
 """Connection-wide statuses that say nothing of delivery (a skewed local clock)."""
+SKIPPED_STREAM = "market"
+"""A venue's FAILED status of this stream for a symbol says the venue does not list it
+(``MultiFeed`` skips the symbol there): that venue is no part of the asset."""
 
 
 def venues_joined(venues: Iterable[str]) -> str:
@@ -122,6 +125,7 @@ class AssetDetector:
         self._complete: dict[str, bool] = {}
         self._status: dict[str, dict[tuple[str | None, str], StreamState]] = {}
         self._other_status: dict[tuple[str, str | None, str], FeedStatus] = {}
+        self._skipped: set[tuple[str, str]] = set()
         self._episodes: dict[tuple[str, Side], AssetEpisode] = {}
         self._last_fire: dict[tuple[str, AlertKind], tuple[int, int]] = {}
         self._ladders: dict[str, LadderSum] = {}
@@ -144,9 +148,15 @@ class AssetDetector:
                 # a status of the whole run (several venues' feed): shown, not routed
                 self._other_status[(evt.exchange, evt.symbol, evt.stream)] = evt
                 return []
+            if _skips_symbol(evt):
+                self._skip(evt.exchange, evt.symbol)
+            if self._skipped and (evt.exchange, evt.symbol) in self._skipped:
+                return []  # a status of a market the venue does not list (its closing one)
             self._status.setdefault(evt.exchange, {})[(evt.symbol, evt.stream)] = evt.state
         elif not isinstance(evt, VENUE_EVENTS):
             return []
+        elif self._skipped and (evt.exchange, evt.symbol) in self._skipped:
+            self._skipped.discard((evt.exchange, evt.symbol))  # it prints: it lists it after all
         det = self._venue(evt.exchange)
         if evt.symbol is not None:
             self._symbols.setdefault(evt.symbol, None)
@@ -238,6 +248,14 @@ class AssetDetector:
             det = Detector(self.params, source=self.source)
             self._venues[exchange] = det
         return det
+
+    def _skip(self, venue: str, symbol: str | None) -> None:
+        """``venue`` does not list ``symbol``: no state of it there, so the venue is left out
+        of the asset's snapshot, its venue snapshots and its alerts' venue facts (a venue
+        without the market is no evidence either way)."""
+        self._venue(venue)
+        if symbol is not None:
+            self._skipped.add((venue, symbol))
 
     def _asset_feed(self) -> tuple[FeedStatus, ...]:
         return tuple(self._other_status.values())
@@ -473,6 +491,14 @@ class AssetDetector:
             message=message,
             facts=facts,
         )
+
+
+def _skips_symbol(status: FeedStatus) -> bool:
+    return (
+        status.stream == SKIPPED_STREAM
+        and status.state is StreamState.FAILED
+        and status.symbol is not None
+    )
 
 
 def _one_venue(exchange: str) -> bool:

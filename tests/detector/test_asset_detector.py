@@ -387,3 +387,30 @@ def test_the_summed_ladders_total_is_the_sum_of_the_venues_totals(
         want = math.fsum(_totals(lad.rows)[part] for lad in ladders)
         assert _totals(rows)[part] == pytest.approx(want, rel=1e-9, abs=1e-6)
     assert rows[0].edge and rows[-1].edge
+
+
+# ------------------------------------------------------------------ a venue without the symbol
+
+
+def test_a_venue_that_skips_the_symbol_is_no_part_of_the_asset() -> None:
+    """Bybit does not list the symbol (the feed's FAILED ``market`` status says so) but
+    streams another one completely: it is neither in the asset's snapshot nor in the
+    alert's venue facts as a live venue with no prints (false evidence against the chain)."""
+    det = AssetDetector(exchanges=(BN, BY))
+    why = "skipped on this venue: unknown symbol"
+    skip = FeedStatus(T0, BY, BTC, "market", StreamState.FAILED, why)
+    eth = "ETH/USDT:USDT"
+    other = Liquidation(T0, BY, eth, Side.SHORT, 3_000.0, 1.0, 3_000.0, False)
+    closing = FeedStatus(T0, BY, BTC, "trades", StreamState.CLOSED)
+    events, _ = script([(30, -0.001, {BN: (100_000.0, True)})])
+    (alert,) = forced(feed(det, [skip, other, closing, *events]))
+    assert alert.exchange == BN
+    assert alert.facts["venues"] == {
+        BN: {"usd": 2_100_000.0, "prints": 21, "complete": False, "live": True}
+    }
+    assert alert.message.endswith(
+        "Venues: Binance ≥ $2.10M sampled. Informational — no trade plan."
+    )
+    assert list(det.venue_snapshots(BTC)) == [BN]
+    assert det.snapshot(BTC).exchange == BN
+    assert list(det.venue_snapshots(eth)) == [BY]
