@@ -18,7 +18,10 @@ What is tolerated. A venue that does not list a symbol is skipped for that
 symbol (a FAILED ``market`` status of that venue and one log line); only a
 symbol no venue lists is a ``FeedError``. A venue that cannot be opened at start
 is reported (a FAILED ``feed`` status) and retried with back-off while the
-others run; only when no venue opens is it a ``FeedError``. Once running, each
+others run; only when no venue opens is it a ``FeedError``. Start-up does not
+wait for a slow venue: once one venue is open the others get ``START_GRACE_S``,
+and one still opening then is reported (a CONNECTING ``feed`` status) and joins
+when it opens (or is retried like one that failed). Once running, each
 venue's feed reconnects and reports stale on its own, so one venue down, stale
 or sending garbage leaves the others streaming.
 """
@@ -29,7 +32,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING
 
 from scalptui.feed.backoff import Backoff
@@ -46,6 +49,10 @@ log = logging.getLogger(__name__)
 
 REOPEN_BASE_S = 5.0
 REOPEN_CAP_S = 60.0
+START_GRACE_S = 2.0
+"""Once one venue is open, how long start-up waits for the others: a venue that accepts
+connections and never answers must not hold the open ones' data back (ccxt gives up on
+it only after its retries, ~45 s); it joins in the background when it opens."""
 
 FeedMaker = Callable[[str], "CcxtFeed"]
 """Makes the (unstarted) feed of one venue, with ``skip_unlisted`` set."""
@@ -66,11 +73,13 @@ class MultiFeed:
         report_skew: bool = True,
         queue_size: int = QUEUE_SIZE,
         reopen_base_s: float = REOPEN_BASE_S,
+        start_grace_s: float = START_GRACE_S,
     ) -> None:
         """``make_feed`` makes one venue's unstarted feed; ``report_skew``: each venue's
         events carry clock-skew reports; ``queue_size``: each venue's bound in the shared
         queue; ``reopen_base_s``: first delay before trying a venue that could not be
-        opened again (doubling up to a minute)."""
+        opened again (doubling up to a minute); ``start_grace_s``: how long ``start`` waits
+        for the other venues once one is open (the rest join when they open)."""
         if len(set(venues)) != len(venues) or not venues:
             raise ValueError(f"venues must be distinct and at least one, got {list(venues)}")
         self.venues = tuple(venues)
@@ -79,6 +88,7 @@ class MultiFeed:
         self._make_feed = make_feed
         self._report_skew = report_skew
         self._reopen_base_s = reopen_base_s
+        self._start_grace_s = start_grace_s
         self._feeds: dict[str, CcxtFeed] = {}
         self._symbols: list[str] = []
         self._queue = EventQueue(queue_size)
@@ -113,36 +123,89 @@ class MultiFeed:
         return {venue: feed.shed_events[venue] for venue, feed in self.feeds.items()}
 
     async def start(self) -> None:
-        """Open every venue at once; FeedError if none opens or a symbol is listed nowhere."""
+        """Open every venue at once; return once one is open and the others are open, failed
+        or given ``start_grace_s`` more (those still opening join in the background).
+        FeedError if none opens or a symbol is listed nowhere."""
         if self._started:
             return
         self._started = True
         feeds = {venue: self._new_feed(venue) for venue in self.venues}
+        starts = {
+            venue: asyncio.get_running_loop().create_task(feed.start(), name=f"start:{venue}")
+            for venue, feed in feeds.items()
+        }
+        failed: dict[str, str] = {}
         try:
-            results = await asyncio.gather(
-                *(feed.start() for feed in feeds.values()), return_exceptions=True
-            )
+            await self._open_first(feeds, starts, failed, self._start_grace_s)
+            if self._feeds and self._listed_nowhere_open():
+                # a symbol only a venue still opening may list: its answer decides
+                await self._open_first(feeds, starts, failed, None)
         except BaseException:  # cancelled while connecting: leave nothing open
+            for task in starts.values():
+                task.cancel()
+            await asyncio.gather(*starts.values(), return_exceptions=True)
             await asyncio.gather(*(f.close() for f in feeds.values()), return_exceptions=True)
             raise
-        failed: dict[str, str] = {}
-        for (venue, feed), result in zip(feeds.items(), results, strict=True):
-            if isinstance(result, BaseException):
-                failed[venue] = _reason(venue, result)
-                await feed.close()
-            else:
-                self._feeds[venue] = feed
         if not self._feeds:
-            raise FeedError("no venue could be opened: " + "; ".join(failed.values()))
+            reasons = (failed[v] for v in self.venues if v in failed)  # watch order
+            raise FeedError("no venue could be opened: " + "; ".join(reasons))
+        opening = {v: starts[v] for v in self.venues if not starts[v].done()}
         try:
             await self._check_requested_symbols()
         except BaseException:
+            for task in opening.values():
+                task.cancel()
+            await asyncio.gather(*opening.values(), return_exceptions=True)
+            await asyncio.gather(*(feeds[v].close() for v in opening), return_exceptions=True)
             await self.close()
             raise
-        for venue, reason in failed.items():
-            self._report_failed(venue, reason)
+        for venue in [v for v in self.venues if v in failed]:
+            self._report_failed(venue, failed[venue])
         for venue in self._feeds:
             self._report_unlisted(venue)
+        for venue, task in opening.items():
+            self._report_opening(venue, feeds[venue], task)
+
+    async def _open_first(
+        self,
+        feeds: dict[str, CcxtFeed],
+        starts: dict[str, asyncio.Task[None]],
+        failed: dict[str, str],
+        grace_s: float | None,
+    ) -> None:
+        """Wait for the venues' starts until one is open and then every start has ended or
+        ``grace_s`` more has passed (``None``: every start has ended), or until all failed.
+        An open venue goes into ``_feeds``; a failed one into ``failed``, closed."""
+        loop = asyncio.get_running_loop()
+        deadline = None if not self._feeds or grace_s is None else loop.time() + grace_s
+        pending = {task for task in starts.values() if not task.done()}
+        while pending:
+            timeout = None if deadline is None else max(0.0, deadline - loop.time())
+            done, pending = await asyncio.wait(
+                pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                return  # the grace is over: the venues still opening join later
+            for venue in [v for v, task in starts.items() if task in done]:
+                await self._settle_start(venue, feeds[venue], starts[venue], failed)
+            if deadline is None and self._feeds and grace_s is not None:
+                deadline = loop.time() + grace_s
+
+    async def _settle_start(
+        self, venue: str, feed: CcxtFeed, task: asyncio.Task[None], failed: dict[str, str]
+    ) -> None:
+        error = task.exception() if not task.cancelled() else asyncio.CancelledError()
+        if error is None:
+            self._feeds[venue] = feed
+            return
+        failed[venue] = _reason(venue, error)
+        await feed.close()
+
+    def _listed_nowhere_open(self) -> bool:
+        """Whether a requested symbol is listed by no venue open yet."""
+        return any(
+            all(symbol in f.unlisted for f in self._feeds.values()) for symbol in self._requested
+        )
 
     def _new_feed(self, venue: str) -> CcxtFeed:
         feed = self._make_feed(venue)
@@ -229,12 +292,37 @@ class MultiFeed:
 
     def _report_failed(self, venue: str, reason: str) -> None:
         log.info("%s: cannot be opened (%s); the other venues go on", venue, reason)
-        others = ", ".join(self._feeds)
+        others = ", ".join(self.feeds)
         detail = f"{reason}; retrying, {others} go on"
         self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.FAILED, detail))
-        task = asyncio.get_running_loop().create_task(self._reopen(venue), name=f"reopen:{venue}")
+        self._background(self._reopen(venue), f"reopen:{venue}")
+
+    def _report_opening(self, venue: str, feed: CcxtFeed, starting: asyncio.Task[None]) -> None:
+        """A venue still opening when the others are: they go on, it joins once open."""
+        log.info("%s: still opening; the other venues go on", venue)
+        detail = f"still opening; {', '.join(self.feeds)} go on"
+        self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.CONNECTING, detail))
+        self._background(self._join(venue, feed, starting), f"join:{venue}")
+
+    def _background(self, work: Coroutine[object, object, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=name)
         self._reopeners.add(task)
         task.add_done_callback(self._reopeners.discard)
+
+    async def _join(self, venue: str, feed: CcxtFeed, starting: asyncio.Task[None]) -> None:
+        """The rest of a venue's start: it joins the run, or is retried like one that
+        could not be opened at all."""
+        try:
+            await starting
+        except asyncio.CancelledError:
+            await feed.close()
+            raise
+        except Exception as exc:
+            await feed.close()
+            if not self._closing:
+                self._report_failed(venue, _reason(venue, exc))
+            return
+        await self._opened(venue, feed)
 
     def _report_unlisted(self, venue: str) -> None:
         for symbol, reason in self._feeds[venue].unlisted.items():
@@ -259,13 +347,17 @@ class MultiFeed:
                 await feed.close()
                 log.info("%s: still cannot be opened (%s)", venue, _reason(venue, exc))
                 continue
-            if self._closing:
-                await feed.close()
-                return
-            self._feeds[venue] = feed
-            self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.LIVE, "opened"))
-            await self._catch_up(venue, feed)
+            await self._opened(venue, feed)
             return
+
+    async def _opened(self, venue: str, feed: CcxtFeed) -> None:
+        """A venue open after the run started joins it (unless the run is closing)."""
+        if self._closing:
+            await feed.close()
+            return
+        self._feeds[venue] = feed
+        self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.LIVE, "opened"))
+        await self._catch_up(venue, feed)
 
     async def _catch_up(self, venue: str, feed: CcxtFeed) -> None:
         """A venue that joins late watches the assets the run has added since start."""

@@ -168,17 +168,108 @@ async def test_a_venue_that_cannot_open_is_reported_and_joins_when_it_can() -> N
     async with asyncio.timeout(60), SimExchange((BTC,), scenario="calm") as sim:
         sim.refuse("okx")
         async with multi_feed(sim, ("binanceusdm", "okx"), reopen_base_s=0.5) as (feed, got):
+            # still opening when Binance is open (ccxt retries it), then given up and retried
             failed = await got.next_event(
-                lambda e: isinstance(e, FeedStatus) and e.exchange == "okx" and e.stream == "feed"
+                lambda e: (
+                    isinstance(e, FeedStatus)
+                    and e.exchange == "okx"
+                    and e.stream == "feed"
+                    and e.state is StreamState.FAILED
+                )
             )
             status = got.events[failed]
-            assert isinstance(status, FeedStatus) and status.state is StreamState.FAILED
+            assert isinstance(status, FeedStatus)
             assert "okx" in status.detail and "binanceusdm go on" in status.detail
+            assert "okx" not in feed.feeds
             await got.until(lambda: len(trades_of(got, "binanceusdm")) >= 5)
             assert list(feed.feeds) == ["binanceusdm"]
             sim.refuse("okx", False)
             await got.until(lambda: len(trades_of(got, "okx")) >= 3)
             assert list(feed.feeds) == ["binanceusdm", "okx"]
+
+
+class HoldingProxy:
+    """A TCP proxy to the simulator that accepts connections and answers nothing until
+    ``release()`` (a venue whose host hangs); after it, bytes pass both ways."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.released = asyncio.Event()
+        self.held = 0
+        self._writers: list[asyncio.StreamWriter] = []
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+        await self._server.wait_closed()
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        self.held += 1
+        await self.released.wait()
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._writers.append(up_writer)
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+
+    @staticmethod
+    def port_of(url: str) -> int:
+        return int(url.rsplit(":", 1)[1])
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError, OSError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    writer.close()
+
+
+async def test_a_venue_that_never_answers_holds_no_other_venue_back() -> None:
+    """Bybit's host accepts connections and answers nothing (ccxt gives up only after its
+    retries): Binance's data flows while Bybit is still opening, reported as such; once
+    Bybit's host answers, Bybit joins the run."""
+    async with (
+        asyncio.timeout(60),
+        SimExchange((BTC,), scenario="calm") as sim,
+    ):
+        hold = HoldingProxy(HoldingProxy.port_of(sim.base_url))
+        async with hold as hung_url:
+
+            def make(venue: str) -> CcxtFeed:
+                url = hung_url if venue == "bybit" else sim.base_url
+                return CcxtFeed(venue, (BTC,), base_url=url, skip_unlisted=True, warm_start=False)
+
+            feed = MultiFeed(("binanceusdm", "bybit"), make, symbols=(BTC,), start_grace_s=0.5)
+            try:
+                await feed.start()
+                got = Collector(feed)  # type: ignore[arg-type]
+                await got.until(lambda: len(trades_of(got, "binanceusdm")) >= 5)
+                # Bybit's start is still held, not given up on: nothing of it yet
+                assert hold.held >= 1 and not hold.released.is_set()
+                assert list(feed.feeds) == ["binanceusdm"]
+                bybit_feed = [
+                    e for e in got.of(FeedStatus) if e.exchange == "bybit" and e.stream == "feed"
+                ]
+                assert [e.state for e in bybit_feed] == [StreamState.CONNECTING]
+                assert "binanceusdm go on" in bybit_feed[0].detail
+                hold.release()
+                await got.until(lambda: len(trades_of(got, "bybit")) >= 3)
+                assert list(feed.feeds) == ["binanceusdm", "bybit"]
+                opened = venue_states(got.events, "bybit")[(None, "feed")]
+                assert opened is StreamState.LIVE
+            finally:
+                await feed.close()
 
 
 async def test_no_venue_opens_is_a_feed_error() -> None:
