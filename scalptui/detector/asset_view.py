@@ -326,18 +326,26 @@ def _newest_first(
 
 
 def merged_episodes(
-    per_venue: Sequence[Sequence[EpisodeView]], price_venue: int | None
+    per_venue: Sequence[Sequence[EpisodeView]],
+    price_venue: int | None,
+    live: Sequence[bool] | None = None,
 ) -> tuple[EpisodeView, ...]:
     """One view per side: started at the earliest venue's start, notional, prints and rates
     summed (the peak is the sum of the venues' peaks), the move of the venue prices are
     taken from (``price_venue``, an index into ``per_venue``) when it has an episode of the
-    side, in progress while any venue's is, a lower bound where any venue samples."""
+    side, in progress while any live venue's is (``live``, per venue: a venue whose feed is
+    down holds no episode open — its exhaustion never comes), a lower bound where any
+    venue samples."""
     out: list[EpisodeView] = []
     for side in (Side.LONG, Side.SHORT):
         views = [(i, v) for i, eps in enumerate(per_venue) for v in eps if v.side is side]
         if not views:
             continue
-        running = [v for _, v in views if v.kind is not AlertKind.CASCADE_EXHAUSTED]
+        running = [
+            v
+            for i, v in views
+            if v.kind is not AlertKind.CASCADE_EXHAUSTED and (live is None or live[i])
+        ]
         forced = AlertKind.LIQUIDATION_CASCADE if side is Side.LONG else AlertKind.SHORT_SQUEEZE
         moves = [v.price_move_pct for i, v in views if i == price_venue]
         out.append(

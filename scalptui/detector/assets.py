@@ -127,6 +127,7 @@ class AssetDetector:
         self._other_status: dict[tuple[str, str | None, str], FeedStatus] = {}
         self._skipped: set[tuple[str, str]] = set()
         self._episodes: dict[tuple[str, Side], AssetEpisode] = {}
+        self._held: dict[tuple[str, Side], tuple[Alert, dict[str, VenueTally]]] = {}
         self._last_fire: dict[tuple[str, AlertKind], tuple[int, int]] = {}
         self._ladders: dict[str, LadderSum] = {}
         self._oi_history: dict[str, HistorySum] = {}
@@ -153,6 +154,8 @@ class AssetDetector:
             if self._skipped and (evt.exchange, evt.symbol) in self._skipped:
                 return []  # a status of a market the venue does not list (its closing one)
             self._status.setdefault(evt.exchange, {})[(evt.symbol, evt.stream)] = evt.state
+            if evt.state in DOWN_STATES and self._held:
+                return self._release_held(evt.exchange)
         elif not isinstance(evt, VENUE_EVENTS):
             return []
         elif self._skipped and (evt.exchange, evt.symbol) in self._skipped:
@@ -187,7 +190,8 @@ class AssetDetector:
         per_venue = [det.active_episodes() for det in self._venues.values()]
         out: dict[str, tuple[EpisodeView, ...]] = {}
         for symbol in self._symbols:
-            views = merged_episodes([eps.get(symbol, ()) for eps in per_venue], None)
+            live = [self.live(venue, symbol) for venue in self._venues]
+            views = merged_episodes([eps.get(symbol, ()) for eps in per_venue], None, live)
             if views:
                 out[symbol] = views
         return out
@@ -236,7 +240,11 @@ class AssetDetector:
             ),
             funding=self._funding(snaps),
             open_interest=self._open_interest(symbol, snaps),
-            episodes=merged_episodes([s.episodes for s in snaps.values()], price_at),
+            episodes=merged_episodes(
+                [s.episodes for s in snaps.values()],
+                price_at,
+                [self.live(venue, symbol) for venue in venues],
+            ),
             feed=tuple(f for s in snaps.values() for f in s.feed) + self._asset_feed(),
         )
 
@@ -389,6 +397,11 @@ class AssetDetector:
             return alert
         venue, key, now = alert.exchange, (alert.symbol, side), alert.ts
         ep = self._episodes.get(key)
+        cooldown_ms = self.params.thresholds_for(alert.symbol).cooldown_s * 1000
+        if self._folds_into_leg(ep, venue, now, cooldown_ms):
+            assert ep is not None
+            ep.venue_ts[venue] = now
+            return None  # its sight of the leg the asset reported, whoever is live now
         if ep is not None and self._asset_episode_live(ep, venue, alert):
             counted = ep.venue_ts.get(venue)
             ep.venue_ts[venue] = now
@@ -399,12 +412,24 @@ class AssetDetector:
         else:
             if ep is not None and ep.ended_ts is None:
                 ep.ended_ts = now  # its venues fell silent or went down without exhaustion
-            cooldown_ms = self.params.thresholds_for(alert.symbol).cooldown_s * 1000
             within = ep is not None and now - ep.leg_ts < cooldown_ms
             ep = AssetEpisode(ep.number + 1 if ep is not None and within else 1, now, {venue: now})
             self._episodes[key] = ep
+            self._held.pop(key, None)
         start = self._chain_start(venue, alert.symbol, side, now)
         return self._with_venues(alert, ep.number, self._tally(alert.symbol, side, start, now))
+
+    @staticmethod
+    def _folds_into_leg(ep: AssetEpisode | None, venue: str, now: int, cooldown_ms: float) -> bool:
+        """A venue never counted in the running episode whose first report comes within the
+        cooldown of the asset's last leg reports that leg (the venue that reported it may
+        have gone stale meanwhile: its going down does not make this a new leg)."""
+        return (
+            ep is not None
+            and ep.ended_ts is None
+            and venue not in ep.venue_ts
+            and now - ep.leg_ts < cooldown_ms
+        )
 
     def _chain_start(self, venue: str, symbol: str, side: Side, now: int) -> int:
         """Where the alerting venue's chain began (its episode's start), to the whole second."""
@@ -418,15 +443,45 @@ class AssetDetector:
         side = alert.side
         if side is None:
             return alert
-        ep = self._episodes.get((alert.symbol, side))
+        key = (alert.symbol, side)
+        ep = self._episodes.get(key)
         if ep is None or ep.ended_ts is not None or alert.exchange not in ep.venue_ts:
             return None
-        others = (v for v in ep.venue_ts if v != alert.exchange)
-        if any(self._episode_running(v, alert.symbol, side) for v in others):
+        if self._others_running(ep, alert):
+            # held back until the last running venue's own exhaustion, or until it goes
+            # down (its exhaustion never comes then: ``_release_held``)
+            self._held[key] = (alert, self._episode_tally(alert.symbol, side, ep))
             return None
+        self._held.pop(key, None)
         ep.ended_ts = alert.ts
         tally = self._episode_tally(alert.symbol, side, ep)
         return self._with_venues(alert, ep.number, tally)
+
+    def _others_running(self, ep: AssetEpisode, alert: Alert) -> bool:
+        """Whether a venue of the episode other than ``alert``'s still runs its own."""
+        side = alert.side
+        others = (v for v in ep.venue_ts if v != alert.exchange)
+        return side is not None and any(
+            self._episode_running(v, alert.symbol, side) for v in others
+        )
+
+    def _release_held(self, venue: str) -> list[Alert]:
+        """``venue`` went down: the held-back exhaustion of each asset episode it held open
+        is reported now if no other venue of the episode still runs its own."""
+        out: list[Alert] = []
+        for key, (alert, tally_then) in list(self._held.items()):
+            ep = self._episodes.get(key)
+            if ep is None or ep.ended_ts is not None:
+                del self._held[key]
+                continue
+            if venue not in ep.venue_ts or self._others_running(ep, alert):
+                continue
+            del self._held[key]
+            ep.ended_ts = alert.ts
+            # a venue's exhausted episode may have been dropped since: its tally then
+            tally = tally_then | self._episode_tally(alert.symbol, key[1], ep)
+            out.append(self._with_venues(alert, ep.number, tally))
+        return out
 
     def _episode_tally(self, symbol: str, side: Side, ep: AssetEpisode) -> dict[str, VenueTally]:
         """Per venue, what its own episode of the side printed (venues of the episode)."""

@@ -414,3 +414,54 @@ def test_a_venue_that_skips_the_symbol_is_no_part_of_the_asset() -> None:
     assert list(det.venue_snapshots(BTC)) == [BN]
     assert det.snapshot(BTC).exchange == BN
     assert list(det.venue_snapshots(eth)) == [BY]
+
+
+# ------------------------------------------------------------------ a venue going down mid-episode
+
+
+def _status(venue: str, state: StreamState, stream: str = "trades") -> FeedStatus:
+    return FeedStatus(0, venue, BTC, stream, state)
+
+
+def test_exhaustion_held_for_a_venue_that_then_goes_down_is_reported() -> None:
+    """Binance's prints stop first (its exhaustion is held: Bybit's episode goes on), then
+    Bybit's feed goes down, so Bybit's own exhaustion never comes: the held one is
+    reported then, once, naming Bybit down, and the asset's episode is no longer shown
+    as running."""
+    both: Prints = {BY: CHAIN[BY], BN: CHAIN[BN]}
+    by_only: Prints = {BY: CHAIN[BY], BN: (0.0, True)}
+    events, ts = script([(30, -0.001, both), (40, 0.0, by_only)])
+    after, _ = script([(180, 0.0, {BN: (0.0, True)})], start=ts)
+    live = [_status(v, StreamState.LIVE) for v in (BN, BY)]
+    det = AssetDetector(exchanges=(BN, BY))
+    alerts = feed(det, [*live, *events])
+    assert [a.kind for a in alerts] == [AlertKind.LIQUIDATION_CASCADE]
+    assert det.active_episodes()[BTC][0].kind is AlertKind.LIQUIDATION_CASCADE
+    (exhausted,) = det.on_event(_status(BY, StreamState.RECONNECTING))
+    assert exhausted.kind is AlertKind.CASCADE_EXHAUSTED and exhausted.facts["leg"] == 1
+    assert exhausted.facts["decided_by"] == BN
+    assert exhausted.facts["venues"][BY]["live"] is False  # type: ignore[index]
+    assert "Bybit $10.5M (down)" in exhausted.message
+    assert not [a for a in feed(det, after) if a.kind is AlertKind.CASCADE_EXHAUSTED]
+    (episode,) = det.active_episodes()[BTC]
+    assert episode.kind is AlertKind.CASCADE_EXHAUSTED
+    assert det.snapshot(BTC).episodes[0].kind is AlertKind.CASCADE_EXHAUSTED
+
+
+def test_the_other_venues_first_report_after_the_leg_venue_went_stale_is_that_leg() -> None:
+    """Bybit reports leg 1 and its trades go stale two seconds later; Binance's own first
+    report of the same chain (its 21st print) is that leg, not leg 2. Binance's later
+    leg, three times larger by its own rules, is still the asset's leg 2."""
+    both: Prints = {BY: CHAIN[BY], BN: CHAIN[BN]}
+    events, ts = script([(17, -0.001, both)])
+    phases = [(60, -0.001, {BN: CHAIN[BN]}), (60, -0.001, {BN: (1_000_000.0, True)})]
+    after, _ = script(phases, start=ts)
+    live = [_status(v, StreamState.LIVE, s) for v in (BN, BY) for s in ("trades", "liquidations")]
+    det = AssetDetector(exchanges=(BN, BY))
+    alerts = forced(feed(det, [*live, *events, _status(BY, StreamState.STALE), *after]))
+    assert [(a.ts, a.facts["leg"], a.facts["venue_leg"]) for a in alerts] == [
+        (T0 + 15_000, 1, 1),
+        (T0 + 130_000, 2, 2),
+    ]
+    assert alerts[1].facts["decided_by"] == BN
+    assert alerts[1].message.endswith("Bybit down. Informational — no trade plan.")
