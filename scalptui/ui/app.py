@@ -34,6 +34,7 @@ from scalptui.ui import state as persist
 from scalptui.ui.bindings import APP_BINDINGS
 from scalptui.ui.commands import SymbolSearch, show_symbol_search
 from scalptui.ui.detector_view import (
+    WATCH_SPAN_PCT,
     DetectorFactory,
     DetectorLike,
     Episodes,
@@ -390,13 +391,14 @@ class ScalpApp(App[None]):
         """One symbol's data: the frozen copy while paused, else the detector's now.
 
         The symbol on screen is cut to cover exactly the rows the ladder draws
-        (see ``LadderView.span_to_request``); the others feed only the watchlist.
+        (see ``LadderView.span_to_request``); the others feed only the watchlist,
+        which reads no ladder row.
         """
         symbol = symbol or self.current
         if self._frozen is not None:
             return self._frozen.snapshot(symbol, self.detector)
         if symbol != self.current:
-            return detector_snapshot(self.detector, symbol, self.span_pct)
+            return detector_snapshot(self.detector, symbol, WATCH_SPAN_PCT)
         last = self._last_snapshot
         hint = last if last is not None and last.symbol == symbol else None
         span = self.ladder.span_to_request(self.span_pct, hint)

@@ -29,6 +29,9 @@ TAPE_LIMIT = 200
 """Realised liquidations the tape shows (newest first, across the watchlist)."""
 VENUE_SPAN_PCT = 0.5
 """Ladder span of the per-venue snapshots (``venue_snapshots``): unused, so small."""
+WATCH_SPAN_PCT = 0.0
+"""Ladder span of a watchlist entry's snapshot (a symbol not on screen): the strip reads
+its price and 1 h change, never the ladder, so no row beyond the price's is built."""
 _EPISODE_KINDS = (AlertKind.LIQUIDATION_CASCADE, AlertKind.SHORT_SQUEEZE)
 
 Episodes = dict[str, tuple[EpisodeView, ...]]

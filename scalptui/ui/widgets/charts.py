@@ -16,6 +16,9 @@ def theme_rgb(plot: PlotextPlot, variable: str) -> tuple[int, int, int]:
     return (r, g, b)
 
 
+CHART_BUCKET_MS = 10_000
+"""The chart's time step: the detector keeps one open-interest point per 10 s bucket
+(``open_interest.OI_BUCKET_MS``)."""
 AXIS_LABEL_WIDTH = 7
 """Every axis label is padded to this width, so the chart's box never shifts a column."""
 AXIS_TICKS = 4
@@ -57,6 +60,18 @@ def percent_labels(ticks: list[float], width: int = AXIS_LABEL_WIDTH) -> list[st
     return [f"{t:.4f}".rjust(width) for t in ticks]
 
 
+def drawn_key(history: tuple[tuple[int, float], ...]) -> tuple[object, ...]:
+    """What decides a redraw of one series: its points' count, its first point and the
+    bucket of its newest. A venue streaming its open interest (Bybit, up to ~10 a
+    second) replaces the newest point of the bucket in progress with every sample;
+    redrawing the chart (a few ms of plotext) for each would cost more CPU than the
+    rest of the screen, so that point's latest value is drawn when its bucket ends
+    (the panel's text line shows the open interest of the second)."""
+    if not history:
+        return ()
+    return (len(history), history[0], history[-1][0] // CHART_BUCKET_MS)
+
+
 class FundingOiChart(PlotextPlot):
     """Open interest (left axis) and funding per 8 h (right axis), recent history."""
 
@@ -73,7 +88,7 @@ class FundingOiChart(PlotextPlot):
         oi_history: tuple[tuple[int, float], ...],
         funding_history: tuple[tuple[int, float], ...],
     ) -> None:
-        key = (oi_history[-1:], funding_history[-1:], len(oi_history), len(funding_history))
+        key = (drawn_key(oi_history), drawn_key(funding_history))
         if key == self._key:
             return
         self._key = key
