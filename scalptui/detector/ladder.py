@@ -282,6 +282,8 @@ def band_masses(bands: _Bands, width: float) -> tuple[IntArray, FloatArray, int]
     The arithmetic is the scalar loop's, operation for operation, on all bands at once.
     """
     n_bands = int(bands.usd.size)
+    if n_bands == 0:
+        return np.empty(0, np.int64), np.empty(0), 0
     ends = bins_of(np.concatenate((bands.low, bands.high)), width)
     first, last = ends[:n_bands], ends[n_bands:]
     wide = (last - first) > MAX_BAND_BINS
@@ -480,6 +482,12 @@ class Ladder:
         long_share = min(1.0, max(0.0, long_share))
         lo, hi = self._entry_range(entry, low, high)
         mode = entry_mode(entry, lo, hi)
+        # Absurd inputs (a corrupt bar) may overflow to inf or NaN, as the scalar model did
+        # silently; numpy must not print warnings over the terminal.
+        with np.errstate(all="ignore"):
+            self._add_bands(lo, mode, hi, usd, long_share)
+
+    def _add_bands(self, lo: float, mode: float, hi: float, usd: float, long_share: float) -> None:
         kernel = self._kernel
         if kernel is None:
             kernel = self._kernel = _kernel(self._mix, self._mmr, self._cell)
@@ -549,8 +557,9 @@ class Ladder:
 
     def remove(self, long_usd: float, short_usd: float) -> None:
         """Closed exposure: take these USD amounts from each side, pro rata to bin notional."""
-        self.removed += self._long.scale_down(long_usd)
-        self.removed += self._short.scale_down(short_usd)
+        with np.errstate(all="ignore"):  # absurd notional may overflow, silently as before
+            self.removed += self._long.scale_down(long_usd)
+            self.removed += self._short.scale_down(short_usd)
         self.long_top = self._long.highest()
         self.short_bottom = self._short.lowest()
 
@@ -588,8 +597,9 @@ class Ladder:
         """Drop bins further than ``prune_pct`` of ``price`` away (memory bound)."""
         lo = self.bin_of(price * (1.0 - prune_pct))
         hi = self.bin_of(price * (1.0 + prune_pct))
-        for bins in (self._long, self._short):
-            self.pruned = running_sum(self.pruned, bins.drop_outside(lo, hi))
+        with np.errstate(all="ignore"):  # absurd notional may overflow, silently as before
+            for bins in (self._long, self._short):
+                self.pruned = running_sum(self.pruned, bins.drop_outside(lo, hi))
         self.long_top = self._long.highest()
         self.short_bottom = self._short.lowest()
 
