@@ -1,17 +1,18 @@
-"""One side of a ladder as arrays: the bins held, their notional, and their order.
+"""One side of a ladder as arrays: the bins held and their notional.
 
 A ladder side used to be a ``dict`` of bin → USD, updated bin by bin in Python;
 with open interest streamed once a second per symbol (Bybit) that loop was a
-fifth of the pipeline's CPU. Here the bins are a sorted ``int64`` array with
-their ``float64`` notional, so that adding a band, decaying every level or
-pruning the far ones is a handful of numpy calls.
+fifth of the pipeline's CPU. Here the bins are an ``int64`` array with their
+``float64`` notional (and a table from bin to position), so that adding a band,
+decaying every level or pruning the far ones is a handful of numpy calls.
 
-The results stay *bit-identical* to the dictionary: every sum is taken in the
-order the dictionary iterated — the order bins were first entered, kept here as
-``stamps`` — with the same association (left to right, as the ``+=`` loops and
-the built-in ``sum`` did), and the notional added to one bin by several bands is
-added in the same sequence (``np.add.at`` is unbuffered: repeated indices are
-applied one after another, in order).
+The results stay *bit-identical* to the dictionary: the arrays keep the order in
+which the dictionary entered its bins, every sum is taken in that order with the
+same association (left to right, as its ``+=`` loops and the built-in ``sum``
+did), and the notional several bands add to one bin is added in the same
+sequence (``np.add.at`` is unbuffered: repeated indices are applied one after
+another, in order). ``tests/detector/test_detector_ladder_reference.py`` holds
+the dictionary ladder and checks it.
 """
 
 from __future__ import annotations
