@@ -28,6 +28,7 @@ Modules:
   (the realised-liquidation overlay);
 * ``ladder.py`` — the estimated liquidation ladder (grid, taker-share
   attribution, leverage mix, projection, consumption, removal, pruning);
+  ``ladder_bins.py`` holds each side's levels as numpy arrays;
   ``ladder_upkeep.py`` keeps a symbol's ladder in step with its state;
 * ``signals.py`` — print windows, the cascade / squeeze decision, episodes,
   funding and open-interest watches;

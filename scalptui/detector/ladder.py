@@ -53,13 +53,22 @@ prices), spread without loss: the last bin of a band takes the rest.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
+from scalptui.detector.ladder_bins import (
+    MAX_BIN as _MAX_BIN,
+)
+from scalptui.detector.ladder_bins import (
+    FloatArray,
+    IntArray,
+    SideBins,
+    bins_of,
+    running_sum,
+)
 from scalptui.detector.params import LeverageShare
 from scalptui.models import Side
-
-_MAX_BIN = 2**62
 
 
 def long_liquidation_price(entry: float, leverage: float, mmr: float) -> float:
@@ -209,20 +218,154 @@ class ConsumedBin:
     """The bin's share of its side's estimated notional just before it was consumed."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Kernel:
+    """What ``add`` multiplies by (cached per mix, MMR and cell): each leverage's share,
+    and per band — every leverage's long band, then its short band, in the mix's order —
+    the liquidation-price factor at its leverage (the band's peak) and at the ends of its
+    cell (the band's low and high end)."""
+
+    shares: FloatArray
+    mode: FloatArray
+    low: FloatArray
+    high: FloatArray
+
+
+def _kernel(mix: tuple[LeverageShare, ...], mmr: float, cell: float) -> _Kernel:
+    widen = math.exp(cell)
+    longs: list[tuple[float, float, float]] = []
+    shorts: list[tuple[float, float, float]] = []
+    for bucket in mix:
+        lev = bucket.leverage
+        low_lev = max(lev / widen, min(lev, _LOWEST_LEVERAGE))
+        high_lev = lev * widen
+        longs.append(  # a long's level rises with leverage
+            (
+                long_liquidation_price(1.0, lev, mmr),
+                long_liquidation_price(1.0, low_lev, mmr),
+                long_liquidation_price(1.0, high_lev, mmr),
+            )
+        )
+        shorts.append(  # a short's level falls with leverage
+            (
+                short_liquidation_price(1.0, lev, mmr),
+                short_liquidation_price(1.0, high_lev, mmr),
+                short_liquidation_price(1.0, low_lev, mmr),
+            )
+        )
+    factors = np.array(longs + shorts, dtype=np.float64).reshape(2 * len(mix), 3).T.copy()
+    return _Kernel(np.array([b.share for b in mix], dtype=np.float64), *factors)
+
+
+@dataclass(frozen=True, slots=True)
+class _Bands:
+    """Bands to spread, one per (leverage, side) that gets any notional, in the order the
+    mix lists them: the longs first, then the shorts."""
+
+    low: FloatArray
+    mode: FloatArray
+    high: FloatArray
+    usd: FloatArray
+    longs: int
+    """How many of them (the first ones) are long."""
+
+
+def band_masses(bands: _Bands, width: float) -> tuple[IntArray, FloatArray, int]:
+    """Every band's notional bin by bin, in the order the bins receive it; also how many of
+    those (the first ones) are longs'.
+
+    Each band is spread over the bins of [low, high] by its triangular mass (peak ``mode``):
+    bin ``k`` gets ``F(top of k) − F(top of the last bin that got any)``, where F is the
+    triangular CDF times the band's USD, and the last bin takes the rest, so the band's sum
+    is exact; a bin whose CDF did not rise gets nothing (and is not entered). A band wider
+    than ``MAX_BAND_BINS`` collapses to the bin of its mode; one within a bin goes whole to it.
+    The arithmetic is the scalar loop's, operation for operation, on all bands at once.
+    """
+    n_bands = int(bands.usd.size)
+    if n_bands == 0:
+        return np.empty(0, np.int64), np.empty(0), 0
+    ends = bins_of(np.concatenate((bands.low, bands.high)), width)
+    first, last = ends[:n_bands], ends[n_bands:]
+    wide = (last - first) > MAX_BAND_BINS
+    if wide.any():
+        at_mode = bins_of(bands.mode, width)
+        first = np.where(wide, at_mode, first)
+        last = np.where(wide, at_mode, last)
+    # Each band has a slot per bin below its last one, then its last bin (the rest).
+    slots = np.maximum(last - first, 0) + 1
+    closing = np.cumsum(slots) - 1
+    start = closing + 1 - slots
+    n_slots = int(closing[-1]) + 1
+    keys = np.repeat(first - start, slots)
+    keys += np.arange(n_slots)
+    low, usd = bands.low, bands.usd
+    span = np.where(slots > 1, bands.high - low, 1.0)
+    peak = (bands.mode - low) / span
+    rising = np.divide(usd, peak, out=np.zeros(n_bands), where=peak > 0.0)
+    falling = np.divide(usd, 1.0 - peak, out=np.zeros(n_bands), where=peak < 1.0)
+    per_band = np.empty((6, n_bands))
+    per_band[0], per_band[1], per_band[2] = low, span, peak
+    per_band[3], per_band[4], per_band[5] = rising, falling, usd
+    low_s, span_s, peak_s, rising_s, falling_s, usd_s = np.repeat(per_band, slots, axis=1)
+    # The scalar loop's expressions, in its order of operations (in place where it can be).
+    t = (keys + 1) * width
+    t -= low_s
+    t /= span_s
+    cdf = 1.0 - t
+    cdf *= cdf
+    cdf *= falling_s
+    np.subtract(usd_s, cdf, out=cdf)
+    rising_s *= t * t
+    np.copyto(cdf, rising_s, where=t <= peak_s)
+    np.fmax(cdf, 0.0, out=cdf)  # a negative or NaN CDF never adds
+    cdf[closing] = usd  # the last bin's CDF is the band's whole USD
+    before = np.empty(n_slots)
+    before[0] = 0.0
+    before[1:] = _running_max(cdf, start, closing)[:-1]
+    before[start] = 0.0
+    # A bin gets what its CDF rose above the highest before it. The last bin's CDF is the
+    # band's USD, more than nothing: a band whose other bins got none goes whole to it.
+    got = cdf > before
+    np.subtract(cdf, before, out=cdf)
+    longs = int(np.count_nonzero(got[: closing[bands.longs - 1] + 1])) if bands.longs else 0
+    return keys[got], cdf[got], longs
+
+
+def _running_max(values: FloatArray, start: IntArray, closing: IntArray) -> FloatArray:
+    """Running maximum of ``values`` within each band (bands start at ``start``; what
+    follows a band's ``closing`` slot is never read).
+
+    A band's CDF never falls but by rounding where its two halves meet, so the values
+    themselves are the answer unless some band falls somewhere; only those are redone.
+    """
+    falls = values[1:] < values[:-1]
+    falls[start[1:] - 1] = False  # a new band may start lower
+    falls[closing[closing > 0] - 1] = False  # the closing slot's value is never carried
+    if not falls.any():
+        return values
+    out = values.copy()
+    ends = np.append(start[1:], values.size)
+    where = np.searchsorted(start, np.flatnonzero(falls) + 1, "right") - 1
+    for i in np.unique(where).tolist():
+        out[start[i] : ends[i]] = np.maximum.accumulate(values[start[i] : ends[i]])
+    return out
+
+
 class Ladder:
     """Estimated liquidation notional (USD) per absolute price bin, for longs and shorts."""
 
     __slots__ = (
+        "_cell",
+        "_kernel",
+        "_long",
+        "_mix",
+        "_mmr",
+        "_short",
         "added",
-        "cell",
         "consumed",
-        "long_bins",
         "long_top",
-        "mix",
-        "mmr",
         "pruned",
         "removed",
-        "short_bins",
         "short_bottom",
         "width",
     )
@@ -231,13 +374,14 @@ class Ladder:
         self, width: float, mix: tuple[LeverageShare, ...], mmr: float, cell: float = 0.0
     ) -> None:
         self.width = width
-        self.mix = mix
-        self.mmr = mmr
+        self._mix = mix
+        self._mmr = mmr
         # Half-width in ln(leverage) each leverage of the mix stands for (a kernel node
         # covers the leverages half-way to its neighbours); 0: exactly that leverage.
-        self.cell = min(cell, 1.0) if cell > 0.0 else 0.0
-        self.long_bins: dict[int, float] = {}
-        self.short_bins: dict[int, float] = {}
+        self._cell = min(cell, 1.0) if cell > 0.0 else 0.0
+        self._kernel: _Kernel | None = None
+        self._long = SideBins()
+        self._short = SideBins()
         # Highest long bin and lowest short bin, so the per-event check is one compare.
         self.long_top: int | None = None
         self.short_bottom: int | None = None
@@ -246,7 +390,40 @@ class Ladder:
         self.removed = 0.0
         self.pruned = 0.0
 
+    # The leverage mix and MMR apply to exposure added from the moment they are set.
+    @property
+    def mix(self) -> tuple[LeverageShare, ...]:
+        return self._mix
+
+    @mix.setter
+    def mix(self, mix: tuple[LeverageShare, ...]) -> None:
+        self._mix = mix
+        self._kernel = None
+
+    @property
+    def mmr(self) -> float:
+        return self._mmr
+
+    @mmr.setter
+    def mmr(self, mmr: float) -> None:
+        self._mmr = mmr
+        self._kernel = None
+
+    @property
+    def cell(self) -> float:
+        return self._cell
+
     # ------------------------------------------------------------------ queries
+
+    @property
+    def long_bins(self) -> dict[int, float]:
+        """Long bin → USD (a copy, in the order the bins were entered)."""
+        return self._long.as_dict()
+
+    @property
+    def short_bins(self) -> dict[int, float]:
+        """Short bin → USD (a copy, in the order the bins were entered)."""
+        return self._short.as_dict()
 
     def bin_of(self, price: float) -> int:
         q = price / self.width
@@ -256,13 +433,19 @@ class Ladder:
         return _MAX_BIN if q > 0 else -_MAX_BIN
 
     def long_total(self) -> float:
-        return sum(self.long_bins.values())
+        return self._long.total()
 
     def short_total(self) -> float:
-        return sum(self.short_bins.values())
+        return self._short.total()
 
     def held(self) -> float:
         return self.long_total() + self.short_total()
+
+    def rows(self, side: Side, lo: int, n: int) -> tuple[list[float], int | None, int | None]:
+        """One side's notional in snapshot rows (row 0 and n + 1 sum what lies below bin
+        ``lo`` and above bin ``lo + n − 1``), and the side's lowest and highest bin."""
+        bins = self._long if side is Side.LONG else self._short
+        return bins.rows(lo, n), bins.lowest(), bins.highest()
 
     def crossed(self, price: float) -> bool:
         """Whether ``price`` reaches any held level (the cheap per-event test)."""
@@ -294,34 +477,47 @@ class Ladder:
         """
         if not (entry > 0.0 and usd > 0.0) or math.isinf(entry) or math.isinf(usd):
             return
+        if not self._mix:
+            return
         long_share = min(1.0, max(0.0, long_share))
         lo, hi = self._entry_range(entry, low, high)
         mode = entry_mode(entry, lo, hi)
-        mmr = self.mmr
-        widen = math.exp(self.cell)
-        for bucket in self.mix:
-            part = usd * bucket.share
-            long_part = part * long_share
-            short_part = part - long_part
-            lev = bucket.leverage
-            low_lev = max(lev / widen, min(lev, _LOWEST_LEVERAGE))
-            high_lev = lev * widen
-            if long_part > 0.0:  # a long's level rises with leverage
-                f = long_liquidation_price(1.0, lev, mmr)
-                f_lo = long_liquidation_price(1.0, low_lev, mmr)
-                f_hi = long_liquidation_price(1.0, high_lev, mmr)
-                _, top = self._spread(self.long_bins, lo * f_lo, mode * f, hi * f_hi, long_part)
-                if self.long_top is None or top > self.long_top:
-                    self.long_top = top
-                self.added += long_part
-            if short_part > 0.0:  # a short's level falls with leverage
-                f = short_liquidation_price(1.0, lev, mmr)
-                f_lo = short_liquidation_price(1.0, high_lev, mmr)
-                f_hi = short_liquidation_price(1.0, low_lev, mmr)
-                first, _ = self._spread(self.short_bins, lo * f_lo, mode * f, hi * f_hi, short_part)
-                if self.short_bottom is None or first < self.short_bottom:
-                    self.short_bottom = first
-                self.added += short_part
+        # Absurd inputs (a corrupt bar) may overflow to inf or NaN, as the scalar model did
+        # silently; numpy must not print warnings over the terminal.
+        with np.errstate(all="ignore"):
+            self._add_bands(lo, mode, hi, usd, long_share)
+
+    def _add_bands(self, lo: float, mode: float, hi: float, usd: float, long_share: float) -> None:
+        kernel = self._kernel
+        if kernel is None:
+            kernel = self._kernel = _kernel(self._mix, self._mmr, self._cell)
+        part = usd * kernel.shares
+        long_part = part * long_share
+        short_part = part - long_part
+        band_usd = np.concatenate((long_part, short_part))
+        gets = band_usd > 0.0
+        n_mix = int(part.size)
+        if gets.all():
+            bands = _Bands(lo * kernel.low, mode * kernel.mode, hi * kernel.high, band_usd, n_mix)
+        else:
+            bands = _Bands(
+                lo * kernel.low[gets],
+                mode * kernel.mode[gets],
+                hi * kernel.high[gets],
+                band_usd[gets],
+                int(np.count_nonzero(gets[:n_mix])),
+            )
+        keys, masses, n_long = band_masses(bands, self.width)
+        if n_long:
+            self._long.add(keys[:n_long], masses[:n_long])
+            self.long_top = self._long.highest()
+        if n_long < keys.size:
+            self._short.add(keys[n_long:], masses[n_long:])
+            self.short_bottom = self._short.lowest()
+        # Added per leverage, long then short, as the parts were.
+        parts = np.empty(2 * n_mix)
+        parts[0::2], parts[1::2] = long_part, short_part
+        self.added = running_sum(self.added, parts if gets.all() else parts[parts > 0.0])
 
     def _entry_range(
         self, entry: float, low: float | None, high: float | None
@@ -334,79 +530,38 @@ class Ladder:
             return entry, entry
         return low, high
 
-    def _spread(
-        self, bins: dict[int, float], lo: float, mode: float, hi: float, usd: float
-    ) -> tuple[int, int]:
-        """Add ``usd`` over the bins of [lo, hi], each by its triangular mass (the last bin
-        takes the rest, so the sum is exact); the lowest and highest bin that got any.
-
-        ``triangular_cdf`` inlined, in shares of the range (no square of a price can
-        overflow): a warm start runs this for every bin of every band.
-        """
-        first = self.bin_of(lo)
-        last = self.bin_of(hi)
-        if last - first > MAX_BAND_BINS:
-            first = last = self.bin_of(mode)
-        if last <= first:
-            bins[first] = bins.get(first, 0.0) + usd
-            return first, first
-        w = self.width
-        span = hi - lo
-        peak = (mode - lo) / span
-        rising = usd / peak if peak > 0.0 else 0.0
-        falling = usd / (1.0 - peak) if peak < 1.0 else 0.0
-        get = bins.get
-        below = 0.0
-        lowest = first - 1  # none yet
-        highest = first
-        for k in range(first, last):
-            t = ((k + 1) * w - lo) / span
-            upto = t * t * rising if t <= peak else usd - (1.0 - t) * (1.0 - t) * falling
-            mass = upto - below
-            if mass > 0.0:
-                below = upto
-                bins[k] = get(k, 0.0) + mass
-                if lowest < first:
-                    lowest = k
-                highest = k
-        rest = usd - below
-        if rest > 0.0 or lowest < first:
-            bins[last] = get(last, 0.0) + rest
-            highest = last
-            if lowest < first:
-                lowest = last
-        return lowest, highest
-
     def consume(self, price: float) -> list[ConsumedBin]:
         """Remove every level the price has crossed; returns what was consumed, nearest first."""
         k = self.bin_of(price)
         out: list[ConsumedBin] = []
         if self.long_top is not None and k <= self.long_top:
-            out.extend(self._consume_side(Side.LONG, self.long_bins, lambda i: i >= k))
-            self.long_top = max(self.long_bins) if self.long_bins else None
+            total = self._long.total()
+            keys, values = self._long.drop_from(k)
+            out.extend(self._consumed(Side.LONG, keys, values, total))
+            self.long_top = self._long.highest()
         if self.short_bottom is not None and k >= self.short_bottom:
-            out.extend(self._consume_side(Side.SHORT, self.short_bins, lambda i: i <= k))
-            self.short_bottom = min(self.short_bins) if self.short_bins else None
+            total = self._short.total()
+            keys, values = self._short.drop_to(k)
+            out.extend(self._consumed(Side.SHORT, keys, values, total))
+            self.short_bottom = self._short.lowest()
         return out
 
-    def _consume_side(
-        self, side: Side, bins: dict[int, float], hit: Callable[[int], bool]
+    def _consumed(
+        self, side: Side, keys: IntArray, values: FloatArray, total: float
     ) -> list[ConsumedBin]:
-        total = sum(bins.values())
-        crossed = sorted((i for i in bins if hit(i)), reverse=side is Side.LONG)
         out: list[ConsumedBin] = []
-        for i in crossed:
-            usd = bins.pop(i)
+        for i, usd in zip(keys.tolist(), values.tolist(), strict=True):
             self.consumed += usd
             out.append(ConsumedBin(side, i, usd, usd / total if total > 0.0 else 0.0))
         return out
 
     def remove(self, long_usd: float, short_usd: float) -> None:
         """Closed exposure: take these USD amounts from each side, pro rata to bin notional."""
-        self.removed += _scale_down(self.long_bins, long_usd)
-        self.removed += _scale_down(self.short_bins, short_usd)
-        self.long_top = max(self.long_bins) if self.long_bins else None
-        self.short_bottom = min(self.short_bins) if self.short_bins else None
+        with np.errstate(all="ignore"):  # absurd notional may overflow, silently as before
+            self.removed += self._long.scale_down(long_usd)
+            self.removed += self._short.scale_down(short_usd)
+        self.long_top = self._long.highest()
+        self.short_bottom = self._short.lowest()
 
     def expire(self, fraction: float) -> None:
         """Positions closed by turnover: every level loses ``fraction`` of its notional
@@ -427,41 +582,26 @@ class Ladder:
             return
         old = self.width
         self.width = width
-        for name in ("long_bins", "short_bins"):
+        sides = []
+        for bins in (self.long_bins, self.short_bins):
             moved: dict[int, float] = {}
-            for k, usd in getattr(self, name).items():
+            for k, usd in bins.items():
                 i = self.bin_of((k + 0.5) * old)  # pinned, never raised, if absurd
                 moved[i] = moved.get(i, 0.0) + usd
-            setattr(self, name, moved)
-        self.long_top = max(self.long_bins) if self.long_bins else None
-        self.short_bottom = min(self.short_bins) if self.short_bins else None
+            sides.append(SideBins.from_dict(moved))
+        self._long, self._short = sides
+        self.long_top = self._long.highest()
+        self.short_bottom = self._short.lowest()
 
     def prune(self, price: float, prune_pct: float) -> None:
         """Drop bins further than ``prune_pct`` of ``price`` away (memory bound)."""
         lo = self.bin_of(price * (1.0 - prune_pct))
         hi = self.bin_of(price * (1.0 + prune_pct))
-        for bins in (self.long_bins, self.short_bins):
-            for i in [i for i in bins if i < lo or i > hi]:
-                self.pruned += bins.pop(i)
-        self.long_top = max(self.long_bins) if self.long_bins else None
-        self.short_bottom = min(self.short_bins) if self.short_bins else None
-
-
-def _scale_down(bins: dict[int, float], usd: float) -> float:
-    """Remove ``usd`` from ``bins`` in proportion to each bin; returns what was removed."""
-    if usd <= 0.0 or not bins:
-        return 0.0
-    total = sum(bins.values())
-    if usd >= total:
-        bins.clear()
-        return total
-    factor = 1.0 - usd / total
-    removed = 0.0
-    for i, value in bins.items():
-        kept = value * factor
-        removed += value - kept
-        bins[i] = kept
-    return removed
+        with np.errstate(all="ignore"):  # absurd notional may overflow, silently as before
+            for bins in (self._long, self._short):
+                self.pruned = running_sum(self.pruned, bins.drop_outside(lo, hi))
+        self.long_top = self._long.highest()
+        self.short_bottom = self._short.lowest()
 
 
 def remove_closed_fraction(

@@ -158,8 +158,8 @@ def ladder_rows(
         hi = lo + MAX_LADDER_ROWS - 1
     n = hi - lo + 1
     last_row = n + 1  # row 0 = below edge, 1..n = bins lo..hi, n + 1 = above edge
-    long_usd, long_min, _ = _binned(ladder.long_bins, lo, n)
-    short_usd, _, short_max = _binned(ladder.short_bins, lo, n)
+    long_usd, long_min, _ = ladder.rows(Side.LONG, lo, n)
+    short_usd, _, short_max = ladder.rows(Side.SHORT, lo, n)
     st.overlay.bin(ladder, st.clock)
     real_long, real_short = st.overlay.rows(lo, n)
     hit_long = [0.0] * (n + 2)
@@ -194,19 +194,3 @@ def ladder_rows(
         )
     )
     return st.rows.rows(span_pct, keys)
-
-
-def _binned(bins: dict[int, float], lo: int, n: int) -> tuple[list[float], int | None, int | None]:
-    """Sum bin notionals into snapshot rows (edges catch the rest); also min and max bin.
-
-    Plain Python: pruning keeps a side to a few hundred bins, where a loop beats the
-    fixed cost of building numpy arrays from a dict.
-    """
-    out = [0.0] * (n + 2)
-    if not bins:
-        return out, None, None
-    last = n + 1
-    for k, usd in bins.items():
-        r = k - lo + 1
-        out[0 if r < 0 else (last if r > last else r)] += usd
-    return out, min(bins), max(bins)
