@@ -225,7 +225,7 @@ class CcxtFeed(StreamSupervision):
         if self._iterated:
             raise RuntimeError("CcxtFeed.events() may be iterated once")
         self._iterated = True
-        return self._events()
+        return self._queue.drain(before=self._open_unless_closing)
 
     async def add_symbol(self, symbol: str) -> None:
         await self._require_open()
@@ -263,18 +263,9 @@ class CcxtFeed(StreamSupervision):
 
     # ------------------------------------------------------------------ events out
 
-    async def _events(self) -> AsyncIterator[Event]:
+    async def _open_unless_closing(self) -> None:
         if not self._closing:
             await self.start()
-        queue = self._queue
-        take = queue.get_nowait
-        while True:
-            if queue.empty():
-                await queue.wait()
-            item = take()
-            if item is END:
-                return
-            yield item
 
     def _push(self, event: Event | object) -> None:
         """Queue an event (or the end marker); past the venue's bound only trades and

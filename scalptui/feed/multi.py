@@ -216,7 +216,7 @@ class MultiFeed:
         if self._iterated:
             raise RuntimeError("MultiFeed.events() may be iterated once")
         self._iterated = True
-        return self._events()
+        return self._queue.drain(before=self._open_unless_closing)
 
     async def add_symbol(self, symbol: str) -> None:
         """Watch ``symbol`` on every open venue that lists it (FeedError if none does)."""
@@ -376,18 +376,9 @@ class MultiFeed:
         """A record of this feed's own (a status, the end): in order, never shed."""
         self._queue.put(item)
 
-    async def _events(self) -> AsyncIterator[Event]:
+    async def _open_unless_closing(self) -> None:
         if not self._closing:
             await self.start()
-        queue = self._queue
-        take = queue.get_nowait
-        while True:
-            if queue.empty():
-                await queue.wait()
-            item = take()
-            if item is END:
-                return
-            yield item
 
 
 def _reason(venue: str, exc: BaseException) -> str:

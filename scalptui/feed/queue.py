@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from scalptui.models import Event, MarkPrice, Trade
@@ -92,3 +93,20 @@ class EventQueue:
     async def get(self) -> Any:
         await self.wait()
         return self.get_nowait()
+
+    async def drain(
+        self, before: Callable[[], Awaitable[None]] | None = None
+    ) -> AsyncIterator[Event]:
+        """Every event in arrival order until the end marker, awaiting only when empty;
+        ``before`` (a feed's start-up) runs first. The feed hands this generator out
+        itself, so an event crosses no second async-generator layer."""
+        if before is not None:
+            await before()
+        take = self.get_nowait
+        while True:
+            if not self._items:
+                await self.wait()
+            item = take()
+            if item is END:
+                return
+            yield item
