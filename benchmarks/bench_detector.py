@@ -226,6 +226,32 @@ def _detector_costs(n: int, repeats: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in out.items()}
 
 
+SNAPSHOT_SPANS: list[tuple[str, Callable[[int], float | None]]] = [
+    ("±3 %, repeat", lambda i: 3.0),
+    ("±3 %, every row new", lambda i: 3.0 + (i % 1000 + 1) * 1e-9),
+    ("widest, repeat", lambda i: None),
+    ("widest, every row new", lambda i: 30.0 - (i % 1000 + 1) * 1e-9),
+]
+"""Each case's span for the i-th call: a repeated span reuses the rows, a span never
+asked before builds every row."""
+
+
+def _time_snapshot_spans(
+    det: Detector | AssetDetector, repeats: int, calls: int
+) -> dict[str, float]:
+    """Median milliseconds per ``snapshot()`` for each of ``SNAPSHOT_SPANS``."""
+    out = {}
+    for label, span_for in SNAPSHOT_SPANS:
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for i in range(calls):
+                det.snapshot(SYMBOL, span_pct=span_for(i))
+            runs.append((time.perf_counter() - start) / calls * 1e3)
+        out[label] = statistics.median(runs)
+    return out
+
+
 def _snapshot_costs(repeats: int) -> dict[str, float]:
     """Milliseconds per ``snapshot()``.
 
@@ -234,21 +260,7 @@ def _snapshot_costs(repeats: int) -> dict[str, float]:
     row is built (as after an open-interest fall rescales every level).
     """
     det, _ = _warm_detector(3600)
-    cases: list[tuple[str, Callable[[int], float | None]]] = [
-        ("±3 %, repeat", lambda i: 3.0),
-        ("±3 %, every row new", lambda i: 3.0 + (i % 1000 + 1) * 1e-9),
-        ("widest, repeat", lambda i: None),
-        ("widest, every row new", lambda i: 30.0 - (i % 1000 + 1) * 1e-9),
-    ]
-    out = {}
-    for label, span_for in cases:
-        runs = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for i in range(50):
-                det.snapshot(SYMBOL, span_pct=span_for(i))
-            runs.append((time.perf_counter() - start) / 50 * 1e3)
-        out[label] = statistics.median(runs)
+    out = _time_snapshot_spans(det, repeats, calls=50)
     snap = det.snapshot(SYMBOL, span_pct=3.0)
     print(
         f"  (snapshot holds {len(snap.prices)} prices, {len(snap.ladder)} ladder rows at ±3 %, "
@@ -263,21 +275,7 @@ def _asset_snapshot_costs(repeats: int) -> dict[str, float]:
     det = AssetDetector(exchanges=("binanceusdm", "bybit", "okx"))
     for i, venue in enumerate(det.exchanges):
         _calm_market(det, 3600, exchange=venue, start=PRICE * (1.0 + 0.0003 * i))
-    cases: list[tuple[str, Callable[[int], float | None]]] = [
-        ("±3 %, repeat", lambda i: 3.0),
-        ("±3 %, every row new", lambda i: 3.0 + (i % 1000 + 1) * 1e-9),
-        ("widest, repeat", lambda i: None),
-        ("widest, every row new", lambda i: 30.0 - (i % 1000 + 1) * 1e-9),
-    ]
-    out = {}
-    for label, span_for in cases:
-        runs = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for i in range(20):
-                det.snapshot(SYMBOL, span_pct=span_for(i))
-            runs.append((time.perf_counter() - start) / 20 * 1e3)
-        out[label] = statistics.median(runs)
+    out = _time_snapshot_spans(det, repeats, calls=20)
     snap = det.snapshot(SYMBOL, span_pct=3.0)
     print(f"  (asset snapshot holds {len(snap.ladder)} ladder rows at ±3 %, {snap.exchange})")
     return out
