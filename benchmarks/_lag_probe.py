@@ -11,8 +11,10 @@ few hooks:
   time (``time.monotonic``);
 * ccxt's ``Client.handle_message`` takes that stamp for the frame it handles, and
   every event the feed queues while ccxt handles the frame carries it;
+* the feed's ``_push`` stamps each such event again as it enters the queue;
 * the detector's ``on_event`` (either detector) records, once it returns, the
-  lag of each stamped event and counts liquidations per venue.
+  lag of each stamped event (and the part of it spent after the feed queued it)
+  and counts liquidations per venue.
 
 On exit the probe writes OUT.json: the processing times and lags (s), the
 liquidations counted per venue with their processing times, the trades/marks
@@ -29,11 +31,14 @@ from array import array
 from collections import Counter
 from typing import Any
 
-_stamps: dict[int, float] = {}
+_stamps: dict[int, tuple[float, float]] = {}
+"""id(event) → (its frame's arrival, when the feed queued it)."""
 _frame_arrival: dict[int, float] = {}
 _current: list[float | None] = [None]
 processed_at = array("d")
 lags = array("d")
+queue_lags = array("d")
+"""Of each lag, the part after the feed queued the event (the rest: socket buffer → ccxt)."""
 venue_index = array("b")
 VENUE_ORDER = ("binanceusdm", "bybit", "okx")
 liquidations: dict[str, list[float]] = {}
@@ -82,7 +87,7 @@ def _hook_feed() -> None:
     def push(self: CcxtFeed, event: Any) -> None:
         arrival = _current[0]
         if arrival is not None:
-            _stamps[id(event)] = arrival
+            _stamps[id(event)] = (arrival, time.monotonic())
         dropped = self._counters["dropped_events"]
         original_push(self, event)
         if arrival is not None and self._counters["dropped_events"] != dropped:
@@ -115,10 +120,12 @@ def _hook_detectors() -> None:
             if depth[0]:
                 return out
             now = time.monotonic()
-            arrival = _stamps.pop(id(event), None)
-            if arrival is not None:
+            stamp = _stamps.pop(id(event), None)
+            if stamp is not None:
+                arrival, queued = stamp
                 processed_at.append(now)
                 lags.append(now - arrival)
+                queue_lags.append(now - queued)
                 exchange = event.exchange
                 venue_index.append(VENUE_ORDER.index(exchange) if exchange in VENUE_ORDER else -1)
             if type(event) is Liquidation:
@@ -138,6 +145,7 @@ def _dump(path: str) -> None:
     out = {
         "processed_at": processed_at.tolist(),
         "lags": lags.tolist(),
+        "queue_lags": queue_lags.tolist(),
         "venues": [VENUE_ORDER[i] if i >= 0 else "" for i in venue_index],
         "liquidations": liquidations,
         "shed": dict(shed),

@@ -12,10 +12,11 @@ bytes left the socket and timing the detector's return for the events it carried
 
 Timeline per mode: the app connects and warms up at 1× exchange time; a calm
 window (1×) gives the calm message rate; then the burst — the exchange clock at
-``--scale``× (so every stream sends ``scale`` times as much per wall second) and a
-shock into crowded longs on every symbol, so the forced selling of a cascade
-comes on top — for ``--burst`` seconds; then the exchange clock is frozen and the
-app has a few seconds to drain before it is stopped.
+``--scale``× (so every stream sends ``scale`` times as much per wall second), with
+the crowd still building and a shock into its longs on every symbol every 45
+exchange-seconds, so no exchange second is quieter than a calm one and the forced
+selling of a cascade comes on top — for ``--burst`` seconds; then the exchange
+clock is frozen and the app has a few seconds to drain before it is stopped.
 
 Reported per mode: frames/s per venue, calm and burst (the exchange's counters:
 frames queued to the app's sockets) and their ratio; the socket → detector lag
@@ -152,7 +153,7 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     sim_stats, probe_out = work / "sim.json", work / "probe.json"
     sim = subprocess.Popen(
         [sys.executable, str(HERE / "_burst_sim.py"), str(port), str(sim_stats),
-         str(args.scale), *symbols],
+         str(args.scale), str(args.burst), *symbols],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     phase: Callable[[], None] = lambda: sim.send_signal(signal.SIGUSR1)  # noqa: E731
@@ -217,11 +218,9 @@ def summarise(
         v: (n - frames_by_venue(burst["stats"])[v]) / burst_s
         for v, n in frames_by_venue(frozen["stats"]).items()
     }
-    window = [
-        lag
-        for t, lag in zip(probe["processed_at"], probe["lags"], strict=True)
-        if burst["t"] <= t <= frozen["t"] + args.drain
-    ]
+    in_window = [burst["t"] <= t <= frozen["t"] + args.drain for t in probe["processed_at"]]
+    window = [lag for lag, keep in zip(probe["lags"], in_window, strict=True) if keep]
+    queued = [lag for lag, keep in zip(probe["queue_lags"], in_window, strict=True) if keep]
     events = list(zip(probe["processed_at"], probe["venues"], strict=True))
 
     def event_rate(start: float, stop: float) -> dict[str, float]:
@@ -245,6 +244,8 @@ def summarise(
         "lag_p50_s": percentile(window, 0.50),
         "lag_p99_s": percentile(window, 0.99),
         "lag_peak_s": max(window, default=float("nan")),
+        "queue_lag_p99_s": percentile(queued, 0.99),
+        "queue_lag_peak_s": max(queued, default=float("nan")),
         "liquidations_sent": sent,
         "liquidations_received": received,
         "forced_closes_generated": {
@@ -283,7 +284,9 @@ def report(result: dict[str, Any]) -> list[str]:
     print(
         f"  socket → detector lag over {result['lag_events']} events: "
         f"p50 {result['lag_p50_s'] * 1000:.0f} ms, p99 {result['lag_p99_s'] * 1000:.0f} ms,"
-        f" peak {result['lag_peak_s'] * 1000:.0f} ms   (budget ≤ {LAG_BUDGET_S:.0f} s)"
+        f" peak {result['lag_peak_s'] * 1000:.0f} ms   (budget ≤ {LAG_BUDGET_S:.0f} s);"
+        f" of it in the feed's queue: p99 {result['queue_lag_p99_s'] * 1000:.0f} ms,"
+        f" peak {result['queue_lag_peak_s'] * 1000:.0f} ms"
     )
     print(
         f"  app CPU during the burst: {result['cpu_pct_mean']:.0f} % of a core mean,"
