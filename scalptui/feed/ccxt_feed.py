@@ -9,10 +9,12 @@ method (gated on ``exchange.has``), so ccxt owns the connection, the
 subscription and the parsing. The parsed items are not taken from the
 ``watch_*`` return value, which loses bursts and costs ≈ 65 µs a message, but
 from ccxt's caches as its handlers append to them (``ccxt_hooks``): every
-liquidation of a burst, every trade, every ticker. Each stream then has a small
-supervisor task that holds a sentinel future on the stream's ccxt client:
-ccxt rejects it when the connection errors or closes, and the supervisor
-re-subscribes with exponential back-off and jitter (``ccxt_streams``).
+liquidation of a burst, every ticker. Trade frames of the watched markets, the
+one hot stream, are read from the decoded frame before ccxt's handler
+(``trade_frames`` says why and how; ``hot_trades=False`` leaves them to ccxt).
+Each stream then has a small supervisor task that holds a sentinel future on the
+stream's ccxt client: ccxt rejects it when the connection errors or closes, and the
+supervisor re-subscribes with exponential back-off and jitter (``ccxt_streams``).
 
 Staleness (``watchdog``): a regular stream silent for ``stale_after_s`` is
 reported STALE; when every regular stream on its connection is silent the
@@ -46,6 +48,7 @@ from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.queue import END, QUEUE_SIZE, EventQueue
 from scalptui.feed.rest import RestCaller, funding_intervals, history_of, mmr_of, short
 from scalptui.feed.symbols import did_you_mean
+from scalptui.feed.trade_frames import READERS, FrameReader, RawTrade
 from scalptui.feed.venues import (
     VENUES,
     FundingSource,
@@ -62,6 +65,7 @@ from scalptui.feed.venues import (
     parse_liquidations,
     parse_mark_price,
     parse_trade,
+    trade_from_raw,
     update_okx_funding,
 )
 from scalptui.feed.watchdog import Cadence, StreamHealth
@@ -115,9 +119,12 @@ class CcxtFeed(StreamSupervision):
         warm_start: bool = True,
         skip_unlisted: bool = False,
         report_skew: bool = False,
+        hot_trades: bool = True,
     ) -> None:
-        """``skip_unlisted``: a requested symbol the venue does not list is left out (and
-        named in ``unlisted``) instead of failing ``start()`` — one venue of several.
+        """``hot_trades``: read trade frames before ccxt does (``trade_frames``), on the
+        venues that module reads. ``skip_unlisted``: a requested symbol the venue does not
+        list is left out (and named in ``unlisted``) instead of failing ``start()`` — one
+        venue of several.
         ``report_skew``: a ``clock`` FeedStatus whenever the local clock's skew from the
         venue's crosses the report line (``scalptui.feed.clock``), judged as events arrive."""
         self.exchange = exchange_id
@@ -138,6 +145,9 @@ class CcxtFeed(StreamSupervision):
         self._funding: dict[str, FundingState] = {}
         self._bybit_emitted: dict[str, _BybitEmitted] = {}
         self._streams: dict[str, Stream] = {}
+        self._read_trades: FrameReader | None = READERS.get(exchange_id) if hot_trades else None
+        self._trade_routes: dict[str, Callable[[RawTrade], None]] = {}
+        """Market id → the sink of its trades, for the trade frames read before ccxt."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._taps_due = 0.0
         self._queue = EventQueue(QUEUE_SIZE)
@@ -346,7 +356,8 @@ class CcxtFeed(StreamSupervision):
     def _install_taps(self) -> None:
         ex, venue = self._ex, self.venue
         self._ensure_taps()
-        install_client_hooks(ex, self._on_url, self._on_malformed, venue.keepalive_frames)
+        claim = self._claim_trade_frame if self._read_trades is not None else None
+        install_client_hooks(ex, self._on_url, self._on_malformed, venue.keepalive_frames, claim)
 
     def _ensure_taps(self) -> None:
         """(Re)install the cache taps; ccxt only replaces a cache it finds missing, but a
@@ -362,6 +373,10 @@ class CcxtFeed(StreamSupervision):
             if stream.name == "trades" and not is_tap_cache(ex.trades.get(stream.symbol)):
                 log.info("%s: installing the trade tap of %s", self.exchange, key)
                 ex.trades[stream.symbol] = tap_cache(TAP_TRADES_KEPT, self._trade_sink(stream))
+            if stream.name == "trades" and self._read_trades is not None:
+                market_id = ex.market(stream.symbol)["id"]
+                if market_id not in self._trade_routes:
+                    self._trade_routes[market_id] = self._raw_trade_sink(stream)
 
     async def _close_exchange(self) -> None:
         if self._ex is None:
@@ -530,6 +545,38 @@ class CcxtFeed(StreamSupervision):
             if change is not None:
                 emit(stream, change)
             trade = parse_trade(exchange, item, cs)
+            if trade is None:
+                counters["rejected_items"] += 1
+            else:
+                push(trade)
+
+        return sink
+
+    def _claim_trade_frame(self, message: Any) -> bool:
+        """Handle a trade frame of a watched market here (True); anything else is ccxt's."""
+        read = self._read_trades
+        frame = read(message) if read is not None else None
+        if frame is None:
+            return False
+        market_id, trades = frame
+        sink = self._trade_routes.get(market_id)
+        if sink is None:
+            return False  # not a market of ours: ccxt caches it where nobody reads it
+        for raw in trades:
+            sink(raw)
+        return True
+
+    def _raw_trade_sink(self, stream: Stream) -> Callable[[RawTrade], None]:
+        """``_trade_sink`` for a trade read from the frame itself."""
+        exchange, symbol, cs = self.exchange, stream.symbol, self._contract_size[stream.symbol]
+        health, emit, push, counters = stream.health, self._emit, self._push, self._counters
+        monotonic = time.monotonic
+
+        def sink(raw: RawTrade) -> None:
+            change = health.on_message(monotonic())
+            if change is not None:
+                emit(stream, change)
+            trade = trade_from_raw(exchange, symbol, raw, cs)
             if trade is None:
                 counters["rejected_items"] += 1
             else:

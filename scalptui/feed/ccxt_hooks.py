@@ -16,6 +16,9 @@ hooks only let scalptui see what ccxt already produced, on that one instance:
   ``Client.receive_loop`` and the loop dies silently, so that connection never
   delivers again. Each client's frame handler is wrapped: a frame that is not
   JSON (or that ccxt's handler chokes on) is counted, logged and skipped.
+* **Hot frames.** A feed may claim decoded frames before ccxt's handler sees
+  them (``scalptui.feed.trade_frames``: the trade frames of watched markets);
+  whatever it does not claim goes to ccxt's handler unchanged.
 * **URL recorder.** ``watch``/``watch_multiple`` are wrapped to report the URL a
   subscription went to, so the watchdog knows which client carries which stream.
 
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 ItemSink = Callable[[Any], None]
 KeyedSink = Callable[[str, Any], None]
 MalformedSink = Callable[[str, Any, BaseException | None], None]
+FrameClaim = Callable[[Any], bool]
+"""Called with each decoded frame; True: handled, ccxt's handler does not see it."""
 
 _GUARD_MARK = "_scalptui_guarded"
 _JSON_STARTS = ("{", "[")
@@ -89,16 +94,30 @@ class TapDict(dict[str, Any]):
             _report_sink_error(exc)
 
 
-def guard_client(client: Any, on_malformed: MalformedSink, keepalive: frozenset[str]) -> None:
+def guard_client(
+    client: Any,
+    on_malformed: MalformedSink,
+    keepalive: frozenset[str],
+    claim: FrameClaim | None = None,
+) -> None:
     """Wrap one ccxt Client's frame handler so a bad frame is skipped, not fatal.
 
     A text frame that does not start like JSON and is not one of the venue's
     ``keepalive`` tokens is skipped without reaching ccxt (ccxt would otherwise
     pass the raw string to the exchange's handler). Anything that raises while
     ccxt decodes or handles a frame is skipped too, so the receive loop lives on.
+    ``claim`` sees each decoded frame first (see the module's "Hot frames").
     """
     if getattr(client, _GUARD_MARK, False):
         return
+    if claim is not None:
+        handle = client.on_message_callback
+
+        def claimed_first(owner: Any, message: Any) -> None:
+            if not claim(message):
+                handle(owner, message)
+
+        client.on_message_callback = claimed_first
     original = client.handle_text_or_binary_message
     url = str(client.url)
 
@@ -121,13 +140,14 @@ def install_client_hooks(
     on_url: Callable[[str], None],
     on_malformed: MalformedSink,
     keepalive: frozenset[str],
+    claim: FrameClaim | None = None,
 ) -> None:
     """Guard every client the exchange creates and report every subscription's URL."""
     original_client = exchange.client
 
     def client(url: str) -> Any:
         created = original_client(url)
-        guard_client(created, on_malformed, keepalive)
+        guard_client(created, on_malformed, keepalive, claim)
         return created
 
     exchange.client = client

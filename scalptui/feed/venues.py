@@ -281,6 +281,22 @@ def parse_trade(exchange: str, trade: Unified, contract_size: float) -> Trade | 
     return Trade(ts, exchange, symbol, price, amount * contract_size, side)
 
 
+def trade_from_raw(
+    exchange: str, symbol: str, raw: tuple[Any, Any, Any, Any], contract_size: float
+) -> Trade | None:
+    """One trade read from the frame itself (``scalptui.feed.trade_frames``) → Trade, under
+    the checks ``parse_trade`` applies to ccxt's: (time, price, amount, taker side)."""
+    ts, price, amount, side = raw
+    taker = lookup(_TAKER, side)
+    if type(ts) is not int:
+        ts = to_ms(ts)
+    price = to_positive(price)
+    amount = to_positive(amount)
+    if taker is None or ts is None or price is None or amount is None:
+        return None
+    return Trade(ts, exchange, symbol, price, amount * contract_size, taker)
+
+
 # --------------------------------------------------------------------------- liquidations
 
 

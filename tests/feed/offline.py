@@ -61,8 +61,15 @@ class OfflineRest:
 class OfflineFeed(CcxtFeed):
     """CcxtFeed whose REST answers come from fixtures and whose streams never connect."""
 
-    def __init__(self, exchange_id: str, symbols: list[str], routes: Mapping[str, Any]) -> None:
-        super().__init__(exchange_id, symbols)
+    def __init__(
+        self,
+        exchange_id: str,
+        symbols: list[str],
+        routes: Mapping[str, Any],
+        *,
+        hot_trades: bool = True,
+    ) -> None:
+        super().__init__(exchange_id, symbols, hot_trades=hot_trades)
         self.rest = OfflineRest(routes)
 
     def _configure_exchange(self, ex: Any) -> None:
