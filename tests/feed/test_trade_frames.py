@@ -15,10 +15,13 @@ from typing import Any
 
 import pytest
 
+from scalptui.feed.ccxt_feed import CcxtFeed
+from scalptui.feed.sim import SimExchange
 from scalptui.feed.trade_frames import read_binance, read_bybit, read_okx
 from scalptui.models import MarkPrice, TakerSide, Trade
 
 from .offline import OfflineFeed, fixture_json, fixture_lines
+from .simfeed import Collector
 from .test_venues_ccxt import BTC, ETH, IOST, WNCG, binance_routes, bybit_routes, okx_routes
 
 SUSHI, CTK, AKRO = "SUSHI/USDT:USDT", "CTK/USDT:USDT", "AKRO/USDT:USDT"
@@ -170,3 +173,29 @@ def test_readers_leave_anything_else_to_ccxt(frame: Any) -> None:
     assert read_binance(frame) is None
     assert read_bybit(frame) is None
     assert read_okx(frame) is None
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.mark.parametrize("venue", ["binanceusdm", "bybit", "okx"])
+async def test_both_paths_see_the_same_trades_from_the_simulated_exchange(venue: str) -> None:
+    """Two real feeds (real ccxt.pro) on one simulated market: one reads trade frames
+    itself, one leaves them to ccxt. Over the trades both were connected for, the same."""
+    async with SimExchange([BTC], seed=5, scenario="cascade", time_scale=5.0) as sim:
+        feeds = [
+            CcxtFeed(venue, [BTC], base_url=sim.base_url, warm_start=False, hot_trades=hot)
+            for hot in (True, False)
+        ]
+        collectors = [Collector(feed) for feed in feeds]
+        try:
+            for collector in collectors:
+                await collector.until(lambda c=collector: len(c.of(Trade)) >= 300)
+        finally:
+            for feed in feeds:
+                await feed.close()
+    hot, plain = ([(t.ts, t.price, t.amount, t.side) for t in c.of(Trade)] for c in collectors)
+    start, end = max(hot[0][0], plain[0][0]), min(hot[-1][0], plain[-1][0])
+    both = [[t for t in trades if start < t[0] < end] for trades in (hot, plain)]
+    assert len(both[0]) >= 100
+    assert both[0] == both[1]
