@@ -77,6 +77,7 @@ from scalptui.models import (
     OpenInterest,
     Source,
     StreamState,
+    Trade,
 )
 
 log = logging.getLogger(__name__)
@@ -535,16 +536,27 @@ class CcxtFeed(StreamSupervision):
     # ------------------------------------------------------------------ sinks (called by ccxt)
 
     def _trade_sink(self, stream: Stream) -> Callable[[Unified], None]:
-        """The hot path: one ccxt trade → one Trade on the queue."""
+        """One ccxt trade → one Trade on the queue (trades ccxt's handler parsed)."""
         exchange, cs = self.exchange, self._contract_size[stream.symbol]
+        return self._sink_of(stream, lambda item: parse_trade(exchange, item, cs))
+
+    def _raw_trade_sink(self, stream: Stream) -> Callable[[RawTrade], None]:
+        """One trade read from the frame itself → one Trade on the queue (the hot path)."""
+        exchange, symbol, cs = self.exchange, stream.symbol, self._contract_size[stream.symbol]
+        return self._sink_of(stream, lambda raw: trade_from_raw(exchange, symbol, raw, cs))
+
+    def _sink_of(
+        self, stream: Stream, to_trade: Callable[[Any], Trade | None]
+    ) -> Callable[[Any], None]:
+        """The stream's health told of each item, its Trade queued (or counted rejected)."""
         health, emit, push, counters = stream.health, self._emit, self._push, self._counters
         monotonic = time.monotonic
 
-        def sink(item: Unified) -> None:
+        def sink(item: Any) -> None:
             change = health.on_message(monotonic())
             if change is not None:
                 emit(stream, change)
-            trade = parse_trade(exchange, item, cs)
+            trade = to_trade(item)
             if trade is None:
                 counters["rejected_items"] += 1
             else:
@@ -565,24 +577,6 @@ class CcxtFeed(StreamSupervision):
         for raw in trades:
             sink(raw)
         return True
-
-    def _raw_trade_sink(self, stream: Stream) -> Callable[[RawTrade], None]:
-        """``_trade_sink`` for a trade read from the frame itself."""
-        exchange, symbol, cs = self.exchange, stream.symbol, self._contract_size[stream.symbol]
-        health, emit, push, counters = stream.health, self._emit, self._push, self._counters
-        monotonic = time.monotonic
-
-        def sink(raw: RawTrade) -> None:
-            change = health.on_message(monotonic())
-            if change is not None:
-                emit(stream, change)
-            trade = trade_from_raw(exchange, symbol, raw, cs)
-            if trade is None:
-                counters["rejected_items"] += 1
-            else:
-                push(trade)
-
-        return sink
 
     def _on_liquidation(self, item: Unified) -> None:
         symbol = item.get("symbol")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import pytest
@@ -178,6 +179,10 @@ def test_readers_leave_anything_else_to_ccxt(frame: Any) -> None:
 # --------------------------------------------------------------------------- end to end
 
 
+def has_trades(collector: Collector, count: int) -> bool:
+    return len(collector.of(Trade)) >= count
+
+
 @pytest.mark.parametrize("venue", ["binanceusdm", "bybit", "okx"])
 async def test_both_paths_see_the_same_trades_from_the_simulated_exchange(venue: str) -> None:
     """Two real feeds (real ccxt.pro) on one simulated market: one reads trade frames
@@ -190,7 +195,7 @@ async def test_both_paths_see_the_same_trades_from_the_simulated_exchange(venue:
         collectors = [Collector(feed) for feed in feeds]
         try:
             for collector in collectors:
-                await collector.until(lambda c=collector: len(c.of(Trade)) >= 300)
+                await collector.until(partial(has_trades, collector, 300))
         finally:
             for feed in feeds:
                 await feed.close()
