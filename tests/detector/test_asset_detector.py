@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as hs
 
 from scalptui.detector import AssetDetector, Detector, DetectorParams, make_detector
-from scalptui.detector.asset_view import VenueLadder, sum_ladders
+from scalptui.detector.asset_view import VenueLadder, merged_liquidations, sum_ladders
 from scalptui.models import (
     Alert,
     AlertKind,
@@ -465,3 +465,28 @@ def test_the_other_venues_first_report_after_the_leg_venue_went_stale_is_that_le
     ]
     assert alerts[1].facts["decided_by"] == BN
     assert alerts[1].message.endswith("Bybit down. Informational — no trade plan.")
+
+
+@given(
+    hs.lists(
+        hs.lists(hs.integers(min_value=0, max_value=40), max_size=30),
+        min_size=1,
+        max_size=3,
+    ),
+    hs.integers(min_value=0, max_value=120),
+)
+def test_merged_tapes_are_newest_first_with_ties_in_watch_then_tape_order(
+    times: list[list[int]], limit: int
+) -> None:
+    venues = ("binanceusdm", "bybit", "okx")
+    tapes = [
+        [
+            Liquidation(T0 + ts, venues[v], BTC, Side.LONG, 100.0, float(n + 1), 100.0, False)
+            for n, ts in enumerate(sorted(column, reverse=True))
+        ]
+        for v, column in enumerate(times)
+    ]
+    # the definition: newest first, then the venue's place in the watch order, then the tape's
+    keyed = [(-liq.ts, v, n, liq) for v, tape in enumerate(tapes) for n, liq in enumerate(tape)]
+    expected = tuple(item[3] for item in sorted(keyed, key=lambda item: item[:3]))[:limit]
+    assert merged_liquidations(tapes, limit) == expected
