@@ -277,10 +277,12 @@ def check_simulated_symbols(
     venue = venues[0] if venues else "binanceusdm"
     name = VENUES[venue].name if venue in VENUES else venue
     where = venue if len(venues) <= 1 else ",".join(venues)
+    # several venues serve one simulated market: no one venue's kind of contract to name
+    kind = f"simulated {name}" if len(venues) <= 1 else "simulated"
     for symbol in symbols:
         if symbol not in CATALOGUE:
             raise ConfigError(
-                f"{where}: unknown symbol {symbol!r} (not a simulated {name} "
+                f"{where}: unknown symbol {symbol!r} (not a {kind} "
                 f"perpetual){did_you_mean(symbol, CATALOGUE)}"
             )
 

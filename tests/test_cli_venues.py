@@ -89,6 +89,7 @@ def test_demo_on_several_venues_checks_symbols_against_the_simulator(
 ) -> None:
     line = one_error_line(capsys, "--demo", "--exchange", "bybit,okx", "--symbols", "BTCC")
     assert "bybit,okx: unknown symbol 'BTCC/USDT:USDT'" in line and "did you mean BTC" in line
+    assert "(not a simulated perpetual)" in line  # no one venue's kind of contract named
 
 
 def test_config_exchanges_list(tmp_path: Path) -> None:
