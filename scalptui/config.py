@@ -73,6 +73,9 @@ class UiSettings:
     """Desktop notifications through the terminal (OSC 777 / OSC 9)."""
     tick_hz: float = 8.0
     """UI repaint rate; one coalesced repaint per tick whatever the event rate."""
+    quiet_hz: float = 4.0
+    """Repaint rate while the market is quiet: no cascade or squeeze running on a watched
+    symbol and the price within 0.05 % of the last repaint (keys always repaint at once)."""
     ladder_span_pct: float = 3.0
     """Half-height of the ladder view, in percent of price (``+`` / ``-`` zoom)."""
 
@@ -259,6 +262,7 @@ def validate(settings: Settings, where: str = "settings") -> None:
     _positive(where, "feed.oi_poll_s", feed.oi_poll_s)
     _positive(where, "feed.stale_after_s", feed.stale_after_s)
     _positive(where, "ui.tick_hz", settings.ui.tick_hz)
+    _positive(where, "ui.quiet_hz", settings.ui.quiet_hz)
     _positive(where, "ui.ladder_span_pct", settings.ui.ladder_span_pct)
     _positive(where, "detector.ladder.bin_pct", ladder.bin_pct)
     share_sum = sum(b.share for b in ladder.leverage_mix)

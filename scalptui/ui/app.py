@@ -28,7 +28,15 @@ from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
 from scalptui.feed.base import Feed, FeedError, Shedding
-from scalptui.models import Alert, DetectorSnapshot, Event, Liquidation, Source, StreamState
+from scalptui.models import (
+    Alert,
+    AlertKind,
+    DetectorSnapshot,
+    Event,
+    Liquidation,
+    Source,
+    StreamState,
+)
 from scalptui.runtime import FeedOpener
 from scalptui.ui import state as persist
 from scalptui.ui.bindings import APP_BINDINGS
@@ -85,6 +93,8 @@ log = logging.getLogger(__name__)
 
 ZOOM_LEVELS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)
 SLOW_TICK_S = 1.0
+QUIET_MOVE_PCT = 0.05
+"""A price move (from the last repaint) that ends a quiet spell's slower repaint rate."""
 EXIT_CANNOT_START = 2
 ONE_VENUE_HIDDEN: frozenset[str] = frozenset({"venues"})
 """Footer hints a run over one venue does not show (``v`` still works, ``?`` lists it)."""
@@ -145,6 +155,11 @@ class ScalpApp(App[None]):
         self.shed: dict[str, int] = {}
         """Trades and marks each venue's feed shed so far (read once a second)."""
         self.repaints = 0
+        self._painted_at = 0.0
+        self._painted_price: float | None = None
+        """The current symbol's last trade price at the last repaint (None: none yet)."""
+        self._episode_running = False
+        """A cascade or squeeze runs on a watched symbol (slow tick and alerts say)."""
         self.alert_history: deque[Alert] = persist.alert_history(data_dir, self.source)
         self._restored_source = self.source
         self._unsaved_alerts: list[Alert] = []
@@ -347,6 +362,8 @@ class ScalpApp(App[None]):
     def on_alert_raised(self, message: AlertRaised) -> None:
         alert = message.alert
         muted = alert.symbol in self.mutes
+        if alert.kind in (AlertKind.LIQUIDATION_CASCADE, AlertKind.SHORT_SQUEEZE):
+            self._episode_running = True  # full repaint rate from the next tick on
         self.alert_history.append(alert)
         self._unsaved_alerts.append(alert)
         self.alert_log.add(alert, muted=muted)
@@ -365,9 +382,29 @@ class ScalpApp(App[None]):
     # ------------------------------------------------------------------ repaint
 
     def tick(self) -> None:
-        """The ~8 Hz UI tick: one snapshot, one batched repaint."""
-        if self.is_running and self.header_bar.is_attached:
+        """The ~8 Hz UI tick: one snapshot, one batched repaint (at ``quiet_hz`` when quiet)."""
+        if self.is_running and self.header_bar.is_attached and not self._may_rest():
             self.repaint_now()
+
+    def _may_rest(self) -> bool:
+        """Skip this tick: the market is quiet and the last repaint is recent enough.
+
+        Quiet: no cascade or squeeze running on a watched symbol (as of the last slow
+        tick or alert) and the current symbol's last trade within ``QUIET_MOVE_PCT`` of
+        the price last painted. A monitor left running for days spends most of them
+        quiet, where half the repaints cost a third of its CPU and show nothing a
+        trader would miss; a move or an episode brings the full rate back at the next
+        tick, and keys repaint at once whatever the rate.
+        """
+        ui = self.settings.ui
+        if ui.quiet_hz >= ui.tick_hz or self._episode_running:
+            return False
+        painted = self._painted_price
+        last = self.book.last_trade.get(self.current)
+        if painted is None or last is None or abs(last / painted - 1.0) * 100 >= QUIET_MOVE_PCT:
+            return False
+        # half a fast tick of slack: the timer's jitter must not skip the quiet repaint too
+        return self.clock() - self._painted_at < 1.0 / ui.quiet_hz - 0.5 / ui.tick_hz
 
     def slow_tick(self) -> None:
         self.read_shed()
@@ -439,6 +476,8 @@ class ScalpApp(App[None]):
         # Paused freezes the data, not the widgets: a theme change still restyles them.
         snap = self.take_snapshot()
         self._last_snapshot = snap
+        self._painted_at = now
+        self._painted_price = self.book.last_trade.get(self.current)
         with self.batch_update():
             self.header_bar.show(self._header_info(now, snap))
             if snap is not None:
@@ -449,6 +488,7 @@ class ScalpApp(App[None]):
 
     def refresh_slow_panels(self) -> None:
         episodes = self._episodes()
+        self._episode_running = any(episodes.get(symbol) for symbol in self.watchlist)
         items = []
         current: DetectorSnapshot | None = None
         last = self._last_snapshot  # at most one fast tick old: no second snapshot of it

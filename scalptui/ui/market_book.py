@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scalptui.models import Bar, Event, FeedStatus, History, MarkPrice, StreamState
+from scalptui.models import Bar, Event, FeedStatus, History, MarkPrice, StreamState, Trade
 from scalptui.numfmt import funding_8h
 
 FUNDING_POINTS = 240
@@ -95,6 +95,8 @@ class MarketBook:
         """The same records by each venue they concern (a run-wide one under every venue of
         it): the header reads one venue's at every tick, without a scan of them all."""
         self.last_message_ms: dict[str, int] = {}
+        self.last_trade: dict[str, float] = {}
+        """Symbol → price of its latest trade on any venue (is the market moving?)."""
         self.venue_message_ms: dict[tuple[str, str], int] = {}
         """(venue, symbol) → wall ms of that venue's last message on the symbol."""
         self.funding_history: dict[str, deque[tuple[int, float]]] = {}
@@ -124,6 +126,8 @@ class MarketBook:
         elif isinstance(evt, History):
             # Kept for the price panel: the first hour's 1 h change is read from them.
             self.warm_bars[evt.symbol] = tuple(sorted(evt.bars, key=lambda b: b.ts))
+        elif type(evt) is Trade:
+            self.last_trade[evt.symbol] = evt.price
         symbol = getattr(evt, "symbol", None)
         if symbol is not None:
             now_ms = int(self._clock() * 1000)

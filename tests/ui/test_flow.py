@@ -10,10 +10,19 @@ from textual.strip import Strip
 from scalptui.detector import Detector
 from scalptui.feed.base import Feed, FeedError
 from scalptui.feed.scripted import scripted_events
-from scalptui.models import AlertKind, Event, FeedStatus, Source, StreamState
-from scalptui.ui.app import feed_state
+from scalptui.models import (
+    AlertKind,
+    Event,
+    FeedStatus,
+    Source,
+    StreamState,
+    TakerSide,
+    Trade,
+)
+from scalptui.ui.app import ScalpApp, feed_state
+from scalptui.ui.messages import AlertRaised
 
-from ._harness import SYMBOLS, BreaksMidway, build, drained, end_clock
+from ._harness import SYMBOLS, BreaksMidway, alert, build, drained, end_clock
 
 
 def burst_events() -> tuple[Event, ...]:
@@ -194,3 +203,40 @@ async def test_an_unknown_symbol_from_the_search_is_reported_and_dropped(tmp_pat
         assert "NOPE/USDT:USDT" not in app.watchlist
         assert app.current == SYMBOLS[0]
         assert any("NOPE/USDT:USDT" in notice for notice in h.notices)
+
+
+def tick_for(app: ScalpApp, now: list[float], seconds: float) -> int:
+    """Run the fast tick by hand for ``seconds`` of clock; the repaints it made."""
+    before = app.repaints
+    step = 1.0 / app.settings.ui.tick_hz
+    for _ in range(round(seconds / step)):
+        now[0] += step
+        app.tick()
+    return app.repaints - before
+
+
+async def test_a_quiet_market_repaints_at_the_quiet_rate_a_move_or_an_episode_at_full(
+    tmp_path: Path,
+) -> None:
+    now = [end_clock()]
+    h = build(tmp_path, events=(), clock=lambda: now[0])
+    btc = SYMBOLS[0]
+    ts = int(now[0] * 1000)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = h.app
+        await pilot.pause()
+        assert app.current == btc
+        # Synchronous from here: the app's own timers cannot tick in between.
+        app.consume(Trade(ts, "binanceusdm", btc, 100_000.0, 0.1, TakerSide.BUY))
+        app.repaint_now()
+        assert tick_for(app, now, 2.0) == 2 * app.settings.ui.quiet_hz  # quiet: 4 Hz
+        # a trade 0.1 % away: the next tick repaints, then quiet again at the new price
+        app.consume(Trade(ts + 1, "binanceusdm", btc, 100_100.0, 0.1, TakerSide.BUY))
+        assert tick_for(app, now, 0.125) == 1
+        assert tick_for(app, now, 2.0) == 8
+        # a cascade alert: every tick until the slow panels find no episode running
+        app.post_message(AlertRaised(alert(btc)))
+        await pilot.pause()
+        assert tick_for(app, now, 2.0) == 2 * app.settings.ui.tick_hz
+        app.refresh_slow_panels()  # no episode in the detector: quiet again
+        assert tick_for(app, now, 2.0) == 8
