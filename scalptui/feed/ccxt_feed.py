@@ -147,8 +147,9 @@ class CcxtFeed(StreamSupervision):
         self._bybit_emitted: dict[str, _BybitEmitted] = {}
         self._streams: dict[str, Stream] = {}
         self._read_trades: FrameReader | None = READERS.get(exchange_id) if hot_trades else None
-        self._trade_routes: dict[str, Callable[[RawTrade], None]] = {}
-        """Market id → the sink of its trades, for the trade frames read before ccxt."""
+        self._trade_routes: dict[str, tuple[Stream, Callable[[RawTrade], None]]] = {}
+        """Market id → its trade stream and that stream's sink, for the trade frames read
+        before ccxt."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._taps_due = 0.0
         self._queue = EventQueue(QUEUE_SIZE)
@@ -376,8 +377,9 @@ class CcxtFeed(StreamSupervision):
                 ex.trades[stream.symbol] = tap_cache(TAP_TRADES_KEPT, self._trade_sink(stream))
             if stream.name == "trades" and self._read_trades is not None:
                 market_id = ex.market(stream.symbol)["id"]
-                if market_id not in self._trade_routes:
-                    self._trade_routes[market_id] = self._raw_trade_sink(stream)
+                route = self._trade_routes.get(market_id)
+                if route is None or route[0] is not stream:  # new, or the symbol re-added
+                    self._trade_routes[market_id] = (stream, self._raw_trade_sink(stream))
 
     async def _close_exchange(self) -> None:
         if self._ex is None:
@@ -571,9 +573,10 @@ class CcxtFeed(StreamSupervision):
         if frame is None:
             return False
         market_id, trades = frame
-        sink = self._trade_routes.get(market_id)
-        if sink is None:
+        route = self._trade_routes.get(market_id)
+        if route is None:
             return False  # not a market of ours: ccxt caches it where nobody reads it
+        sink = route[1]
         for raw in trades:
             sink(raw)
         return True

@@ -204,3 +204,16 @@ async def test_both_paths_see_the_same_trades_from_the_simulated_exchange(venue:
     both = [[t for t in trades if start < t[0] < end] for trades in (hot, plain)]
     assert len(both[0]) >= 100
     assert both[0] == both[1]
+
+
+async def test_a_re_added_symbols_trades_reach_its_new_stream() -> None:
+    async with feed_pair("okx", [BTC], okx_routes()) as (hot, _):
+        key = f"trades:{BTC}"
+        old = hot._streams[key]
+        hot._register_streams(BTC)  # what adding the symbol again does
+        new = hot._streams[key]
+        assert new is not old
+        seen_before = old.health.messages_since_connect
+        assert trades_of(hot, tardis("tardis_okex-swap_v5_messages.jsonl", "trades"))
+        assert new.health.messages_since_connect > 0
+        assert old.health.messages_since_connect == seen_before
