@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_tui import (
+    budget_exit,
     cpu_seconds,
     free_port,
     isolated_env,
@@ -328,10 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(result))
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for line in broken:
-        print(f"OVER BUDGET  {line}")
-    print("within budget" if not broken else "OVER BUDGET")
-    return 1 if broken else 0
+    return budget_exit(broken)
 
 
 if __name__ == "__main__":

@@ -197,32 +197,45 @@ async def bare_ccxt(base_url: str, seconds: float) -> Measure:
         await exchange.close()
 
 
+@dataclass
+class Tally:
+    """What the product path consumed: market events, liquidations, warm starts (History)."""
+
+    count: int = 0
+    liquidations: int = 0
+    histories: int = 0
+
+    def counts(self) -> tuple[int, int]:
+        return self.count, self.liquidations
+
+
+async def consume_into(feed: Any, detector: Any, tally: Tally) -> None:
+    """The product's consumer loop — every event into the detector — counting as it goes."""
+    from scalptui.models import MARKET_EVENTS, History, Liquidation
+
+    on_event = detector.on_event
+    async for event in feed.events():
+        on_event(event)
+        if type(event) is History:
+            tally.histories += 1
+        elif isinstance(event, MARKET_EVENTS):
+            tally.count += 1
+            if isinstance(event, Liquidation):
+                tally.liquidations += 1
+
+
 async def feed_to_detector(base_url: str, seconds: float) -> Measure:
     """(b) The product path: CcxtFeed.events() → Detector.on_event."""
     from scalptui.detector import Detector
     from scalptui.feed.ccxt_feed import CcxtFeed
-    from scalptui.models import MARKET_EVENTS, Liquidation, Source
+    from scalptui.models import Source
 
     feed = CcxtFeed("binanceusdm", SYMBOLS, base_url=base_url, source=Source.SIMULATED)
-    detector = Detector(source=Source.SIMULATED)
-    count = liquidations = 0
-
-    async def consume() -> None:
-        nonlocal count, liquidations
-        on_event = detector.on_event
-        async for event in feed.events():
-            on_event(event)
-            if isinstance(event, MARKET_EVENTS):
-                count += 1
-                if isinstance(event, Liquidation):
-                    liquidations += 1
-
+    tally = Tally()
     await feed.start()
-    task = asyncio.create_task(consume())
+    task = asyncio.create_task(consume_into(feed, Detector(source=Source.SIMULATED), tally))
     try:
-        return await measure_window(
-            "(b) CcxtFeed → Detector", lambda: (count, liquidations), seconds
-        )
+        return await measure_window("(b) CcxtFeed → Detector", tally.counts, seconds)
     finally:
         await feed.close()
         with contextlib.suppress(asyncio.CancelledError):
@@ -300,7 +313,7 @@ async def multi_feed_to_detector(base_url: str, seconds: float) -> Measure:
     from scalptui.detector.params import DetectorParams
     from scalptui.feed.ccxt_feed import CcxtFeed
     from scalptui.feed.multi import MultiFeed
-    from scalptui.models import MARKET_EVENTS, History, Liquidation, Source
+    from scalptui.models import Source
 
     symbols = multi_symbols()
 
@@ -311,31 +324,18 @@ async def multi_feed_to_detector(base_url: str, seconds: float) -> Measure:
 
     feed = MultiFeed(MULTI_VENUES, make_feed, symbols=symbols)
     detector = make_detector(DetectorParams(), source=Source.SIMULATED, exchanges=MULTI_VENUES)
-    count = liquidations = histories = 0
-
-    async def consume() -> None:
-        nonlocal count, liquidations, histories
-        on_event = detector.on_event
-        async for event in feed.events():
-            on_event(event)
-            if type(event) is History:
-                histories += 1
-            if isinstance(event, MARKET_EVENTS):
-                count += 1
-                if isinstance(event, Liquidation):
-                    liquidations += 1
-
+    tally = Tally()
     await feed.start()
-    task = asyncio.create_task(consume())
+    task = asyncio.create_task(consume_into(feed, detector, tally))
     try:
         # The window opens once every (venue, symbol) warm start is in the detector (a
         # day of candles replayed each): under load they can outlast a fixed warm-up.
         deadline = time.monotonic() + MULTI_WARM_UP_S * 5
-        while histories < len(MULTI_VENUES) * len(symbols) and time.monotonic() < deadline:
+        while tally.histories < len(MULTI_VENUES) * len(symbols) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         return await measure_window(
             "(b) MultiFeed → AssetDetector",
-            lambda: (count, liquidations),
+            tally.counts,
             seconds,
             MULTI_WARM_UP_S / 4,
         )

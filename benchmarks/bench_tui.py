@@ -341,7 +341,11 @@ def main(argv: list[str] | None = None) -> int:
     summary["anchor_bytes_per_s_median"] = anchor.get("steady_bytes_per_s_median")
     summary["anchor_cpu_pct_median"] = anchor.get("steady_cpu_pct_median")
     report(summary)
-    broken = verdict(summary)
+    return budget_exit(verdict(summary))
+
+
+def budget_exit(broken: list[str]) -> int:
+    """Print each broken budget and the verdict; the exit status (1: over budget)."""
     for line in broken:
         print(f"OVER BUDGET  {line}")
     print("within budget" if not broken else "OVER BUDGET")
