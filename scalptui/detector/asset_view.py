@@ -322,7 +322,7 @@ def _ts(liq: Liquidation) -> int:
 def merged_episodes(
     per_venue: Sequence[Sequence[EpisodeView]],
     price_venue: int | None,
-    live: Sequence[bool] | None = None,
+    live: Sequence[bool],
 ) -> tuple[EpisodeView, ...]:
     """One view per side: started at the earliest venue's start, notional, prints and rates
     summed (the peak is the sum of the venues' peaks), the move of the venue prices are
@@ -335,11 +335,7 @@ def merged_episodes(
         views = [(i, v) for i, eps in enumerate(per_venue) for v in eps if v.side is side]
         if not views:
             continue
-        running = [
-            v
-            for i, v in views
-            if v.kind is not AlertKind.CASCADE_EXHAUSTED and (live is None or live[i])
-        ]
+        running = [v for i, v in views if v.kind is not AlertKind.CASCADE_EXHAUSTED and live[i]]
         forced = AlertKind.LIQUIDATION_CASCADE if side is Side.LONG else AlertKind.SHORT_SQUEEZE
         moves = [v.price_move_pct for i, v in views if i == price_venue]
         out.append(

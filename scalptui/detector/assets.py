@@ -190,8 +190,11 @@ class AssetDetector:
         per_venue = [det.active_episodes() for det in self._venues.values()]
         out: dict[str, tuple[EpisodeView, ...]] = {}
         for symbol in self._symbols:
+            per_symbol = [eps.get(symbol, ()) for eps in per_venue]
+            if not any(per_symbol):
+                continue  # most symbols, most of the time: no venue status scan for them
             live = [self.live(venue, symbol) for venue in self._venues]
-            views = merged_episodes([eps.get(symbol, ()) for eps in per_venue], None, live)
+            views = merged_episodes(per_symbol, None, live)
             if views:
                 out[symbol] = views
         return out
@@ -214,7 +217,8 @@ class AssetDetector:
         if not snaps:
             return empty_snapshot(symbol, venues_joined(self._venues), self.source)
         venues = list(snaps)
-        price_at = self._price_venue(symbol, snaps)
+        live = [self.live(venue, symbol) for venue in venues]
+        price_at = self._price_venue(snaps, live)
         lead = snaps[venues[price_at]]
         ladders = [VenueLadder(s.bin_width, s.ladder) for s in snaps.values()]
         ref = lead.mark if lead.mark is not None else lead.last
@@ -243,7 +247,7 @@ class AssetDetector:
             episodes=merged_episodes(
                 [s.episodes for s in snaps.values()],
                 price_at,
-                [self.live(venue, symbol) for venue in venues],
+                live,
             ),
             feed=tuple(f for s in snaps.values() for f in s.feed) + self._asset_feed(),
         )
@@ -286,14 +290,16 @@ class AssetDetector:
 
     # ================================================================ the asset view
 
-    def _price_venue(self, symbol: str, snaps: dict[str, DetectorSnapshot]) -> int:
-        """Index of the first venue in watch order with a live price (else any price)."""
-        venues = list(snaps)
-        for i, venue in enumerate(venues):
-            if snaps[venue].last is not None and self.live(venue, symbol):
+    @staticmethod
+    def _price_venue(snaps: dict[str, DetectorSnapshot], live: Sequence[bool]) -> int:
+        """Index of the first venue in watch order with a live price (else any price);
+        ``live`` says, per venue of ``snaps``, whether its feed is live."""
+        views = list(snaps.values())
+        for i, snap in enumerate(views):
+            if snap.last is not None and live[i]:
                 return i
-        for i, venue in enumerate(venues):
-            if snaps[venue].last is not None or snaps[venue].mark is not None:
+        for i, snap in enumerate(views):
+            if snap.last is not None or snap.mark is not None:
                 return i
         return 0
 
@@ -379,16 +385,15 @@ class AssetDetector:
         views = self._venues[venue].active_episodes().get(symbol, ())
         return any(v.side is side and v.kind is not AlertKind.CASCADE_EXHAUSTED for v in views)
 
-    def _asset_episode_live(self, ep: AssetEpisode | None, venue: str, alert: Alert) -> bool:
+    def _asset_episode_live(self, ep: AssetEpisode | None, alert: Alert) -> bool:
         """The asset's episode goes on while a live venue's own episode of its side does (the
         venue alerting now counts only if its alert continues its counted episode)."""
-        if ep is None or ep.ended_ts is not None or alert.side is None:
+        if ep is None or ep.ended_ts is not None:
             return False
-        others = (v for v in ep.venue_ts if v != venue)
-        if any(self._episode_running(v, alert.symbol, alert.side) for v in others):
+        if self._others_running(ep, alert):
             return True
         venue_leg = alert.facts.get("leg", 1)
-        return venue in ep.venue_ts and isinstance(venue_leg, int) and venue_leg > 1
+        return alert.exchange in ep.venue_ts and isinstance(venue_leg, int) and venue_leg > 1
 
     def _forced(self, alert: Alert) -> Alert | None:
         """A venue's cascade / squeeze leg: the asset's next leg, or the same leg again."""
@@ -402,7 +407,7 @@ class AssetDetector:
             assert ep is not None
             ep.venue_ts[venue] = now
             return None  # its sight of the leg the asset reported, whoever is live now
-        if ep is not None and self._asset_episode_live(ep, venue, alert):
+        if ep is not None and self._asset_episode_live(ep, alert):
             counted = ep.venue_ts.get(venue)
             ep.venue_ts[venue] = now
             if counted is None or counted < ep.leg_ts:
