@@ -409,10 +409,6 @@ class Ladder:
         self._mmr = mmr
         self._kernel = None
 
-    @property
-    def cell(self) -> float:
-        return self._cell
-
     # ------------------------------------------------------------------ queries
 
     @property
@@ -496,8 +492,9 @@ class Ladder:
         short_part = part - long_part
         band_usd = np.concatenate((long_part, short_part))
         gets = band_usd > 0.0
+        every = bool(gets.all())
         n_mix = int(part.size)
-        if gets.all():
+        if every:
             bands = _Bands(lo * kernel.low, mode * kernel.mode, hi * kernel.high, band_usd, n_mix)
         else:
             bands = _Bands(
@@ -517,7 +514,7 @@ class Ladder:
         # Added per leverage, long then short, as the parts were.
         parts = np.empty(2 * n_mix)
         parts[0::2], parts[1::2] = long_part, short_part
-        self.added = running_sum(self.added, parts if gets.all() else parts[parts > 0.0])
+        self.added = running_sum(self.added, parts if every else parts[parts > 0.0])
 
     def _entry_range(
         self, entry: float, low: float | None, high: float | None

@@ -77,9 +77,6 @@ class SideBins:
         self._total: float | None = None  # cached until a value changes
         self._bounds: tuple[int, int] | None = None  # lowest and highest bin, cached
 
-    def __len__(self) -> int:
-        return int(self.keys.size)
-
     def bounds(self) -> tuple[int, int] | None:
         """The lowest and the highest bin held (None if none)."""
         if self._bounds is None and self.keys.size:
@@ -218,18 +215,18 @@ class SideBins:
 
     def drop_from(self, k: int) -> tuple[IntArray, FloatArray]:
         """Remove the bins at ``k`` and above; their indices and notional, highest first."""
-        gone = self.keys >= k
-        keys, values = self.keys[gone], self.values[gone]
-        self._keep(~gone)
-        nearest = np.argsort(keys, kind="stable")[::-1]
-        return keys[nearest], values[nearest]
+        return self._drop(self.keys >= k, highest_first=True)
 
     def drop_to(self, k: int) -> tuple[IntArray, FloatArray]:
         """Remove the bins at ``k`` and below; their indices and notional, lowest first."""
-        gone = self.keys <= k
-        keys, values = self.keys[gone], self.values[gone]
-        self._keep(~gone)
+        return self._drop(self.keys <= k, highest_first=False)
+
+    def _drop(self, gone: BoolArray, *, highest_first: bool) -> tuple[IntArray, FloatArray]:
+        keys = self.keys[gone]
+        values = self._keep(~gone)  # the dropped notional, in the order entered
         nearest = np.argsort(keys, kind="stable")
+        if highest_first:
+            nearest = nearest[::-1]
         return keys[nearest], values[nearest]
 
     # ------------------------------------------------------------------ rows

@@ -59,7 +59,6 @@ class PrintWindow:
         "_rate_ms",
         "_window_ms",
         "chain_start",
-        "last_print_sec",
         "last_print_ts",
         "prints",
         "rate_prints",
@@ -85,7 +84,6 @@ class PrintWindow:
         self.rate_usd = 0.0
         self.run_seconds = 0
         self.run_start_ms = 0
-        self.last_print_sec: int | None = None
         self.last_print_ts: int | None = None
 
     def add(self, ts: int, usd: float, sampled: bool = True) -> None:
@@ -108,8 +106,8 @@ class PrintWindow:
         self.usd += usd
         self.rate_usd += usd
         sec = ts // 1000
-        last = self.last_print_sec
         last_ts = self.last_print_ts
+        last = last_ts // 1000 if last_ts is not None else None  # the latest print's second
         if last is None or last_ts is None:
             self.chain_start = ts
         elif sampled:
@@ -124,8 +122,6 @@ class PrintWindow:
             self.run_start_ms = ts
         elif sec > last:
             self.run_seconds += 1
-        if last is None or sec > last:
-            self.last_print_sec = sec
 
     def expire(self, now: int) -> None:
         """Drop prints older than the windows; a run ends once its gap is exceeded."""
@@ -141,8 +137,8 @@ class PrintWindow:
             self.rate_usd -= rate.popleft()[1]
         if not rate:
             self.rate_usd = 0.0
-        last = self.last_print_sec
-        if last is not None and now // 1000 - last - 1 > self._max_gap_s:
+        last_ts = self.last_print_ts
+        if last_ts is not None and now // 1000 - last_ts // 1000 - 1 > self._max_gap_s:
             self.run_seconds = 0
 
     @property
