@@ -33,6 +33,7 @@ ccxt is imported lazily, in ``start()``: importing this module costs nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -147,9 +148,8 @@ class CcxtFeed(StreamSupervision):
         self._bybit_emitted: dict[str, _BybitEmitted] = {}
         self._streams: dict[str, Stream] = {}
         self._read_trades: FrameReader | None = READERS.get(exchange_id) if hot_trades else None
-        self._trade_routes: dict[str, tuple[Stream, Callable[[RawTrade], None]]] = {}
-        """Market id → its trade stream and that stream's sink, for the trade frames read
-        before ccxt."""
+        self._trade_routes: dict[str, Callable[[RawTrade], None]] = {}
+        """Market id → the sink of its trade stream, for the trade frames read before ccxt."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._taps_due = 0.0
         self._queue = EventQueue(QUEUE_SIZE)
@@ -358,7 +358,8 @@ class CcxtFeed(StreamSupervision):
     def _install_taps(self) -> None:
         ex, venue = self._ex, self.venue
         self._ensure_taps()
-        claim = self._claim_trade_frame if self._read_trades is not None else None
+        read = self._read_trades
+        claim = functools.partial(self._claim_trade_frame, read) if read is not None else None
         install_client_hooks(ex, self._on_url, self._on_malformed, venue.keepalive_frames, claim)
 
     def _ensure_taps(self) -> None:
@@ -375,11 +376,6 @@ class CcxtFeed(StreamSupervision):
             if stream.name == "trades" and not is_tap_cache(ex.trades.get(stream.symbol)):
                 log.info("%s: installing the trade tap of %s", self.exchange, key)
                 ex.trades[stream.symbol] = tap_cache(TAP_TRADES_KEPT, self._trade_sink(stream))
-            if stream.name == "trades" and self._read_trades is not None:
-                market_id = ex.market(stream.symbol)["id"]
-                route = self._trade_routes.get(market_id)
-                if route is None or route[0] is not stream:  # new, or the symbol re-added
-                    self._trade_routes[market_id] = (stream, self._raw_trade_sink(stream))
 
     async def _close_exchange(self) -> None:
         if self._ex is None:
@@ -482,6 +478,9 @@ class CcxtFeed(StreamSupervision):
                 self._status(symbol, "open_interest", StreamState.FAILED, "not offered by venue")
         for stream in streams:
             self._streams[stream.key] = stream
+            if stream.name == "trades" and self._read_trades is not None:
+                # the feed's own table (no ccxt cleanup touches it): set once per stream
+                self._trade_routes[self._ex.market(symbol)["id"]] = self._raw_trade_sink(stream)
         self._ensure_taps()
         return streams
 
@@ -566,17 +565,15 @@ class CcxtFeed(StreamSupervision):
 
         return sink
 
-    def _claim_trade_frame(self, message: Any) -> bool:
+    def _claim_trade_frame(self, read: FrameReader, message: Any) -> bool:
         """Handle a trade frame of a watched market here (True); anything else is ccxt's."""
-        read = self._read_trades
-        frame = read(message) if read is not None else None
+        frame = read(message)
         if frame is None:
             return False
         market_id, trades = frame
-        route = self._trade_routes.get(market_id)
-        if route is None:
+        sink = self._trade_routes.get(market_id)
+        if sink is None:
             return False  # not a market of ours: ccxt caches it where nobody reads it
-        sink = route[1]
         for raw in trades:
             sink(raw)
         return True

@@ -44,9 +44,6 @@ class EventQueue:
         self._pending: dict[str, int] = {}
         self._waiter: asyncio.Future[None] | None = None
 
-    def __len__(self) -> int:
-        return len(self._items)
-
     def pending(self, venue: str) -> int:
         """Events of ``venue`` waiting for the consumer."""
         return self._pending.get(venue, 0)

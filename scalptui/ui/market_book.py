@@ -118,16 +118,16 @@ class MarketBook:
         if evt.exchange not in self._venues:
             # A replay may carry venues its feed did not name up front.
             self.note_venues(evt.exchange)
-        if isinstance(evt, FeedStatus):
+        if type(evt) is Trade:  # the most frequent event first
+            self.last_trade[evt.symbol] = evt.price
+        elif isinstance(evt, FeedStatus):
             self._keep_status(evt)
             return
-        if isinstance(evt, MarkPrice) and evt.funding_rate is not None:
+        elif isinstance(evt, MarkPrice) and evt.funding_rate is not None:
             self._record_funding(evt)
         elif isinstance(evt, History):
             # Kept for the price panel: the first hour's 1 h change is read from them.
             self.warm_bars[evt.symbol] = tuple(sorted(evt.bars, key=lambda b: b.ts))
-        elif type(evt) is Trade:
-            self.last_trade[evt.symbol] = evt.price
         symbol = getattr(evt, "symbol", None)
         if symbol is not None:
             now_ms = int(self._clock() * 1000)

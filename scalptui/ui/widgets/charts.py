@@ -7,6 +7,7 @@ import math
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
+from scalptui.detector.open_interest import OI_BUCKET_MS
 from scalptui.models import DetectorSnapshot, Side
 
 
@@ -16,9 +17,6 @@ def theme_rgb(plot: PlotextPlot, variable: str) -> tuple[int, int, int]:
     return (r, g, b)
 
 
-CHART_BUCKET_MS = 10_000
-"""The chart's time step: the detector keeps one open-interest point per 10 s bucket
-(``open_interest.OI_BUCKET_MS``)."""
 AXIS_LABEL_WIDTH = 7
 """Every axis label is padded to this width, so the chart's box never shifts a column."""
 AXIS_TICKS = 4
@@ -69,7 +67,7 @@ def drawn_key(history: tuple[tuple[int, float], ...]) -> tuple[object, ...]:
     (the panel's text line shows the open interest of the second)."""
     if not history:
         return ()
-    return (len(history), history[0], history[-1][0] // CHART_BUCKET_MS)
+    return (len(history), history[0], history[-1][0] // OI_BUCKET_MS)
 
 
 class FundingOiChart(PlotextPlot):
