@@ -49,15 +49,10 @@ class VenueLadder:
     rows: tuple[LadderBin, ...]
 
 
-def _values(row: LadderBin) -> tuple[float, float, float, float, float, float]:
-    return (
-        row.long_usd,
-        row.short_usd,
-        row.realized_long_usd,
-        row.realized_short_usd,
-        row.hit_long_usd,
-        row.hit_short_usd,
-    )
+def _values(row: LadderBin) -> tuple[float, ...]:
+    """long, short, realised long, realised short, hit long, hit short: the row's
+    fields after low and high, in ``LadderBin``'s order."""
+    return row[2:8]
 
 
 def _add(acc: list[float], values: Iterable[float], fraction: float = 1.0) -> None:

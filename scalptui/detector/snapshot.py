@@ -2,8 +2,8 @@
 
 Read-only over the state but for two caches: the realised overlay bins its
 waiting prints first, and ``LadderRowCache`` keeps the last rows built per
-span so that an unchanged row is reused, not rebuilt (a frozen dataclass costs
-~2 µs to build; most rows do not change between ticks). Apart from the
+span so that a tick where no row changed hands back the very same tuple (the
+asset view's summed ladder then knows by identity that nothing changed). Apart from the
 detector because a snapshot is a view of every part of the state, while the
 detector's own code is about events.
 """
@@ -38,12 +38,14 @@ class LadderRowCache:
         self._by_span.clear()
 
     def rows(self, span_pct: float | None, keys: list[tuple[Any, ...]]) -> tuple[LadderBin, ...]:
-        """Rows for ``keys`` (``LadderBin`` fields), reusing those of the last call's span."""
+        """Rows for ``keys`` (``LadderBin`` fields); the last call's rows when none changed.
+
+        A changed tick builds every row again: a row is a tuple, cheaper to build than
+        to look up among the last rows."""
         cached = self._by_span.get(span_pct)
         if cached is not None and cached[0] == keys:
             return cached[1]  # nothing changed since the last tick: one C-level compare
-        previous = dict(zip(cached[0], cached[1], strict=True)) if cached is not None else {}
-        rows = tuple(previous.get(key) or LadderBin(*key) for key in keys)
+        rows = tuple(map(LadderBin._make, keys))
         if len(self._by_span) >= MAX_CACHED_SPANS:
             self._by_span.clear()
         self._by_span[span_pct] = (keys, rows)
