@@ -12,7 +12,8 @@ Pure functions over ``DetectorSnapshot`` parts, used by ``assets.AssetDetector``
   call is reused while no venue's rows changed (a venue's row cache hands back
   the same tuple then), so a repeat costs one identity compare per venue;
 * ``summed_open_interest`` — amounts (base units, the same asset on every venue)
-  and USD values summed, the changes of the sum, its history forward-filled;
+  and USD values summed, the changes of the sum, its history forward-filled, one
+  point per bucket;
 * ``weighted_funding`` — the venues' 8 h rates weighted by their USD open interest;
 * ``merged_episodes`` — one episode view per side over the venues' episodes.
 """
@@ -24,6 +25,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from scalptui.detector.open_interest import OI_BUCKET_MS
 from scalptui.detector.snapshot import MAX_LADDER_ROWS
 from scalptui.models import (
     AlertKind,
@@ -204,8 +206,11 @@ def _summed_change(pairs: Sequence[tuple[float, float | None]]) -> float | None:
 def _summed_history(
     histories: Sequence[tuple[tuple[int, float], ...]],
 ) -> tuple[tuple[int, float], ...]:
-    """Σ of the venues' OI histories: each venue's latest point carried forward, summed from
-    the first time every venue has one."""
+    """Σ of the venues' OI histories, one point per ``OI_BUCKET_MS`` bucket as each venue's
+    own history has: each venue's latest point carried forward, summed from the first time
+    every venue has one; a bucket's point is the sum after its last sample (and has that
+    sample's time). Per bucket and not per sample so that three venues give the chart the
+    points of one, and a new point only when a bucket begins."""
     latest = [0.0] * len(histories)
     seen = [False] * len(histories)
     missing = len(histories)
@@ -218,7 +223,7 @@ def _summed_history(
         latest[i] = amount
         if missing == 0:
             point = (ts, sum(latest))
-            if out and out[-1][0] == ts:
+            if out and out[-1][0] // OI_BUCKET_MS == ts // OI_BUCKET_MS:
                 out[-1] = point
             else:
                 out.append(point)
@@ -229,22 +234,33 @@ class HistorySum:
     """The summed OI history of one symbol, rebuilt only when a venue's history changed.
 
     A venue's history gains or replaces its newest point (one per 10 s bucket) and drops
-    its oldest: its length and its two ends tell a change (an older sample filling a
-    bucket in the middle, a warm start after live data, also changes its length)."""
+    its oldest: its length, its first point and its newest point's bucket tell a new
+    shape (an older sample filling a bucket in the middle, a warm start after live data,
+    also changes its length). A venue streaming its open interest (Bybit, OKX) replaces
+    its newest point many times a bucket; while every venue's newest point is in the
+    sum's last bucket, that only moves the sum's last point, so only that point is
+    recomputed: the full merge of three venues' hour costs ≈ 0.75 ms, at every tick."""
 
     __slots__ = ("_key", "_value")
 
     def __init__(self) -> None:
-        self._key: tuple[tuple[int, tuple[int, float], tuple[int, float]] | None, ...] = ()
+        self._key: tuple[tuple[int, tuple[int, float], int] | None, ...] = ()
         self._value: tuple[tuple[int, float], ...] = ()
 
     def history(
         self, histories: Sequence[tuple[tuple[int, float], ...]]
     ) -> tuple[tuple[int, float], ...]:
-        key = tuple((len(h), h[0], h[-1]) if h else None for h in histories)
-        if key != self._key:
-            self._key = key
-            self._value = _summed_history(histories)
+        key = tuple((len(h), h[0], h[-1][0] // OI_BUCKET_MS) if h else None for h in histories)
+        value = self._value
+        if key == self._key and value:  # a sum exists: every venue has a point
+            bucket = value[-1][0] // OI_BUCKET_MS
+            if all(h[-1][0] // OI_BUCKET_MS == bucket for h in histories):
+                last = (max(h[-1][0] for h in histories), sum(h[-1][1] for h in histories))
+                if last != value[-1]:
+                    self._value = (*value[:-1], last)
+                return self._value
+        self._key = key
+        self._value = _summed_history(histories)
         return self._value
 
 

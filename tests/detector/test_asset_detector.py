@@ -14,7 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as hs
 
 from scalptui.detector import AssetDetector, Detector, DetectorParams, make_detector
-from scalptui.detector.asset_view import VenueLadder, merged_liquidations, sum_ladders
+from scalptui.detector.asset_view import (
+    HistorySum,
+    VenueLadder,
+    merged_liquidations,
+    sum_ladders,
+)
+from scalptui.detector.open_interest import OI_BUCKET_MS
 from scalptui.models import (
     Alert,
     AlertKind,
@@ -490,3 +496,69 @@ def test_merged_tapes_are_newest_first_with_ties_in_watch_then_tape_order(
     keyed = [(-liq.ts, v, n, liq) for v, tape in enumerate(tapes) for n, liq in enumerate(tape)]
     expected = tuple(item[3] for item in sorted(keyed, key=lambda item: item[:3]))[:limit]
     assert merged_liquidations(tapes, limit) == expected
+
+
+def _summed_by_definition(
+    histories: list[list[tuple[int, float]]],
+) -> tuple[tuple[int, float], ...]:
+    """Per bucket from the moment every venue has a point: the bucket's last sample time
+    and the sum of every venue's latest amount at that time."""
+    if not all(histories):
+        return ()
+    start = max(h[0][0] for h in histories)
+    stamps = sorted({ts for h in histories for ts, _ in h if ts >= start})
+    last_of_bucket: dict[int, int] = {}
+    for ts in stamps:
+        last_of_bucket[ts // OI_BUCKET_MS] = ts
+    out = []
+    for bucket in sorted(last_of_bucket):
+        ts = last_of_bucket[bucket]
+        out.append((ts, sum([a for t, a in h if t <= ts][-1] for h in histories)))
+    return tuple(out)
+
+
+_OI_STEP = hs.tuples(
+    hs.integers(min_value=0, max_value=2),  # venue
+    hs.sampled_from(("sample", "next bucket", "drop oldest")),
+    hs.integers(min_value=0, max_value=OI_BUCKET_MS - 1),  # where in its bucket
+    hs.floats(min_value=1.0, max_value=1e6),
+)
+
+
+@given(
+    hs.lists(
+        hs.lists(hs.integers(min_value=0, max_value=OI_BUCKET_MS - 1), min_size=0, max_size=3),
+        min_size=3,
+        max_size=3,
+    ),
+    hs.lists(_OI_STEP, max_size=60),
+)
+def test_summed_oi_history_is_one_point_per_bucket_whatever_each_venue_streams(
+    starts: list[list[int]], steps: list[tuple[int, str, int, float]]
+) -> None:
+    # each venue's history as the detector keeps it: one point per bucket, the bucket's
+    # latest sample, the newest replaced by every sample of its bucket (a streaming venue);
+    # the venues start on the same buckets, so their newest points often share one
+    base = T0 * 1000 // OI_BUCKET_MS
+    histories: list[list[tuple[int, float]]] = [
+        [((base + b) * OI_BUCKET_MS + offset, 1000.0 + b) for b, offset in enumerate(offsets)]
+        for offsets in starts
+    ]
+    summed = HistorySum()
+    for venue, step, offset, amount in steps:
+        hist = histories[venue]
+        if step == "drop oldest":
+            if hist:
+                hist.pop(0)
+        elif not hist:
+            hist.append((T0 * 1000 + offset, amount))
+        elif step == "next bucket":
+            bucket = hist[-1][0] // OI_BUCKET_MS + 1
+            hist.append((bucket * OI_BUCKET_MS + offset, amount))
+        else:
+            ts = hist[-1][0] // OI_BUCKET_MS * OI_BUCKET_MS + offset
+            hist[-1] = (max(ts, hist[-1][0]), amount)
+        got = summed.history([tuple(h) for h in histories])
+        assert got == _summed_by_definition(histories)
+        buckets = [ts // OI_BUCKET_MS for ts, _ in got]
+        assert buckets == sorted(set(buckets))
