@@ -318,8 +318,14 @@ async def multi_feed_to_detector(base_url: str, seconds: float) -> Measure:
     symbols = multi_symbols()
 
     def make_feed(venue: str) -> CcxtFeed:
+        # as the product's several-venue feed makes them, clock-skew reports included
         return CcxtFeed(
-            venue, symbols, base_url=base_url, source=Source.SIMULATED, skip_unlisted=True
+            venue,
+            symbols,
+            base_url=base_url,
+            source=Source.SIMULATED,
+            skip_unlisted=True,
+            report_skew=True,
         )
 
     feed = MultiFeed(MULTI_VENUES, make_feed, symbols=symbols)

@@ -207,14 +207,15 @@ def _make_ccxt_feed(
 async def _start_multi_feed(
     settings: Settings, source: Source, *, report_skew: bool = True
 ) -> Feed:
-    """One feed per venue, merged (``MultiFeed`` reports each venue's clock skew itself)."""
+    """One feed per venue, merged; each venue's feed reports its own clock's skew."""
     from scalptui.feed.multi import MultiFeed
 
     feed = MultiFeed(
         settings.feed.venues,
-        lambda venue: _make_ccxt_feed(settings, venue, source, skip_unlisted=True),
+        lambda venue: _make_ccxt_feed(
+            settings, venue, source, skip_unlisted=True, report_skew=report_skew
+        ),
         symbols=settings.feed.symbols,
-        report_skew=report_skew,
     )
     try:
         await feed.start()

@@ -200,13 +200,12 @@ class CcxtFeed(StreamSupervision):
         """Trades and marks dropped because the consumer fell behind (``Shedding``)."""
         return {self.exchange: self._counters["dropped_events"]}
 
-    def attach(self, queue: EventQueue, *, report_skew: bool) -> None:
+    def attach(self, queue: EventQueue) -> None:
         """Put every event into ``queue``, shared with other venues' feeds (``MultiFeed``),
         instead of this feed's own; its owner reads it, and ends it: ``events()`` is not
         for an attached feed. Call before ``start()``."""
         self._queue = queue
         self._shared = True
-        self._skew = SkewMonitor() if report_skew else None
 
     async def start(self) -> None:
         """Load markets (FeedError if the exchange, a symbol or the venue is unusable),

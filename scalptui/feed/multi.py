@@ -70,13 +70,12 @@ class MultiFeed:
         make_feed: FeedMaker,
         *,
         symbols: Sequence[str],
-        report_skew: bool = True,
         queue_size: int = QUEUE_SIZE,
         reopen_base_s: float = REOPEN_BASE_S,
         start_grace_s: float = START_GRACE_S,
     ) -> None:
-        """``make_feed`` makes one venue's unstarted feed; ``report_skew``: each venue's
-        events carry clock-skew reports; ``queue_size``: each venue's bound in the shared
+        """``make_feed`` makes one venue's unstarted feed (whether it reports its clock's
+        skew is the feed's own setting); ``queue_size``: each venue's bound in the shared
         queue; ``reopen_base_s``: first delay before trying a venue that could not be
         opened again (doubling up to a minute); ``start_grace_s``: how long ``start`` waits
         for the other venues once one is open (the rest join when they open)."""
@@ -86,7 +85,6 @@ class MultiFeed:
         self.exchange = ",".join(self.venues)
         self._requested = tuple(symbols)
         self._make_feed = make_feed
-        self._report_skew = report_skew
         self._reopen_base_s = reopen_base_s
         self._start_grace_s = start_grace_s
         self._feeds: dict[str, CcxtFeed] = {}
@@ -209,7 +207,7 @@ class MultiFeed:
 
     def _new_feed(self, venue: str) -> CcxtFeed:
         feed = self._make_feed(venue)
-        feed.attach(self._queue, report_skew=self._report_skew)
+        feed.attach(self._queue)
         return feed
 
     def events(self) -> AsyncIterator[Event]:

@@ -310,3 +310,24 @@ async def test_a_slow_consumer_loses_no_liquidation() -> None:
             assert got == sent
         finally:
             await feed.close()
+
+
+async def test_each_venue_reports_its_own_clock_skew_when_its_feed_is_made_to() -> None:
+    # a simulator running at 20x is soon tens of seconds ahead of the local clock
+    async with (
+        asyncio.timeout(30),
+        SimExchange((BTC,), scenario="calm", time_scale=20.0) as sim,
+        multi_feed(sim, ("binanceusdm", "bybit"), report_skew=True) as (_, got),
+    ):
+
+        def skewed(venue: str) -> bool:
+            return any(
+                isinstance(e, FeedStatus)
+                and e.exchange == venue
+                and e.stream == "clock"
+                and e.state is StreamState.STALE
+                and "off the exchange's" in e.detail
+                for e in got.events
+            )
+
+        await got.until(lambda: skewed("binanceusdm") and skewed("bybit"))
