@@ -21,9 +21,13 @@ Pure functions over ``DetectorSnapshot`` parts, used by ``assets.AssetDetector``
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from scalptui.detector.open_interest import OI_BUCKET_MS
 from scalptui.detector.snapshot import MAX_LADDER_ROWS
@@ -41,6 +45,7 @@ from scalptui.numfmt import funding_apr
 _EPS = 1e-9
 _ROW_VALUES = 6
 """long, short, realised long, realised short, hit long, hit short."""
+_FIELDS = len(LadderBin._fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +62,9 @@ def _values(row: LadderBin) -> tuple[float, ...]:
     return row[2:8]
 
 
-def _add(acc: list[float], values: Iterable[float], fraction: float = 1.0) -> None:
+def _add(acc: list[float], values: Iterable[float]) -> None:
     for i, v in enumerate(values):
-        acc[i] += v * fraction
+        acc[i] += v
 
 
 def _inner_range(ladders: Sequence[VenueLadder], width: float) -> tuple[int, int] | None:
@@ -91,64 +96,63 @@ def sum_ladders(
         hi = lo + MAX_LADDER_ROWS - 1
     n = hi - lo + 1
     last = n + 1
-    acc = [[0.0] * _ROW_VALUES for _ in range(n + 2)]
+    acc = np.zeros((n + 2, _ROW_VALUES))
     low_edge = lo * width
     high_edge = (hi + 1) * width
+    below = [0.0] * _ROW_VALUES
+    above = [0.0] * _ROW_VALUES
     for lad in used:
         rows = lad.rows
         low_edge = min(low_edge, rows[0].low)
         high_edge = max(high_edge, rows[-1].high)
-        _add(acc[0], _values(rows[0]))
-        _add(acc[last], _values(rows[-1]))
-        aligned = lad.width == width
-        for row in rows[1:-1]:
-            _spread_row(acc, row, width, lo, last, aligned)
-    out: list[LadderBin] = []
-    for r, values in enumerate(acc):
-        if r == 0:
-            low, high = low_edge, lo * width
-        elif r == last:
-            low, high = (hi + 1) * width, high_edge
-        else:
-            low, high = (lo + r - 1) * width, (lo + r) * width
-        long_usd, short_usd, real_long, real_short, hit_long, hit_short = values
-        out.append(
-            LadderBin(
-                low,
-                high,
-                long_usd,
-                short_usd,
-                real_long,
-                real_short,
-                hit_long,
-                hit_short,
-                edge=r in (0, last),
-            )
-        )
-    return width, tuple(out)
+        _add(below, _values(rows[0]))
+        _add(above, _values(rows[-1]))
+        if len(rows) > 2:
+            _spread_rows(acc, rows[1:-1], width, lo, lad.width == width)
+    acc[0] += below
+    acc[last] += above
+    lows = [low_edge, *((lo + r) * width for r in range(n + 1))]
+    highs = [*lows[1:], high_edge]
+    edges = [False] * (n + 2)
+    edges[0] = edges[last] = True
+    columns = acc.T.tolist()
+    return width, tuple(map(LadderBin._make, zip(lows, highs, *columns, edges, strict=True)))
 
 
-def _spread_row(
-    acc: list[list[float]], row: LadderBin, width: float, lo: int, last: int, aligned: bool
+def _spread_rows(
+    acc: npt.NDArray[np.float64],
+    rows: tuple[LadderBin, ...],
+    width: float,
+    lo: int,
+    aligned: bool,
 ) -> None:
-    """Add one inner venue row to the common rows it overlaps (beyond them: the edges)."""
-    values = _values(row)
-    if not any(values):
-        return
+    """Add a venue's inner rows to the common rows they overlap, each split in proportion
+    to the overlap (beyond the common rows: the edges). Vectorised: three venues at the
+    widest span are some 1 800 rows a tick."""
+    table = np.fromiter(
+        itertools.chain.from_iterable(rows), dtype=np.float64, count=len(rows) * _FIELDS
+    ).reshape(-1, _FIELDS)
+    low, high, values = table[:, 0], table[:, 1], table[:, 2 : 2 + _ROW_VALUES]
+    last = len(acc) - 1
     if aligned:
         # same width on the same absolute grid: one row onto one row
-        k0 = k1 = round(row.low / width)
-    else:
-        k0 = math.floor(row.low / width + _EPS)
-        k1 = math.ceil(row.high / width - _EPS) - 1
-    if k1 <= k0:
-        _add(acc[min(max(k0 - lo + 1, 0), last)], values)
+        np.add.at(acc, np.clip(np.rint(low / width).astype(np.int64) - lo + 1, 0, last), values)
         return
-    size = row.high - row.low
-    for k in range(k0, k1 + 1):
-        overlap = min(row.high, (k + 1) * width) - max(row.low, k * width)
-        if overlap > 0.0:
-            _add(acc[min(max(k - lo + 1, 0), last)], values, overlap / size)
+    k0 = np.floor(low / width + _EPS).astype(np.int64)
+    k1 = np.ceil(high / width - _EPS).astype(np.int64) - 1
+    whole = k1 <= k0
+    np.add.at(acc, np.clip(k0[whole] - lo + 1, 0, last), values[whole])
+    split = ~whole
+    if not split.any():
+        return
+    low, high, values, k0, k1 = low[split], high[split], values[split], k0[split], k1[split]
+    size = high - low
+    for step in range(int((k1 - k0).max()) + 1):
+        k = k0 + step
+        overlap = np.minimum(high, (k + 1) * width) - np.maximum(low, k * width)
+        part = (k <= k1) & (overlap > 0.0)
+        share = (overlap[part] / size[part])[:, None]
+        np.add.at(acc, np.clip(k[part] - lo + 1, 0, last), values[part] * share)
 
 
 class LadderSum:

@@ -562,3 +562,58 @@ def test_summed_oi_history_is_one_point_per_bucket_whatever_each_venue_streams(
         assert got == _summed_by_definition(histories)
         buckets = [ts // OI_BUCKET_MS for ts, _ in got]
         assert buckets == sorted(set(buckets))
+
+
+def _venue_ladder(width: float, first: int, cells: list[tuple[float, float, float]]) -> VenueLadder:
+    """Inner bins first.. of ``width`` (absolute multiples of it, as a venue's grid is),
+    (long, short, realised long) each, framed by edge rows holding 1 and 2 of each."""
+    inner = [
+        LadderBin((first + i) * width, (first + i + 1) * width, a, b, c, 0.0, 0.0, c)
+        for i, (a, b, c) in enumerate(cells)
+    ]
+    low, high = first * width, (first + len(cells)) * width
+    below = LadderBin(low - 5 * width, low, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, edge=True)
+    above = LadderBin(high, high + 5 * width, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, edge=True)
+    return VenueLadder(width, (below, *inner, above))
+
+
+_CELL = hs.tuples(*[hs.floats(min_value=0.0, max_value=1e7)] * 3)
+
+
+@given(
+    hs.lists(
+        hs.tuples(
+            hs.sampled_from((0.5, 0.7, 1.0, 1.3)),
+            hs.integers(min_value=60, max_value=90),
+            hs.lists(_CELL, min_size=1, max_size=25),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_each_summed_row_holds_every_venue_row_in_proportion_to_their_overlap(
+    venues: list[tuple[float, int, list[tuple[float, float, float]]]],
+) -> None:
+    ladders = [_venue_ladder(w, first, cells) for w, first, cells in venues]
+    width, rows = sum_ladders(ladders, 80.0)
+    assert width == max(w for w, _, _ in venues)
+    for r, row in enumerate(rows[1:-1], start=1):
+        assert not row.edge and row.high - row.low == pytest.approx(width)
+        want = [0.0] * 6
+        for lad in ladders:
+            for cell in lad.rows[1:-1]:
+                overlap = min(cell.high, row.high) - max(cell.low, row.low)
+                if overlap > 1e-9 * width:
+                    share = overlap / (cell.high - cell.low)
+                    for i, v in enumerate(cell[2:8]):
+                        want[i] += v * share
+        assert list(row[2:8]) == pytest.approx(want, rel=1e-9, abs=1e-3), r
+    # venue edges go whole to the summed edges, and nothing is lost
+    assert rows[0].edge and rows[-1].edge
+    assert rows[0].hit_long_usd == pytest.approx(len(ladders) * 1.0)
+    assert rows[-1].hit_long_usd == pytest.approx(len(ladders) * 2.0)
+    for i in range(2, 8):
+        total = math.fsum(row[i] for row in rows)
+        assert total == pytest.approx(
+            math.fsum(b[i] for lad in ladders for b in lad.rows), rel=1e-9, abs=1e-3
+        )
