@@ -1,6 +1,7 @@
 """Typed records shared by every layer: feed → detector → (UI | headless sinks).
 
-Everything here is a frozen dataclass or an enum so that a record can be handed
+Everything here is a frozen dataclass, a named tuple (``LadderBin``, built by the
+hundred each tick) or an enum, so that a record can be handed
 from the feed to the detector, to the UI and to a recording without anyone
 mutating it on the way. Times are exchange timestamps in epoch milliseconds
 unless a field says otherwise. Sizes are in base units (contracts already

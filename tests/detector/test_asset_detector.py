@@ -21,6 +21,7 @@ from scalptui.detector.asset_view import (
     sum_ladders,
 )
 from scalptui.detector.open_interest import OI_BUCKET_MS
+from scalptui.detector.snapshot import MAX_LADDER_ROWS
 from scalptui.models import (
     Alert,
     AlertKind,
@@ -584,34 +585,45 @@ _CELL = hs.tuples(*[hs.floats(min_value=0.0, max_value=1e7)] * 3)
     hs.lists(
         hs.tuples(
             hs.sampled_from((0.5, 0.7, 1.0, 1.3)),
-            hs.integers(min_value=60, max_value=90),
+            # two places far apart: their common grid is folded round ``ref`` (≤ 2 000 rows)
+            hs.integers(min_value=60, max_value=90) | hs.integers(min_value=6000, max_value=6010),
             hs.lists(_CELL, min_size=1, max_size=25),
         ),
         min_size=1,
         max_size=3,
-    )
+    ),
+    hs.sampled_from((80.0, 7000.0)),
 )
 def test_each_summed_row_holds_every_venue_row_in_proportion_to_their_overlap(
-    venues: list[tuple[float, int, list[tuple[float, float, float]]]],
+    venues: list[tuple[float, int, list[tuple[float, float, float]]]], ref: float
 ) -> None:
     ladders = [_venue_ladder(w, first, cells) for w, first, cells in venues]
-    width, rows = sum_ladders(ladders, 80.0)
+    width, rows = sum_ladders(ladders, ref)
     assert width == max(w for w, _, _ in venues)
+    assert len(rows) <= MAX_LADDER_ROWS + 2
+    cells = [cell for lad in ladders for cell in lad.rows[1:-1]]
+
+    def part(cell: LadderBin, low: float, high: float) -> list[float]:
+        """The share of ``cell``'s values that lies in [low, high)."""
+        overlap = min(cell.high, high) - max(cell.low, low)
+        share = overlap / (cell.high - cell.low) if overlap > 1e-9 * width else 0.0
+        return [v * share for v in cell[2:8]]
+
+    def total(parts: list[list[float]]) -> list[float]:
+        return [math.fsum(column) for column in zip(*parts, strict=True)] if parts else [0.0] * 6
+
     for r, row in enumerate(rows[1:-1], start=1):
         assert not row.edge and row.high - row.low == pytest.approx(width)
-        want = [0.0] * 6
-        for lad in ladders:
-            for cell in lad.rows[1:-1]:
-                overlap = min(cell.high, row.high) - max(cell.low, row.low)
-                if overlap > 1e-9 * width:
-                    share = overlap / (cell.high - cell.low)
-                    for i, v in enumerate(cell[2:8]):
-                        want[i] += v * share
+        want = total([part(cell, row.low, row.high) for cell in cells])
         assert list(row[2:8]) == pytest.approx(want, rel=1e-9, abs=1e-3), r
-    # venue edges go whole to the summed edges, and nothing is lost
+    # each edge holds the venues' edges on its side, whole, and every part of a venue row
+    # beyond the common rows on that side
     assert rows[0].edge and rows[-1].edge
-    assert rows[0].hit_long_usd == pytest.approx(len(ladders) * 1.0)
-    assert rows[-1].hit_long_usd == pytest.approx(len(ladders) * 2.0)
+    inner_low, inner_high = rows[1].low, rows[-2].high
+    below = total([part(cell, -math.inf, inner_low) for cell in cells])
+    above = total([part(cell, inner_high, math.inf) for cell in cells])
+    assert list(rows[0][2:8]) == pytest.approx([v + len(ladders) * 1.0 for v in below], rel=1e-9)
+    assert list(rows[-1][2:8]) == pytest.approx([v + len(ladders) * 2.0 for v in above], rel=1e-9)
     for i in range(2, 8):
         total = math.fsum(row[i] for row in rows)
         assert total == pytest.approx(
