@@ -625,7 +625,7 @@ def test_each_summed_row_holds_every_venue_row_in_proportion_to_their_overlap(
     assert list(rows[0][2:8]) == pytest.approx([v + len(ladders) * 1.0 for v in below], rel=1e-9)
     assert list(rows[-1][2:8]) == pytest.approx([v + len(ladders) * 2.0 for v in above], rel=1e-9)
     for i in range(2, 8):
-        total = math.fsum(row[i] for row in rows)
-        assert total == pytest.approx(
+        summed = math.fsum(row[i] for row in rows)
+        assert summed == pytest.approx(
             math.fsum(b[i] for lad in ladders for b in lad.rows), rel=1e-9, abs=1e-3
         )
