@@ -331,3 +331,27 @@ async def test_each_venue_reports_its_own_clock_skew_when_its_feed_is_made_to() 
             )
 
         await got.until(lambda: skewed("binanceusdm") and skewed("bybit"))
+
+
+async def test_a_symbol_added_while_running_leaves_every_venue_streaming(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The simulator starts with BTC only; Binance lists its whole catalogue and simulates a
+    # symbol once a client asks for it. The other venues then see that market's events too.
+    async with (
+        asyncio.timeout(60),
+        SimExchange((BTC,), scenario="calm") as sim,
+        multi_feed(sim, ("binanceusdm", "bybit", "okx")) as (feed, got),
+    ):
+        await got.until(lambda: all(streaming(got.events, v) for v in feed.venues))
+        cut = len(got.events)
+        await feed.add_symbol(ETH)
+        await got.until(
+            lambda: (
+                all(len(trades_of(got, v, cut)) >= 20 for v in feed.venues)
+                and any(t.symbol == ETH for t in trades_of(got, "binanceusdm", cut))
+            )
+        )
+        assert ETH in sim.model.markets
+    failures = [r for r in caplog.records if r.levelname == "ERROR" and "sim" in r.name]
+    assert not failures, failures[0].getMessage()

@@ -277,15 +277,9 @@ class BybitVenue:
 
     def __init__(self, host: VenueHost) -> None:
         self.host = host
-        self._state: dict[str, _SymbolState] = {s: _SymbolState() for s in host.model.markets}
-        self._keys: dict[str, tuple[str, str, str]] = {
-            symbol: (
-                key(f"publicTrade.{m.spec.market_id}"),
-                key(f"tickers.{m.spec.market_id}"),
-                key(f"allLiquidation.{m.spec.market_id}"),
-            )
-            for symbol, m in host.model.markets.items()
-        }
+        self._state: dict[str, _SymbolState] = {}
+        self._keys: dict[str, tuple[str, str, str]] = {}
+        self._sync_markets()
         self._generated = 0
         self._pushed = 0
         self._sent = 0
@@ -309,7 +303,22 @@ class BybitVenue:
 
     # -- market events ---------------------------------------------------------------
 
+    def _sync_markets(self) -> None:
+        """State for every simulated market, those added since start included (another
+        venue's client asked for a catalogue symbol, and the model simulates it from now)."""
+        for symbol, market in self.host.model.markets.items():
+            if symbol not in self._state:
+                market_id = market.spec.market_id
+                self._state[symbol] = _SymbolState()
+                self._keys[symbol] = (
+                    key(f"publicTrade.{market_id}"),
+                    key(f"tickers.{market_id}"),
+                    key(f"allLiquidation.{market_id}"),
+                )
+
     def on_events(self, events: Sequence[SimEvent]) -> None:
+        if len(self._state) != len(self.host.model.markets):
+            self._sync_markets()
         is_subscribed, states, keys = self.host.is_subscribed, self._state, self._keys
         for event in events:
             state = states[event.symbol]

@@ -122,11 +122,7 @@ class OkxVenue:
         self.host = host
         self._state: dict[str, _SymbolState] = {}
         self._by_inst: dict[str, SymbolMarket] = {}
-        for symbol, market in host.model.markets.items():
-            contract = Contract.of(market.spec)
-            keys = {ch: key(ch, contract.inst_id) for ch in _INSTRUMENT_CHANNELS}
-            self._state[symbol] = _SymbolState(contract, keys)
-            self._by_inst[contract.inst_id] = market
+        self._sync_markets()
         self._throttle = ForceOrderThrottle()
         self._sent = 0
 
@@ -152,7 +148,19 @@ class OkxVenue:
 
     # -- market events ---------------------------------------------------------------
 
+    def _sync_markets(self) -> None:
+        """State for every simulated market, those added since start included (another
+        venue's client asked for a catalogue symbol, and the model simulates it from now)."""
+        for symbol, market in self.host.model.markets.items():
+            if symbol not in self._state:
+                contract = Contract.of(market.spec)
+                keys = {ch: key(ch, contract.inst_id) for ch in _INSTRUMENT_CHANNELS}
+                self._state[symbol] = _SymbolState(contract, keys)
+                self._by_inst[contract.inst_id] = market
+
     def on_events(self, events: Sequence[SimEvent]) -> None:
+        if len(self._state) != len(self.host.model.markets):
+            self._sync_markets()
         is_subscribed, states = self.host.is_subscribed, self._state
         for event in events:
             state = states[event.symbol]

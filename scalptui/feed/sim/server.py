@@ -355,8 +355,11 @@ class SimExchange:
             if ts % 3000 == 0:
                 self._publish("markPrice", "!markPrice@arr", marks[ts])
         for venue in self._venues:
-            venue.on_events(events)
-            venue.flush(now)
+            try:
+                venue.on_events(events)
+                venue.flush(now)
+            except Exception:  # one venue's bug must not freeze the others' streams
+                log.exception("simulated %s venue failed in a tick", venue.id)
 
     def _route(self, event: SimEvent, marks: dict[int, list[dict[str, Any]]]) -> None:
         market = self.model.markets[event.symbol]
