@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scalptui.detector.assets import SKIPPED_STREAM
 from scalptui.models import Bar, Event, FeedStatus, History, MarkPrice, StreamState, Trade
 from scalptui.numfmt import funding_8h
 
@@ -63,6 +64,10 @@ def feed_state(
     return state, age
 
 
+UNLISTED_GLYPH = "–"
+"""A venue's mark in the header and the venue table when it does not list the symbol."""
+
+
 @dataclass(frozen=True, slots=True)
 class VenueState:
     """One venue's feed for the symbol on screen: its state and the age of its last message."""
@@ -72,6 +77,9 @@ class VenueState:
     age_s: float | None
     shed: int = 0
     """Trades and marks the venue's feed shed so far because the app fell behind."""
+    listed: bool = True
+    """False when the venue does not list the symbol (the feed skipped it there): its
+    state then says nothing is wrong with the venue, only that it has no such market."""
 
 
 def split_venues(exchange: str) -> tuple[str, ...]:
@@ -165,6 +173,9 @@ class MarketBook:
     def venue_state(self, venue: str, symbol: str, now_ms: int, stale_after_s: float) -> VenueState:
         """``feed_state`` of ``symbol`` on one venue, from that venue's streams only."""
         own = self._venue_statuses.get(venue, {})
+        skipped = own.get((venue, symbol, SKIPPED_STREAM))
+        if skipped is not None and skipped.state is StreamState.FAILED:
+            return VenueState(venue, StreamState.FAILED, None, listed=False)
         last = self.venue_message_ms.get((venue, symbol))
         state, age = feed_state(own, symbol, last, now_ms, stale_after_s)
         return VenueState(venue, state, age)

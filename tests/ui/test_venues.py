@@ -13,6 +13,7 @@ from textual.widgets import Static
 from scalptui.models import (
     Alert,
     DetectorSnapshot,
+    FeedStatus,
     FundingView,
     Liquidation,
     OpenInterestView,
@@ -81,6 +82,28 @@ async def test_a_failed_feed_shows_every_venue_down(tmp_path: Path) -> None:
     async with h.app.run_test(size=(120, 40)) as pilot:
         app = await ready(h, pilot)
         app.feed_error = "the feed stopped"
+        app.repaint_now()
+        assert "BN ✖ failed BY ✖ failed OK ✖ failed" in header(app)
+
+
+async def test_a_venue_that_does_not_list_the_symbol_says_so_instead_of_failed(
+    tmp_path: Path,
+) -> None:
+    """OKX does not list the symbol (the merged feed skipped it there): a dim "not listed",
+    in the header and in ``v``, never the red "failed" of a venue that is down."""
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        why = "skipped on this venue: unknown symbol"
+        app.book.record(FeedStatus(0, "okx", "BTC/USDT:USDT", "market", StreamState.FAILED, why))
+        app.repaint_now()
+        assert "BN ● BY ● OK – not listed" in header(app)
+        await pilot.press("v")
+        await pilot.pause()
+        okx = next(line for line in table_lines(app) if line.lstrip().startswith("OKX"))
+        assert okx.rstrip().endswith("– not listed") and "failed" not in okx
+        await pilot.press("escape")
+        app.feed_error = "the feed stopped"  # a feed that is down outranks it
         app.repaint_now()
         assert "BN ✖ failed BY ✖ failed OK ✖ failed" in header(app)
 

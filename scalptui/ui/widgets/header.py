@@ -15,7 +15,7 @@ from textual import events
 
 from scalptui.models import StreamState, venue_tag
 from scalptui.ui import format as fmt
-from scalptui.ui.market_book import VenueState
+from scalptui.ui.market_book import UNLISTED_GLYPH, VenueState
 from scalptui.ui.widgets.lines import LinesWidget
 
 _STATE_GLYPH = {
@@ -158,13 +158,19 @@ class HeaderBar(LinesWidget):
 
     def _venue_chips(self, venues: tuple[VenueState, ...], level: int) -> Text:
         """``BN ● BY ● OK ◌ stale 14 s``: a live venue is its tag and glyph; any other
-        also says its state and how old its last message is, while there is room."""
+        also says its state and how old its last message is, while there is room; a
+        venue that does not list the symbol says so (``OK – not listed``)."""
         text = Text()
         for n, venue in enumerate(venues):
             if n:
                 text.append(" ")
-            part = _state_part(venue.state)
             text.append(venue_tag(venue.venue) + ("" if level >= _TIGHT_LEVEL else " "))
+            if not venue.listed:  # no such market there: nothing is wrong with the venue
+                text.append(UNLISTED_GLYPH, style=self.part("header--dim"))
+                if level < 7:
+                    text.append(" not listed", style=self.part("header--dim"))
+                continue
+            part = _state_part(venue.state)
             text.append(_STATE_GLYPH.get(venue.state, "?"), style=self.part(part))
             if venue.shed:
                 text.append(f" shed {venue.shed}", style=self.part("header--stale"))

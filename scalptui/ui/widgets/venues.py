@@ -19,7 +19,7 @@ from textual import events
 
 from scalptui.models import DetectorSnapshot, Side, StreamState, venue_label, venue_tag
 from scalptui.ui import format as fmt
-from scalptui.ui.market_book import VenueState
+from scalptui.ui.market_book import UNLISTED_GLYPH, VenueState
 from scalptui.ui.widgets.lines import LinesWidget
 
 _STATE_GLYPH = {
@@ -126,6 +126,8 @@ def spread_text(bp: float | None, *, reference: bool = False) -> str:
 def feed_text(state: VenueState | None, *, with_word: bool) -> str:
     if state is None:
         return "–"
+    if not state.listed:
+        return f"{UNLISTED_GLYPH} not listed" if with_word else UNLISTED_GLYPH
     text = _STATE_GLYPH.get(state.state, "?")
     if with_word:
         text += f" {state.state.value}"
@@ -253,7 +255,9 @@ class VenueTable(LinesWidget):
     def _styles(self, row: VenueRow) -> list[Style]:
         plain = Style()
         feed = row.feed.state if row.feed is not None else None
-        if feed is StreamState.LIVE:
+        if row.feed is not None and not row.feed.listed:
+            feed_part = "venues--dim"
+        elif feed is StreamState.LIVE:
             feed_part = "venues--live"
         elif feed in (StreamState.FAILED, StreamState.CLOSED):
             feed_part = "venues--down"
