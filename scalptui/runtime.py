@@ -73,6 +73,9 @@ class ManagedFeed:
     async def add_symbol(self, symbol: str) -> None:
         await self._inner.add_symbol(symbol)
 
+    async def remove_symbol(self, symbol: str) -> None:
+        await self._inner.remove_symbol(symbol)
+
     async def list_symbols(self) -> list[str]:
         return await self._inner.list_symbols()
 

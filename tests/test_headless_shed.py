@@ -27,6 +27,9 @@ class SheddingFeed:
     async def add_symbol(self, symbol: str) -> None:
         raise NotImplementedError
 
+    async def remove_symbol(self, symbol: str) -> None:
+        raise NotImplementedError
+
     async def list_symbols(self) -> list[str]:
         return []
 

@@ -57,6 +57,10 @@ class Feed(Protocol):
         """Start streaming one more symbol (raises FeedError if unknown)."""
         ...
 
+    async def remove_symbol(self, symbol: str) -> None:
+        """Stop streaming one symbol (nothing happens if it is not streamed)."""
+        ...
+
     async def list_symbols(self) -> list[str]:
         """Every symbol the venue offers (for the symbol search)."""
         ...

@@ -247,6 +247,29 @@ class CcxtFeed(StreamSupervision):
         if not self._closing and resolved not in self._watched:
             self._add(resolved, (intervals or {}).get(resolved))
 
+    async def remove_symbol(self, symbol: str) -> None:
+        """Stop the symbol's streams: their tasks end, each says CLOSED, and what the venue
+        still sends for it (a subscription outlives its last watch) is dropped here."""
+        if symbol not in self._watched:
+            return
+        self._watched.discard(symbol)
+        self._symbols.remove(symbol)
+        mine = [key for key, stream in self._streams.items() if stream.symbol == symbol]
+        names = {f"{self.exchange}:{name}" for name in (*mine, f"symbol:{symbol}")}
+        tasks = [task for task in self._tasks if task.get_name() in names]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        ex = self._ex
+        if ex is not None:
+            market_id = ex.market(symbol)["id"]
+            self._trade_routes.pop(market_id, None)
+            if is_tap_cache(ex.trades.get(symbol)):
+                del ex.trades[symbol]  # the tap would queue its trades still
+        for key in mine:
+            stream = self._streams.pop(key)
+            self._emit(stream, stream.health.close())
+
     async def list_symbols(self) -> list[str]:
         await self._require_open()
         return sorted(s for s, m in self._ex.markets.items() if is_linear_perpetual(m))

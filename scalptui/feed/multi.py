@@ -232,6 +232,13 @@ class MultiFeed:
         if added and asset not in self._symbols:
             self._symbols.append(asset)
 
+    async def remove_symbol(self, symbol: str) -> None:
+        """Stop watching ``symbol`` on every venue (a venue that opens later skips it too)."""
+        if symbol in self._symbols:
+            self._symbols.remove(symbol)
+        for feed in list(self._feeds.values()):
+            await feed.remove_symbol(symbol)
+
     async def list_symbols(self) -> list[str]:
         """Every symbol at least one open venue lists."""
         await self._require_open()

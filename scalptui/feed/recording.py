@@ -401,6 +401,7 @@ class ReplayFeed:
         self.events_replayed = 0
         self.finished = False
         self._closed = False
+        self._removed: set[str] = set()
         self._size = max(path.stat().st_size, 1)
         self._raw: IO[bytes] | None = None
 
@@ -422,6 +423,11 @@ class ReplayFeed:
 
         if symbol not in self._symbols:
             raise FeedError(f"{symbol} is not in the recording {self.path.name}")
+        self._removed.discard(symbol)
+
+    async def remove_symbol(self, symbol: str) -> None:
+        """The recording's events of ``symbol`` are skipped from now on."""
+        self._removed.add(symbol)
 
     async def list_symbols(self) -> list[str]:
         return list(self._symbols)
@@ -441,11 +447,14 @@ class ReplayFeed:
         loop = asyncio.get_running_loop()
         start_wall: float | None = None
         first_ts: int | None = None
+        removed = self._removed
         for item in items:
             if self._closed:
                 return
             if isinstance(item, BadLine):
                 yield self._report_bad_line(item)
+                continue
+            if removed and getattr(item, "symbol", None) in removed:
                 continue
             if isinstance(item, Trade | Liquidation | MarkPrice | OpenInterest):
                 if first_ts is None:

@@ -290,6 +290,7 @@ class ScriptedFeed:
         self.drained = asyncio.Event()
         """Set once every scripted event has been yielded."""
         self.added: list[str] = []
+        self.removed: list[str] = []
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -313,6 +314,10 @@ class ScriptedFeed:
             raise FeedError(f"unknown symbol {symbol} on {self.exchange}")
         self.added.append(symbol)
         self._symbols = (*self._symbols, symbol)
+
+    async def remove_symbol(self, symbol: str) -> None:
+        self.removed.append(symbol)
+        self._symbols = tuple(s for s in self._symbols if s != symbol)
 
     async def list_symbols(self) -> list[str]:
         return list(self._markets)

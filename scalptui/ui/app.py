@@ -319,6 +319,15 @@ class ScalpApp(App[None]):
                 self.switch_to(self.watchlist[0])
             self.save_state()
 
+    @work(exit_on_error=False, group="symbols", description="stop streaming a symbol")
+    async def remove_symbol(self, symbol: str) -> None:
+        if self.feed is None:
+            return
+        try:
+            await self.feed.remove_symbol(symbol)
+        except FeedError as exc:
+            log.warning("%s: still streamed: %s", symbol, exc)
+
     def cannot_start(self, reason: str) -> None:
         """The feed never opened, so there is nothing to monitor: exit with status 2.
 
@@ -584,6 +593,24 @@ class ScalpApp(App[None]):
         self.save_state()
         self.repaint_now()
         self.refresh_slow_panels()
+
+    def action_remove_symbol(self) -> None:
+        """Take the symbol on screen off the watchlist (its alerts already logged stay);
+        the one before it comes on screen. The last one stays: the screen needs one."""
+        symbol = self.current
+        if symbol not in self.watchlist:
+            return
+        if len(self.watchlist) == 1:
+            self.notify(
+                f"{symbol} is the only watched symbol: add another with / first",
+                severity="warning",
+            )
+            return
+        index = self.watchlist.index(symbol)
+        self.watchlist = tuple(s for s in self.watchlist if s != symbol)
+        self.remove_symbol(symbol)
+        self.switch_to(self.watchlist[max(0, index - 1)])
+        self.notify(f"{symbol} removed from the watchlist (/ adds it again)")
 
     def action_cycle(self, step: int) -> None:
         index = self.watchlist.index(self.current) if self.current in self.watchlist else 0

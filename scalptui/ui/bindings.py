@@ -64,6 +64,13 @@ APP_BINDINGS: list[BindingType] = [
         "venues",
         tooltip="this symbol on each venue: price, spread, OI, funding, liqs, feed",
     ),
+    Binding(
+        "x",
+        "remove_symbol",
+        "remove",
+        show=False,
+        tooltip="remove this symbol from the watchlist (/ adds it again)",
+    ),
     Binding("m", "toggle_mute", "mute", tooltip="mute / unmute this symbol's alerts"),
     Binding("t", "next_theme", "theme", tooltip="next theme"),
     Binding(

@@ -20,6 +20,7 @@ from scalptui.feed.ccxt_feed import CcxtFeed
 from scalptui.feed.sim import SimExchange
 from scalptui.feed.sim.specs import CATALOGUE
 from scalptui.models import (
+    FeedStatus,
     History,
     Liquidation,
     MarketInfo,
@@ -312,3 +313,33 @@ async def test_close_is_idempotent_and_ends_events() -> None:
         assert set(got.states("trades", BTC)[-1:]) == {StreamState.CLOSED}
         with pytest.raises(FeedError, match="closed"):
             await feed.add_symbol(ETH)
+
+
+@pytest.mark.parametrize("venue", ["binanceusdm", "bybit", "okx"])
+async def test_a_removed_symbol_stops_and_can_come_back(venue: str) -> None:
+    async with (
+        asyncio.timeout(40),
+        sim_feed((BTC, ETH), time_scale=5.0, warm_start=False, exchange=venue) as (
+            _sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.until(lambda: {t.symbol for t in got.of(Trade)} == {BTC, ETH})
+        await feed.remove_symbol(ETH)
+        await feed.remove_symbol(ETH)  # not streamed any more: nothing to do
+        assert feed.symbols == (BTC,)
+        await got.until(lambda: StreamState.CLOSED in got.states("trades", ETH))
+        # the queue is in order: every ETH event came before its streams said CLOSED
+        closed = max(
+            i
+            for i, e in enumerate(got.events)
+            if isinstance(e, FeedStatus) and e.symbol == ETH and e.state is StreamState.CLOSED
+        )
+        await got.until(lambda: len([t for t in got.of(Trade, closed) if t.symbol == BTC]) >= 30)
+        after = [e for e in got.events[closed + 1 :] if getattr(e, "symbol", None) == ETH]
+        assert not after, after[:3]
+        await feed.add_symbol(ETH)
+        assert list(feed.symbols) == [BTC, ETH]
+        back = len(got.events)
+        await got.until(lambda: any(t.symbol == ETH for t in got.of(Trade, back)))

@@ -355,3 +355,23 @@ async def test_a_symbol_added_while_running_leaves_every_venue_streaming(
         assert ETH in sim.model.markets
     failures = [r for r in caplog.records if r.levelname == "ERROR" and "sim" in r.name]
     assert not failures, failures[0].getMessage()
+
+
+async def test_a_removed_symbol_stops_on_every_venue() -> None:
+    async with (
+        asyncio.timeout(40),
+        SimExchange((BTC, ETH), scenario="calm", time_scale=5.0) as sim,
+        multi_feed(sim, ("binanceusdm", "bybit"), (BTC, ETH)) as (feed, got),
+    ):
+        await got.until(lambda: all(streaming(got.events, v, ETH) for v in feed.venues))
+        await feed.remove_symbol(ETH)
+        assert feed.symbols == (BTC,)
+        await got.until(
+            lambda: all(
+                venue_states(got.events, v).get((ETH, "trades")) is StreamState.CLOSED
+                for v in feed.venues
+            )
+        )
+        cut = len(got.events)
+        await got.until(lambda: all(len(trades_of(got, v, cut)) >= 20 for v in feed.venues))
+        assert not [t for v in feed.venues for t in trades_of(got, v, cut) if t.symbol == ETH]

@@ -197,6 +197,9 @@ class BreaksMidway:
     async def add_symbol(self, symbol: str) -> None:
         return None
 
+    async def remove_symbol(self, symbol: str) -> None:
+        return None
+
     async def list_symbols(self) -> list[str]:
         return list(SYMBOLS)
 

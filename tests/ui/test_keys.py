@@ -86,6 +86,28 @@ async def test_number_keys_pick_watchlist_slots(harness: Harness) -> None:
         assert app.current == SYMBOLS[0]
 
 
+async def test_x_takes_the_symbol_off_the_watchlist_but_never_the_last(
+    harness: Harness,
+) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("2")
+        await pilot.press("x")
+        for worker in [w for w in app.workers if w.group == "symbols"]:
+            await worker.wait()
+        assert app.watchlist == (SYMBOLS[0], *SYMBOLS[2:])
+        assert app.current == SYMBOLS[0]  # the one before it comes on screen
+        assert harness.feed.removed == [SYMBOLS[1]]
+        saved = json.loads((app.data_dir / "state.json").read_text())
+        assert saved["watchlist"] == list(app.watchlist)
+        while len(app.watchlist) > 1:
+            await pilot.press("x")
+        await pilot.press("x")  # the last one stays: the screen needs a symbol
+        await pilot.pause()
+        assert app.watchlist == (SYMBOLS[-1],) and app.current == SYMBOLS[-1]
+        assert len(harness.feed.removed) == len(SYMBOLS) - 1
+
+
 async def test_plus_and_minus_zoom_the_ladder_and_keep_far_clusters_in_edge_rows(
     harness: Harness,
 ) -> None:
