@@ -101,6 +101,10 @@ class _BybitEmitted:
     open_interest: float | None = None
 
 
+def _drop_trade(raw: RawTrade) -> None:
+    """The trade route of a removed symbol: its frames are claimed and dropped unread."""
+
+
 class CcxtFeed(StreamSupervision):
     """A ``Feed`` over ccxt.pro for ``binanceusdm``, ``bybit`` or ``okx``."""
 
@@ -167,6 +171,7 @@ class CcxtFeed(StreamSupervision):
         }
         self._rest = RestCaller(exchange_id, self._counters, self._rng)
         self._start_lock = asyncio.Lock()
+        self._symbols_lock = asyncio.Lock()
         self._started = False
         self._closing = False
         self._closed = False
@@ -239,36 +244,42 @@ class CcxtFeed(StreamSupervision):
         return self._queue.drain(before=self._open_unless_closing)
 
     async def add_symbol(self, symbol: str) -> None:
-        await self._require_open()
-        resolved = self._resolve_symbol(symbol)
-        if resolved in self._watched:
-            return
-        intervals = await funding_intervals(self._ex, self.venue, [resolved], self._rest)
-        if not self._closing and resolved not in self._watched:
-            self._add(resolved, (intervals or {}).get(resolved))
+        # Adds and removes take the lock first, so they run in the order they were asked
+        # for and never interleave (an x right after a / removes what the / added).
+        async with self._symbols_lock:
+            await self._require_open()
+            resolved = self._resolve_symbol(symbol)
+            if resolved in self._watched:
+                return
+            intervals = await funding_intervals(self._ex, self.venue, [resolved], self._rest)
+            if not self._closing and resolved not in self._watched:
+                self._add(resolved, (intervals or {}).get(resolved))
 
     async def remove_symbol(self, symbol: str) -> None:
-        """Stop the symbol's streams: their tasks end, each says CLOSED, and what the venue
-        still sends for it (a subscription outlives its last watch) is dropped here."""
-        if symbol not in self._watched:
-            return
-        self._watched.discard(symbol)
-        self._symbols.remove(symbol)
-        mine = [key for key, stream in self._streams.items() if stream.symbol == symbol]
-        names = {f"{self.exchange}:{name}" for name in (*mine, f"symbol:{symbol}")}
-        tasks = [task for task in self._tasks if task.get_name() in names]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        ex = self._ex
-        if ex is not None:
-            market_id = ex.market(symbol)["id"]
-            self._trade_routes.pop(market_id, None)
-            if is_tap_cache(ex.trades.get(symbol)):
-                del ex.trades[symbol]  # the tap would queue its trades still
-        for key in mine:
-            stream = self._streams.pop(key)
-            self._emit(stream, stream.health.close())
+        """Stop the symbol's streams: their tasks end and each says CLOSED. ccxt keeps the
+        subscription (it outlives its last watch), so what the venue still sends for the
+        symbol is dropped here: its trade frames before ccxt reads them, the rest (marks,
+        liquidations) as they reach the feed's taps."""
+        async with self._symbols_lock:
+            if symbol not in self._watched:
+                return
+            self._watched.discard(symbol)
+            self._symbols.remove(symbol)
+            mine = [key for key, stream in self._streams.items() if stream.symbol == symbol]
+            names = {f"{self.exchange}:{name}" for name in (*mine, f"symbol:{symbol}")}
+            tasks = [task for task in self._tasks if task.get_name() in names]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            ex = self._ex
+            if ex is not None:
+                self._trade_routes[ex.market(symbol)["id"]] = _drop_trade
+                if is_tap_cache(ex.trades.get(symbol)):
+                    del ex.trades[symbol]  # the tap would queue its trades still
+            self._bybit_emitted.pop(symbol, None)  # a re-add sends its first OI again
+            for key in mine:
+                stream = self._streams.pop(key)
+                self._emit(stream, stream.health.close())
 
     async def list_symbols(self) -> list[str]:
         await self._require_open()

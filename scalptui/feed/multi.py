@@ -89,6 +89,7 @@ class MultiFeed:
         self._start_grace_s = start_grace_s
         self._feeds: dict[str, CcxtFeed] = {}
         self._symbols: list[str] = []
+        self._symbols_lock = asyncio.Lock()
         self._queue = EventQueue(queue_size)
         self._reopeners: set[asyncio.Task[None]] = set()
         self._started = False
@@ -218,26 +219,28 @@ class MultiFeed:
 
     async def add_symbol(self, symbol: str) -> None:
         """Watch ``symbol`` on every open venue that lists it (FeedError if none does)."""
-        await self._require_open()
-        asset = await self._resolve_anywhere(symbol)
-        if asset in self._symbols:
-            return
-        added = False
-        for venue, feed in self.feeds.items():
-            try:
-                await feed.add_symbol(asset)
-                added = True
-            except FeedError as exc:
-                self._report_skipped(venue, asset, str(exc))
-        if added and asset not in self._symbols:
-            self._symbols.append(asset)
+        async with self._symbols_lock:  # adds, removes and a late venue's catch-up in turn
+            await self._require_open()
+            asset = await self._resolve_anywhere(symbol)
+            if asset in self._symbols:
+                return
+            added = False
+            for venue, feed in self.feeds.items():
+                try:
+                    await feed.add_symbol(asset)
+                    added = True
+                except FeedError as exc:
+                    self._report_skipped(venue, asset, str(exc))
+            if added and asset not in self._symbols:
+                self._symbols.append(asset)
 
     async def remove_symbol(self, symbol: str) -> None:
-        """Stop watching ``symbol`` on every venue (a venue that opens later skips it too)."""
-        if symbol in self._symbols:
-            self._symbols.remove(symbol)
-        for feed in list(self._feeds.values()):
-            await feed.remove_symbol(symbol)
+        """Stop watching ``symbol`` on every venue (a venue that opens later drops it too)."""
+        async with self._symbols_lock:
+            if symbol in self._symbols:
+                self._symbols.remove(symbol)
+            for feed in list(self._feeds.values()):
+                await feed.remove_symbol(symbol)
 
     async def list_symbols(self) -> list[str]:
         """Every symbol at least one open venue lists."""
@@ -365,15 +368,19 @@ class MultiFeed:
         await self._catch_up(venue, feed)
 
     async def _catch_up(self, venue: str, feed: CcxtFeed) -> None:
-        """A venue that joins late watches the assets the run has added since start."""
+        """A venue that joins late watches the assets the run watches now: those added
+        since start, and not those removed."""
         self._report_unlisted(venue)
-        for symbol in self._symbols:
-            if symbol in feed.symbols or symbol in feed.unlisted:
-                continue
-            try:
-                await feed.add_symbol(symbol)
-            except FeedError as exc:
-                self._report_skipped(venue, symbol, str(exc))
+        async with self._symbols_lock:
+            for symbol in [s for s in feed.symbols if s not in self._symbols]:
+                await feed.remove_symbol(symbol)
+            for symbol in self._symbols:
+                if symbol in feed.symbols or symbol in feed.unlisted:
+                    continue
+                try:
+                    await feed.add_symbol(symbol)
+                except FeedError as exc:
+                    self._report_skipped(venue, symbol, str(exc))
 
     # ------------------------------------------------------------------ merging
 

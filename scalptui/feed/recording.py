@@ -416,7 +416,9 @@ class ReplayFeed:
 
     @property
     def symbols(self) -> tuple[str, ...]:
-        return self._symbols
+        """The recording's symbols but those removed (``add_symbol`` brings one back)."""
+        removed = self._removed
+        return tuple(s for s in self._symbols if s not in removed) if removed else self._symbols
 
     async def add_symbol(self, symbol: str) -> None:
         from scalptui.feed.base import FeedError

@@ -264,6 +264,9 @@ class ScalpApp(App[None]):
         for symbol in self.watchlist:
             if symbol not in feed.symbols:
                 self.add_symbol(symbol)
+        for symbol in feed.symbols:
+            if symbol not in self.watchlist:  # taken off with x before the feed opened
+                self.remove_symbol(symbol)
         try:
             async for evt in feed.events():
                 self.consume(evt)
@@ -610,7 +613,11 @@ class ScalpApp(App[None]):
         self.watchlist = tuple(s for s in self.watchlist if s != symbol)
         self.remove_symbol(symbol)
         self.switch_to(self.watchlist[max(0, index - 1)])
-        self.notify(f"{symbol} removed from the watchlist (/ adds it again)")
+        # The watched symbols are the saved ones plus those the settings name, at start.
+        until = (
+            " until restart (the settings name it)" if symbol in self.settings.feed.symbols else ""
+        )
+        self.notify(f"{symbol} removed from the watchlist{until}; / adds it again")
 
     def action_cycle(self, step: int) -> None:
         index = self.watchlist.index(self.current) if self.current in self.watchlist else 0

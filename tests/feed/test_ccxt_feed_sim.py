@@ -343,3 +343,23 @@ async def test_a_removed_symbol_stops_and_can_come_back(venue: str) -> None:
         assert list(feed.symbols) == [BTC, ETH]
         back = len(got.events)
         await got.until(lambda: any(t.symbol == ETH for t in got.of(Trade, back)))
+
+
+async def test_a_remove_asked_right_after_an_add_wins() -> None:
+    # x pressed while the / that added the symbol is still loading its funding interval
+    async with (
+        asyncio.timeout(30),
+        sim_feed((BTC,), sim_symbols=(BTC, ETH), time_scale=5.0, warm_start=False) as (
+            _sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.until(lambda: bool(got.of(Trade)))
+        adding = asyncio.create_task(feed.add_symbol(ETH))
+        removing = asyncio.create_task(feed.remove_symbol(ETH))
+        await asyncio.gather(adding, removing)
+        assert feed.symbols == (BTC,)
+        cut = len(got.events)
+        await got.until(lambda: len(got.of(Trade, cut)) >= 30)
+        assert not [t for t in got.of(Trade, cut) if t.symbol == ETH]

@@ -375,3 +375,36 @@ async def test_a_removed_symbol_stops_on_every_venue() -> None:
         cut = len(got.events)
         await got.until(lambda: all(len(trades_of(got, v, cut)) >= 20 for v in feed.venues))
         assert not [t for v in feed.venues for t in trades_of(got, v, cut) if t.symbol == ETH]
+
+
+async def test_a_venue_that_joins_late_leaves_out_a_removed_symbol() -> None:
+    async with asyncio.timeout(60), SimExchange((BTC, ETH), scenario="calm") as sim:
+        sim.refuse("okx")
+        async with multi_feed(sim, ("binanceusdm", "okx"), (BTC, ETH), reopen_base_s=0.5) as (
+            feed,
+            got,
+        ):
+            await got.until(lambda: streaming(got.events, "binanceusdm", ETH))
+            await feed.remove_symbol(ETH)
+            assert feed.symbols == (BTC,)
+            sim.refuse("okx", False)
+            await got.until(lambda: "okx" in feed.feeds)
+            cut = len(got.events)
+            await got.until(lambda: len(trades_of(got, "okx", cut)) >= 20)
+            assert feed.feeds["okx"].symbols == (BTC,)
+            # The queue is in order: an ETH trade okx sent before its catch-up removed ETH
+            # comes before that stream's CLOSED status, never after it (and there is none
+            # at all when the stream was removed before it opened).
+            closed = [
+                i
+                for i, e in enumerate(got.events)
+                if isinstance(e, FeedStatus)
+                and (e.exchange, e.symbol, e.stream) == ("okx", ETH, "trades")
+                and e.state is StreamState.CLOSED
+            ]
+            eth = [
+                i
+                for i, e in enumerate(got.events)
+                if isinstance(e, Trade) and e.exchange == "okx" and e.symbol == ETH
+            ]
+            assert not eth or (closed and max(eth) < closed[-1]), (len(eth), closed)

@@ -204,6 +204,7 @@ async def test_a_symbol_removed_from_a_replay_is_skipped_until_it_is_added_again
         got.append(event)
         if len(got) == 2:
             await feed.remove_symbol(eth)
+            assert feed.symbols == (SYM,)  # so that / offers to add it again
         if len(got) == 6:
             await feed.add_symbol(eth)
     symbols = [t.symbol for t in got]

@@ -460,6 +460,8 @@ class BybitVenue:
 
     def _snapshots(self, keys: list[str]) -> list[str]:
         """A ``tickers`` subscription starts with a full snapshot, as on Bybit."""
+        if len(self._state) != len(self.host.model.markets):
+            self._sync_markets()  # a market added since the last tick
         frames = []
         for topic_key in keys:
             topic = topic_key.partition(":")[2]

@@ -167,13 +167,15 @@ class HeaderBar(LinesWidget):
             text.append(venue_tag(venue.venue) + ("" if level >= _TIGHT_LEVEL else " "))
             if not venue.listed:  # no such market there: nothing is wrong with the venue
                 text.append(UNLISTED_GLYPH, style=self.part("header--dim"))
+            else:
+                part = _state_part(venue.state)
+                text.append(_STATE_GLYPH.get(venue.state, "?"), style=self.part(part))
+            if venue.shed:  # the venue's, over every symbol
+                text.append(f" shed {venue.shed}", style=self.part("header--stale"))
+            if not venue.listed:
                 if level < 7:
                     text.append(" not listed", style=self.part("header--dim"))
                 continue
-            part = _state_part(venue.state)
-            text.append(_STATE_GLYPH.get(venue.state, "?"), style=self.part(part))
-            if venue.shed:
-                text.append(f" shed {venue.shed}", style=self.part("header--stale"))
             if venue.state is StreamState.LIVE:
                 continue
             if level < 7:
