@@ -306,7 +306,10 @@ class BybitVenue:
     def _sync_markets(self) -> None:
         """State for every simulated market, those added since start included (another
         venue's client asked for a catalogue symbol, and the model simulates it from now)."""
-        for symbol, market in self.host.model.markets.items():
+        markets = self.host.model.markets
+        if len(self._state) == len(markets):
+            return  # markets are only ever added: the same count, the same markets
+        for symbol, market in markets.items():
             if symbol not in self._state:
                 market_id = market.spec.market_id
                 self._state[symbol] = _SymbolState()
@@ -317,8 +320,7 @@ class BybitVenue:
                 )
 
     def on_events(self, events: Sequence[SimEvent]) -> None:
-        if len(self._state) != len(self.host.model.markets):
-            self._sync_markets()
+        self._sync_markets()
         is_subscribed, states, keys = self.host.is_subscribed, self._state, self._keys
         for event in events:
             state = states[event.symbol]
@@ -460,8 +462,7 @@ class BybitVenue:
 
     def _snapshots(self, keys: list[str]) -> list[str]:
         """A ``tickers`` subscription starts with a full snapshot, as on Bybit."""
-        if len(self._state) != len(self.host.model.markets):
-            self._sync_markets()  # a market added since the last tick
+        self._sync_markets()  # a market added since the last tick
         frames = []
         for topic_key in keys:
             topic = topic_key.partition(":")[2]

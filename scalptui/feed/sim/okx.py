@@ -151,7 +151,10 @@ class OkxVenue:
     def _sync_markets(self) -> None:
         """State for every simulated market, those added since start included (another
         venue's client asked for a catalogue symbol, and the model simulates it from now)."""
-        for symbol, market in self.host.model.markets.items():
+        markets = self.host.model.markets
+        if len(self._state) == len(markets):
+            return  # markets are only ever added: the same count, the same markets
+        for symbol, market in markets.items():
             if symbol not in self._state:
                 contract = Contract.of(market.spec)
                 keys = {ch: key(ch, contract.inst_id) for ch in _INSTRUMENT_CHANNELS}
@@ -159,8 +162,7 @@ class OkxVenue:
                 self._by_inst[contract.inst_id] = market
 
     def on_events(self, events: Sequence[SimEvent]) -> None:
-        if len(self._state) != len(self.host.model.markets):
-            self._sync_markets()
+        self._sync_markets()
         is_subscribed, states = self.host.is_subscribed, self._state
         for event in events:
             state = states[event.symbol]

@@ -165,16 +165,16 @@ class HeaderBar(LinesWidget):
             if n:
                 text.append(" ")
             text.append(venue_tag(venue.venue) + ("" if level >= _TIGHT_LEVEL else " "))
-            if not venue.listed:  # no such market there: nothing is wrong with the venue
-                text.append(UNLISTED_GLYPH, style=self.part("header--dim"))
-            else:
-                part = _state_part(venue.state)
-                text.append(_STATE_GLYPH.get(venue.state, "?"), style=self.part(part))
+            # a venue without such a market is dim: nothing is wrong with the venue
+            listed = venue.listed
+            part = _state_part(venue.state) if listed else "header--dim"
+            glyph = _STATE_GLYPH.get(venue.state, "?") if listed else UNLISTED_GLYPH
+            text.append(glyph, style=self.part(part))
             if venue.shed:  # the venue's, over every symbol
                 text.append(f" shed {venue.shed}", style=self.part("header--stale"))
-            if not venue.listed:
+            if not listed:
                 if level < 7:
-                    text.append(" not listed", style=self.part("header--dim"))
+                    text.append(" not listed", style=self.part(part))
                 continue
             if venue.state is StreamState.LIVE:
                 continue
