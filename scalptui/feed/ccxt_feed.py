@@ -90,6 +90,15 @@ TAP_TRADES_KEPT = 1_000
 """Trades a tap cache keeps: the tap hands on every append as it happens, so the cache
 itself only needs what one ``watch_trades`` round returns (memory over days matters)."""
 FUNDING_INTERVAL_REFRESH_S = 3600.0
+UNWATCH_TIMEOUT_S = 5.0
+"""How long a removed symbol's un-watch waits for the venue's acknowledgement."""
+UNWATCH = {
+    "watchTrades": "un_watch_trades",
+    "watchTicker": "un_watch_ticker",
+    "watchMarkPrice": "un_watch_mark_price",
+}
+"""The ccxt un-watch of each subscription, where the venue offers one (``has["unWatch…"]``);
+ccxt 4.5 has none for liquidations or funding, whose frames a removed symbol's taps drop."""
 BYBIT_MARK_HEARTBEAT_MS = 1_000
 """Bybit ticker deltas come every 100 ms; an unchanged mark is re-sent once a second."""
 
@@ -277,9 +286,31 @@ class CcxtFeed(StreamSupervision):
                 if is_tap_cache(ex.trades.get(symbol)):
                     del ex.trades[symbol]  # the tap would queue its trades still
             self._bybit_emitted.pop(symbol, None)  # a re-add sends its first OI again
-            for key in mine:
-                stream = self._streams.pop(key)
+            streams = [self._streams.pop(key) for key in mine]
+            for stream in streams:
                 self._emit(stream, stream.health.close())
+            await asyncio.gather(*(self._unwatch(stream) for stream in streams))
+
+    async def _unwatch(self, stream: Stream) -> None:
+        """Ask the venue to stop sending a removed stream: a watched BTC's trades would
+        otherwise keep costing bandwidth and JSON decoding until the connection drops.
+        Only on a connection that is open (a closed one took the subscription with it);
+        a venue that does not acknowledge in time keeps sending, and the taps drop it."""
+        ex, url = self._ex, stream.url
+        client = ex.clients.get(url) if ex is not None and url is not None else None
+        if stream.unsubscribe is None or client is None or client.closed():
+            return
+        try:
+            await asyncio.wait_for(stream.unsubscribe(), UNWATCH_TIMEOUT_S)
+        except TimeoutError:
+            log.info(
+                "%s %s: un-watch not acknowledged in %.0f s",
+                self.exchange,
+                stream.key,
+                UNWATCH_TIMEOUT_S,
+            )
+        except Exception as exc:  # any failure leaves the drop in place
+            log.info("%s %s: un-watch failed: %s", self.exchange, stream.key, short(exc))
 
     async def list_symbols(self) -> list[str]:
         await self._require_open()
@@ -553,8 +584,16 @@ class CcxtFeed(StreamSupervision):
                 self._status(symbol, name, StreamState.FAILED, f"{capability} not offered by venue")
                 continue
             health = StreamHealth(cadence, self._stale_after_s)
-            streams.append(Stream(name, symbol, cadence, subscribe, health))
+            unsubscribe = self._unwatcher(capability, symbol)
+            streams.append(Stream(name, symbol, cadence, subscribe, health, unsubscribe))
         return streams
+
+    def _unwatcher(self, capability: str, symbol: str) -> Callable[[], Awaitable[Any]] | None:
+        """ccxt's un-watch of ``capability`` for ``symbol``, if this venue has it."""
+        method = UNWATCH.get(capability)
+        if method is None or not self._ex.has.get("un" + capability[0].upper() + capability[1:]):
+            return None
+        return functools.partial(getattr(self._ex, method), symbol)
 
     async def _refresh_funding_intervals(self) -> None:
         """Binance moves volatile symbols to 4 h / 1 h funding and back: re-read hourly."""

@@ -47,6 +47,8 @@ class Stream:
     cadence: Cadence
     subscribe: Callable[[], Awaitable[Any]]
     health: StreamHealth
+    unsubscribe: Callable[[], Awaitable[Any]] | None = None
+    """Asks the venue to stop sending (ccxt's ``un_watch_*``), where ccxt offers it."""
     url: str | None = None
     url_seen: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -315,18 +315,30 @@ async def test_close_is_idempotent_and_ends_events() -> None:
             await feed.add_symbol(ETH)
 
 
+# What a removed ETH stops receiving, by the simulator's stream names: the subscriptions
+# ccxt can un-watch (liquidations and OKX's mark price and funding it cannot).
+UNWATCHED = {
+    "binanceusdm": {"ethusdt@trade", "ethusdt@markPrice@1s"},
+    "bybit": {"bybit:publicTrade.ETHUSDT", "bybit:tickers.ETHUSDT"},
+    "okx": {"okx:trades:ETH-USDT-SWAP"},
+}
+
+
 @pytest.mark.parametrize("venue", ["binanceusdm", "bybit", "okx"])
 async def test_a_removed_symbol_stops_and_can_come_back(venue: str) -> None:
     async with (
         asyncio.timeout(40),
         sim_feed((BTC, ETH), time_scale=5.0, warm_start=False, exchange=venue) as (
-            _sim,
+            sim,
             feed,
             got,
         ),
     ):
         await got.until(lambda: {t.symbol for t in got.of(Trade)} == {BTC, ETH})
+        await got.until(lambda: UNWATCHED[venue] <= sim.subscribed_streams())
         await feed.remove_symbol(ETH)
+        # the venue was asked to stop sending, and said so, before the removal returned
+        assert not UNWATCHED[venue] & sim.subscribed_streams()
         await feed.remove_symbol(ETH)  # not streamed any more: nothing to do
         assert feed.symbols == (BTC,)
         await got.until(lambda: StreamState.CLOSED in got.states("trades", ETH))
@@ -343,6 +355,7 @@ async def test_a_removed_symbol_stops_and_can_come_back(venue: str) -> None:
         assert list(feed.symbols) == [BTC, ETH]
         back = len(got.events)
         await got.until(lambda: any(t.symbol == ETH for t in got.of(Trade, back)))
+        await got.until(lambda: UNWATCHED[venue] <= sim.subscribed_streams())
 
 
 async def test_a_remove_asked_right_after_an_add_wins() -> None:

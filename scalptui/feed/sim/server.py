@@ -301,6 +301,11 @@ class SimExchange:
             known = ", ".join(self.model.markets)
             raise ValueError(f"{symbol!r} is not simulated here (simulated: {known})") from None
 
+    def subscribed_streams(self) -> frozenset[str]:
+        """The streams some client holds now, by the server's names (Binance's
+        ``ethusdt@trade``; the venues' keys, such as ``bybit.publicTrade.ETHUSDT``)."""
+        return frozenset(stream for stream, conns in self._subscribers.items() if conns)
+
     @property
     def stats(self) -> dict[str, int]:
         """Counters since start, all integers:
