@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 
 from scalptui.feed.sim import SimExchange, serve
+from scalptui.feed.sim.server import TickFailures
 from scalptui.feed.sim.specs import CATALOGUE
 
 START_MS = 1_767_225_600_000
@@ -312,3 +313,24 @@ async def test_serve_runs_until_cancelled(http: aiohttp.ClientSession) -> None:
         await task
     with pytest.raises(aiohttp.ClientConnectionError):
         await _get(http, url)
+
+
+def test_a_failure_that_persists_is_logged_once_then_once_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [0.0]
+    failures = TickFailures(every_s=60.0, clock=lambda: now[0])
+    with caplog.at_level("ERROR", logger="scalptui.feed.sim"):
+        for _ in range(600):  # a minute of ticks, ten a second
+            failures.report("simulated bybit venue failed in a tick", KeyError("ETHUSDT"))
+            now[0] += 0.1
+        failures.report("simulated okx venue failed in a tick", ValueError("bad"))
+        failures.report("simulated bybit venue failed in a tick", KeyError("ETHUSDT"))
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == "simulated bybit venue failed in a tick"
+    assert caplog.records[0].exc_info is not None  # the first time, with its traceback
+    assert lines[1] == "simulated okx venue failed in a tick"  # another failure: in full
+    assert lines[2] == (
+        "simulated bybit venue failed in a tick again, 600 times in 60 s: KeyError: 'ETHUSDT'"
+    )
+    assert len(lines) == 3

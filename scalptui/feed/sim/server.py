@@ -40,7 +40,7 @@ import json
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -70,6 +70,34 @@ _MAX_OUTBOX = 100_000
 # A truncated object: it starts like JSON, so ccxt hands it to its JSON decoder,
 # which is the failure mode worth testing (a plain word would be passed through).
 _GARBAGE = '{"e":"trade","E":17,"s":"BTCUSDT","p":"1'
+
+
+class TickFailures:
+    """A failure within a tick, logged in full the first time, then the same failure at
+    most once per ``every_s`` with how often it recurred: a bug that persists would
+    otherwise be logged ten times a second and rotate the log away within minutes."""
+
+    MAX_KINDS = 64  # distinct failures remembered; past it, the record starts afresh
+
+    def __init__(self, every_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every_s = every_s
+        self._clock = clock
+        self._seen: dict[tuple[str, str], list[float]] = {}  # → [last logged, repeats since]
+
+    def report(self, what: str, exc: BaseException) -> None:
+        key = (what, f"{type(exc).__name__}: {exc}"[:200])
+        now = self._clock()
+        seen = self._seen.get(key)
+        if seen is None:
+            if len(self._seen) >= self.MAX_KINDS:
+                self._seen.clear()
+            self._seen[key] = [now, 0]
+            log.error("%s", what, exc_info=exc)
+            return
+        seen[1] += 1
+        if now - seen[0] >= self.every_s:
+            log.error("%s again, %d times in %.0f s: %s", what, seen[1], now - seen[0], key[1])
+            seen[0], seen[1] = now, 0
 
 
 @dataclass(eq=False, slots=True)
@@ -128,6 +156,7 @@ class SimExchange:
         self._fail_venue: str | None = None
         self._refused: set[str] = set()
         self._counts: Counter[str] = Counter()
+        self._failures = TickFailures()
         self._routes: dict[str, Handler] = BinanceRest(self.model, self.now_ms).routes()
         host = VenueHost(self.model, self.now_ms, self._publish, self._subscribers.__contains__)
         self._venues: tuple[SimVenue, ...] = (BybitVenue(host), OkxVenue(host))
@@ -339,8 +368,8 @@ class SimExchange:
         while True:
             try:
                 self._tick()
-            except Exception:  # the exchange must outlive a bug in one tick
-                log.exception("simulated exchange tick failed")
+            except Exception as exc:  # the exchange must outlive a bug in one tick
+                self._failures.report("simulated exchange tick failed", exc)
             next_at += TICK_SECONDS
             delay = next_at - loop.time()
             if delay < 0:  # fell behind (a blocked loop): skip, don't burst
@@ -363,8 +392,8 @@ class SimExchange:
             try:
                 venue.on_events(events)
                 venue.flush(now)
-            except Exception:  # one venue's bug must not freeze the others' streams
-                log.exception("simulated %s venue failed in a tick", venue.id)
+            except Exception as exc:  # one venue's bug must not freeze the others' streams
+                self._failures.report(f"simulated {venue.id} venue failed in a tick", exc)
 
     def _route(self, event: SimEvent, marks: dict[int, list[dict[str, Any]]]) -> None:
         market = self.model.markets[event.symbol]
