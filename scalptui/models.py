@@ -339,6 +339,8 @@ class DetectorSnapshot:
     open_interest: OpenInterestView | None
     episodes: tuple[EpisodeView, ...]
     feed: tuple[FeedStatus, ...] = ()
+    tick_size: float | None = None
+    """The market's price tick (its ``MarketInfo``): prices are shown to it."""
 
     def to_record(self) -> dict[str, Any]:
         """The JSON snapshot record of DESIGN § Interfaces."""

@@ -250,6 +250,8 @@ class AssetDetector:
                 live,
             ),
             feed=tuple(f for s in snaps.values() for f in s.feed) + self._asset_feed(),
+            # the finest venue's: no venue's price loses a digit
+            tick_size=min((s.tick_size for s in snaps.values() if s.tick_size), default=None),
         )
 
     # ================================================================ venues and feed state

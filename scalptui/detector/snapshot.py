@@ -81,6 +81,7 @@ def build_snapshot(
         open_interest=st.oi.view(),
         episodes=episode_views(st),
         feed=global_feed + tuple(st.feed.values()),
+        tick_size=st.info.tick_size if st.info is not None else None,
     )
 
 

@@ -502,6 +502,7 @@ class ScalpApp(App[None]):
         episodes = self._episodes()
         self._episode_running = any(episodes.get(symbol) for symbol in self.watchlist)
         items = []
+        ticks: dict[str, float | None] = {}
         current: DetectorSnapshot | None = None
         last = self._last_snapshot  # at most one fast tick old: no second snapshot of it
         for symbol in self.watchlist:
@@ -511,6 +512,7 @@ class ScalpApp(App[None]):
                 snap = self.take_snapshot(symbol)
             if symbol == self.current:
                 current = snap
+            ticks[symbol] = snap.tick_size if snap is not None else None
             side = episode_side(episodes.get(symbol, ()))
             items.append(watch_item(symbol, snap, side, muted=symbol in self.mutes))
         with self.batch_update():
@@ -520,7 +522,7 @@ class ScalpApp(App[None]):
                 self.funding_panel.show(current.funding, current.open_interest, history, current.ts)
             tape = self.tape
             if tape.display:
-                tape.show(self._tape_liquidations())
+                tape.show(self._tape_liquidations(), ticks)
 
     def _funding_of(self, symbol: str) -> FundingPoints:
         if self._frozen is not None:

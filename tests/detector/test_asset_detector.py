@@ -100,6 +100,18 @@ def test_an_event_of_an_unlisted_venue_adds_it_after_the_listed_ones() -> None:
     assert list(det.venue_snapshots(BTC)) == [OK]
 
 
+def test_the_snapshot_carries_the_market_tick_the_asset_view_the_finest_venue_s() -> None:
+    det = AssetDetector(exchanges=(BY, BN))
+    for venue in (BY, BN):
+        det.on_event(MarkPrice(T0, venue, BTC, 2.3124, 2.3124))
+    assert det.snapshot(BTC).tick_size is None  # no MarketInfo yet: shown by magnitude
+    det.on_event(MarketInfo(T0, BY, BTC, tick_size=0.001))
+    det.on_event(MarketInfo(T0, BN, BTC, tick_size=0.0001))
+    assert det.venue_snapshots(BTC)[BY].tick_size == 0.001
+    assert det.venue_snapshots(BTC)[BN].tick_size == 0.0001
+    assert det.snapshot(BTC).tick_size == 0.0001
+
+
 # ------------------------------------------------------------------ one alert per leg
 
 

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from scalptui.feed.scripted import MARKETS
-from scalptui.models import DetectorSnapshot, TakerSide, Trade
+from scalptui.models import DetectorSnapshot, Liquidation, MarketInfo, Side, TakerSide, Trade
 from scalptui.ui import format as fmt
 from scalptui.ui.app import MIN_SIZE, ScalpApp
 from scalptui.ui.ladder_rows import Edge, LadderRow, build_rows
@@ -24,6 +24,7 @@ from scalptui.ui.widgets.header import HeaderBar
 from scalptui.ui.widgets.ladder import LadderView
 from scalptui.ui.widgets.lines import LinesWidget
 from scalptui.ui.widgets.price import PriceLines
+from scalptui.ui.widgets.venues import VenueTable
 
 from ._harness import SYMBOLS, Harness, alert, drained
 
@@ -118,6 +119,40 @@ async def test_switching_symbol_while_paused_shows_the_frozen_moment(harness: Ha
         app.refresh_slow_panels()
         price_text = "\n".join(t.plain for t in app.price_panel.query_one(PriceLines).lines)
         assert fmt.price(moved) in price_text
+
+
+async def test_prices_are_shown_to_the_market_tick_not_to_their_magnitude(
+    harness: Harness,
+) -> None:
+    """A venue lists SOL at a 0.0001 tick (as XRP, SUI or OP are listed at ~$2-5): the
+    last, mark and index, the strip, the tape and the venue row keep its fourth decimal,
+    where the price's magnitude alone gives two and would hide a 0.1 % move's steps."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        sol = next(s for s in SYMBOLS if s.startswith("SOL/"))
+        snap = app.take_snapshot(sol)
+        assert snap is not None
+        ts = snap.ts + 1000
+        app.consume(MarketInfo(ts, "binanceusdm", sol, tick_size=0.0001))
+        app.consume(Trade(ts, "binanceusdm", sol, 180.1234, 1.0, TakerSide.BUY))
+        app.consume(Liquidation(ts, "binanceusdm", sol, Side.LONG, 179.8766, 10.0, 1798.77, True))
+        for _ in range(9):  # the screen's slot for SOL
+            if app.current == sol:
+                break
+            await pilot.press("right_square_bracket")
+        await pilot.press("l")  # the tape
+        await pilot.pause()
+        app.repaint_now()
+        app.refresh_slow_panels()
+        await pilot.pause()
+        price_text = "\n".join(t.plain for t in app.price_panel.query_one(PriceLines).lines)
+        assert "Last  180.1234" in price_text
+        assert "180.1234" in app.watchlist_strip.lines[0].plain
+        assert "@ 179.8766" in "\n".join(t.plain for t in app.tape.lines)
+        await pilot.press("v")
+        await pilot.pause()
+        rows = [line.plain for line in app.screen.query_one(VenueTable).lines]
+        assert any(line.lstrip().startswith("Binance") and "180.1234" in line for line in rows)
 
 
 # ---------------------------------------------------------------- alerts in the log

@@ -118,7 +118,7 @@ class PriceLines(LinesWidget):
             title.append(" " * (width - title.cell_len - len(scale)))
             title.append(scale, style=dim)
         last = Text().append("Last  ", style=dim)
-        last.append(fmt.price(snap.last), style=self.part("price--last"))
+        last.append(fmt.price(snap.last, tick=snap.tick_size), style=self.part("price--last"))
         basis = Text().append("Basis ", style=dim)
         basis.append(self._basis(snap))
         lines = [title, last, *self._mark_lines(snap, width), basis]
@@ -129,8 +129,8 @@ class PriceLines(LinesWidget):
         """Mark and index on one line when both fit whole, else one line each."""
         dim = self.part("price--dim")
         mark = Text().append("Mark  ", style=dim)
-        mark.append(fmt.price(snap.mark))
-        index = fmt.price(snap.index)
+        mark.append(fmt.price(snap.mark, tick=snap.tick_size))
+        index = fmt.price(snap.index, tick=snap.tick_size)
         if mark.cell_len + 8 + len(index) <= width:
             mark.append("  Index ", style=dim)
             mark.append(index)

@@ -33,11 +33,16 @@ class LiquidationTape(LinesWidget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._liqs: tuple[Liquidation, ...] = ()
+        self._ticks: dict[str, float | None] = {}
         self.venue_tags = False
         """A venue column after the time (several venues) instead of the venue at the end."""
 
-    def show(self, liquidations: tuple[Liquidation, ...]) -> None:
+    def show(
+        self, liquidations: tuple[Liquidation, ...], ticks: dict[str, float | None] | None = None
+    ) -> None:
+        """``ticks``: each symbol's price tick, where known (prices are shown to it)."""
         self._liqs = liquidations
+        self._ticks = ticks or {}
         self.redraw()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -56,14 +61,15 @@ class LiquidationTape(LinesWidget):
         lines = [title]
         room = max(self.content_size.height - 1, 1)
         newest = sorted(self._liqs, key=lambda liq: liq.ts, reverse=True)[:room]
-        columns = _Columns.of(newest)
-        for liq in newest:
-            lines.append(self._line(liq, columns))
+        prices = [fmt.price(q.price, tick=self._ticks.get(q.symbol)) for q in newest]
+        columns = _Columns.of(newest, prices)
+        for liq, price in zip(newest, prices, strict=True):
+            lines.append(self._line(liq, price, columns))
         if not newest:
             lines.append(Text().append("no liquidations yet", style=dim))
         self.set_lines(lines)
 
-    def _line(self, liq: Liquidation, cols: _Columns) -> Text:
+    def _line(self, liq: Liquidation, price: str, cols: _Columns) -> Text:
         dim = self.part("tape--dim")
         text = Text().append(fmt.utc_time_ms(liq.ts) + " ", style=dim)
         if self.venue_tags:
@@ -74,7 +80,7 @@ class LiquidationTape(LinesWidget):
         else:
             text.append(" SHORT liq ▲", style=self.part("tape--short"))
         text.append(" " + fmt.usd(liq.notional).rjust(cols.usd))
-        text.append(" @ " + fmt.price(liq.price).rjust(cols.price))
+        text.append(" @ " + price.rjust(cols.price))
         if not self.venue_tags:
             text.append(f"  {liq.exchange}", style=dim)
         return text
@@ -90,10 +96,10 @@ class _Columns:
     venue: int
 
     @classmethod
-    def of(cls, liqs: list[Liquidation]) -> _Columns:
+    def of(cls, liqs: list[Liquidation], prices: list[str]) -> _Columns:
         return cls(
             symbol=max((len(fmt.short_symbol(q.symbol)) for q in liqs), default=4),
             usd=max((len(fmt.usd(q.notional)) for q in liqs), default=6),
-            price=max((len(fmt.price(q.price)) for q in liqs), default=8),
+            price=max(map(len, prices), default=8),
             venue=max((len(venue_tag(q.exchange)) for q in liqs), default=2),
         )

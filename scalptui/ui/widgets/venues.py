@@ -52,6 +52,8 @@ class VenueRow:
     sampled: bool
     """The venue throttles its liquidation stream: its sums are a lower bound."""
     feed: VenueState | None
+    tick: float | None = None
+    """The venue's price tick for the symbol: the price is shown to it."""
 
 
 def venue_rows(
@@ -83,6 +85,7 @@ def venue_rows(
                 short_usd=sum(q.notional for q in liqs if q.side is Side.SHORT),
                 sampled=any(q.sampled for q in liqs),
                 feed=states.get(venue),
+                tick=snap.tick_size,
             )
         )
     for venue in venues:
@@ -156,7 +159,7 @@ LAYOUTS = (
 def row_cells(row: VenueRow, layout: TableLayout) -> tuple[str, ...]:
     return (
         venue_tag(row.venue) if layout.tags else venue_label(row.venue),
-        fmt.price(row.price),
+        fmt.price(row.price, tick=row.tick),
         spread_text(row.spread_bp, reference=row.reference),
         fmt.usd(row.oi_usd),
         fmt.rate_pct(row.funding_8h),

@@ -21,15 +21,17 @@ class WatchItem:
     episode: Side | None = None
     """Side of an active cascade (long) / squeeze (short) episode, if any."""
     muted: bool = False
+    tick: float | None = None
+    """The market's price tick, once known: the price is shown to it."""
 
 
 def watch_item(
     symbol: str, snap: DetectorSnapshot | None, episode: Side | None, *, muted: bool
 ) -> WatchItem:
     """The strip's entry for ``symbol`` from its snapshot (None: nothing seen of it yet)."""
-    last = snap.last if snap is not None else None
-    change = snap.change_1h_pct if snap is not None else None
-    return WatchItem(symbol, last, change, episode, muted)
+    if snap is None:
+        return WatchItem(symbol, None, None, episode, muted)
+    return WatchItem(symbol, snap.last, snap.change_1h_pct, episode, muted, snap.tick_size)
 
 
 class WatchlistStrip(LinesWidget):
@@ -90,7 +92,7 @@ class WatchlistStrip(LinesWidget):
         slot = f"{index + 1}" if index < 9 else "·"
         text.append(f"{slot} ", style=self.part("watch--dim"))
         text.append(fmt.short_symbol(item.symbol))
-        text.append(f" {fmt.price(item.last)}")
+        text.append(f" {fmt.price(item.last, tick=item.tick)}")
         if with_change and item.change_pct is not None:
             part = "watch--up" if item.change_pct >= 0 else "watch--down"
             text.append(f" {fmt.pct(item.change_pct)}", style=self.part(part))
