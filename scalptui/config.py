@@ -301,12 +301,28 @@ def validate(settings: Settings, where: str = "settings") -> None:
                 raise ConfigError(f"{where}: detector.{name}.{field_name} must be above 1")
 
 
+VENUE_ALIASES = {"binance": "binanceusdm", "binancefutures": "binanceusdm", "okex": "okx"}
+"""Names people type for a supported venue: ccxt's ``binance`` is Binance *spot*, whose
+perpetuals ccxt calls ``binanceusdm``; ``okex`` is OKX's former name."""
+
+
+def _venue_hint(venue: str) -> str:
+    """``"; did you mean binanceusdm?"`` for a name close to a supported venue, else ``""``."""
+    name = venue.lower().replace("-", "").replace("_", "").replace(" ", "")
+    guess = VENUE_ALIASES.get(name) or next(
+        (s for s in SUPPORTED_EXCHANGES if len(name) >= 4 and s.startswith(name[:4])), None
+    )
+    return f"; did you mean {guess}?" if guess else ""
+
+
 def _check_venues(feed: FeedSettings, where: str) -> None:
     key = "feed.exchanges" if feed.exchanges else "feed.exchange"
     supported = ", ".join(SUPPORTED_EXCHANGES)
     for venue in feed.venues:
         if venue not in SUPPORTED_EXCHANGES:
-            raise ConfigError(f"{where}: {key} must be one of {supported}, got {venue!r}")
+            raise ConfigError(
+                f"{where}: {key} must be one of {supported}, got {venue!r}{_venue_hint(venue)}"
+            )
     seen: set[str] = set()
     for venue in feed.venues:
         if venue in seen:

@@ -54,6 +54,12 @@ def test_a_url_is_never_split_as_a_venue() -> None:
             ("--exchange", "binanceusdm,kraken"),
             "must be one of binanceusdm, bybit, okx, got 'kraken'",
         ),
+        (  # ccxt's "binance" is the spot venue
+            ("--exchange", "binance"),
+            "got 'binance'; did you mean binanceusdm?",
+        ),
+        (("--exchange", "bybit,OKEx"), "got 'okex'; did you mean okx?"),
+        (("--exchange", "bybit-linear"), "got 'bybit-linear'; did you mean bybit?"),
         (
             ("--exchange", "bybit,okx,bybit"),
             "names bybit twice (supported: binanceusdm, bybit, okx",
