@@ -144,6 +144,7 @@ class AssetDetector:
 
     def on_event(self, evt: Event) -> list[Alert]:
         """Route ``evt`` to its venue's detector; the alerts the asset reports (usually none)."""
+        released: list[Alert] = []
         if isinstance(evt, FeedStatus):
             if not _one_venue(evt.exchange):
                 # a status of the whole run (several venues' feed): shown, not routed
@@ -154,8 +155,10 @@ class AssetDetector:
             if self._skipped and (evt.exchange, evt.symbol) in self._skipped:
                 return []  # a status of a market the venue does not list (its closing one)
             self._status.setdefault(evt.exchange, {})[(evt.symbol, evt.stream)] = evt.state
-            if evt.state in DOWN_STATES and self._held:
-                return self._release_held(evt.exchange)
+            if evt.state is StreamState.CLOSED and evt.symbol is not None:
+                self._closed(evt.symbol, evt.ts)
+            elif evt.state in DOWN_STATES and self._held:
+                released = self._release_held(evt.exchange)
         elif not isinstance(evt, VENUE_EVENTS):
             return []
         elif self._skipped and (evt.exchange, evt.symbol) in self._skipped:
@@ -167,8 +170,22 @@ class AssetDetector:
             self._record_print(evt)
         alerts = det.on_event(evt)
         if not alerts:
-            return alerts
-        return [out for alert in alerts if (out := self._asset_alert(alert)) is not None]
+            return released or alerts
+        return released + [out for a in alerts if (out := self._asset_alert(a)) is not None]
+
+    def _closed(self, symbol: str, ts: int) -> None:
+        """A venue's feed closed a stream of ``symbol`` (taken off the watchlist, or the run
+        ending): that is no venue going down. How its episodes end is never seen, so a
+        held-back exhaustion is dropped, not reported, and once no venue streams the symbol
+        its episodes end: a chain seen after it is added back is a report of its own."""
+        for key in [k for k in self._held if k[0] == symbol]:
+            del self._held[key]
+        if any(self.live(venue, symbol) for venue in self._venues):
+            return
+        for side in (Side.LONG, Side.SHORT):
+            ep = self._episodes.get((symbol, side))
+            if ep is not None and ep.ended_ts is None:
+                ep.ended_ts = ts
 
     def venue_snapshots(
         self, symbol: str, *, span_pct: float | None = None

@@ -67,6 +67,7 @@ from scalptui.models import (
     OpenInterest,
     Side,
     Source,
+    StreamState,
     TakerSide,
     Trade,
 )
@@ -92,6 +93,9 @@ class Detector:
         self.params = params if params is not None else DetectorParams()
         self.source = source
         self._symbols: dict[str, SymbolState] = {}
+        self._stopped: dict[str, SymbolState] = {}
+        """Symbols whose feed closed their streams (removed from the watchlist, or the
+        feed closing): still shown as they stood; any later event starts them afresh."""
         self._tape: deque[Liquidation] = deque(maxlen=max(1, self.params.tape_size))
         self._realized_ms = int(self.params.ladder.realized_window_s * 1000)
         self._hit_window_ms = int(self.params.ladder.hit_window_s * 1000)
@@ -180,7 +184,7 @@ class Detector:
         ``ladder[-1]`` every level above it. ``span_pct=None`` uses the widest span
         (the pruning distance).
         """
-        st = self._symbols.get(symbol)
+        st = self._symbols.get(symbol) or self._stopped.get(symbol)
         if st is None:
             return empty_snapshot(symbol, self._exchange, self.source)
         feed = tuple(self._global_feed.values())
@@ -191,6 +195,7 @@ class Detector:
     def _state(self, symbol: str, exchange: str) -> SymbolState:
         st = self._symbols.get(symbol)
         if st is None:
+            self._stopped.pop(symbol, None)
             th = self.params.thresholds_for(symbol)
             st = SymbolState(
                 symbol, exchange, th, self.params.tape_size, self._realized_ms, self._hit_window_ms
@@ -386,12 +391,29 @@ class Detector:
         return _NO_ALERTS
 
     def _on_status(self, status: FeedStatus) -> list[Alert]:
-        if status.symbol is None:
+        symbol = status.symbol
+        if symbol is None:
             self._global_feed[(status.exchange, status.stream)] = status
+            return _NO_ALERTS
+        if status.state is StreamState.CLOSED:
+            self._stop(symbol)
+            st: SymbolState | None = self._stopped.get(symbol)
         else:
-            st = self._state(status.symbol, status.exchange)
-            st.feed[(status.stream, status.symbol)] = status
+            st = self._state(symbol, status.exchange)
+        if st is not None:
+            st.feed[(status.stream, symbol)] = status
         return _NO_ALERTS
+
+    def _stop(self, symbol: str) -> None:
+        """The feed closed a stream of ``symbol``: it sends nothing more of it, unless it
+        starts it again (added back to the watchlist), and then it sends the market's facts
+        and history anew. Kept, the old state would meet them across the gap: the warm
+        start would add the crowd it already holds a second time (a ladder ~40 % too big
+        two hours on), and the first open-interest step would put the gap's change at
+        today's price. So whatever comes next builds the symbol afresh."""
+        st = self._symbols.pop(symbol, None)
+        if st is not None:
+            self._stopped[symbol] = st
 
     # ================================================================ once a second
 

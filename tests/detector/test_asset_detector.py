@@ -467,6 +467,28 @@ def test_exhaustion_held_for_a_venue_that_then_goes_down_is_reported() -> None:
     assert det.snapshot(BTC).episodes[0].kind is AlertKind.CASCADE_EXHAUSTED
 
 
+def test_a_symbol_taken_off_the_watchlist_mid_episode_reports_no_exhaustion() -> None:
+    """As above, Binance's exhaustion is held while Bybit's episode goes on; then the
+    symbol is taken off the watchlist (every stream of it CLOSED on both venues). Closing
+    is no venue going down: how the episode ended is never seen, so nothing is reported
+    for it, then or later. Added back while the chain still runs, the chain is reported
+    afresh (the leg after the one reported, as within the cooldown)."""
+    both: Prints = {BY: CHAIN[BY], BN: CHAIN[BN]}
+    by_only: Prints = {BY: CHAIN[BY], BN: (0.0, True)}
+    events, ts = script([(30, -0.001, both), (40, 0.0, by_only)])
+    streams = ("trades", "liquidations", "mark")
+    live = [_status(v, StreamState.LIVE, s) for v in (BN, BY) for s in streams]
+    det = AssetDetector(exchanges=(BN, BY))
+    assert [a.kind for a in feed(det, [*live, *events])] == [AlertKind.LIQUIDATION_CASCADE]
+    closed = [_status(v, StreamState.CLOSED, s) for v in (BN, BY) for s in streams]
+    assert feed(det, closed) == []
+    assert BTC not in det.active_episodes()
+    again, _ = script([(40, -0.001, both)], start=ts + 60_000)
+    alerts = feed(det, [*live, *again])
+    assert [a.kind for a in alerts] == [AlertKind.LIQUIDATION_CASCADE]
+    assert alerts[0].facts["leg"] == 2 and alerts[0].facts["venue_leg"] == 1
+
+
 def test_the_other_venues_first_report_after_the_leg_venue_went_stale_is_that_leg() -> None:
     """Bybit reports leg 1 and its trades go stale two seconds later; Binance's own first
     report of the same chain (its 21st print) is that leg, not leg 2. Binance's later

@@ -25,11 +25,13 @@ from scalptui.detector.ladder import (
 from scalptui.detector.params import DEFAULT_LEVERAGE_MIX, LeverageShare
 from scalptui.models import (
     Bar,
+    FeedStatus,
     History,
     MarketInfo,
     MarkPrice,
     OpenInterest,
     Side,
+    StreamState,
     TakerSide,
     Trade,
 )
@@ -204,6 +206,46 @@ def test_mark_crossing_consumes_and_flags_the_hit() -> None:
     assert sum(b.hit_long_usd for b in snap.ladder) == pytest.approx(1_000_000.0)
     det.on_event(MarkPrice(20_000, EX, SYMBOL, 99_300.0))  # past the 10 s flash
     assert sum(b.hit_long_usd for b in det.snapshot(SYMBOL).ladder) == 0.0
+
+
+def _history(start: int, step: int = 300_000) -> History:
+    bars = tuple(
+        Bar(start + i * step, 100_000.0, 100_100.0, 99_900.0, 100_000.0, 100.0, 60.0)
+        for i in range(13)
+    )
+    ois = tuple(OpenInterest(start + i * step, EX, SYMBOL, 1_000.0 + 10.0 * i) for i in range(13))
+    return History(start + 13 * step, EX, SYMBOL, bars, ois)
+
+
+def _held(det: Detector) -> float:
+    return sum(b.long_usd + b.short_usd for b in det.snapshot(SYMBOL, span_pct=None).ladder)
+
+
+@pytest.mark.parametrize("away_ms", [5_000, 2 * 3_600_000])
+def test_a_symbol_added_back_starts_afresh_from_its_history(away_ms: int) -> None:
+    """Taken off the watchlist (its streams CLOSED), then added back: the feed sends the
+    market's facts and history again. The ladder is the one a fresh start would build,
+    not the old one plus the history's crowd a second time."""
+    base = 1_700_000_000_000
+    det = Detector()
+    det.on_event(MarketInfo(base, EX, SYMBOL, tick_size=0.1))
+    det.on_event(_history(base))
+    now = base + 13 * 300_000
+    for k in range(60):
+        det.on_event(_trade(now + k * 1000, 100_000.0, 0.5, TakerSide.BUY))
+    before = det.snapshot(SYMBOL, span_pct=None)
+    for stream in ("trades", "liquidations", "mark", "open_interest"):
+        det.on_event(FeedStatus(now + 60_000, EX, SYMBOL, stream, StreamState.CLOSED))
+    assert det.snapshot(SYMBOL, span_pct=None).ladder == before.ladder  # shown as it stood
+    back = now + 60_000 + away_ms
+    det.on_event(MarketInfo(back, EX, SYMBOL, tick_size=0.1))
+    det.on_event(_history(back - 13 * 300_000))
+    fresh = Detector()
+    fresh.on_event(MarketInfo(back, EX, SYMBOL, tick_size=0.1))
+    fresh.on_event(_history(back - 13 * 300_000))
+    assert _held(fresh) > 0
+    assert _held(det) == pytest.approx(_held(fresh), rel=1e-9)
+    assert det.snapshot(SYMBOL).change_1m_pct is None  # no minute of its own since
 
 
 def test_warm_start_rebuilds_the_ladder_from_history() -> None:
