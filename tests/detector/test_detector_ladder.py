@@ -248,6 +248,25 @@ def test_a_symbol_added_back_starts_afresh_from_its_history(away_ms: int) -> Non
     assert det.snapshot(SYMBOL).change_1m_pct is None  # no minute of its own since
 
 
+def test_the_open_interest_change_across_a_removal_gap_is_put_nowhere() -> None:
+    """Without a warm start, the first sample after the symbol is added back is a new
+    baseline: two hours' rise in open interest is not attributed to today's price."""
+    t = 1_700_000_000_000
+    det = Detector()
+    for k in range(120):
+        det.on_event(_trade(t + k * 1000, 100_000.0, 0.1, TakerSide.BUY))
+        if k % 10 == 0:
+            det.on_event(OpenInterest(t + k * 1000, EX, SYMBOL, 1_000.0))
+    for stream in ("trades", "open_interest"):
+        det.on_event(FeedStatus(t + 120_000, EX, SYMBOL, stream, StreamState.CLOSED))
+    back = t + 120_000 + 2 * 3_600_000
+    for k in range(30):
+        det.on_event(_trade(back + k * 1000, 105_000.0, 0.1, TakerSide.BUY))
+    det.on_event(OpenInterest(back + 30_000, EX, SYMBOL, 1_200.0))
+    det.on_event(_trade(back + 31_000, 105_000.0, 0.1, TakerSide.BUY))
+    assert _held(det) == 0.0
+
+
 def test_warm_start_rebuilds_the_ladder_from_history() -> None:
     base = 1_700_000_000_000
     step = 300_000
