@@ -67,9 +67,9 @@ def format_snapshot_text(
     label = source_label(snap.source, recorded)
     parts = [f"{utc_time_ms(snap.ts)}Z [{label}] {venues}{snap.symbol}"]
     if snap.last is not None:
-        parts.append(f"last {price(snap.last)}")
+        parts.append(f"last {price(snap.last, tick=snap.tick_size)}")
     if snap.mark is not None:
-        parts.append(f"mark {price(snap.mark)}")
+        parts.append(f"mark {price(snap.mark, tick=snap.tick_size)}")
     if snap.funding is not None:
         parts.append(f"funding {rate_pct(snap.funding.rate_8h)} per 8 h")
     if snap.open_interest is not None:

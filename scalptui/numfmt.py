@@ -117,8 +117,13 @@ def price(value: float | None, *, tick: float | None = None) -> str:
 
 
 def price_decimals(value: float, tick: float | None = None) -> int:
-    if tick is not None and tick > 0:
-        return max(0, min(8, -math.floor(math.log10(tick) + 1e-9)))
+    if tick is not None and 0 < tick < math.inf:
+        # the tick's own decimals (0.25 → 2, 1e-7 → 7), from its shortest repr
+        digits = repr(tick).partition("e-")
+        if digits[1]:
+            mantissa = digits[0].partition(".")[2].rstrip("0")
+            return min(8, int(digits[2]) + len(mantissa))
+        return min(8, len(repr(tick).partition(".")[2].rstrip("0")))
     v = abs(value)
     if v >= 10_000:
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import os
 import re
@@ -17,6 +18,9 @@ from pathlib import Path
 import pytest
 
 from scalptui.cli import build_parser, main, parse_symbols, settings_from_args
+from scalptui.detector.snapshot import empty_snapshot
+from scalptui.headless import format_snapshot_text
+from scalptui.models import Source
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -243,3 +247,11 @@ def test_a_symbol_the_demo_does_not_list_is_exit_2_with_a_suggestion(
 
 def test_sim_refuses_a_symbol_it_does_not_list() -> None:
     assert_one_line_error(run_cli("sim", "--symbols", "PEPE"), "did you mean 1000PEPE/USDT:USDT?")
+
+
+def test_the_text_snapshot_line_shows_prices_to_the_market_tick() -> None:
+    snap = empty_snapshot("XRP/USDT:USDT", "binanceusdm", Source.LIVE)
+    line = format_snapshot_text(dataclasses.replace(snap, last=2.3124, mark=2.3125))
+    assert "last 2.312 " in line  # no tick known: by magnitude
+    ticked = dataclasses.replace(snap, last=2.3124, mark=2.3125, tick_size=0.0001)
+    assert "last 2.3124 · mark 2.3125" in format_snapshot_text(ticked)

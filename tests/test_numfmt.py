@@ -111,6 +111,13 @@ def test_price_decimals_follow_magnitude_or_tick() -> None:
     assert numfmt.price(2_345.678) == "2,345.68"
     assert numfmt.price(0.123456) == "0.12346"
     assert numfmt.price(97_003.21, tick=0.01) == "97,003.21"
+    # a tick's own decimals, whatever its first digit: 0.25 steps keep their hundredths
+    assert numfmt.price(100.25, tick=0.25) == "100.25"
+    assert numfmt.price(2.3124, tick=0.0001) == "2.3124"
+    assert numfmt.price(0.0099928, tick=1e-7) == "0.0099928"
+    assert numfmt.price(0.01000015, tick=1.5e-7) == "0.01000015"
+    assert numfmt.price(1_234.0, tick=5.0) == "1,234"
+    assert numfmt.price(0.123456789012, tick=1e-12) == "0.12345679"  # at most 8
     assert numfmt.price(-0.0) == "0.00000"
     assert numfmt.price(None) == "–"
 

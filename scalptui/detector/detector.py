@@ -409,7 +409,8 @@ class Detector:
         starts it again (added back to the watchlist), and then it sends the market's facts
         and history anew. Kept, the old state would meet them across the gap: the warm
         start would add the crowd it already holds a second time, and the first
-        open-interest step would put the gap's change at today's price. So whatever comes next builds the symbol afresh."""
+        open-interest step would put the gap's change at today's price. So whatever
+        comes next builds the symbol afresh."""
         st = self._symbols.pop(symbol, None)
         if st is not None:
             self._stopped[symbol] = st

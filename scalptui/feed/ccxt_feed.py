@@ -265,10 +265,11 @@ class CcxtFeed(StreamSupervision):
                 self._add(resolved, (intervals or {}).get(resolved))
 
     async def remove_symbol(self, symbol: str) -> None:
-        """Stop the symbol's streams: their tasks end and each says CLOSED. ccxt keeps the
-        subscription (it outlives its last watch), so what the venue still sends for the
-        symbol is dropped here: its trade frames before ccxt reads them, the rest (marks,
-        liquidations) as they reach the feed's taps."""
+        """Stop the symbol's streams: their tasks end and each says CLOSED; then the venue
+        is asked to stop sending them where ccxt can un-watch (trades; Binance's mark
+        price, Bybit's ticker). What it still sends for the symbol (liquidations, OKX's
+        mark price and funding, frames in flight) is dropped here: its trade frames before
+        ccxt reads them, the rest as they reach the feed's taps."""
         async with self._symbols_lock:
             if symbol not in self._watched:
                 return
@@ -294,23 +295,29 @@ class CcxtFeed(StreamSupervision):
     async def _unwatch(self, stream: Stream) -> None:
         """Ask the venue to stop sending a removed stream: a watched BTC's trades would
         otherwise keep costing bandwidth and JSON decoding until the connection drops.
-        Only on a connection that is open (a closed one took the subscription with it);
-        a venue that does not acknowledge in time keeps sending, and the taps drop it."""
+        Only on a connection that is open (a closed one took the subscription with it)."""
         ex, url = self._ex, stream.url
         client = ex.clients.get(url) if ex is not None and url is not None else None
-        if stream.unsubscribe is None or client is None or client.closed():
+        if stream.unsubscribe is None or client is None or url is None or client.closed():
             return
         try:
             await asyncio.wait_for(stream.unsubscribe(), UNWATCH_TIMEOUT_S)
+            return
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the removal itself is cancelled (the feed closing)
+            reason = "its connection closed"  # ccxt cancels a closing client's futures
         except TimeoutError:
-            log.info(
-                "%s %s: un-watch not acknowledged in %.0f s",
-                self.exchange,
-                stream.key,
-                UNWATCH_TIMEOUT_S,
-            )
-        except Exception as exc:  # any failure leaves the drop in place
-            log.info("%s %s: un-watch failed: %s", self.exchange, stream.key, short(exc))
+            reason = f"not acknowledged in {UNWATCH_TIMEOUT_S:.0f} s"
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {short(exc)}"
+        # ccxt forgets a subscription only when the venue acknowledges its end: without
+        # that it would never subscribe the symbol again if it is added back (Bybit and
+        # OKX carry every symbol on one connection, which stays busy). So the connection
+        # starts afresh; its other streams' supervisors subscribe them again.
+        log.info("%s %s: un-watch failed, %s: reconnecting", self.exchange, stream.key, reason)
+        await self._drop_client(url, client)
 
     async def list_symbols(self) -> list[str]:
         await self._require_open()

@@ -239,8 +239,14 @@ class MultiFeed:
         async with self._symbols_lock:
             if symbol in self._symbols:
                 self._symbols.remove(symbol)
-            for feed in list(self._feeds.values()):
-                await feed.remove_symbol(symbol)
+            # at once: each venue may wait for its un-watch's acknowledgement
+            feeds = list(self._feeds.values())
+            done = await asyncio.gather(
+                *(feed.remove_symbol(symbol) for feed in feeds), return_exceptions=True
+            )
+            for error in done:
+                if isinstance(error, BaseException):
+                    raise error
 
     async def list_symbols(self) -> list[str]:
         """Every symbol at least one open venue lists."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from scalptui.feed import ccxt_streams
+from scalptui.feed import ccxt_feed, ccxt_streams
 from scalptui.feed.backoff import Backoff
 from scalptui.feed.base import FeedError
 from scalptui.feed.ccxt_feed import CcxtFeed
@@ -356,6 +356,54 @@ async def test_a_removed_symbol_stops_and_can_come_back(venue: str) -> None:
         back = len(got.events)
         await got.until(lambda: any(t.symbol == ETH for t in got.of(Trade, back)))
         await got.until(lambda: UNWATCHED[venue] <= sim.subscribed_streams())
+
+
+@pytest.mark.parametrize("venue", ["binanceusdm", "bybit", "okx"])
+async def test_an_unacknowledged_unwatch_leaves_the_symbol_able_to_come_back(
+    venue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The venue carries out the unsubscribe but its answer is lost. ccxt would keep the
+    subscription on its books and never subscribe the symbol again; the connection is
+    restarted instead, so the other symbol streams on and the removed one comes back."""
+    monkeypatch.setattr(ccxt_feed, "UNWATCH_TIMEOUT_S", 0.5)
+    async with (
+        asyncio.timeout(60),
+        sim_feed((BTC, ETH), time_scale=5.0, warm_start=False, exchange=venue) as (
+            sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.until(lambda: {t.symbol for t in got.of(Trade)} == {BTC, ETH})
+        sim.withhold_unsubscribe_acks()
+        await feed.remove_symbol(ETH)
+        assert feed.symbols == (BTC,)
+        await feed.add_symbol(ETH)
+        back = len(got.events)
+        await got.until(lambda: any(t.symbol == ETH for t in got.of(Trade, back)))
+        await got.until(lambda: any(t.symbol == BTC for t in got.of(Trade, back)))
+        await got.until(lambda: UNWATCHED[venue] <= sim.subscribed_streams())
+
+
+async def test_a_connection_closing_during_an_unwatch_does_not_abort_the_removal() -> None:
+    """ccxt cancels a closing client's futures, the pending un-watch's among them: the
+    removal still completes (a merged feed goes on to its other venues)."""
+    async with (
+        asyncio.timeout(30),
+        sim_feed((BTC, ETH), time_scale=5.0, warm_start=False) as (sim, feed, got),
+    ):
+        await got.until(lambda: {t.symbol for t in got.of(Trade)} == {BTC, ETH})
+        sim.withhold_unsubscribe_acks()
+        url = feed._streams[f"trades:{ETH}"].url
+        assert url is not None
+        removing = asyncio.create_task(feed.remove_symbol(ETH))
+        # the un-watch is sent (the venue carried it out) and waits for its answer
+        await got.until(lambda: "ethusdt@trade" not in sim.subscribed_streams())
+        await feed._ex.clients[url].close()  # as the watchdog closes a silent connection
+        await removing  # not cancelled
+        assert feed.symbols == (BTC,)
+        cut = len(got.events)
+        await got.until(lambda: any(t.symbol == BTC for t in got.of(Trade, cut)))
 
 
 async def test_a_remove_asked_right_after_an_add_wins() -> None:

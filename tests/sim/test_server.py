@@ -315,22 +315,28 @@ async def test_serve_runs_until_cancelled(http: aiohttp.ClientSession) -> None:
         await _get(http, url)
 
 
+def _raised(exc: Exception) -> Exception:
+    try:
+        raise exc
+    except Exception as caught:
+        return caught
+
+
 def test_a_failure_that_persists_is_logged_once_then_once_a_minute(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     now = [0.0]
     failures = TickFailures(every_s=60.0, clock=lambda: now[0])
+    bybit = "simulated bybit venue failed in a tick"
     with caplog.at_level("ERROR", logger="scalptui.feed.sim"):
-        for _ in range(600):  # a minute of ticks, ten a second
-            failures.report("simulated bybit venue failed in a tick", KeyError("ETHUSDT"))
+        for k in range(600):  # a minute of ticks, ten a second; the message varies
+            failures.report(bybit, _raised(KeyError(f"ETHUSDT@{k}")))
             now[0] += 0.1
-        failures.report("simulated okx venue failed in a tick", ValueError("bad"))
-        failures.report("simulated bybit venue failed in a tick", KeyError("ETHUSDT"))
+        failures.report("simulated okx venue failed in a tick", _raised(ValueError("bad")))
+        failures.report(bybit, _raised(KeyError("ETHUSDT@600")))
     lines = [r.getMessage() for r in caplog.records]
-    assert lines[0] == "simulated bybit venue failed in a tick"
+    assert lines[0] == bybit
     assert caplog.records[0].exc_info is not None  # the first time, with its traceback
     assert lines[1] == "simulated okx venue failed in a tick"  # another failure: in full
-    assert lines[2] == (
-        "simulated bybit venue failed in a tick again, 600 times in 60 s: KeyError: 'ETHUSDT'"
-    )
+    assert lines[2] == f"{bybit} again, 600 times in 60 s: KeyError: 'ETHUSDT@600'"
     assert len(lines) == 3

@@ -82,10 +82,12 @@ class TickFailures:
     def __init__(self, every_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.every_s = every_s
         self._clock = clock
-        self._seen: dict[tuple[str, str], list[float]] = {}  # → [last logged, repeats since]
+        self._seen: dict[tuple[str, str, str], list[float]] = {}  # → [last logged, repeats since]
 
     def report(self, what: str, exc: BaseException) -> None:
-        key = (what, f"{type(exc).__name__}: {exc}"[:200])
+        # the same failure: same kind, raised at the same line (its message may carry a
+        # symbol or a price that changes from tick to tick)
+        key = (what, type(exc).__name__, _raised_at(exc))
         now = self._clock()
         seen = self._seen.get(key)
         if seen is None:
@@ -96,8 +98,19 @@ class TickFailures:
             return
         seen[1] += 1
         if now - seen[0] >= self.every_s:
-            log.error("%s again, %d times in %.0f s: %s", what, seen[1], now - seen[0], key[1])
+            latest = f"{type(exc).__name__}: {exc}"[:200]
+            log.error("%s again, %d times in %.0f s: %s", what, seen[1], now - seen[0], latest)
             seen[0], seen[1] = now, 0
+
+
+def _raised_at(exc: BaseException) -> str:
+    """``file:line`` of the frame that raised ``exc`` (empty for one never raised)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
 
 
 @dataclass(eq=False, slots=True)
@@ -157,6 +170,7 @@ class SimExchange:
         self._refused: set[str] = set()
         self._counts: Counter[str] = Counter()
         self._failures = TickFailures()
+        self._withhold_unsub_acks = False
         self._routes: dict[str, Handler] = BinanceRest(self.model, self.now_ms).routes()
         host = VenueHost(self.model, self.now_ms, self._publish, self._subscribers.__contains__)
         self._venues: tuple[SimVenue, ...] = (BybitVenue(host), OkxVenue(host))
@@ -288,6 +302,11 @@ class SimExchange:
             return 0
         self._refused.add(venue)
         return self.drop_connections(venue)
+
+    def withhold_unsubscribe_acks(self, withheld: bool = True) -> None:
+        """Carry out every venue's unsubscribe requests but send no acknowledgement, as
+        when a venue's answer is lost (or let them be answered again)."""
+        self._withhold_unsub_acks = withheld
 
     def stall(self, stream: str, seconds: float) -> None:
         """Stop sending one stream kind (all symbols) for ``seconds`` of wall time:
@@ -522,6 +541,8 @@ class SimExchange:
             for stream in streams:
                 conn.subscriptions.discard(stream)
                 self._subscribers.get(stream, set()).discard(conn)
+            if self._withhold_unsub_acks:
+                return
         elif method == "LIST_SUBSCRIPTIONS":
             result = sorted(conn.subscriptions)
         elif method not in ("SET_PROPERTY", "GET_PROPERTY"):
@@ -547,6 +568,8 @@ class SimExchange:
                 subscribers.discard(conn)
                 if not subscribers:  # venues build no frame for a stream nobody holds
                     del self._subscribers[stream]
+        if reply.unsubscribe and self._withhold_unsub_acks:
+            return  # the frames of an unsubscribe are its acknowledgements
         for frame in reply.frames:
             conn.send(frame)
 
