@@ -180,7 +180,9 @@ class AssetDetector:
         its episodes end: a chain seen after it is added back is a report of its own."""
         for key in [k for k in self._held if k[0] == symbol]:
             del self._held[key]
-        if any(self.live(venue, symbol) for venue in self._venues):
+        # venues that still hold it (one that never listed it, or is still opening, never
+        # says CLOSED for it and would otherwise keep the episode open for good)
+        if any(self.live(v, symbol) for v, det in self._venues.items() if symbol in det.symbols()):
             return
         for side in (Side.LONG, Side.SHORT):
             ep = self._episodes.get((symbol, side))

@@ -95,7 +95,8 @@ class Detector:
         self._symbols: dict[str, SymbolState] = {}
         self._stopped: dict[str, SymbolState] = {}
         """Symbols whose feed closed their streams (removed from the watchlist, or the
-        feed closing): still shown as they stood; any later event starts them afresh."""
+        feed closing): ``snapshot`` still shows them as they stood, though no venue
+        holds them any more (``symbols``); any later event starts them afresh."""
         self._tape: deque[Liquidation] = deque(maxlen=max(1, self.params.tape_size))
         self._realized_ms = int(self.params.ladder.realized_window_s * 1000)
         self._hit_window_ms = int(self.params.ladder.hit_window_s * 1000)

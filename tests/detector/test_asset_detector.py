@@ -489,6 +489,30 @@ def test_a_symbol_taken_off_the_watchlist_mid_episode_reports_no_exhaustion() ->
     assert alerts[0].facts["leg"] == 2 and alerts[0].facts["venue_leg"] == 1
 
 
+@pytest.mark.parametrize("third", ["skips the symbol", "still opening"])
+def test_a_closed_symbol_s_episode_ends_though_a_third_venue_never_held_it(third: str) -> None:
+    """OKX never streams BTC (it does not list it, or it is still opening), so it never
+    says CLOSED for it: the episode still ends when Binance and Bybit close BTC, and a
+    chain after BTC is added back is reported, not taken for the leg before."""
+    if third == "skips the symbol":
+        why = "skipped on this venue: unknown symbol"
+        pre = [
+            FeedStatus(0, OK, BTC, "market", StreamState.FAILED, why),
+            FeedStatus(0, OK, "ETH/USDT:USDT", "trades", StreamState.LIVE),
+        ]
+    else:
+        pre = [FeedStatus(0, OK, None, "feed", StreamState.CONNECTING, "opening")]
+    streams = ("trades", "liquidations", "mark")
+    live = [_status(v, StreamState.LIVE, s) for v in (BN, BY) for s in streams]
+    events, ts = script([(30, -0.001, {BY: CHAIN[BY]})])
+    det = AssetDetector(exchanges=(BN, BY, OK))
+    assert [a.exchange for a in forced(feed(det, [*pre, *live, *events]))] == [BY]
+    feed(det, [_status(v, StreamState.CLOSED, s) for v in (BN, BY) for s in streams])
+    again, _ = script([(30, -0.001, {BN: CHAIN[BN]})], start=ts + 60_000)
+    (alert,) = forced(feed(det, [*live, *again]))
+    assert alert.exchange == BN and alert.facts["leg"] == 2
+
+
 def test_the_other_venues_first_report_after_the_leg_venue_went_stale_is_that_leg() -> None:
     """Bybit reports leg 1 and its trades go stale two seconds later; Binance's own first
     report of the same chain (its 21st print) is that leg, not leg 2. Binance's later
