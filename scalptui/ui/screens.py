@@ -69,8 +69,10 @@ class HelpScreen(ModalScreen[None]):
             table.append(f"{keys:<{KEY_COLUMN}}", style="bold")
             table.append(f" {what}\n")
         table.append(
-            "\nThe ladder is a model estimate (est.). Liquidation totals from Binance and OKX\n"
-            "are a lower bound (≥): they send at most one print a second per symbol\n"
+            # one line per paragraph: the screen wraps it to its own width (a hard break
+            # made a one-word line at 80 columns)
+            "\nThe ladder is a model estimate (est.). Liquidation totals from Binance and OKX "
+            "are a lower bound (≥): they send at most one print a second per symbol "
             "(Binance) or per contract (OKX); Bybit's are totals.\n"
             "Alerts are informational only: facts, never a trade plan."
         )
