@@ -480,7 +480,7 @@ def test_a_symbol_taken_off_the_watchlist_mid_episode_reports_no_exhaustion() ->
     live = [_status(v, StreamState.LIVE, s) for v in (BN, BY) for s in streams]
     det = AssetDetector(exchanges=(BN, BY))
     assert [a.kind for a in feed(det, [*live, *events])] == [AlertKind.LIQUIDATION_CASCADE]
-    closed = [_status(v, StreamState.CLOSED, s) for v in (BN, BY) for s in streams]
+    closed: list[Event] = [_status(v, StreamState.CLOSED, s) for v in (BN, BY) for s in streams]
     assert feed(det, closed) == []
     assert BTC not in det.active_episodes()
     again, _ = script([(40, -0.001, both)], start=ts + 60_000)
