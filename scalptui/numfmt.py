@@ -22,8 +22,10 @@ the detector, the headless mode and the TUI all use it.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
+from decimal import Decimal
 
 MINUS = "\N{MINUS SIGN}"
 UNKNOWN = "\N{EN DASH}"
@@ -116,14 +118,17 @@ def price(value: float | None, *, tick: float | None = None) -> str:
     return _minus(value, text) + text
 
 
+@functools.lru_cache(maxsize=64)
+def _tick_decimals(tick: float) -> int:
+    """The tick's own decimals (0.25 → 2, 1e-7 → 7), read from its shortest repr; at
+    most 8. Cached: a screen shows a handful of markets' ticks, many times a second."""
+    exponent = Decimal(repr(tick)).normalize().as_tuple().exponent
+    return min(8, max(0, -exponent)) if isinstance(exponent, int) else 8
+
+
 def price_decimals(value: float, tick: float | None = None) -> int:
     if tick is not None and 0 < tick < math.inf:
-        # the tick's own decimals (0.25 → 2, 1e-7 → 7), from its shortest repr
-        digits = repr(tick).partition("e-")
-        if digits[1]:
-            mantissa = digits[0].partition(".")[2].rstrip("0")
-            return min(8, int(digits[2]) + len(mantissa))
-        return min(8, len(repr(tick).partition(".")[2].rstrip("0")))
+        return _tick_decimals(tick)
     v = abs(value)
     if v >= 10_000:
         return 1
