@@ -125,6 +125,9 @@ def test_a_failed_feed(snap_compare: Callable[..., bool], tmp_path: Path) -> Non
         await pilot.pause()
         await pilot.pause()
         h.app.repaint_now()
+        # the slow panels too, not left to their one-second tick (a loaded machine took
+        # the picture before it, without the funding / OI lines)
+        h.app.refresh_slow_panels()
         await pilot.pause()
 
     assert snap_compare(h.app, terminal_size=(100, 30), run_before=run_before)
