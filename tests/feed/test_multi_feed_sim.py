@@ -21,6 +21,8 @@ from scalptui.models import FeedStatus, Liquidation, StreamState, Trade
 
 from .simfeed import BTC, ETH, Collector, is_status
 
+PEPE = "1000PEPE/USDT:USDT"
+
 STREAMS = {"binanceusdm": ("trades", "mark"), "bybit": ("trades", "ticker"), "okx": ("trades",)}
 
 
@@ -129,23 +131,22 @@ async def test_one_venue_refused_mid_run_leaves_the_other_streaming() -> None:
 
 
 async def test_a_symbol_one_venue_lacks_is_skipped_there_with_one_line() -> None:
-    # The simulated OKX lists only what the simulator was started with; Binance lists
-    # its whole catalogue.
+    # OKX lists PEPE itself, not the 1000PEPE contract of Binance (and of the simulator).
     async with (
         asyncio.timeout(30),
         SimExchange((BTC,), scenario="calm") as sim,
-        multi_feed(sim, ("binanceusdm", "okx"), (BTC, ETH)) as (feed, got),
+        multi_feed(sim, ("binanceusdm", "okx"), (BTC, PEPE)) as (feed, got),
     ):
-        assert feed.symbols == (BTC, ETH)
+        assert feed.symbols == (BTC, PEPE)
         await got.until(
-            lambda: len([t for t in trades_of(got, "binanceusdm") if t.symbol == ETH]) >= 3
+            lambda: len([t for t in trades_of(got, "binanceusdm") if t.symbol == PEPE]) >= 3
         )
         await got.until(lambda: len(trades_of(got, "okx")) >= 3)
         skipped = [
             e for e in got.of(FeedStatus) if e.stream == "market" and e.state is StreamState.FAILED
         ]
         assert len(skipped) == 1
-        assert (skipped[0].exchange, skipped[0].symbol) == ("okx", ETH)
+        assert (skipped[0].exchange, skipped[0].symbol) == ("okx", PEPE)
         assert "skipped" in skipped[0].detail and "\n" not in skipped[0].detail
         assert all(t.symbol == BTC for t in trades_of(got, "okx"))
 

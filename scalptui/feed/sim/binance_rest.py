@@ -15,7 +15,7 @@ from aiohttp import web
 
 from scalptui.feed.sim import protocol
 from scalptui.feed.sim.market import MarketModel, SymbolMarket
-from scalptui.feed.sim.specs import SymbolSpec, catalogue_specs, unified
+from scalptui.feed.sim.specs import SymbolSpec
 from scalptui.feed.sim.venue import Handler
 
 
@@ -55,14 +55,10 @@ class BinanceRest:
                     "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
                 )
             return None
-        try:
-            return self.model.market(symbol)
-        except KeyError:
-            pass
-        listed = unified(symbol)
-        if listed is None:
+        market = self.model.market_asked(symbol)  # a listed one is simulated from now
+        if market is None:
             raise BadRequest(-1121, "Invalid symbol.")
-        return self.model.add_market(listed)  # a listed symbol asked for: simulate it from now
+        return market
 
     async def _ping(self, request: web.Request) -> web.StreamResponse:
         return web.json_response({})
@@ -74,11 +70,7 @@ class BinanceRest:
         return web.json_response(protocol.exchange_info(self._listed_specs(), self.now_ms()))
 
     def _listed_specs(self) -> list[SymbolSpec]:
-        """The whole catalogue (simulated once asked for) and anything simulated besides."""
-        specs = {spec.market_id: spec for spec in catalogue_specs()}
-        for market in self.model.markets.values():
-            specs.setdefault(market.spec.market_id, market.spec)
-        return list(specs.values())
+        return self.model.listed_specs()
 
     async def _premium_index(self, request: web.Request) -> web.StreamResponse:
         market = self._market_param(request, required=False)

@@ -454,10 +454,11 @@ class BybitVenue:
     def _topics(self, args: list[Any]) -> tuple[list[str], list[str]]:
         known: list[str] = []
         unknown: list[str] = []
-        ids = {m.spec.market_id for m in self.host.model.markets.values()}
         for topic in args:
             name, _, market_id = str(topic).partition(".")
-            (known if name in _TOPICS and market_id in ids else unknown).append(str(topic))
+            listed = name in _TOPICS and self.host.model.market_asked(market_id) is not None
+            (known if listed else unknown).append(str(topic))
+        self._sync_markets()  # markets a subscription asked for are simulated from now
         return known, unknown
 
     def _snapshots(self, keys: list[str]) -> list[str]:
@@ -538,10 +539,11 @@ class BybitVenue:
             if required:
                 raise _BadParam(10001, "params error: symbol is required")
             return None
-        try:
-            return self.host.model.market(symbol)
-        except KeyError:
-            raise _BadParam(10001, "params error: symbol invalid") from None
+        market = self.host.model.market_asked(symbol)  # a listed one is simulated from now
+        if market is None:
+            raise _BadParam(10001, "params error: symbol invalid")
+        self._sync_markets()
+        return market
 
     def _markets(self, request: web.Request) -> list[SymbolMarket]:
         market = self._market(request, required=False)
@@ -553,13 +555,13 @@ class BybitVenue:
 
     def _instruments(self, request: web.Request) -> dict[str, Any]:
         category = request.query.get("category", "linear")
-        if category != "linear" or request.query.get("status") == "PreLaunch":
-            chosen = []
-        else:
-            chosen = self._markets(request)
+        chosen: list[SymbolSpec] = []
+        if category == "linear" and request.query.get("status") != "PreLaunch":
+            market = self._market(request, required=False)
+            chosen = [market.spec] if market is not None else self.host.model.listed_specs()
         return {
             "category": category,
-            "list": [instrument(m.spec) for m in chosen],
+            "list": [instrument(spec) for spec in chosen],
             "nextPageCursor": "",
         }
 

@@ -71,7 +71,7 @@ from scalptui.feed.sim.regimes import (
     seed_population,
     update_regime,
 )
-from scalptui.feed.sim.specs import SymbolSpec, spec_for
+from scalptui.feed.sim.specs import SymbolSpec, catalogue_specs, spec_for, unified
 from scalptui.feed.sim.truth import LiquidationMap, OpenPositions, default_map_edges
 
 STEP_MS = 100
@@ -595,6 +595,24 @@ class MarketModel:
                     return candidate
             raise KeyError(symbol)
         return found
+
+    def listed_specs(self) -> list[SymbolSpec]:
+        """What every venue lists: the whole catalogue (simulated once asked for) and
+        anything simulated besides."""
+        specs = {spec.market_id: spec for spec in catalogue_specs()}
+        for market in self.markets.values():
+            specs.setdefault(market.spec.market_id, market.spec)
+        return list(specs.values())
+
+    def market_asked(self, market_id: str) -> SymbolMarket | None:
+        """The market of an exchange id (``XRPUSDT``) a client asks for: simulated, or a
+        catalogue market simulated from now, as a listed market is served; None if the
+        catalogue does not list it."""
+        try:
+            return self.market(market_id)
+        except KeyError:
+            listed = unified(market_id)
+            return self.add_market(listed) if listed is not None else None
 
     def add_market(self, symbol: str) -> SymbolMarket:
         """Start simulating one more catalogue symbol from now (UnknownSymbol otherwise).

@@ -55,6 +55,7 @@ from scalptui.feed.sim.okx_frames import (
     ticker_item,
     trade_item,
 )
+from scalptui.feed.sim.specs import unified
 from scalptui.feed.sim.throttle import ForceOrderThrottle
 from scalptui.feed.sim.venue import Handler, VenueHost, WsReply, dumps
 
@@ -72,6 +73,9 @@ TRADES, MARK, FUNDING, OPEN_INTEREST, LIQUIDATIONS = (
 STREAM_KINDS = (TRADES, MARK, FUNDING, OPEN_INTEREST, LIQUIDATIONS)
 _INSTRUMENT_CHANNELS = ("trades", "mark-price", "funding-rate", "open-interest")
 _LIQUIDATION_KEY = f"{VENUE_ID}:liquidation-orders:SWAP"
+NOT_LISTED = frozenset({"1000PEPE/USDT:USDT"})
+"""Catalogue markets OKX does not list: it lists PEPE itself (``PEPE-USDT-SWAP``), not the
+thousand-token contract Binance and Bybit list."""
 _BAR_MS = {
     "1m": 60_000,
     "3m": 180_000,
@@ -122,6 +126,7 @@ class OkxVenue:
         self.host = host
         self._state: dict[str, _SymbolState] = {}
         self._by_inst: dict[str, SymbolMarket] = {}
+        self._synced = 0  # simulated markets seen by _sync_markets
         self._sync_markets()
         self._throttle = ForceOrderThrottle()
         self._sent = 0
@@ -152,10 +157,11 @@ class OkxVenue:
         """State for every simulated market, those added since start included (another
         venue's client asked for a catalogue symbol, and the model simulates it from now)."""
         markets = self.host.model.markets
-        if len(self._state) == len(markets):
+        if self._synced == len(markets):
             return  # markets are only ever added: the same count, the same markets
+        self._synced = len(markets)
         for symbol, market in markets.items():
-            if symbol not in self._state:
+            if symbol not in self._state and symbol not in NOT_LISTED:
                 contract = Contract.of(market.spec)
                 keys = {ch: key(ch, contract.inst_id) for ch in _INSTRUMENT_CHANNELS}
                 self._state[symbol] = _SymbolState(contract, keys)
@@ -165,7 +171,9 @@ class OkxVenue:
         self._sync_markets()
         is_subscribed, states = self.host.is_subscribed, self._state
         for event in events:
-            state = states[event.symbol]
+            state = states.get(event.symbol)
+            if state is None:
+                continue  # a market OKX does not list
             if type(event) is SimTrade:
                 if is_subscribed(state.keys["trades"]):
                     state.trades.append(trade_item(state.contract, event))
@@ -270,8 +278,8 @@ class OkxVenue:
         if channel == "liquidation-orders":
             return _LIQUIDATION_KEY if arg.get("instType") == "SWAP" else None
         inst = arg.get("instId")
-        if channel in _INSTRUMENT_CHANNELS and inst in self._by_inst:
-            return key(str(channel), str(inst))
+        if channel in _INSTRUMENT_CHANNELS and isinstance(inst, str) and self._asked(inst):
+            return key(str(channel), inst)
         return None
 
     def _no_such_channel(self, arg: Any, conn_id: str) -> dict[str, Any]:
@@ -356,9 +364,21 @@ class OkxVenue:
             if required:
                 raise _BadParam("51000", "Parameter instId error")
             return None
-        market = self._by_inst.get(inst)
+        market = self._asked(inst)
         if market is None:
             raise _BadParam("51001", "Instrument ID does not exist")
+        return market
+
+    def _asked(self, inst: str) -> SymbolMarket | None:
+        """The market of an instrument a client asks for; a listed one not yet simulated
+        is simulated from now, as every venue serves what it lists."""
+        market = self._by_inst.get(inst)
+        if market is None and inst.endswith("-SWAP"):
+            market_id = inst.removesuffix("-SWAP").replace("-", "")
+            if unified(market_id) in NOT_LISTED:
+                return None
+            market = self.host.model.market_asked(market_id)
+            self._sync_markets()
         return market
 
     def _swaps(self, request: web.Request) -> list[SymbolMarket]:
@@ -375,7 +395,13 @@ class OkxVenue:
         return [{"ts": str(self.host.now_ms())}]
 
     def _instruments(self, request: web.Request) -> list[Any]:
-        return [instrument(self._contract(m)) for m in self._swaps(request)]
+        if request.query.get("instType", "SWAP") != "SWAP":
+            return []
+        market = self._inst(request, required=False)
+        if market is not None:
+            return [instrument(self._contract(market))]
+        specs = self.host.model.listed_specs()
+        return [instrument(Contract.of(s)) for s in specs if s.symbol not in NOT_LISTED]
 
     def _funding_rate(self, request: web.Request) -> list[Any]:
         now = self.host.now_ms()
