@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import aiohttp
@@ -134,3 +135,41 @@ async def test_a_symbol_added_at_run_time_streams_through_ccxt(venue: str) -> No
             await feed.close()
     assert isinstance(seen[0], MarketInfo)
     assert 0.08 < seen[-1].price < 0.5
+
+
+async def _ws_reply(http: aiohttp.ClientSession, url: str, request: dict[str, Any]) -> Any:
+    async with http.ws_connect(url) as ws:
+        await ws.send_str(json.dumps(request))
+        message = await asyncio.wait_for(ws.receive(), 10)
+        return json.loads(message.data)
+
+
+async def test_bybit_and_okx_serve_what_they_list_by_its_exact_id_only() -> None:
+    """A listed market is simulated once subscribed to; a wrongly spelt id, an unsubscribe,
+    or a market the venue does not list (1000PEPE on OKX) starts nothing."""
+    async with (
+        SimExchange(["BTC/USDT:USDT"], seed=1, start_ms=START_MS) as sim,
+        aiohttp.ClientSession() as http,
+    ):
+        ws = sim.base_url.replace("http", "ws")
+        bybit, okx = f"{ws}/v5/public/linear", f"{ws}/ws/v5/public"
+        spelt = await _ws_reply(http, bybit, {"op": "subscribe", "args": ["publicTrade.xrpusdt"]})
+        assert spelt["success"] is False
+        gone = await _ws_reply(http, bybit, {"op": "unsubscribe", "args": ["publicTrade.TRXUSDT"]})
+        assert gone["success"] is True
+        arg = {"channel": "trades", "instId": "ADA-USDT-SWAP"}
+        assert (await _ws_reply(http, okx, {"op": "unsubscribe", "args": [arg]}))["event"] == (
+            "unsubscribe"
+        )
+        for inst in ("ada-USDT-SWAP", "1000PEPE-USDT-SWAP", "ADA/USDT:USDT-SWAP"):
+            arg = {"channel": "trades", "instId": inst}
+            assert (await _ws_reply(http, okx, {"op": "subscribe", "args": [arg]}))["event"] == (
+                "error"
+            )
+        assert list(sim.model.markets) == ["BTC/USDT:USDT"]  # nothing started
+        status, body = await _get(
+            http, f"{sim.base_url}/api/v5/public/funding-rate?instId=1000PEPE/USDT:USDT-SWAP"
+        )
+        assert status == 200 and body["code"] == "51001"
+        subscribed = await _ws_reply(http, bybit, {"op": "subscribe", "args": ["tickers.XRPUSDT"]})
+        assert subscribed["success"] is True and "XRP/USDT:USDT" in sim.model.markets

@@ -435,7 +435,7 @@ class BybitVenue:
         if op == "ping":
             answer["ret_msg"] = "pong"
         elif op in ("subscribe", "unsubscribe") and isinstance(args, list):
-            known, unknown = self._topics(args)
+            known, unknown = self._topics(args, simulate=op == "subscribe")
             if unknown:
                 answer["success"] = False
                 answer["ret_msg"] = f"error:handler not found,topic:{','.join(unknown)}"
@@ -451,12 +451,17 @@ class BybitVenue:
             reply.frames.extend(self._snapshots(reply.subscribe))
         return reply
 
-    def _topics(self, args: list[Any]) -> tuple[list[str], list[str]]:
+    def _topics(self, args: list[Any], *, simulate: bool) -> tuple[list[str], list[str]]:
+        """The topics Bybit lists, by exact id, and the others; a subscription to a listed
+        market not yet simulated simulates it from now (an unsubscribe only names it)."""
         known: list[str] = []
         unknown: list[str] = []
+        ids = {spec.market_id for spec in self.host.model.listed_specs()}
         for topic in args:
             name, _, market_id = str(topic).partition(".")
-            listed = name in _TOPICS and self.host.model.market_asked(market_id) is not None
+            listed = name in _TOPICS and market_id in ids
+            if listed and simulate:
+                self.host.model.market_asked(market_id)
             (known if listed else unknown).append(str(topic))
         self._sync_markets()  # markets a subscription asked for are simulated from now
         return known, unknown

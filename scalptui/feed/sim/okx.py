@@ -76,6 +76,17 @@ _LIQUIDATION_KEY = f"{VENUE_ID}:liquidation-orders:SWAP"
 NOT_LISTED = frozenset({"1000PEPE/USDT:USDT"})
 """Catalogue markets OKX does not list: it lists PEPE itself (``PEPE-USDT-SWAP``), not the
 thousand-token contract Binance and Bybit list."""
+
+
+def _listed_symbol(inst: str) -> str | None:
+    """The catalogue symbol of an instrument OKX lists, named exactly (``XRP-USDT-SWAP``)."""
+    base, _, rest = inst.partition("-")
+    symbol = unified(f"{base}USDT") if rest == "USDT-SWAP" else None
+    if symbol is None or symbol in NOT_LISTED or not symbol.startswith(f"{base}/"):
+        return None
+    return symbol
+
+
 _BAR_MS = {
     "1m": 60_000,
     "3m": 180_000,
@@ -255,7 +266,7 @@ class OkxVenue:
         reply = WsReply()
         snapshots: list[str] = []
         for arg in args:
-            stream = self._stream_of(arg)
+            stream = self._stream_of(arg, simulate=op == "subscribe")
             if stream is None:
                 reply.frames.append(dumps(self._no_such_channel(arg, conn_id)))
                 continue
@@ -271,16 +282,19 @@ class OkxVenue:
         reply.frames.extend(snapshots)
         return reply
 
-    def _stream_of(self, arg: Any) -> str | None:
+    def _stream_of(self, arg: Any, *, simulate: bool) -> str | None:
+        """The stream an argument names; a subscription to a listed instrument simulates
+        its market from now (an unsubscribe only names it)."""
         if not isinstance(arg, dict):
             return None
         channel = arg.get("channel")
         if channel == "liquidation-orders":
             return _LIQUIDATION_KEY if arg.get("instType") == "SWAP" else None
         inst = arg.get("instId")
-        if channel in _INSTRUMENT_CHANNELS and isinstance(inst, str) and self._asked(inst):
-            return key(str(channel), inst)
-        return None
+        if channel not in _INSTRUMENT_CHANNELS or not isinstance(inst, str):
+            return None
+        listed = self._asked(inst) if simulate else _listed_symbol(inst) or self._by_inst.get(inst)
+        return key(str(channel), inst) if listed else None
 
     def _no_such_channel(self, arg: Any, conn_id: str) -> dict[str, Any]:
         channel = arg.get("channel") if isinstance(arg, dict) else None
@@ -370,15 +384,14 @@ class OkxVenue:
         return market
 
     def _asked(self, inst: str) -> SymbolMarket | None:
-        """The market of an instrument a client asks for; a listed one not yet simulated
-        is simulated from now, as every venue serves what it lists."""
+        """The market of an instrument a client asks for, by its exact id; a listed one
+        not yet simulated is simulated from now, as every venue serves what it lists."""
         market = self._by_inst.get(inst)
-        if market is None and inst.endswith("-SWAP"):
-            market_id = inst.removesuffix("-SWAP").replace("-", "")
-            if unified(market_id) in NOT_LISTED:
-                return None
-            market = self.host.model.market_asked(market_id)
-            self._sync_markets()
+        if market is None:
+            symbol = _listed_symbol(inst)
+            if symbol is not None:
+                market = self.host.model.add_market(symbol)
+                self._sync_markets()
         return market
 
     def _swaps(self, request: web.Request) -> list[SymbolMarket]:
@@ -445,10 +458,10 @@ class OkxVenue:
         family = request.query.get("instFamily") or request.query.get("uly")
         if request.query.get("instType") != "SWAP" or not family:
             raise _BadParam("51000", "Parameter instFamily error")
-        chosen = [m for m in self._by_inst.values() if self._contract(m).family == family]
-        if not chosen:
+        market = self._asked(f"{family}-SWAP")
+        if market is None:
             raise _BadParam("51001", "Instrument ID does not exist")
-        return position_tiers(self._contract(chosen[0]))
+        return position_tiers(self._contract(market))
 
     def _bars(self, request: web.Request, maximum: int) -> tuple[Contract, list[MinuteBar], int]:
         """Candles newest first; ``after`` / ``before`` are exclusive bounds on ``ts``."""
