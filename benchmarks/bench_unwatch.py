@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from scalptui.feed.ccxt_feed import CcxtFeed
 from scalptui.feed.sim import SimExchange
-from scalptui.models import Trade
+from scalptui.models import Event, Trade
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 COUNTERS = {
@@ -58,17 +58,17 @@ async def run(venue: str, unwatch: bool, seconds: float, scale: float) -> tuple[
             await feed.close()
 
 
-async def _first_of_both(events: object) -> None:
+async def _first_of_both(events: AsyncIterator[Event]) -> None:
     seen: set[str] = set()
-    async for event in events:  # type: ignore[attr-defined]
+    async for event in events:
         if isinstance(event, Trade):
             seen.add(event.symbol)
             if seen == {BTC, ETH}:
                 return
 
 
-async def _drain_iter(events: object) -> None:
-    async for _ in events:  # type: ignore[attr-defined]
+async def _drain_iter(events: AsyncIterator[Event]) -> None:
+    async for _ in events:
         pass
 
 

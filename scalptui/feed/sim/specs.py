@@ -11,6 +11,7 @@ Binance lists PEPE as ``1000PEPE`` (a thousand tokens per unit), so does this.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -176,7 +177,10 @@ def spec_for(symbol: str) -> SymbolSpec:
     )
 
 
+@functools.cache
 def catalogue_specs() -> tuple[SymbolSpec, ...]:
+    """Every catalogue market's facts (constants: built once, asked for at every listing
+    and every venue subscription)."""
     return tuple(spec_for(symbol) for symbol in CATALOGUE)
 
 
