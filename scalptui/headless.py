@@ -33,7 +33,7 @@ from scalptui.models import (
     Source,
     Trade,
 )
-from scalptui.numfmt import compact, price, rate_pct, usd, utc_time_ms
+from scalptui.numfmt import compact, price, rate_pct, usd, utc_stamp_ms
 from scalptui.runtime import FeedOpener
 
 log = logging.getLogger(__name__)
@@ -51,12 +51,11 @@ def source_label(source: Source, recorded: Source | None = None) -> str:
 def format_alert_text(
     alert: Alert, recorded: Source | None = None, *, show_exchange: bool = False
 ) -> str:
-    """One alert as a plain text line: UTC event time, source, then the message
+    """One alert as a plain text line: UTC event date and time, source, then the message
     (on several venues, after the venues whose prints it counts)."""
     venues = f"{alert.exchange}: " if show_exchange else ""
-    return (
-        f"{utc_time_ms(alert.ts)}Z [{source_label(alert.source, recorded)}] {venues}{alert.message}"
-    )
+    label = source_label(alert.source, recorded)
+    return f"{utc_stamp_ms(alert.ts)}Z [{label}] {venues}{alert.message}"
 
 
 def format_snapshot_text(
@@ -65,7 +64,7 @@ def format_snapshot_text(
     """A compact one-line summary of a snapshot for the text mode."""
     venues = f"{snap.exchange} " if show_exchange else ""
     label = source_label(snap.source, recorded)
-    parts = [f"{utc_time_ms(snap.ts)}Z [{label}] {venues}{snap.symbol}"]
+    parts = [f"{utc_stamp_ms(snap.ts)}Z [{label}] {venues}{snap.symbol}"]
     if snap.last is not None:
         parts.append(f"last {price(snap.last, tick=snap.tick_size)}")
     if snap.mark is not None:

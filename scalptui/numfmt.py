@@ -168,6 +168,39 @@ def utc_time_ms(ts_ms: int) -> str:
     return utc_clock(ts_ms / 1000.0)
 
 
+DAY_MS = 86_400_000
+
+
+def utc_day(ts_ms: int) -> int:
+    """The UTC calendar day of ``ts_ms``, as days since the epoch."""
+    return ts_ms // DAY_MS
+
+
+def utc_stamp_ms(ts_ms: int) -> str:
+    """``2026-11-30T20:16:22`` in UTC: a line read days later still says which day."""
+    return _utc_strftime("%Y-%m-%dT%H:%M:%S", ts_ms, "----------T--:--:--")
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def utc_day_minute_ms(ts_ms: int) -> str:
+    """``Nov 29 20:16`` in UTC, for an alert of an earlier day (English month names
+    whatever the locale, so the column keeps its width)."""
+    try:
+        t = time.gmtime(ts_ms / 1000.0)
+    except (OverflowError, OSError, ValueError):
+        return "--- -- --:--"
+    return f"{_MONTHS[t.tm_mon - 1]} {t.tm_mday:02d} {t.tm_hour:02d}:{t.tm_min:02d}"
+
+
+def _utc_strftime(pattern: str, ts_ms: int, unknown: str) -> str:
+    try:
+        return time.strftime(pattern, time.gmtime(ts_ms / 1000.0))
+    except (OverflowError, OSError, ValueError):
+        return unknown
+
+
 def _interval_h(interval_h: float | None) -> float:
     if interval_h is None or not math.isfinite(interval_h) or interval_h <= 0:
         return _DEFAULT_FUNDING_INTERVAL_H

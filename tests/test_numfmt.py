@@ -125,6 +125,14 @@ def test_price_decimals_follow_magnitude_or_tick() -> None:
 def test_a_time_no_clock_can_show_is_dashes() -> None:
     assert numfmt.utc_time_ms(10**20) == "--:--:--"
     assert numfmt.utc_time_ms(1_767_225_661_000) == "00:01:01"
+    assert numfmt.utc_stamp_ms(10**20) == "----------T--:--:--"
+    assert numfmt.utc_day_minute_ms(10**20) == "--- -- --:--"
+
+
+def test_a_stamp_read_days_later_says_which_day() -> None:
+    assert numfmt.utc_stamp_ms(1_767_225_661_000) == "2026-01-01T00:01:01"
+    assert numfmt.utc_day_minute_ms(1_767_225_661_000 - 90_000) == "Dec 31 23:59"
+    assert numfmt.utc_day(1_767_225_600_000) - numfmt.utc_day(1_767_225_599_999) == 1
 
 
 def test_funding_is_normalised_to_8h_and_apr() -> None:

@@ -492,6 +492,7 @@ class ScalpApp(App[None]):
         self._painted_price = self.book.last_trade.get(self.current)
         with self.batch_update():
             self.header_bar.show(self._header_info(now, snap))
+            self.alert_log.set_clock(int(self._screen_clock_s(now, snap) * 1000))
             if snap is not None:
                 self.price_panel.show(snap, self.book.warm_bars.get(snap.symbol, ()))
                 flash = int(now * 2) % 2 == 0
@@ -535,6 +536,12 @@ class ScalpApp(App[None]):
     def _episodes(self) -> Episodes:
         return self._frozen.episodes if self._frozen is not None else live_episodes(self.detector)
 
+    def _screen_clock_s(self, now: float, snap: DetectorSnapshot | None) -> float:
+        """The time the screen shows: a replay's own, never the wall clock."""
+        if self.source is Source.REPLAY and snap is not None:
+            return snap.ts / 1000.0
+        return now
+
     def _header_info(self, now: float, snap: DetectorSnapshot | None) -> HeaderInfo:
         if self.feed_error is not None:
             state, age = StreamState.FAILED, None
@@ -542,8 +549,7 @@ class ScalpApp(App[None]):
             stale_after_s = self.settings.feed.stale_after_s
             state, age = self.book.stream_state(self.current, int(now * 1000), stale_after_s)
         replay = self.source is Source.REPLAY
-        # A replay shows the recording's own time, never the wall clock.
-        clock_s = snap.ts / 1000.0 if replay and snap is not None else now
+        clock_s = self._screen_clock_s(now, snap)
         return HeaderInfo(
             exchange=self.exchange,
             symbol=self.current,

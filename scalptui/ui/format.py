@@ -18,6 +18,8 @@ from scalptui.numfmt import (
     rate_pct,
     usd,
     utc_clock,
+    utc_day,
+    utc_day_minute_ms,
     utc_time_ms,
 )
 
@@ -33,6 +35,8 @@ __all__ = [
     "short_symbol",
     "usd",
     "utc_clock",
+    "utc_day",
+    "utc_day_minute_ms",
     "utc_time_ms",
     "venue_tags",
 ]

@@ -18,13 +18,13 @@ ALERT = Alert(
 
 def test_one_venue_keeps_todays_line() -> None:
     assert format_alert_text(ALERT) == (
-        "13:00:42Z [SIMULATED] BTC/USDT:USDT LIQUIDATION_CASCADE — Real liquidations: …"
+        "2025-11-25T13:00:42Z [SIMULATED] BTC/USDT:USDT LIQUIDATION_CASCADE — Real liquidations: …"
     )
 
 
 def test_several_venues_name_the_venues_the_alert_counts() -> None:
     line = format_alert_text(ALERT, show_exchange=True)
     assert line == (
-        "13:00:42Z [SIMULATED] binanceusdm+bybit: "
+        "2025-11-25T13:00:42Z [SIMULATED] binanceusdm+bybit: "
         "BTC/USDT:USDT LIQUIDATION_CASCADE — Real liquidations: …"
     )

@@ -14,7 +14,7 @@ from scalptui.models import Source
 from scalptui.ui import state as persist
 from scalptui.ui.messages import AlertRaised
 
-from ._harness import SYMBOLS, alert, build, drained
+from ._harness import SYMBOLS, alert, build, drained, end_clock
 
 
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
@@ -148,3 +148,25 @@ def test_a_corrupt_alert_line_is_skipped_and_logged(
     assert sum("unreadable alert line" in r.getMessage() for r in caplog.records) == 3
     persist.append_alerts(tmp_path, [alert(message="after")], Source.SIMULATED)
     assert [a.message for a in persist.load_alerts(tmp_path, Source.SIMULATED)][-1] == "after"
+
+
+async def test_an_alert_of_an_earlier_day_shows_its_date(tmp_path: Path) -> None:
+    """A history restored at start may be days old: its lines say which day, and the
+    day's own alerts gain their date once the clock passes midnight."""
+    today = alert(message="today's leg")  # 2026-01-01 00:00:00, the clock's day
+    earlier = alert(message="yesterday's leg", ts=today.ts - 10 * 60_000)
+    persist.save_alerts(tmp_path / "data", [earlier, today], Source.SIMULATED)
+    now = [end_clock()]
+    h = build(tmp_path, clock=lambda: now[0])
+
+    def line_of(message: str) -> str:
+        return next(t.plain for t in h.app.alert_log.lines if message in t.plain)
+
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert line_of("yesterday's leg").startswith("Dec 31 23:50 BTC ")
+        assert line_of("today's leg").startswith("00:00:00 BTC ")
+        now[0] += 86_400.0
+        h.app.repaint_now()
+        await pilot.pause()
+        assert line_of("today's leg").startswith("Jan 01 00:00 BTC ")

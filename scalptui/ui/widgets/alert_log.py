@@ -143,6 +143,8 @@ class AlertLog(LinesWidget, can_focus=True):
         self._top = 0
         self.venue_tags = False
         """A venue column after the time (``BN+BY``) on a run over several venues."""
+        self.today: int | None = None
+        """The UTC day of the clock on screen: an alert of another day shows its date."""
 
     def add(self, alert: Alert, *, muted: bool = False) -> None:
         self.entries.append(LoggedAlert(alert, muted))
@@ -153,6 +155,21 @@ class AlertLog(LinesWidget, can_focus=True):
     def extend(self, alerts: Iterable[LoggedAlert]) -> None:
         self.entries.extend(alerts)
         self.redraw()
+
+    def set_clock(self, now_ms: int) -> None:
+        """The time on screen; the log is redrawn when its UTC day changes, so the
+        alerts of the day before gain their date at midnight."""
+        day = fmt.utc_day(now_ms)
+        if day != self.today:
+            self.today = day
+            self.redraw()
+
+    def stamp(self, ts_ms: int) -> str:
+        """``20:16:33`` for an alert of the day on screen, ``Nov 29 20:16`` for one
+        of an earlier day (a history restored at start may be days old)."""
+        if self.today is None or fmt.utc_day(ts_ms) == self.today:
+            return fmt.utc_time_ms(ts_ms)
+        return fmt.utc_day_minute_ms(ts_ms)
 
     def set_muted(self, symbol: str, muted: bool) -> None:
         """Mute or unmute the alerts of ``symbol`` already in the log."""
@@ -230,7 +247,7 @@ class AlertLog(LinesWidget, can_focus=True):
         alert = entry.alert
         dim = self.part("alert--dim")
         kind = self.part("alert--muted" if entry.muted else _KIND_PART[alert.kind])
-        text = Text().append(fmt.utc_time_ms(alert.ts) + " ", style=dim)
+        text = Text().append(self.stamp(alert.ts) + " ", style=dim)
         if self.venue_tags:
             text.append(fmt.venue_tags(alert.exchange).ljust(venue_width) + " ", style=dim)
         text.append(label + " ")
