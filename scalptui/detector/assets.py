@@ -26,6 +26,7 @@ docs/detection.md). Deterministic like ``Detector``: event time only.
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -565,6 +566,8 @@ class AssetDetector:
         facts["venues_usd"] = round(math.fsum(float(f["usd"]) for f in venue_facts.values()), 2)
         facts["venues"] = venue_facts
         message = _relabel_leg(alert, venue_leg, number)
+        if len(counted) > 1:
+            message = _asset_headline(message, alert, {v: venue_facts[v] for v in counted})
         message = _before_closing(message, "Venues: " + breakdown(venue_facts))
         return replace(
             alert,
@@ -604,6 +607,36 @@ def breakdown(venue_facts: dict[str, dict[str, float | int | bool]]) -> str:
         else:
             sampled.append(f"{label} {usd(float(f['usd']), lower_bound=True)} sampled{down}")
     return " · ".join(complete + sampled)
+
+
+_REAL = re.compile(r"Real liquidations: (?P<amount>(?:≥ )?\$\S+) (?P<side>longs|shorts) ")
+
+
+def _asset_headline(
+    message: str, alert: Alert, counted: dict[str, dict[str, float | int | bool]]
+) -> str:
+    """The deciding venue's wording with the asset's figure first, once several venues
+    printed: "Real liquidations: ≥ $40.9M shorts on 3 venues; OKX ≥ $917k over …", and
+    an exhaustion's rates named as that venue's. Read in a log line cut at the screen's
+    edge, the venue's own figure next to every venue's tags passed for the asset's."""
+    label = venue_label(alert.exchange)
+    total = math.fsum(float(f["usd"]) for f in counted.values())
+    sampled = not all(f["complete"] for f in counted.values())
+
+    def asset_first(m: re.Match[str]) -> str:
+        return (
+            f"Real liquidations: {usd(total, lower_bound=sampled)} {m['side']} on "
+            f"{len(counted)} venues; {label} {m['amount']} "
+        )
+
+    message = _REAL.sub(asset_first, message, count=1)
+    if alert.kind is AlertKind.CASCADE_EXHAUSTED and alert.side is not None:
+        said = f"{alert.side.value} liquidations "
+        head, sep, rest = message.partition(" — ")
+        if sep and (rest.startswith(said) or rest.startswith("no " + said)):
+            rest = rest.replace(said, f"{said}on {label} ", 1)
+            message = head + sep + rest
+    return message
 
 
 def _before_closing(message: str, words: str) -> str:

@@ -131,6 +131,10 @@ def test_one_leg_on_three_venues_is_one_alert_with_every_venue_in_its_facts() ->
         OK: {"usd": 750_000.0, "prints": 15, "complete": False, "live": True},
     }
     assert alert.facts["venues_usd"] == 4_500_000.0
+    # The asset's figure first: a log line cut at the screen's edge shows it, not Bybit's.
+    assert " — Real liquidations: ≥ $4.50M longs on 3 venues; Bybit $2.25M in 15 s, " in (
+        alert.message
+    )
     assert alert.message.endswith(
         "Venues: Bybit $2.25M · Binance ≥ $1.50M sampled · OKX ≥ $750k sampled. "
         "Informational — no trade plan."
@@ -184,6 +188,7 @@ def test_a_sampled_venue_alone_reads_as_a_lower_bound() -> None:
         BY: {"usd": 0.0, "prints": 0, "complete": False, "live": True},
     }
     assert "Venues: Binance ≥ $2.10M sampled. " in alert.message
+    assert " — Real liquidations: ≥ $2.10M longs in " in alert.message  # its own is the total
 
 
 def test_a_venue_down_at_alert_time_is_named_with_live_false() -> None:
@@ -461,6 +466,11 @@ def test_exhaustion_held_for_a_venue_that_then_goes_down_is_reported() -> None:
     assert exhausted.facts["decided_by"] == BN
     assert exhausted.facts["venues"][BY]["live"] is False  # type: ignore[index]
     assert "Bybit $10.5M (down)" in exhausted.message
+    # Binance's silence and peak rate are its own; the episode's total is every venue's.
+    assert " — no long liquidations on Binance for " in exhausted.message
+    assert "Real liquidations: ≥ $13.5M longs on 2 venues; Binance ≥ $3.00M over " in (
+        exhausted.message
+    )
     assert not [a for a in feed(det, after) if a.kind is AlertKind.CASCADE_EXHAUSTED]
     (episode,) = det.active_episodes()[BTC]
     assert episode.kind is AlertKind.CASCADE_EXHAUSTED

@@ -300,6 +300,22 @@ async def test_below_the_minimum_size_one_line_says_so(harness: Harness) -> None
         assert not notice.display and app.query_one("#main").display
 
 
+async def test_the_alert_log_takes_keys_again_after_the_terminal_was_too_small(
+    harness: Harness,
+) -> None:
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        assert app.focused is app.alert_log
+        await pilot.resize_terminal(60, 15)
+        await pilot.pause()
+        assert app.focused is None  # the panels are hidden
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause(0.2)
+        assert app.focused is app.alert_log
+        await pilot.press("down")
+        assert app.alert_log.selected == 1
+
+
 # ---------------------------------------------------------------- themes
 
 

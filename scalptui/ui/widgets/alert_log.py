@@ -188,6 +188,10 @@ class AlertLog(LinesWidget, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self.redraw()
+        if event.size.height > 0 and self.screen.focused is None:
+            # Hiding the panels (a terminal too small) took the focus away; once the log
+            # is back ↑ ↓ Enter read it again without a Tab first.
+            self.focus()
 
     def on_focus(self, event: events.Focus) -> None:
         self.redraw()
