@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import pytest
 from rich.cells import cell_len
 from textual.color import Color
 from textual.pilot import Pilot
@@ -23,7 +24,7 @@ from scalptui.ui.widgets.charts import AXIS_LABEL_WIDTH, axis_labels, axis_ticks
 from scalptui.ui.widgets.header import HeaderBar
 from scalptui.ui.widgets.ladder import LadderView
 from scalptui.ui.widgets.lines import LinesWidget
-from scalptui.ui.widgets.price import PriceLines
+from scalptui.ui.widgets.price import PriceLines, price_range_pct, spark_points
 from scalptui.ui.widgets.venues import VenueTable
 
 from ._harness import SYMBOLS, Harness, alert, drained
@@ -366,6 +367,17 @@ async def test_the_1h_change_is_known_from_the_warm_start_and_the_sparkline_has_
         lines = texts(app.price_panel.query_one(PriceLines))
         assert re.search(r"1h [+−]\d+\.\d\d %", "\n".join(lines))
         assert re.search(r"\d+m range \d+\.\d+ %", lines[0])
+
+
+def test_the_sparkline_shows_the_seconds_of_a_crash_still_in_progress() -> None:
+    """A minute flat at 100, then −5 % in the last three seconds: the sparkline's newest
+    point is the price now and its range holds the whole drop (the 1m change's)."""
+    ts = tuple(range(0, 63_000, 1000))
+    prices = tuple(100.0 if t < 60_000 else 95.0 for t in ts)
+    points = spark_points(ts, prices)
+    assert points[-1] == 95.0
+    assert price_range_pct(points) == pytest.approx(100 / 95 * 100 - 100)
+    assert spark_points(ts[:20], prices[:20]) == ()  # two buckets: no shape to draw yet
 
 
 def test_oi_axis_labels_are_compact_and_one_width() -> None:

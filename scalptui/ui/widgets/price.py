@@ -171,7 +171,7 @@ class PricePanel(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._spark_key: tuple[str, int] | None = None
+        self._spark_drawn: tuple[object, ...] | None = None
         self._spark_scale = ""
         # Held directly: show() runs on every fast tick, a DOM query each time is waste.
         self._lines = PriceLines()
@@ -194,20 +194,40 @@ class PricePanel(Vertical):
         self._lines.show(snap, changes, self._spark_scale)
 
     def _show_sparkline(self, snap: DetectorSnapshot) -> None:
-        # Only a new bucket (or another symbol) changes the sparkline, so it is
-        # redrawn every SPARK_BUCKET_MS at most, never on every tick.
-        last_bucket = snap.price_ts[-1] // SPARK_BUCKET_MS if snap.price_ts else -1
-        key = (snap.symbol, last_bucket)
-        if key == self._spark_key:
+        shown = spark_points(snap.price_ts, snap.prices)
+        # The sparkline is redrawn only when what it draws can change: a new bucket,
+        # a new high or low, or the newest point moving to another of its levels.
+        key = (snap.symbol, len(snap.price_ts) and snap.price_ts[-1] // SPARK_BUCKET_MS)
+        drawn = (key, *_spark_levels(shown))
+        if drawn == self._spark_drawn:
             return
-        self._spark_key = key
-        points = resample_last(snap.price_ts, snap.prices, SPARK_BUCKET_MS, SPARK_POINTS + 1)
-        # The newest bucket is still filling; drawing it would redraw every tick.
-        # Fewer than three points draw as a flat block that suggests a trend: wait.
-        done = points[:-1] if len(points) >= 4 else ()
-        self._spark.data = list(done)
+        self._spark_drawn = drawn
+        self._spark.data = list(shown)
+        self._spark.visible = bool(shown)  # an empty sparkline would draw a flat market
         # The sparkline fills its height whatever the move: its range says how big it is.
-        self._spark_scale = spark_scale(done)
+        self._spark_scale = spark_scale(shown)
+
+
+def spark_points(ts: tuple[int, ...], prices: tuple[float, ...]) -> tuple[float, ...]:
+    """The sparkline's points: the last price of each 10 s, the newest being the bucket
+    still filling, so a crash shows within a tick (not up to 10 s later)."""
+    points = resample_last(ts, prices, SPARK_BUCKET_MS, SPARK_POINTS)
+    # Fewer than three points draw as a flat block that suggests a trend: wait.
+    return points if len(points) >= 3 else ()
+
+
+SPARK_LEVELS = 16
+"""Block heights a two-row sparkline can draw (eight per row)."""
+
+
+def _spark_levels(points: tuple[float, ...]) -> tuple[float, float, int]:
+    """Low, high and the newest point's level: what a repaint of the sparkline could change."""
+    if not points:
+        return (0.0, 0.0, -1)
+    low, high = min(points), max(points)
+    span = high - low
+    level = int((points[-1] - low) / span * SPARK_LEVELS) if span > 0 else 0
+    return (low, high, level)
 
 
 def spark_scale(points: tuple[float, ...]) -> str:
