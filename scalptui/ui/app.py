@@ -636,10 +636,21 @@ class ScalpApp(App[None]):
             self.switch_to(self.watchlist[slot - 1])
 
     def action_zoom(self, step: int) -> None:
+        """The next zoom level that draws other rows: rows are whole bins, so below some
+        span (±1.3 % at 120×40) every level would draw the same rows under another title."""
         levels = sorted({*ZOOM_LEVELS, self.settings.ui.ladder_span_pct})
         nearest = min(range(len(levels)), key=lambda i: abs(levels[i] - self.span_pct))
-        self.span_pct = levels[max(0, min(len(levels) - 1, nearest + step))]
-        self.repaint_now()
+        reach = self.ladder.reach_pct(self.span_pct)
+        index = nearest + step
+        while 0 <= index < len(levels):
+            other = self.ladder.reach_pct(levels[index])
+            if reach is None or other is None or abs(other - reach) > 1e-9 * reach:
+                self.span_pct = levels[index]
+                self.repaint_now()
+                return
+            index += step
+        if step < 0 and reach is not None:  # + zooms in: a smaller span
+            self.notify(f"the ladder's finest here: one estimate bin per row (±{reach:.1f} %)")
 
     def action_toggle_tape(self) -> None:
         tape = self.tape

@@ -12,11 +12,11 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from scalptui.models import AlertKind
-from scalptui.ui.app import ScalpApp
+from scalptui.ui.app import ZOOM_LEVELS, ScalpApp
 from scalptui.ui.screens import KEY_COLUMN, ChartScreen, HelpScreen
 from scalptui.ui.widgets.alert_log import AlertLog
 from scalptui.ui.widgets.header import HeaderBar
-from scalptui.ui.widgets.ladder import LadderView
+from scalptui.ui.widgets.ladder import LadderView, span_label
 from scalptui.ui.widgets.tape import LiquidationTape
 
 from ._harness import SYMBOLS, Harness, alert, drained
@@ -132,6 +132,33 @@ async def test_plus_and_minus_zoom_the_ladder_and_keep_far_clusters_in_edge_rows
         # Zoom only moves clusters between the view and the edge rows: none is lost.
         assert abs(everything() - total) < 1e-6 * total
         assert ladder.rows[0].edge and ladder.rows[-1].edge
+
+
+async def test_zoom_titles_say_how_far_the_rows_reach_and_plus_stops_at_a_bin_per_row(
+    harness: Harness,
+) -> None:
+    """Rows are whole estimate bins: below some span every zoom level draws the same rows,
+    so ``+`` stops there (and says so) instead of retitling them, and the title is the
+    reach the rows draw, not the level asked for."""
+    said: list[str] = []
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        app.notify = lambda message, **_: said.append(str(message))  # type: ignore[method-assign]
+        ladder = app.query_one(LadderView)
+        grids: list[tuple[float, float]] = []
+        for _ in range(6):
+            await pilot.press("plus")
+            await pilot.pause()
+            inner = [r for r in ladder.rows if not r.edge]
+            snap = app.take_snapshot()
+            assert snap is not None and snap.last is not None
+            reach = (inner[0].high - inner[-1].low) / 2 / snap.last * 100
+            assert f"±{span_label(reach)} %" in ladder.lines[0].plain
+            grids.append((inner[0].high, inner[-1].low))
+        finest = grids.index(grids[-1])
+        assert len(set(grids[: finest + 1])) == finest + 1  # every + before it drew new rows
+        assert finest < 5 and any("finest" in m for m in said)
+        assert app.span_pct == min(ZOOM_LEVELS) or finest < len(ZOOM_LEVELS) - 1
 
 
 async def test_l_shows_the_liquidation_tape_across_the_watchlist(harness: Harness) -> None:

@@ -98,6 +98,19 @@ class LadderView(LinesWidget):
         grid = grid_for(price, span_pct, self._row_count(), snap.bin_width)
         return covering_span_pct(grid, reference, span_pct, snap.bin_width)
 
+    def reach_pct(self, span_pct: float) -> float | None:
+        """How far (± percent of price) the rows drawn for ``span_pct`` reach: rows are
+        whole bins, so the grid is wider than the zoom asks, never narrower than a bin
+        per row (unknown before a price and a ladder)."""
+        if self._input is None:
+            return None
+        snap = self._input.snapshot
+        price = snap.last if snap.last is not None else snap.mark
+        if price is None or price <= 0 or not snap.ladder:
+            return None
+        grid = grid_for(price, span_pct, self._row_count(), snap.bin_width)
+        return (grid.top - grid.bottom) / 2.0 / price * 100.0
+
     def _row_count(self) -> int:
         """Rows under the title line: edge row, grid rows, edge row."""
         return max(self.content_size.height, 3) - 1
@@ -109,7 +122,8 @@ class LadderView(LinesWidget):
         height = max(self.content_size.height, 3)
         width = max(self.content_size.width, 20)
         price = snap.last if snap.last is not None else snap.mark
-        lines = [self._title(span, width)]
+        reach = self.reach_pct(span)
+        lines = [self._title(span if reach is None else reach, width)]
         if price is None or not snap.ladder:
             lines.append(Text().append("waiting for data…", style=self.part("ladder--dim")))
             self.rows = ()
@@ -143,7 +157,7 @@ class LadderView(LinesWidget):
 
     def _title(self, span: float, width: int) -> Text:
         text = Text().append("Liq. clusters (est.)", style=self.part("ladder--title"))
-        text.append(f" ±{span:g} %", style=self.part("ladder--dim"))
+        text.append(f" ±{span_label(span)} %", style=self.part("ladder--dim"))
         legend = Text("  ")
         legend.append(LONG_GLYPH, style=self.part("ladder--long"))
         legend.append(" longs ")
@@ -274,3 +288,10 @@ def _label_tick(step: float | None) -> float | None:
     if abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6 and decimals < 8:
         decimals += 1
     return 10.0**-decimals
+
+
+def span_label(reach_pct: float) -> str:
+    """``3.9``, ``13``: the rows' reach, two figures at most (it moves with price)."""
+    if reach_pct >= 10:
+        return f"{reach_pct:.0f}"
+    return f"{reach_pct:.1f}".removesuffix(".0")
