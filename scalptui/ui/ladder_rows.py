@@ -1,6 +1,6 @@
 """Fold the detector's ladder bins into the rows the screen has room for.
 
-Rows sit on a grid of absolute prices (multiples of the row width), so the
+Rows sit on a grid of absolute prices (multiples of a round row width), so the
 view moves only when price crosses a row boundary: an unchanged row stays
 byte-for-byte the same and is not redrawn. Everything beyond the top or bottom
 row is summed into an edge row, so far clusters (5× levels ≈ 20 % away) are
@@ -49,20 +49,42 @@ class LadderRow:
 
 
 def row_width(price: float, span_pct: float, rows: int, bin_width: float) -> float:
-    """A whole number of bins covering ±span_pct over ``rows`` rows."""
+    """A round width (``ROUND_STEPS`` × a power of ten) covering ±span_pct over ``rows``
+    rows, never narrower than an estimate bin.
+
+    The estimator's bins are 0.1 % of the first price seen (100.6 for BTC first
+    seen at 100,574.8), so rows of whole bins read 103,819.2, 103,517.4 … and moved
+    with every restart; round rows read 103,800, 103,600 and a bin straddling two
+    of them is shared between both (``build_rows``).
+    """
     ideal = 2.0 * price * span_pct / 100.0 / max(rows, 1)
     if bin_width > 0:
-        return bin_width * max(1, math.ceil(ideal / bin_width - 1e-9))
+        return round_step(max(ideal, bin_width))
     return nice_step(ideal)
+
+
+ROUND_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+"""Row widths whose multiples read as round prices, each at most a third above the one
+before it: a view is never more than a third wider than the zoom asks for it to be."""
+
+
+def round_step(value: float) -> float:
+    """The least of ``ROUND_STEPS`` × a power of ten that is at least ``value``."""
+    return _step_at_least(value, ROUND_STEPS)
 
 
 def nice_step(value: float) -> float:
     """1, 2, 2.5 or 5 times a power of ten, at least ``value``."""
+    return _step_at_least(value, (1.0, 2.0, 2.5, 5.0, 10.0))
+
+
+def _step_at_least(value: float, mults: tuple[float, ...]) -> float:
     if value <= 0 or not math.isfinite(value):
         return 1.0
+    value *= 1.0 - 1e-9  # a width that is a round number in float noise stays that number
     power = 10.0 ** math.floor(math.log10(value))
-    for mult in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if power * mult >= value - 1e-12:
+    for mult in mults:
+        if power * mult >= value:
             return power * mult
     return power * 10.0
 
@@ -70,7 +92,8 @@ def nice_step(value: float) -> float:
 @dataclass(frozen=True, slots=True)
 class Grid:
     """The price rows a ladder of ``inner`` rows draws: ``inner`` rows of ``width`` from
-    ``bottom_index * width`` up. It is wider than ±span whenever rows are whole bins."""
+    ``bottom_index * width`` up. It is wider than ±span whenever the row width is rounded
+    up (to a round number, to a bin)."""
 
     width: float
     bottom_index: int
@@ -123,14 +146,14 @@ def build_rows(
     bottom, top = grid.bottom, grid.top
     acc = [[0.0] * 6 for _ in range(inner + 2)]  # 0 = below edge, inner + 1 = above edge
     for b in bins:
-        slot = _slot_of(b, bottom, top, width, inner)
-        values = acc[slot]
-        values[0] += b.long_usd
-        values[1] += b.short_usd
-        values[2] += b.realized_long_usd
-        values[3] += b.realized_short_usd
-        values[4] += b.hit_long_usd
-        values[5] += b.hit_short_usd
+        for slot, share in _slots_of(b, bottom, top, width, inner):
+            values = acc[slot]
+            values[0] += b.long_usd * share
+            values[1] += b.short_usd * share
+            values[2] += b.realized_long_usd * share
+            values[3] += b.realized_short_usd * share
+            values[4] += b.hit_long_usd * share
+            values[5] += b.hit_short_usd * share
     out: list[LadderRow] = []
     for slot in range(inner + 1, -1, -1):
         if slot == inner + 1:
@@ -160,13 +183,32 @@ def build_rows(
     return tuple(out)
 
 
-def _slot_of(b: LadderBin, bottom: float, top: float, width: float, inner: int) -> int:
+def _slots_of(
+    b: LadderBin, bottom: float, top: float, width: float, inner: int
+) -> tuple[tuple[int, float], ...]:
+    """The rows ``b`` falls in, with the share of it each holds (row 0 and ``inner + 1``
+    are the edges): a bin straddling a row boundary is shared by the width on each side,
+    as its notional is taken to be spread evenly across it."""
     if b.edge:
         # The detector's edge rows sum everything beyond its span on one side.
-        return 0 if b.high <= (bottom + top) / 2.0 else inner + 1
+        return ((0 if b.high <= (bottom + top) / 2.0 else inner + 1, 1.0),)
     if b.high <= bottom:
-        return 0
+        return ((0, 1.0),)
     if b.low >= top:
-        return inner + 1
-    mid = (max(b.low, bottom) + min(b.high, top)) / 2.0
-    return min(inner, max(1, int((mid - bottom) // width) + 1))
+        return ((inner + 1, 1.0),)
+    size = b.high - b.low
+    first = min(inner, max(1, int((b.low - bottom) // width) + 1))
+    last = min(inner, max(1, math.ceil((b.high - bottom) / width - 1e-9)))
+    if size <= 0 or (first == last and bottom <= b.low and b.high <= top):
+        return ((first, 1.0),)
+    out: list[tuple[int, float]] = []
+    if b.low < bottom:
+        out.append((0, (bottom - b.low) / size))
+    for slot in range(first, last + 1):
+        low = max(b.low, bottom + (slot - 1) * width)
+        high = min(b.high, bottom + slot * width)
+        if high > low:
+            out.append((slot, (high - low) / size))
+    if b.high > top:
+        out.append((inner + 1, (b.high - top) / size))
+    return tuple(out)

@@ -64,7 +64,28 @@ def test_rows_sit_on_a_fixed_grid_so_small_moves_change_nothing() -> None:
     b = build_rows(bins, price=100.7, span_pct=5.0, rows=12, bin_width=1.0)
     assert a == b
     assert row_width(100.0, 5.0, 10, 1.0) == 1.0
-    assert row_width(100.0, 5.0, 4, 1.0) == 3.0  # whole bins per row
+    assert row_width(100.0, 5.0, 4, 1.0) == 2.5  # a round width, bins shared at its edges
+    assert row_width(100_574.8, 3.0, 26, 100.6) == 250.0  # not 3 × 100.6 = 301.8
+    assert row_width(100_574.8, 0.5, 26, 100.6) == 120.0  # never under a bin
+    assert row_width(100_004.0, 3.0, 24, 100.0) == 300.0  # a third wider at most, not 500
+
+
+def test_round_rows_share_a_straddling_bin_by_width_and_keep_every_dollar() -> None:
+    """Bins of 100.6 (0.1 % of a first price 100,574.8) on rows of 250: every row's
+    label is a round price, a bin across a boundary is split by the width each side
+    holds, and no dollar is lost or doubled."""
+    width = 100.6
+    bins = tuple(LadderBin(k * width, (k + 1) * width, 1_000.0, 500.0) for k in range(985, 1015))
+    rows = build_rows(bins, price=100_574.8, span_pct=3.0, rows=28, bin_width=width)
+    inner = [r for r in rows if r.edge is Edge.NONE]
+    assert all(r.high - r.low == pytest.approx(250.0) for r in inner)
+    assert all(r.low == pytest.approx(round(r.low / 250.0) * 250.0) for r in inner)
+    assert math.isclose(sum(r.long_usd for r in rows), 30 * 1_000.0)
+    assert math.isclose(sum(r.short_usd for r in rows), 30 * 500.0)
+    # Evenly filled bins give evenly filled rows: 250 / 100.6 bins' worth each.
+    middle = [r.long_usd for r in inner if 985 * width <= r.low and r.high <= 1015 * width]
+    assert len(middle) >= 10
+    assert all(v == pytest.approx(1_000.0 * 250.0 / width) for v in middle)
 
 
 def test_alert_line_has_no_trade_plan_words_for_any_kind() -> None:
