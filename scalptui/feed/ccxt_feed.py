@@ -91,6 +91,8 @@ TAP_TRADES_KEPT = 1_000
 itself only needs what one ``watch_trades`` round returns (memory over days matters)."""
 FUNDING_INTERVAL_REFRESH_S = 3600.0
 UNWATCH_TIMEOUT_S = 5.0
+_TROUBLE = frozenset({StreamState.STALE, StreamState.RECONNECTING, StreamState.FAILED})
+"""Stream states logged as warnings: a trader grepping the log for an outage finds them."""
 """How long a removed symbol's un-watch waits for the venue's acknowledgement."""
 UNWATCH = {
     "watchTrades": "un_watch_trades",
@@ -316,7 +318,7 @@ class CcxtFeed(StreamSupervision):
         # that it would never subscribe the symbol again if it is added back (Bybit and
         # OKX carry every symbol on one connection, which stays busy). So the connection
         # starts afresh; its other streams' supervisors subscribe them again.
-        log.info("%s %s: un-watch failed, %s: reconnecting", self.exchange, stream.key, reason)
+        log.warning("%s %s: un-watch failed, %s: reconnecting", self.exchange, stream.key, reason)
         await self._drop_client(url, client)
 
     async def list_symbols(self) -> list[str]:
@@ -381,7 +383,8 @@ class CcxtFeed(StreamSupervision):
                 last_ts,
             )
         )
-        log.info("%s %s %s: %s %s", self.exchange, stream.symbol, stream.name, state, detail)
+        level = logging.WARNING if state in _TROUBLE else logging.INFO
+        log.log(level, "%s %s %s: %s %s", self.exchange, stream.symbol, stream.name, state, detail)
 
     def _status(self, symbol: str | None, stream: str, state: StreamState, detail: str) -> None:
         now_ms = int(time.time() * 1000)

@@ -305,10 +305,13 @@ class MultiFeed:
         )
 
     def _report_failed(self, venue: str, reason: str) -> None:
-        log.info("%s: cannot be opened (%s); the other venues go on", venue, reason)
+        """A venue that could not be opened is retried until the run ends: it reads as
+        reconnecting (the header's ``↻``), not as given up (``✖ failed``)."""
+        log.warning("%s: cannot be opened (%s); retrying, the other venues go on", venue, reason)
         others = ", ".join(self.feeds)
-        detail = f"{reason}; retrying, {others} go on"
-        self._put_now(FeedStatus(_now_ms(), venue, None, "feed", StreamState.FAILED, detail))
+        detail = f"cannot be opened: {reason}; retrying, {others} go on"
+        state = StreamState.RECONNECTING
+        self._put_now(FeedStatus(_now_ms(), venue, None, "feed", state, detail))
         self._background(self._reopen(venue), f"reopen:{venue}")
 
     def _report_opening(self, venue: str, feed: CcxtFeed, starting: asyncio.Task[None]) -> None:
@@ -359,7 +362,7 @@ class MultiFeed:
                 await feed.start()
             except Exception as exc:
                 await feed.close()
-                log.info("%s: still cannot be opened (%s)", venue, _reason(venue, exc))
+                log.warning("%s: still cannot be opened (%s)", venue, _reason(venue, exc))
                 continue
             await self._opened(venue, feed)
             return

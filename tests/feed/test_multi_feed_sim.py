@@ -169,18 +169,20 @@ async def test_a_venue_that_cannot_open_is_reported_and_joins_when_it_can() -> N
     async with asyncio.timeout(60), SimExchange((BTC,), scenario="calm") as sim:
         sim.refuse("okx")
         async with multi_feed(sim, ("binanceusdm", "okx"), reopen_base_s=0.5) as (feed, got):
-            # still opening when Binance is open (ccxt retries it), then given up and retried
+            # still opening when Binance is open (ccxt retries it), then retried by the feed:
+            # reconnecting, not given up
             failed = await got.next_event(
                 lambda e: (
                     isinstance(e, FeedStatus)
                     and e.exchange == "okx"
                     and e.stream == "feed"
-                    and e.state is StreamState.FAILED
+                    and e.state is StreamState.RECONNECTING
                 )
             )
             status = got.events[failed]
             assert isinstance(status, FeedStatus)
             assert "okx" in status.detail and "binanceusdm go on" in status.detail
+            assert status.detail.startswith("cannot be opened: ") and "retrying" in status.detail
             assert "okx" not in feed.feeds
             await got.until(lambda: len(trades_of(got, "binanceusdm")) >= 5)
             assert list(feed.feeds) == ["binanceusdm"]
