@@ -181,14 +181,16 @@ def _list_of(raw: Any, cls: type[Any], name: str) -> tuple[Any, ...]:
 
 def _open_text(path: Path, mode: str, raw: IO[bytes] | None = None) -> IO[str]:
     """Open a recording as text; ``raw`` is an already opened binary file to wrap."""
-    binary: IO[bytes]
+    return io.TextIOWrapper(_open_binary(path, mode, raw), encoding="utf-8", newline="\n")
+
+
+def _open_binary(path: Path, mode: str, raw: IO[bytes] | None = None) -> IO[bytes]:
+    """Open a recording's bytes (decompressed for .gz); ``raw`` is an opened file to wrap."""
     if path.suffix == ".gz":
         # GzipFile closes a file it opened itself but never a fileobj it was handed.
         gz = gzip.open(path, mode + "b") if raw is None else gzip.GzipFile(fileobj=raw, mode="rb")  # noqa: SIM115
-        binary = typing.cast(IO[bytes], gz)
-    else:
-        binary = raw if raw is not None else path.open(mode + "b")
-    return io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
+        return typing.cast(IO[bytes], gz)
+    return raw if raw is not None else path.open(mode + "b")
 
 
 # --------------------------------------------------------------------------- recorder
@@ -353,22 +355,26 @@ def iter_recording(path: Path, raw: IO[bytes] | None = None) -> Iterator[Event |
     instead of an exception.
     """
     number = 1
-    with _open_text(path, "r", raw) as fh:
+    # Read as bytes and decode line by line: a stray non-UTF-8 byte is that line's fault
+    # alone (a text reader decodes in blocks and would end the replay there, misnumbered).
+    with _open_binary(path, "r", raw) as fh:
         fh.readline()  # header, checked by read_header
         while True:
             number += 1
             try:
-                line = fh.readline()
-            except (EOFError, OSError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+                data = fh.readline()
+            except (EOFError, OSError, gzip.BadGzipFile) as exc:
                 yield BadLine(number, f"truncated or corrupt data ({exc})")
                 return
-            if not line:
+            if not data:
                 return
-            if not line.endswith("\n"):
+            if not data.endswith(b"\n"):
                 yield BadLine(number, "truncated last line")
                 return
             try:
-                yield record_to_event(json.loads(line))
+                yield record_to_event(json.loads(data.decode("utf-8")))
+            except UnicodeDecodeError as exc:
+                yield BadLine(number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
             except (ValueError, TypeError) as exc:
                 yield BadLine(number, str(exc))
 

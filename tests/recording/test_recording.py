@@ -144,6 +144,24 @@ def test_corrupt_and_truncated_lines_are_reported_with_their_number(tmp_path: Pa
     assert [i for i in items if not isinstance(i, BadLine)] == sample_events()[2:4]
 
 
+@pytest.mark.parametrize("name", ["run.jsonl", "run.jsonl.gz"])
+def test_a_stray_byte_costs_its_own_line_only(tmp_path: Path, name: str) -> None:
+    """A non-UTF-8 byte early in a long recording: that line is reported by its number
+    and every line after it is replayed (a block-decoding reader lost them all)."""
+    path = tmp_path / name
+    events = sample_events()[2:4] * 200
+    write(path, events)
+    raw = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+    lines = raw.split(b"\n")
+    lines.insert(3, b"abc\xff")
+    raw = b"\n".join(lines)
+    path.write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    items = list(iter_recording(path))
+    bad = [i for i in items if isinstance(i, BadLine)]
+    assert [(b.number, b.reason.startswith("not UTF-8")) for b in bad] == [(4, True)]
+    assert [i for i in items if not isinstance(i, BadLine)] == events
+
+
 def test_unwritable_path_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="cannot write recording"):
         Recorder(tmp_path / "missing" / "x.jsonl", exchange=EX, symbols=(SYM,), source=Source.LIVE)
