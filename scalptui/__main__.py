@@ -1,3 +1,3 @@
-from scalptui.cli import main
+from scalptui.entry import main
 
 raise SystemExit(main())

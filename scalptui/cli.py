@@ -12,8 +12,10 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import os
 import signal
 import sys
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -100,8 +102,16 @@ def _defaults(sub: bool) -> Callable[..., dict[str, Any]]:
     return default
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A usage mistake is one line and exit 2, like every other run that cannot start
+    (argparse prints the whole usage block before it)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="scalptui",
         description="Terminal monitor for crypto perpetual futures: estimated liquidation "
         "clusters and informational cascade / squeeze alerts. Never a trade plan.",
@@ -143,7 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--symbols", help="comma-separated symbols to simulate")
     sim.add_argument("--scenario", default="auto", choices=("auto", "calm", "cascade", "squeeze"))
     sim.add_argument(
-        "--time-scale", type=_positive_float, default=1.0, help="simulated seconds per second"
+        "--time-scale",
+        type=_time_scale,
+        default=1.0,
+        help=f"simulated seconds per second (at most {MAX_TIME_SCALE:g})",
     )
     return parser
 
@@ -155,6 +168,18 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
+
+
+MAX_TIME_SCALE = 1000.0
+"""Beyond this a simulated second's work outgrows a real one on a small machine: the
+simulator falls behind for good, its memory grows and it stops answering signals."""
+
+
+def _time_scale(text: str) -> float:
+    value = _positive_float(text)
+    if value > MAX_TIME_SCALE:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIME_SCALE:g}, got {text!r}")
     return value
 
 
@@ -193,9 +218,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     """Settings file (discovered) overridden by the command line; raises ConfigError."""
     settings = load_settings(discover_config_path(args.config))
     feed = settings.feed
-    if args.exchange:
+    # "is not None": an empty value given (--symbols "$UNSET") is a mistake, not a default
+    if args.exchange is not None:
         feed = with_exchanges(feed, parse_exchanges(args.exchange))
-    if args.symbols:
+    if args.symbols is not None:
         feed = dataclasses.replace(feed, symbols=parse_symbols(args.symbols))
     if args.base_url:
         bare, per_venue = parse_base_urls(args.base_url)
@@ -203,8 +229,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         # keeps the file's URL rather than silently going to the real host
         feed = dataclasses.replace(feed, base_url=bare, base_urls={**feed.base_urls, **per_venue})
     ui = settings.ui
-    if getattr(args, "theme", None):
-        ui = dataclasses.replace(ui, theme=args.theme)
+    theme = getattr(args, "theme", None)
+    if theme is not None:
+        if not theme.strip():
+            raise ConfigError("--theme needs a theme name")
+        ui = dataclasses.replace(ui, theme=theme)
     settings = dataclasses.replace(settings, feed=feed, ui=ui, demo=bool(args.demo))
     where = "command line" if settings.config_path is None else str(settings.config_path)
     validate(settings, where)
@@ -359,6 +388,17 @@ def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
         return _run_async(run)
     except (FeedError, RecordingError) as exc:
         return _fail(str(exc))
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """stdout's reader went away (``scalptui alerts | head -1``): the run ends quietly,
+    as ``grep`` or ``cat`` would; the feed was closed on the way out."""
+    # Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
 
 
 def _main_record(args: argparse.Namespace, settings: Settings) -> int:
@@ -382,8 +422,11 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
         return _run_async(run_record(opener, recorder, duration_s=args.duration))
     except FeedError as exc:
         return _fail(str(exc))
-    except RecordingError as exc:  # the disk filled up while recording
-        return _fail(str(exc), EXIT_RUNTIME)
+    except RecordingError as exc:
+        if recorder.events_written == 0:  # not even the header: an unwritable path
+            return _fail(str(exc))
+        # the disk filled up while recording: what is on disk replays up to its last line
+        return _fail(f"{exc} ({recorder.events_written} events recorded)", EXIT_RUNTIME)
 
 
 def _main_sim(args: argparse.Namespace) -> int:

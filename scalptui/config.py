@@ -153,6 +153,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
 
 
 def _section(table: dict[str, Any], name: str, where: str) -> dict[str, Any]:
@@ -261,8 +265,10 @@ def validate(settings: Settings, where: str = "settings") -> None:
     _check_base_urls(feed, where)
     _positive(where, "feed.oi_poll_s", feed.oi_poll_s)
     _positive(where, "feed.stale_after_s", feed.stale_after_s)
-    _positive(where, "ui.tick_hz", settings.ui.tick_hz)
-    _positive(where, "ui.quiet_hz", settings.ui.quiet_hz)
+    for key, hz in (("ui.tick_hz", settings.ui.tick_hz), ("ui.quiet_hz", settings.ui.quiet_hz)):
+        # Past what a terminal can show, repaints only starve the keys (1e9 froze the TUI).
+        if not 0 < hz <= MAX_REPAINT_HZ:
+            raise ConfigError(f"{where}: {key} must be within 0..{MAX_REPAINT_HZ:g}, got {hz!r}")
     _positive(where, "ui.ladder_span_pct", settings.ui.ladder_span_pct)
     _positive(where, "detector.ladder.bin_pct", ladder.bin_pct)
     share_sum = sum(b.share for b in ladder.leverage_mix)
@@ -366,6 +372,9 @@ def _non_negative_fields(where: str, prefix: str, node: Any) -> None:
             _non_negative_fields(where, key, value)
         elif isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise ConfigError(f"{where}: {key} must not be negative, got {value!r}")
+
+
+MAX_REPAINT_HZ = 60.0
 
 
 def _positive(where: str, key: str, value: float) -> None:

@@ -347,12 +347,20 @@ async def run_record(
 ) -> int:
     """``scalptui record`` into an already opened recorder (so an unwritable path failed
     before connecting). RecordingError (a disk filling up) propagates to the CLI."""
+    failed = True
     try:
         async with stop_on_signals() as stop:
             feed = await open_unless_stopped(opener, stop)
             if feed is None:
+                failed = False
                 return 0
-            recorder.write_header(exchange=feed.exchange, symbols=feed.symbols, source=feed.source)
+            try:
+                recorder.write_header(
+                    exchange=feed.exchange, symbols=feed.symbols, source=feed.source
+                )
+            except RecordingError:
+                await feed.close()  # nothing recorded: the exchange is closed, not left open
+                raise
             sink = RecordingSink(recorder, err)
             shed = ShedReporter(feed, err)
 
@@ -361,10 +369,12 @@ async def run_record(
                 shed()
 
             await pump(feed, sink, stop=stop, duration_s=duration_s, on_tick=every_second)
+            failed = False
     finally:
         try:
             recorder.close()
         except RecordingError as exc:
-            log.error("%s", exc)
+            if not failed:  # a failed write is already on its way to the one error line
+                log.error("%s", exc)
     print(f"scalptui: recorded {recorder.events_written} events to {recorder.path}", file=err)
     return 0

@@ -139,9 +139,10 @@ def theme_names(config_dir: Path | None) -> tuple[str, ...]:
     for path in paths:
         try:
             name = tomllib.loads(path.read_text(encoding="utf-8")).get("name", path.stem)
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
-        names[str(name)] = None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+            continue  # the TUI reports the file when it loads the themes
+        if isinstance(name, str) and name:  # as the TUI's own check: a theme it can apply
+            names[name] = None
     return tuple(names)
 
 

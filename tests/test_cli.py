@@ -76,6 +76,75 @@ def test_unwritable_recording_path(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("record", str(target), "--demo"), "cannot write recording")
 
 
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("alerts", "--speed", "-1"), "argument --speed: must be a finite number"),
+        (("alerts", "--seed", "abc"), "argument --seed: invalid int value"),
+        (("sim", "--time-scale", "1e308"), "must be at most 1000"),
+        (("--bogus",), "unrecognized arguments: --bogus"),
+    ],
+)
+def test_a_usage_mistake_is_one_line(args: tuple[str, ...], needle: str) -> None:
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert re.match(r"scalptui( \w+)?: error: ", line) and needle in line
+    assert line.endswith("--help)")
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"x = \xff\xfe\n", "not UTF-8 text"),
+        (b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested too deeply"),
+        (b"[ui]\ntick_hz = 1e9\n", "ui.tick_hz must be within 0..60"),
+    ],
+)
+def test_a_config_file_no_parser_can_take_is_one_line(
+    tmp_path: Path, content: bytes, needle: str
+) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_bytes(content)
+    assert_one_line_error(run_cli("alerts", "--demo", "--config", str(cfg)), needle)
+
+
+@pytest.mark.parametrize(
+    ("option", "needle"),
+    [
+        ("--symbols", "feed.symbols must name at least one symbol"),
+        ("--exchange", "--exchange needs a venue"),
+        ("--theme", "--theme needs a theme name"),
+    ],
+)
+def test_an_empty_option_value_is_a_mistake_not_the_default(option: str, needle: str) -> None:
+    assert_one_line_error(run_cli("alerts", "--demo", option, ""), needle)
+
+
+def test_a_recording_path_that_takes_no_byte_is_one_line_and_closes_the_exchange() -> None:
+    """/dev/full opens but answers every write with ENOSPC: not even the header is on
+    disk, so the run could not start (exit 2), and the demo exchange opened for it is
+    closed (no "unclosed" warnings)."""
+    proc = run_cli("record", "/dev/full", "--demo", "--duration", "5")
+    assert_one_line_error(proc, "cannot write recording /dev/full: No space left")
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly() -> None:
+    """``scalptui alerts --json | head -1``: status 0, no BrokenPipeError traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scalptui", "alerts", "--demo", "--json", "--snapshots", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"{")
+    proc.stdout.close()  # as head does after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
 def test_missing_replay_file(tmp_path: Path) -> None:
     proc = run_cli("alerts", "--replay", str(tmp_path / "nope.jsonl.gz"))
     assert_one_line_error(proc, "recording not found")

@@ -129,6 +129,8 @@ def parse_theme_file(path: Path) -> Theme:
         raise ThemeFileError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ThemeFileError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ThemeFileError(f"{path}: not valid TOML: nested too deeply") from None
     return theme_from_mapping(data, str(path))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.color import Color
 
+from scalptui.runtime import theme_names
 from scalptui.ui.themes import (
     BUILTIN_ORDER,
     THEME_VARIABLES,
@@ -81,6 +82,20 @@ def test_a_bad_theme_file_names_the_file_and_key(name: str, expected: str) -> No
         parse_theme_file(path)
     assert str(path) in str(info.value)
     assert expected in str(info.value)
+
+
+def test_a_theme_file_nested_too_deeply_is_reported_not_raised(tmp_path: Path) -> None:
+    """One such file broke every mode (a RecursionError from the TOML parser, headless
+    runs included, which list the theme names for --theme)."""
+    (tmp_path / "themes").mkdir()
+    deep = tmp_path / "themes" / "deep.toml"
+    deep.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "themes" / "number.toml").write_text("name = 5\n")
+    with pytest.raises(ThemeFileError, match="nested too deeply"):
+        parse_theme_file(deep)
+    assert any("deep.toml" in e for e in load_themes(tmp_path).errors)
+    names = theme_names(tmp_path)
+    assert "scalptui-dark" in names and "5" not in names  # a name the TUI would refuse
 
 
 def test_user_themes_load_from_the_config_dir_and_bad_ones_are_reported(tmp_path: Path) -> None:
