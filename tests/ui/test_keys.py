@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from scalptui.models import AlertKind
 from scalptui.ui.app import ZOOM_LEVELS, ScalpApp
+from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import KEY_COLUMN, ChartScreen, HelpScreen
 from scalptui.ui.widgets.alert_log import AlertLog
 from scalptui.ui.widgets.header import HeaderBar
@@ -159,6 +160,30 @@ async def test_zoom_titles_say_how_far_the_rows_reach_and_plus_stops_at_a_bin_pe
         assert len(set(grids[: finest + 1])) == finest + 1  # every + before it drew new rows
         assert finest < 5 and any("finest" in m for m in said)
         assert app.span_pct == min(ZOOM_LEVELS) or finest < len(ZOOM_LEVELS) - 1
+
+
+async def test_alerts_while_the_tape_is_shown_leave_no_blank_rows_in_the_log(
+    harness: Harness,
+) -> None:
+    """The log scrolled to its oldest alert, the tape shown, alerts arriving meanwhile:
+    back on the log, scrolling to the oldest fills every row (one alert and blanks
+    before: the scroll set with the hidden log's one row of room stuck)."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        log = app.alert_log
+        for i in range(12):
+            app.post_message(AlertRaised(alert(message=f"old {i}", ts=1_767_225_600_000 + i)))
+        await pilot.pause()
+        await pilot.press(*["down"] * 8, "l")
+        await pilot.pause()
+        for i in range(3):
+            app.post_message(AlertRaised(alert(message=f"new {i}", ts=1_767_225_700_000 + i)))
+        await pilot.pause()
+        await pilot.press("l", *["down"] * 30)
+        await pilot.pause()
+        room = log.content_size.height - 1
+        shown = [line for line in log.lines[1:] if line.plain.strip()]
+        assert len(log.entries) > room and len(shown) == room
 
 
 async def test_l_shows_the_liquidation_tape_across_the_watchlist(harness: Harness) -> None:

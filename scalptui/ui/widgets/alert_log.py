@@ -235,6 +235,9 @@ class AlertLog(LinesWidget, can_focus=True):
         # Scroll just enough to keep the selection on screen.
         self._top = min(self._top, self.selected)
         self._top = max(self._top, self.selected - room + 1, 0)
+        # ... and never leave rows blank below the oldest: a scroll set while the log was
+        # hidden (one row of room, the tape on screen) must not stick once it is back.
+        self._top = min(self._top, max(len(self.entries) - room, 0))
         newest = list(reversed(self.entries))[self._top : self._top + room]
         labels = symbol_labels(e.alert.symbol for e in self.entries)
         venue_width = max((len(fmt.venue_tags(e.alert.exchange)) for e in newest), default=0)
