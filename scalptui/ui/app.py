@@ -97,6 +97,7 @@ QUIET_MOVE_PCT = 0.05
 """A price move (from the last repaint) that ends a quiet spell's slower repaint rate."""
 EXIT_CANNOT_START = 2
 ONE_VENUE_HIDDEN: frozenset[str] = frozenset({"venues"})
+MAIN_SCREEN_ONLY: frozenset[str] = frozenset({"zoom", "toggle_tape"})
 """Footer hints a run over one venue does not show (``v`` still works, ``?`` lists it)."""
 
 Clock = Callable[[], float]
@@ -464,6 +465,11 @@ class ScalpApp(App[None]):
     def multi_venue(self) -> bool:
         """The run watches several venues (learnt from the feed and its events)."""
         return len(self.book.venues) > 1
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The ladder's zoom and the tape act on the main screen only: on the full chart
+        they would change a screen nobody sees (found changed on the way back)."""
+        return not (action in MAIN_SCREEN_ONLY and isinstance(self.screen, ChartScreen))
 
     @property
     def hidden_actions(self) -> frozenset[str]:

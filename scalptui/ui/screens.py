@@ -10,7 +10,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.keys import format_key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -52,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical {
+    HelpScreen > VerticalScroll {
         width: 84; height: auto; max-width: 100%; max-height: 100%; padding: 0 1;
         background: $panel; border: round $primary;
     }
@@ -76,8 +76,12 @@ class HelpScreen(ModalScreen[None]):
             "(Binance) or per contract (OKX); Bybit's are totals.\n"
             "Alerts are informational only: facts, never a trade plan."
         )
-        with Vertical():
+        # Scrolls (↑ ↓ PgUp PgDn Home End) where the terminal is too low for every line.
+        with VerticalScroll():
             yield Static(table, id="help-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)
@@ -102,6 +106,7 @@ class ChartScreen(Screen[None]):
         yield PriceChart()
         # Whole key hints, "esc Back" and "? help" always among them (no cut "t th").
         hidden: frozenset[str] = getattr(self.app, "hidden_actions", frozenset())
+        hidden |= {"zoom(-1)", "zoom(1)", "toggle_tape"}  # the ladder and tape are not here
         yield KeyHints([*self.BINDINGS, *self.app.BINDINGS], hidden=hidden, id="keys")
 
     def on_mount(self) -> None:

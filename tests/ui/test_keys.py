@@ -6,6 +6,7 @@ import json
 
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.containers import VerticalScroll
 from textual.geometry import Region
 from textual.keys import format_key
 from textual.pilot import Pilot
@@ -18,6 +19,7 @@ from scalptui.ui.screens import KEY_COLUMN, ChartScreen, HelpScreen
 from scalptui.ui.widgets.alert_log import AlertLog
 from scalptui.ui.widgets.header import HeaderBar
 from scalptui.ui.widgets.ladder import LadderView, span_label
+from scalptui.ui.widgets.lines import LinesWidget
 from scalptui.ui.widgets.tape import LiquidationTape
 
 from ._harness import SYMBOLS, Harness, alert, drained
@@ -271,11 +273,16 @@ async def test_p_pauses_the_display_but_not_the_alerts(harness: Harness) -> None
 async def test_c_opens_the_full_chart_and_escape_returns(harness: Harness) -> None:
     async with harness.app.run_test(size=(120, 40)) as pilot:
         app = await ready(harness, pilot)
+        span = app.span_pct
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, ChartScreen)
+        hints = " ".join(line.plain for line in app.screen.query_one("#keys", LinesWidget).lines)
+        assert "zoom" not in hints and "tape" not in hints and "help" in hints
+        await pilot.press("plus", "l")  # the ladder and the tape are not on this screen
         await pilot.press("escape")
         assert not isinstance(app.screen, ChartScreen)
+        assert app.span_pct == span and not app.tape.display
 
 
 async def test_b_toggles_the_bell_on_alerts(harness: Harness) -> None:
@@ -323,6 +330,20 @@ async def test_question_mark_shows_help_listing_every_key(harness: Harness) -> N
                 assert _lists(rows[0][:KEY_COLUMN], format_key(key)), (key, rows[0])
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_help_scrolls_to_its_last_line_on_the_smallest_terminal(harness: Harness) -> None:
+    """At 70×20 the help is taller than the screen: End brings its closing note in view
+    (it was cut, the notes on estimates and lower bounds out of reach)."""
+    async with harness.app.run_test(size=(70, 20)) as pilot:
+        await ready(harness, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = harness.app.screen.query_one(VerticalScroll)
+        assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0
+        await pilot.press("end")
+        await pilot.pause(0.3)
+        assert scroll.scroll_y == scroll.max_scroll_y
 
 
 async def test_q_quits_saves_and_closes_the_feed(harness: Harness) -> None:
