@@ -476,7 +476,8 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     from scalptui.ui.app import make_app
 
     _setup_file_logging()
-    app = make_app(settings, feed_opener(settings, options))
+    start_on = settings.feed.symbols[0] if args.symbols is not None else None
+    app = make_app(settings, feed_opener(settings, options), start_on=start_on)
     app.run()
     if app.startup_error is not None:
         return _fail(app.startup_error, int(app.return_code or EXIT_USAGE))

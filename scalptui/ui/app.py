@@ -125,6 +125,7 @@ class ScalpApp(App[None]):
         clock: Clock = time.time,
         detector_factory: DetectorFactory = default_detector,
         environ: dict[str, str] | None = None,
+        start_on: str | None = None,
     ) -> None:
         # Themes load before App.__init__: the CSS variables are read from them.
         self.theme_set: ThemeSet = load_themes(config_dir)
@@ -139,7 +140,9 @@ class ScalpApp(App[None]):
         self.watchlist: tuple[str, ...] = (
             tuple(dict.fromkeys((*saved.watchlist, *settings.feed.symbols))) or DEFAULT_SYMBOLS
         )
-        self.current: str = saved.current if saved.current in self.watchlist else self.watchlist[0]
+        # A symbol named on the command line comes on screen, not the one left there last.
+        first = start_on if start_on in self.watchlist else saved.current
+        self.current: str = first if first in self.watchlist else self.watchlist[0]
         self.mutes: frozenset[str] = saved.mutes
         self.bell_on: bool = settings.ui.bell if saved.bell is None else saved.bell
         self.paused = False
@@ -766,6 +769,7 @@ def make_app(
     clock: Clock = time.time,
     detector_factory: DetectorFactory = default_detector,
     environ: dict[str, str] | None = None,
+    start_on: str | None = None,
 ) -> ScalpApp:
     """The one app factory for the CLI, the tests, the screenshots and the demo.
 
@@ -773,7 +777,8 @@ def make_app(
     (default: the platformdirs user data dir); ``config_dir`` holds user themes
     in ``themes/*.toml`` (default: the platformdirs user config dir). ``clock``
     is the wall clock (tests freeze it); ``detector_factory`` builds the shared
-    detector once the feed says what its source is.
+    detector once the feed says what its source is; ``start_on`` is the symbol on
+    screen at start (the first of ``--symbols``), else the one saved.
     """
     return ScalpApp(
         settings,
@@ -783,4 +788,5 @@ def make_app(
         clock=clock,
         detector_factory=detector_factory,
         environ=environ,
+        start_on=start_on,
     )

@@ -131,6 +131,7 @@ def build(
     yield_every: int | None = 500,
     clock: Callable[[], float] | None = None,
     exchange: str | None = None,
+    start_on: str | None = None,
 ) -> Harness:
     """The app on the scripted market (``events`` replaces it).
 
@@ -161,6 +162,7 @@ def build(
         clock=clock or end_clock,
         detector_factory=factory,
         environ={},
+        start_on=start_on,
     )
     return Harness(app, feed, detectors)
 

@@ -170,3 +170,10 @@ async def test_an_alert_of_an_earlier_day_shows_its_date(tmp_path: Path) -> None
         h.app.repaint_now()
         await pilot.pause()
         assert line_of("today's leg").startswith("Jan 01 00:00 BTC ")
+
+
+def test_a_symbol_named_on_the_command_line_comes_on_screen(tmp_path: Path) -> None:
+    """``scalptui --symbols SOL`` after a session left on ETH starts on SOL."""
+    persist.save_state(tmp_path / "data", persist.UiState(watchlist=SYMBOLS, current=SYMBOLS[1]))
+    assert build(tmp_path).app.current == SYMBOLS[1]
+    assert build(tmp_path, start_on=SYMBOLS[2]).app.current == SYMBOLS[2]
