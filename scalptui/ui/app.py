@@ -504,6 +504,7 @@ class ScalpApp(App[None]):
             self.alert_log.set_clock(int(self._screen_clock_s(now, snap) * 1000))
             if snap is not None:
                 self.price_panel.show(snap, self.book.warm_bars.get(snap.symbol, ()))
+                self.watchlist_strip.follow_price(snap.symbol, snap.last)
                 flash = int(now * 2) % 2 == 0
                 self.ladder.show(snap, self.span_pct, flash)
         self.repaints += 1

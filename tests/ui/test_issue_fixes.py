@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 
@@ -367,6 +368,27 @@ async def test_the_1h_change_is_known_from_the_warm_start_and_the_sparkline_has_
         lines = texts(app.price_panel.query_one(PriceLines))
         assert re.search(r"1h [+−]\d+\.\d\d %", "\n".join(lines))
         assert re.search(r"\d+m range \d+\.\d+ %", lines[0])
+
+
+async def test_the_strip_reads_the_same_price_as_last_at_every_repaint(harness: Harness) -> None:
+    """The strip is rebuilt once a second; the symbol on screen follows the price panel's
+    rate, so its entry never reads another price than "Last" beside it."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        snap = app.take_snapshot()
+        assert snap is not None and snap.last is not None
+        stale = tuple(
+            dataclasses.replace(item, last=item.last * 0.99)
+            if item.symbol == app.current and item.last
+            else item
+            for item in app.watchlist_strip._items
+        )
+        app.watchlist_strip.show(stale, app.current)
+        shown = fmt.price(snap.last, tick=snap.tick_size)
+        assert shown not in texts(app.watchlist_strip)[0]
+        app.repaint_now()
+        await pilot.pause()
+        assert shown in texts(app.watchlist_strip)[0]
 
 
 def test_the_sparkline_shows_the_seconds_of_a_crash_still_in_progress() -> None:

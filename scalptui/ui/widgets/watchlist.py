@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -63,6 +64,16 @@ class WatchlistStrip(LinesWidget):
     def show(self, items: tuple[WatchItem, ...], current: str) -> None:
         self._items, self._current = items, current
         self.set_lines([self._compose_line(self.size.width)])
+
+    def follow_price(self, symbol: str, last: float | None) -> None:
+        """The symbol on screen at the price panel's rate: its entry read another price
+        than "Last" beside it for up to a second."""
+        items = self._items
+        for i, item in enumerate(items):
+            if item.symbol == symbol and item.last != last and last is not None:
+                updated = dataclasses.replace(item, last=last)
+                self.show((*items[:i], updated, *items[i + 1 :]), self._current)
+                return
 
     def on_resize(self, event: events.Resize) -> None:
         self.show(self._items, self._current)
