@@ -12,6 +12,7 @@ from scalptui.ui import format as fmt
 from scalptui.ui.ladder_rows import Edge, build_rows, row_width
 from scalptui.ui.notify import notification_sequence
 from scalptui.ui.widgets.alert_log import AlertLog, alert_facts, alert_line
+from scalptui.ui.widgets.funding_oi import crowded_side
 
 from ._harness import alert
 
@@ -152,3 +153,19 @@ def test_an_alert_before_the_log_is_mounted_is_kept_not_raised() -> None:
     log = AlertLog()
     log.add(alert())
     assert len(log.entries) == 1
+
+
+@pytest.mark.parametrize(
+    ("rate_8h", "words"),
+    [
+        (0.00050, "longs crowded (longs pay)"),
+        (0.00030, "longs crowded (longs pay)"),
+        (0.000103, "longs pay, not crowded"),  # a hair above the 0.01 % resting rate
+        (0.0001, "longs pay, not crowded"),
+        (0.0, "neither side pays"),
+        (-0.000006, "shorts pay, not crowded"),  # a hair below zero
+        (-0.0001, "shorts crowded (shorts pay)"),
+    ],
+)
+def test_a_side_is_crowded_only_well_away_from_the_resting_rate(rate_8h: float, words: str) -> None:
+    assert crowded_side(rate_8h) == words

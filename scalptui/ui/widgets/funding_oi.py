@@ -24,14 +24,23 @@ if TYPE_CHECKING:
 # Binance's resting funding is +0.01 % per 8 h (the interest component); only a
 # rate beyond it says one side is paying to stay in.
 NEUTRAL_8H = 0.0001
+LONGS_CROWDED_8H = 0.0003
+SHORTS_CROWDED_8H = -0.0001
+"""A side is called crowded 0.02 % per 8 h away from the resting rate, either way: a
+rate a hair above the base (0.0103 %) or below zero (−0.0006 %) says who pays, not
+that a crowd is paying to stay in."""
 
 
 def crowded_side(rate_8h: float) -> str:
-    if rate_8h > NEUTRAL_8H:
+    if rate_8h >= LONGS_CROWDED_8H:
         return "longs crowded (longs pay)"
-    if rate_8h < 0:
+    if rate_8h <= SHORTS_CROWDED_8H:
         return "shorts crowded (shorts pay)"
-    return "neither side crowded"
+    if rate_8h > 0:
+        return "longs pay, not crowded"
+    if rate_8h < 0:
+        return "shorts pay, not crowded"
+    return "neither side pays"
 
 
 class FundingLines(LinesWidget):
@@ -95,9 +104,9 @@ class FundingLines(LinesWidget):
         return [level, delta]
 
     def _crowd_style(self, rate_8h: float) -> Style:
-        if rate_8h > NEUTRAL_8H:
+        if rate_8h >= LONGS_CROWDED_8H:
             return self.part("fund--long")
-        if rate_8h < 0:
+        if rate_8h <= SHORTS_CROWDED_8H:
             return self.part("fund--short")
         return self.part("fund--dim")
 
