@@ -301,7 +301,7 @@ def check_simulated_symbols(
     feed words it for a real venue, with the listed symbol that was probably meant."""
     from scalptui.feed.sim.specs import CATALOGUE
     from scalptui.feed.symbols import did_you_mean
-    from scalptui.feed.venues import VENUES
+    from scalptui.feed.venues import VENUES, with_article
 
     venue = venues[0] if venues else "binanceusdm"
     name = VENUES[venue].name if venue in VENUES else venue
@@ -311,7 +311,7 @@ def check_simulated_symbols(
     for symbol in symbols:
         if symbol not in CATALOGUE:
             raise ConfigError(
-                f"{where}: unknown symbol {symbol!r} (not a {kind} "
+                f"{where}: unknown symbol {symbol!r} (not {with_article(kind)} "
                 f"perpetual){did_you_mean(symbol, CATALOGUE)}"
             )
 

@@ -8,6 +8,7 @@ import pytest
 
 from scalptui.cli import build_parser, main, settings_from_args, split_venue_url
 from scalptui.config import ConfigError, load_settings
+from scalptui.feed.venues import with_article
 
 URL = "http://127.0.0.1:8765"
 
@@ -168,3 +169,9 @@ def test_a_url_for_a_venue_the_command_line_dropped_is_still_an_error(
         capsys, "--config", str(path), "--exchange", "bybit", "--base-url", f"binanceusdm={URL}"
     )
     assert "a base URL is given for 'binanceusdm', which is not watched" in line
+
+
+def test_a_venue_name_is_read_with_its_article() -> None:
+    assert with_article("OKX swap") == "an OKX swap"
+    assert with_article("Binance USDⓈ-M") == "a Binance USDⓈ-M"
+    assert with_article("simulated") == "a simulated"

@@ -68,6 +68,7 @@ from scalptui.feed.venues import (
     parse_trade,
     trade_from_raw,
     update_okx_funding,
+    with_article,
 )
 from scalptui.feed.watchdog import Cadence, StreamHealth
 from scalptui.models import (
@@ -488,7 +489,7 @@ class CcxtFeed(StreamSupervision):
             name = self.venue.name
             perpetuals = (s for s, m in markets.items() if is_linear_perpetual(m))
             raise FeedError(
-                f"{self.exchange}: unknown symbol {symbol!r} (not a {name} perpetual)"
+                f"{self.exchange}: unknown symbol {symbol!r} (not {with_article(name)} perpetual)"
                 + did_you_mean(symbol, perpetuals)
             )
         resolved: str = market["symbol"]

@@ -660,3 +660,8 @@ def is_linear_perpetual(market: Unified) -> bool:
         and market.get("linear") is True
         and market.get("active") is not False
     )
+
+
+def with_article(noun: str) -> str:
+    """``a Binance USDⓈ-M``, ``an OKX swap``: the article a venue's name is read with."""
+    return f"{'an' if noun[:1].upper() in 'AEIO' else 'a'} {noun}"
