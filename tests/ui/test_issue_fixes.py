@@ -409,6 +409,7 @@ def test_oi_axis_labels_are_compact_and_one_width() -> None:
         assert len(set(labels)) == len(labels)  # neighbouring ticks read differently
     assert axis_labels(axis_ticks(2_914_407_062.1, 2_950_000_000.0))[0].strip() == "2.91B"
     assert all(len(p) == AXIS_LABEL_WIDTH for p in percent_labels([-0.0047, 0.0142]))
+    assert percent_labels([-0.0047])[0].strip() == "−0.0047"
 
 
 async def test_tape_columns_line_up(harness: Harness) -> None:

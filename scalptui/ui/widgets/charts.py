@@ -54,8 +54,9 @@ def _significant(ticks: list[float], scale: float, decimals: int) -> bool:
 
 
 def percent_labels(ticks: list[float], width: int = AXIS_LABEL_WIDTH) -> list[str]:
-    """Funding per 8 h in percent, fixed width: `` 0.0142`` / ``-0.0047``."""
-    return [f"{t:.4f}".rjust(width) for t in ticks]
+    """Funding per 8 h in percent, fixed width: `` 0.0142`` / ``−0.0047`` (a true minus,
+    as every other number on screen)."""
+    return [f"{t:.4f}".replace("-", "−").rjust(width) for t in ticks]
 
 
 def drawn_key(history: tuple[tuple[int, float], ...]) -> tuple[object, ...]:
