@@ -360,7 +360,9 @@ def _stop_quietly_until_running() -> None:
 
 
 def _fail(message: str, status: int = EXIT_USAGE) -> int:
-    print(f"scalptui: error: {message}", file=sys.stderr)
+    from scalptui.feed.rest import without_credentials
+
+    print(f"scalptui: error: {without_credentials(message)}", file=sys.stderr)
     return status
 
 

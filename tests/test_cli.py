@@ -145,6 +145,12 @@ def test_a_reader_that_goes_away_ends_the_run_quietly() -> None:
     assert "Traceback" not in err and "BrokenPipe" not in err
 
 
+def test_an_error_line_never_shows_the_password_of_a_base_url() -> None:
+    proc = run_cli("alerts", "--base-url", "http://trader:s3cret@127.0.0.1:9", "--duration", "3")
+    assert_one_line_error(proc, "markets unreachable")
+    assert "s3cret" not in proc.stderr and "http://…@127.0.0.1:9" in proc.stderr
+
+
 def test_missing_replay_file(tmp_path: Path) -> None:
     proc = run_cli("alerts", "--replay", str(tmp_path / "nope.jsonl.gz"))
     assert_one_line_error(proc, "recording not found")

@@ -17,6 +17,7 @@ import asyncio
 import functools
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
@@ -39,9 +40,19 @@ REST_ATTEMPTS = 4
 
 
 def short(exc: BaseException | None, limit: int = 160) -> str:
-    """One line of an exception's text, cut to ``limit`` characters."""
+    """One line of an exception's text, cut to ``limit`` characters, without the password
+    of a URL it quotes (``--base-url http://user:pw@host`` ends up in ccxt's errors)."""
     text = " ".join(str(exc).split()) if exc is not None else ""
+    text = without_credentials(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_USERINFO = re.compile(r"(://)[^/@\s]+@")
+
+
+def without_credentials(text: str) -> str:
+    """``http://user:pw@host/x`` → ``http://…@host/x``: error lines and logs get pasted."""
+    return _USERINFO.sub(r"\1…@", text)
 
 
 class RestCaller:
