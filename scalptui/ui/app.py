@@ -40,7 +40,7 @@ from scalptui.models import (
 from scalptui.runtime import FeedOpener
 from scalptui.ui import state as persist
 from scalptui.ui.bindings import APP_BINDINGS
-from scalptui.ui.commands import SymbolSearch, show_symbol_search
+from scalptui.ui.commands import SearchPalette, SymbolSearch, show_symbol_search
 from scalptui.ui.detector_view import (
     WATCH_SPAN_PCT,
     DetectorFactory,
@@ -725,6 +725,14 @@ class ScalpApp(App[None]):
 
     def action_command_palette(self) -> None:
         show_symbol_search(self)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after ``/`` in one burst (over SSH, one read) reach the main
+        screen before the search is open; once it is, they are the search's."""
+        screen = self.screen
+        if isinstance(screen, SearchPalette) and event.is_printable and event.character:
+            event.stop()
+            screen.type_early(event.character)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([*self.BINDINGS, *AlertLog.BINDINGS]))

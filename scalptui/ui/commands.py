@@ -10,8 +10,10 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
+from textual import events
 from textual.app import App
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandInput, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.css.query import NoMatches
 
 if TYPE_CHECKING:
     from scalptui.ui.app import ScalpApp
@@ -23,7 +25,46 @@ PALETTE_ID = "--command-palette"  # Textual's own id for its palette screen
 def show_symbol_search(app: App[Any]) -> None:
     """Open Textual's command palette, worded for what it searches here: symbols."""
     if app.use_command_palette and not CommandPalette.is_open(app):
-        app.push_screen(CommandPalette(id=PALETTE_ID, placeholder=SEARCH_PLACEHOLDER))
+        app.push_screen(SearchPalette(id=PALETTE_ID, placeholder=SEARCH_PLACEHOLDER))
+
+
+class SearchPalette(CommandPalette):
+    """The command palette, keeping what is typed before its input has the focus.
+
+    Over SSH the keys of ``/xrp`` often arrive in one read: the three letters reached
+    the palette before its input was focused and were lost (never run as hotkeys
+    either). They are kept and put in the input once it is there.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._early = ""
+
+    def on_key(self, event: events.Key) -> None:
+        # A printable key the focused input took never gets here: this one was sent to
+        # the screen while nothing had the focus yet.
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.type_early(event.character)
+
+    def type_early(self, text: str) -> None:
+        """Keys typed before the input could take them (the app hands over those that
+        reached the screen below): they go into the input, in order, once it is there."""
+        self._early += text
+        self.call_after_refresh(self._type_early_keys)
+
+    def _type_early_keys(self) -> None:
+        if not self._early:
+            return
+        try:
+            field = self.query_one(CommandInput)
+        except NoMatches:
+            self.call_after_refresh(self._type_early_keys)
+            return
+        field.focus()
+        field.insert_text_at_cursor(self._early)
+        self._early = ""
 
 
 class SymbolSearch(Provider):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from textual import events
 from textual.binding import Binding
-from textual.command import CommandPalette
+from textual.command import CommandInput, CommandPalette
 from textual.containers import VerticalScroll
 from textual.geometry import Region
 from textual.keys import format_key
@@ -52,6 +53,20 @@ async def test_slash_searches_the_markets_and_adds_the_choice(harness: Harness) 
         assert app.watchlist[-1] == "DOGE/USDT:USDT"
         assert harness.feed.added == ["DOGE/USDT:USDT"]
         assert "DOGE/USDT:USDT" in header_text(app)
+
+
+async def test_keys_typed_in_one_burst_after_slash_go_into_the_search(harness: Harness) -> None:
+    """Over SSH ``/xrp`` typed fast arrives in one read: the letters reached the main
+    screen before the search was open and were lost (an empty search)."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        watched = app.watchlist
+        for key, char in (("slash", "/"), ("x", "x"), ("r", "r"), ("p", "p")):
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(CommandInput).value == "xrp"
+        assert app.watchlist == watched  # "x" was typed, not run as "remove"
 
 
 async def test_ctrl_p_opens_the_same_symbol_search(harness: Harness) -> None:
