@@ -224,7 +224,7 @@ class ScalpApp(App[None]):
                 timeout=15,
             )
         self.alert_log.extend(
-            LoggedAlert(a, muted=a.symbol in self.mutes) for a in self.alert_history
+            LoggedAlert(a, muted=a.symbol in self.mutes, restored=True) for a in self.alert_history
         )
         self.repaint_now()
         self.refresh_slow_panels()
@@ -362,8 +362,10 @@ class ScalpApp(App[None]):
             kept = self.alert_history
             self.alert_history = persist.alert_history(self.data_dir, self.source, kept)
             self.alert_log.entries.clear()
+            this_run = {id(a) for a in kept}
             self.alert_log.extend(
-                LoggedAlert(a, muted=a.symbol in self.mutes) for a in self.alert_history
+                LoggedAlert(a, muted=a.symbol in self.mutes, restored=id(a) not in this_run)
+                for a in self.alert_history
             )
         self.repaint_now()
 

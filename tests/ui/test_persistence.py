@@ -177,3 +177,23 @@ def test_a_symbol_named_on_the_command_line_comes_on_screen(tmp_path: Path) -> N
     persist.save_state(tmp_path / "data", persist.UiState(watchlist=SYMBOLS, current=SYMBOLS[1]))
     assert build(tmp_path).app.current == SYMBOLS[1]
     assert build(tmp_path, start_on=SYMBOLS[2]).app.current == SYMBOLS[2]
+
+
+async def test_alerts_of_an_earlier_run_are_dimmed_and_new_ones_are_not(tmp_path: Path) -> None:
+    """A restart the same day: the earlier run's alerts are history, drawn dimmed (their
+    colour read as news beside a fresh market); the title says what dimmed means."""
+    persist.save_alerts(tmp_path / "data", [alert(message="earlier leg")], Source.SIMULATED)
+    h = build(tmp_path)
+    async with h.app.run_test(size=(120, 80)) as pilot:
+        app = h.app
+        await drained(h)
+        app.post_message(AlertRaised(alert(message="just now", ts=alert().ts + 1)))
+        await pilot.pause()
+        by_message = {e.alert.message: e for e in app.alert_log.entries}
+        assert by_message["earlier leg"].restored and not by_message["just now"].restored
+        assert "dimmed: from before this start" in app.alert_log.lines[0].plain
+        line = next(t for t in app.alert_log.lines if "earlier leg" in t.plain)
+        kind = next(sp for sp in line.spans if "CASCADE" in line.plain[sp.start : sp.end])
+        fresh = next(t for t in app.alert_log.lines if "just now" in t.plain)
+        fresh_kind = next(sp for sp in fresh.spans if "CASCADE" in fresh.plain[sp.start : sp.end])
+        assert str(kind.style) != str(fresh_kind.style)

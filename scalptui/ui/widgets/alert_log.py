@@ -33,6 +33,8 @@ _KIND_PART = {
 class LoggedAlert:
     alert: Alert
     muted: bool = False
+    restored: bool = False
+    """From the history saved by an earlier run: drawn dimmed, not as news."""
 
 
 def alert_facts(alert: Alert) -> str:
@@ -224,8 +226,10 @@ class AlertLog(LinesWidget, can_focus=True):
         room = max(self.content_size.height - 1, 1)
         width = max(self.content_size.width, 20)
         title = Text().append(f"Alerts ({len(self.entries)})", style=self.part("alert--title"))
+        restored = any(e.restored for e in self.entries)
         for hint in (
             "  informational only — facts, no trade plans",
+            "  ·  dimmed: from before this start" if restored else "",
             "  ·  ↑↓ Enter: read in full" if self.has_focus else "",
         ):
             if hint and title.cell_len + cell_len(hint) <= width:
@@ -253,7 +257,12 @@ class AlertLog(LinesWidget, can_focus=True):
     def _line(self, entry: LoggedAlert, label: str, width: int, venue_width: int) -> Text:
         alert = entry.alert
         dim = self.part("alert--dim")
-        kind = self.part("alert--muted" if entry.muted else _KIND_PART[alert.kind])
+        if entry.muted:
+            kind = self.part("alert--muted")
+        elif entry.restored:  # an earlier run's: its colour would read as news
+            kind = self.part("alert--dim")
+        else:
+            kind = self.part(_KIND_PART[alert.kind])
         text = Text().append(self.stamp(alert.ts) + " ", style=dim)
         if self.venue_tags:
             text.append(fmt.venue_tags(alert.exchange).ljust(venue_width) + " ", style=dim)
@@ -265,6 +274,8 @@ class AlertLog(LinesWidget, can_focus=True):
         if room >= 2:
             text.append(
                 " " + fit_words(alert_facts(alert), room),
-                style=self.part("alert--muted") if entry.muted else None,
+                style=self.part("alert--muted" if entry.muted else "alert--dim")
+                if entry.muted or entry.restored
+                else None,
             )
         return text
