@@ -151,6 +151,32 @@ def test_an_error_line_never_shows_the_password_of_a_base_url() -> None:
     assert "s3cret" not in proc.stderr and "http://…@127.0.0.1:9" in proc.stderr
 
 
+def test_a_base_url_that_is_no_exchange_api_is_named_as_such() -> None:
+    """A server answering ``{}`` to everything (a wrong port, a web page): the error
+    says the server listed no perpetual, not that BTC/USDT:USDT is an unknown symbol."""
+    import http.server
+    import threading
+
+    class Empty(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Empty)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        proc = run_cli("alerts", "--base-url", url, "--duration", "3")
+    finally:
+        server.shutdown()
+    assert_one_line_error(proc, "listed no Binance USDⓈ-M perpetual at all")
+
+
 def test_missing_replay_file(tmp_path: Path) -> None:
     proc = run_cli("alerts", "--replay", str(tmp_path / "nope.jsonl.gz"))
     assert_one_line_error(proc, "recording not found")

@@ -487,6 +487,12 @@ class CcxtFeed(StreamSupervision):
                     break
         if market is None or not is_linear_perpetual(market):
             name = self.venue.name
+            if not any(is_linear_perpetual(m) for m in markets.values()):
+                # an empty or foreign answer (an HTML page, {}): no symbol is the problem
+                raise FeedError(
+                    f"{self.exchange}: the server listed no {name} perpetual at all "
+                    "(is the base URL that venue's API?)"
+                )
             perpetuals = (s for s, m in markets.items() if is_linear_perpetual(m))
             raise FeedError(
                 f"{self.exchange}: unknown symbol {symbol!r} (not {with_article(name)} perpetual)"
