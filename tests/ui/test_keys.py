@@ -66,7 +66,7 @@ async def test_keys_typed_in_one_burst_after_slash_go_into_the_search(harness: H
         for _ in range(100):  # a loaded machine takes its time to open the search
             await pilot.pause(0.05)
             screen = app.screen
-            if isinstance(screen, CommandPalette) and screen.query_one(CommandInput).value:
+            if isinstance(screen, CommandPalette) and screen.query_one(CommandInput).value == "xrp":
                 break
         assert isinstance(app.screen, CommandPalette)
         assert app.screen.query_one(CommandInput).value == "xrp"
