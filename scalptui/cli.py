@@ -370,6 +370,9 @@ def _setup_stderr_logging() -> None:
     logging.basicConfig(
         level=logging.WARNING, format="scalptui: %(levelname)s %(name)s: %(message)s"
     )
+    for handler in logging.getLogger().handlers:
+        # a stream's state is printed as its own status line already: not twice
+        handler.addFilter(lambda record: not getattr(record, "feed_status", False))
 
 
 def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:

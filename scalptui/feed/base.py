@@ -22,6 +22,11 @@ SIMULATED_HEADER = "X-Scalptui-Simulated"
 it with ``--base-url`` labels its data SIMULATED rather than live."""
 
 
+STATUS_LOG = {"feed_status": True}
+"""``extra`` of a log record that repeats a ``FeedStatus`` the feed also emits: headless
+runs print the status itself on stderr, so their stderr log leaves these out."""
+
+
 class FeedError(Exception):
     """The run cannot go on (bad exchange, unknown symbol, unreachable endpoint)."""
 

@@ -41,7 +41,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from dataclasses import dataclass
 from typing import Any
 
-from scalptui.feed.base import SIMULATED_HEADER, FeedError
+from scalptui.feed.base import SIMULATED_HEADER, STATUS_LOG, FeedError
 from scalptui.feed.ccxt_hooks import TapDict, install_client_hooks, is_tap_cache, tap_cache
 from scalptui.feed.ccxt_streams import CURRENT_STREAM, Stream, StreamSupervision
 from scalptui.feed.clock import SkewMonitor
@@ -385,7 +385,12 @@ class CcxtFeed(StreamSupervision):
             )
         )
         level = logging.WARNING if state in _TROUBLE else logging.INFO
-        log.log(level, "%s %s %s: %s %s", self.exchange, stream.symbol, stream.name, state, detail)
+        log.log(
+            level,
+            "%s %s %s: %s %s",
+            *(self.exchange, stream.symbol, stream.name, state, detail),
+            extra=STATUS_LOG,
+        )
 
     def _status(self, symbol: str | None, stream: str, state: StreamState, detail: str) -> None:
         now_ms = int(time.time() * 1000)

@@ -36,7 +36,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING
 
 from scalptui.feed.backoff import Backoff
-from scalptui.feed.base import FeedError
+from scalptui.feed.base import STATUS_LOG, FeedError
 from scalptui.feed.queue import END, QUEUE_SIZE, EventQueue
 from scalptui.feed.rest import short
 from scalptui.feed.symbols import did_you_mean
@@ -307,7 +307,11 @@ class MultiFeed:
     def _report_failed(self, venue: str, reason: str) -> None:
         """A venue that could not be opened is retried until the run ends: it reads as
         reconnecting (the header's ``↻``), not as given up (``✖ failed``)."""
-        log.warning("%s: cannot be opened (%s); retrying, the other venues go on", venue, reason)
+        log.warning(
+            "%s: cannot be opened (%s); retrying, the other venues go on",
+            *(venue, reason),
+            extra=STATUS_LOG,
+        )
         others = ", ".join(self.feeds)
         detail = f"cannot be opened: {reason}; retrying, {others} go on"
         state = StreamState.RECONNECTING
@@ -362,7 +366,8 @@ class MultiFeed:
                 await feed.start()
             except Exception as exc:
                 await feed.close()
-                log.warning("%s: still cannot be opened (%s)", venue, _reason(venue, exc))
+                why = _reason(venue, exc)
+                log.warning("%s: still cannot be opened (%s)", venue, why, extra=STATUS_LOG)
                 continue
             await self._opened(venue, feed)
             return

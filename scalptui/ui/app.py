@@ -97,8 +97,9 @@ QUIET_MOVE_PCT = 0.05
 """A price move (from the last repaint) that ends a quiet spell's slower repaint rate."""
 EXIT_CANNOT_START = 2
 ONE_VENUE_HIDDEN: frozenset[str] = frozenset({"venues"})
-MAIN_SCREEN_ONLY: frozenset[str] = frozenset({"zoom", "toggle_tape"})
 """Footer hints a run over one venue does not show (``v`` still works, ``?`` lists it)."""
+MAIN_SCREEN_ONLY: frozenset[str] = frozenset({"zoom", "toggle_tape"})
+"""Actions on what only the main screen shows: off on the full chart (``check_action``)."""
 
 Clock = Callable[[], float]
 
@@ -648,8 +649,9 @@ class ScalpApp(App[None]):
             self.switch_to(self.watchlist[slot - 1])
 
     def action_zoom(self, step: int) -> None:
-        """The next zoom level that draws other rows: rows are whole bins, so below some
-        span (±1.3 % at 120×40) every level would draw the same rows under another title."""
+        """The next zoom level that draws other rows: rows are never narrower than an
+        estimate bin, so below some span every level would draw the same rows under
+        another title (±0.5 % and ±1 % both drew ±1.2 % at 120×40)."""
         levels = sorted({*ZOOM_LEVELS, self.settings.ui.ladder_span_pct})
         nearest = min(range(len(levels)), key=lambda i: abs(levels[i] - self.span_pct))
         reach = self.ladder.reach_pct(self.span_pct)
@@ -662,7 +664,7 @@ class ScalpApp(App[None]):
                 return
             index += step
         if step < 0 and reach is not None:  # + zooms in: a smaller span
-            self.notify(f"the ladder's finest here: one estimate bin per row (±{reach:.1f} %)")
+            self.notify(f"the ladder's finest here: rows as narrow as its bins (±{reach:.1f} %)")
 
     def action_toggle_tape(self) -> None:
         tape = self.tape

@@ -99,9 +99,9 @@ class LadderView(LinesWidget):
         return covering_span_pct(grid, reference, span_pct, snap.bin_width)
 
     def reach_pct(self, span_pct: float) -> float | None:
-        """How far (± percent of price) the rows drawn for ``span_pct`` reach: rows are
-        whole bins, so the grid is wider than the zoom asks, never narrower than a bin
-        per row (unknown before a price and a ladder)."""
+        """How far (± percent of price) the rows drawn for ``span_pct`` reach: a row is a
+        round price step no narrower than an estimate bin, so the grid is a little wider
+        than the zoom asks (unknown before a price and a ladder)."""
         if self._input is None:
             return None
         snap = self._input.snapshot
