@@ -402,6 +402,30 @@ def test_the_sparkline_shows_the_seconds_of_a_crash_still_in_progress() -> None:
     assert spark_points(ts[:20], prices[:20]) == ()  # two buckets: no shape to draw yet
 
 
+async def test_the_sparkline_redraws_a_crash_at_once_and_a_drift_at_most_every_3_s(
+    harness: Harness,
+) -> None:
+    """Its two rows are most of what a quiet screen sends: a move inside the range drawn
+    waits, a move a visible step past it (a crash) is drawn at the next tick."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        snap = app.take_snapshot()
+        assert snap is not None
+        t0 = (snap.ts // 10_000 + 1) * 10_000  # the start of a 10 s bucket
+        ts = tuple(range(t0 - 60_000, t0 + 1_000, 1000))
+
+        def show(last: float, at: int) -> list[float]:
+            prices = tuple(100.0 + (i % 2) for i in range(len(ts) - 1)) + (last,)
+            moved = dataclasses.replace(snap, ts=at, price_ts=ts, prices=prices, last=last)
+            app.price_panel.show(moved)
+            return list(app.price_panel._spark.data)
+
+        assert show(100.5, t0 + 1_000)[-1] == 100.5
+        assert show(100.6, t0 + 1_500)[-1] == 100.5  # inside the range: waits
+        assert show(100.6, t0 + 4_100)[-1] == 100.6  # ... at most 3 s
+        assert show(95.0, t0 + 4_200)[-1] == 95.0  # a crash: at once
+
+
 def test_oi_axis_labels_are_compact_and_one_width() -> None:
     for low, high in ((2_914_407_062.1, 2_950_000_000.0), (79_997.3, 80_695.6), (0.4, 0.9)):
         labels = axis_labels(axis_ticks(low, high))

@@ -171,7 +171,8 @@ class PricePanel(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._spark_drawn: tuple[object, ...] | None = None
+        self._spark_drawn: tuple[tuple[str, int], float, float, bool, int] | None = None
+        """What the sparkline shows: (symbol, bucket), its low and high, any points, when."""
         self._spark_scale = ""
         # Held directly: show() runs on every fast tick, a DOM query each time is waste.
         self._lines = PriceLines()
@@ -195,13 +196,19 @@ class PricePanel(Vertical):
 
     def _show_sparkline(self, snap: DetectorSnapshot) -> None:
         shown = spark_points(snap.price_ts, snap.prices)
-        # The sparkline is redrawn only when what it draws can change: a new bucket,
-        # a new high or low, or the newest point moving to another of its levels.
+        # A repaint of its two rows (a colour per cell) is most of what a quiet screen
+        # sends, so it is redrawn at once only for a new 10 s or the newest point a
+        # visible step (a level) beyond the range drawn, as in a crash, which then shows
+        # within a tick; any other change of the newest point waits SPARK_NEWEST_S.
         key = (snap.symbol, len(snap.price_ts) and snap.price_ts[-1] // SPARK_BUCKET_MS)
-        drawn = (key, *_spark_levels(shown))
-        if drawn == self._spark_drawn:
-            return
-        self._spark_drawn = drawn
+        low, high = (min(shown), max(shown)) if shown else (0.0, 0.0)
+        drawn = self._spark_drawn
+        if drawn is not None and drawn[0] == key and drawn[3] == bool(shown):
+            step = max((drawn[2] - drawn[1]) / SPARK_LEVELS, drawn[1] * SPARK_STEP_MIN)
+            beyond = low < drawn[1] - step or high > drawn[2] + step
+            if not beyond and snap.ts - drawn[4] < SPARK_NEWEST_S * 1000:
+                return
+        self._spark_drawn = (key, low, high, bool(shown), snap.ts)
         self._spark.data = list(shown)
         self._spark.visible = bool(shown)  # an empty sparkline would draw a flat market
         # The sparkline fills its height whatever the move: its range says how big it is.
@@ -216,18 +223,13 @@ def spark_points(ts: tuple[int, ...], prices: tuple[float, ...]) -> tuple[float,
     return points if len(points) >= 3 else ()
 
 
+SPARK_NEWEST_S = 3.0
+"""Inside the range already drawn, the newest point is redrawn at most this often."""
 SPARK_LEVELS = 16
 """Block heights a two-row sparkline can draw (eight per row)."""
-
-
-def _spark_levels(points: tuple[float, ...]) -> tuple[float, float, int]:
-    """Low, high and the newest point's level: what a repaint of the sparkline could change."""
-    if not points:
-        return (0.0, 0.0, -1)
-    low, high = min(points), max(points)
-    span = high - low
-    level = int((points[-1] - low) / span * SPARK_LEVELS) if span > 0 else 0
-    return (low, high, level)
+SPARK_STEP_MIN = 0.0002
+"""A new high or low redraws at once from 0.02 % past the range drawn (a calm range of
+a few hundredths of a percent would otherwise redraw at every tick of a drift)."""
 
 
 def spark_scale(points: tuple[float, ...]) -> str:
