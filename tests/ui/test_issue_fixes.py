@@ -415,7 +415,7 @@ async def test_the_sparkline_redraws_a_crash_at_once_and_a_drift_at_most_every_3
         ts = tuple(range(t0 - 60_000, t0 + 1_000, 1000))
 
         def show(last: float, at: int) -> list[float]:
-            prices = tuple(100.0 + (i % 2) for i in range(len(ts) - 1)) + (last,)
+            prices = (*(100.0 + i % 2 for i in range(len(ts) - 1)), last)
             moved = dataclasses.replace(snap, ts=at, price_ts=ts, prices=prices, last=last)
             app.price_panel.show(moved)
             return list(app.price_panel._spark.data)
