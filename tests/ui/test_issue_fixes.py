@@ -418,7 +418,7 @@ async def test_the_sparkline_redraws_a_crash_at_once_and_a_drift_at_most_every_3
             prices = (*(100.0 + i % 2 for i in range(len(ts) - 1)), last)
             moved = dataclasses.replace(snap, ts=at, price_ts=ts, prices=prices, last=last)
             app.price_panel.show(moved)
-            return list(app.price_panel._spark.data)
+            return list(app.price_panel._spark.data or ())
 
         assert show(100.5, t0 + 1_000)[-1] == 100.5
         assert show(100.6, t0 + 1_500)[-1] == 100.5  # inside the range: waits
