@@ -171,8 +171,8 @@ class PricePanel(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._spark_drawn: tuple[tuple[str, int], float, float, bool, int] | None = None
-        """What the sparkline shows: (symbol, bucket), its low and high, any points, when."""
+        self._spark_drawn: tuple[tuple[str, int], float, float, int] | None = None
+        """What the sparkline shows: (symbol, bucket), its low and high, when drawn."""
         self._spark_scale = ""
         # Held directly: show() runs on every fast tick, a DOM query each time is waste.
         self._lines = PriceLines()
@@ -195,20 +195,22 @@ class PricePanel(Vertical):
         self._lines.show(snap, changes, self._spark_scale)
 
     def _show_sparkline(self, snap: DetectorSnapshot) -> None:
-        shown = spark_points(snap.price_ts, snap.prices)
         # A repaint of its two rows (a colour per cell) is most of what a quiet screen
         # sends, so it is redrawn at once only for a new 10 s or the newest point a
         # visible step (a level) beyond the range drawn, as in a crash, which then shows
-        # within a tick; any other change of the newest point waits SPARK_NEWEST_S.
+        # within a tick; any other change of the newest point waits SPARK_NEWEST_S. Only
+        # the newest point can change within a 10 s, so that is all a tick looks at.
         key = (snap.symbol, len(snap.price_ts) and snap.price_ts[-1] // SPARK_BUCKET_MS)
-        low, high = (min(shown), max(shown)) if shown else (0.0, 0.0)
         drawn = self._spark_drawn
-        if drawn is not None and drawn[0] == key and drawn[3] == bool(shown):
+        if drawn is not None and drawn[0] == key and snap.prices:
+            newest = snap.prices[-1]
             step = max((drawn[2] - drawn[1]) / SPARK_LEVELS, drawn[1] * SPARK_STEP_MIN)
-            beyond = low < drawn[1] - step or high > drawn[2] + step
-            if not beyond and snap.ts - drawn[4] < SPARK_NEWEST_S * 1000:
+            inside = drawn[1] - step <= newest <= drawn[2] + step
+            if inside and snap.ts - drawn[3] < SPARK_NEWEST_S * 1000:
                 return
-        self._spark_drawn = (key, low, high, bool(shown), snap.ts)
+        shown = spark_points(snap.price_ts, snap.prices)
+        low, high = (min(shown), max(shown)) if shown else (0.0, 0.0)
+        self._spark_drawn = (key, low, high, snap.ts)
         self._spark.data = list(shown)
         self._spark.visible = bool(shown)  # an empty sparkline would draw a flat market
         # The sparkline fills its height whatever the move: its range says how big it is.
