@@ -109,7 +109,9 @@ class RollingStats:
         lows.append((ts, low))
         prev = self.prev_close
         if prev is not None and close > 0.0:
-            r = math.log(close / prev)
+            # two logs, not the log of the ratio: a subnormal close over a real one (a bad
+            # tick of 1e-320 after 4048) underflows the ratio to 0 and log(0) raises
+            r = math.log(close) - math.log(prev)
             self.pending.append((ts, r * r, (ts - self.prev_close_ts) / 1000.0))
         if close > 0.0:
             self.prev_close = close

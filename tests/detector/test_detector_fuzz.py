@@ -132,6 +132,16 @@ def test_a_bad_first_tick_cannot_blow_up_the_snapshot() -> None:
     assert total > 0  # the exposure is kept, not lost
 
 
+def test_a_subnormal_tick_after_a_real_price_is_no_math_error() -> None:
+    """Found by the fuzz test above: 4048, then 1e-320 a second later. Their ratio
+    underflows to 0, whose log raised out of on_event."""
+    det = Detector()
+    det.on_event(Trade(0, EX, "BTC/USDT:USDT", 4048.0, 0.0, TakerSide.BUY))
+    det.on_event(Trade(1_000, EX, "BTC/USDT:USDT", 1e-320, 0.0, TakerSide.BUY))
+    det.on_event(OpenInterest(2_000, EX, "BTC/USDT:USDT", 0.0))
+    assert det.snapshot("BTC/USDT:USDT").last == 1e-320
+
+
 def test_a_subnormal_first_price_gets_a_usable_grid() -> None:
     for price in (1e-320, 1e-310, 5e-324):
         width = bin_width_for(price, 0.001, None)
