@@ -158,10 +158,8 @@ def duration(seconds: float) -> str:
 
 def utc_clock(epoch_s: float) -> str:
     """``HH:MM:SS`` in UTC; a time no clock can show (a corrupt record) reads ``--:--:--``."""
-    try:
-        return time.strftime("%H:%M:%S", time.gmtime(epoch_s))
-    except (OverflowError, OSError, ValueError):
-        return "--:--:--"
+    t = _utc(epoch_s)
+    return "--:--:--" if t is None else time.strftime("%H:%M:%S", t)
 
 
 def utc_time_ms(ts_ms: int) -> str:
@@ -178,7 +176,8 @@ def utc_day(ts_ms: int) -> int:
 
 def utc_stamp_ms(ts_ms: int) -> str:
     """``2026-11-30T20:16:22`` in UTC: a line read days later still says which day."""
-    return _utc_strftime("%Y-%m-%dT%H:%M:%S", ts_ms, "----------T--:--:--")
+    t = _utc(ts_ms / 1000.0)
+    return "----------T--:--:--" if t is None else time.strftime("%Y-%m-%dT%H:%M:%S", t)
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -187,18 +186,18 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def utc_day_minute_ms(ts_ms: int) -> str:
     """``Nov 29 20:16`` in UTC, for an alert of an earlier day (English month names
     whatever the locale, so the column keeps its width)."""
-    try:
-        t = time.gmtime(ts_ms / 1000.0)
-    except (OverflowError, OSError, ValueError):
+    t = _utc(ts_ms / 1000.0)
+    if t is None:
         return "--- -- --:--"
     return f"{_MONTHS[t.tm_mon - 1]} {t.tm_mday:02d} {t.tm_hour:02d}:{t.tm_min:02d}"
 
 
-def _utc_strftime(pattern: str, ts_ms: int, unknown: str) -> str:
+def _utc(epoch_s: float) -> time.struct_time | None:
+    """``epoch_s`` in UTC, or None for a time no clock can show (a corrupt record)."""
     try:
-        return time.strftime(pattern, time.gmtime(ts_ms / 1000.0))
+        return time.gmtime(epoch_s)
     except (OverflowError, OSError, ValueError):
-        return unknown
+        return None
 
 
 def _interval_h(interval_h: float | None) -> float:

@@ -21,14 +21,12 @@ from scalptui.ui.widgets.lines import LinesWidget
 if TYPE_CHECKING:
     from scalptui.ui.widgets.charts import FundingOiChart
 
-# Binance's resting funding is +0.01 % per 8 h (the interest component); only a
-# rate beyond it says one side is paying to stay in.
-NEUTRAL_8H = 0.0001
 LONGS_CROWDED_8H = 0.0003
 SHORTS_CROWDED_8H = -0.0001
-"""A side is called crowded 0.02 % per 8 h away from the resting rate, either way: a
-rate a hair above the base (0.0103 %) or below zero (−0.0006 %) says who pays, not
-that a crowd is paying to stay in."""
+"""A side is called crowded 0.02 % per 8 h away from the resting rate, either way (the
++0.01 % interest component Binance charges when the contract trades at the index): a
+rate a hair above it (0.0103 %) or below zero (−0.0006 %) says who pays, not that a
+crowd is paying to stay in."""
 
 
 def crowded_side(rate_8h: float) -> str:

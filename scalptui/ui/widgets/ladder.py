@@ -18,11 +18,11 @@ from scalptui.models import DetectorSnapshot
 from scalptui.ui import format as fmt
 from scalptui.ui.ladder_rows import (
     Edge,
+    Grid,
     LadderRow,
     build_rows,
     covering_span_pct,
     grid_for,
-    row_width,
 )
 from scalptui.ui.widgets.lines import LinesWidget
 
@@ -108,8 +108,7 @@ class LadderView(LinesWidget):
         price = snap.last if snap.last is not None else snap.mark
         if price is None or price <= 0 or not snap.ladder:
             return None
-        grid = grid_for(price, span_pct, self._row_count(), snap.bin_width)
-        return (grid.top - grid.bottom) / 2.0 / price * 100.0
+        return _reach_pct(grid_for(price, span_pct, self._row_count(), snap.bin_width), price)
 
     def _row_count(self) -> int:
         """Rows under the title line: edge row, grid rows, edge row."""
@@ -122,16 +121,18 @@ class LadderView(LinesWidget):
         height = max(self.content_size.height, 3)
         width = max(self.content_size.width, 20)
         price = snap.last if snap.last is not None else snap.mark
-        reach = self.reach_pct(span)
-        lines = [self._title(span if reach is None else reach, width)]
         if price is None or not snap.ladder:
+            lines = [self._title(span, width)]
             lines.append(Text().append("waiting for data…", style=self.part("ladder--dim")))
             self.rows = ()
             self._memo = None
             self.set_lines(lines)
             return
+        # the rows build_rows lays out (it finds the same grid): the title says their reach
+        layout_grid = grid_for(price, span, height - 1, snap.bin_width)
+        lines = [self._title(_reach_pct(layout_grid, price) if price > 0 else span, width)]
         lower_bound = any(liq.sampled for liq in snap.recent_liquidations)
-        grid = row_width(price, span, max(height - 3, 1), snap.bin_width)
+        grid = layout_grid.width
         flashing = flash if any(b.hit_long_usd or b.hit_short_usd for b in snap.ladder) else None
         memo = (
             snap.ladder,
@@ -288,6 +289,11 @@ def _label_tick(step: float | None) -> float | None:
     if abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6 and decimals < 8:
         decimals += 1
     return 10.0**-decimals
+
+
+def _reach_pct(grid: Grid, price: float) -> float:
+    """How far (± percent of ``price``) the rows of ``grid`` reach."""
+    return (grid.top - grid.bottom) / 2.0 / price * 100.0
 
 
 def span_label(reach_pct: float) -> str:
