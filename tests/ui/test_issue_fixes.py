@@ -21,7 +21,14 @@ from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import AlertDetailScreen
 from scalptui.ui.themes import BUILTIN_ORDER, load_themes
 from scalptui.ui.widgets.alert_log import alert_facts, fit_words
-from scalptui.ui.widgets.charts import AXIS_LABEL_WIDTH, axis_labels, axis_ticks, percent_labels
+from scalptui.ui.widgets.charts import (
+    AXIS_LABEL_WIDTH,
+    axis_labels,
+    percent_labels,
+    price_labels,
+    round_ticks,
+    time_ticks,
+)
 from scalptui.ui.widgets.header import HeaderBar
 from scalptui.ui.widgets.ladder import LadderView
 from scalptui.ui.widgets.lines import LinesWidget
@@ -428,12 +435,31 @@ async def test_the_sparkline_redraws_a_crash_at_once_and_a_drift_at_most_every_3
 
 def test_oi_axis_labels_are_compact_and_one_width() -> None:
     for low, high in ((2_914_407_062.1, 2_950_000_000.0), (79_997.3, 80_695.6), (0.4, 0.9)):
-        labels = axis_labels(axis_ticks(low, high))
+        labels = axis_labels(round_ticks(low, high))
         assert len({len(label) for label in labels}) == 1 and len(labels[0]) == AXIS_LABEL_WIDTH
         assert len(set(labels)) == len(labels)  # neighbouring ticks read differently
-    assert axis_labels(axis_ticks(2_914_407_062.1, 2_950_000_000.0))[0].strip() == "2.91B"
+    assert axis_labels(round_ticks(2_914_407_062.1, 2_950_000_000.0))[0].strip() == "2.92B"
     assert all(len(p) == AXIS_LABEL_WIDTH for p in percent_labels([-0.0047, 0.0142]))
     assert percent_labels([-0.0047])[0].strip() == "−0.0047"
+    # Ticks finer than 4 decimals get the decimals that tell them apart.
+    fine = percent_labels(round_ticks(0.011300, 0.011320))
+    assert len(set(fine)) == len(fine) > 1
+
+
+def test_chart_axes_tick_at_round_prices_and_round_times() -> None:
+    ticks = round_ticks(99_983.9, 100_027.4)
+    assert ticks == [99_990.0, 100_000.0, 100_010.0, 100_020.0]
+    # Separators and one width, as every price on screen; not plotext's ``100027.4``.
+    assert price_labels(ticks) == [" 99,990", "100,000", "100,010", "100,020"]
+    assert price_labels(round_ticks(2.3124, 2.3301)) == ["2.315", "2.320", "2.325", "2.330"]
+    assert price_labels(round_ticks(0.41234, 0.41877)) == ["0.414", "0.416", "0.418"]
+    assert round_ticks(150.22, 150.22) == [150.22]
+    for low, high in ((0.0099, 0.0101), (1.0, 1e6), (96_300.0, 103_500.0)):
+        assert 2 <= len(round_ticks(low, high)) <= 5
+    # Time ticks at round steps back from now, never at odd minutes.
+    assert time_ticks(3300) == ([-45.0, -30.0, -15.0, 0.0], ["−45m", "−30m", "−15m", "now"])
+    assert time_ticks(25) == ([-20 / 60, -10 / 60, 0.0], ["−20s", "−10s", "now"])
+    assert time_ticks(7200, most=3)[1] == ["−2h", "−1h", "now"]
 
 
 async def test_tape_columns_line_up(harness: Harness) -> None:

@@ -400,3 +400,19 @@ async def test_resizing_at_any_time_reflows_every_panel(harness: Harness) -> Non
         await pilot.pause()
         assert len(app.ladder.rows) > tall_rows
         assert app.header_bar.lines[0].cell_len == 160
+
+
+def test_a_narrow_footer_keeps_both_zoom_directions_as_one_hint() -> None:
+    from scalptui.ui.bindings import APP_BINDINGS
+    from scalptui.ui.widgets.keys import fit_hints, key_hints
+
+    hints = key_hints(APP_BINDINGS)
+    wide = [f"{h.key} {h.description}" for h in fit_hints(hints, 120)]
+    assert "+ zoom in" in wide and "- zoom out" in wide
+    narrow = [f"{h.key} {h.description}" for h in fit_hints(hints, 80)]
+    # Never one direction alone: an 80-column footer read "+ zoom in" only.
+    assert "+- zoom" in narrow
+    assert "+ zoom in" not in narrow and "- zoom out" not in narrow
+    assert narrow[-2:] == ["? help", "q quit"]
+    tiny = [f"{h.key} {h.description}" for h in fit_hints(hints, 40)]
+    assert not any("zoom" in hint for hint in tiny)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from textual.color import Color
@@ -9,6 +10,7 @@ from textual_plotext import PlotextPlot
 
 from scalptui.detector.open_interest import OI_BUCKET_MS
 from scalptui.models import DetectorSnapshot, Side
+from scalptui.numfmt import price_decimals
 
 
 def theme_rgb(plot: PlotextPlot, variable: str) -> tuple[int, int, int]:
@@ -19,16 +21,7 @@ def theme_rgb(plot: PlotextPlot, variable: str) -> tuple[int, int, int]:
 
 AXIS_LABEL_WIDTH = 7
 """Every axis label is padded to this width, so the chart's box never shifts a column."""
-AXIS_TICKS = 4
 _SUFFIXES = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
-
-
-def axis_ticks(low: float, high: float, count: int = AXIS_TICKS) -> list[float]:
-    """``count`` evenly spaced values from ``low`` to ``high`` (one when they are equal)."""
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
-        return [low] if math.isfinite(low) else []
-    step = (high - low) / (count - 1)
-    return [low + i * step for i in range(count)]
 
 
 def axis_labels(ticks: list[float], width: int = AXIS_LABEL_WIDTH) -> list[str]:
@@ -55,8 +48,82 @@ def _significant(ticks: list[float], scale: float, decimals: int) -> bool:
 
 def percent_labels(ticks: list[float], width: int = AXIS_LABEL_WIDTH) -> list[str]:
     """Funding per 8 h in percent, fixed width: `` 0.0142`` / ``−0.0047`` (a true minus,
-    as every other number on screen)."""
-    return [f"{t:.4f}".replace("-", "−").rjust(width) for t in ticks]
+    as every other number on screen); more decimals only where round ticks need them."""
+    decimals = _tick_decimals(ticks, least=4, lone=4)
+    return [f"{t:.{decimals}f}".replace("-", "−").rjust(width) for t in ticks]
+
+
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+TIME_STEPS_S = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+"""Time axis steps: ticks at round times back from now, never at plotext's odd minutes
+(``-55.1 -41.4 -13.8``)."""
+
+
+def round_ticks(low: float, high: float, most: int = 5) -> list[float]:
+    """Round values (1, 2, 2.5 or 5 × 10^k apart) between ``low`` and ``high``, at most
+    ``most`` of them; ``[low]`` when the range is a point."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return []
+    if high <= low:
+        return [low]
+    step = _nice_step((high - low) / (most + 1))
+    while step > 0:
+        first = math.ceil(low / step - 1e-9)
+        ticks = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
+        if len(ticks) <= most:
+            return ticks
+        step = _nice_step(step * 1.01)
+    return [low, high]
+
+
+def _nice_step(raw: float) -> float:
+    """The least of ``NICE_STEPS`` × a power of ten that is at least ``raw``."""
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in NICE_STEPS if m * power >= raw * (1 - 1e-9))
+
+
+def price_labels(ticks: list[float]) -> list[str]:
+    """Prices as the rest of the screen writes them (``100,025``, ``0.4150``, a true
+    minus never needed), with the decimals the tick step needs, one width."""
+    if not ticks:
+        return []
+    decimals = _tick_decimals(ticks)
+    labels = [f"{t:,.{decimals}f}" for t in ticks]
+    width = max(len(label) for label in labels)
+    return [label.rjust(width) for label in labels]
+
+
+def _tick_decimals(ticks: list[float], least: int = 0, lone: int | None = None) -> int:
+    """The fewest decimals (from ``least``) that write every round tick exactly; a lone
+    tick (a flat series) is a value, not a round tick: ``lone`` decimals, by default a
+    price's usual ones."""
+    if len(ticks) < 2:
+        if lone is not None or not ticks:
+            return least if lone is None else lone
+        return max(least, price_decimals(ticks[0]))
+    step = min(b - a for a, b in itertools.pairwise(ticks))
+    exact = (d for d in range(least, 9) if all(abs(round(t, d) - t) <= step * 1e-3 for t in ticks))
+    return next(exact, 8)
+
+
+def time_ticks(span_s: float, most: int = 5) -> tuple[list[float], list[str]]:
+    """Ticks in minutes before now (``-15.0 … 0.0``) at a round step, labelled ``now``,
+    ``-30s``, ``-15m``, ``-2h``."""
+    span_s = max(span_s, 1.0)
+    step = next((s for s in TIME_STEPS_S if span_s / s <= most - 1), TIME_STEPS_S[-1])
+    count = int(span_s // step)
+    seconds = [-k * step for k in range(count, -1, -1)]
+    return [s / 60 for s in seconds], [_ago(-s) for s in seconds]
+
+
+def _ago(seconds: int) -> str:
+    if seconds == 0:
+        return "now"
+    if seconds < 60:
+        return f"−{seconds}s"
+    if seconds < 3600 or seconds % 3600:
+        return f"−{seconds // 60}m"
+    return f"−{seconds // 3600}h"
 
 
 def drawn_key(history: tuple[tuple[int, float], ...]) -> tuple[object, ...]:
@@ -95,30 +162,31 @@ class FundingOiChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.theme(self._plotext_theme())
+        span_s = 0.0
         if oi_history:
             t0 = oi_history[-1][0]
+            span_s = (t0 - oi_history[0][0]) / 1000
             values = [v for _, v in oi_history]
-            plt.plot(
-                [(t - t0) / 60_000 for t, _ in oi_history],
-                values,
-                color=self._rgb("primary"),
-                label="OI",
-            )
-            ticks = axis_ticks(min(values), max(values))
+            plt.plot([(t - t0) / 60_000 for t, _ in oi_history], values, color=self._rgb("primary"))
+            ticks = round_ticks(min(values), max(values))
             plt.yticks(ticks, axis_labels(ticks), yside="left")  # type: ignore[arg-type]  # plotext takes "left"|"right"
+            plt.ylabel("OI", "left")  # the stub names plotext's yside "xside"
         if funding_history:
             t0 = funding_history[-1][0]
+            span_s = max(span_s, (t0 - funding_history[0][0]) / 1000)
             rates = [v * 100 for _, v in funding_history]
             plt.plot(
                 [(t - t0) / 60_000 for t, _ in funding_history],
                 rates,
                 color=self._rgb("warning"),
                 yside="right",
-                label="fund 8h %",
             )
-            ticks = axis_ticks(min(rates), max(rates))
+            ticks = round_ticks(min(rates), max(rates))
             plt.yticks(ticks, percent_labels(ticks), yside="right")  # type: ignore[arg-type]
-        plt.xlabel("min")
+            plt.ylabel("fund %/8h", "right")
+        # The axes are named under the chart, not by a legend over the newest points
+        # whose side marks (plotext's ``L`` / ``⅃``) nobody could read.
+        plt.xticks(*time_ticks(span_s, most=4))
         self.refresh()
 
     def on_mount(self) -> None:
@@ -152,6 +220,7 @@ class PriceChart(PlotextPlot):
                 color=self._rgb("primary"),
                 marker="braille",
             )
+            shown = list(snap.prices)
             for side, marker, var in ((Side.LONG, "▼", "long-liq"), (Side.SHORT, "▲", "short-liq")):
                 liqs = [
                     liq
@@ -165,7 +234,10 @@ class PriceChart(PlotextPlot):
                         marker=marker,
                         color=self._rgb(var),
                     )
-        plt.xlabel("minutes")
+                    shown += [liq.price for liq in liqs]
+            ticks = round_ticks(min(shown), max(shown), most=8)
+            plt.yticks(ticks, price_labels(ticks))
+            plt.xticks(*time_ticks((t0 - snap.price_ts[0]) / 1000, most=7))
         self.refresh()
 
     def _rgb(self, variable: str) -> tuple[int, int, int]:

@@ -35,6 +35,13 @@ DROP_ORDER: tuple[str, ...] = (
     "command_palette",
 )
 """Hints dropped first to last when the line is too narrow (least used first)."""
+PAIRED: dict[str, tuple[str, KeyHint]] = {}
+"""A hint about to be dropped whose partner is shown: both become one shorter hint.
+
+Dropping ``- zoom out`` alone left ``+ zoom in`` on an 80-column footer, as if
+the ladder only zoomed one way; ``+- zoom`` keeps both keys in less room.
+The merged hint takes the partner's action, so the partner's turn drops it.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,14 @@ class KeyHint:
     action: str
     key: str
     description: str
+
+
+PAIRED.update(
+    {
+        "zoom(1)": ("zoom(-1)", KeyHint("zoom(-1)", "+-", "zoom")),
+        "cycle(-1)": ("cycle(1)", KeyHint("cycle(1)", "[]", "symbol")),
+    }
+)
 
 
 def key_hints(bindings: Iterable[BindingType]) -> tuple[KeyHint, ...]:
@@ -61,9 +76,16 @@ def fit_hints(hints: tuple[KeyHint, ...], width: int) -> tuple[KeyHint, ...]:
     drops = [a for a in DROP_ORDER if any(h.action == a for h in hints)]
     drops += [h.action for h in hints if h.action not in DROP_ORDER and h.action not in KEPT]
     while _line_width(shown) > width and drops:
-        action = drops.pop(0)
-        shown = [h for h in shown if h.action != action]
+        shown = _drop_hint(shown, drops.pop(0))
     return tuple(shown)
+
+
+def _drop_hint(shown: list[KeyHint], action: str) -> list[KeyHint]:
+    """``shown`` without ``action``'s hint, or with it merged into its partner's."""
+    partner, merged = PAIRED.get(action, ("", None))
+    if merged is not None and any(h.action == partner for h in shown):
+        return [merged if h.action == partner else h for h in shown if h.action != action]
+    return [h for h in shown if h.action != action]
 
 
 def _line_width(hints: list[KeyHint]) -> int:
