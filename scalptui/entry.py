@@ -13,10 +13,40 @@ import signal
 import sys
 
 HEADLESS = frozenset({"alerts", "record", "sim"})
+VALUED_OPTIONS = frozenset(
+    {
+        "--exchange",
+        "--symbols",
+        "--base-url",
+        "--config",
+        "--demo-scenario",
+        "--seed",
+        "--theme",
+        "--replay",
+        "--speed",
+    }
+)
+"""The top-level options that take a value (a test holds this to the parser), so
+``--theme sim`` is not read as the ``sim`` command."""
+
+
+def subcommand(args: list[str]) -> str | None:
+    """The command word of ``args``: the first word that is neither an option nor an
+    option's value."""
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word.startswith("-"):
+            if word in VALUED_OPTIONS:
+                next(words, None)
+            continue
+        return word
+    return None
 
 
 def main() -> int:
-    if HEADLESS.intersection(sys.argv[1:]):
+    if subcommand(sys.argv[1:]) in HEADLESS:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, _stop)
     from scalptui.cli import main as cli_main

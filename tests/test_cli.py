@@ -356,3 +356,27 @@ def test_the_text_snapshot_line_shows_prices_to_the_market_tick() -> None:
     assert "last 2.312 " in line  # no tick known: by magnitude
     ticked = dataclasses.replace(snap, last=2.3124, mark=2.3125, tick_size=0.0001)
     assert "last 2.3124 · mark 2.3125" in format_snapshot_text(ticked)
+
+
+def test_the_first_module_finds_the_command_word_as_the_parser_does() -> None:
+    import argparse
+
+    from scalptui.cli import build_parser
+    from scalptui.entry import VALUED_OPTIONS, subcommand
+
+    parser = build_parser()
+    valued = {
+        option
+        for action in parser._actions
+        if action.nargs != 0 and not isinstance(action, argparse._SubParsersAction)
+        for option in action.option_strings
+        if option.startswith("--")
+    }
+    assert valued == VALUED_OPTIONS
+    # ``--theme sim`` names a theme; it is no headless run.
+    assert subcommand(["--theme", "sim", "--demo"]) is None
+    assert subcommand(["--theme=sim"]) is None
+    assert subcommand(["--exchange", "bybit", "alerts", "--json"]) == "alerts"
+    assert subcommand(["--demo", "sim", "--port", "1"]) == "sim"
+    for args in (["--theme", "sim"], ["--exchange", "okx", "record", "x.jsonl"], ["--demo"]):
+        assert subcommand(args) == parser.parse_known_args(args)[0].command
