@@ -141,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument(
         "--duration", type=_positive_float, metavar="SECONDS", help="stop after SECONDS (wall)"
     )
+    record.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace FILE if it holds something already (by default that is refused)",
+    )
 
     sim_help = (
         "serve the simulated exchange on its own (Binance USDⓈ-M, Bybit v5 and OKX v5"
@@ -418,6 +423,11 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
     path: Path = args.file
     if path.is_dir():
         raise ConfigError(f"recording path {path} is a directory")
+    if not args.overwrite and path.is_file() and path.stat().st_size > 0:
+        raise ConfigError(
+            f"recording path {path} holds {path.stat().st_size:,} bytes already: "
+            "choose another name, or pass --overwrite to replace it"
+        )
     try:
         recorder = Recorder(path)  # before connecting anywhere: an unwritable path fails fast
     except RecordingError as exc:

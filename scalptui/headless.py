@@ -353,22 +353,8 @@ async def run_record(
             feed = await open_unless_stopped(opener, stop)
             if feed is None:
                 failed = False
-                return 0
-            try:
-                recorder.write_header(
-                    exchange=feed.exchange, symbols=feed.symbols, source=feed.source
-                )
-            except RecordingError:
-                await feed.close()  # nothing recorded: the exchange is closed, not left open
-                raise
-            sink = RecordingSink(recorder, err)
-            shed = ShedReporter(feed, err)
-
-            def every_second() -> None:
-                recorder.flush()
-                shed()
-
-            await pump(feed, sink, stop=stop, duration_s=duration_s, on_tick=every_second)
+            else:
+                await _record_feed(feed, recorder, stop, duration_s, err)
             failed = False
     finally:
         try:
@@ -376,5 +362,26 @@ async def run_record(
         except RecordingError as exc:
             if not failed:  # a failed write is already on its way to the one error line
                 log.error("%s", exc)
-    print(f"scalptui: recorded {recorder.events_written} events to {recorder.path}", file=err)
+    if recorder.started:
+        print(f"scalptui: recorded {recorder.events_written} events to {recorder.path}", file=err)
+    else:
+        print(f"scalptui: stopped before recording started; {recorder.path} untouched", file=err)
     return 0
+
+
+async def _record_feed(
+    feed: Feed, recorder: Recorder, stop: asyncio.Event, duration_s: float | None, err: TextIO
+) -> None:
+    try:
+        recorder.write_header(exchange=feed.exchange, symbols=feed.symbols, source=feed.source)
+    except RecordingError:
+        await feed.close()  # nothing recorded: the exchange is closed, not left open
+        raise
+    sink = RecordingSink(recorder, err)
+    shed = ShedReporter(feed, err)
+
+    def every_second() -> None:
+        recorder.flush()
+        shed()
+
+    await pump(feed, sink, stop=stop, duration_s=duration_s, on_tick=every_second)

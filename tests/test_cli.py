@@ -380,3 +380,25 @@ def test_the_first_module_finds_the_command_word_as_the_parser_does() -> None:
     assert subcommand(["--demo", "sim", "--port", "1"]) == "sim"
     for args in (["--theme", "sim"], ["--exchange", "okx", "record", "x.jsonl"], ["--demo"]):
         assert subcommand(args) == parser.parse_known_args(args)[0].command
+
+
+def test_record_refuses_to_replace_a_recording_unless_told(tmp_path: Path) -> None:
+    kept = tmp_path / "monday.jsonl"
+    kept.write_text('{"format": "scalptui-recording"}\n' * 100)
+    before = kept.read_bytes()
+    proc = run_cli("record", str(kept), "--demo", "--duration", "1")
+    assert_one_line_error(proc, f"holds {len(before):,} bytes already")
+    assert "--overwrite" in proc.stderr
+    assert kept.read_bytes() == before
+
+
+def test_a_record_that_cannot_start_leaves_an_existing_file_as_it_was(tmp_path: Path) -> None:
+    """A failed start used to truncate the file at once and then delete it: a day's
+    recording lost to a mistyped URL."""
+    kept = tmp_path / "monday.jsonl"
+    kept.write_text("a day of events\n")
+    proc = run_cli(
+        "record", str(kept), "--overwrite", "--symbols", "NOPE", "--demo", "--duration", "5"
+    )
+    assert_one_line_error(proc, "NOPE")
+    assert kept.read_text() == "a day of events\n"

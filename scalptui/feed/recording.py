@@ -36,6 +36,7 @@ import io
 import json
 import logging
 import math
+import os
 import time
 import typing
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -196,13 +197,25 @@ def _open_binary(path: Path, mode: str, raw: IO[bytes] | None = None) -> IO[byte
 # --------------------------------------------------------------------------- recorder
 
 
+def _probe_writable(path: Path) -> bool:
+    """Raise OSError if ``path`` cannot be written, leaving its content alone; whether
+    the probe created it. A device or pipe is opened only when recording starts."""
+    existed = path.exists()
+    if existed and not path.is_file():
+        return False
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666))
+    return not existed
+
+
 class Recorder:
     """Writes a header and then one event per line, flushing at least every second.
 
-    Opening the file is checked at construction (``RecordingError`` for an
-    unwritable path); a write or flush that fails while running (a full disk)
-    raises ``RecordingError`` too, after which the file is readable up to its
-    last complete line.
+    Whether the path can be written is checked at construction (``RecordingError``
+    for an unwritable path) without touching what is there: the file is truncated
+    only when the header is written, i.e. once a feed is open, so a run that fails
+    to start leaves an existing file as it was. A write or flush that fails while
+    running (a full disk) raises ``RecordingError`` too, after which the file is
+    readable up to its last complete line.
     """
 
     def __init__(
@@ -218,13 +231,19 @@ class Recorder:
         self._clock = clock
         self.events_written = 0
         self._has_header = False
+        self._fh: IO[str] | None = None
         try:
-            self._fh: IO[str] = _open_text(path, "w")
+            self._created = _probe_writable(path)
         except OSError as exc:
             raise RecordingError(f"cannot write recording {path}: {exc.strerror or exc}") from None
         self._last_flush = self._clock()
         if exchange is not None:
             self.write_header(exchange=exchange, symbols=symbols, source=source)
+
+    @property
+    def started(self) -> bool:
+        """Whether the header was written (and the path's old content replaced)."""
+        return self._has_header
 
     def write_header(self, *, exchange: str, symbols: tuple[str, ...], source: Source) -> None:
         """The first line; called once the feed says what it is (source may turn SIMULATED).
@@ -242,6 +261,10 @@ class Recorder:
         venues = exchange.split(",")
         if len(venues) > 1:
             header["exchanges"] = venues
+        try:
+            self._fh = _open_text(self.path, "w")
+        except OSError as exc:
+            raise self._error("write", exc) from None
         self._write_line(header)
         self._has_header = True
         self.flush()
@@ -256,6 +279,8 @@ class Recorder:
 
     def flush(self) -> None:
         """Push buffered lines to the OS; also called by a once-a-second timer."""
+        if self._fh is None:
+            return
         try:
             self._fh.flush()
             raw = getattr(self._fh, "buffer", None)
@@ -268,14 +293,20 @@ class Recorder:
         self._last_flush = self._clock()
 
     def close(self) -> None:
-        """Flush and close; a file that never got its header is removed (nothing to replay)."""
-        if self._fh.closed:
+        """Flush and close. A file this recorder created and never gave its header is
+        removed (nothing to replay); nothing else is ever removed: not a file that was
+        there before, nor a device."""
+        if self._fh is not None and self._fh.closed:
             return
         if not self._has_header:
             with contextlib.suppress(OSError):
-                self._fh.close()
-                self.path.unlink()
+                if self._fh is not None:
+                    self._fh.close()
+                if self._created and self.path.is_file():
+                    self.path.unlink()
+            self._created = False
             return
+        assert self._fh is not None
         try:
             self.flush()
         finally:
@@ -288,6 +319,7 @@ class Recorder:
         return RecordingError(f"cannot {verb} recording {self.path}: {exc.strerror or exc}")
 
     def _write_line(self, record: dict[str, Any]) -> None:
+        assert self._fh is not None, "the header opens the file"
         try:
             self._fh.write(json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n")
         except OSError as exc:

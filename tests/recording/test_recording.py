@@ -409,3 +409,22 @@ def test_disk_full_while_running_is_one_clear_error_and_keeps_what_was_flushed(
     monkeypatch.undo()
     # The flushed trade is kept; the half-written line after it is reported, not replayed.
     assert list(iter_recording(path)) == [trade, BadLine(3, "truncated last line")]
+
+
+def test_a_recorder_that_never_started_removes_only_a_file_it_created(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.jsonl"
+    Recorder(fresh).close()
+    assert not fresh.exists()  # nothing to replay, and nobody's file
+    old = tmp_path / "old.jsonl.gz"
+    old.write_bytes(b"kept")
+    rec = Recorder(old)
+    assert old.read_bytes() == b"kept"  # checked for writing, not truncated
+    rec.close()
+    assert old.read_bytes() == b"kept"
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    Recorder(pipe).close()  # a device or pipe is never opened before the header, nor removed
+    assert pipe.exists()
+    rec = Recorder(old, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    rec.close()
+    assert read_header(old).exchange == EX  # the header replaces what was there
