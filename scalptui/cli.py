@@ -76,7 +76,7 @@ def _common_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
         "--demo-scenario",
         choices=("auto", "calm", "cascade", "squeeze"),
         help="what the simulated market does (default: auto)",
-        **d("auto"),
+        **d(),
     )
     group.add_argument("--seed", type=int, help="seed of the simulated market", **d())
     group.add_argument("--theme", help="theme name (built-in or from the config dir)", **d())
@@ -91,7 +91,7 @@ def _replay_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
         "--speed",
         type=_non_negative_float,
         help="replay speed in event time per wall time (0 = as fast as possible; default 1)",
-        **d(1.0),
+        **d(),
     )
 
 
@@ -321,13 +321,38 @@ def check_simulated_symbols(
             )
 
 
-def _run_options(args: argparse.Namespace) -> RunOptions:
+def _run_options(args: argparse.Namespace, settings: Settings) -> RunOptions:
+    replay = getattr(args, "replay", None)
+    speed = getattr(args, "speed", None)
     return RunOptions(
-        replay=getattr(args, "replay", None),
-        speed=getattr(args, "speed", 1.0),
-        demo_scenario=args.demo_scenario,
+        replay=replay,
+        speed=1.0 if speed is None else speed,
+        replay_symbols=settings.feed.symbols if replay and args.symbols is not None else None,
+        demo_scenario=args.demo_scenario or "auto",
         demo_seed=args.seed,
     )
+
+
+NOT_FOR_REPLAY = ("exchange", "base_url", "demo", "demo_scenario", "seed")
+"""Options that choose a market: a replay plays the recording's own."""
+
+
+def check_replay_options(args: argparse.Namespace) -> None:
+    """ConfigError for an option that would be silently ignored: ``--speed`` without
+    ``--replay``, or one that picks a market with it (``--symbols`` picks among the
+    recording's symbols, so it stays)."""
+    replay = getattr(args, "replay", None)
+    if replay is None:
+        if getattr(args, "speed", None) is not None:
+            raise ConfigError("--speed applies to --replay only")
+        return
+    for name in NOT_FOR_REPLAY:
+        if getattr(args, name, None) not in (None, False, []):
+            option = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"{option} does not apply to --replay: a replay plays the recording's own "
+                "venues and market (--symbols picks among its symbols)"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -338,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sim":
             return _main_sim(args)
+        check_replay_options(args)
         settings = settings_from_args(args)
         if args.command == "alerts":
             return _main_alerts(args, settings)
@@ -388,7 +414,7 @@ def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
 
     _setup_stderr_logging()
     run = run_alerts(
-        feed_opener(settings, _run_options(args)),
+        feed_opener(settings, _run_options(args, settings)),
         settings.detector,
         as_json=args.json,
         snapshot_every_s=args.snapshots,
@@ -432,7 +458,7 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
         recorder = Recorder(path)  # before connecting anywhere: an unwritable path fails fast
     except RecordingError as exc:
         return _fail(str(exc))
-    opener = feed_opener(settings, _run_options(args))
+    opener = feed_opener(settings, _run_options(args, settings))
     try:
         return _run_async(run_record(opener, recorder, duration_s=args.duration))
     except FeedError as exc:
@@ -481,18 +507,28 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     from scalptui.feed.recording import RecordingError
     from scalptui.runtime import check_replayable, feed_opener
 
-    options = _run_options(args)
+    options = _run_options(args, settings)
+    replay_symbols: tuple[str, ...] | None = None
     if options.replay is not None:
         try:
-            check_replayable(options.replay)
+            header = check_replayable(options.replay)
         except RecordingError as exc:
             return _fail(str(exc))
+        # The watchlist of a replay is the recording's (or those --symbols picks of it).
+        replay_symbols = options.replay_symbols or header.symbols
+        if unheld := [s for s in replay_symbols if s not in header.symbols]:
+            return _fail(
+                f"{unheld[0]} is not in the recording {options.replay.name} "
+                f"(it holds {', '.join(header.symbols)})"
+            )
 
     from scalptui.ui.app import make_app
 
     _setup_file_logging()
     start_on = settings.feed.symbols[0] if args.symbols is not None else None
-    app = make_app(settings, feed_opener(settings, options), start_on=start_on)
+    app = make_app(
+        settings, feed_opener(settings, options), start_on=start_on, replay_symbols=replay_symbols
+    )
     app.run()
     if app.startup_error is not None:
         return _fail(app.startup_error, int(app.return_code or EXIT_USAGE))

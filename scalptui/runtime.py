@@ -20,6 +20,7 @@ from scalptui.models import Event, Source
 
 if TYPE_CHECKING:
     from scalptui.feed.ccxt_feed import CcxtFeed
+    from scalptui.feed.recording import RecordingHeader
     from scalptui.feed.sim import SimExchange
 
 FeedOpener = Callable[[], Awaitable[Feed]]
@@ -31,6 +32,8 @@ class RunOptions:
 
     replay: Path | None = None
     speed: float = 1.0
+    replay_symbols: tuple[str, ...] | None = None
+    """``--symbols`` with ``--replay``: play only these of the recording's."""
     demo_scenario: str = "auto"
     demo_seed: int | None = None
     demo_time_scale: float = 1.0
@@ -92,7 +95,7 @@ def feed_opener(settings: Settings, options: RunOptions) -> FeedOpener:
 
     async def open_feed() -> Feed:
         if options.replay is not None:
-            return open_replay(options.replay, options.speed)
+            return open_replay(options.replay, options.speed, options.replay_symbols)
         if settings.demo:
             return await open_demo(settings, options)
         return await open_live(settings)
@@ -100,30 +103,36 @@ def feed_opener(settings: Settings, options: RunOptions) -> FeedOpener:
     return open_feed
 
 
-def open_replay(path: Path, speed: float) -> Feed:
+def open_replay(path: Path, speed: float, symbols: tuple[str, ...] | None = None) -> Feed:
     from scalptui.feed.recording import ReplayFeed
 
     check_replayable(path)
-    return ReplayFeed(path, speed=speed)
+    return ReplayFeed(path, speed=speed, symbols=symbols)
 
 
-def check_replayable(path: Path) -> None:
-    """RecordingError unless ``path`` is a readable recording with at least one event.
+def check_replayable(path: Path) -> RecordingHeader:
+    """The recording's header; RecordingError unless ``path`` is a readable recording
+    with at least one event that can be read.
 
-    Cheap (the header and one more line): the TUI runs it before it takes the
-    terminal, so a missing or empty file is one line on stderr, not a blank screen.
+    Cheap (the header and the lines up to the first good one): the TUI runs it before
+    it takes the terminal, so a missing or empty file is one line on stderr, not a
+    blank screen that waits for data for good.
     """
-    from scalptui.feed.recording import RecordingError, iter_recording, read_header
+    from scalptui.feed.recording import BadLine, RecordingError, iter_recording, read_header
 
     if path.is_dir():
         raise RecordingError(f"recording {path} is a directory")
-    read_header(path)
+    header = read_header(path)
+    bad = 0
     try:
-        first = next(iter_recording(path), None)
+        for item in iter_recording(path):
+            if not isinstance(item, BadLine):
+                return header
+            bad += 1
     except OSError as exc:
         raise RecordingError(f"cannot read recording {path}: {exc}") from None
-    if first is None:
-        raise RecordingError(f"recording {path} holds no events")
+    unreadable = f" ({bad} unreadable line{'s' if bad != 1 else ''})" if bad else ""
+    raise RecordingError(f"recording {path} holds no events{unreadable}")
 
 
 def theme_names(config_dir: Path | None) -> tuple[str, ...]:

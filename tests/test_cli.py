@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scalptui.cli import build_parser, main, parse_symbols, settings_from_args
+from scalptui.cli import _run_options, build_parser, main, parse_symbols, settings_from_args
 from scalptui.detector.snapshot import empty_snapshot
 from scalptui.headless import format_snapshot_text
 from scalptui.models import Source
@@ -51,7 +51,7 @@ def test_options_before_the_subcommand_survive_it() -> None:
     settings = settings_from_args(args)
     assert settings.demo is True
     assert settings.feed.symbols == ("SOL/USDT:USDT",)
-    assert args.json is True and args.speed == 1.0
+    assert args.json is True and _run_options(args, settings).speed == 1.0
 
 
 def test_unknown_exchange(capsys: pytest.CaptureFixture[str]) -> None:

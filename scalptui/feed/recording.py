@@ -39,7 +39,7 @@ import math
 import os
 import time
 import typing
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -331,6 +331,18 @@ class Recorder:
 # --------------------------------------------------------------------------- reader
 
 
+def _held(header: RecordingHeader, path: Path, symbols: Sequence[str]) -> tuple[str, ...]:
+    """``symbols``, each of which the recording must hold (RecordingError naming what it
+    does hold otherwise)."""
+    for symbol in symbols:
+        if symbol not in header.symbols:
+            raise RecordingError(
+                f"{symbol} is not in the recording {path.name} "
+                f"(it holds {', '.join(header.symbols)})"
+            )
+    return tuple(symbols)
+
+
 @dataclass(frozen=True, slots=True)
 class RecordingHeader:
     exchange: str
@@ -426,7 +438,11 @@ class ReplayFeed:
 
     source = Source.REPLAY
 
-    def __init__(self, path: Path, *, speed: float = 1.0) -> None:
+    def __init__(
+        self, path: Path, *, speed: float = 1.0, symbols: Sequence[str] | None = None
+    ) -> None:
+        """``symbols``: play only these of the recording's (RecordingError for one it
+        does not hold); None plays them all."""
         self.path = path
         self.speed = speed
         self.header = read_header(path)
@@ -440,6 +456,11 @@ class ReplayFeed:
         self.finished = False
         self._closed = False
         self._removed: set[str] = set()
+        if symbols is not None:
+            self._removed = set(self._symbols) - set(_held(self.header, path, symbols))
+        self._pending: list[Event] = []
+        """Status lines of a removal, and market facts of a re-add, due before the next event."""
+        self._markets: dict[tuple[str, str], MarketInfo] = {}
         self._size = max(path.stat().st_size, 1)
         self._raw: IO[bytes] | None = None
 
@@ -463,11 +484,31 @@ class ReplayFeed:
 
         if symbol not in self._symbols:
             raise FeedError(f"{symbol} is not in the recording {self.path.name}")
-        self._removed.discard(symbol)
+        if symbol in self._removed:
+            self._removed.discard(symbol)
+            # Afresh, as a live re-add: the detector dropped the symbol's state when it
+            # closed; it gets the market's facts again (the recording's history is past).
+            self._pending += [m for (_, sym), m in self._markets.items() if sym == symbol]
 
     async def remove_symbol(self, symbol: str) -> None:
-        """The recording's events of ``symbol`` are skipped from now on."""
+        """The recording's events of ``symbol`` are skipped from now on, and each venue
+        says its streams closed, as a live feed does: the detector then drops its state,
+        which would otherwise meet the events after the gap (a re-add) as one series."""
+        if symbol not in self._symbols or symbol in self._removed:
+            return
         self._removed.add(symbol)
+        ts = self.clock_ms or self.header.started
+        self._pending += [
+            FeedStatus(
+                ts=ts,
+                exchange=venue,
+                symbol=symbol,
+                stream="replay",
+                state=StreamState.CLOSED,
+                detail="taken off the watchlist",
+            )
+            for venue in self.header.exchanges
+        ]
 
     async def list_symbols(self) -> list[str]:
         return list(self._symbols)
@@ -491,6 +532,10 @@ class ReplayFeed:
         for item in items:
             if self._closed:
                 return
+            while self._pending:
+                yield self._pending.pop(0)
+            if isinstance(item, MarketInfo):
+                self._markets[(item.exchange, item.symbol)] = item
             if isinstance(item, BadLine):
                 yield self._report_bad_line(item)
                 continue

@@ -127,6 +127,7 @@ class ScalpApp(App[None]):
         detector_factory: DetectorFactory = default_detector,
         environ: dict[str, str] | None = None,
         start_on: str | None = None,
+        replay_symbols: tuple[str, ...] | None = None,
     ) -> None:
         # Themes load before App.__init__: the CSS variables are read from them.
         self.theme_set: ThemeSet = load_themes(config_dir)
@@ -138,7 +139,10 @@ class ScalpApp(App[None]):
         self.clock = clock
         self._environ = dict(os.environ) if environ is None else environ
         saved = persist.load_state(data_dir)
-        self.watchlist: tuple[str, ...] = (
+        self.keeps_state = replay_symbols is None
+        """A replay shows the recording's symbols and saves nothing over the live
+        session's watchlist, mutes or theme (its alerts are not kept either)."""
+        self.watchlist: tuple[str, ...] = replay_symbols or (
             tuple(dict.fromkeys((*saved.watchlist, *settings.feed.symbols))) or DEFAULT_SYMBOLS
         )
         # A symbol named on the command line comes on screen, not the one left there last.
@@ -761,6 +765,8 @@ class ScalpApp(App[None]):
             log.exception("closing the feed failed")
 
     def save_state(self) -> None:
+        if not self.keeps_state:
+            return
         persist.save_state(
             self.data_dir,
             persist.UiState(
@@ -783,6 +789,7 @@ def make_app(
     detector_factory: DetectorFactory = default_detector,
     environ: dict[str, str] | None = None,
     start_on: str | None = None,
+    replay_symbols: tuple[str, ...] | None = None,
 ) -> ScalpApp:
     """The one app factory for the CLI, the tests, the screenshots and the demo.
 
@@ -791,7 +798,8 @@ def make_app(
     in ``themes/*.toml`` (default: the platformdirs user config dir). ``clock``
     is the wall clock (tests freeze it); ``detector_factory`` builds the shared
     detector once the feed says what its source is; ``start_on`` is the symbol on
-    screen at start (the first of ``--symbols``), else the one saved.
+    screen at start (the first of ``--symbols``), else the one saved;
+    ``replay_symbols`` (a replay's) are the watchlist, and nothing is saved.
     """
     return ScalpApp(
         settings,
@@ -802,4 +810,5 @@ def make_app(
         detector_factory=detector_factory,
         environ=environ,
         start_on=start_on,
+        replay_symbols=replay_symbols,
     )

@@ -9,14 +9,25 @@ give exactly the live alerts, at any speed, in-process and through the CLI.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scalptui.config import FeedSettings
-from scalptui.feed.recording import BadLine, iter_recording, read_header
-from scalptui.models import AlertKind, Source
+from scalptui.config import FeedSettings, Settings
+from scalptui.detector import make_detector
+from scalptui.feed.recording import (
+    BadLine,
+    RecordingError,
+    ReplayFeed,
+    iter_recording,
+    read_header,
+)
+from scalptui.headless import venues_of
+from scalptui.models import AlertKind, Event, FeedStatus, MarketInfo, Source, StreamState
+from scalptui.runtime import check_replayable
 
 from ._replay import alerts_cli, record_demo, replay_alerts, without_source
 
@@ -84,3 +95,77 @@ def test_snapshots_are_in_event_time(recording: tuple[Path, list[dict[str, Any]]
     assert ladder and all(b["low"] < b["high"] for b in ladder if not b.get("edge"))
     assert [b["low"] for b in ladder] == sorted(b["low"] for b in ladder)
     assert sum(b["long_usd"] for b in ladder) > 0  # the warm start filled the ladder
+
+
+def test_symbols_pick_among_the_recordings_and_options_that_pick_a_market_are_refused(
+    recording: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    path, live = recording
+    sol, _ = alerts_cli(path, "--snapshots", "30", "--symbols", "SOL")
+    assert sol and {r["symbol"] for r in sol} == {"SOL/USDT:USDT"}
+    live_sol = [a for a in live if a["symbol"] == "SOL/USDT:USDT"]
+    assert without_source([r for r in sol if r["type"] == "alert"]) == without_source(live_sol)
+    for extra, needle in (
+        (("--symbols", "DOGE"), "DOGE/USDT:USDT is not in the recording"),
+        (("--exchange", "okx"), "--exchange does not apply to --replay"),
+        (("--demo",), "--demo does not apply to --replay"),
+        (("--seed", "3"), "--seed does not apply to --replay"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "scalptui", "alerts", "--replay", str(path), *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 2 and needle in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+async def _replay_removing(path: Path, symbol: str) -> tuple[list[Event], list[dict[str, Any]]]:
+    """Replay ``path``, taking ``symbol`` off after 2000 events and back after 6000."""
+    feed = ReplayFeed(path, speed=0)
+    detector = make_detector(Settings().detector, source=feed.source, exchanges=venues_of(feed))
+    seen: list[Event] = []
+    alerts: list[dict[str, Any]] = []
+    async for event in feed.events():
+        seen.append(event)
+        alerts += [a.to_record() for a in detector.on_event(event)]
+        if len(seen) == 2000:
+            await feed.remove_symbol(symbol)
+        elif len(seen) == 6000:
+            await feed.add_symbol(symbol)
+    return seen, alerts
+
+
+def test_taking_a_symbol_off_a_replay_closes_it_and_a_re_add_starts_it_afresh(
+    recording: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    """``x`` then ``/`` in a replay used to skip the symbol's events and then feed the
+    old state the events after the gap as one series: a false OI_FLUSH ("no liquidation
+    printed") and a distorted ladder."""
+    path, _ = recording
+    btc = SYMBOLS[0]
+    seen, alerts = asyncio.run(_replay_removing(path, btc))
+    closed = [
+        i
+        for i, e in enumerate(seen)
+        if isinstance(e, FeedStatus) and e.symbol == btc and e.state is StreamState.CLOSED
+    ]
+    assert closed and closed[0] == 2000  # said at once, before the next event
+    assert not any(
+        getattr(e, "symbol", None) == btc for e in seen[2001:6000] if not isinstance(e, FeedStatus)
+    )
+    markets = [i for i, e in enumerate(seen) if isinstance(e, MarketInfo) and e.symbol == btc]
+    assert markets[-1] == 6000  # the re-added symbol's facts come first
+    late = [a for a in alerts if a["symbol"] == btc and a["ts"] >= seen[6001].ts]
+    assert not any(a["kind"] == AlertKind.OI_FLUSH.value for a in late), late
+
+
+def test_a_recording_with_no_readable_event_is_refused_before_the_screen(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"format": "scalptui-recording", "version": 1, "exchange": "binanceusdm",'
+        ' "symbols": ["BTC/USDT:USDT"], "source": "live", "started": 1}\n{"kind": "trade"}\n\n'
+    )
+    with pytest.raises(RecordingError, match=r"holds no events \(2 unreadable lines\)"):
+        check_replayable(bad)

@@ -132,6 +132,7 @@ def build(
     clock: Callable[[], float] | None = None,
     exchange: str | None = None,
     start_on: str | None = None,
+    replay_symbols: tuple[str, ...] | None = None,
 ) -> Harness:
     """The app on the scripted market (``events`` replaces it).
 
@@ -162,6 +163,7 @@ def build(
         clock=clock or end_clock,
         detector_factory=factory,
         environ={},
+        replay_symbols=replay_symbols,
         start_on=start_on,
     )
     return Harness(app, feed, detectors)

@@ -197,3 +197,30 @@ async def test_alerts_of_an_earlier_run_are_dimmed_and_new_ones_are_not(tmp_path
         fresh = next(t for t in app.alert_log.lines if "just now" in t.plain)
         fresh_kind = next(sp for sp in fresh.spans if "CASCADE" in fresh.plain[sp.start : sp.end])
         assert str(kind.style) != str(fresh_kind.style)
+
+
+async def test_a_replay_shows_the_recordings_symbols_and_leaves_the_saved_session_alone(
+    tmp_path: Path,
+) -> None:
+    first = build(tmp_path)
+    async with first.app.run_test(size=(100, 30)) as pilot:
+        await drained(first)
+        await pilot.pause()
+        first.app.choose_symbol("XRP/USDT:USDT")
+        await pilot.press("q")
+        await pilot.pause()
+    saved = (tmp_path / "data" / "state.json").read_bytes()
+
+    replay = build(tmp_path, replay_symbols=SYMBOLS[:2])
+    app = replay.app
+    # The recording's symbols, not the saved watchlist (XRP is in no recording here).
+    assert app.watchlist == SYMBOLS[:2]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await drained(replay)
+        await pilot.pause()
+        await pilot.press("x", "m", "t", "b", "]")
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+    assert (tmp_path / "data" / "state.json").read_bytes() == saved
+    assert build(tmp_path).app.watchlist == (*SYMBOLS, "XRP/USDT:USDT")
