@@ -84,3 +84,13 @@ class Shedding(Protocol):
         """Trades and marks dropped so far because the consumer fell behind, per venue
         (never a liquidation or a status: those are always kept)."""
         ...
+
+
+@runtime_checkable
+class Playback(Protocol):
+    """A feed that plays events already recorded, and so can hold them (a replay)."""
+
+    def hold(self, held: bool) -> None:
+        """Stop handing out events (True) or go on where it stopped (False); the pacing
+        resumes from there, so nothing is played faster to catch up."""
+        ...

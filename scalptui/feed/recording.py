@@ -461,6 +461,10 @@ class ReplayFeed:
         self._pending: list[Event] = []
         """Status lines of a removal, and market facts of a re-add, due before the next event."""
         self._markets: dict[tuple[str, str], MarketInfo] = {}
+        self._playing = asyncio.Event()
+        self._playing.set()
+        self._held_s = 0.0
+        """Wall seconds spent held so far: the pacing moves on by as much."""
         self._size = max(path.stat().st_size, 1)
         self._raw: IO[bytes] | None = None
 
@@ -513,8 +517,16 @@ class ReplayFeed:
     async def list_symbols(self) -> list[str]:
         return list(self._symbols)
 
+    def hold(self, held: bool) -> None:
+        """``p`` in a replay: the recording stops where it is, and goes on from there."""
+        if held:
+            self._playing.clear()
+        else:
+            self._playing.set()
+
     async def close(self) -> None:
         self._closed = True
+        self._playing.set()  # a held replay still ends
 
     async def events(self) -> AsyncIterator[Event]:
         self._raw = self.path.open("rb")
@@ -532,6 +544,12 @@ class ReplayFeed:
         for item in items:
             if self._closed:
                 return
+            if not self._playing.is_set():
+                held_at = loop.time()
+                await self._playing.wait()
+                self._held_s += loop.time() - held_at
+                if self._closed:
+                    return
             while self._pending:
                 yield self._pending.pop(0)
             if isinstance(item, MarketInfo):
@@ -569,7 +587,7 @@ class ReplayFeed:
     async def _pace(self, offset_ms: int, start_wall: float) -> None:
         if self.speed <= 0:
             return
-        due = start_wall + offset_ms / 1000.0 / self.speed
+        due = start_wall + self._held_s + offset_ms / 1000.0 / self.speed
         delay = due - asyncio.get_running_loop().time()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -27,7 +27,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
-from scalptui.feed.base import Feed, FeedError, Shedding
+from scalptui.feed.base import Feed, FeedError, Playback, Shedding
 from scalptui.models import (
     Alert,
     AlertKind,
@@ -699,6 +699,10 @@ class ScalpApp(App[None]):
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
+        if isinstance(self.feed, Playback):
+            # A replay holds its events too: a paused replay picks up where it stopped,
+            # not seconds later with the market moved on behind the frozen screen.
+            self.feed.hold(self.paused)
         self._frozen = (
             freeze(self.detector, self.watchlist, self.book.all_funding()) if self.paused else None
         )

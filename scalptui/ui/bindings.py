@@ -77,7 +77,7 @@ APP_BINDINGS: list[BindingType] = [
         "p",
         "toggle_pause",
         "pause",
-        tooltip="pause / resume the display (alerts keep arriving)",
+        tooltip="pause / resume the display (alerts keep arriving; a replay holds)",
     ),
     Binding("c", "chart", "chart", tooltip="full chart: price with realised liquidations"),
     Binding("b", "toggle_bell", "bell", tooltip="terminal bell on alerts"),

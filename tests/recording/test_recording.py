@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import errno
@@ -428,3 +429,38 @@ def test_a_recorder_that_never_started_removes_only_a_file_it_created(tmp_path: 
     rec = Recorder(old, exchange=EX, symbols=(SYM,), source=Source.LIVE)
     rec.close()
     assert read_header(old).exchange == EX  # the header replaces what was there
+
+
+async def test_a_held_replay_hands_out_nothing_and_goes_on_where_it_stopped(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "x.jsonl"
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    for i in range(6):
+        rec.write(
+            Trade(
+                ts=1_000 + i * 100,
+                exchange=EX,
+                symbol=SYM,
+                price=100.0 + i,
+                amount=1.0,
+                side=TakerSide.BUY,
+            )
+        )
+    rec.close()
+    feed = ReplayFeed(path, speed=1.0)  # 0.1 s between trades
+    events = feed.events()
+    first = await anext(events)
+    feed.hold(True)
+    waiting = asyncio.ensure_future(anext(events))
+    await asyncio.sleep(0.4)
+    assert not waiting.done()  # held: nothing more, whatever the recording's pace
+    loop = asyncio.get_running_loop()
+    feed.hold(False)
+    resumed_at = loop.time()
+    second = await waiting
+    rest = [e async for e in events if isinstance(e, Trade)]
+    elapsed = loop.time() - resumed_at
+    assert [first.price, second.price, *(t.price for t in rest)] == [100.0 + i for i in range(6)]  # type: ignore[union-attr]
+    # Paced from where it stopped: the held 0.4 s is not caught up at once.
+    assert elapsed >= 0.35

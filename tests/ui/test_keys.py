@@ -289,6 +289,16 @@ async def test_p_pauses_the_display_but_not_the_alerts(harness: Harness) -> None
         assert not app.paused and "PAUSED" not in header_text(app)
 
 
+async def test_p_in_a_replay_holds_the_recording_too(harness: Harness) -> None:
+    held: list[bool] = []
+    harness.feed.hold = held.append  # type: ignore[attr-defined]  # a replay's Playback
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        await ready(harness, pilot)
+        await pilot.press("p")
+        await pilot.press("p")
+    assert held == [True, False]
+
+
 async def test_c_opens_the_full_chart_and_escape_returns(harness: Harness) -> None:
     async with harness.app.run_test(size=(120, 40)) as pilot:
         app = await ready(harness, pilot)
