@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from scalptui.detector import AnyDetector, make_detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed, Shedding
-from scalptui.feed.recording import Recorder, RecordingError
+from scalptui.feed.recording import BAD_LINE_STREAM, Recorder, RecordingError
 from scalptui.models import (
     Alert,
     DetectorSnapshot,
@@ -82,6 +82,8 @@ def format_snapshot_text(
 
 
 def format_status(status: FeedStatus) -> str:
+    if status.stream == BAD_LINE_STREAM:
+        return f"scalptui: recording {status.detail}"
     where = f"{status.exchange} {status.symbol}" if status.symbol else status.exchange
     detail = f" ({status.detail})" if status.detail else ""
     return f"scalptui: {where} {status.stream}: {status.state.value}{detail}"

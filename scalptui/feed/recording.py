@@ -180,18 +180,16 @@ def _list_of(raw: Any, cls: type[Any], name: str) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _open_text(path: Path, mode: str, raw: IO[bytes] | None = None) -> IO[str]:
-    """Open a recording as text; ``raw`` is an already opened binary file to wrap."""
-    return io.TextIOWrapper(_open_binary(path, mode, raw), encoding="utf-8", newline="\n")
+def _open_text(path: Path, mode: str) -> IO[str]:
+    """Open a recording as text (decompressed for .gz)."""
+    return io.TextIOWrapper(_open_binary(path, mode), encoding="utf-8", newline="\n")
 
 
-def _open_binary(path: Path, mode: str, raw: IO[bytes] | None = None) -> IO[bytes]:
-    """Open a recording's bytes (decompressed for .gz); ``raw`` is an opened file to wrap."""
+def _open_binary(path: Path, mode: str) -> IO[bytes]:
+    """Open a recording's bytes (decompressed for .gz)."""
     if path.suffix == ".gz":
-        # GzipFile closes a file it opened itself but never a fileobj it was handed.
-        gz = gzip.open(path, mode + "b") if raw is None else gzip.GzipFile(fileobj=raw, mode="rb")  # noqa: SIM115
-        return typing.cast(IO[bytes], gz)
-    return raw if raw is not None else path.open(mode + "b")
+        return typing.cast(IO[bytes], gzip.open(path, mode + "b"))
+    return path.open(mode + "b")
 
 
 # --------------------------------------------------------------------------- recorder
@@ -369,8 +367,12 @@ def read_header(path: Path) -> RecordingHeader:
             first = fh.readline()
     except FileNotFoundError:
         raise RecordingError(f"recording not found: {path}") from None
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise RecordingError(f"{path} is not a readable recording: {_not_text(path)}") from None
+    except (OSError, EOFError) as exc:
         raise RecordingError(f"cannot read recording {path}: {exc}") from None
+    if not first.strip():
+        raise RecordingError(f"{path} is not a readable recording: it is empty")
     try:
         header = json.loads(first)
         if header.get("format") != FORMAT:
@@ -392,38 +394,78 @@ def read_header(path: Path) -> RecordingHeader:
         raise RecordingError(f"{path} is not a readable recording: {exc}") from None
 
 
-def iter_recording(path: Path, raw: IO[bytes] | None = None) -> Iterator[Event | BadLine]:
+def _not_text(path: Path) -> str:
+    """Why a recording's first line is not text: most often gzip without ``.gz``."""
+    try:
+        with path.open("rb") as fh:
+            gzipped = fh.read(2) == b"\x1f\x8b"
+    except OSError:
+        gzipped = False
+    if gzipped and path.suffix != ".gz":
+        return "it is gzip-compressed; name it with .gz to replay it"
+    return "it is not UTF-8 text"
+
+
+def iter_recording(path: Path) -> Iterator[Event | BadLine]:
     """Every event of a recording in order, with a BadLine for each unreadable line.
 
     A truncated gzip tail (a crash mid-write) ends the iteration with a BadLine
     instead of an exception.
     """
+    with _open_binary(path, "r") as fh:
+        yield from _read_lines(fh)
+
+
+def _read_lines(fh: IO[bytes]) -> Iterator[Event | BadLine]:
+    """``iter_recording`` over an open (decompressed) recording."""
     number = 1
     # Read as bytes and decode line by line: a stray non-UTF-8 byte is that line's fault
     # alone (a text reader decodes in blocks and would end the replay there, misnumbered).
-    with _open_binary(path, "r", raw) as fh:
-        fh.readline()  # header, checked by read_header
-        while True:
-            number += 1
-            try:
-                data = fh.readline()
-            except (EOFError, OSError, gzip.BadGzipFile) as exc:
-                yield BadLine(number, f"truncated or corrupt data ({exc})")
-                return
-            if not data:
-                return
-            if not data.endswith(b"\n"):
-                yield BadLine(number, "truncated last line")
-                return
-            try:
-                yield record_to_event(json.loads(data.decode("utf-8")))
-            except UnicodeDecodeError as exc:
-                yield BadLine(number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-            except (ValueError, TypeError) as exc:
-                yield BadLine(number, str(exc))
+    fh.readline()  # header, checked by read_header
+    while True:
+        number += 1
+        try:
+            data = fh.readline()
+        except (EOFError, OSError, gzip.BadGzipFile) as exc:
+            yield BadLine(number, f"truncated or corrupt data ({exc})")
+            return
+        if not data:
+            return
+        if not data.endswith(b"\n"):
+            yield BadLine(number, "truncated last line")
+            return
+        try:
+            yield record_to_event(json.loads(data.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            yield BadLine(number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        except (ValueError, TypeError) as exc:
+            yield BadLine(number, str(exc))
+
+
+def _plain_size(path: Path) -> int | None:
+    """The recording's size as read (decompressed), None where it cannot be known.
+
+    A gzip file says it in its last four bytes (the size mod 2^32); a file cut short
+    by a crash has no such trailer, and what is there instead is taken only if it is
+    a plausible JSON ratio (1–50× the compressed size)."""
+    size = path.stat().st_size
+    if path.suffix != ".gz":
+        return size
+    try:
+        with path.open("rb") as fh:
+            fh.seek(-4, io.SEEK_END)
+            plain = int.from_bytes(fh.read(4), "little")
+    except OSError:
+        return None
+    return plain if size <= plain <= 50 * size else None
 
 
 # --------------------------------------------------------------------------- replay
+
+
+BAD_LINE_STREAM = "recording"
+"""The stream of the status a skipped line becomes: no state of a market stream (the
+replay goes on), so it is printed and shown as a skipped line, not as "live"."""
 
 
 class ReplayFeed:
@@ -466,16 +508,27 @@ class ReplayFeed:
         self._held_s = 0.0
         """Wall seconds spent held so far: the pacing moves on by as much."""
         self._size = max(path.stat().st_size, 1)
-        self._raw: IO[bytes] | None = None
+        self._reader: IO[bytes] | None = None
+        self._plain: int | None = None
+        self._origin = 0
+        """Where the first market event was read (decompressed bytes)."""
 
     @property
     def progress(self) -> float:
-        """Share of the file (compressed bytes for .gz) read so far, 0..1."""
+        """Share of the recording read so far, 0..1: of its decompressed bytes (the
+        compressed position of a .gz runs ahead of playback: gzip reads in blocks)."""
         if self.finished:
             return 1.0
-        if self._raw is None or self._raw.closed:
+        fh = self._reader
+        if fh is None or fh.closed:
             return 0.0
-        return min(self._raw.tell() / self._size, 1.0)
+        if self._plain is not None:
+            # Counted from the first market event: a short recording's warm-start
+            # history is a third of its bytes and played in no time.
+            done = fh.tell() - self._origin
+            return min(max(done / max(self._plain - self._origin, 1), 0.0), 1.0)
+        raw = getattr(fh, "fileobj", None)  # a gzip without a usable size: its bytes read
+        return min(raw.tell() / self._size, 1.0) if raw is not None else 0.0
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -529,12 +582,13 @@ class ReplayFeed:
         self._playing.set()  # a held replay still ends
 
     async def events(self) -> AsyncIterator[Event]:
-        self._raw = self.path.open("rb")
+        self._reader = _open_binary(self.path, "r")
+        self._plain = _plain_size(self.path)
         try:
-            async for item in self._paced(iter_recording(self.path, self._raw)):
+            async for item in self._paced(_read_lines(self._reader)):
                 yield item
         finally:
-            self._raw.close()
+            self._reader.close()
 
     async def _paced(self, items: Iterator[Event | BadLine]) -> AsyncIterator[Event]:
         loop = asyncio.get_running_loop()
@@ -562,6 +616,7 @@ class ReplayFeed:
             if isinstance(item, Trade | Liquidation | MarkPrice | OpenInterest):
                 if first_ts is None:
                     first_ts, start_wall = item.ts, loop.time()
+                    self._origin = self._reader.tell() if self._reader is not None else 0
                 await self._pace(item.ts - first_ts, start_wall or loop.time())
                 if self.clock_ms is None or item.ts > self.clock_ms:
                     self.clock_ms = item.ts
@@ -600,7 +655,7 @@ class ReplayFeed:
             # a line that cannot be read names no venue: the recording's first one
             exchange=self.header.exchanges[0],
             symbol=None,
-            stream="replay",
+            stream=BAD_LINE_STREAM,
             state=StreamState.LIVE,
             detail=f"line {bad.number} skipped: {bad.reason}",
         )

@@ -28,11 +28,13 @@ from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
 from scalptui.feed.base import Feed, FeedError, Playback, Shedding
+from scalptui.feed.recording import BAD_LINE_STREAM
 from scalptui.models import (
     Alert,
     AlertKind,
     DetectorSnapshot,
     Event,
+    FeedStatus,
     Liquidation,
     Source,
     StreamState,
@@ -161,6 +163,8 @@ class ScalpApp(App[None]):
         self.recorded_simulated = False
         self.exchange = settings.feed.exchange
         self.events_seen = 0
+        self.bad_lines = 0
+        """Lines of the recording a replay could not read (skipped)."""
         self.shed: dict[str, int] = {}
         """Trades and marks each venue's feed shed so far (read once a second)."""
         self.repaints = 0
@@ -295,6 +299,8 @@ class ScalpApp(App[None]):
             return
         self.events_seen += 1
         self.book.record(evt)
+        if isinstance(evt, FeedStatus) and evt.stream == BAD_LINE_STREAM:
+            self._note_bad_line(evt)
         try:
             alerts = detector.on_event(evt)
         except Exception:
@@ -358,6 +364,21 @@ class ScalpApp(App[None]):
 
     def on_feed_ended(self, message: FeedEnded) -> None:
         self.book.mark_ended(self.exchange)
+        if self.bad_lines:
+            self.notify(
+                f"{self.bad_lines} unreadable line{'s' if self.bad_lines != 1 else ''} "
+                "skipped (their numbers are in the log)",
+                title="End of recording",
+                severity="warning",
+                timeout=30,
+            )
+
+    def _note_bad_line(self, status: FeedStatus) -> None:
+        """A replay skipped a line it could not read: said on screen once (the first), and
+        counted at the end; every one is in the log."""
+        self.bad_lines += 1
+        if self.bad_lines == 1:
+            self.notify(status.detail or "a line skipped", title="Recording", severity="warning")
 
     def on_feed_opened(self, message: FeedOpened) -> None:
         if self._restored_source is not self.source:

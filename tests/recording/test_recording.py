@@ -196,6 +196,10 @@ async def test_replay_yields_the_recording_and_reports_bad_lines(tmp_path: Path)
     assert got[: len(sample_events())] == sample_events()
     statuses = [e for e in got[len(sample_events()) :] if isinstance(e, FeedStatus)]
     assert "line 9 skipped" in statuses[0].detail
+    from scalptui.headless import format_status
+
+    # Said as a skipped line of the recording, not as a stream's state ("replay: live").
+    assert format_status(statuses[0]).startswith("scalptui: recording line 9 skipped: ")
     assert statuses[-1].state is StreamState.CLOSED
     assert feed.finished and feed.progress == 1.0
     assert feed.clock_ms == 3_000
@@ -464,3 +468,39 @@ async def test_a_held_replay_hands_out_nothing_and_goes_on_where_it_stopped(
     assert [first.price, second.price, *(t.price for t in rest)] == [100.0 + i for i in range(6)]  # type: ignore[union-attr]
     # Paced from where it stopped: the held 0.4 s is not caught up at once.
     assert elapsed >= 0.35
+
+
+def test_an_empty_file_or_gzip_without_its_suffix_is_named_as_such(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    with pytest.raises(RecordingError, match="is not a readable recording: it is empty"):
+        read_header(empty)
+    gz = tmp_path / "run.jsonl.gz"
+    write(gz, sample_events())
+    misnamed = tmp_path / "run.jsonl"
+    misnamed.write_bytes(gz.read_bytes())
+    with pytest.raises(RecordingError, match=r"gzip-compressed; name it with \.gz"):
+        read_header(misnamed)
+
+
+@pytest.mark.parametrize("name", ["run.jsonl", "run.jsonl.gz"])
+async def test_replay_progress_follows_playback_on_plain_and_gzip_files(
+    tmp_path: Path, name: str
+) -> None:
+    """The badge read ``REPLAY 100%`` 11 s before a 150 s .gz recording ended: gzip
+    reads the compressed file ahead in blocks."""
+    path = tmp_path / name
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    count = 20_000
+    for i in range(count):
+        rec.write(Trade(1_000 + i, EX, SYM, 97_000.0 + i % 50, 0.01, TakerSide.BUY))
+    rec.close()
+    feed = ReplayFeed(path, speed=0)
+    worst = 0.0
+    seen = 0
+    async for _ in feed.events():
+        seen += 1
+        if seen < count:
+            worst = max(worst, abs(feed.progress - seen / count))
+    assert worst < 0.02, worst
+    assert feed.progress == 1.0

@@ -22,7 +22,7 @@ from scalptui.models import (
 from scalptui.ui.app import ScalpApp, feed_state
 from scalptui.ui.messages import AlertRaised
 
-from ._harness import SYMBOLS, BreaksMidway, alert, build, drained, end_clock
+from ._harness import SYMBOLS, BreaksMidway, alert, build, drained, end_clock, script
 
 
 def burst_events() -> tuple[Event, ...]:
@@ -240,3 +240,31 @@ async def test_a_quiet_market_repaints_at_the_quiet_rate_a_move_or_an_episode_at
         assert tick_for(app, now, 2.0) == 2 * app.settings.ui.tick_hz
         app.refresh_slow_panels()  # no episode in the detector: quiet again
         assert tick_for(app, now, 2.0) == 8
+
+
+async def test_lines_a_replay_skips_are_said_on_screen_once_and_counted_at_the_end(
+    tmp_path: Path,
+) -> None:
+    from scalptui.feed.recording import BAD_LINE_STREAM
+    from scalptui.ui.messages import FeedEnded
+
+    events = list(script())
+    for number in (2000, 2001, 4000):
+        bad = FeedStatus(
+            ts=events[-1].ts,
+            exchange="binanceusdm",
+            symbol=None,
+            stream=BAD_LINE_STREAM,
+            state=StreamState.LIVE,
+            detail=f"line {number} skipped: Expecting value",
+        )
+        events.insert(len(events) // 2, bad)
+    h = build(tmp_path, events=tuple(events))
+    async with h.app.run_test(size=(100, 30), message_hook=h.hear) as pilot:
+        await drained(h)
+        await pilot.pause()
+        h.app.post_message(FeedEnded())
+        await pilot.pause()
+    said = [n for n in h.notices if "skipped" in n]
+    assert said[0].startswith("line ") and "skipped: Expecting value" in said[0]
+    assert said[1:] == ["3 unreadable lines skipped (their numbers are in the log)"]
