@@ -232,6 +232,8 @@ class VenueScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,v,q", "dismiss_venues", "Close"),
+        Binding("left_square_bracket", "cycle(-1)", "prev symbol", show=False),
+        Binding("right_square_bracket", "cycle(1)", "next symbol", show=False),
     ]
     DEFAULT_CSS = """
     VenueScreen { align: center middle; }
@@ -248,13 +250,18 @@ class VenueScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         body = VerticalScroll()
-        body.border_subtitle = "Escape closes"
+        body.border_subtitle = "[ ] other symbol · Escape closes"
         with body:
             yield self.table
 
     def on_mount(self) -> None:
         self.redraw()
         self.set_interval(1.0, self.redraw)
+
+    async def action_cycle(self, step: int) -> None:
+        """The watchlist's previous / next symbol, on each venue (the main screen follows)."""
+        await self.app.run_action(f"cycle({step})")
+        self.redraw()
 
     def redraw(self) -> None:
         view = self._source()

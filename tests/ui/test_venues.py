@@ -28,7 +28,7 @@ from scalptui.ui.screens import AlertDetailScreen, VenueScreen, fact_lines, venu
 from scalptui.ui.widgets.header import HeaderBar, HeaderInfo
 from scalptui.ui.widgets.venues import LAYOUTS, VenueTable, row_cells, spread_text, venue_rows
 
-from ._harness import VENUES, Harness, alert, build, drained, venues_script
+from ._harness import SYMBOLS, VENUES, Harness, alert, build, drained, venues_script
 
 MULTI = ",".join(VENUES)
 TIME = r"\d\d:\d\d:\d\d(?:\.\d\d\d)?"
@@ -266,6 +266,14 @@ async def test_v_breaks_the_symbol_down_by_venue(tmp_path: Path) -> None:
         # Binance samples its prints (≥); Bybit's are complete, and 2 bp dearer.
         assert "≥ $" in binance and "≥" not in bybit
         assert "↻ reconnecting" in okx and "$" not in okx
+        # [ ] move through the watchlist here too; the main screen follows.
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert isinstance(app.screen, VenueScreen) and app.current == SYMBOLS[1]
+        assert table_lines(app)[0].startswith(f"{SYMBOLS[1]} by venue")
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert table_lines(app)[0].startswith(f"{SYMBOLS[0]} by venue")
         await pilot.press("escape")
         assert not isinstance(app.screen, VenueScreen)
 
