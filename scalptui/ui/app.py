@@ -553,7 +553,8 @@ class ScalpApp(App[None]):
                 current = snap
             ticks[symbol] = snap.tick_size if snap is not None else None
             side = episode_side(episodes.get(symbol, ()))
-            items.append(watch_item(symbol, snap, side, muted=symbol in self.mutes))
+            bars = self.book.warm_bars.get(symbol, ())
+            items.append(watch_item(symbol, snap, side, muted=symbol in self.mutes, warm_bars=bars))
         with self.batch_update():
             self.watchlist_strip.show(tuple(items), self.current)
             if current is not None:
@@ -633,6 +634,7 @@ class ScalpApp(App[None]):
         """From the symbol search: watch it (streaming it if new) and show it."""
         if symbol not in self.watchlist:
             self.watchlist = (*self.watchlist, symbol)
+            self.book.forget(symbol)  # taken off earlier: it comes back afresh
             if self.feed is not None and symbol not in self.feed.symbols:
                 self.add_symbol(symbol)
         self.switch_to(symbol)

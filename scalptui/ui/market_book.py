@@ -142,6 +142,17 @@ class MarketBook:
             self.last_message_ms[symbol] = now_ms
             self.venue_message_ms[(evt.exchange, symbol)] = now_ms
 
+    def forget(self, symbol: str) -> None:
+        """Drop what is known of ``symbol`` (it is being added back, afresh): its streams'
+        CLOSED states from its removal, its funding points and candles, its ages."""
+        for statuses in (self.statuses, *self._venue_statuses.values()):
+            for key in [k for k in statuses if k[1] == symbol]:
+                del statuses[key]
+        for venue in self._venues:
+            self.venue_message_ms.pop((venue, symbol), None)
+        for table in (self.last_message_ms, self.last_trade, self.funding_history, self.warm_bars):
+            table.pop(symbol, None)
+
     def _keep_status(self, status: FeedStatus) -> None:
         key = (status.exchange, status.symbol, status.stream)
         self.statuses[key] = status

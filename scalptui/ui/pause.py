@@ -40,7 +40,9 @@ class FrozenView:
         snap = self.snapshots.get(symbol)
         if snap is None:
             snap = detector_snapshot(detector, symbol, None)
-            if snap is not None:
+            # A symbol with nothing seen yet (added while paused) has no moment to
+            # freeze: it freezes at its first data, not on "waiting for data" for good.
+            if snap is not None and snap.ts > 0:
                 self.snapshots[symbol] = snap
         return snap
 

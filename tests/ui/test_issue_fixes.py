@@ -373,8 +373,13 @@ async def test_the_1h_change_is_known_from_the_warm_start_and_the_sparkline_has_
         snap = app.take_snapshot()
         assert snap is not None and snap.change_1h_pct is None  # less than an hour of live data
         lines = texts(app.price_panel.query_one(PriceLines))
-        assert re.search(r"1h [+−]\d+\.\d\d %", "\n".join(lines))
+        hour = re.search(r"1h ([+−]\d+\.\d\d %)", "\n".join(lines))
+        assert hour
         assert re.search(r"\d+m range \d+\.\d+ %", lines[0])
+        # The strip reads the same 1 h change (it read none for the first hour).
+        app.refresh_slow_panels()
+        strip = app.watchlist_strip.lines[0].plain
+        assert hour.group(1) in strip, strip
 
 
 async def test_the_strip_reads_the_same_price_as_last_at_every_repaint(harness: Harness) -> None:

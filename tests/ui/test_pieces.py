@@ -169,3 +169,26 @@ def test_an_alert_before_the_log_is_mounted_is_kept_not_raised() -> None:
 )
 def test_a_side_is_crowded_only_well_away_from_the_resting_rate(rate_8h: float, words: str) -> None:
     assert crowded_side(rate_8h) == words
+
+
+def test_a_symbol_added_while_paused_freezes_at_its_first_data() -> None:
+    from scalptui.detector import make_detector
+    from scalptui.detector.params import DetectorParams
+    from scalptui.models import Source, TakerSide, Trade
+    from scalptui.ui.pause import freeze
+
+    detector = make_detector(DetectorParams(), source=Source.LIVE, exchanges=("bybit", "okx"))
+    xrp = "XRP/USDT:USDT"
+    view = freeze(detector, ("BTC/USDT:USDT",), {})
+    first = view.snapshot(xrp, detector)
+    assert first is None or first.last is None  # nothing seen yet: "waiting for data"
+
+    def trade(ts: int, price: float) -> Trade:
+        return Trade(ts, "bybit", xrp, price, 100.0, TakerSide.BUY)
+
+    detector.on_event(trade(1_000, 2.31))
+    seen = view.snapshot(xrp, detector)
+    assert seen is not None and seen.last == 2.31  # it was stuck empty until unpause
+    detector.on_event(trade(2_000, 2.35))
+    again = view.snapshot(xrp, detector)
+    assert again is not None and again.last == 2.31  # and from then on it is frozen

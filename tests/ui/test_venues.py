@@ -131,6 +131,25 @@ def test_a_venue_silent_past_the_stale_limit_reads_stale_with_its_age() -> None:
     assert states[1].age_s == 30.0
 
 
+async def test_a_symbol_added_back_reads_afresh_not_closed_from_its_removal(
+    tmp_path: Path,
+) -> None:
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        eth = SYMBOLS[1]
+        await pilot.press("2", "x")
+        for venue in VENUES:  # what each venue says once the symbol's streams stop
+            app.book.record(FeedStatus(1, venue, eth, "trades", StreamState.CLOSED, "removed"))
+        assert app.book.funding_of(eth)
+        app.choose_symbol(eth)
+        await pilot.pause()
+        states = app.book.venue_states(eth, int(app.clock() * 1000), stale_after_s=10)
+        assert all(s.state is not StreamState.CLOSED for s in states), states
+        assert not app.book.funding_of(eth)  # its chart starts again, not across the gap
+        assert "closed" not in app.header_bar.lines[0].plain
+
+
 def worst_case(n_venues: int, state: StreamState) -> HeaderInfo:
     venues = tuple(VenueState(v, state, 754.0) for v in VENUES[:n_venues])
     return HeaderInfo(

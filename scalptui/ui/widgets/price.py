@@ -61,6 +61,14 @@ def change_from_bars(
     return (last / then - 1.0) * 100.0
 
 
+def hour_change(snap: DetectorSnapshot, warm_bars: tuple[Bar, ...]) -> float | None:
+    """The 1 h change: the detector's own once it covers an hour, else the warm-start
+    candles' (the panel and the watchlist strip read the same figure)."""
+    if snap.change_1h_pct is not None:
+        return snap.change_1h_pct
+    return change_from_bars(warm_bars, snap.ts, snap.last, HOUR_MS)
+
+
 def price_range_pct(points: tuple[float, ...] | list[float]) -> float | None:
     """High−low of the sparkline's points as a percent of the low: its vertical scale."""
     if not points:
@@ -184,13 +192,7 @@ class PricePanel(Vertical):
 
     def show(self, snap: DetectorSnapshot, warm_bars: tuple[Bar, ...] = ()) -> None:
         """``warm_bars`` are the candles loaded at start: they fill the first hour's changes."""
-        changes = (
-            snap.change_1m_pct,
-            snap.change_5m_pct,
-            snap.change_1h_pct
-            if snap.change_1h_pct is not None
-            else change_from_bars(warm_bars, snap.ts, snap.last, HOUR_MS),
-        )
+        changes = (snap.change_1m_pct, snap.change_5m_pct, hour_change(snap, warm_bars))
         self._show_sparkline(snap)
         self._lines.show(snap, changes, self._spark_scale)
 

@@ -9,9 +9,10 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 
-from scalptui.models import DetectorSnapshot, Side
+from scalptui.models import Bar, DetectorSnapshot, Side
 from scalptui.ui import format as fmt
 from scalptui.ui.widgets.lines import LinesWidget
+from scalptui.ui.widgets.price import hour_change
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +28,19 @@ class WatchItem:
 
 
 def watch_item(
-    symbol: str, snap: DetectorSnapshot | None, episode: Side | None, *, muted: bool
+    symbol: str,
+    snap: DetectorSnapshot | None,
+    episode: Side | None,
+    *,
+    muted: bool,
+    warm_bars: tuple[Bar, ...] = (),
 ) -> WatchItem:
-    """The strip's entry for ``symbol`` from its snapshot (None: nothing seen of it yet)."""
+    """The strip's entry for ``symbol`` from its snapshot (None: nothing seen of it yet);
+    its 1 h change as the price panel's, from the warm-start candles in the first hour."""
     if snap is None:
         return WatchItem(symbol, None, None, episode, muted)
-    return WatchItem(symbol, snap.last, snap.change_1h_pct, episode, muted, snap.tick_size)
+    change = hour_change(snap, warm_bars)
+    return WatchItem(symbol, snap.last, change, episode, muted, snap.tick_size)
 
 
 class WatchlistStrip(LinesWidget):
