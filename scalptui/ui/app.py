@@ -739,7 +739,8 @@ class ScalpApp(App[None]):
         return self.take_snapshot()  # the frozen copy while paused
 
     def action_venues(self) -> None:
-        self.push_screen(VenueScreen(self.venue_view))
+        window_s = self.settings.detector.ladder.realized_window_s
+        self.push_screen(VenueScreen(self.venue_view, window_s=window_s))
 
     def venue_view(self) -> VenueView:
         """The symbol on screen on each venue: the frozen copy while paused."""

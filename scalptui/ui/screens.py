@@ -243,10 +243,11 @@ class VenueScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, source: Callable[[], VenueView]) -> None:
+    def __init__(self, source: Callable[[], VenueView], *, window_s: float = 900.0) -> None:
+        """``window_s``: the realised window the liquidation columns sum."""
         super().__init__()
         self._source = source
-        self.table = VenueTable(id="venue-table")
+        self.table = VenueTable(window_s=window_s, id="venue-table")
 
     def compose(self) -> ComposeResult:
         body = VerticalScroll()

@@ -15,6 +15,7 @@ from scalptui.models import (
     DetectorSnapshot,
     FeedStatus,
     FundingView,
+    LadderBin,
     Liquidation,
     OpenInterestView,
     Side,
@@ -373,6 +374,10 @@ def test_rows_read_spread_oi_funding_and_prints_per_venue() -> None:
     assert bybit.oi_usd == 5e9
     assert (binance.long_usd, binance.short_usd, binance.sampled) == (1e6, 2e5, True)
     assert (bybit.long_usd, bybit.short_usd, bybit.sampled) == (3e6, 0.0, False)
+    # The columns sum the realised window, not the newest prints of the tape (by count:
+    # a complete venue's cascade pushed its own earlier prints out of it).
+    tape_cut = dataclasses.replace(snaps["bybit"], recent_liquidations=())
+    assert venue_rows({"bybit": tape_cut}, states)[0].long_usd == 3e6
     assert bybit.funding_8h == 0.0003
     assert okx.price is None and okx.feed is None and spread_text(okx.spread_bp) == "–"
     cells = row_cells(bybit, LAYOUTS[0])
@@ -446,7 +451,14 @@ def _liquidation(venue: str, usd: float) -> Liquidation:
 
 
 def _snapshot(venue: str, price: float, *, liqs: tuple[Liquidation, ...]) -> DetectorSnapshot:
+    """The prints are in the tape and, summed by side, in the realised overlay's rows."""
     oi_value = 5e9 if venue == "bybit" else None
+    longs = sum(q.notional for q in liqs if q.side is Side.LONG)
+    shorts = sum(q.notional for q in liqs if q.side is Side.SHORT)
+    ladder = (
+        LadderBin(price * 0.99, price, 0.0, 0.0, realized_long_usd=longs),
+        LadderBin(price, price * 1.01, 0.0, 0.0, realized_short_usd=shorts),
+    )
     return DetectorSnapshot(
         exchange=venue,
         symbol="BTC/USDT:USDT",
@@ -461,7 +473,7 @@ def _snapshot(venue: str, price: float, *, liqs: tuple[Liquidation, ...]) -> Det
         price_ts=(),
         prices=(),
         bin_width=10.0,
-        ladder=(),
+        ladder=ladder,
         recent_liquidations=liqs,
         funding=FundingView(0.0003, 8.0, 0.0003, 0.33, None),
         open_interest=OpenInterestView(2.0, oi_value, None, None),

@@ -17,7 +17,8 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 
-from scalptui.models import DetectorSnapshot, Side, StreamState, venue_label, venue_tag
+from scalptui.models import DetectorSnapshot, StreamState, venue_label, venue_tag
+from scalptui.numfmt import duration
 from scalptui.ui import format as fmt
 from scalptui.ui.market_book import UNLISTED_GLYPH, VenueState
 from scalptui.ui.widgets.lines import LinesWidget
@@ -73,6 +74,9 @@ def venue_rows(
         if base and price and venue != reference:
             spread = (price - base) / base * 10_000.0
         liqs = snap.recent_liquidations
+        # The realised overlay's sums (the ladder's ✱ window), exact over the same time
+        # on every venue: the newest prints by count were 100 of a complete venue's in a
+        # cascade against minutes of a sampled one's, and could not be compared.
         rows.append(
             VenueRow(
                 venue=venue,
@@ -81,8 +85,8 @@ def venue_rows(
                 reference=venue == reference,
                 oi_usd=_oi_usd(snap, price),
                 funding_8h=snap.funding.rate_8h if snap.funding is not None else None,
-                long_usd=sum(q.notional for q in liqs if q.side is Side.LONG),
-                short_usd=sum(q.notional for q in liqs if q.side is Side.SHORT),
+                long_usd=sum(b.realized_long_usd for b in snap.ladder),
+                short_usd=sum(b.realized_short_usd for b in snap.ladder),
                 sampled=any(q.sampled for q in liqs),
                 feed=states.get(venue),
                 tick=snap.tick_size,
@@ -211,8 +215,10 @@ class VenueTable(LinesWidget):
     VenueTable > .venues--dim { color: $foreground-muted; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, window_s: float = 900.0, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._window_s = window_s
+        """The realised window the liquidation columns sum (the ladder's ✱)."""
         self._symbol = ""
         self._rows: list[VenueRow] = []
         self._paused = False
@@ -288,7 +294,7 @@ class VenueTable(LinesWidget):
         else:
             notes.append(f"vs first: price against {venue_label(first.venue)}, in basis points.")
         notes.append(
-            "OI in USD · funding normalised to 8 h · liquidations: the venue's latest "
-            "realised prints; ≥ is a sampled venue's lower bound."
+            "OI in USD · funding normalised to 8 h · liquidations: realised prints of "
+            f"the last {duration(self._window_s)}; ≥ is a sampled venue's lower bound."
         )
         return [line for note in notes for line in textwrap.wrap(note, width)]
