@@ -421,7 +421,7 @@ class ScalpApp(App[None]):
                 getattr(self, "_driver", None), title, alert_line(alert), self._environ
             )
         if not self.alert_log.display:
-            self.notify(alert_line(alert), title=alert.kind.value, timeout=8)
+            self.tape.note_alert(alert_line(alert))
 
     # ------------------------------------------------------------------ repaint
 
@@ -700,6 +700,7 @@ class ScalpApp(App[None]):
         alerts.display = not tape.display
         if alerts.display:
             alerts.focus()  # ↑ ↓ Enter read the log again
+            tape.clear_alerts()
         self.refresh_slow_panels()
 
     def action_toggle_mute(self) -> None:

@@ -222,6 +222,24 @@ async def test_l_shows_the_liquidation_tape_across_the_watchlist(harness: Harnes
         assert not tape.display and app.query_one(AlertLog).display
 
 
+async def test_alerts_while_the_tape_is_shown_head_the_tape_not_toasts_over_the_ladder(
+    harness: Harness,
+) -> None:
+    async with harness.app.run_test(size=(80, 24), message_hook=harness.hear) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("l")
+        for i in range(3):
+            app.post_message(AlertRaised(alert(message=f"leg {i}", ts=1_767_225_700_000 + i)))
+        await pilot.pause()
+        assert not any("leg" in notice for notice in harness.notices)  # no toast
+        notice = app.tape.lines[1].plain
+        assert notice.startswith("3 new alerts (l: log) · ") and "leg 2" in notice
+        assert app.tape.lines[1].cell_len <= app.tape.content_size.width
+        await pilot.press("l")  # the log again: the alerts are in sight there
+        await pilot.press("l")
+        assert "new alert" not in "\n".join(line.plain for line in app.tape.lines)
+
+
 async def test_m_mutes_this_symbols_alerts_but_still_logs_them(harness: Harness) -> None:
     async with harness.app.run_test(size=(100, 30)) as pilot:
         app = await ready(harness, pilot)

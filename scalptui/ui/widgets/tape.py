@@ -10,6 +10,7 @@ from textual import events
 
 from scalptui.models import Liquidation, Side, venue_tag
 from scalptui.ui import format as fmt
+from scalptui.ui.widgets.alert_log import fit_words
 from scalptui.ui.widgets.lines import LinesWidget
 
 
@@ -21,6 +22,7 @@ class LiquidationTape(LinesWidget):
         "tape--long",
         "tape--short",
         "tape--dim",
+        "tape--alert",
     }
     DEFAULT_CSS = """
     LiquidationTape { height: 1fr; padding: 0 1; background: $surface; }
@@ -28,6 +30,7 @@ class LiquidationTape(LinesWidget):
     LiquidationTape > .tape--long { color: $long-liq; text-style: bold; }
     LiquidationTape > .tape--short { color: $short-liq; text-style: bold; }
     LiquidationTape > .tape--dim { color: $foreground-muted; }
+    LiquidationTape > .tape--alert { color: $warning; text-style: bold; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -36,6 +39,20 @@ class LiquidationTape(LinesWidget):
         self._ticks: dict[str, float | None] = {}
         self.venue_tags = False
         """A venue column after the time (several venues) instead of the venue at the end."""
+        self._unseen = 0
+        self._latest_alert = ""
+
+    def note_alert(self, line: str) -> None:
+        """An alert arrived while the tape hides the log: its line heads the tape (the
+        newest replaces the one before), where a toast per alert covered the ladder."""
+        self._unseen += 1
+        self._latest_alert = line
+        self.redraw()
+
+    def clear_alerts(self) -> None:
+        """The log is shown again: its alerts are in sight there."""
+        self._unseen = 0
+        self._latest_alert = ""
 
     def show(
         self, liquidations: tuple[Liquidation, ...], ticks: dict[str, float | None] | None = None
@@ -59,7 +76,11 @@ class LiquidationTape(LinesWidget):
         elif sampled:
             title.append("  sampled venue: totals are a lower bound", style=dim)
         lines = [title]
-        room = max(self.content_size.height - 1, 1)
+        if self._unseen:
+            new = f"{self._unseen} new alert{'s' if self._unseen > 1 else ''} (l: log)"
+            notice = fit_words(f"{new} · {self._latest_alert}", max(self.content_size.width, 20))
+            lines.append(Text(notice, style=self.part("tape--alert")))
+        room = max(self.content_size.height - len(lines), 1)
         newest = sorted(self._liqs, key=lambda liq: liq.ts, reverse=True)[:room]
         prices = [fmt.price(q.price, tick=self._ticks.get(q.symbol)) for q in newest]
         columns = _Columns.of(newest, prices)
