@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 
 from scalptui.models import FeedStatus, MarkPrice, StreamState, Trade
+from scalptui.numfmt import duration
 
 SKEW_REPORT_MS = 2_000
 """Report a skew beyond this (loopback and a VPS near the venue see < 300 ms)."""
@@ -31,7 +32,8 @@ class SkewMonitor:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._samples: deque[int] = deque(maxlen=SAMPLES)
-        self._reported = False
+        self._reported: int | None = None
+        """The skew last reported as large (ms), None while the clock agrees."""
         self._next_sample = 0.0
 
     @property
@@ -53,11 +55,11 @@ class SkewMonitor:
         if skew is None:
             return None
         large = abs(skew) >= SKEW_REPORT_MS
-        if large == self._reported:
+        if not self._moved(skew, large):
             return None
-        self._reported = large
+        self._reported = skew if large else None
         detail = (
-            f"local clock is {skew / 1000:+.1f} s off the exchange's"
+            f"local clock is {skew_text(skew)} off the exchange's"
             if large
             else "local clock agrees with the exchange's"
         )
@@ -69,3 +71,23 @@ class SkewMonitor:
             state=StreamState.STALE if large else StreamState.LIVE,
             detail=detail,
         )
+
+    def _moved(self, skew: int, large: bool) -> bool:
+        """Whether to say so: the skew crossed the report line, or a reported skew moved
+        by more than the line and a tenth of itself (the note said −94.8 s for hours
+        while the gap grew past seven hours)."""
+        reported = self._reported
+        if reported is None:
+            return large
+        if not large:
+            return True
+        return abs(skew - reported) >= max(SKEW_REPORT_MS, abs(reported) / 10)
+
+
+def skew_text(skew_ms: int) -> str:
+    """``+94.8 s`` under two minutes, else ``−7 h 18 min``: a true minus, as on screen."""
+    sign = "−" if skew_ms < 0 else "+"
+    seconds = abs(skew_ms) / 1000
+    if seconds < 120:
+        return f"{sign}{seconds:.1f} s"
+    return sign + duration(seconds)

@@ -52,3 +52,20 @@ def test_a_burst_is_sampled_once_per_period() -> None:
         for _ in range(100):  # a busy stream: many trades within one period
             mon.observe(trade(ts - 250))
     assert len(mon._samples) == 4
+
+
+def test_a_reported_skew_that_keeps_moving_is_said_again_not_frozen() -> None:
+    """A venue clock running away (a simulator at 20×) read "−94.8 s off" for hours."""
+    clock = Clock(1_000_000.0)
+    mon = SkewMonitor(clock=clock)
+    said = []
+    for i in range(2000):
+        behind = 5_000 + i * 20_000  # the exchange runs 20 s further ahead per sample
+        report = mon.observe(trade(clock.step() + behind))
+        if report is not None:
+            said.append(report.detail)
+    assert len(said) > 3  # said again as it grows, not once
+    assert said[0].startswith("local clock is −") and said[-1].endswith(" off the exchange's")
+    assert " h " in said[-1]  # hours read as hours: "−10 h 59 min", not "−39540.0 s"
+    steady = [mon.observe(trade(clock.step() + 40_005_000)) for _ in range(300)]
+    assert sum(r is not None for r in steady) <= 2  # a steady skew is not repeated
