@@ -140,7 +140,9 @@ class ScalpApp(App[None]):
         self.data_dir = data_dir
         self.clock = clock
         self._environ = dict(os.environ) if environ is None else environ
-        saved = persist.load_state(data_dir)
+        self._state_source = Source.SIMULATED if settings.demo else Source.LIVE
+        """Which saved session this run reads and writes (a demo keeps its own)."""
+        saved = persist.load_state(data_dir, self._state_source)
         self.keeps_state = replay_symbols is None
         """A replay shows the recording's symbols and saves nothing over the live
         session's watchlist, mutes or theme (its alerts are not kept either)."""
@@ -805,6 +807,7 @@ class ScalpApp(App[None]):
                 mutes=self.mutes,
                 bell=self.bell_on,
             ),
+            self._state_source,
         )
 
 

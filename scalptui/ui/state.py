@@ -1,8 +1,9 @@
 """What survives a restart: watchlist, theme, mutes, bell, the last 500 alerts.
 
 Stored as small files in the data dir (``platformdirs.user_data_dir`` by
-default): ``state.json`` and one alert history per source (``alerts.jsonl``,
-``alerts-simulated.jsonl``). ``state.json`` is written atomically (a temporary
+default): ``state.json`` (``state-simulated.json`` for ``--demo``) and one alert
+history per source (``alerts.jsonl``, ``alerts-simulated.jsonl``). The state is
+written atomically (a temporary
 file, then a rename) so a crash never leaves half a file. Alert histories are
 appended to, one JSON line per alert, under an exclusive ``flock`` on a
 ``.lock`` file beside them, so two monitors running at once both keep every
@@ -32,6 +33,7 @@ COMPACT_BYTES = 1 << 20
 """An alert history larger than this is cut back to its newest MAX_ALERTS lines
 (an alert line is well under 1 KiB, so this is several times MAX_ALERTS)."""
 STATE_FILE = "state.json"
+SIMULATED_STATE_FILE = "state-simulated.json"
 ALERTS_FILE = "alerts.jsonl"
 SIMULATED_ALERTS_FILE = "alerts-simulated.jsonl"
 
@@ -57,8 +59,14 @@ def default_config_dir() -> Path:
     return Path(platformdirs.user_config_dir("scalptui"))
 
 
-def load_state(data_dir: Path) -> UiState:
-    raw = _read_json(data_dir / STATE_FILE)
+def state_file(source: Source) -> str:
+    """A demo keeps its watchlist, mutes and theme apart: symbols tried on the simulated
+    exchange never turn up in the next session on a real one."""
+    return SIMULATED_STATE_FILE if source is Source.SIMULATED else STATE_FILE
+
+
+def load_state(data_dir: Path, source: Source = Source.LIVE) -> UiState:
+    raw = _read_json(data_dir / state_file(source))
     if not isinstance(raw, dict):
         return UiState()
     watchlist = tuple(s for s in raw.get("watchlist", []) if isinstance(s, str))
@@ -74,7 +82,7 @@ def load_state(data_dir: Path) -> UiState:
     )
 
 
-def save_state(data_dir: Path, state: UiState) -> None:
+def save_state(data_dir: Path, state: UiState, source: Source = Source.LIVE) -> None:
     payload = {
         "watchlist": list(state.watchlist),
         "current": state.current,
@@ -82,7 +90,7 @@ def save_state(data_dir: Path, state: UiState) -> None:
         "mutes": sorted(state.mutes),
         "bell": state.bell,
     }
-    _write_atomic(data_dir / STATE_FILE, json.dumps(payload, indent=1) + "\n")
+    _write_atomic(data_dir / state_file(source), json.dumps(payload, indent=1) + "\n")
 
 
 def alerts_file(source: Source) -> str | None:

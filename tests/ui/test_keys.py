@@ -120,7 +120,7 @@ async def test_x_takes_the_symbol_off_the_watchlist_but_never_the_last(
         assert app.watchlist == (SYMBOLS[0], *SYMBOLS[2:])
         assert app.current == SYMBOLS[0]  # the one before it comes on screen
         assert harness.feed.removed == [SYMBOLS[1]]
-        saved = json.loads((app.data_dir / "state.json").read_text())
+        saved = json.loads((app.data_dir / "state-simulated.json").read_text())
         assert saved["watchlist"] == list(app.watchlist)
         while len(app.watchlist) > 1:
             await pilot.press("x")
@@ -256,7 +256,7 @@ async def test_m_mutes_this_symbols_alerts_but_still_logs_them(harness: Harness)
         log = app.query_one(AlertLog)
         assert [e.muted for e in list(log.entries)[-2:]] == [True, False]
         assert rings == [1]  # only the unmuted symbol rang
-        saved = json.loads((app.data_dir / "state.json").read_text())
+        saved = json.loads((app.data_dir / "state-simulated.json").read_text())
         assert saved["mutes"] == [app.current]
         await pilot.press("m")
         assert app.current not in app.mutes
@@ -279,7 +279,7 @@ async def test_t_cycles_the_themes_and_remembers(harness: Harness) -> None:
         await pilot.press("t")
         assert app.theme == "scalptui-dark"
         await pilot.press("t")
-        saved = json.loads((app.data_dir / "state.json").read_text())
+        saved = json.loads((app.data_dir / "state-simulated.json").read_text())
         assert saved["theme"] == "scalptui-light"
 
 
@@ -399,7 +399,7 @@ async def test_q_quits_saves_and_closes_the_feed(harness: Harness) -> None:
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
-    assert (app.data_dir / "state.json").exists()
+    assert (app.data_dir / "state-simulated.json").exists()
     # The scripted market is simulated: its alerts go to the simulated history only.
     assert (app.data_dir / "alerts-simulated.jsonl").exists()
     assert not (app.data_dir / "alerts.jsonl").exists()

@@ -174,7 +174,8 @@ async def test_an_alert_of_an_earlier_day_shows_its_date(tmp_path: Path) -> None
 
 def test_a_symbol_named_on_the_command_line_comes_on_screen(tmp_path: Path) -> None:
     """``scalptui --symbols SOL`` after a session left on ETH starts on SOL."""
-    persist.save_state(tmp_path / "data", persist.UiState(watchlist=SYMBOLS, current=SYMBOLS[1]))
+    saved = persist.UiState(watchlist=SYMBOLS, current=SYMBOLS[1])
+    persist.save_state(tmp_path / "data", saved, Source.SIMULATED)  # the harness is a demo
     assert build(tmp_path).app.current == SYMBOLS[1]
     assert build(tmp_path, start_on=SYMBOLS[2]).app.current == SYMBOLS[2]
 
@@ -209,7 +210,7 @@ async def test_a_replay_shows_the_recordings_symbols_and_leaves_the_saved_sessio
         first.app.choose_symbol("XRP/USDT:USDT")
         await pilot.press("q")
         await pilot.pause()
-    saved = (tmp_path / "data" / "state.json").read_bytes()
+    saved = (tmp_path / "data" / "state-simulated.json").read_bytes()
 
     replay = build(tmp_path, replay_symbols=SYMBOLS[:2])
     app = replay.app
@@ -222,5 +223,21 @@ async def test_a_replay_shows_the_recordings_symbols_and_leaves_the_saved_sessio
         await pilot.pause()
         await pilot.press("q")
         await pilot.pause()
-    assert (tmp_path / "data" / "state.json").read_bytes() == saved
+    assert (tmp_path / "data" / "state-simulated.json").read_bytes() == saved
     assert build(tmp_path).app.watchlist == (*SYMBOLS, "XRP/USDT:USDT")
+
+
+async def test_a_demo_keeps_its_watchlist_apart_from_the_live_session(tmp_path: Path) -> None:
+    """Symbols tried in --demo turned up in the next session on a real exchange."""
+    live = persist.UiState(watchlist=("BTC/USDT:USDT",), current="BTC/USDT:USDT")
+    persist.save_state(tmp_path / "data", live)
+    demo = build(tmp_path)  # the harness runs as --demo
+    async with demo.app.run_test(size=(100, 30)) as pilot:
+        await drained(demo)
+        await pilot.pause()
+        demo.app.choose_symbol("XRP/USDT:USDT")
+        await pilot.press("m", "q")
+        await pilot.pause()
+    assert persist.load_state(tmp_path / "data") == live
+    tried = persist.load_state(tmp_path / "data", Source.SIMULATED)
+    assert "XRP/USDT:USDT" in tried.watchlist and tried.mutes == {"XRP/USDT:USDT"}
