@@ -155,6 +155,8 @@ class ScalpApp(App[None]):
         self.mutes: frozenset[str] = saved.mutes
         self.bell_on: bool = settings.ui.bell if saved.bell is None else saved.bell
         self.paused = False
+        self._held_at: float | None = None
+        """When ``p`` held a replay (its feed's ages stop there), None otherwise."""
         self.span_pct = settings.ui.ladder_span_pct
         self.markets: tuple[str, ...] = ()
         self.feed: Feed | None = None
@@ -584,11 +586,14 @@ class ScalpApp(App[None]):
         return now
 
     def _header_info(self, now: float, snap: DetectorSnapshot | None) -> HeaderInfo:
+        # A replay held by ``p`` sends nothing because it is held, not because its feed
+        # went stale: its ages stay where the hold found them.
+        feed_now = self._held_at if self._held_at is not None else now
         if self.feed_error is not None:
             state, age = StreamState.FAILED, None
         else:
             stale_after_s = self.settings.feed.stale_after_s
-            state, age = self.book.stream_state(self.current, int(now * 1000), stale_after_s)
+            state, age = self.book.stream_state(self.current, int(feed_now * 1000), stale_after_s)
         replay = self.source is Source.REPLAY
         clock_s = self._screen_clock_s(now, snap)
         return HeaderInfo(
@@ -604,7 +609,7 @@ class ScalpApp(App[None]):
             bell=self.bell_on,
             muted=self.current in self.mutes,
             progress=self._replay_progress() if replay else None,
-            venues=self._venue_states(now) if self.multi_venue else (),
+            venues=self._venue_states(feed_now) if self.multi_venue else (),
             shed=sum(self.shed.values()),
         )
 
@@ -729,6 +734,7 @@ class ScalpApp(App[None]):
             # A replay holds its events too: a paused replay picks up where it stopped,
             # not seconds later with the market moved on behind the frozen screen.
             self.feed.hold(self.paused)
+            self._held_at = self.clock() if self.paused else None
         self._frozen = (
             freeze(self.detector, self.watchlist, self.book.all_funding()) if self.paused else None
         )

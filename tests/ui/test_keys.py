@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from textual import events
 from textual.binding import Binding
@@ -23,7 +24,7 @@ from scalptui.ui.widgets.ladder import LadderView, span_label
 from scalptui.ui.widgets.lines import LinesWidget
 from scalptui.ui.widgets.tape import LiquidationTape
 
-from ._harness import SYMBOLS, Harness, alert, drained
+from ._harness import SYMBOLS, Harness, alert, build, drained, end_clock
 
 
 async def ready(harness: Harness, pilot: Pilot[None]) -> ScalpApp:
@@ -307,12 +308,17 @@ async def test_p_pauses_the_display_but_not_the_alerts(harness: Harness) -> None
         assert not app.paused and "PAUSED" not in header_text(app)
 
 
-async def test_p_in_a_replay_holds_the_recording_too(harness: Harness) -> None:
+async def test_p_in_a_replay_holds_the_recording_too(tmp_path: Path) -> None:
+    now = [end_clock()]
+    harness = build(tmp_path, clock=lambda: now[0])
     held: list[bool] = []
     harness.feed.hold = held.append  # type: ignore[attr-defined]  # a replay's Playback
     async with harness.app.run_test(size=(100, 30)) as pilot:
-        await ready(harness, pilot)
+        app = await ready(harness, pilot)
         await pilot.press("p")
+        now[0] += 60.0  # a minute held: nothing arrives, because the replay is held
+        app.repaint_now()
+        assert "stale" not in header_text(app) and "PAUSED" in header_text(app)
         await pilot.press("p")
     assert held == [True, False]
 
