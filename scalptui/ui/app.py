@@ -369,9 +369,11 @@ class ScalpApp(App[None]):
     def on_feed_ended(self, message: FeedEnded) -> None:
         self.book.mark_ended(self.exchange)
         if self.bad_lines:
+            lines, where = (
+                ("lines", "their numbers are") if self.bad_lines != 1 else ("line", "its number is")
+            )
             self.notify(
-                f"{self.bad_lines} unreadable line{'s' if self.bad_lines != 1 else ''} "
-                "skipped (their numbers are in the log)",
+                f"{self.bad_lines} unreadable {lines} skipped ({where} in the log)",
                 title="End of recording",
                 severity="warning",
                 timeout=30,
