@@ -78,6 +78,9 @@ EPISODE_LINGER_MS = 60_000
 SIDES = (Side.LONG, Side.SHORT)
 _NO_ALERTS: list[Alert] = []
 _INF = math.inf
+CLOCK_BACK_MS = 300_000
+"""A price this far behind its symbol's clock means the venue's clock went back: a late
+trade or a replay's reordering is seconds late, never five minutes."""
 
 FORCED_KIND = {Side.LONG: AlertKind.LIQUIDATION_CASCADE, Side.SHORT: AlertKind.SHORT_SQUEEZE}
 
@@ -225,6 +228,8 @@ class Detector:
             return _NO_ALERTS
         ts = t.ts
         st = self._symbols.get(t.symbol) or self._state(t.symbol, t.exchange)
+        if ts < st.clock - CLOCK_BACK_MS:
+            st = self._clock_went_back(st)
         alerts = self._advance(st, ts) if ts > st.clock else _NO_ALERTS
         usd = price * amount
         b = st.bucket
@@ -260,6 +265,8 @@ class Detector:
         if not _finite_positive(m.mark):
             return _NO_ALERTS
         st = self._symbols.get(m.symbol) or self._state(m.symbol, m.exchange)
+        if m.ts < st.clock - CLOCK_BACK_MS:
+            st = self._clock_went_back(st)
         alerts = self._advance(st, m.ts) if m.ts > st.clock else _NO_ALERTS
         if m.ts < st.clock:
             return alerts  # a stale mark says nothing about where price is now
@@ -363,6 +370,19 @@ class Detector:
         if flush is not None:
             alerts = [*alerts, oi_flush_alert(st, self.source, oi, flush[0], flush[1])]
         return alerts
+
+    def _clock_went_back(self, st: SymbolState) -> SymbolState:
+        """A price from minutes before the symbol's clock is no late print: the venue's
+        clock went back (a venue resync, a restarted simulator that had run faster than
+        real time). Held against the old clock, every newer price would be dropped as
+        late until the new clock caught it up, while the feed read live and the screen
+        stood still; the symbol starts afresh from it instead, its market facts kept."""
+        info = st.info
+        self._stop(st.symbol)
+        fresh = self._state(st.symbol, st.exchange)
+        if info is not None:
+            self._on_market_info(info)
+        return fresh
 
     def _on_market_info(self, info: MarketInfo) -> list[Alert]:
         st = self._state(info.symbol, info.exchange)

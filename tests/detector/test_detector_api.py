@@ -96,6 +96,24 @@ def test_late_events_are_processed_but_never_move_the_clock_back() -> None:
     assert len(snap.recent_liquidations) == 1
 
 
+def test_a_venue_clock_that_goes_back_minutes_starts_the_symbol_afresh() -> None:
+    """A simulator at 20x restarted on wall time put the venue's clock seven hours back:
+    every newer price was dropped as late, the feed read live and the screen stood
+    still. Now the symbol restarts from the new clock, its market facts kept."""
+    det = Detector()
+    det.on_event(MarketInfo(T0, EXCHANGE, BTC, tick_size=0.1, max_leverage=125.0))
+    ahead = T0 + 7 * 3_600_000
+    for i in range(5):
+        det.on_event(Trade(ahead + i * 1_000, EXCHANGE, BTC, 100_000.0, 1.0, TakerSide.BUY))
+    for i in range(5):
+        det.on_event(Trade(T0 + i * 1_000, EXCHANGE, BTC, 101_000.0 + i, 1.0, TakerSide.BUY))
+    snap = det.snapshot(BTC)
+    assert snap.last == 101_004.0 and snap.ts == T0 + 4_000  # the new clock's prices
+    assert snap.tick_size == 0.1  # the market's facts survive the restart
+    det.on_event(Trade(T0 + 3_000, EXCHANGE, BTC, 90_000.0, 1.0, TakerSide.SELL))
+    assert det.snapshot(BTC).last == 101_004.0  # a second late is still a late trade
+
+
 def test_bad_values_are_ignored_without_a_traceback() -> None:
     det = Detector()
     bad: list[Event] = [
