@@ -87,9 +87,12 @@ log = logging.getLogger(__name__)
 CACHE_LIMIT = 10_000
 """ccxt's ``tradesLimit`` / ``liquidationsLimit`` (its default, 1 000, can hold less than
 a burst between two awaits of a ``watch_*`` loop)."""
-TAP_TRADES_KEPT = 1_000
-"""Trades a tap cache keeps: the tap hands on every append as it happens, so the cache
-itself only needs what one ``watch_trades`` round returns (memory over days matters)."""
+TAP_KEPT = 1_000
+"""Items a tap cache keeps (trades per symbol, liquidations of every symbol): the tap
+hands on every append as it happens, so the cache itself only needs what one
+``watch_*`` round returns. Memory over days matters: a parsed liquidation with its raw
+frame is ≈ 2 KiB, and a cache of ``CACHE_LIMIT`` filled over hours of prints to
+≈ 20 MiB (the TUI's RSS grew 8 % in six hours of a fast simulated market)."""
 FUNDING_INTERVAL_REFRESH_S = 3600.0
 UNWATCH_TIMEOUT_S = 5.0
 _TROUBLE = frozenset({StreamState.STALE, StreamState.RECONNECTING, StreamState.FAILED})
@@ -447,7 +450,7 @@ class CcxtFeed(StreamSupervision):
         cleanup path (``clean_ws_data``, an unsubscription) would drop ours silently."""
         ex = self._ex
         if not is_tap_cache(ex.liquidations):
-            ex.liquidations = tap_cache(CACHE_LIMIT, self._on_liquidation)
+            ex.liquidations = tap_cache(TAP_KEPT, self._on_liquidation)
         if not isinstance(ex.tickers, TapDict):
             ex.tickers = TapDict(self._on_ticker, dict(ex.tickers or {}))
         if not isinstance(ex.fundingRates, TapDict):
@@ -455,7 +458,7 @@ class CcxtFeed(StreamSupervision):
         for key, stream in self._streams.items():
             if stream.name == "trades" and not is_tap_cache(ex.trades.get(stream.symbol)):
                 log.info("%s: installing the trade tap of %s", self.exchange, key)
-                ex.trades[stream.symbol] = tap_cache(TAP_TRADES_KEPT, self._trade_sink(stream))
+                ex.trades[stream.symbol] = tap_cache(TAP_KEPT, self._trade_sink(stream))
 
     async def _close_exchange(self) -> None:
         if self._ex is None:
