@@ -71,6 +71,14 @@ def printed(value: float, lower_bound: bool) -> str:
     return usd(value, lower_bound=lower_bound)
 
 
+def rate(value: float, lower_bound: bool) -> str:
+    """A print rate: ``≥ $9.1k/s``; under a dollar a second ``< $1/s`` (whole dollars
+    would read "$0/s", as if nothing printed)."""
+    if 0.0 < value < 1.0:
+        return "< $1/s"
+    return f"{printed(value, lower_bound)}/s"
+
+
 def completeness(exchange: str, lower_bound: bool) -> str:
     if lower_bound:
         return f"{venue_name(exchange)} samples: lower bound"
@@ -136,12 +144,12 @@ def exhausted_text(
 ) -> str:
     """What stopped and how far price came back off the episode's extreme — facts, no
     forecast. Where the venue samples its prints the rates are lower bounds ("≥ $X/s")."""
-    peak = f"a peak of {printed(peak_rate, lower_bound)}/s"
+    peak = f"a peak of {rate(peak_rate, lower_bound)}"
     if current_rate <= 0.0:
         stopped = f"no {side.value} liquidations for {duration(silent_s)} after {peak}"
     else:
         stopped = (
-            f"{side.value} liquidations at {printed(current_rate, lower_bound)}/s, under "
+            f"{side.value} liquidations at {rate(current_rate, lower_bound)}, under "
             f"{share(ratio)} of {peak} for {duration(hold_s)}"
         )
     extreme = "low" if side is Side.LONG else "high"

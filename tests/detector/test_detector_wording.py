@@ -163,6 +163,8 @@ def test_exhausted_says_what_stopped_and_how_far_price_came_back() -> None:
     assert "no long liquidations for 22 s after a peak of ≥ $90.0k/s" in sampled
     squeeze = words(Side.SHORT, False, 0.0, 25.0, -0.8, 2.4)
     assert "price −0.80 % off the high (+2.40 % at the high" in squeeze
+    trickle = words(Side.LONG, True, 0.4, 5.0, 1.0, -2.0)  # not "at ≥ $0/s"
+    assert "long liquidations at < $1/s, under 10 % of a peak" in trickle
     for message in (complete, sampled, squeeze):
         assert [w for w in FORECAST_WORDS if w in message.lower()] == []
 
