@@ -98,6 +98,12 @@ class AssetEpisode:
     leg_ts: int
     venue_ts: dict[str, int] = field(default_factory=dict)
     ended_ts: int | None = None
+    start_ts: int = 0
+    """Where the first reported chain began."""
+    tally: dict[str, VenueTally] = field(default_factory=dict)
+    """Every venue's prints of the side since ``start_ts`` while the episode runs: its
+    exhaustion counts the venues its legs counted, whether or not their own detectors
+    alerted (the prints kept for a leg span two windows, an episode can run minutes)."""
 
 
 @dataclass(slots=True)
@@ -359,6 +365,11 @@ class AssetDetector:
         self._complete[liq.exchange] = not liq.sampled
         prints = self._prints.setdefault((liq.symbol, liq.side), deque())
         prints.append((liq.ts, liq.exchange, notional))
+        ep = self._episodes.get((liq.symbol, liq.side))
+        if ep is not None and ep.ended_ts is None and liq.ts >= ep.start_ts:
+            counted = ep.tally.setdefault(liq.exchange, VenueTally())
+            counted.usd += notional
+            counted.prints += 1
         # two windows: a leg's chain lies within one; another venue's clock may lag
         keep_ms = 2 * int(self.params.thresholds_for(liq.symbol).window_s * 1000)
         newest = max(liq.ts, prints[-1][0])
@@ -424,6 +435,7 @@ class AssetDetector:
             return alert
         venue, key, now = alert.exchange, (alert.symbol, side), alert.ts
         ep = self._episodes.get(key)
+        start = self._chain_start(venue, alert.symbol, side, now)
         cooldown_ms = self.params.thresholds_for(alert.symbol).cooldown_s * 1000
         if self._folds_into_leg(ep, venue, now, cooldown_ms):
             assert ep is not None
@@ -440,10 +452,15 @@ class AssetDetector:
             if ep is not None and ep.ended_ts is None:
                 ep.ended_ts = now  # its venues fell silent or went down without exhaustion
             within = ep is not None and now - ep.leg_ts < cooldown_ms
-            ep = AssetEpisode(ep.number + 1 if ep is not None and within else 1, now, {venue: now})
+            ep = AssetEpisode(
+                ep.number + 1 if ep is not None and within else 1,
+                now,
+                {venue: now},
+                start_ts=start,
+                tally=self._tally(alert.symbol, side, start, now),
+            )
             self._episodes[key] = ep
             self._held.pop(key, None)
-        start = self._chain_start(venue, alert.symbol, side, now)
         return self._with_venues(alert, ep.number, self._tally(alert.symbol, side, start, now))
 
     @staticmethod
@@ -477,11 +494,11 @@ class AssetDetector:
         if self._others_running(ep, alert):
             # held back until the last running venue's own exhaustion, or until it goes
             # down (its exhaustion never comes then: ``_release_held``)
-            self._held[key] = (alert, self._episode_tally(alert.symbol, side, ep))
+            self._held[key] = (alert, self._episode_tally(ep))
             return None
         self._held.pop(key, None)
         ep.ended_ts = alert.ts
-        tally = self._episode_tally(alert.symbol, side, ep)
+        tally = self._episode_tally(ep)
         return self._with_venues(alert, ep.number, tally)
 
     def _others_running(self, ep: AssetEpisode, alert: Alert) -> bool:
@@ -506,21 +523,16 @@ class AssetDetector:
             del self._held[key]
             ep.ended_ts = alert.ts
             # a venue's exhausted episode may have been dropped since: its tally then
-            tally = tally_then | self._episode_tally(alert.symbol, key[1], ep)
+            tally = tally_then | self._episode_tally(ep)
             out.append(self._with_venues(alert, ep.number, tally))
         return out
 
-    def _episode_tally(self, symbol: str, side: Side, ep: AssetEpisode) -> dict[str, VenueTally]:
-        """Per venue, what its own episode of the side printed (venues of the episode)."""
-        tally: dict[str, VenueTally] = {}
-        for venue in self._venues:
-            if venue not in ep.venue_ts:
-                continue
-            views = self._venues[venue].active_episodes().get(symbol, ())
-            for v in views:
-                if v.side is side:
-                    tally[venue] = VenueTally(v.notional_usd, v.prints)
-        return tally
+    @staticmethod
+    def _episode_tally(ep: AssetEpisode) -> dict[str, VenueTally]:
+        """Per venue, what it printed on the side over the asset's episode: every venue's
+        prints since the first reported chain began (a venue whose own detector never
+        alerted, or whose own episode ended first, read "0 prints" at the exhaustion)."""
+        return {venue: VenueTally(t.usd, t.prints) for venue, t in ep.tally.items()}
 
     def _once_per_asset(self, alert: Alert) -> Alert | None:
         """FUNDING_EXTREME and OI_FLUSH: the first venue's report stands for the asset; the

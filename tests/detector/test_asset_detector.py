@@ -176,6 +176,25 @@ def test_a_later_leg_three_times_larger_is_still_reported_once() -> None:
     assert exhausted[0].exchange == "binanceusdm+bybit"
 
 
+def test_the_exhaustion_counts_every_venue_its_leg_counted() -> None:
+    """OKX prints beside Bybit's chain but never alerts itself: the leg counted it, and
+    the exhaustion read "OKX ≥ $0 sampled · 0 prints" (only venues whose own detector
+    alerted were tallied, and an episode outlives the prints kept for a leg)."""
+    beside = {BY: CHAIN[BY], OK: (5_000.0, True)}
+    quiet = {BY: (0.0, False), OK: (0.0, True)}
+    events, _ = script([(150, -0.0004, beside), (60, 0.0, quiet)])
+    alerts = feed(AssetDetector(exchanges=(BY, OK)), events)
+    (leg,) = forced(alerts)
+    assert leg.facts["venues"][OK]["prints"] > 0
+    (done,) = [a for a in alerts if a.kind is AlertKind.CASCADE_EXHAUSTED]
+    venues = done.facts["venues"]
+    assert isinstance(venues, dict)
+    assert venues[OK] == {"usd": 750_000.0, "prints": 150, "complete": False, "live": True}
+    assert venues[BY]["prints"] == 150
+    assert done.exchange == "bybit+okx"
+    assert "OKX ≥ $750k sampled" in done.message and "$0" not in done.message
+
+
 def test_a_sampled_venue_alone_reads_as_a_lower_bound() -> None:
     """Only Binance prints enough: the breakdown names it "≥ … sampled" and the venue that
     printed nothing is no part of the alert's exchange."""
