@@ -199,11 +199,10 @@ def oi_flush_text(
     lower_bound: bool,
 ) -> str:
     base = symbol.split("/", 1)[0]
-    sides = [
-        f"{printed(usd_value, lower_bound)} {word}"
-        for usd_value, word in ((long_usd, "longs"), (short_usd, "shorts"))
-        if usd_value > 0.0
-    ]
+    # The larger side first: a log line cut at the screen's edge keeps the one that
+    # moved the open interest.
+    by_size = sorted(((long_usd, "longs"), (short_usd, "shorts")), key=lambda s: -s[0])
+    sides = [f"{printed(value, lower_bound)} {word}" for value, word in by_size if value > 0.0]
     liq = " No liquidation printed in that time."
     if sides:
         liq = (

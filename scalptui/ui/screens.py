@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -17,6 +18,7 @@ from textual.widgets import Static
 
 from scalptui.models import Alert, DetectorSnapshot, venue_label
 from scalptui.ui import format as fmt
+from scalptui.ui.widgets.alert_log import wrap_words
 from scalptui.ui.widgets.venues import VenueRow, VenueTable
 
 KEY_COLUMN = 10
@@ -138,6 +140,8 @@ class AlertDetailScreen(ModalScreen[None]):
     def __init__(self, alert: Alert) -> None:
         super().__init__()
         self.alert = alert
+        self._body = Static(alert_detail_text(alert))
+        self._wrapped_at = 0
 
     def compose(self) -> ComposeResult:
         # The facts can outgrow a small terminal: the body scrolls (↑ ↓) and the way
@@ -145,21 +149,36 @@ class AlertDetailScreen(ModalScreen[None]):
         body = VerticalScroll()
         body.border_subtitle = "Escape closes · ↑ ↓ scroll"
         with body:
-            yield Static(alert_detail_text(self.alert))
+            yield self._body
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._wrap)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._wrap)
+
+    def _wrap(self) -> None:
+        """The message wrapped to the body's width here, so no number loses its unit."""
+        width = self._body.content_size.width
+        if width > 0 and width != self._wrapped_at:
+            self._wrapped_at = width
+            self._body.update(alert_detail_text(self.alert, width))
 
     def action_dismiss_alert(self) -> None:
         self.dismiss(None)
 
 
-def alert_detail_text(alert: Alert) -> Text:
-    """Kind, symbol, time, venue and source, the message word for word, then the facts."""
+def alert_detail_text(alert: Alert, width: int | None = None) -> Text:
+    """Kind, symbol, time, venue and source, the message word for word (wrapped to
+    ``width`` keeping numbers with their units), then the facts."""
     text = Text()
     text.append(f"{alert.kind.value}  {alert.symbol}\n", style="bold")
     side = f" · {alert.side.value}" if alert.side is not None else ""
     text.append(
         f"{_utc_date_time(alert.ts)} UTC · {alert.exchange} · {alert.source.value}{side}\n\n"
     )
-    text.append(alert.message + "\n")
+    message = alert.message if width is None else "\n".join(wrap_words(alert.message, width))
+    text.append(message + "\n")
     if alert.facts:
         text.append("\nFacts\n", style="bold")
         for line in fact_lines(alert.facts):

@@ -185,7 +185,8 @@ def test_the_exhaustion_counts_every_venue_its_leg_counted() -> None:
     events, _ = script([(150, -0.0004, beside), (60, 0.0, quiet)])
     alerts = feed(AssetDetector(exchanges=(BY, OK)), events)
     (leg,) = forced(alerts)
-    assert leg.facts["venues"][OK]["prints"] > 0
+    counted = leg.facts["venues"]
+    assert isinstance(counted, dict) and counted[OK]["prints"] > 0
     (done,) = [a for a in alerts if a.kind is AlertKind.CASCADE_EXHAUSTED]
     venues = done.facts["venues"]
     assert isinstance(venues, dict)

@@ -172,7 +172,9 @@ def test_a_cut_alert_ends_at_a_word_with_an_ellipsis() -> None:
     cut = fit_words(facts, 24)
     assert cut == "Real liquidations…"  # never a bare "≥"
     assert cell_len(cut) <= 24
-    assert fit_words(facts, 29) == "Real liquidations: ≥ $470.7k…"
+    # The side stays with its figure: "≥ $470.7k…" said not whose liquidations.
+    assert fit_words(facts, 29) == "Real liquidations…"
+    assert fit_words(facts, 35) == "Real liquidations: ≥ $470.7k longs…"
     assert fit_words(facts, 200) == facts
 
 
@@ -206,7 +208,13 @@ async def test_enter_opens_the_selected_alert_in_full_and_escape_closes(
         assert isinstance(app.screen, AlertDetailScreen)
         assert app.screen.alert.message == LONG_MESSAGE
         body = str(app.screen.query_one(Static).render())
-        assert LONG_MESSAGE in body and "usd" in body  # the whole message and its facts
+        # The whole message (wrapped here at the screen's width) and its facts.
+        assert LONG_MESSAGE in body.replace("\n", " ") and "usd" in body
+        # Wrapped at spaces, but never between a number and its unit.
+        assert "\n" in body.split("\n\n")[1]  # the message paragraph wrapped here
+        lines = body.splitlines()
+        assert not any(line.startswith(("%", "s,", "min", "longs")) for line in lines)
+        assert not any(line.endswith(("−1.1", "≥", "30")) for line in lines)
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, AlertDetailScreen)

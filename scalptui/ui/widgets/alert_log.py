@@ -88,7 +88,34 @@ def fit_words(text: str, room: int) -> str:
     return cut.rstrip(" ,;:—-≥@") + "…"
 
 
-_UNITS = frozenset({"%", "s", "min", "h", "σ", "prints", "print"})
+_UNITS = frozenset(
+    {"%", "s", "min", "h", "σ", "bp", "×", "prints", "print", "longs", "shorts", "venues"}
+)
+"""Words that belong to the number before them: a line is never cut or wrapped between
+them (``≥ $50.2k longs``, ``−2.82 %``)."""
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """``text`` wrapped to ``width`` cells at spaces, never between a number and its unit
+    (Rich wraps at any space: ``price −2.82`` ending one line and ``%`` starting the next)."""
+    groups: list[str] = []
+    for word in text.split(" "):
+        last = groups[-1] if groups else ""
+        unit = word.rstrip(".,;)") in _UNITS and any(c.isdigit() for c in last)
+        if unit or last == "≥":
+            groups[-1] += " " + word
+        else:
+            groups.append(word)
+    lines: list[str] = []
+    line = ""
+    for group in groups:
+        if line and cell_len(line) + 1 + cell_len(group) > width:
+            lines.append(line)
+            line = group
+        else:
+            line = f"{line} {group}" if line else group
+    lines.append(line)
+    return lines
 
 
 def symbol_labels(symbols: Iterable[str]) -> dict[str, str]:
