@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -195,8 +196,51 @@ def fact_lines(facts: Mapping[str, object]) -> list[str]:
             lines.append(f"{key:<{width}}")
             lines += [f"  {line}" for line in _nested_lines(key, value)]
         else:
-            lines.append(f"{key:<{width}}  {value}")
+            lines.append(f"{key:<{width}}  {fact_value(key, value)}")
     return lines
+
+
+_PERCENT_FRACTIONS = frozenset(
+    {"funding_rate", "funding_8h", "funding_8h_venues_mean", "apr", "dominance", "taker_share"}
+)
+"""Facts recorded as fractions (0.0004, 0.84) that the screen reads in percent."""
+
+
+def fact_value(key: str, value: object) -> str:
+    """One fact as a trader reads it: ``$2.00M``, ``−2.8248 %``, ``60 s``, ``yes``. The
+    record keeps the raw value; Python's ``0.8804238000000001`` or ``True`` told nobody
+    anything, and JSON's ``-1.0`` standing for an unbounded taker burst less."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if not isinstance(value, int | float):
+        return str(value)
+    if key == "taker_burst" and value < 0:
+        return "∞ (no ordinary taker flow before it)"
+    if key.endswith("_usd_s"):
+        return fmt.usd(value) + "/s"
+    if key.endswith("_usd"):
+        return fmt.usd(value)
+    if key in _PERCENT_FRACTIONS:
+        return _number(value * 100.0) + " %"
+    if key.endswith("_pct"):
+        return _number(value) + " %"
+    if key.endswith("_s"):
+        return _number(value) + " s"
+    if key.endswith("_h"):
+        return _number(value) + " h"
+    return _number(value)
+
+
+def _number(value: float) -> str:
+    """Six significant figures at most, no exponent, a true minus: ``−2.8248``, ``0.00017``."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e15:
+        text = f"{int(value):,}"
+    else:
+        decimals = max(0, 5 - math.floor(math.log10(abs(value))))
+        text = f"{value:,.{min(decimals, 10)}f}".rstrip("0").rstrip(".")
+    return text.replace("-", "−")
 
 
 def _nested_lines(key: str, value: Mapping[object, object]) -> list[str]:

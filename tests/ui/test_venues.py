@@ -402,13 +402,36 @@ def test_nested_venue_facts_read_as_one_line_per_venue() -> None:
     }
     lines = fact_lines(facts)
     assert lines == [
-        "usd     35300000.0",
+        "usd     35,300,000",
         "venues",
         "  Bybit  $31.2M · 412 prints",
         "  Binance  ≥ $4.10M sampled · 1 print (down)",
         "  OKX  unreadable",
     ]
     assert venue_fact("bybit", {}) == "Bybit  –"
+
+
+def test_facts_read_as_a_trader_reads_them_not_as_python_prints_them() -> None:
+    facts = {
+        "apr": 0.8804238000000001,
+        "lower_bound": True,
+        "price_move_pct": -2.8248,
+        "threshold_usd": 2_000_000.0,
+        "peak_rate_usd_s": 69_665.22,
+        "taker_burst": -1.0,
+        "window_s": 60.0,
+        "evidence": "saturation",
+    }
+    assert [line.split(None, 1)[1] for line in fact_lines(facts)] == [
+        "88.0424 %",
+        "yes",
+        "−2.8248 %",
+        "$2.00M",
+        "$69.7k/s",
+        "∞ (no ordinary taker flow before it)",
+        "60 s",
+        "saturation",
+    ]
 
 
 async def test_the_alert_modal_opens_on_nested_facts(tmp_path: Path) -> None:
