@@ -208,6 +208,26 @@ async def test_alerts_while_the_tape_is_shown_leave_no_blank_rows_in_the_log(
         assert len(log.entries) > room and len(shown) == room
 
 
+async def test_alerts_arriving_above_an_alert_being_read_are_counted_in_the_title(
+    harness: Harness,
+) -> None:
+    async with harness.app.run_test(size=(80, 24)) as pilot:
+        app = await ready(harness, pilot)
+        log = app.alert_log
+        for i in range(6):
+            app.post_message(AlertRaised(alert(message=f"old {i}", ts=1_767_225_600_000 + i)))
+        await pilot.pause()
+        await pilot.press("down", "down")
+        for i in range(5):
+            app.post_message(AlertRaised(alert(message=f"new {i}", ts=1_767_225_700_000 + i)))
+        await pilot.pause()
+        title = log.lines[0].plain
+        newer = int(title.split("↑ ")[1].split()[0])
+        assert newer > 0 and title.startswith(f"Alerts ({len(log.entries)})  ↑ {newer} newer")
+        await pilot.press(*["up"] * 12)  # back to the newest: nothing above it
+        assert "newer" not in log.lines[0].plain
+
+
 async def test_l_shows_the_liquidation_tape_across_the_watchlist(harness: Harness) -> None:
     async with harness.app.run_test(size=(120, 40)) as pilot:
         app = await ready(harness, pilot)

@@ -252,7 +252,18 @@ class AlertLog(LinesWidget, can_focus=True):
             return
         room = max(self.content_size.height - 1, 1)
         width = max(self.content_size.width, 20)
+        self.selected = min(self.selected, max(len(self.entries) - 1, 0))
+        # Scroll just enough to keep the selection on screen.
+        self._top = min(self._top, self.selected)
+        self._top = max(self._top, self.selected - room + 1, 0)
+        # ... and never leave rows blank below the oldest: a scroll set while the log was
+        # hidden (one row of room, the tape on screen) must not stick once it is back.
+        self._top = min(self._top, max(len(self.entries) - room, 0))
         title = Text().append(f"Alerts ({len(self.entries)})", style=self.part("alert--title"))
+        if self._top:
+            # Reading an older alert keeps it selected while new ones arrive above it,
+            # out of view: the title says how many.
+            title.append(f"  ↑ {self._top} newer", style=self.part("alert--title"))
         restored = any(e.restored for e in self.entries)
         for hint in (
             "  informational only — facts, no trade plans",
@@ -262,13 +273,6 @@ class AlertLog(LinesWidget, can_focus=True):
             if hint and title.cell_len + cell_len(hint) <= width:
                 title.append(hint, style=self.part("alert--dim"))
         lines = [title]
-        self.selected = min(self.selected, max(len(self.entries) - 1, 0))
-        # Scroll just enough to keep the selection on screen.
-        self._top = min(self._top, self.selected)
-        self._top = max(self._top, self.selected - room + 1, 0)
-        # ... and never leave rows blank below the oldest: a scroll set while the log was
-        # hidden (one row of room, the tape on screen) must not stick once it is back.
-        self._top = min(self._top, max(len(self.entries) - room, 0))
         newest = list(reversed(self.entries))[self._top : self._top + room]
         labels = symbol_labels(e.alert.symbol for e in self.entries)
         venue_width = max((len(fmt.venue_tags(e.alert.exchange)) for e in newest), default=0)
