@@ -427,7 +427,7 @@ class ScalpApp(App[None]):
                 getattr(self, "_driver", None), title, alert_line(alert), self._environ
             )
         if not self.alert_log.display:
-            self.tape.note_alert(alert_line(alert))
+            self.tape.note_alert(alert_line(alert, short=True))
 
     # ------------------------------------------------------------------ repaint
 

@@ -59,12 +59,12 @@ def alert_facts(alert: Alert) -> str:
 _SAMPLED_NOTE = re.compile(r" \([^()]* samples: lower bound\)")
 
 
-def alert_line(alert: Alert, *, muted: bool = False) -> str:
-    """The plain text of one log line: time, symbol, kind, facts."""
+def alert_line(alert: Alert, *, muted: bool = False, short: bool = False) -> str:
+    """The plain text of one log line: time, symbol (``short``: its base, ``BTC``, where a
+    line has little room), kind, facts."""
     mark = " (muted)" if muted else ""
-    return (
-        f"{fmt.utc_time_ms(alert.ts)} {alert.symbol} {alert.kind.value}{mark} {alert_facts(alert)}"
-    )
+    symbol = fmt.short_symbol(alert.symbol) if short else alert.symbol
+    return f"{fmt.utc_time_ms(alert.ts)} {symbol} {alert.kind.value}{mark} {alert_facts(alert)}"
 
 
 def fit_words(text: str, room: int) -> str:
