@@ -504,7 +504,7 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     """The TUI. What can be checked before it takes the terminal is checked first;
     a feed that cannot open makes the app exit 2, and its reason is printed here,
     after the terminal is restored."""
-    from scalptui.feed.recording import RecordingError
+    from scalptui.feed.recording import RecordingError, held_symbols
     from scalptui.runtime import check_replayable, feed_opener
 
     options = _run_options(args, settings)
@@ -512,15 +512,12 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     if options.replay is not None:
         try:
             header = check_replayable(options.replay)
+            # The watchlist of a replay is the recording's (or those --symbols picks of it).
+            replay_symbols = held_symbols(
+                header, options.replay, options.replay_symbols or header.symbols
+            )
         except RecordingError as exc:
             return _fail(str(exc))
-        # The watchlist of a replay is the recording's (or those --symbols picks of it).
-        replay_symbols = options.replay_symbols or header.symbols
-        if unheld := [s for s in replay_symbols if s not in header.symbols]:
-            return _fail(
-                f"{unheld[0]} is not in the recording {options.replay.name} "
-                f"(it holds {', '.join(header.symbols)})"
-            )
 
     from scalptui.ui.app import make_app
 

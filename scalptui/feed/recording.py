@@ -329,7 +329,7 @@ class Recorder:
 # --------------------------------------------------------------------------- reader
 
 
-def _held(header: RecordingHeader, path: Path, symbols: Sequence[str]) -> tuple[str, ...]:
+def held_symbols(header: RecordingHeader, path: Path, symbols: Sequence[str]) -> tuple[str, ...]:
     """``symbols``, each of which the recording must hold (RecordingError naming what it
     does hold otherwise)."""
     for symbol in symbols:
@@ -499,7 +499,7 @@ class ReplayFeed:
         self._closed = False
         self._removed: set[str] = set()
         if symbols is not None:
-            self._removed = set(self._symbols) - set(_held(self.header, path, symbols))
+            self._removed = set(self._symbols) - set(held_symbols(self.header, path, symbols))
         self._pending: list[Event] = []
         """Status lines of a removal, and market facts of a re-add, due before the next event."""
         self._markets: dict[tuple[str, str], MarketInfo] = {}

@@ -119,6 +119,14 @@ def test_symbols_pick_among_the_recordings_and_options_that_pick_a_market_are_re
         )
         assert proc.returncode == 2 and needle in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+    # The TUI checks the same before it takes the terminal.
+    tui = subprocess.run(
+        [sys.executable, "-m", "scalptui", "--replay", str(path), "--symbols", "DOGE"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert tui.returncode == 2 and "DOGE/USDT:USDT is not in the recording" in tui.stderr
 
 
 async def _replay_removing(path: Path, symbol: str) -> tuple[list[Event], list[dict[str, Any]]]:
