@@ -555,10 +555,13 @@ class AssetDetector:
         snaps = {v: d.snapshot(alert.symbol, span_pct=0.0) for v, d in self._venues.items()}
         held = {v: s for v, s in snaps.items() if s.funding is not None}
         mean = self._funding(held)
-        words = f"On {venue_label(alert.exchange)}"
+        words = f"That is {venue_label(alert.exchange)}'s rate"
         facts = dict(alert.facts)
         if mean is not None and len(held) > 1:
-            words += f"; OI-weighted mean of {len(held)} venues {rate_pct(mean.rate_8h)} per 8 h"
+            words += (
+                f"; the OI-weighted mean of {len(held)} venues is "
+                f"{rate_pct(mean.rate_8h)} per 8 h"
+            )
             facts["funding_8h_venues_mean"] = mean.rate_8h
         return replace(alert, message=_before_closing(alert.message, words), facts=facts)
 

@@ -253,7 +253,9 @@ def test_funding_extreme_on_two_venues_is_one_alert_naming_the_first() -> None:
     alerts = [a for a in feed(det, events) if a.kind is AlertKind.FUNDING_EXTREME]
     assert [a.exchange for a in alerts] == [BY]
     assert alerts[0].facts["funding_8h_venues_mean"] == pytest.approx(0.00065, rel=1e-12)
-    assert "On Bybit; OI-weighted mean of 2 venues +0.0650 % per 8 h." in alerts[0].message
+    assert "That is Bybit's rate; the OI-weighted mean of 2 venues is +0.0650 % per 8 h." in (
+        alerts[0].message
+    )
 
 
 def test_an_oi_flush_on_two_venues_is_one_alert() -> None:
