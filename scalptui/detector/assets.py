@@ -559,8 +559,7 @@ class AssetDetector:
         facts = dict(alert.facts)
         if mean is not None and len(held) > 1:
             words += (
-                f"; the OI-weighted mean of {len(held)} venues is "
-                f"{rate_pct(mean.rate_8h)} per 8 h"
+                f"; the OI-weighted mean of {len(held)} venues is {rate_pct(mean.rate_8h)} per 8 h"
             )
             facts["funding_8h_venues_mean"] = mean.rate_8h
         return replace(alert, message=_before_closing(alert.message, words), facts=facts)
