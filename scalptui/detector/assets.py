@@ -435,12 +435,13 @@ class AssetDetector:
             return alert
         venue, key, now = alert.exchange, (alert.symbol, side), alert.ts
         ep = self._episodes.get(key)
-        start = self._chain_start(venue, alert.symbol, side, now)
         cooldown_ms = self.params.thresholds_for(alert.symbol).cooldown_s * 1000
         if self._folds_into_leg(ep, venue, now, cooldown_ms):
             assert ep is not None
             ep.venue_ts[venue] = now
             return None  # its sight of the leg the asset reported, whoever is live now
+        start = self._chain_start(venue, alert.symbol, side, now)
+        new_episode = False
         if ep is not None and self._asset_episode_live(ep, alert):
             counted = ep.venue_ts.get(venue)
             ep.venue_ts[venue] = now
@@ -452,16 +453,15 @@ class AssetDetector:
             if ep is not None and ep.ended_ts is None:
                 ep.ended_ts = now  # its venues fell silent or went down without exhaustion
             within = ep is not None and now - ep.leg_ts < cooldown_ms
-            ep = AssetEpisode(
-                ep.number + 1 if ep is not None and within else 1,
-                now,
-                {venue: now},
-                start_ts=start,
-                tally=self._tally(alert.symbol, side, start, now),
-            )
+            number = ep.number + 1 if ep is not None and within else 1
+            ep = AssetEpisode(number, now, {venue: now}, start_ts=start)
             self._episodes[key] = ep
             self._held.pop(key, None)
-        return self._with_venues(alert, ep.number, self._tally(alert.symbol, side, start, now))
+            new_episode = True
+        tally = self._tally(alert.symbol, side, start, now)
+        if new_episode:  # its first chain's prints, counted on by ``_record_print``
+            ep.tally = {v: VenueTally(t.usd, t.prints) for v, t in tally.items()}
+        return self._with_venues(alert, ep.number, tally)
 
     @staticmethod
     def _folds_into_leg(ep: AssetEpisode | None, venue: str, now: int, cooldown_ms: float) -> bool:

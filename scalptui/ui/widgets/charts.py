@@ -11,6 +11,7 @@ from textual_plotext import PlotextPlot
 from scalptui.detector.open_interest import OI_BUCKET_MS
 from scalptui.models import DetectorSnapshot, Side
 from scalptui.numfmt import price_decimals
+from scalptui.ui.ladder_rows import nice_step
 
 
 def theme_rgb(plot: PlotextPlot, variable: str) -> tuple[int, int, int]:
@@ -53,7 +54,6 @@ def percent_labels(ticks: list[float], width: int = AXIS_LABEL_WIDTH) -> list[st
     return [f"{t:.{decimals}f}".replace("-", "−").rjust(width) for t in ticks]
 
 
-NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 TIME_STEPS_S = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 """Time axis steps: ticks at round times back from now, never at plotext's odd minutes
 (``-55.1 -41.4 -13.8``)."""
@@ -66,25 +66,19 @@ def round_ticks(low: float, high: float, most: int = 5) -> list[float]:
         return []
     if high <= low:
         return [low]
-    step = _nice_step((high - low) / (most + 1))
+    step = nice_step((high - low) / (most + 1))
     while step > 0:
         first = math.ceil(low / step - 1e-9)
         ticks = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
         if len(ticks) <= most:
             return ticks
-        step = _nice_step(step * 1.01)
+        step = nice_step(step * 1.01)
     return [low, high]
 
 
-def _nice_step(raw: float) -> float:
-    """The least of ``NICE_STEPS`` × a power of ten that is at least ``raw``."""
-    power = 10.0 ** math.floor(math.log10(raw))
-    return next(m * power for m in NICE_STEPS if m * power >= raw * (1 - 1e-9))
-
-
 def price_labels(ticks: list[float]) -> list[str]:
-    """Prices as the rest of the screen writes them (``100,025``, ``0.4150``, a true
-    minus never needed), with the decimals the tick step needs, one width."""
+    """Prices as the rest of the screen writes them (``100,020``, ``0.414``), with the
+    decimals the tick step needs, one width."""
     if not ticks:
         return []
     decimals = _tick_decimals(ticks)
@@ -97,10 +91,10 @@ def _tick_decimals(ticks: list[float], least: int = 0, lone: int | None = None) 
     """The fewest decimals (from ``least``) that write every round tick exactly; a lone
     tick (a flat series) is a value, not a round tick: ``lone`` decimals, by default a
     price's usual ones."""
-    if len(ticks) < 2:
-        if lone is not None or not ticks:
-            return least if lone is None else lone
-        return max(least, price_decimals(ticks[0]))
+    if not ticks:
+        return least
+    if len(ticks) == 1:
+        return lone if lone is not None else max(least, price_decimals(ticks[0]))
     step = min(b - a for a, b in itertools.pairwise(ticks))
     exact = (d for d in range(least, 9) if all(abs(round(t, d) - t) <= step * 1e-3 for t in ticks))
     return next(exact, 8)
@@ -108,7 +102,7 @@ def _tick_decimals(ticks: list[float], least: int = 0, lone: int | None = None) 
 
 def time_ticks(span_s: float, most: int = 5) -> tuple[list[float], list[str]]:
     """Ticks in minutes before now (``-15.0 … 0.0``) at a round step, labelled ``now``,
-    ``-30s``, ``-15m``, ``-2h``."""
+    ``−30s``, ``−15m``, ``−2h``."""
     span_s = max(span_s, 1.0)
     step = next((s for s in TIME_STEPS_S if span_s / s <= most - 1), TIME_STEPS_S[-1])
     count = int(span_s // step)

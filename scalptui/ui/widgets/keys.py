@@ -35,13 +35,6 @@ DROP_ORDER: tuple[str, ...] = (
     "command_palette",
 )
 """Hints dropped first to last when the line is too narrow (least used first)."""
-PAIRED: dict[str, tuple[str, KeyHint]] = {}
-"""A hint about to be dropped whose partner is shown: both become one shorter hint.
-
-Dropping ``- zoom out`` alone left ``+ zoom in`` on an 80-column footer, as if
-the ladder only zoomed one way; ``+- zoom`` keeps both keys in less room.
-The merged hint takes the partner's action, so the partner's turn drops it.
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +44,16 @@ class KeyHint:
     description: str
 
 
-PAIRED.update(
-    {
-        "zoom(1)": ("zoom(-1)", KeyHint("zoom(-1)", "+-", "zoom")),
-        "cycle(-1)": ("cycle(1)", KeyHint("cycle(1)", "[]", "symbol")),
-    }
-)
+PAIRED: dict[str, tuple[str, KeyHint]] = {
+    "zoom(1)": ("zoom(-1)", KeyHint("zoom(-1)", "+-", "zoom")),
+    "cycle(-1)": ("cycle(1)", KeyHint("cycle(1)", "[]", "symbol")),
+}
+"""A hint about to be dropped whose partner is shown: both become one shorter hint.
+
+Dropping ``- zoom out`` alone left ``+ zoom in`` on an 80-column footer, as if
+the ladder only zoomed one way; ``+- zoom`` keeps both keys in less room.
+The merged hint takes the partner's action, so the partner's turn drops it.
+"""
 
 
 def key_hints(bindings: Iterable[BindingType]) -> tuple[KeyHint, ...]:
