@@ -373,6 +373,7 @@ class CcxtFeed(StreamSupervision):
         """One FeedStatus for a state change (``state`` None: nothing changed)."""
         if state is None:
             return
+        self._note_stream_live(stream, state)
         now_wall = time.time()
         last = stream.health.last_message
         last_ts = int((now_wall - (time.monotonic() - last)) * 1000) if last is not None else None

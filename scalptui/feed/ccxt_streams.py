@@ -70,6 +70,10 @@ class StreamSupervision:
     _oi_poll_s: float
     _streams: dict[str, Stream]
     _contract_size: dict[str, float]
+    _venue_back: asyncio.Future[None] | None = None
+    """Resolved when a regular stream delivers again after a gap: streams reconnecting and
+    polls backing off from a network failure retry then, not at the end of a back-off
+    that may be minutes."""
 
     @property
     def venue(self) -> Venue:
@@ -108,7 +112,7 @@ class StreamSupervision:
                 backoff.reset()
             self._counters["reconnects"] += 1
             self._emit(stream, stream.health.on_connection_lost(), reason)
-            await asyncio.sleep(backoff.next_delay())
+            await self._wait_or_venue_back(backoff.next_delay())
 
     async def _subscribe(self, stream: Stream) -> Any:
         CURRENT_STREAM.set(stream.key)
@@ -215,7 +219,7 @@ class StreamSupervision:
                 self._counters["http_errors"] += 1
                 detail = f"{type(exc).__name__}: {short(exc)}"
                 self._emit(stream, stream.health.on_poll(False, time.monotonic()), detail)
-                await asyncio.sleep(backoff.next_delay())
+                await self._poll_retry_wait(backoff.next_delay(), exc)
                 continue
             oi = parse_open_interest(venue, raw or {}, cs, stream.symbol)
             if oi is None:
@@ -225,6 +229,40 @@ class StreamSupervision:
             self._emit(stream, stream.health.on_poll(True, time.monotonic()))
             backoff.reset()
             await asyncio.sleep(self._oi_poll_s)
+
+    def _note_stream_live(self, stream: Stream, state: StreamState | None) -> None:
+        """A regular stream went live (again): the venue answers, so wake the streams and
+        polls that are backing off from a network failure."""
+        if state is not StreamState.LIVE or stream.cadence is not Cadence.REGULAR:
+            return
+        back, self._venue_back = self._venue_back, None
+        if back is not None and not back.done():
+            back.set_result(None)
+
+    async def _poll_retry_wait(self, delay: float, exc: Exception) -> None:
+        """Sleep out a failed poll's back-off. After a network failure the wait ends early
+        once the venue's streams deliver again (an outage over, the open interest should
+        come back with the prices); a rate limit always waits its back-off in full."""
+        import ccxt
+
+        limited = isinstance(exc, (ccxt.RateLimitExceeded, ccxt.DDoSProtection))
+        network = isinstance(exc, ccxt.NetworkError) and not limited
+        if not network:
+            await asyncio.sleep(delay)
+            return
+        await self._wait_or_venue_back(delay)
+
+    async def _wait_or_venue_back(self, delay: float) -> None:
+        """Sleep ``delay``, or less: until another stream of the venue goes live again.
+        A back-off guards a venue that is down; once one stream is back, so is the venue,
+        and its other streams (minutes apart after a long outage) follow it."""
+        if self._venue_back is None:
+            self._venue_back = asyncio.get_running_loop().create_future()
+        back = self._venue_back
+        await asyncio.wait((back,), timeout=delay)
+        if back.done():
+            # every waiting stream of the venue woke at once: spread them over a second
+            await asyncio.sleep(self._rng.uniform(0.0, 1.0))
 
 
 def describe_future(future: asyncio.Future[Any]) -> str:

@@ -591,11 +591,16 @@ class ScalpApp(App[None]):
         # A replay held by ``p`` sends nothing because it is held, not because its feed
         # went stale: its ages stay where the hold found them.
         feed_now = self._held_at if self._held_at is not None else now
+        stream = ""
         if self.feed_error is not None:
             state, age = StreamState.FAILED, None
         else:
             stale_after_s = self.settings.feed.stale_after_s
-            state, age = self.book.stream_state(self.current, int(feed_now * 1000), stale_after_s)
+            now_ms = int(feed_now * 1000)
+            state, age = self.book.stream_state(self.current, now_ms, stale_after_s)
+            lagging = self.book.lagging(self.current, now_ms, stale_after_s)
+            if lagging is not None:
+                stream, age = lagging
         replay = self.source is Source.REPLAY
         clock_s = self._screen_clock_s(now, snap)
         return HeaderInfo(
@@ -613,6 +618,7 @@ class ScalpApp(App[None]):
             progress=self._replay_progress() if replay else None,
             venues=self._venue_states(feed_now) if self.multi_venue else (),
             shed=sum(self.shed.values()),
+            stream=stream,
         )
 
     def _venue_states(self, now: float) -> tuple[VenueState, ...]:

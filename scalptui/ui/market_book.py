@@ -64,6 +64,44 @@ def feed_state(
     return state, age
 
 
+STREAM_LABELS = {
+    "open_interest": "OI",
+    "liquidations": "liquidations",
+    "funding": "funding",
+    "mark": "mark",
+    "ticker": "ticker",
+    "trades": "trades",
+}
+"""How the header names one stream that is down while the rest of the symbol's data flows."""
+
+
+def lagging_stream(
+    statuses: Mapping[Any, FeedStatus], symbol: str, now_ms: int
+) -> tuple[str, float | None] | None:
+    """The stream that holds the symbol's state down, as (label, age of its last message),
+    when it is one of the symbol's own streams and another of them is live (an
+    open-interest poll failing while the prices stream on); None when all is live, or
+    the trouble is the whole connection's, or every stream is down.
+
+    Without it the header read ``◌ stale <2 s``: the state of the open-interest poll
+    beside the age of the last trade."""
+    worst: FeedStatus | None = None
+    rank = 0
+    flowing = False
+    for status in statuses.values():
+        if status.symbol not in (symbol, None) or status.stream == CLOCK_STREAM:
+            continue
+        flowing = flowing or status.state is StreamState.LIVE
+        status_rank = _STATE_RANK.get(status.state, 0)
+        if status_rank > rank:
+            worst, rank = status, status_rank
+    if worst is None or worst.symbol is None or not flowing:
+        return None  # all live, the connection's trouble, or every stream down together
+    last = worst.last_message_ts
+    age = None if last is None else max(0.0, (now_ms - last) / 1000.0)
+    return STREAM_LABELS.get(worst.stream, worst.stream), age
+
+
 UNLISTED_GLYPH = "–"
 """A venue's mark in the header and the venue table when it does not list the symbol."""
 
@@ -80,6 +118,9 @@ class VenueState:
     listed: bool = True
     """False when the venue does not list the symbol (the feed skipped it there): its
     state then says nothing is wrong with the venue, only that it has no such market."""
+    stream: str = ""
+    """The one stream whose state this is while the venue's other data flows (``OI``);
+    ``age_s`` is then that stream's own. Empty when the state is the venue's as a whole."""
 
 
 def split_venues(exchange: str) -> tuple[str, ...]:
@@ -189,7 +230,31 @@ class MarketBook:
             return VenueState(venue, StreamState.FAILED, None, listed=False)
         last = self.venue_message_ms.get((venue, symbol))
         state, age = feed_state(own, symbol, last, now_ms, stale_after_s)
+        lagging = self._lagging(own, symbol, state, age, now_ms, stale_after_s)
+        if lagging is not None:
+            return VenueState(venue, state, lagging[1], stream=lagging[0])
         return VenueState(venue, state, age)
+
+    def lagging(
+        self, symbol: str, now_ms: int, stale_after_s: float
+    ) -> tuple[str, float | None] | None:
+        """``lagging_stream`` of ``symbol`` over every venue, while its data flows."""
+        last = self.last_message_ms.get(symbol)
+        state, age = feed_state(self.statuses, symbol, last, now_ms, stale_after_s)
+        return self._lagging(self.statuses, symbol, state, age, now_ms, stale_after_s)
+
+    @staticmethod
+    def _lagging(
+        statuses: Mapping[Any, FeedStatus],
+        symbol: str,
+        state: StreamState,
+        age: float | None,
+        now_ms: int,
+        stale_after_s: float,
+    ) -> tuple[str, float | None] | None:
+        if state is StreamState.LIVE or age is None or age > stale_after_s:
+            return None  # all live, or nothing flows: the state is the feed's as a whole
+        return lagging_stream(statuses, symbol, now_ms)
 
     def venue_states(
         self, symbol: str, now_ms: int, stale_after_s: float

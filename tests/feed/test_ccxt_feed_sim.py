@@ -172,6 +172,42 @@ async def test_reconnects_back_off_while_the_venue_is_down(
         assert got.states("trades", BTC)[-1] is StreamState.RECONNECTING  # honest, not "live"
 
 
+async def test_after_an_outage_the_streams_come_back_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each stream's back-off had grown to 4-8 s; the first one back brings the others
+    within a second or two instead of each at the end of its own wait."""
+    made: list[RecordedBackoff] = []
+    monkeypatch.setattr(ccxt_streams, "Backoff", lambda **kwargs: RecordedBackoff(made, **kwargs))
+    symbols = (BTC, ETH)
+    async with (
+        asyncio.timeout(40),
+        sim_feed(symbols, oi_poll_s=5.0, warm_start=False) as (sim, _feed, got),
+    ):
+        await got.until(lambda: all_live(latest_states(got.events), symbols))
+        streams = [b for b in made if b.base == 0.5]
+        assert len(streams) == 6  # trades, mark, liquidations of each symbol
+        sim.refuse("binanceusdm")
+        while not all(len(b.delays) >= 5 for b in streams):  # the 5th is drawn from [4, 8]
+            await asyncio.sleep(0.05)
+        back = len(got.events)
+        sim.refuse("binanceusdm", refused=False)
+        live_at: dict[tuple[str, str], float] = {}
+        while len(live_at) < 6:
+            seen = back
+            await got.until(lambda seen=seen: len(got.events) > seen)  # type: ignore[misc]
+            for event in got.events[seen:]:
+                if (
+                    isinstance(event, FeedStatus)
+                    and event.state is StreamState.LIVE
+                    and event.stream != "open_interest"
+                    and event.symbol is not None
+                ):
+                    live_at.setdefault((event.symbol, event.stream), time.monotonic())
+            back = len(got.events)
+        assert max(live_at.values()) - min(live_at.values()) < 2.5, live_at
+
+
 async def test_stalled_stream_goes_stale_and_is_resubscribed() -> None:
     # Mark prices come every second: a deadline of 2.5 s keeps them live on a busy machine.
     async with (
@@ -236,6 +272,37 @@ async def test_open_interest_poll_backs_off_on_429_and_recovers() -> None:
         live = await got.next_event(is_status("open_interest", StreamState.LIVE, BTC), stale)
         await got.until(lambda: bool(got.of(OpenInterest, live)))
         assert feed.stats["http_errors"] == 2
+
+
+async def test_open_interest_polls_again_as_soon_as_the_venue_is_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After an outage the open interest comes back with the prices, not at the end of
+    a poll back-off that has grown to minutes (the header read "stale" meanwhile)."""
+    made: list[RecordedBackoff] = []
+
+    def backoff(**kwargs: Any) -> Backoff:
+        if kwargs.get("base") == 0.5:  # the streams: reconnect at once once let back in
+            return Backoff(base=0.05, cap=0.2)
+        return RecordedBackoff(made, **kwargs)
+
+    monkeypatch.setattr(ccxt_streams, "Backoff", backoff)
+    async with (
+        asyncio.timeout(30),
+        sim_feed((BTC,), oi_poll_s=4.0, warm_start=False) as (sim, _feed, got),
+    ):
+        await got.until(lambda: all_live(latest_states(got.events), (BTC,)))
+        mark = len(got.events)
+        sim.refuse("binanceusdm")
+        stale = await got.next_event(is_status("open_interest", StreamState.STALE, BTC), mark)
+        (poll,) = (b for b in made if b.base == 4.0)
+        waiting = poll.delays[-1]  # the back-off the poll is sleeping out: 4-8 s
+        assert waiting >= 4.0
+        let_back = time.monotonic()
+        sim.refuse("binanceusdm", refused=False)
+        await got.next_event(is_status("trades", StreamState.LIVE, BTC), stale)
+        await got.next_event(is_status("open_interest", StreamState.LIVE, BTC), stale)
+        assert time.monotonic() - let_back < waiting - 1.0
 
 
 async def test_start_retries_through_5xx() -> None:

@@ -138,6 +138,37 @@ async def test_header_shows_stale_when_the_clock_runs_past_the_last_message(
         assert "SIMULATED" in line
 
 
+async def test_header_names_the_one_stream_down_while_prices_flow(tmp_path: Path) -> None:
+    """An open-interest poll failing while trades stream on reads ``OI stale`` with the
+    poll's own age, not ``stale`` beside the age of the last trade."""
+    now = [0.0]
+    h = build(tmp_path, clock=lambda: now[0])
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await drained(h)
+        await pilot.pause()
+        symbol = h.app.current
+        now[0] += 1.0
+        last_poll_ms = int((now[0] - 45.0) * 1000)
+        failing = FeedStatus(
+            int(now[0] * 1000),
+            "binanceusdm",
+            symbol,
+            "open_interest",
+            StreamState.STALE,
+            "ExchangeNotAvailable",
+            last_poll_ms,
+        )
+        h.app.book.record(failing)
+        h.app.repaint_now()
+        line = h.app.header_bar.lines[0].plain
+        assert "◌ OI stale 45 s" in line, line
+        # the whole feed silent: the state is the feed's again, with its own age
+        now[0] += 30.0
+        h.app.repaint_now()
+        line = h.app.header_bar.lines[0].plain
+        assert "◌ stale 31 s" in line and "OI" not in line, line
+
+
 async def test_quit_closes_the_feed(tmp_path: Path) -> None:
     h = build(tmp_path)
     async with h.app.run_test(size=(100, 30)) as pilot:

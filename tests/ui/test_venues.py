@@ -27,7 +27,14 @@ from scalptui.ui.market_book import MarketBook, VenueState
 from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import AlertDetailScreen, VenueScreen, fact_lines, venue_fact
 from scalptui.ui.widgets.header import HeaderBar, HeaderInfo
-from scalptui.ui.widgets.venues import LAYOUTS, VenueTable, row_cells, spread_text, venue_rows
+from scalptui.ui.widgets.venues import (
+    LAYOUTS,
+    VenueTable,
+    feed_text,
+    row_cells,
+    spread_text,
+    venue_rows,
+)
 
 from ._harness import SYMBOLS, VENUES, Harness, alert, build, drained, venues_script
 
@@ -130,6 +137,29 @@ def test_a_venue_silent_past_the_stale_limit_reads_stale_with_its_age() -> None:
         ("bybit", StreamState.STALE),
     ]
     assert states[1].age_s == 30.0
+
+
+def test_a_venue_whose_open_interest_poll_fails_names_it_in_its_chip() -> None:
+    """Binance's prices stream on while its open-interest poll has failed for a minute:
+    its chip and the venue table say ``OI stale 1 min``, Bybit stays live."""
+    now = [1_000.0]
+    book = MarketBook(lambda: now[0])
+    book.note_venues("binanceusdm,bybit")
+    for evt in venues_script()[:400]:
+        book.record(evt)
+    symbol = "BTC/USDT:USDT"
+    book.record(
+        FeedStatus(
+            1_000_000, "binanceusdm", symbol, "open_interest", StreamState.STALE, "", 940_000
+        )
+    )
+    states = book.venue_states(symbol, 1_000_000, stale_after_s=10)
+    assert [(s.venue, s.state, s.stream) for s in states] == [
+        ("binanceusdm", StreamState.STALE, "OI"),
+        ("bybit", StreamState.LIVE, ""),
+    ]
+    assert states[0].age_s == 60.0
+    assert feed_text(states[0], with_word=True) == "◌ OI stale 1 min"
 
 
 async def test_a_symbol_added_back_reads_afresh_not_closed_from_its_removal(

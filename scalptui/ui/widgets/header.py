@@ -54,6 +54,9 @@ class HeaderInfo:
     """Each venue's state on this symbol, in watch order (shown when there are several)."""
     shed: int = 0
     """Trades and marks a single venue's feed shed so far (several venues: each chip's)."""
+    stream: str = ""
+    """The one stream whose state this is while the rest of the data flows (``OI``), and
+    ``age_s`` is then its own age; empty when the state is the feed's as a whole."""
 
     @property
     def multi_venue(self) -> bool:
@@ -179,7 +182,7 @@ class HeaderBar(LinesWidget):
             if venue.state is StreamState.LIVE:
                 continue
             if level < 7:
-                text.append(f" {venue.state.value}", style=self.part(part))
+                text.append(f" {_state_words(venue.state, venue.stream)}", style=self.part(part))
             if venue.age_s is not None and level < _NO_AGE_LEVEL:
                 text.append(f" {fmt.age(venue.age_s)}", style=self.part("header--dim"))
         return text
@@ -187,13 +190,18 @@ class HeaderBar(LinesWidget):
     def _feed_text(self, info: HeaderInfo, *, with_word: bool = True) -> Text:
         glyph = _STATE_GLYPH.get(info.state, "?")
         part = _state_part(info.state)
-        label = f"{glyph} {info.state.value}" if with_word else glyph
+        label = f"{glyph} {_state_words(info.state, info.stream)}" if with_word else glyph
         text = Text().append(label, style=self.part(part))
         if info.age_s is not None:
             text.append(f" {fmt.age(info.age_s)}", style=self.part("header--dim"))
         if info.shed:
             text.append(f" shed {info.shed}", style=self.part("header--stale"))
         return text
+
+
+def _state_words(state: StreamState, stream: str) -> str:
+    """``stale``, or ``OI stale`` when one stream is down while the rest flows."""
+    return f"{stream} {state.value}" if stream else state.value
 
 
 def _state_part(state: StreamState) -> str:

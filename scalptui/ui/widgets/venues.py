@@ -137,7 +137,7 @@ def feed_text(state: VenueState | None, *, with_word: bool) -> str:
         return f"{UNLISTED_GLYPH} not listed" if with_word else UNLISTED_GLYPH
     text = _STATE_GLYPH.get(state.state, "?")
     if with_word:
-        text += f" {state.state.value}"
+        text += f" {state.stream} {state.state.value}" if state.stream else f" {state.state.value}"
     if state.state is not StreamState.LIVE and state.age_s is not None:
         text += f" {fmt.age(state.age_s)}"
     return text
