@@ -413,6 +413,8 @@ def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
     from scalptui.runtime import feed_opener
 
     _setup_stderr_logging()
+    if sys.stdout is None:  # started with stdout closed (``>&-``)
+        return _fail("stdout is closed: there is nowhere to print the alerts")
     run = run_alerts(
         feed_opener(settings, _run_options(args, settings)),
         settings.detector,
@@ -426,15 +428,23 @@ def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(str(exc))
     except BrokenPipeError:
         return _reader_gone()
+    except OSError as exc:  # a full disk or a dead terminal under stdout
+        _silence_stdout()
+        return _fail(f"cannot write to stdout ({exc.strerror or exc}); stopped", EXIT_RUNTIME)
 
 
 def _reader_gone() -> int:
     """stdout's reader went away (``scalptui alerts | head -1``): the run ends quietly,
     as ``grep`` or ``cat`` would; the feed was closed on the way out."""
-    # Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail.
+    _silence_stdout()
+    return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Python flushes stdout again at exit; point it at /dev/null so that flush cannot fail
+    (and print a second error) once writing to it has."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    return EXIT_OK
 
 
 def _main_record(args: argparse.Namespace, settings: Settings) -> int:

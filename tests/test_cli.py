@@ -145,6 +145,37 @@ def test_a_reader_that_goes_away_ends_the_run_quietly() -> None:
     assert "Traceback" not in err and "BrokenPipe" not in err
 
 
+def test_a_stdout_that_fails_to_write_ends_the_run_with_one_line() -> None:
+    """A full disk under ``alerts --json > file``: status 1 and one error line naming
+    stdout, no OSError traceback (and none from Python's flush at exit)."""
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "scalptui", "alerts", "--demo", "--json", "--snapshots", "1"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "scalptui: error: cannot write to stdout (No space left on device); stopped"
+    )
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_closed_stdout_is_one_line_before_anything_opens() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scalptui", "alerts", "--demo", "--json"],
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert_one_line_error(proc, "stdout is closed")
+
+
 def test_an_error_line_never_shows_the_password_of_a_base_url() -> None:
     proc = run_cli("alerts", "--base-url", "http://trader:s3cret@127.0.0.1:9", "--duration", "3")
     assert_one_line_error(proc, "markets unreachable")
