@@ -153,7 +153,8 @@ class ScalpApp(App[None]):
         first = start_on if start_on in self.watchlist else saved.current
         self.current: str = first if first in self.watchlist else self.watchlist[0]
         self.mutes: frozenset[str] = saved.mutes
-        self.bell_on: bool = settings.ui.bell if saved.bell is None else saved.bell
+        # saved by ``b`` / ``t``, but a setting changed since (config, --theme) wins
+        self.bell_on: bool = saved.bell_for(settings.ui.bell)
         self.paused = False
         self._held_at: float | None = None
         """When ``p`` held a replay (its feed's ages stop there), None otherwise."""
@@ -184,7 +185,7 @@ class ScalpApp(App[None]):
         self._last_snapshot: DetectorSnapshot | None = None
         self._frozen: FrozenView | None = None
         """What the screen shows while paused (None while live)."""
-        self._wanted_theme = saved.theme or settings.ui.theme
+        self._wanted_theme = saved.theme_for(settings.ui.theme)
         for theme in self.theme_set.themes:
             self.register_theme(theme)
         # Held directly: the timers repaint them without a DOM query per tick.
@@ -820,6 +821,8 @@ class ScalpApp(App[None]):
                 theme=self.theme,
                 mutes=self.mutes,
                 bell=self.bell_on,
+                theme_over=self.settings.ui.theme,
+                bell_over=self.settings.ui.bell,
             ),
             self._state_source,
         )

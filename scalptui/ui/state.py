@@ -45,6 +45,23 @@ class UiState:
     theme: str | None = None
     mutes: frozenset[str] = frozenset()
     bell: bool | None = None
+    theme_over: str | None = None
+    """The configured theme (file or ``--theme``) when ``theme`` was kept: a saved theme
+    holds only while that setting is unchanged, so editing the config or naming a theme
+    on the command line takes effect. None in files written before it was kept."""
+    bell_over: bool | None = None
+    """The configured bell when ``bell`` was kept, for the same reason."""
+
+    def theme_for(self, configured: str) -> str:
+        """The theme to start with: the saved one unless the setting changed since."""
+        if self.theme is None or self.theme_over not in (None, configured):
+            return configured
+        return self.theme
+
+    def bell_for(self, configured: bool) -> bool:
+        if self.bell is None or self.bell_over not in (None, configured):
+            return configured
+        return self.bell
 
 
 def default_data_dir() -> Path:
@@ -73,12 +90,16 @@ def load_state(data_dir: Path, source: Source = Source.LIVE) -> UiState:
     current = raw.get("current")
     theme = raw.get("theme")
     bell = raw.get("bell")
+    theme_over = raw.get("theme_over")
+    bell_over = raw.get("bell_over")
     return UiState(
         watchlist=watchlist,
         current=current if isinstance(current, str) else None,
         theme=theme if isinstance(theme, str) else None,
         mutes=frozenset(s for s in raw.get("mutes", []) if isinstance(s, str)),
         bell=bell if isinstance(bell, bool) else None,
+        theme_over=theme_over if isinstance(theme_over, str) else None,
+        bell_over=bell_over if isinstance(bell_over, bool) else None,
     )
 
 
@@ -89,6 +110,8 @@ def save_state(data_dir: Path, state: UiState, source: Source = Source.LIVE) -> 
         "theme": state.theme,
         "mutes": sorted(state.mutes),
         "bell": state.bell,
+        "theme_over": state.theme_over,
+        "bell_over": state.bell_over,
     }
     _write_atomic(data_dir / state_file(source), json.dumps(payload, indent=1) + "\n")
 

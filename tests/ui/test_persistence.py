@@ -47,6 +47,34 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
         assert entries[logged - 1].muted
 
 
+async def test_a_theme_named_in_the_settings_since_wins_over_the_saved_one(
+    tmp_path: Path,
+) -> None:
+    """``t`` chose the light theme over the configured dark one; a later ``--theme`` (or
+    an edited config) names another, and that one is shown, not the saved choice."""
+    first = build(tmp_path)
+    async with first.app.run_test(size=(100, 30)) as pilot:
+        await drained(first)
+        await pilot.press("t", "b")
+        await pilot.press("q")
+        await pilot.pause()
+    assert persist.load_state(tmp_path / "data", Source.SIMULATED).theme == "scalptui-light"
+    again = build(tmp_path)  # the same setting: the choice holds
+    async with again.app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert again.app.theme == "scalptui-light" and again.app.bell_on
+        await pilot.press("q")
+    named = build(tmp_path, theme="scalptui-cb")
+    async with named.app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert named.app.theme == "scalptui-cb"
+        named.app.switch_to(SYMBOLS[1])  # saves: and the setting's theme is not frozen in
+    back = build(tmp_path)  # the setting back to dark: dark, not the cb run's theme
+    async with back.app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert back.app.theme == "scalptui-dark"
+
+
 def test_only_the_last_500_alerts_are_kept(tmp_path: Path) -> None:
     alerts = [alert(message=f"n{i}", ts=1_767_225_600_000 + i) for i in range(650)]
     persist.save_alerts(tmp_path, alerts, Source.SIMULATED)
