@@ -209,17 +209,23 @@ class Detector:
 
     def _advance(self, st: SymbolState, ts: int) -> list[Alert]:
         """Move the symbol's clock forward (never back); timed checks on each new second."""
+        return self._timed_checks(st) if self._advance_clock(st, ts) else _NO_ALERTS
+
+    @staticmethod
+    def _advance_clock(st: SymbolState, ts: int) -> bool:
+        """Move the symbol's clock forward (never back); True when a new second began
+        (the one before it closed): its timed checks are then due."""
         if ts <= st.clock:
-            return _NO_ALERTS
+            return False
         st.clock = ts
         if st.first_ts is None:
             st.first_ts = ts
         sec = ts // 1000
         if sec <= st.sec:
-            return _NO_ALERTS
+            return False
         st.close_second()
         st.sec = sec
-        return self._timed_checks(st)
+        return True
 
     def _on_trade(self, t: Trade) -> list[Alert]:
         price = t.price
@@ -267,9 +273,17 @@ class Detector:
         st = self._symbols.get(m.symbol) or self._state(m.symbol, m.exchange)
         if m.ts < st.clock - CLOCK_BACK_MS:
             st = self._clock_went_back(st)
-        alerts = self._advance(st, m.ts) if m.ts > st.clock else _NO_ALERTS
+        # The mark's levels are consumed before the new second's checks, not after: a
+        # venue whose mark comes on the second (Bybit's ticker) would otherwise show the
+        # clusters it crossed to the checks only a second after they had decided.
+        checks_due = self._advance_clock(st, m.ts)
         if m.ts < st.clock:
-            return alerts  # a stale mark says nothing about where price is now
+            return _NO_ALERTS  # a stale mark says nothing about where price is now
+        self._apply_mark(st, m)
+        alerts = self._timed_checks(st) if checks_due else _NO_ALERTS
+        return self._funding_reading(st, m, alerts)
+
+    def _apply_mark(self, st: SymbolState, m: MarkPrice) -> None:
         st.mark = m.mark
         st.mark_seen = True
         if m.index is not None and _finite_positive(m.index):
@@ -279,6 +293,8 @@ class Detector:
             make_ladder(st, m.mark, self.params.ladder)
         elif ladder.crossed(m.mark):
             consume(st, m.mark)
+
+    def _funding_reading(self, st: SymbolState, m: MarkPrice, alerts: list[Alert]) -> list[Alert]:
         funding = st.funding
         if m.funding_interval_h is not None and _finite_positive(m.funding_interval_h):
             funding.interval_h = m.funding_interval_h

@@ -558,7 +558,7 @@ def test_the_other_venues_first_report_after_the_leg_venue_went_stale_is_that_le
     alerts = forced(feed(det, [*live, *events, _status(BY, StreamState.STALE), *after]))
     assert [(a.ts, a.facts["leg"], a.facts["venue_leg"]) for a in alerts] == [
         (T0 + 15_000, 1, 1),
-        (T0 + 130_000, 2, 2),
+        (T0 + 127_000, 2, 2),
     ]
     assert alerts[1].facts["decided_by"] == BN
     assert alerts[1].message.endswith("Bybit down. Informational — no trade plan.")

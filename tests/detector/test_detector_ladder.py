@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -206,6 +207,25 @@ def test_mark_crossing_consumes_and_flags_the_hit() -> None:
     assert sum(b.hit_long_usd for b in snap.ladder) == pytest.approx(1_000_000.0)
     det.on_event(MarkPrice(20_000, EX, SYMBOL, 99_300.0))  # past the 10 s flash
     assert sum(b.hit_long_usd for b in det.snapshot(SYMBOL).ladder) == 0.0
+
+
+def test_a_mark_on_the_second_is_consumed_before_that_seconds_checks() -> None:
+    """Bybit's ticker brings the mark on the second: the levels it crossed are hits by
+    the time that second's checks weigh the evidence, not a second after they decided."""
+    params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(100.0, 1.0),)))
+    seen: list[tuple[int, int]] = []
+
+    class Watching(Detector):
+        def _timed_checks(self, st: Any) -> list[Any]:
+            seen.append((st.clock, len(st.hits)))
+            return super()._timed_checks(st)
+
+    det = Watching(params)
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 1_010.0))
+    det.on_event(MarkPrice(4_000, EX, SYMBOL, 99_300.0))  # a new second, past the levels
+    assert seen[-1] == (4_000, 1)
 
 
 def _history(start: int, step: int = 300_000) -> History:
