@@ -29,6 +29,7 @@ from scalptui.config import (
     Settings,
     discover_config_path,
     load_settings,
+    unified_symbols,
     validate,
 )
 from scalptui.runtime import RunOptions, check_theme, user_config_dir
@@ -206,17 +207,9 @@ def _non_negative_float(text: str) -> float:
 
 
 def parse_symbols(text: str) -> tuple[str, ...]:
-    """``BTC,ETH/USDT:USDT`` → ``("BTC/USDT:USDT", "ETH/USDT:USDT")``."""
-    out: list[str] = []
-    for part in text.split(","):
-        sym = part.strip()
-        if not sym:
-            continue
-        if "/" not in sym:
-            sym = f"{sym.upper()}/USDT:USDT"
-        if sym not in out:
-            out.append(sym)
-    return tuple(out)
+    """``BTC,ethusdt, SOL/USDT`` → ``("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT")``
+    (``config.unified_symbol`` says which forms are read)."""
+    return unified_symbols(text.split(","))
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -20,6 +20,7 @@ import os
 import tomllib
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -113,6 +114,32 @@ def discover_config_path(explicit: Path | None) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+_QUOTES = ("USDT", "USDC")
+"""Quote currencies a venue's own id may end in (``BTCUSDT``): the linear perpetuals."""
+
+
+def unified_symbol(text: str) -> str:
+    """A symbol as traders type it → ccxt's unified perpetual: ``btc``, ``BTCUSDT``,
+    ``BTC/USDT``, ``btc/usdt:usdt`` and OKX's ``BTC-USDT-SWAP`` all → ``BTC/USDT:USDT``.
+    Something else with a ``/`` is left as typed (upper-cased): the venue's symbol
+    check names it then."""
+    sym = "".join(text.split()).upper()  # "eth usdt" as well
+    if sym.endswith("-SWAP") and sym.count("-") == 2:
+        base, quote, _ = sym.split("-")
+        return f"{base}/{quote}:{quote}"
+    if "/" in sym:
+        return sym if ":" in sym else f"{sym}:{sym.split('/', 1)[1]}"
+    for quote in _QUOTES:
+        if sym.endswith(quote) and len(sym) > len(quote):
+            return f"{sym[: -len(quote)]}/{quote}:{quote}"
+    return f"{sym}/USDT:USDT"
+
+
+def unified_symbols(texts: Iterable[str]) -> tuple[str, ...]:
+    """``unified_symbol`` of each non-empty entry, duplicates dropped, order kept."""
+    return tuple(dict.fromkeys(unified_symbol(t) for t in texts if t.strip()))
+
+
 def load_settings(path: Path | None) -> Settings:
     """Read and validate ``path`` (None: defaults). Raises ConfigError."""
     if path is None:
@@ -126,14 +153,24 @@ def load_settings(path: Path | None) -> Settings:
     feed_table = _section(table, "feed", where)
     if "exchange" in feed_table and "exchanges" in feed_table:
         raise ConfigError(f"{where}: give feed.exchange or feed.exchanges, not both")
+    feed = _first_venue(_merge(defaults.feed, feed_table, where, "feed"))
+    if "symbols" in feed_table:  # written as on the command line: BTC, BTCUSDT, btc/usdt
+        feed = dataclasses.replace(feed, symbols=_file_symbols(feed.symbols, where))
     settings = Settings(
-        feed=_first_venue(_merge(defaults.feed, feed_table, where, "feed")),
+        feed=feed,
         detector=_merge(defaults.detector, _section(table, "detector", where), where, "detector"),
         ui=_merge(defaults.ui, _section(table, "ui", where), where, "ui"),
         config_path=path,
     )
     validate(settings, where)
     return settings
+
+
+def _file_symbols(symbols: tuple[str, ...], where: str) -> tuple[str, ...]:
+    blank = [n for n, sym in enumerate(symbols) if not sym.strip()]
+    if blank:
+        raise ConfigError(f"{where}: feed.symbols entry {blank[0] + 1} is empty")
+    return unified_symbols(symbols)
 
 
 def _first_venue(feed: FeedSettings) -> FeedSettings:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from scalptui.cli import _run_options, build_parser, main, parse_symbols, settings_from_args
+from scalptui.config import ConfigError, load_settings
 from scalptui.detector.snapshot import empty_snapshot
 from scalptui.headless import format_snapshot_text
 from scalptui.models import Source
@@ -44,6 +45,28 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], needle: str) -
 
 def test_symbols_shorthand_expands_to_usdt_perpetuals() -> None:
     assert parse_symbols("btc, ETH/USDT:USDT,,btc") == ("BTC/USDT:USDT", "ETH/USDT:USDT")
+
+
+def test_symbols_as_traders_type_them_are_read() -> None:
+    """A venue's own id, a spot-style pair, lower case, OKX's id: the same perpetual."""
+    typed = "BTCUSDT, eth/usdt, sol/usdt:usdt, DOGE-USDT-SWAP, 1000pepeusdt, xrp usdt, BTC"
+    assert parse_symbols(typed) == (
+        "BTC/USDT:USDT",
+        "ETH/USDT:USDT",
+        "SOL/USDT:USDT",
+        "DOGE/USDT:USDT",
+        "1000PEPE/USDT:USDT",
+        "XRP/USDT:USDT",
+    )
+
+
+def test_a_config_file_reads_symbols_as_the_command_line_does(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[feed]\nsymbols = ["btc", "ETHUSDT", "SOL/USDT"]\n')
+    assert load_settings(cfg).feed.symbols == ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT")
+    cfg.write_text('[feed]\nsymbols = ["btc", " "]\n')
+    with pytest.raises(ConfigError, match=r"feed\.symbols entry 2 is empty"):
+        load_settings(cfg)
 
 
 def test_options_before_the_subcommand_survive_it() -> None:
@@ -368,12 +391,12 @@ def test_theme_names_read_without_textual_match_the_themes_the_app_loads() -> No
 
 
 @pytest.mark.parametrize("mode", [(), ("alerts",)], ids=["tui", "headless"])
-@pytest.mark.parametrize("typed", ["BTCUSDT", "BTC/USDT"])
+@pytest.mark.parametrize("typed", ["PEPEUSDT", "pepe/usdt"])
 def test_a_symbol_the_demo_does_not_list_is_exit_2_with_a_suggestion(
     mode: tuple[str, ...], typed: str
 ) -> None:
     proc = run_cli("--demo", "--symbols", typed, *mode)
-    assert_one_line_error(proc, "did you mean BTC/USDT:USDT?")
+    assert_one_line_error(proc, "did you mean 1000PEPE/USDT:USDT?")
     assert "unknown symbol" in proc.stderr and proc.stdout == ""
 
 

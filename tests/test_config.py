@@ -62,7 +62,7 @@ mmr_table = {BTC = 0.004, SOL = 0.01}
     [
         ("[feed]\nexchange = 'kraken'\n", "feed.exchange"),
         ("[feed]\nsymbols = 'BTC'\n", "feed.symbols"),
-        ("[feed]\nsymbols = ['BTCUSDT']\n", "feed.symbols"),
+        ("[feed]\nsymbols = ['BTC', '']\n", "feed.symbols entry 2 is empty"),
         ("[ui]\nbell = 'yes'\n", "ui.bell"),
         ("[ui]\ncolour = 'red'\n", "ui.colour"),
         ("[detector.majors]\nwindow_s = -1\n", "detector.majors.window_s"),
