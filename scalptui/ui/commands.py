@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import events
 from textual.app import App
 from textual.command import CommandInput, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 from textual.css.query import NoMatches
+
+from scalptui.config import unified_symbol
 
 if TYPE_CHECKING:
     from scalptui.ui.app import ScalpApp
@@ -87,14 +90,25 @@ class SymbolSearch(Provider):
             )
 
     async def search(self, query: str) -> Hits:
+        candidates = self._candidates()
+        # A symbol typed in full as traders write it (ETHUSDT, eth usdt, ETH-USDT-SWAP)
+        # is that market, first, whatever the fuzzy score of those letters.
+        exact = unified_symbol(query) if any(c.isalnum() for c in query) else None
+        if exact in candidates:
+            yield self._hit(1.0, exact, exact)
         matcher = self.matcher(query)
-        for symbol in self._candidates():
+        for symbol in candidates:
+            if symbol == exact:
+                continue
             score = matcher.match(symbol)
             if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(symbol),
-                    partial(self._app.choose_symbol, symbol),
-                    text=symbol,
-                    help=self._help(symbol),
-                )
+                yield self._hit(score, matcher.highlight(symbol), symbol)
+
+    def _hit(self, score: float, shown: str | Content, symbol: str) -> Hit:
+        return Hit(
+            score,
+            shown,
+            partial(self._app.choose_symbol, symbol),
+            text=symbol,
+            help=self._help(symbol),
+        )

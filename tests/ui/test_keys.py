@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual.binding import Binding
 from textual.command import CommandInput, CommandPalette
@@ -39,12 +40,13 @@ def header_text(app: ScalpApp) -> str:
     return " ".join(line.plain for line in app.query_one(HeaderBar).lines)
 
 
-async def test_slash_searches_the_markets_and_adds_the_choice(harness: Harness) -> None:
+@pytest.mark.parametrize("typed", ["DOGE", "dogeusdt", "DOGE-USDT-SWAP"])
+async def test_slash_searches_the_markets_and_adds_the_choice(harness: Harness, typed: str) -> None:
     async with harness.app.run_test(size=(100, 30)) as pilot:
         app = await ready(harness, pilot)
         await pilot.press("slash")
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"DOGE")
+        await pilot.press(*typed)
         await pilot.pause(0.3)  # the palette debounces its search
         await pilot.press("enter")
         await pilot.pause()
