@@ -233,9 +233,13 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             raise ConfigError("--theme needs a theme name")
         ui = dataclasses.replace(ui, theme=theme)
     settings = dataclasses.replace(settings, feed=feed, ui=ui, demo=bool(args.demo))
-    where = "command line" if settings.config_path is None else str(settings.config_path)
-    validate(settings, where)
-    check_theme(settings.ui.theme, user_config_dir())
+    # The file alone passed ``load_settings``: what fails now came with the command line.
+    validate(settings, "command line")
+    try:
+        check_theme(settings.ui.theme, user_config_dir())
+    except ConfigError as exc:
+        where = "--theme" if theme is not None else f"{settings.config_path}: ui.theme"
+        raise ConfigError(f"{where}: {exc}") from None
     if args.demo and getattr(args, "replay", None) is None:
         check_simulated_symbols(settings.feed.symbols, settings.feed.venues)
     return settings

@@ -368,9 +368,22 @@ def test_tui_on_an_unreachable_exchange_restores_the_terminal_then_exits_2() -> 
 @pytest.mark.parametrize("mode", [(), ("alerts",)], ids=["tui", "headless"])
 def test_unknown_theme_names_the_themes_there_are(mode: tuple[str, ...]) -> None:
     proc = run_cli("--theme", "nosuch", *mode, "--demo")
-    assert_one_line_error(proc, "unknown theme 'nosuch'; themes: ")
+    assert_one_line_error(proc, "--theme: unknown theme 'nosuch'; themes: ")
     assert "scalptui-dark" in proc.stderr and "scalptui-light" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_a_mistake_on_the_command_line_is_not_blamed_on_the_config_file(tmp_path: Path) -> None:
+    """The file is fine; ``--exchange foo`` is the mistake. A theme the file names is
+    the file's mistake, and says so with its key."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[feed]\nsymbols = ["BTC"]\n')
+    proc = run_cli("alerts", "--demo", "--config", str(cfg), "--exchange", "foo")
+    assert_one_line_error(proc, "command line: feed.exchange must be one of")
+    assert str(cfg) not in proc.stderr
+    cfg.write_text('[ui]\ntheme = "nosuch"\n')
+    proc = run_cli("alerts", "--demo", "--config", str(cfg))
+    assert_one_line_error(proc, f"{cfg}: ui.theme: unknown theme 'nosuch'")
 
 
 def test_a_user_theme_is_listed_and_accepted(tmp_path: Path) -> None:
