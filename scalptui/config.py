@@ -32,6 +32,12 @@ DEFAULT_SYMBOLS: tuple[str, ...] = ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:
 SUPPORTED_EXCHANGES: tuple[str, ...] = SUPPORTED
 
 
+MAX_LADDER_SPAN_PCT = 50.0
+"""The widest ladder view, ± % of price: wider and its lowest rows fall below zero."""
+MAX_BIN_FRACTION = 0.01
+"""The coarsest ladder bin, a fraction of price (1 %): coarser and the view is a row or two."""
+
+
 class ConfigError(Exception):
     """A configuration that makes the run impossible; the message is one line."""
 
@@ -156,9 +162,12 @@ def load_settings(path: Path | None) -> Settings:
     feed = _first_venue(_merge(defaults.feed, feed_table, where, "feed"))
     if "symbols" in feed_table:  # written as on the command line: BTC, BTCUSDT, btc/usdt
         feed = dataclasses.replace(feed, symbols=_file_symbols(feed.symbols, where))
+    detector = _upper_bases(
+        _merge(defaults.detector, _section(table, "detector", where), where, "detector")
+    )
     settings = Settings(
         feed=feed,
-        detector=_merge(defaults.detector, _section(table, "detector", where), where, "detector"),
+        detector=detector,
         ui=_merge(defaults.ui, _section(table, "ui", where), where, "ui"),
         config_path=path,
     )
@@ -171,6 +180,18 @@ def _file_symbols(symbols: tuple[str, ...], where: str) -> tuple[str, ...]:
     if blank:
         raise ConfigError(f"{where}: feed.symbols entry {blank[0] + 1} is empty")
     return unified_symbols(symbols)
+
+
+def _upper_bases(detector: DetectorParams) -> DetectorParams:
+    """Base currencies as the symbols spell them: ``major_bases = ["btc"]`` and
+    ``mmr_table.sol`` were silently never matched (BTC got the alts' thresholds)."""
+    ladder = detector.ladder
+    table = {base.upper(): mmr for base, mmr in ladder.mmr_table.items()}
+    return dataclasses.replace(
+        detector,
+        major_bases=tuple(base.upper() for base in detector.major_bases),
+        ladder=dataclasses.replace(ladder, mmr_table=table),
+    )
 
 
 def _first_venue(feed: FeedSettings) -> FeedSettings:
@@ -306,8 +327,18 @@ def validate(settings: Settings, where: str = "settings") -> None:
         # Past what a terminal can show, repaints only starve the keys (1e9 froze the TUI).
         if not 0 < hz <= MAX_REPAINT_HZ:
             raise ConfigError(f"{where}: {key} must be within 0..{MAX_REPAINT_HZ:g}, got {hz!r}")
-    _positive(where, "ui.ladder_span_pct", settings.ui.ladder_span_pct)
-    _positive(where, "detector.ladder.bin_pct", ladder.bin_pct)
+    # Past these the ladder's rows run below zero price (150 % drew −90,000 rows).
+    span = settings.ui.ladder_span_pct
+    if not 0 < span <= MAX_LADDER_SPAN_PCT:
+        raise ConfigError(
+            f"{where}: ui.ladder_span_pct must be within 0..{MAX_LADDER_SPAN_PCT:g} (%), "
+            f"got {span!r}"
+        )
+    if not 0 < ladder.bin_pct <= MAX_BIN_FRACTION:
+        raise ConfigError(
+            f"{where}: detector.ladder.bin_pct is a fraction of price (0.001 = 0.1 %) "
+            f"within 0..{MAX_BIN_FRACTION:g}, got {ladder.bin_pct!r}"
+        )
     share_sum = sum(b.share for b in ladder.leverage_mix)
     if not ladder.leverage_mix or abs(share_sum - 1.0) > 1e-6:
         raise ConfigError(

@@ -64,6 +64,8 @@ mmr_table = {BTC = 0.004, SOL = 0.01}
         ("[feed]\nsymbols = 'BTC'\n", "feed.symbols"),
         ("[feed]\nsymbols = ['BTC', '']\n", "feed.symbols entry 2 is empty"),
         ("[ui]\nbell = 'yes'\n", "ui.bell"),
+        ("[ui]\nladder_span_pct = 150\n", "ui.ladder_span_pct must be within 0..50"),
+        ("[detector.ladder]\nbin_pct = 5\n", "bin_pct is a fraction of price"),
         ("[ui]\ncolour = 'red'\n", "ui.colour"),
         ("[detector.majors]\nwindow_s = -1\n", "detector.majors.window_s"),
         ("[detector.ladder]\nleverage_mix = [{leverage = 10, share = 0.4}]\n", "leverage_mix"),
@@ -104,3 +106,15 @@ def test_discovery_prefers_explicit_then_env(
     monkeypatch.setenv("SCALPTUI_CONFIG", str(tmp_path / "b.toml"))
     assert discover_config_path(explicit) == explicit
     assert discover_config_path(None) == tmp_path / "b.toml"
+
+
+def test_base_currencies_in_the_file_are_read_as_the_symbols_spell_them(tmp_path: Path) -> None:
+    """``major_bases = ["btc"]`` gave BTC the alts' thresholds, silently."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[detector]\nmajor_bases = ["btc", "eth", "sol"]\n'
+        "[detector.ladder]\nmmr_table = { sol = 0.01 }\n"
+    )
+    detector = load_settings(cfg).detector
+    assert detector.thresholds_for("SOL/USDT:USDT") is detector.majors
+    assert detector.ladder.mmr_table["SOL"] == 0.01 and "sol" not in detector.ladder.mmr_table

@@ -372,10 +372,12 @@ async def test_b_toggles_the_bell_on_alerts(harness: Harness) -> None:
         await pilot.pause()
         assert rings == []
         await pilot.press("b")
-        assert app.bell_on and "bell" in header_text(app)
+        assert app.bell_on and "bell on" in header_text(app)
         app.post_message(AlertRaised(alert()))
         await pilot.pause()
         assert rings == [1]
+        await pilot.press("m")  # the symbol muted, the bell still on: two words apart
+        assert "bell on  muted" in header_text(app)
 
 
 def _lists(key_column: str, label: str) -> bool:

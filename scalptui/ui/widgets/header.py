@@ -137,7 +137,8 @@ class HeaderBar(LinesWidget):
         if level < 4 and info.note:
             flags += f"{info.note}  "
         if level < 5:
-            flags += ("bell " if info.bell else "") + ("muted " if info.muted else "")
+            # two words apart: "bell muted" read as the bell being muted
+            flags += ("bell on  " if info.bell else "") + ("muted  " if info.muted else "")
         clock = fmt.utc_clock(info.clock_s) + (" UTC " if level < 6 else " ")
         right = Text().append(f"{flags}{clock}", style=self.part("header--dim"))
         gap = width - left.cell_len - right.cell_len
