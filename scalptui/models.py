@@ -354,7 +354,11 @@ class DetectorSnapshot:
             "mark": self.mark,
             "funding_rate": self.funding.rate if self.funding else None,
             "funding_interval_h": self.funding.interval_h if self.funding else None,
+            # the same rate per 8 h: one meaning on every venue and interval (a run on
+            # several venues has no one interval, and reports its mean per 8 h)
+            "funding_8h": self.funding.rate_8h if self.funding else None,
             "open_interest": self.open_interest.amount if self.open_interest else None,
+            "open_interest_usd": self.open_interest.value if self.open_interest else None,
             "ladder": [_bin_record(b) for b in self.ladder if not _empty_edge(b)],
             "episodes": [
                 {**asdict(e), "kind": e.kind.value, "side": e.side.value} for e in self.episodes
@@ -364,8 +368,9 @@ class DetectorSnapshot:
 
 def _bin_record(b: LadderBin) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "low": b.low,
-        "high": b.high,
+        # to the bin grid's precision, without float residue (69969.90000000001)
+        "low": round(b.low, 10),
+        "high": round(b.high, 10),
         "long_usd": b.long_usd,
         "short_usd": b.short_usd,
     }

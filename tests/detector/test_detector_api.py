@@ -274,3 +274,21 @@ def test_the_returned_list_belongs_to_the_caller() -> None:
     first.append("mine")  # type: ignore[arg-type]
     assert det.on_event(Trade(T0 + 1, EXCHANGE, BTC, 100_000.0, 1.0, TakerSide.BUY)) == []
     assert det.on_event("junk") == []  # type: ignore[arg-type]
+
+
+def test_a_snapshot_record_says_funding_per_8h_and_open_interest_in_usd() -> None:
+    """A 4-hourly rate of 0.01 % is 0.02 % per 8 h, whatever field a script reads; open
+    interest comes in the base currency and in USD."""
+    det = Detector()
+    det.on_event(Trade(T0, EXCHANGE, SOL, 150.0, 1.0, TakerSide.BUY))
+    det.on_event(
+        MarkPrice(T0 + 100, EXCHANGE, SOL, 150.0, funding_rate=0.0001, funding_interval_h=4.0)
+    )
+    det.on_event(OpenInterest(T0 + 200, EXCHANGE, SOL, 1_000.0))
+    record = det.snapshot(SOL).to_record()
+    assert record["funding_rate"] == 0.0001 and record["funding_interval_h"] == 4.0
+    assert record["funding_8h"] == pytest.approx(0.0002)
+    assert record["open_interest"] == 1_000.0
+    assert record["open_interest_usd"] == pytest.approx(150_000.0)
+    for row in record["ladder"]:
+        assert row["low"] == round(row["low"], 10) and row["high"] == round(row["high"], 10)
