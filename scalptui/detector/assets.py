@@ -546,6 +546,8 @@ class AssetDetector:
         if same and last is not None and alert.ts - last[0] < cooldown_ms:
             return None
         self._last_fire[key] = (alert.ts, sign)
+        # the same record shape as the forced kinds: whose reading this is
+        alert = replace(alert, facts={**alert.facts, "decided_by": alert.exchange})
         if alert.kind is not AlertKind.FUNDING_EXTREME:
             return alert
         return self._funding_alert(alert)
@@ -582,6 +584,11 @@ class AssetDetector:
         message = _relabel_leg(alert, venue_leg, number)
         if len(counted) > 1:
             message = _asset_headline(message, alert, {v: venue_facts[v] for v in counted})
+            # the headline's figures, as a script reads them: the asset's, with the deciding
+            # venue's own under facts["venues"][decided_by]
+            facts["notional_usd"] = facts["venues_usd"]
+            facts["prints"] = sum(int(venue_facts[v]["prints"]) for v in counted)
+            facts["lower_bound"] = not all(venue_facts[v]["complete"] for v in counted)
         message = _before_closing(message, "Venues: " + breakdown(venue_facts))
         return replace(
             alert,

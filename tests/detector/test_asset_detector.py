@@ -140,6 +140,9 @@ def test_one_leg_on_three_venues_is_one_alert_with_every_venue_in_its_facts() ->
         "Informational — no trade plan."
     )
     assert alert.to_record()["facts"]["venues"][BY]["usd"] == 2_250_000.0
+    # the record's top-level figures are the headline's, the asset's
+    assert alert.facts["notional_usd"] == 4_500_000.0 and alert.facts["prints"] == 45
+    assert alert.facts["lower_bound"] is True
 
 
 def test_another_venues_report_of_the_same_leg_is_suppressed() -> None:
@@ -166,7 +169,8 @@ def test_a_later_leg_three_times_larger_is_still_reported_once() -> None:
         (T0 + 15_000, 1, 1),
         (T0 + 125_000, 2, 2),
     ]
-    assert legs[1].facts["notional_usd"] == 27_000_000.0
+    assert legs[1].facts["venues"][BY]["usd"] == 27_000_000.0  # Bybit's, which decided
+    assert legs[1].facts["notional_usd"] == 45_000_000.0  # the asset's, as the headline
     assert " LIQUIDATION_CASCADE leg 2 — " in legs[1].message
     assert legs[1].message.endswith(
         "Venues: Bybit $27.0M · Binance ≥ $18.0M sampled. Informational — no trade plan."
@@ -251,7 +255,7 @@ def test_funding_extreme_on_two_venues_is_one_alert_naming_the_first() -> None:
         events.append(MarkPrice(ts, BY, BTC, 100_000.0, None, 0.0006))
         events.append(MarkPrice(ts + 1, BN, BTC, 100_000.0, None, 0.0008))
     alerts = [a for a in feed(det, events) if a.kind is AlertKind.FUNDING_EXTREME]
-    assert [a.exchange for a in alerts] == [BY]
+    assert [a.exchange for a in alerts] == [BY] and alerts[0].facts["decided_by"] == BY
     assert alerts[0].facts["funding_8h_venues_mean"] == pytest.approx(0.00065, rel=1e-12)
     assert "That is Bybit's rate; the OI-weighted mean of 2 venues is +0.0650 % per 8 h." in (
         alerts[0].message
@@ -266,6 +270,7 @@ def test_an_oi_flush_on_two_venues_is_one_alert() -> None:
         events.append(OpenInterest(T0 + 60_000, venue, BTC, 950.0))
     flushes = [a for a in feed(det, events) if a.kind is AlertKind.OI_FLUSH]
     assert [a.exchange for a in flushes] == [BN]
+    assert flushes[0].facts["decided_by"] == BN  # the record says whose reading it is
 
 
 # ------------------------------------------------------------------ the asset view
