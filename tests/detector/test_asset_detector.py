@@ -169,7 +169,9 @@ def test_a_later_leg_three_times_larger_is_still_reported_once() -> None:
         (T0 + 15_000, 1, 1),
         (T0 + 125_000, 2, 2),
     ]
-    assert legs[1].facts["venues"][BY]["usd"] == 27_000_000.0  # Bybit's, which decided
+    assert (
+        legs[1].to_record()["facts"]["venues"][BY]["usd"] == 27_000_000.0
+    )  # Bybit's, which decided
     assert legs[1].facts["notional_usd"] == 45_000_000.0  # the asset's, as the headline
     assert " LIQUIDATION_CASCADE leg 2 — " in legs[1].message
     assert legs[1].message.endswith(
