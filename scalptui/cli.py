@@ -336,12 +336,18 @@ NOT_FOR_REPLAY = ("exchange", "base_url", "demo", "demo_scenario", "seed")
 
 def check_replay_options(args: argparse.Namespace) -> None:
     """ConfigError for an option that would be silently ignored: ``--speed`` without
-    ``--replay``, or one that picks a market with it (``--symbols`` picks among the
+    ``--replay``, ``--demo-scenario`` or ``--seed`` without ``--demo``, or one that picks
+    a market with ``--replay`` (``--symbols`` picks among the
     recording's symbols, so it stays)."""
     replay = getattr(args, "replay", None)
     if replay is None:
         if getattr(args, "speed", None) is not None:
             raise ConfigError("--speed applies to --replay only")
+        if not getattr(args, "demo", False):
+            for name in ("demo_scenario", "seed"):
+                if getattr(args, name, None) is not None:
+                    option = "--" + name.replace("_", "-")
+                    raise ConfigError(f"{option} applies to --demo only (the simulated exchange)")
         return
     for name in NOT_FOR_REPLAY:
         if getattr(args, name, None) not in (None, False, []):

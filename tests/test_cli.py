@@ -99,6 +99,12 @@ def test_unwritable_recording_path(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("record", str(target), "--demo"), "cannot write recording")
 
 
+@pytest.mark.parametrize("option", [("--demo-scenario", "cascade"), ("--seed", "5")])
+def test_a_simulator_option_without_demo_is_refused_not_ignored(option: tuple[str, ...]) -> None:
+    proc = run_cli("alerts", *option, "--base-url", "http://127.0.0.1:9")
+    assert_one_line_error(proc, f"{option[0]} applies to --demo only")
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
