@@ -57,7 +57,10 @@ def _common_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
     )
     group.add_argument(
         "--symbols",
-        help="comma-separated watchlist, e.g. BTC/USDT:USDT,ETH (a bare base means BASE/USDT:USDT)",
+        help=(
+            "comma-separated symbols to watch, added to the saved watchlist, e.g. BTC,ETHUSDT"
+            " (a bare base means BASE/USDT:USDT)"
+        ),
         **d(),
     )
     group.add_argument(

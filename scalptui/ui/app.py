@@ -146,8 +146,15 @@ class ScalpApp(App[None]):
         self.keeps_state = replay_symbols is None
         """A replay shows the recording's symbols and saves nothing over the live
         session's watchlist, mutes or theme (its alerts are not kept either)."""
+        named = settings.feed.symbols
+        if saved.watchlist and named == DEFAULT_SYMBOLS:
+            # The built-in three only seed a first session: once there is a saved watchlist
+            # it is the trader's, and a default taken off with x stays off (and 1 stays 1).
+            named = ()
+        self._named_symbols = named
+        """The symbols the config or command line name: always watched at start."""
         self.watchlist: tuple[str, ...] = replay_symbols or (
-            tuple(dict.fromkeys((*saved.watchlist, *settings.feed.symbols))) or DEFAULT_SYMBOLS
+            tuple(dict.fromkeys((*saved.watchlist, *named))) or DEFAULT_SYMBOLS
         )
         # A symbol named on the command line comes on screen, not the one left there last.
         first = start_on if start_on in self.watchlist else saved.current
@@ -678,9 +685,7 @@ class ScalpApp(App[None]):
         self.remove_symbol(symbol)
         self.switch_to(self.watchlist[max(0, index - 1)])
         # The watched symbols are the saved ones plus those the settings name, at start.
-        until = (
-            " until restart (the settings name it)" if symbol in self.settings.feed.symbols else ""
-        )
+        until = " until restart (the settings name it)" if symbol in self._named_symbols else ""
         self.notify(f"{symbol} removed from the watchlist{until}; / adds it again")
 
     def action_cycle(self, step: int) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scalptui.config import DEFAULT_SYMBOLS
 from scalptui.models import Source
 from scalptui.ui import state as persist
 from scalptui.ui.messages import AlertRaised
@@ -73,6 +74,23 @@ async def test_a_theme_named_in_the_settings_since_wins_over_the_saved_one(
     async with back.app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert back.app.theme == "scalptui-dark"
+
+
+async def test_a_default_symbol_taken_off_stays_off_after_a_restart(tmp_path: Path) -> None:
+    """Nothing configured: the built-in three seed the first session only. BTC taken off
+    with x stays off, and 1 is ETH, not BTC shifted to the end."""
+    assert SYMBOLS == DEFAULT_SYMBOLS  # the harness runs on the built-in defaults
+    first = build(tmp_path)
+    async with first.app.run_test(size=(100, 30)) as pilot:
+        await drained(first)
+        first.app.switch_to(SYMBOLS[0])
+        await pilot.press("x")
+        await pilot.pause()
+        assert "until restart" not in str(first.app._notifications)
+        await pilot.press("q")
+        await pilot.pause()
+    second = build(tmp_path)
+    assert second.app.watchlist == SYMBOLS[1:]
 
 
 def test_only_the_last_500_alerts_are_kept(tmp_path: Path) -> None:
