@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import difflib
 import logging
 import os
 import signal
@@ -110,8 +111,37 @@ class _OneLineParser(argparse.ArgumentParser):
     """A usage mistake is one line and exit 2, like every other run that cannot start
     (argparse prints the whole usage block before it)."""
 
+    _argv: tuple[str, ...] = ()
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._argv = tuple(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> typing.NoReturn:
+        mistaken = "invalid choice" in message or "unrecognized arguments" in message
+        unknown = self._mistyped_option() if mistaken else None
+        if unknown is not None:
+            # ``--exchnage bybit``: argparse took "bybit" for the command and blamed it
+            message = unknown
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def _mistyped_option(self) -> str | None:
+        """ "unknown option --exchnage (did you mean --exchange?)" for the first option on
+        the command line that no parser knows, if there is one."""
+        known = set(self._option_string_actions)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    known.update(sub._option_string_actions)
+        for token in self._argv:
+            option = token.split("=", 1)[0]
+            if option.startswith("--") and option not in known:
+                close = difflib.get_close_matches(option, sorted(known), n=1, cutoff=0.8)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                return f"unknown option {option}{hint}"
+        return None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -111,7 +111,9 @@ def test_a_simulator_option_without_demo_is_refused_not_ignored(option: tuple[st
         (("alerts", "--speed", "-1"), "argument --speed: must be a finite number"),
         (("alerts", "--seed", "abc"), "argument --seed: invalid int value"),
         (("sim", "--time-scale", "1e308"), "must be at most 1000"),
-        (("--bogus",), "unrecognized arguments: --bogus"),
+        (("--bogus",), "unknown option --bogus (see"),
+        (("--demo", "--exchnage", "bybit"), "unknown option --exchnage (did you mean --exchange?)"),
+        (("alerts", "--symbls=BTC"), "unknown option --symbls (did you mean --symbols?)"),
     ],
 )
 def test_a_usage_mistake_is_one_line(args: tuple[str, ...], needle: str) -> None:
