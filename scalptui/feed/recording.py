@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from scalptui.feed.base import STATUS_LOG
 from scalptui.models import (
     Bar,
     Event,
@@ -649,7 +650,8 @@ class ReplayFeed:
 
     def _report_bad_line(self, bad: BadLine) -> FeedStatus:
         self.bad_lines.append(bad)
-        log.warning("%s line %d skipped: %s", self.path, bad.number, bad.reason)
+        # the status below says it on stderr and on screen: the log line is for the file
+        log.warning("%s line %d skipped: %s", self.path, bad.number, bad.reason, extra=STATUS_LOG)
         return FeedStatus(
             ts=self.clock_ms or self.header.started,
             # a line that cannot be read names no venue: the recording's first one

@@ -9,6 +9,7 @@ give exactly the live alerts, at any speed, in-process and through the CLI.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +178,18 @@ def test_a_recording_with_no_readable_event_is_refused_before_the_screen(tmp_pat
     )
     with pytest.raises(RecordingError, match=r"holds no events \(2 unreadable lines\)"):
         check_replayable(bad)
+
+
+def test_a_damaged_line_of_a_replay_is_said_once_on_stderr(
+    recording: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """Headless, a skipped line is one status line, not that line and a log warning too."""
+    path, _ = recording
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as fh:
+        lines = fh.read().splitlines()
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text("\n".join([*lines[:20], '{"kind": "trade"}', *lines[20:]]) + "\n")
+    _, err = alerts_cli(damaged)
+    said = [line for line in err.splitlines() if "line 21 skipped" in line]
+    assert len(said) == 1, err
