@@ -376,6 +376,8 @@ def check_replay_options(args: argparse.Namespace) -> None:
     if replay is None:
         if getattr(args, "speed", None) is not None:
             raise ConfigError("--speed applies to --replay only")
+        if getattr(args, "demo", False) and getattr(args, "base_url", None):
+            raise ConfigError("--base-url does not apply to --demo (it runs its own exchange)")
         if not getattr(args, "demo", False):
             for name in ("demo_scenario", "seed"):
                 if getattr(args, name, None) is not None:

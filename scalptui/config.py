@@ -117,7 +117,9 @@ def discover_config_path(explicit: Path | None) -> Path | None:
     if env:
         return Path(env)
     candidate = default_config_path()
-    return candidate if candidate.is_file() else None
+    # missing is the usual case; anything else there (a directory) is read, and refused,
+    # rather than skipped without a word
+    return candidate if candidate.exists() else None
 
 
 _QUOTES = ("USDT", "USDC")

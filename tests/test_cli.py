@@ -105,6 +105,11 @@ def test_a_simulator_option_without_demo_is_refused_not_ignored(option: tuple[st
     assert_one_line_error(proc, f"{option[0]} applies to --demo only")
 
 
+def test_a_base_url_with_demo_is_refused_not_ignored() -> None:
+    proc = run_cli("alerts", "--demo", "--base-url", "http://127.0.0.1:9")
+    assert_one_line_error(proc, "--base-url does not apply to --demo")
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

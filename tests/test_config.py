@@ -108,6 +108,18 @@ def test_discovery_prefers_explicit_then_env(
     assert discover_config_path(None) == tmp_path / "b.toml"
 
 
+def test_a_directory_where_the_config_file_goes_is_refused_not_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SCALPTUI_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "scalptui" / "config.toml").mkdir(parents=True)
+    found = discover_config_path(None)
+    assert found == tmp_path / "scalptui" / "config.toml"
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_settings(found)
+
+
 def test_base_currencies_in_the_file_are_read_as_the_symbols_spell_them(tmp_path: Path) -> None:
     """``major_bases = ["btc"]`` gave BTC the alts' thresholds, silently."""
     cfg = tmp_path / "config.toml"
