@@ -55,10 +55,11 @@ def test_unknown_symbol_is_one_line_and_exit_2(sim_url: str) -> None:
 
 
 def test_a_mistyped_symbol_on_a_venue_gets_a_suggestion(sim_url: str) -> None:
-    proc = run("alerts", "--base-url", sim_url, "--symbols", "BTCUSDT", "--duration", "20")
+    """``PEPEUSDT`` is read as PEPE/USDT:USDT, which the venue lists as 1000PEPE."""
+    proc = run("alerts", "--base-url", sim_url, "--symbols", "PEPEUSDT", "--duration", "20")
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].endswith("; did you mean BTC/USDT:USDT?")
+    assert len(lines) == 1 and lines[0].endswith("; did you mean 1000PEPE/USDT:USDT?"), lines
 
 
 def six_seconds_of_btc(sim_url: str, *options: str) -> tuple[list[Any], list[Any]]:
