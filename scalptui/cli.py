@@ -523,7 +523,9 @@ def _main_sim(args: argparse.Namespace) -> int:
     from scalptui.headless import stop_on_signals
 
     _setup_stderr_logging()
-    symbols = parse_symbols(args.symbols) if args.symbols else DEFAULT_SYMBOLS
+    symbols = parse_symbols(args.symbols) if args.symbols is not None else DEFAULT_SYMBOLS
+    if not symbols:  # --symbols "$UNSET": a mistake, as on the other commands
+        raise ConfigError("--symbols needs at least one symbol")
     check_simulated_symbols(symbols)
 
     async def go() -> int:

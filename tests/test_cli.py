@@ -426,6 +426,10 @@ def test_a_symbol_the_demo_does_not_list_is_exit_2_with_a_suggestion(
     assert "unknown symbol" in proc.stderr and proc.stdout == ""
 
 
+def test_sim_refuses_an_empty_symbol_list() -> None:
+    assert_one_line_error(run_cli("sim", "--symbols", ""), "--symbols needs at least one symbol")
+
+
 def test_sim_refuses_a_symbol_it_does_not_list() -> None:
     assert_one_line_error(run_cli("sim", "--symbols", "PEPE"), "did you mean 1000PEPE/USDT:USDT?")
 
