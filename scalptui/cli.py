@@ -265,7 +265,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         if not theme.strip():
             raise ConfigError("--theme needs a theme name")
         ui = dataclasses.replace(ui, theme=theme)
-    settings = dataclasses.replace(settings, feed=feed, ui=ui, demo=bool(args.demo))
+    settings = dataclasses.replace(
+        settings,
+        feed=feed,
+        ui=ui,
+        demo=bool(args.demo),
+        symbols_named=settings.symbols_named or args.symbols is not None,
+        theme_named=theme is not None,
+    )
     # The file alone passed ``load_settings``: what fails now came with the command line.
     validate(settings, "command line")
     try:

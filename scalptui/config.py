@@ -96,6 +96,11 @@ class Settings:
     """Run on the built-in simulated exchange."""
     config_path: Path | None = None
     """The file these settings came from, if any."""
+    symbols_named: bool = False
+    """The file or ``--symbols`` named ``feed.symbols`` (not the built-in three): they are
+    watched at every start, even when taken off with ``x`` in an earlier session."""
+    theme_named: bool = False
+    """``--theme`` named ``ui.theme``: it wins over a theme chosen with ``t`` last time."""
 
 
 # --------------------------------------------------------------------------- loading
@@ -172,6 +177,7 @@ def load_settings(path: Path | None) -> Settings:
         detector=detector,
         ui=_merge(defaults.ui, _section(table, "ui", where), where, "ui"),
         config_path=path,
+        symbols_named="symbols" in feed_table,
     )
     validate(settings, where)
     return settings

@@ -146,15 +146,13 @@ class ScalpApp(App[None]):
         self.keeps_state = replay_symbols is None
         """A replay shows the recording's symbols and saves nothing over the live
         session's watchlist, mutes or theme (its alerts are not kept either)."""
-        named = settings.feed.symbols
-        if saved.watchlist and named == DEFAULT_SYMBOLS:
-            # The built-in three only seed a first session: once there is a saved watchlist
-            # it is the trader's, and a default taken off with x stays off (and 1 stays 1).
-            named = ()
-        self._named_symbols = named
+        # The built-in three only seed a first session: once there is a saved watchlist it
+        # is the trader's, and a default taken off with x stays off (and 1 stays 1).
+        self._named_symbols = settings.feed.symbols if settings.symbols_named else ()
         """The symbols the config or command line name: always watched at start."""
+        seed = self._named_symbols or (() if saved.watchlist else settings.feed.symbols)
         self.watchlist: tuple[str, ...] = replay_symbols or (
-            tuple(dict.fromkeys((*saved.watchlist, *named))) or DEFAULT_SYMBOLS
+            tuple(dict.fromkeys((*saved.watchlist, *seed))) or DEFAULT_SYMBOLS
         )
         # A symbol named on the command line comes on screen, not the one left there last.
         first = start_on if start_on in self.watchlist else saved.current
@@ -192,7 +190,9 @@ class ScalpApp(App[None]):
         self._last_snapshot: DetectorSnapshot | None = None
         self._frozen: FrozenView | None = None
         """What the screen shows while paused (None while live)."""
-        self._wanted_theme = saved.theme_for(settings.ui.theme)
+        self._wanted_theme = (
+            settings.ui.theme if settings.theme_named else saved.theme_for(settings.ui.theme)
+        )
         for theme in self.theme_set.themes:
             self.register_theme(theme)
         # Held directly: the timers repaint them without a DOM query per tick.

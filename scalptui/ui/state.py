@@ -47,19 +47,20 @@ class UiState:
     bell: bool | None = None
     theme_over: str | None = None
     """The configured theme (file or ``--theme``) when ``theme`` was kept: a saved theme
-    holds only while that setting is unchanged, so editing the config or naming a theme
-    on the command line takes effect. None in files written before it was kept."""
+    holds only while that setting is unchanged, so editing the config takes effect. None
+    in files written before it was kept: their theme may be the config's of that day,
+    frozen in by any save, so the setting wins over it."""
     bell_over: bool | None = None
     """The configured bell when ``bell`` was kept, for the same reason."""
 
     def theme_for(self, configured: str) -> str:
         """The theme to start with: the saved one unless the setting changed since."""
-        if self.theme is None or self.theme_over not in (None, configured):
+        if self.theme is None or self.theme_over != configured:
             return configured
         return self.theme
 
     def bell_for(self, configured: bool) -> bool:
-        if self.bell is None or self.bell_over not in (None, configured):
+        if self.bell is None or self.bell_over != configured:
             return configured
         return self.bell
 

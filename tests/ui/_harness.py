@@ -133,6 +133,8 @@ def build(
     exchange: str | None = None,
     start_on: str | None = None,
     replay_symbols: tuple[str, ...] | None = None,
+    symbols_named: bool = False,
+    theme_named: bool = False,
 ) -> Harness:
     """The app on the scripted market (``events`` replaces it).
 
@@ -154,7 +156,13 @@ def build(
     async def scripted_feed() -> Feed:
         return feed
 
-    settings = Settings(feed=FeedSettings(symbols=SYMBOLS), ui=UiSettings(theme=theme), demo=True)
+    settings = Settings(
+        feed=FeedSettings(symbols=SYMBOLS),
+        ui=UiSettings(theme=theme),
+        demo=True,
+        symbols_named=symbols_named,
+        theme_named=theme_named,
+    )
     app = make_app(
         settings,
         open_feed or scripted_feed,

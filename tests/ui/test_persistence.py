@@ -65,7 +65,7 @@ async def test_a_theme_named_in_the_settings_since_wins_over_the_saved_one(
         await pilot.pause()
         assert again.app.theme == "scalptui-light" and again.app.bell_on
         await pilot.press("q")
-    named = build(tmp_path, theme="scalptui-cb")
+    named = build(tmp_path, theme="scalptui-cb", theme_named=True)
     async with named.app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert named.app.theme == "scalptui-cb"
@@ -74,6 +74,23 @@ async def test_a_theme_named_in_the_settings_since_wins_over_the_saved_one(
     async with back.app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert back.app.theme == "scalptui-dark"
+        await pilot.press("t")  # light chosen again over the configured dark
+        await pilot.press("q")
+    explicit = build(tmp_path, theme_named=True)  # --theme scalptui-dark: named, it wins
+    async with explicit.app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert explicit.app.theme == "scalptui-dark"
+
+
+def test_a_state_file_from_before_the_setting_was_kept_gives_way_to_the_setting() -> None:
+    """Its theme may be the config's of that day, frozen in by a save: the setting wins."""
+    old = persist.UiState(theme="scalptui-dark", bell=False)
+    assert old.theme_for("scalptui-light") == "scalptui-light"
+    assert old.bell_for(True) is True
+    kept = persist.UiState(
+        theme="scalptui-cb", theme_over="scalptui-dark", bell=True, bell_over=False
+    )
+    assert kept.theme_for("scalptui-dark") == "scalptui-cb" and kept.bell_for(False) is True
 
 
 async def test_a_default_symbol_taken_off_stays_off_after_a_restart(tmp_path: Path) -> None:
@@ -86,11 +103,23 @@ async def test_a_default_symbol_taken_off_stays_off_after_a_restart(tmp_path: Pa
         first.app.switch_to(SYMBOLS[0])
         await pilot.press("x")
         await pilot.pause()
-        assert "until restart" not in str(first.app._notifications)
+        said = [n.message for n in first.app._notifications]
+        assert any("removed from the watchlist" in m for m in said), said
+        assert not any("until restart" in m for m in said), said
         await pilot.press("q")
         await pilot.pause()
     second = build(tmp_path)
     assert second.app.watchlist == SYMBOLS[1:]
+    # named on the command line (or in the config), the same three are all watched again
+    named = build(tmp_path, symbols_named=True)
+    assert set(named.app.watchlist) == set(SYMBOLS)
+    async with named.app.run_test(size=(100, 30)) as pilot:
+        await drained(named)
+        named.app.switch_to(SYMBOLS[0])
+        await pilot.press("x")
+        await pilot.pause()
+        said = [n.message for n in named.app._notifications]
+        assert any("until restart (the settings name it)" in m for m in said), said
 
 
 def test_only_the_last_500_alerts_are_kept(tmp_path: Path) -> None:
