@@ -75,13 +75,17 @@ STREAM_LABELS = {
 """How the header names one stream that is down while the rest of the symbol's data flows."""
 
 
-def lagging_stream(
-    statuses: Mapping[Any, FeedStatus], symbol: str, now_ms: int
-) -> tuple[str, float | None] | None:
-    """The stream that holds the symbol's state down, as (label, age of its last message),
-    when it is one of the symbol's own streams and another of them is live (an
-    open-interest poll failing while the prices stream on); None when all is live, or
-    the trouble is the whole connection's, or every stream is down.
+QUIET_STREAMS = frozenset({"liquidations", "funding"})
+"""Streams silent for minutes in a calm market: their age is how long they have been in
+their state, not how old their last message is (a liquidation stream that just dropped
+would read "3 h")."""
+
+
+def lagging_stream(statuses: Mapping[Any, FeedStatus], symbol: str) -> FeedStatus | None:
+    """The status that holds the symbol's state down, when it is one of the symbol's own
+    streams and another of them is live (an open-interest poll failing while the prices
+    stream on); None when all is live, or the trouble is the whole connection's, or
+    every stream is down.
 
     Without it the header read ``◌ stale <2 s``: the state of the open-interest poll
     beside the age of the last trade."""
@@ -97,9 +101,7 @@ def lagging_stream(
             worst, rank = status, status_rank
     if worst is None or worst.symbol is None or not flowing:
         return None  # all live, the connection's trouble, or every stream down together
-    last = worst.last_message_ts
-    age = None if last is None else max(0.0, (now_ms - last) / 1000.0)
-    return STREAM_LABELS.get(worst.stream, worst.stream), age
+    return worst
 
 
 UNLISTED_GLYPH = "–"
@@ -146,6 +148,8 @@ class MarketBook:
         self.last_message_ms: dict[str, int] = {}
         self.last_trade: dict[str, float] = {}
         """Symbol → price of its latest trade on any venue (is the market moving?)."""
+        self._status_seen: dict[StatusKey, int] = {}
+        """When each status came, wall ms: its stream's age goes on from there."""
         self.venue_message_ms: dict[tuple[str, str], int] = {}
         """(venue, symbol) → wall ms of that venue's last message on the symbol."""
         self.funding_history: dict[str, deque[tuple[int, float]]] = {}
@@ -189,6 +193,8 @@ class MarketBook:
         for statuses in (self.statuses, *self._venue_statuses.values()):
             for key in [k for k in statuses if k[1] == symbol]:
                 del statuses[key]
+        for key in [k for k in self._status_seen if k[1] == symbol]:
+            del self._status_seen[key]
         for venue in self._venues:
             self.venue_message_ms.pop((venue, symbol), None)
         for table in (self.last_message_ms, self.last_trade, self.funding_history, self.warm_bars):
@@ -197,6 +203,7 @@ class MarketBook:
     def _keep_status(self, status: FeedStatus) -> None:
         key = (status.exchange, status.symbol, status.stream)
         self.statuses[key] = status
+        self._status_seen[key] = int(self._clock() * 1000)
         for venue in split_venues(status.exchange):
             self._venue_statuses.setdefault(venue, {})[key] = status
 
@@ -243,8 +250,8 @@ class MarketBook:
         state, age = feed_state(self.statuses, symbol, last, now_ms, stale_after_s)
         return self._lagging(self.statuses, symbol, state, age, now_ms, stale_after_s)
 
-    @staticmethod
     def _lagging(
+        self,
         statuses: Mapping[Any, FeedStatus],
         symbol: str,
         state: StreamState,
@@ -254,7 +261,21 @@ class MarketBook:
     ) -> tuple[str, float | None] | None:
         if state is StreamState.LIVE or age is None or age > stale_after_s:
             return None  # all live, or nothing flows: the state is the feed's as a whole
-        return lagging_stream(statuses, symbol, now_ms)
+        worst = lagging_stream(statuses, symbol)
+        if worst is None:
+            return None
+        return STREAM_LABELS.get(worst.stream, worst.stream), self._stream_age(worst, now_ms)
+
+    def _stream_age(self, status: FeedStatus, now_ms: int) -> float | None:
+        """How old the stream's data is, on this book's clock: its age when the status
+        was sent (both stamps the feed's) plus the time since it came. A replay's status
+        is hours old on the wall clock; measured so, its age is the recorded one."""
+        arrived = self._status_seen.get((status.exchange, status.symbol, status.stream), now_ms)
+        since = max(0.0, (now_ms - arrived) / 1000.0)
+        if status.stream in QUIET_STREAMS:
+            return since
+        last = status.last_message_ts
+        return None if last is None else max(0.0, (status.ts - last) / 1000.0) + since
 
     def venue_states(
         self, symbol: str, now_ms: int, stale_after_s: float

@@ -162,6 +162,36 @@ def test_a_venue_whose_open_interest_poll_fails_names_it_in_its_chip() -> None:
     assert feed_text(states[0], with_word=True) == "◌ OI stale 1 min"
 
 
+def test_a_lagging_streams_age_is_its_own_whatever_the_clocks() -> None:
+    """A replayed status is hours old on the wall clock: its stream's age is the recorded
+    one plus the time since it came. A quiet stream just dropped reads how long it has
+    been down, not how old its last liquidation print is."""
+    now = [1_000.0]
+    book = MarketBook(lambda: now[0])
+    book.note_venues("binanceusdm,bybit")
+    for evt in venues_script()[:400]:
+        book.record(evt)
+    symbol = "BTC/USDT:USDT"
+    recorded_ms = 5_000_000  # the recording's own time, long before the wall clock's
+    book.record(
+        FeedStatus(
+            recorded_ms, "binanceusdm", symbol, "open_interest", StreamState.STALE, "",
+            recorded_ms - 45_000,
+        )
+    )  # fmt: skip
+    now[0] += 5.0
+    (binance, _) = book.venue_states(symbol, int(now[0] * 1000), stale_after_s=10)
+    assert (binance.stream, binance.age_s) == ("OI", 50.0)
+    quiet = FeedStatus(
+        int(now[0] * 1000), "bybit", symbol, "liquidations", StreamState.RECONNECTING, "",
+        int(now[0] * 1000) - 3 * 3_600_000,
+    )  # fmt: skip
+    book.record(quiet)
+    now[0] += 2.0
+    (_, bybit) = book.venue_states(symbol, int(now[0] * 1000), stale_after_s=10)
+    assert (bybit.stream, bybit.age_s) == ("liquidations", 2.0)
+
+
 async def test_a_symbol_added_back_reads_afresh_not_closed_from_its_removal(
     tmp_path: Path,
 ) -> None:
