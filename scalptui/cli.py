@@ -136,8 +136,11 @@ class _OneLineParser(argparse.ArgumentParser):
                 for sub in action.choices.values():
                     known.update(sub._option_string_actions)
         for token in self._argv:
+            if token == "--":
+                break  # what follows is no option
             option = token.split("=", 1)[0]
-            if option.startswith("--") and option not in known:
+            # argparse takes a prefix of one option (--exch for --exchange): not unknown
+            if option.startswith("--") and not any(k.startswith(option) for k in known):
                 close = difflib.get_close_matches(option, sorted(known), n=1, cutoff=0.8)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 return f"unknown option {option}{hint}"

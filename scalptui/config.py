@@ -133,15 +133,26 @@ _QUOTES = ("USDT", "USDC")
 
 def unified_symbol(text: str) -> str:
     """A symbol as traders type it → ccxt's unified perpetual: ``btc``, ``BTCUSDT``,
-    ``BTC/USDT``, ``btc/usdt:usdt`` and OKX's ``BTC-USDT-SWAP`` all → ``BTC/USDT:USDT``.
+    ``BTC/USDT``, ``btc/usdt:usdt``, ``BTC-USDT``, ``BTCUSDT.P``, ``BTC-PERP`` and OKX's
+    ``BTC-USDT-SWAP`` all → ``BTC/USDT:USDT``.
     Something else with a ``/`` is left as typed (upper-cased): the venue's symbol
     check names it then."""
-    sym = "".join(text.split()).upper()  # "eth usdt" as well
+    # spaces and invisible characters go ("eth usdt", a pasted zero-width space)
+    sym = "".join(c for c in text if c.isprintable() and not c.isspace()).upper()
+    for suffix in (".P", "-PERP", "PERP"):  # TradingView's BTCUSDT.P, FTX-style BTC-PERP
+        if sym.endswith(suffix) and len(sym) > len(suffix):
+            sym = sym[: -len(suffix)]
+            break
     if sym.endswith("-SWAP") and sym.count("-") == 2:
         base, quote, _ = sym.split("-")
-        return f"{base}/{quote}:{quote}"
+        # OKX's inverse swaps (BTC-USD-SWAP) settle in the base coin
+        return f"{base}/{quote}:{base if quote == 'USD' else quote}"
     if "/" in sym:
         return sym if ":" in sym else f"{sym}:{sym.split('/', 1)[1]}"
+    for sep in ("-", "_"):  # BTC-USDT, BTC_USDT
+        base, found, quote = sym.partition(sep)
+        if found and base and quote in _QUOTES:
+            return f"{base}/{quote}:{quote}"
     for quote in _QUOTES:
         if sym.endswith(quote) and len(sym) > len(quote):
             return f"{sym[: -len(quote)]}/{quote}:{quote}"

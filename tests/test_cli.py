@@ -60,6 +60,22 @@ def test_symbols_as_traders_type_them_are_read() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("typed", "symbol"),
+    [
+        ("BTC-USDT", "BTC/USDT:USDT"),
+        ("btc_usdt", "BTC/USDT:USDT"),
+        ("BTCUSDT.P", "BTC/USDT:USDT"),
+        ("BTC-PERP", "BTC/USDT:USDT"),
+        ("BTC-USD-SWAP", "BTC/USD:BTC"),
+        ("btc\u200busdt", "BTC/USDT:USDT"),
+        ("ETHUSDC", "ETH/USDC:USDC"),
+    ],
+)
+def test_other_ways_of_writing_a_perpetual_are_read(typed: str, symbol: str) -> None:
+    assert parse_symbols(typed) == (symbol,)
+
+
 def test_a_config_file_reads_symbols_as_the_command_line_does(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text('[feed]\nsymbols = ["btc", "ETHUSDT", "SOL/USDT"]\n')
@@ -119,6 +135,7 @@ def test_a_base_url_with_demo_is_refused_not_ignored() -> None:
         (("--bogus",), "unknown option --bogus (see"),
         (("--demo", "--exchnage", "bybit"), "unknown option --exchnage (did you mean --exchange?)"),
         (("alerts", "--symbls=BTC"), "unknown option --symbls (did you mean --symbols?)"),
+        (("--exch", "bybit", "alertz"), "invalid choice: 'alertz'"),  # --exch is a prefix
     ],
 )
 def test_a_usage_mistake_is_one_line(args: tuple[str, ...], needle: str) -> None:
