@@ -30,6 +30,8 @@ from scalptui.models import Event, StreamState
 log = logging.getLogger("scalptui.feed.ccxt_feed")
 
 CONNECT_TIMEOUT_S = 15.0
+_RATE_LIMITED = ("RateLimitExceeded", "DDoSProtection")
+"""ccxt's names for a venue asking for fewer requests, as a session's end reason gives them."""
 HEALTHY_SESSION_S = 60.0
 
 CURRENT_STREAM: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -112,7 +114,11 @@ class StreamSupervision:
                 backoff.reset()
             self._counters["reconnects"] += 1
             self._emit(stream, stream.health.on_connection_lost(), reason)
-            await self._wait_or_venue_back(backoff.next_delay())
+            delay = backoff.next_delay()
+            if any(name in reason for name in _RATE_LIMITED):
+                await asyncio.sleep(delay)  # the venue asked for less: its wait in full
+            else:
+                await self._wait_or_venue_back(delay)
 
     async def _subscribe(self, stream: Stream) -> Any:
         CURRENT_STREAM.set(stream.key)
@@ -235,6 +241,8 @@ class StreamSupervision:
         polls that are backing off from a network failure."""
         if state is not StreamState.LIVE or stream.cadence is not Cadence.REGULAR:
             return
+        if stream.health.messages_since_connect > 1:
+            return  # back from stale on a connection that stayed up: no news of the venue
         back, self._venue_back = self._venue_back, None
         if back is not None and not back.done():
             back.set_result(None)

@@ -172,25 +172,45 @@ async def test_reconnects_back_off_while_the_venue_is_down(
         assert got.states("trades", BTC)[-1] is StreamState.RECONNECTING  # honest, not "live"
 
 
+class LongWaitBackoff(Backoff):
+    """After two quick retries every delay is ``LONG_WAIT_S``: a back-off grown long."""
+
+    def next_delay(self, floor: float = 0.0) -> float:
+        self.attempts += 1
+        return 0.1 if self.attempts <= 2 else LONG_WAIT_S
+
+
+LONG_WAIT_S = 30.0
+
+
 async def test_after_an_outage_the_streams_come_back_together(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each stream's back-off had grown to 8-16 s; the first one back brings the others
-    within a second or two instead of each at the end of its own wait."""
-    made: list[RecordedBackoff] = []
-    monkeypatch.setattr(ccxt_streams, "Backoff", lambda **kwargs: RecordedBackoff(made, **kwargs))
+    """One stream retries quickly; the five others' back-offs have grown to 30 s. Once
+    the venue is back, the quick one's return brings the others within a few seconds,
+    not at the end of their waits."""
+    streams: list[Backoff] = []  # the stream supervisors' (the polls' have a base of 5 s)
+
+    def backoff(**kwargs: Any) -> Backoff:
+        if kwargs.get("base", 0.5) != 0.5:
+            return Backoff(**kwargs)
+        made = Backoff(base=0.05, cap=0.1) if not streams else LongWaitBackoff(**kwargs)
+        streams.append(made)  # the first stream's retries quickly, the others wait long
+        return made
+
+    monkeypatch.setattr(ccxt_streams, "Backoff", backoff)
     symbols = (BTC, ETH)
     async with (
-        asyncio.timeout(40),
+        asyncio.timeout(LONG_WAIT_S + 15),
         sim_feed(symbols, oi_poll_s=5.0, warm_start=False) as (sim, _feed, got),
     ):
         await got.until(lambda: all_live(latest_states(got.events), symbols))
-        streams = [b for b in made if b.base == 0.5]
         assert len(streams) == 6  # trades, mark, liquidations of each symbol
         sim.refuse("binanceusdm")
-        while not all(len(b.delays) >= 6 for b in streams):  # the 6th is drawn from [8, 16]
+        while not all(b.attempts >= 3 for b in streams):  # every long one is in its 30 s
             await asyncio.sleep(0.05)
         back = len(got.events)
+        let_back = time.monotonic()
         sim.refuse("binanceusdm", refused=False)
         live_at: dict[tuple[str, str], float] = {}
         while len(live_at) < 6:
@@ -205,7 +225,7 @@ async def test_after_an_outage_the_streams_come_back_together(
                 ):
                     live_at.setdefault((event.symbol, event.stream), time.monotonic())
             back = len(got.events)
-        assert max(live_at.values()) - min(live_at.values()) < 4.0, live_at
+        assert max(live_at.values()) - let_back < LONG_WAIT_S / 3, live_at
 
 
 async def test_stalled_stream_goes_stale_and_is_resubscribed() -> None:
