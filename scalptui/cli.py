@@ -457,7 +457,7 @@ def _setup_stderr_logging() -> None:
 def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
     from scalptui.feed.base import FeedError
     from scalptui.feed.recording import RecordingError
-    from scalptui.headless import run_alerts
+    from scalptui.headless import OutputError, run_alerts
     from scalptui.runtime import feed_opener
 
     _setup_stderr_logging()
@@ -476,9 +476,9 @@ def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(str(exc))
     except BrokenPipeError:
         return _reader_gone()
-    except OSError as exc:  # a full disk or a dead terminal under stdout
+    except OutputError as exc:  # a full disk or a dead terminal under stdout
         _silence_stdout()
-        return _fail(f"cannot write to stdout ({exc.strerror or exc}); stopped", EXIT_RUNTIME)
+        return _fail(f"cannot write to stdout ({exc}); stopped", EXIT_RUNTIME)
 
 
 def _reader_gone() -> int:

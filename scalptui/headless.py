@@ -15,7 +15,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TextIO
 
 from scalptui.detector import AnyDetector, make_detector
@@ -140,8 +140,16 @@ class AlertPrinter:
             line = json.dumps(self._labelled(alert.to_record()), ensure_ascii=False)
         else:
             line = format_alert_text(alert, self._recorded, show_exchange=self._show_exchange)
-        print(line, file=self._out, flush=True)
+        self._write(line, flush=True)
         self.alerts_printed += 1
+
+    def _write(self, line: str, *, flush: bool = False) -> None:
+        """One record on stdout; a write that fails (a full disk) is an ``OutputError``,
+        told from any other OSError of the run (a closed pipe stays a BrokenPipeError)."""
+        with _stdout_errors():
+            print(line, file=self._out)
+            if flush:
+                self._out.flush()
 
     def _labelled(self, record: dict[str, Any]) -> dict[str, Any]:
         """A replay keeps saying where its data came from (a simulated recording stays so)."""
@@ -168,8 +176,26 @@ class AlertPrinter:
                 line = format_snapshot_text(
                     snap_at, self._recorded, show_exchange=self._show_exchange
                 )
-            print(line, file=self._out)
-        self._out.flush()
+            self._write(line)
+        self._write_flush()
+
+    def _write_flush(self) -> None:
+        with _stdout_errors():
+            self._out.flush()
+
+
+class OutputError(Exception):
+    """stdout could not take a record (its message is the OS's reason)."""
+
+
+@contextlib.contextmanager
+def _stdout_errors() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # the reader went away: the run ends quietly (cli)
+    except OSError as exc:
+        raise OutputError(exc.strerror or str(exc)) from exc
 
 
 class ShedReporter:
