@@ -139,14 +139,20 @@ def test_a_venue_silent_past_the_stale_limit_reads_stale_with_its_age() -> None:
     assert states[1].age_s == 30.0
 
 
-def test_a_venue_whose_open_interest_poll_fails_names_it_in_its_chip() -> None:
-    """Binance's prices stream on while its open-interest poll has failed for a minute:
-    its chip and the venue table say ``OI stale 1 min``, Bybit stays live."""
-    now = [1_000.0]
+def streaming_book(now: list[float]) -> MarketBook:
+    """A book on Binance and Bybit, both streaming BTC, on the clock ``now[0]``."""
     book = MarketBook(lambda: now[0])
     book.note_venues("binanceusdm,bybit")
     for evt in venues_script()[:400]:
         book.record(evt)
+    return book
+
+
+def test_a_venue_whose_open_interest_poll_fails_names_it_in_its_chip() -> None:
+    """Binance's prices stream on while its open-interest poll has failed for a minute:
+    its chip and the venue table say ``OI stale 1 min``, Bybit stays live."""
+    now = [1_000.0]
+    book = streaming_book(now)
     symbol = "BTC/USDT:USDT"
     book.record(
         FeedStatus(
@@ -167,10 +173,7 @@ def test_a_lagging_streams_age_is_its_own_whatever_the_clocks() -> None:
     one plus the time since it came. A quiet stream just dropped reads how long it has
     been down, not how old its last liquidation print is."""
     now = [1_000.0]
-    book = MarketBook(lambda: now[0])
-    book.note_venues("binanceusdm,bybit")
-    for evt in venues_script()[:400]:
-        book.record(evt)
+    book = streaming_book(now)
     symbol = "BTC/USDT:USDT"
     recorded_ms = 5_000_000  # the recording's own time, long before the wall clock's
     book.record(
