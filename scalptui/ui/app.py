@@ -606,7 +606,7 @@ class ScalpApp(App[None]):
             stale_after_s = self.settings.feed.stale_after_s
             now_ms = int(feed_now * 1000)
             state, age = self.book.stream_state(self.current, now_ms, stale_after_s)
-            lagging = self.book.lagging(self.current, now_ms, stale_after_s)
+            lagging = self.book.lagging(self.current, (state, age), now_ms, stale_after_s)
             if lagging is not None:
                 stream, age = lagging
         replay = self.source is Source.REPLAY

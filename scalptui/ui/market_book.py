@@ -64,15 +64,9 @@ def feed_state(
     return state, age
 
 
-STREAM_LABELS = {
-    "open_interest": "OI",
-    "liquidations": "liquidations",
-    "funding": "funding",
-    "mark": "mark",
-    "ticker": "ticker",
-    "trades": "trades",
-}
-"""How the header names one stream that is down while the rest of the symbol's data flows."""
+STREAM_LABELS = {"open_interest": "OI"}
+"""How the header names one stream that is down while the rest of the symbol's data
+flows, where its own name is too long (the others: ``trades``, ``mark``, …)."""
 
 
 QUIET_STREAMS = frozenset({"liquidations", "funding"})
@@ -243,11 +237,15 @@ class MarketBook:
         return VenueState(venue, state, age)
 
     def lagging(
-        self, symbol: str, now_ms: int, stale_after_s: float
+        self,
+        symbol: str,
+        reading: tuple[StreamState, float | None],
+        now_ms: int,
+        stale_after_s: float,
     ) -> tuple[str, float | None] | None:
-        """``lagging_stream`` of ``symbol`` over every venue, while its data flows."""
-        last = self.last_message_ms.get(symbol)
-        state, age = feed_state(self.statuses, symbol, last, now_ms, stale_after_s)
+        """``lagging_stream`` of ``symbol`` over every venue, while its data flows;
+        ``reading`` is its ``stream_state`` at ``now_ms``."""
+        state, age = reading
         return self._lagging(self.statuses, symbol, state, age, now_ms, stale_after_s)
 
     def _lagging(
