@@ -246,8 +246,9 @@ class AssetDetector:
         live = [self.live(venue, symbol) for venue in venues]
         price_at = self._price_venue(snaps, live)
         lead = snaps[venues[price_at]]
+        marked = self._marked(snaps, lead)
         ladders = [VenueLadder(s.bin_width, s.ladder) for s in snaps.values()]
-        ref = lead.mark if lead.mark is not None else lead.last
+        ref = marked.mark if marked.mark is not None else lead.last
         cache = self._ladders.setdefault(symbol, LadderSum())
         width, rows = cache.rows(span_pct, ladders, ref)
         return DetectorSnapshot(
@@ -256,8 +257,8 @@ class AssetDetector:
             ts=max(s.ts for s in snaps.values()),
             source=self.source,
             last=lead.last,
-            mark=lead.mark,
-            index=lead.index,
+            mark=marked.mark,
+            index=marked.index,
             change_1m_pct=lead.change_1m_pct,
             change_5m_pct=lead.change_5m_pct,
             change_1h_pct=lead.change_1h_pct,
@@ -330,6 +331,15 @@ class AssetDetector:
             if snap.last is not None or snap.mark is not None:
                 return i
         return 0
+
+    @staticmethod
+    def _marked(snaps: dict[str, DetectorSnapshot], lead: DetectorSnapshot) -> DetectorSnapshot:
+        """The price venue, or while it has no mark yet (its first second: trades come
+        before the mark stream) the first venue that has one: the mark and index shown
+        are one venue's, never a mix."""
+        if lead.mark is not None:
+            return lead
+        return next((s for s in snaps.values() if s.mark is not None), lead)
 
     @staticmethod
     def _price_of(snap: DetectorSnapshot) -> float | None:

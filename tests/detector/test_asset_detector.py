@@ -293,6 +293,18 @@ def _market(det: AssetDetector) -> None:
         det.on_event(evt)
 
 
+def test_the_asset_shows_a_mark_while_its_price_venue_has_none_yet() -> None:
+    """Binance's trades come before its mark stream: the asset's mark and index are
+    Bybit's meanwhile (one venue's pair, never a mix), then Binance's once it has one."""
+    det = three_venues()
+    det.on_event(Trade(T0, BN, BTC, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(MarkPrice(T0 + 10, BY, BTC, 101_000.0, 100_990.0))
+    snap = det.snapshot(BTC)
+    assert snap.last == 100_000.0 and (snap.mark, snap.index) == (101_000.0, 100_990.0)
+    det.on_event(MarkPrice(T0 + 20, BN, BTC, 100_010.0, 100_000.0))
+    assert (det.snapshot(BTC).mark, det.snapshot(BTC).index) == (100_010.0, 100_000.0)
+
+
 def test_open_interest_is_summed_in_usd_and_funding_weighted_by_it() -> None:
     det = three_venues()
     _market(det)
