@@ -66,7 +66,7 @@ from scalptui.models import (
     Trade,
     venue_label,
 )
-from scalptui.numfmt import rate_pct, usd
+from scalptui.numfmt import compact, rate_pct, usd
 
 VENUE_EVENTS = (Trade, Liquidation, MarkPrice, OpenInterest, MarketInfo, History)
 """Events that name a venue's market: one of a venue not yet watched adds that venue."""
@@ -558,9 +558,25 @@ class AssetDetector:
         self._last_fire[key] = (alert.ts, sign)
         # the same record shape as the forced kinds: whose reading this is
         alert = replace(alert, facts={**alert.facts, "decided_by": alert.exchange})
-        if alert.kind is not AlertKind.FUNDING_EXTREME:
+        if alert.kind is AlertKind.FUNDING_EXTREME:
+            return self._funding_alert(alert)
+        return self._oi_flush_alert(alert)
+
+    def _oi_flush_alert(self, alert: Alert) -> Alert:
+        """Say whose open interest fell, and what every venue holds together beside it: the
+        figures in the message are one venue's, not the asset's."""
+        snaps = self.venue_snapshots(alert.symbol, span_pct=0.0)
+        held = [s.open_interest.amount for s in snaps.values() if s.open_interest is not None]
+        if len(held) < 2:
             return alert
-        return self._funding_alert(alert)
+        total = math.fsum(held)
+        base = alert.symbol.split("/", 1)[0]
+        words = (
+            f"That is {venue_label(alert.exchange)}'s open interest; {len(held)} venues hold "
+            f"{compact(total)} {base} in all"
+        )
+        facts = {**alert.facts, "open_interest_venues": total}
+        return replace(alert, message=_before_closing(alert.message, words), facts=facts)
 
     def _funding_alert(self, alert: Alert) -> Alert:
         """Name the venue and give the OI-weighted mean of every venue's rate beside it."""

@@ -267,12 +267,18 @@ def test_funding_extreme_on_two_venues_is_one_alert_naming_the_first() -> None:
 def test_an_oi_flush_on_two_venues_is_one_alert() -> None:
     det = AssetDetector(exchanges=(BN, BY))
     events: list[Event] = []
-    for venue in (BN, BY):
-        events.append(OpenInterest(T0, venue, BTC, 1000.0))
-        events.append(OpenInterest(T0 + 60_000, venue, BTC, 950.0))
+    for ts, amount in ((T0, 1000.0), (T0 + 60_000, 950.0)):
+        events.extend(OpenInterest(ts, venue, BTC, amount) for venue in (BN, BY))
     flushes = [a for a in feed(det, events) if a.kind is AlertKind.OI_FLUSH]
     assert [a.exchange for a in flushes] == [BN]
     assert flushes[0].facts["decided_by"] == BN  # the record says whose reading it is
+    # the figures are Binance's: said so, with what both venues hold together
+    assert "(1.00k → 950 BTC)" in flushes[0].message
+    assert flushes[0].message.endswith(
+        "That is Binance's open interest; 2 venues hold 1.95k BTC in all. "
+        "Informational — no trade plan."
+    )
+    assert flushes[0].facts["open_interest_venues"] == 1950.0  # Bybit's fall not yet in
 
 
 # ------------------------------------------------------------------ the asset view
