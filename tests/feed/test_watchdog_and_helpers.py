@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from typing import Any
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scalptui.feed.backoff import Backoff
+from scalptui.feed.ccxt_streams import Stream, StreamSupervision
 from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.venues import (
     VENUES,
@@ -263,3 +265,29 @@ def test_liquidation_side_and_notional_per_venue(
 def test_bybit_listing_funding_interval_in_minutes_or_hours(listed: str, hours: float) -> None:
     market = {"info": {"fundingInterval": listed}}
     assert market_funding_interval_h(VENUES["bybit"], market) == hours
+
+
+async def test_only_a_stream_back_on_a_new_connection_wakes_the_venues_back_offs() -> None:
+    """A trades stream flipping stale → live on a connection that stayed up says nothing
+    of the venue; its first message on a new connection says the venue is back."""
+
+    async def nothing() -> None:
+        return None
+
+    supervision = StreamSupervision()
+    supervision._rng = random.Random(1)
+    health = StreamHealth(Cadence.REGULAR, 10.0)
+    trades = Stream("trades", "BTC/USDT:USDT", Cadence.REGULAR, nothing, health)
+    waiting = asyncio.ensure_future(supervision._wait_or_venue_back(30.0))
+    await asyncio.sleep(0)
+    back = supervision._venue_back
+    assert back is not None
+    for n in range(5):  # messages on a connection that stayed up, then a stale flip back
+        health.on_message(float(n))
+    supervision._note_stream_live(trades, StreamState.LIVE)
+    assert not back.done()
+    health.on_connection_lost()
+    health.on_message(10.0)  # the first message on the new connection
+    supervision._note_stream_live(trades, StreamState.LIVE)
+    assert back.done()
+    waiting.cancel()
