@@ -140,16 +140,19 @@ class AlertPrinter:
             line = json.dumps(self._labelled(alert.to_record()), ensure_ascii=False)
         else:
             line = format_alert_text(alert, self._recorded, show_exchange=self._show_exchange)
-        self._write(line, flush=True)
+        self._write(line)
+        self._flush()
         self.alerts_printed += 1
 
-    def _write(self, line: str, *, flush: bool = False) -> None:
+    def _write(self, line: str) -> None:
         """One record on stdout; a write that fails (a full disk) is an ``OutputError``,
         told from any other OSError of the run (a closed pipe stays a BrokenPipeError)."""
         with _stdout_errors():
             print(line, file=self._out)
-            if flush:
-                self._out.flush()
+
+    def _flush(self) -> None:
+        with _stdout_errors():
+            self._out.flush()
 
     def _labelled(self, record: dict[str, Any]) -> dict[str, Any]:
         """A replay keeps saying where its data came from (a simulated recording stays so)."""
@@ -177,11 +180,7 @@ class AlertPrinter:
                     snap_at, self._recorded, show_exchange=self._show_exchange
                 )
             self._write(line)
-        self._write_flush()
-
-    def _write_flush(self) -> None:
-        with _stdout_errors():
-            self._out.flush()
+        self._flush()
 
 
 class OutputError(Exception):

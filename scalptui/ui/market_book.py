@@ -98,6 +98,11 @@ def lagging_stream(statuses: Mapping[Any, FeedStatus], symbol: str) -> FeedStatu
     return worst
 
 
+def state_words(state: StreamState, stream: str = "") -> str:
+    """``stale``, or ``OI stale`` when one stream is down while the rest flows."""
+    return f"{stream} {state.value}" if stream else state.value
+
+
 UNLISTED_GLYPH = "–"
 """A venue's mark in the header and the venue table when it does not list the symbol."""
 

@@ -195,13 +195,11 @@ async def test_alerts_while_the_tape_is_shown_leave_no_blank_rows_in_the_log(
     async with harness.app.run_test(size=(120, 40)) as pilot:
         app = await ready(harness, pilot)
         log = app.alert_log
-        for i in range(12):
-            app.post_message(AlertRaised(alert(message=f"old {i}", ts=1_767_225_600_000 + i)))
+        post_alerts(app, "old", 12, 1_767_225_600_000)
         await pilot.pause()
         await pilot.press(*["down"] * 8, "l")
         await pilot.pause()
-        for i in range(3):
-            app.post_message(AlertRaised(alert(message=f"new {i}", ts=1_767_225_700_000 + i)))
+        post_alerts(app, "new", 3, 1_767_225_700_000)
         await pilot.pause()
         await pilot.press("l", *["down"] * 30)
         await pilot.pause()
@@ -210,18 +208,22 @@ async def test_alerts_while_the_tape_is_shown_leave_no_blank_rows_in_the_log(
         assert len(log.entries) > room and len(shown) == room
 
 
+def post_alerts(app: ScalpApp, label: str, count: int, first_ts: int) -> None:
+    """``count`` alerts, ``label 0`` … a millisecond apart from ``first_ts``."""
+    for i in range(count):
+        app.post_message(AlertRaised(alert(message=f"{label} {i}", ts=first_ts + i)))
+
+
 async def test_alerts_arriving_above_an_alert_being_read_are_counted_in_the_title(
     harness: Harness,
 ) -> None:
     async with harness.app.run_test(size=(80, 24)) as pilot:
         app = await ready(harness, pilot)
         log = app.alert_log
-        for i in range(6):
-            app.post_message(AlertRaised(alert(message=f"old {i}", ts=1_767_225_600_000 + i)))
+        post_alerts(app, "old", 6, 1_767_225_600_000)
         await pilot.pause()
         await pilot.press("down", "down")
-        for i in range(5):
-            app.post_message(AlertRaised(alert(message=f"new {i}", ts=1_767_225_700_000 + i)))
+        post_alerts(app, "new", 5, 1_767_225_700_000)
         await pilot.pause()
         title = log.lines[0].plain
         newer = int(title.split("↑ ")[1].split()[0])

@@ -15,7 +15,7 @@ from scalptui.models import Source
 from scalptui.ui import state as persist
 from scalptui.ui.messages import AlertRaised
 
-from ._harness import SYMBOLS, alert, build, drained, end_clock
+from ._harness import SYMBOLS, Harness, alert, build, drained, end_clock
 
 
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
@@ -97,29 +97,29 @@ async def test_a_default_symbol_taken_off_stays_off_after_a_restart(tmp_path: Pa
     """Nothing configured: the built-in three seed the first session only. BTC taken off
     with x stays off, and 1 is ETH, not BTC shifted to the end."""
     assert SYMBOLS == DEFAULT_SYMBOLS  # the harness runs on the built-in defaults
-    first = build(tmp_path)
-    async with first.app.run_test(size=(100, 30)) as pilot:
-        await drained(first)
-        first.app.switch_to(SYMBOLS[0])
-        await pilot.press("x")
-        await pilot.pause()
-        said = [n.message for n in first.app._notifications]
-        assert any("removed from the watchlist" in m for m in said), said
-        assert not any("until restart" in m for m in said), said
-        await pilot.press("q")
-        await pilot.pause()
+    said = await take_off_the_first_symbol(build(tmp_path))
+    assert any("removed from the watchlist" in m for m in said), said
+    assert not any("until restart" in m for m in said), said
     second = build(tmp_path)
     assert second.app.watchlist == SYMBOLS[1:]
     # named on the command line (or in the config), the same three are all watched again
     named = build(tmp_path, symbols_named=True)
     assert set(named.app.watchlist) == set(SYMBOLS)
-    async with named.app.run_test(size=(100, 30)) as pilot:
-        await drained(named)
-        named.app.switch_to(SYMBOLS[0])
+    said = await take_off_the_first_symbol(named)
+    assert any("until restart (the settings name it)" in m for m in said), said
+
+
+async def take_off_the_first_symbol(h: Harness) -> list[str]:
+    """``x`` on the first watched symbol, then quit; what the app said."""
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await drained(h)
+        h.app.switch_to(SYMBOLS[0])
         await pilot.press("x")
         await pilot.pause()
-        said = [n.message for n in named.app._notifications]
-        assert any("until restart (the settings name it)" in m for m in said), said
+        said = [n.message for n in h.app._notifications]
+        await pilot.press("q")
+        await pilot.pause()
+    return said
 
 
 def test_only_the_last_500_alerts_are_kept(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from textual import events
 
 from scalptui.models import StreamState, venue_tag
 from scalptui.ui import format as fmt
-from scalptui.ui.market_book import UNLISTED_GLYPH, VenueState
+from scalptui.ui.market_book import UNLISTED_GLYPH, VenueState, state_words
 from scalptui.ui.widgets.lines import LinesWidget
 
 _STATE_GLYPH = {
@@ -183,7 +183,7 @@ class HeaderBar(LinesWidget):
             if venue.state is StreamState.LIVE:
                 continue
             if level < 7:
-                text.append(f" {_state_words(venue.state, venue.stream)}", style=self.part(part))
+                text.append(f" {state_words(venue.state, venue.stream)}", style=self.part(part))
             if venue.age_s is not None and level < _NO_AGE_LEVEL:
                 text.append(f" {fmt.age(venue.age_s)}", style=self.part("header--dim"))
         return text
@@ -191,18 +191,13 @@ class HeaderBar(LinesWidget):
     def _feed_text(self, info: HeaderInfo, *, with_word: bool = True) -> Text:
         glyph = _STATE_GLYPH.get(info.state, "?")
         part = _state_part(info.state)
-        label = f"{glyph} {_state_words(info.state, info.stream)}" if with_word else glyph
+        label = f"{glyph} {state_words(info.state, info.stream)}" if with_word else glyph
         text = Text().append(label, style=self.part(part))
         if info.age_s is not None:
             text.append(f" {fmt.age(info.age_s)}", style=self.part("header--dim"))
         if info.shed:
             text.append(f" shed {info.shed}", style=self.part("header--stale"))
         return text
-
-
-def _state_words(state: StreamState, stream: str) -> str:
-    """``stale``, or ``OI stale`` when one stream is down while the rest flows."""
-    return f"{stream} {state.value}" if stream else state.value
 
 
 def _state_part(state: StreamState) -> str:

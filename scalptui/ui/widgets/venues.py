@@ -20,7 +20,7 @@ from textual import events
 from scalptui.models import DetectorSnapshot, StreamState, venue_label, venue_tag
 from scalptui.numfmt import duration
 from scalptui.ui import format as fmt
-from scalptui.ui.market_book import UNLISTED_GLYPH, VenueState
+from scalptui.ui.market_book import UNLISTED_GLYPH, VenueState, state_words
 from scalptui.ui.widgets.lines import LinesWidget
 
 _STATE_GLYPH = {
@@ -137,7 +137,7 @@ def feed_text(state: VenueState | None, *, with_word: bool) -> str:
         return f"{UNLISTED_GLYPH} not listed" if with_word else UNLISTED_GLYPH
     text = _STATE_GLYPH.get(state.state, "?")
     if with_word:
-        text += f" {state.stream} {state.state.value}" if state.stream else f" {state.state.value}"
+        text += f" {state_words(state.state, state.stream)}"
     if state.state is not StreamState.LIVE and state.age_s is not None:
         text += f" {fmt.age(state.age_s)}"
     return text
