@@ -56,9 +56,9 @@ class FeedSettings:
     """Per venue, a table: ``base_urls = {bybit = "http://127.0.0.1:8765"}`` (``--base-url
     VENUE=URL``)."""
     oi_poll_s: float = 15.0
-    """Open-interest poll period where the venue does not stream it."""
+    """Open-interest poll period where the venue does not stream it (1–3600 s)."""
     stale_after_s: float = 10.0
-    """A regular-cadence stream is stale after this long without a message."""
+    """A regular-cadence stream is stale after this long without a message (2–3600 s)."""
 
     @property
     def venues(self) -> tuple[str, ...]:
@@ -340,8 +340,11 @@ def validate(settings: Settings, where: str = "settings") -> None:
                 f"{where}: feed.symbols entry {sym!r} is not a unified symbol like BTC/USDT:USDT"
             )
     _check_base_urls(feed, where)
-    _positive(where, "feed.oi_poll_s", feed.oi_poll_s)
-    _positive(where, "feed.stale_after_s", feed.stale_after_s)
+    # Faster polls spend the venue's request budget (30 symbols at 1 s is Binance's
+    # 2400-a-minute IP limit); a stale limit under 2 s flags the 1/s streams between
+    # two messages.
+    _within(where, "feed.oi_poll_s", feed.oi_poll_s, MIN_OI_POLL_S, MAX_FEED_WAIT_S, "s")
+    _within(where, "feed.stale_after_s", feed.stale_after_s, MIN_STALE_S, MAX_FEED_WAIT_S, "s")
     for key, hz in (("ui.tick_hz", settings.ui.tick_hz), ("ui.quiet_hz", settings.ui.quiet_hz)):
         # Past what a terminal can show, repaints only starve the keys (1e9 froze the TUI).
         if not 0 < hz <= MAX_REPAINT_HZ:
@@ -462,6 +465,14 @@ def _non_negative_fields(where: str, prefix: str, node: Any) -> None:
 
 
 MAX_REPAINT_HZ = 60.0
+MIN_OI_POLL_S = 1.0
+MIN_STALE_S = 2.0
+MAX_FEED_WAIT_S = 3600.0
+
+
+def _within(where: str, key: str, value: float, low: float, high: float, unit: str) -> None:
+    if not low <= value <= high:
+        raise ConfigError(f"{where}: {key} must be within {low:g}..{high:g} {unit}, got {value!r}")
 
 
 def _positive(where: str, key: str, value: float) -> None:
