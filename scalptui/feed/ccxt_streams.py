@@ -223,9 +223,14 @@ class StreamSupervision:
                 raw = await stream.subscribe()
             except ccxt.BaseError as exc:
                 self._counters["http_errors"] += 1
-                detail = f"{type(exc).__name__}: {short(exc)}"
-                self._emit(stream, stream.health.on_poll(False, time.monotonic()), detail)
-                await self._poll_retry_wait(backoff.next_delay(), exc)
+                await self._poll_failed(stream, backoff, exc)
+                continue
+            except Exception as exc:
+                # ccxt could not parse the reply (OKX's ``data: []`` for a suspended
+                # instrument is an IndexError): a failed poll, retried, never a dead one.
+                self._counters["rejected_items"] += 1
+                log.warning("%s %s: unreadable reply: %s", self.exchange, stream.key, short(exc))
+                await self._poll_failed(stream, backoff, exc)
                 continue
             oi = parse_open_interest(venue, raw or {}, cs, stream.symbol)
             if oi is None:
@@ -235,6 +240,11 @@ class StreamSupervision:
             self._emit(stream, stream.health.on_poll(True, time.monotonic()))
             backoff.reset()
             await asyncio.sleep(self._oi_poll_s)
+
+    async def _poll_failed(self, stream: Stream, backoff: Backoff, exc: Exception) -> None:
+        detail = f"{type(exc).__name__}: {short(exc)}"
+        self._emit(stream, stream.health.on_poll(False, time.monotonic()), detail)
+        await self._poll_retry_wait(backoff.next_delay(), exc)
 
     def _note_stream_live(self, stream: Stream, state: StreamState | None) -> None:
         """A regular stream went live (again): the venue answers, so wake the streams and

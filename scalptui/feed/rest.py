@@ -7,8 +7,8 @@ best effort except loading the markets: a symbol whose history cannot be had
 still streams, its ladder starting empty as on a new listing.
 
 ``RestCaller`` retries a call with exponential back-off and jitter on network
-errors, timeouts, 429 and 5xx, and turns what remains into one ``FeedError``
-line naming the endpoint. ccxt is imported lazily.
+errors, timeouts, 429 and 5xx, and turns what remains (a refusal, a reply ccxt
+cannot parse) into one ``FeedError`` line naming the endpoint. ccxt is imported lazily.
 """
 
 from __future__ import annotations
@@ -93,6 +93,16 @@ class RestCaller:
             except ccxt.BaseError as exc:
                 raise FeedError(
                     f"{self.exchange_id}: {what} refused ({type(exc).__name__}: {short(exc)})"
+                ) from None
+            except Exception as exc:
+                # ccxt's parsers index replies unchecked (an empty ``data`` list, an error
+                # body in place of rows): a reply it cannot read is this call's failure,
+                # never a dead symbol task.
+                log.debug("%s: %s: unreadable reply", self.exchange_id, what, exc_info=True)
+                self.counters["rejected_items"] = self.counters.get("rejected_items", 0) + 1
+                raise FeedError(
+                    f"{self.exchange_id}: {what}: unreadable reply "
+                    f"({type(exc).__name__}: {short(exc)})"
                 ) from None
         raise AssertionError("unreachable")
 

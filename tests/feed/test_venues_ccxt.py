@@ -454,6 +454,56 @@ async def test_okx_open_interest_poll_reply_in_base_units(okx: OfflineFeed) -> N
     assert oi is not None and (oi.amount, oi.value, oi.ts) == (555.55, 50000.0, 1597026383085)
 
 
+async def test_unreadable_warm_start_reply_still_streams_the_symbol() -> None:
+    # ccxt's open-interest-history parser indexes the reply unchecked (KeyError on an
+    # error body): the warm start is best effort, so the symbol's streams still open.
+    routes = {**binance_routes(), "/futures/data/openInterestHist": {"code": "x"}}
+    feed = OfflineFeed("binanceusdm", [BTC], routes)
+    await feed.start()
+    try:
+        events = await feed.settle()
+        assert f"trades:{BTC}" in feed._streams and f"liquidations:{BTC}" in feed._streams
+        assert only(events, MarketInfo)
+        history = only(events, History)
+        assert history and history[0].bars and not history[0].open_interest  # klines kept
+    finally:
+        await feed.close()
+
+
+class PollingOffline(OfflineFeed):
+    """An OfflineFeed whose open-interest poll runs (every 10 ms)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._oi_poll_s = 0.01
+
+    async def _poll(self, stream: Any) -> None:
+        await ccxt_feed.CcxtFeed._poll(self, stream)
+
+
+async def test_okx_poll_survives_a_reply_ccxt_cannot_parse() -> None:
+    # OKX answers ``data: []`` for an instrument it suspends; ccxt's fetch_open_interest
+    # reads ``data[0]`` (IndexError). The poll counts a failure and polls on.
+    path = "/api/v5/public/open-interest"
+    good = docs_example("docs_okx_rest_open_interest.json")
+    feed = PollingOffline("okx", [BTC], okx_routes())
+    feed.rest.routes[path] = lambda q: (
+        {"code": "0", "msg": "", "data": []} if feed.rest.calls.count(path) <= 2 else good
+    )
+    await feed.start()
+    try:
+        events: list[Any] = []
+        async with asyncio.timeout(10):
+            while not only(events, OpenInterest):
+                await asyncio.sleep(0.01)
+                events += feed.pending()
+        failures = [e for e in only(events, FeedStatus) if e.stream == "open_interest" and e.detail]
+        assert failures and "IndexError" in failures[0].detail
+        assert only(events, OpenInterest)[0].amount == 555.55
+    finally:
+        await feed.close()
+
+
 class WithoutLiquidations(OfflineFeed):
     """A venue whose ccxt ``has`` lacks the liquidation stream and the OI endpoint."""
 
