@@ -49,7 +49,7 @@ from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.queue import END, QUEUE_SIZE, EventQueue
 from scalptui.feed.rest import RestCaller, funding_intervals, history_of, mmr_of, short
 from scalptui.feed.symbols import did_you_mean
-from scalptui.feed.trade_frames import READERS, FrameReader, RawTrade
+from scalptui.feed.trade_frames import READERS, FrameReader, RawTrade, order_book_trade
 from scalptui.feed.venues import (
     VENUES,
     FundingSource,
@@ -637,7 +637,14 @@ class CcxtFeed(StreamSupervision):
     def _trade_sink(self, stream: Stream) -> Callable[[Unified], None]:
         """One ccxt trade → one Trade on the queue (trades ccxt's handler parsed)."""
         exchange, cs = self.exchange, self._contract_size[stream.symbol]
-        return self._sink_of(stream, lambda item: parse_trade(exchange, item, cs))
+        sink = self._sink_of(stream, lambda item: parse_trade(exchange, item, cs))
+
+        def order_book_only(item: Unified) -> None:
+            info = item.get("info")
+            if type(info) is not dict or order_book_trade(exchange, info):
+                sink(item)
+
+        return order_book_only
 
     def _raw_trade_sink(self, stream: Stream) -> Callable[[RawTrade], None]:
         """One trade read from the frame itself → one Trade on the queue (the hot path)."""

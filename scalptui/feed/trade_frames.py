@@ -43,6 +43,22 @@ _BYBIT_TOPIC = "publicTrade."
 _OKX_CHANNEL = "trades"
 
 
+def order_book_trade(exchange: str, item: dict[str, Any]) -> bool:
+    """Whether a venue's trade item was filled in the order book, i.e. is taker flow.
+
+    Binance's ``@trade`` also prints the insurance fund's takeovers and auto-deleveraging
+    fills (``"X": "INSURANCE_FUND"`` / ``"ADL"``, ``"MARKET"`` otherwise; its REST
+    trades and ``@aggTrade`` leave them out). Bybit's ``publicTrade`` marks negotiated
+    block trades ``"BT": true``. Neither is a taker meeting the book: they print near
+    bankruptcy or agreed prices and would count as taker pressure in a cascade.
+    """
+    if exchange == "binanceusdm":
+        return bool(item.get("X", "MARKET") == "MARKET")
+    if exchange == "bybit":
+        return item.get("BT") is not True
+    return True
+
+
 def read_binance(message: Any) -> TradeFrame | None:
     if type(message) is not dict:
         return None
@@ -55,6 +71,8 @@ def read_binance(message: Any) -> TradeFrame | None:
     market_id = message.get("s")
     if type(market_id) is not str:
         return None
+    if not order_book_trade("binanceusdm", message):
+        return market_id, []  # claimed and dropped: not taker flow (``order_book_trade``)
     maker = message.get("m")
     side = "sell" if maker is True else "buy" if maker is False else None
     return market_id, [(message.get("T"), message.get("p"), message.get("q"), side)]
@@ -73,6 +91,8 @@ def read_bybit(message: Any) -> TradeFrame | None:
     for item in items:
         if type(item) is not dict:
             trades.append((None, None, None, None))  # rejected downstream, counted
+            continue
+        if not order_book_trade("bybit", item):
             continue
         side = item.get("S")
         trades.append(

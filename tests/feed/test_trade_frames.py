@@ -130,6 +130,23 @@ async def test_okx_size_in_contracts_read_from_the_frame() -> None:
     assert trades[0][3:] == (48938.5, pytest.approx(5 * 0.01), TakerSide.BUY)
 
 
+async def test_insurance_fund_and_block_trades_are_not_taker_flow() -> None:
+    # The real frames: ETH's ``"X":"INSURANCE_FUND"`` print is the insurance fund taking
+    # over a position, not a taker meeting the book; BTC's ``"X":"MARKET"`` is one.
+    frames = tardis("tardis_binance-futures_messages.jsonl", "@trade")
+    assert any(f["data"].get("X") == "INSURANCE_FUND" for f in frames)
+    async with feed_pair("binanceusdm", [BTC, ETH], binance_routes()) as (hot, plain):
+        for feed in (hot, plain):
+            trades = trades_of(feed, frames)
+            assert [t[1] for t in trades] == [BTC, BTC]
+            assert feed.stats["rejected_items"] == 0
+    block = {"T": 1709891679000, "s": "BTCUSDT", "S": "Sell", "v": "9", "p": "27451.0"}
+    frame = {"topic": "publicTrade.BTCUSDT", "ts": 1, "data": [{**block, "BT": True}, block]}
+    async with feed_pair("bybit", [BTC], bybit_routes()) as (hot, plain):
+        for feed in (hot, plain):
+            assert [t[4] for t in trades_of(feed, [frame])] == [9.0]
+
+
 def garbage_bybit() -> list[dict[str, Any]]:
     good = {"T": 1709891679000, "s": "BTCUSDT", "S": "Sell", "v": "0.5", "p": "27451.0"}
     bad_items: list[Any] = [
