@@ -94,15 +94,15 @@ class SymbolSearch(Provider):
         # A symbol typed in full as traders write it (ETHUSDT, eth usdt, ETH-USDT-SWAP)
         # is that market, first, whatever the fuzzy score of those letters.
         exact = unified_symbol(query) if any(c.isalnum() for c in query) else None
-        if exact in candidates:
-            yield self._hit(1.0, exact, exact)
         matcher = self.matcher(query)
-        for symbol in candidates:
-            if symbol == exact:
-                continue
-            score = matcher.match(symbol)
-            if score > 0:
-                yield self._hit(score, matcher.highlight(symbol), symbol)
+        fuzzy = [(matcher.match(s), s) for s in candidates if s != exact]
+        fuzzy = [(score, s) for score, s in fuzzy if score > 0]
+        if exact in candidates:
+            # Fuzzy scores have no ceiling ("dot" scores DOGE 5.8, "btc" BTCDOM 12): the
+            # market typed in full must outrank every one of them.
+            yield self._hit(max((score for score, _ in fuzzy), default=0.0) + 1.0, exact, exact)
+        for score, symbol in fuzzy:
+            yield self._hit(score, matcher.highlight(symbol), symbol)
 
     def _hit(self, score: float, shown: str | Content, symbol: str) -> Hit:
         return Hit(

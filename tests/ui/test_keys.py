@@ -58,6 +58,22 @@ async def test_slash_searches_the_markets_and_adds_the_choice(harness: Harness, 
         assert "DOGE/USDT:USDT" in header_text(app)
 
 
+@pytest.mark.parametrize("typed", ["dot", "DOTUSDT"])
+async def test_the_market_typed_in_full_outranks_fuzzy_matches(
+    harness: Harness, typed: str
+) -> None:
+    # "dot" scores DOGE 5.8 on Textual's fuzzy matcher: DOT came second and Enter took DOGE.
+    harness.feed._markets = (*harness.feed._markets, "DOT/USDT:USDT")
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("slash")
+        await pilot.press(*typed)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.current == "DOT/USDT:USDT"
+
+
 async def test_keys_typed_in_one_burst_after_slash_go_into_the_search(harness: Harness) -> None:
     """Over SSH ``/xrp`` typed fast arrives in one read: the letters reached the main
     screen before the search was open and were lost (an empty search)."""
