@@ -46,14 +46,14 @@ APP_BINDINGS: list[BindingType] = [
         "zoom(-1)",
         "zoom in",
         key_display="+",
-        tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
+        tooltip="ladder zoom in / out (clusters past the view sum in the edge rows)",
     ),
     Binding(
         "minus",
         "zoom(1)",
         "zoom out",
         key_display="-",
-        tooltip="ladder zoom (clusters beyond the view are summed in edge rows)",
+        tooltip="ladder zoom in / out (clusters past the view sum in the edge rows)",
     ),
     Binding(
         "l", "toggle_tape", "tape", tooltip="liquidation tape (realised, across the watchlist)"

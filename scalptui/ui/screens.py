@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -66,22 +68,25 @@ class HelpScreen(ModalScreen[None]):
         self._rows = key_rows(bindings)
 
     def compose(self) -> ComposeResult:
-        table = Text()
-        table.append("Keys\n", style="bold")
-        for keys, what in self._rows:
-            table.append(f"{keys:<{KEY_COLUMN}}", style="bold")
-            table.append(f" {what}\n")
-        table.append(
+        # A grid, so that a description too long for a narrow terminal wraps under itself,
+        # not under the keys.
+        keys = Table.grid(padding=(0, 1))
+        keys.add_column(width=KEY_COLUMN, no_wrap=True, style="bold")
+        keys.add_column(ratio=1)
+        for shown, what in self._rows:
+            keys.add_row(shown, what)
+        notes = Text(
             # one line per paragraph: the screen wraps it to its own width (a hard break
             # made a one-word line at 80 columns)
             "\nThe ladder is a model estimate (est.). Liquidation totals from Binance and OKX "
             "are a lower bound (≥): they send at most one print a second per symbol "
             "(Binance) or per contract (OKX); Bybit's are totals.\n"
-            "Alerts are informational only: facts, never a trade plan."
+            "Alerts are informational only: facts, never a trade plan.\n"
+            "Esc or q closes this screen, as it does the chart, the venues and an alert in full."
         )
         # Scrolls (↑ ↓ PgUp PgDn Home End) where the terminal is too low for every line.
         with VerticalScroll():
-            yield Static(table, id="help-keys")
+            yield Static(Group(Text("Keys", style="bold"), keys, notes), id="help-keys")
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()
@@ -93,7 +98,8 @@ class HelpScreen(ModalScreen[None]):
 class ChartScreen(Screen[None]):
     """Full-screen chart, redrawn once a second from the shared detector."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,c", "app.pop_screen", "Back")]
+    # ``q`` closes it as it closes every other screen over the main one: it quit the app.
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,c,q", "app.pop_screen", "Back")]
     DEFAULT_CSS = """
     ChartScreen PriceChart { height: 1fr; }
     """
@@ -109,7 +115,8 @@ class ChartScreen(Screen[None]):
         yield PriceChart()
         # Whole key hints, "esc Back" and "? help" always among them (no cut "t th").
         hidden: frozenset[str] = getattr(self.app, "hidden_actions", frozenset())
-        hidden |= {"zoom(-1)", "zoom(1)", "toggle_tape"}  # the ladder and tape are not here
+        # the ladder and tape are not here; c and q close this screen ("esc Back")
+        hidden |= {"zoom(-1)", "zoom(1)", "toggle_tape", "chart", "quit"}
         yield KeyHints([*self.BINDINGS, *self.app.BINDINGS], hidden=hidden, id="keys")
 
     def on_mount(self) -> None:

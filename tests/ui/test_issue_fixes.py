@@ -473,6 +473,9 @@ def test_chart_axes_tick_at_round_prices_and_round_times() -> None:
     assert time_ticks(3300) == ([-45.0, -30.0, -15.0, 0.0], ["−45m", "−30m", "−15m", "now"])
     assert time_ticks(25) == ([-20 / 60, -10 / 60, 0.0], ["−20s", "−10s", "now"])
     assert time_ticks(7200, most=3)[1] == ["−2h", "−1h", "now"]
+    # A symbol's first minutes: a 30 s step read "−2m −2m −1m −1m −30s now".
+    labels = time_ticks(150, most=7)[1]
+    assert labels == ["−2m30s", "−2m", "−1m30s", "−1m", "−30s", "now"]
 
 
 async def test_tape_columns_line_up(harness: Harness) -> None:

@@ -372,10 +372,16 @@ async def test_c_opens_the_full_chart_and_escape_returns(harness: Harness) -> No
         assert isinstance(app.screen, ChartScreen)
         hints = " ".join(line.plain for line in app.screen.query_one("#keys", LinesWidget).lines)
         assert "zoom" not in hints and "tape" not in hints and "help" in hints
+        assert "quit" not in hints and "chart" not in hints  # q and c close it
         await pilot.press("plus", "l")  # the ladder and the tape are not on this screen
         await pilot.press("escape")
         assert not isinstance(app.screen, ChartScreen)
         assert app.span_pct == span and not app.tape.display
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("q")  # closes the chart, as it closes help: it quit the app
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, ChartScreen)
 
 
 async def test_b_toggles_the_bell_on_alerts(harness: Harness) -> None:

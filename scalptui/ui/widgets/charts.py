@@ -115,6 +115,8 @@ def _ago(seconds: int) -> str:
         return "now"
     if seconds < 60:
         return f"−{seconds}s"
+    if seconds % 60:  # a 30 s step past the first minute: −1m30s, never a second "−1m"
+        return f"−{seconds // 60}m{seconds % 60:02d}s"
     if seconds < 3600 or seconds % 3600:
         return f"−{seconds // 60}m"
     return f"−{seconds // 3600}h"
