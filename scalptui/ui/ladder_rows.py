@@ -48,7 +48,15 @@ class LadderRow:
         return self.hit_long_usd > 0 or self.hit_short_usd > 0
 
 
-def row_width(price: float, span_pct: float, rows: int, bin_width: float) -> float:
+HELD_WIDTH = (0.9, 1.4)
+"""A row width already on screen is kept while it is within these multiples of the width
+the zoom asks for (the round widths are a third apart at most): the grid re-laid itself
+whenever price crossed a width's edge (BTC at 100,000), in the middle of a cascade."""
+
+
+def row_width(
+    price: float, span_pct: float, rows: int, bin_width: float, held: float | None = None
+) -> float:
     """A round width (``ROUND_STEPS`` × a power of ten) covering ±span_pct over ``rows``
     rows, never narrower than an estimate bin.
 
@@ -58,6 +66,9 @@ def row_width(price: float, span_pct: float, rows: int, bin_width: float) -> flo
     of them is shared between both (``build_rows``).
     """
     ideal = 2.0 * price * span_pct / 100.0 / max(rows, 1)
+    low, high = HELD_WIDTH
+    if held is not None and held >= bin_width and low * ideal <= held <= high * ideal:
+        return held
     if bin_width > 0:
         return round_step(max(ideal, bin_width))
     return nice_step(ideal)
@@ -108,10 +119,13 @@ class Grid:
         return self.bottom + self.inner * self.width
 
 
-def grid_for(price: float, span_pct: float, rows: int, bin_width: float) -> Grid:
-    """The grid ``build_rows`` lays out for ``rows`` rows (two of them edge rows)."""
+def grid_for(
+    price: float, span_pct: float, rows: int, bin_width: float, held: float | None = None
+) -> Grid:
+    """The grid ``build_rows`` lays out for ``rows`` rows (two of them edge rows);
+    ``held``: the row width on screen, kept while it still fits (``row_width``)."""
     inner = max(rows - 2, 1)
-    width = row_width(price, span_pct, inner, bin_width)
+    width = row_width(price, span_pct, inner, bin_width, held)
     return Grid(width, math.floor(price / width) - inner // 2, inner)
 
 
@@ -139,9 +153,10 @@ def build_rows(
     span_pct: float,
     rows: int,
     bin_width: float,
+    held: float | None = None,
 ) -> tuple[LadderRow, ...]:
     """``rows`` rows, highest price first: an edge row, the grid rows, an edge row."""
-    grid = grid_for(price, span_pct, rows, bin_width)
+    grid = grid_for(price, span_pct, rows, bin_width, held)
     inner, width, bottom_index = grid.inner, grid.width, grid.bottom_index
     bottom, top = grid.bottom, grid.top
     acc = [[0.0] * 6 for _ in range(inner + 2)]  # 0 = below edge, inner + 1 = above edge

@@ -71,6 +71,18 @@ def test_rows_sit_on_a_fixed_grid_so_small_moves_change_nothing() -> None:
     assert row_width(100_004.0, 3.0, 24, 100.0) == 300.0  # a third wider at most, not 500
 
 
+def test_the_row_width_on_screen_holds_while_price_crosses_a_round_number() -> None:
+    # 12 rows of ±3 %: the width asked for crosses 500 as BTC crosses 100,000.
+    below, above = row_width(99_900.0, 3.0, 12, 100.0), row_width(100_100.0, 3.0, 12, 100.0)
+    assert (below, above) == (500.0, 600.0)  # without a width on screen: it flips
+    assert row_width(100_100.0, 3.0, 12, 100.0, held=below) == 500.0
+    assert row_width(99_900.0, 3.0, 12, 100.0, held=above) == 600.0
+    # Held only while it fits: a fifth of the way off, or under a bin, it goes.
+    assert row_width(120_000.0, 3.0, 12, 100.0, held=500.0) == 600.0
+    assert row_width(80_000.0, 3.0, 12, 100.0, held=600.0) == 400.0
+    assert row_width(99_900.0, 3.0, 12, 550.0, held=500.0) == 600.0
+
+
 def test_round_rows_share_a_straddling_bin_by_width_and_keep_every_dollar() -> None:
     """Bins of 100.6 (0.1 % of a first price 100,574.8) on rows of 250: every row's
     label is a round price, a bin across a boundary is split by the width each side

@@ -32,6 +32,10 @@ VALUE_WIDTH = 7
 REAL_WIDTH = 9
 
 
+def _held_key(snap: DetectorSnapshot, span_pct: float, rows: int) -> tuple[object, ...]:
+    return (snap.exchange, snap.symbol, span_pct, rows, snap.bin_width)
+
+
 @dataclass(frozen=True, slots=True)
 class LadderInput:
     snapshot: DetectorSnapshot
@@ -70,6 +74,15 @@ class LadderView(LinesWidget):
         self._row_cache: dict[_RowKey, Text] = {}
         self._next_cache: dict[_RowKey, Text] = {}
         self._memo: tuple[object, ...] | None = None
+        self._held: tuple[tuple[object, ...], float] | None = None
+        """The row width on screen and what it was laid out for (symbol, zoom, rows, bin)."""
+
+    def _grid(self, snap: DetectorSnapshot, price: float, span_pct: float, rows: int) -> Grid:
+        """The grid for ``rows`` rows, keeping the row width on screen while it fits, so
+        that price crossing a round number does not re-lay every row."""
+        key = _held_key(snap, span_pct, rows)
+        held = self._held[1] if self._held is not None and self._held[0] == key else None
+        return grid_for(price, span_pct, rows, snap.bin_width, held)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -95,7 +108,7 @@ class LadderView(LinesWidget):
         reference = snap.mark if snap.mark is not None else snap.last  # the detector's cut
         if price is None or reference is None:
             return span_pct
-        grid = grid_for(price, span_pct, self._row_count(), snap.bin_width)
+        grid = self._grid(snap, price, span_pct, self._row_count())
         return covering_span_pct(grid, reference, span_pct, snap.bin_width)
 
     def reach_pct(self, span_pct: float) -> float | None:
@@ -108,7 +121,7 @@ class LadderView(LinesWidget):
         price = snap.last if snap.last is not None else snap.mark
         if price is None or price <= 0 or not snap.ladder:
             return None
-        return _reach_pct(grid_for(price, span_pct, self._row_count(), snap.bin_width), price)
+        return _reach_pct(self._grid(snap, price, span_pct, self._row_count()), price)
 
     def _row_count(self) -> int:
         """Rows under the title line: edge row, grid rows, edge row."""
@@ -129,7 +142,8 @@ class LadderView(LinesWidget):
             self.set_lines(lines)
             return
         # the rows build_rows lays out (it finds the same grid): the title says their reach
-        layout_grid = grid_for(price, span, height - 1, snap.bin_width)
+        layout_grid = self._grid(snap, price, span, height - 1)
+        self._held = (_held_key(snap, span, height - 1), layout_grid.width)
         lines = [self._title(_reach_pct(layout_grid, price) if price > 0 else span, width)]
         lower_bound = any(liq.sampled for liq in snap.recent_liquidations)
         grid = layout_grid.width
@@ -147,7 +161,7 @@ class LadderView(LinesWidget):
         if memo == self._memo:
             return  # same bins, same price row: every line would come out the same
         self._memo = memo
-        self.rows = build_rows(snap.ladder, price, span, height - 1, snap.bin_width)
+        self.rows = build_rows(snap.ladder, price, span, height - 1, snap.bin_width, grid)
         layout = _Columns.fit(width, self.rows, snap)
         scale = max((r.total_usd for r in self.rows if r.edge is Edge.NONE), default=0.0)
         self._next_cache = {}
