@@ -157,7 +157,7 @@ async def test_prices_are_shown_to_the_market_tick_not_to_their_magnitude(
         price_text = "\n".join(t.plain for t in app.price_panel.query_one(PriceLines).lines)
         assert "Last  180.1234" in price_text
         assert "180.1234" in app.watchlist_strip.lines[0].plain
-        assert "@ 179.8766" in "\n".join(t.plain for t in app.tape.lines)
+        assert "at 179.8766" in "\n".join(t.plain for t in app.tape.lines)
         await pilot.press("v")
         await pilot.pause()
         rows = [line.plain for line in app.screen.query_one(VenueTable).lines]
@@ -483,8 +483,8 @@ async def test_tape_columns_line_up(harness: Harness) -> None:
         app = await ready(harness, pilot)
         await pilot.press("l")
         await pilot.pause()
-        rows = [t for t in texts(app.tape)[1:] if " liq " in t]
-        assert len({len(r.split(" @ ")[0]) for r in rows}) == 1
+        rows = [t for t in texts(app.tape)[1:] if " liquidated " in t]
+        assert len({len(r.split(" at ")[0]) for r in rows}) == 1
         assert len({r.index("  binanceusdm") for r in rows}) == 1
         assert len({fmt.short_symbol(s) for s in SYMBOLS}) > 1
 

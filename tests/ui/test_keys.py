@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from textual.keys import format_key
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from scalptui.models import AlertKind
+from scalptui.models import AlertKind, Liquidation, Side
 from scalptui.ui.app import ZOOM_LEVELS, ScalpApp
+from scalptui.ui.ladder_rows import grid_for
 from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import KEY_COLUMN, ChartScreen, HelpScreen
 from scalptui.ui.widgets.alert_log import AlertLog
@@ -175,6 +177,34 @@ async def test_plus_and_minus_zoom_the_ladder_and_keep_far_clusters_in_edge_rows
         assert ladder.rows[0].edge and ladder.rows[-1].edge
 
 
+async def test_the_ladder_keeps_its_rows_as_price_crosses_the_next_round_width(
+    harness: Harness,
+) -> None:
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        ladder = app.query_one(LadderView)
+        snap = app.take_snapshot()
+        assert snap is not None and snap.last is not None
+
+        def drawn_at(price: float) -> float:
+            ladder.show(dataclasses.replace(snap, last=price), app.span_pct, False)
+            inner = [r for r in ladder.rows if not r.edge]
+            return inner[0].high - inner[0].low
+
+        rows = ladder.content_size.height - 1
+        first = drawn_at(snap.last)
+        # the nearest price above at which a fresh grid would take the next width
+        moved = next(
+            snap.last * (1 + k / 1000)
+            for k in range(1, 300)
+            if grid_for(snap.last * (1 + k / 1000), app.span_pct, rows, snap.bin_width).width
+            != first
+        )
+        assert moved < snap.last * 1.1
+        assert drawn_at(moved) == first
+        assert drawn_at(snap.last * 2) != first  # far from it, the width follows the price
+
+
 async def test_zoom_titles_say_how_far_the_rows_reach_and_plus_stops_at_a_bin_per_row(
     harness: Harness,
 ) -> None:
@@ -257,10 +287,30 @@ async def test_l_shows_the_liquidation_tape_across_the_watchlist(harness: Harnes
         assert tape.display and not app.query_one(AlertLog).display
         body = "\n".join(line.plain for line in tape.lines)
         assert "lower bound" in body
-        assert "LONG  liq" in body and "BTC" in body
-        assert "SHORT liq" in body and "SOL" in body
+        assert "long  liquidated ▼" in body and "BTC" in body
+        assert "short liquidated ▲" in body and "SOL" in body
+        assert " @ " not in body and "LONG" not in body  # never laid out like a trade call
         await pilot.press("l")
         assert not tape.display and app.query_one(AlertLog).display
+
+
+async def test_the_tape_names_the_sampling_venues_once_a_complete_ones_prints_fill_it(
+    harness: Harness,
+) -> None:
+    def liq(venue: str, ts: int) -> Liquidation:
+        sampled = venue != "bybit"
+        return Liquidation(ts, venue, SYMBOLS[0], Side.LONG, 1e5, 0.5, 5e4, sampled)
+
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("l")
+        tape = app.query_one(LiquidationTape)
+        tape.venue_tags = True
+        tape.show((liq("binanceusdm", 1), liq("okx", 2), liq("bybit", 3)))
+        assert "sampled: BN OK (totals a lower bound)" in tape.lines[0].plain
+        # A cascade: Bybit's complete stream fills the newest prints the tape is given.
+        tape.show(tuple(liq("bybit", 10 + i) for i in range(200)))
+        assert "sampled: BN OK (totals a lower bound)" in tape.lines[0].plain
 
 
 async def test_alerts_while_the_tape_is_shown_head_the_tape_not_toasts_over_the_ladder(

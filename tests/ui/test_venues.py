@@ -295,8 +295,8 @@ async def test_the_tape_tags_each_print_with_its_venue_in_one_column(tmp_path: P
         lines = [line.plain for line in app.tape.lines[1:]]
         tags = {re.match(TIME + r" (\S+) ", line).group(1) for line in lines}  # type: ignore[union-attr]
         assert tags == {"BN", "BY"}
-        # Columns line up: every "@" (the price) at the same place.
-        assert len({line.index("@") for line in lines}) == 1
+        # Columns line up: every " at " (before the price) at the same place.
+        assert len({line.index(" at ") for line in lines}) == 1
         assert not any(line.rstrip().endswith(("binanceusdm", "bybit")) for line in lines)
 
 

@@ -36,6 +36,9 @@ class LiquidationTape(LinesWidget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._liqs: tuple[Liquidation, ...] = ()
+        self._sampled: dict[str, None] = {}
+        """Tags of the venues seen sampling, this session: the note stays when a complete
+        venue's prints fill the tape."""
         self._ticks: dict[str, float | None] = {}
         self.venue_tags = False
         """A venue column after the time (several venues) instead of the venue at the end."""
@@ -59,6 +62,9 @@ class LiquidationTape(LinesWidget):
     ) -> None:
         """``ticks``: each symbol's price tick, where known (prices are shown to it)."""
         self._liqs = liquidations
+        self._sampled.update(
+            dict.fromkeys(venue_tag(q.exchange) for q in liquidations if q.sampled)
+        )
         self._ticks = ticks or {}
         self.redraw()
 
@@ -67,12 +73,12 @@ class LiquidationTape(LinesWidget):
 
     def redraw(self) -> None:
         dim = self.part("tape--dim")
-        sampled = any(liq.sampled for liq in self._liqs)
+        sampled = bool(self._sampled)
         title = Text().append("Liquidation tape (realised)", style=self.part("tape--title"))
         if sampled and self.venue_tags:
             # Several venues: say which of them sample (their sums are the lower bound).
-            tags = dict.fromkeys(venue_tag(q.exchange) for q in self._liqs if q.sampled)
-            title.append(f"  sampled: {' '.join(tags)} (totals a lower bound)", style=dim)
+            tags = " ".join(self._sampled)
+            title.append(f"  sampled: {tags} (totals a lower bound)", style=dim)
         elif sampled:
             title.append("  sampled venue: totals are a lower bound", style=dim)
         lines = [title]
@@ -96,12 +102,13 @@ class LiquidationTape(LinesWidget):
         if self.venue_tags:
             text.append(venue_tag(liq.exchange).ljust(cols.venue) + " ", style="bold")
         text.append(fmt.short_symbol(liq.symbol).ljust(cols.symbol))
+        # Worded as what happened to a position: "LONG … $41.8k @ 3,357" read as a call.
         if liq.side is Side.LONG:
-            text.append(" LONG  liq ▼", style=self.part("tape--long"))
+            text.append(" long  liquidated ▼", style=self.part("tape--long"))
         else:
-            text.append(" SHORT liq ▲", style=self.part("tape--short"))
+            text.append(" short liquidated ▲", style=self.part("tape--short"))
         text.append(" " + fmt.usd(liq.notional).rjust(cols.usd))
-        text.append(" @ " + price.rjust(cols.price))
+        text.append(" at " + price.rjust(cols.price))
         if not self.venue_tags:
             text.append(f"  {liq.exchange}", style=dim)
         return text
