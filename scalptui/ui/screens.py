@@ -82,6 +82,9 @@ class HelpScreen(ModalScreen[None]):
             "are a lower bound (≥): they send at most one print a second per symbol "
             "(Binance) or per contract (OKX); Bybit's are totals.\n"
             "Alerts are informational only: facts, never a trade plan.\n"
+            "Ladder: ✱ marks liquidations realised at a row's prices in the last 15 min. "
+            "Watchlist: the % is the 1 h change; ▼ a long cascade, ▲ a short squeeze under "
+            "way; × muted.\n"
             "Esc or q closes this screen, as it does the chart, the venues and an alert in full."
         )
         # Scrolls (↑ ↓ PgUp PgDn Home End) where the terminal is too low for every line.
