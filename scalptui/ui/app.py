@@ -106,6 +106,11 @@ MAIN_SCREEN_ONLY: frozenset[str] = frozenset({"zoom", "toggle_tape"})
 Clock = Callable[[], float]
 
 
+CONFIRM_TIMEOUT_S = 2.0
+"""A key's confirmation toast: it sits over the alert log, which a cascade is filling
+(the header already shows the bell, the mute and the theme)."""
+
+
 class ScalpApp(App[None]):
     """Estimated liquidation ladder and informational alerts for a watchlist of perps."""
 
@@ -686,7 +691,10 @@ class ScalpApp(App[None]):
         self.switch_to(self.watchlist[max(0, index - 1)])
         # The watched symbols are the saved ones plus those the settings name, at start.
         until = " until restart (the settings name it)" if symbol in self._named_symbols else ""
-        self.notify(f"{symbol} removed from the watchlist{until}; / adds it again")
+        self.notify(
+            f"{symbol} removed from the watchlist{until}; / adds it again",
+            timeout=CONFIRM_TIMEOUT_S,
+        )
 
     def action_cycle(self, step: int) -> None:
         index = self.watchlist.index(self.current) if self.current in self.watchlist else 0
@@ -712,7 +720,10 @@ class ScalpApp(App[None]):
                 return
             index += step
         if step < 0 and reach is not None:  # + zooms in: a smaller span
-            self.notify(f"the ladder's finest here: rows as narrow as its bins (±{reach:.1f} %)")
+            self.notify(
+                f"the ladder's finest here: rows as narrow as its bins (±{reach:.1f} %)",
+                timeout=CONFIRM_TIMEOUT_S,
+            )
 
     def action_toggle_tape(self) -> None:
         tape = self.tape
@@ -728,7 +739,9 @@ class ScalpApp(App[None]):
         muted = self.current in self.mutes
         self.mutes = self.mutes - {self.current} if muted else self.mutes | {self.current}
         self.alert_log.set_muted(self.current, not muted)  # the ones already logged too
-        self.notify(f"{self.current} alerts {'unmuted' if muted else 'muted'}")
+        self.notify(
+            f"{self.current} alerts {'unmuted' if muted else 'muted'}", timeout=CONFIRM_TIMEOUT_S
+        )
         self.save_state()
         self.repaint_now()
         self.refresh_slow_panels()
@@ -737,7 +750,7 @@ class ScalpApp(App[None]):
         names = self.theme_set.names
         index = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(index + 1) % len(names)]
-        self.notify(f"Theme: {self.theme}")
+        self.notify(f"Theme: {self.theme}", timeout=CONFIRM_TIMEOUT_S)
         self.save_state()
         self.repaint_now()
         self.refresh_slow_panels()
@@ -778,7 +791,7 @@ class ScalpApp(App[None]):
 
     def action_toggle_bell(self) -> None:
         self.bell_on = not self.bell_on
-        self.notify(f"bell {'on' if self.bell_on else 'off'}")
+        self.notify(f"bell {'on' if self.bell_on else 'off'}", timeout=CONFIRM_TIMEOUT_S)
         self.save_state()
         self.repaint_now()
 

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from scalptui.models import AlertKind, Liquidation, Side
-from scalptui.ui.app import ZOOM_LEVELS, ScalpApp
+from scalptui.ui.app import CONFIRM_TIMEOUT_S, ZOOM_LEVELS, ScalpApp
 from scalptui.ui.ladder_rows import grid_for
 from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import KEY_COLUMN, ChartScreen, HelpScreen
@@ -432,6 +432,16 @@ async def test_c_opens_the_full_chart_and_escape_returns(harness: Harness) -> No
         await pilot.press("q")  # closes the chart, as it closes help: it quit the app
         await pilot.pause()
         assert app.is_running and not isinstance(app.screen, ChartScreen)
+
+
+async def test_key_confirmations_leave_the_alert_log_within_two_seconds(harness: Harness) -> None:
+    timeouts: list[object] = []
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        app.notify = lambda message, **kw: timeouts.append(kw.get("timeout"))  # type: ignore[method-assign]
+        await pilot.press("m", "b", "t", "x")
+        await pilot.pause()
+    assert timeouts == [CONFIRM_TIMEOUT_S] * 4 and CONFIRM_TIMEOUT_S <= 2
 
 
 async def test_b_toggles_the_bell_on_alerts(harness: Harness) -> None:
