@@ -609,7 +609,7 @@ class CcxtFeed(StreamSupervision):
             if not has.get(capability):
                 self._status(symbol, name, StreamState.FAILED, f"{capability} not offered by venue")
                 continue
-            health = StreamHealth(cadence, self._stale_after_s)
+            health = StreamHealth(cadence, venue.stale_after_s(name, self._stale_after_s))
             unsubscribe = self._unwatcher(capability, symbol)
             streams.append(Stream(name, symbol, cadence, subscribe, health, unsubscribe))
         return streams

@@ -402,6 +402,13 @@ async def test_okx_every_detail_of_a_liquidation_item_is_emitted(okx: OfflineFee
     assert len(okx.ccxt.liquidations) == 1  # ccxt itself keeps only the first detail
 
 
+async def test_okx_mark_is_stale_only_past_its_ten_second_resend(okx: OfflineFeed) -> None:
+    # OKX re-sends an unchanged mark every 10 s: at a 10 s limit a flat symbol flapped.
+    await settle(okx)
+    assert okx._streams[f"mark:{BTC}"].health.stale_after_s == 15.0
+    assert okx._streams[f"trades:{BTC}"].health.stale_after_s == 10.0
+
+
 async def test_okx_funding_then_mark(okx: OfflineFeed) -> None:
     await settle(okx)
     okx.feed_frames(frames_of("tardis_okex-swap_v5_messages.jsonl", "funding-rate", "mark-price"))
