@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import difflib
 import logging
+import math
 import os
 import signal
 import sys
@@ -226,20 +227,24 @@ def _time_scale(text: str) -> float:
 
 
 def _positive_float(text: str) -> float:
-    value = _non_negative_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text!r}")
+    value = _number(text)
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, got {text!r}")
     return value
 
 
 def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0 or value == float("inf"):
+    value = _number(text)
+    if not 0 <= value < math.inf:
         raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, got {text!r}")
     return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
 def parse_symbols(text: str) -> tuple[str, ...]:
@@ -505,11 +510,15 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
     if args.replay is not None:
         raise ConfigError("record takes a live or --demo feed, not --replay")
     path: Path = args.file
-    if path.is_dir():
-        raise ConfigError(f"recording path {path} is a directory")
-    if not args.overwrite and path.is_file() and path.stat().st_size > 0:
+    try:
+        if path.is_dir():
+            raise ConfigError(f"recording path {path} is a directory")
+        held = path.stat().st_size if path.is_file() else 0
+    except OSError as exc:  # a name too long, a loop of links
+        raise ConfigError(f"cannot write recording {path}: {exc.strerror or exc}") from None
+    if not args.overwrite and held > 0:
         raise ConfigError(
-            f"recording path {path} holds {path.stat().st_size:,} bytes already: "
+            f"recording path {path} holds {held:,} bytes already: "
             "choose another name, or pass --overwrite to replace it"
         )
     try:
@@ -524,8 +533,11 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
     except RecordingError as exc:
         if recorder.events_written == 0:  # not even the header: an unwritable path
             return _fail(str(exc))
-        # the disk filled up while recording: what is on disk replays up to its last line
-        return _fail(f"{exc} ({recorder.events_written} events recorded)", EXIT_RUNTIME)
+        # The disk filled up while recording: what is on disk replays up to its last line,
+        # at least the events of the last flush that went through (later ones may be
+        # partly there; the count of those written, buffers included, overstated it).
+        kept = recorder.events_flushed
+        return _fail(f"{exc} (at least {kept} events recorded before it)", EXIT_RUNTIME)
 
 
 def _main_sim(args: argparse.Namespace) -> int:

@@ -120,8 +120,11 @@ def check_replayable(path: Path) -> RecordingHeader:
     """
     from scalptui.feed.recording import BadLine, RecordingError, iter_recording, read_header
 
-    if path.is_dir():
-        raise RecordingError(f"recording {path} is a directory")
+    try:
+        if path.is_dir():
+            raise RecordingError(f"recording {path} is a directory")
+    except OSError as exc:  # a name too long, a loop of links
+        raise RecordingError(f"cannot read recording {path}: {exc.strerror or exc}") from None
     header = read_header(path)
     bad = 0
     try:
@@ -130,7 +133,7 @@ def check_replayable(path: Path) -> RecordingHeader:
                 return header
             bad += 1
     except OSError as exc:
-        raise RecordingError(f"cannot read recording {path}: {exc}") from None
+        raise RecordingError(f"cannot read recording {path}: {exc.strerror or exc}") from None
     unreadable = f" ({bad} unreadable line{'s' if bad != 1 else ''})" if bad else ""
     raise RecordingError(f"recording {path} holds no events{unreadable}")
 

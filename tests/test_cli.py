@@ -266,6 +266,17 @@ def test_missing_replay_file(tmp_path: Path) -> None:
     assert_one_line_error(proc, "recording not found")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("record", "{long}", "--demo"), ("alerts", "--replay", "{long}"), ("--replay", "{long}")],
+    ids=["record", "alerts-replay", "tui-replay"],
+)
+def test_a_file_name_too_long_is_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    long = str(tmp_path / ("a" * 300 + ".jsonl"))  # ENAMETOOLONG was a traceback
+    proc = run_cli(*(a.format(long=long) for a in args))
+    assert_one_line_error(proc, "File name too long")
+
+
 def test_replay_imports_neither_textual_nor_ccxt(tmp_path: Path) -> None:
     from scalptui.feed.recording import Recorder
     from scalptui.models import Source, TakerSide, Trade

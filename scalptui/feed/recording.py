@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import fcntl
 import gzip
 import io
 import json
@@ -39,6 +40,7 @@ import math
 import os
 import time
 import typing
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +68,8 @@ log = logging.getLogger(__name__)
 FORMAT = "scalptui-recording"
 VERSION = 1
 FLUSH_EVERY_S = 1.0
+MAX_LINE_BYTES = 1 << 20
+"""No event's line comes near it (a warm start's day of 5-minute history is ~60 kB)."""
 
 _CLASSES: dict[str, type[Any]] = {
     cls.KIND: cls for cls in (Trade, Liquidation, MarkPrice, OpenInterest, FeedStatus, MarketInfo)
@@ -196,14 +200,27 @@ def _open_binary(path: Path, mode: str) -> IO[bytes]:
 # --------------------------------------------------------------------------- recorder
 
 
-def _probe_writable(path: Path) -> bool:
+def _claim(path: Path) -> tuple[bool, int | None]:
     """Raise OSError if ``path`` cannot be written, leaving its content alone; whether
-    the probe created it. A device or pipe is opened only when recording starts."""
+    this created it, and a descriptor holding an exclusive lock on it (None for a device
+    or pipe, which is opened only when recording starts).
+
+    The lock is held while recording: two runs given the same new name both passed
+    the "holds something already" check while it was still empty, and the second's
+    header erased the first's events.
+    """
     existed = path.exists()
     if existed and not path.is_file():
-        return False
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666))
-    return not existed
+        return False, None
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise RecordingError(f"{path} is being recorded by another scalptui run") from None
+    except OSError:
+        return not existed, fd  # a file system without locks: record all the same
+    return not existed, fd
 
 
 class Recorder:
@@ -229,10 +246,13 @@ class Recorder:
         self.path = path
         self._clock = clock
         self.events_written = 0
+        self.events_flushed = 0
+        """Events the last successful flush handed to the OS (a full disk keeps those)."""
+        self._failed = False
         self._has_header = False
         self._fh: IO[str] | None = None
         try:
-            self._created = _probe_writable(path)
+            self._created, self._lock = _claim(path)
         except OSError as exc:
             raise RecordingError(f"cannot write recording {path}: {exc.strerror or exc}") from None
         self._last_flush = self._clock()
@@ -286,10 +306,13 @@ class Recorder:
             if isinstance(raw, gzip.GzipFile):
                 raw.flush()  # gzip sync flush: the stream so far is decodable
         except OSError as exc:
+            self._failed = True
             raise RecordingError(
                 f"cannot write recording {self.path}: {exc.strerror or exc}"
             ) from None
         self._last_flush = self._clock()
+        if not self._failed:  # after a failed write, what the buffer held is lost
+            self.events_flushed = self.events_written
 
     def close(self) -> None:
         """Flush and close. A file this recorder created and never gave its header is
@@ -304,6 +327,7 @@ class Recorder:
                 if self._created and self.path.is_file():
                     self.path.unlink()
             self._created = False
+            self._unlock()
             return
         assert self._fh is not None
         try:
@@ -313,6 +337,14 @@ class Recorder:
                 self._fh.close()
             except OSError as exc:
                 raise self._error("finish", exc) from None
+            finally:
+                self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._lock)  # closing the descriptor releases its lock
+            self._lock = None
 
     def _error(self, verb: str, exc: OSError) -> RecordingError:
         return RecordingError(f"cannot {verb} recording {self.path}: {exc.strerror or exc}")
@@ -322,6 +354,7 @@ class Recorder:
         try:
             self._fh.write(json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n")
         except OSError as exc:
+            self._failed = True
             raise RecordingError(
                 f"cannot write recording {self.path}: {exc.strerror or exc}"
             ) from None
@@ -365,34 +398,43 @@ def read_header(path: Path) -> RecordingHeader:
     """Check that ``path`` is a recording and return its header (RecordingError if not)."""
     try:
         with _open_text(path, "r") as fh:
-            first = fh.readline()
+            first = fh.readline(MAX_LINE_BYTES)
     except FileNotFoundError:
         raise RecordingError(f"recording not found: {path}") from None
     except UnicodeDecodeError:
         raise RecordingError(f"{path} is not a readable recording: {_not_text(path)}") from None
-    except (OSError, EOFError) as exc:
-        raise RecordingError(f"cannot read recording {path}: {exc}") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise RecordingError(f"cannot read recording {path}: {reason}") from None
     if not first.strip():
         raise RecordingError(f"{path} is not a readable recording: it is empty")
     try:
-        header = json.loads(first)
-        if header.get("format") != FORMAT:
-            raise ValueError("not a scalptui recording")
-        if header.get("version") != VERSION:
-            raise ValueError(f"unsupported version {header.get('version')!r}")
-        exchange = str(header["exchange"])
-        venues = header.get("exchanges", exchange.split(","))
-        if not isinstance(venues, list) or not venues:
-            raise ValueError(f"exchanges must be a list of venues, got {venues!r}")
-        return RecordingHeader(
-            exchange=",".join(str(v) for v in venues),
-            symbols=tuple(str(s) for s in header["symbols"]),
-            source=Source(header["source"]),
-            started=int(header["started"]),
-            exchanges=tuple(str(v) for v in venues),
-        )
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return _header_of(json.loads(first))
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
         raise RecordingError(f"{path} is not a readable recording: {exc}") from None
+
+
+def _header_of(header: Any) -> RecordingHeader:
+    """The header line's fields, each checked (ValueError, KeyError or TypeError if not)."""
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError("not a scalptui recording")
+    version = header.get("version")
+    if type(version) is not int or version != VERSION:  # true == 1 and 1.0 == 1 in Python
+        raise ValueError(f"unsupported version {version!r}")
+    exchange = str(header["exchange"])
+    venues = header.get("exchanges", exchange.split(","))
+    if not isinstance(venues, list) or not venues:
+        raise ValueError(f"exchanges must be a list of venues, got {venues!r}")
+    symbols = header["symbols"]
+    if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
+        raise ValueError(f"symbols must be a list of symbols, got {symbols!r}")
+    return RecordingHeader(
+        exchange=",".join(str(v) for v in venues),
+        symbols=tuple(symbols),
+        source=Source(header["source"]),
+        started=int(header["started"]),
+        exchanges=tuple(str(v) for v in venues),
+    )
 
 
 def _not_text(path: Path) -> str:
@@ -422,25 +464,47 @@ def _read_lines(fh: IO[bytes]) -> Iterator[Event | BadLine]:
     number = 1
     # Read as bytes and decode line by line: a stray non-UTF-8 byte is that line's fault
     # alone (a text reader decodes in blocks and would end the replay there, misnumbered).
-    fh.readline()  # header, checked by read_header
+    try:
+        _skip_line(fh)  # header, checked by read_header
+        while True:
+            number += 1
+            # Bounded: a file of NUL bytes (a crash on some file systems) is one "line".
+            data = fh.readline(MAX_LINE_BYTES)
+            if not data:
+                return
+            if not data.endswith(b"\n"):
+                if len(data) < MAX_LINE_BYTES:
+                    yield BadLine(number, "truncated last line")
+                    return
+                _skip_line(fh)
+                yield BadLine(number, f"longer than {MAX_LINE_BYTES:,} bytes: not an event")
+                continue
+            yield _line_event(number, data)
+    except (EOFError, OSError, zlib.error) as exc:  # BadGzipFile is an OSError
+        yield BadLine(number, f"truncated or corrupt data ({exc})")
+
+
+def _skip_line(fh: IO[bytes]) -> None:
+    """Read on to the end of the line under way, a bounded piece at a time."""
     while True:
-        number += 1
-        try:
-            data = fh.readline()
-        except (EOFError, OSError, gzip.BadGzipFile) as exc:
-            yield BadLine(number, f"truncated or corrupt data ({exc})")
+        piece = fh.readline(MAX_LINE_BYTES)
+        if not piece or piece.endswith(b"\n"):
             return
-        if not data:
-            return
-        if not data.endswith(b"\n"):
-            yield BadLine(number, "truncated last line")
-            return
-        try:
-            yield record_to_event(json.loads(data.decode("utf-8")))
-        except UnicodeDecodeError as exc:
-            yield BadLine(number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-        except (ValueError, TypeError) as exc:
-            yield BadLine(number, str(exc))
+
+
+def _line_event(number: int, data: bytes) -> Event | BadLine:
+    """One complete line's event, or why it is none."""
+    if not data.strip():
+        return BadLine(number, "blank line")
+    try:
+        record = json.loads(data.decode("utf-8"))
+        if isinstance(record, dict) and record.get("format") == FORMAT:
+            return BadLine(number, "a second recording's header: files joined end to end?")
+        return record_to_event(record)
+    except UnicodeDecodeError as exc:
+        return BadLine(number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+    except (ValueError, TypeError) as exc:
+        return BadLine(number, str(exc))
 
 
 def _plain_size(path: Path) -> int | None:

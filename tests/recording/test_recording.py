@@ -14,6 +14,7 @@ import os
 import shutil
 import types
 import typing
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scalptui.feed.recording import (
+    MAX_LINE_BYTES,
     BadLine,
     Recorder,
     RecordingError,
@@ -411,6 +413,7 @@ def test_disk_full_while_running_is_one_clear_error_and_keeps_what_was_flushed(
         rec.close()
     assert disk.closed  # the file is closed all the same
     assert disk.room == 0 and path.stat().st_size == flushed + 40  # the disk really filled
+    assert rec.events_flushed == 1  # what the error line counts: not the buffered ones
     monkeypatch.undo()
     # The flushed trade is kept; the half-written line after it is reported, not replayed.
     assert list(iter_recording(path)) == [trade, BadLine(3, "truncated last line")]
@@ -504,3 +507,87 @@ async def test_replay_progress_follows_playback_on_plain_and_gzip_files(
             worst = max(worst, abs(feed.progress - seen / count))
     assert worst < 0.02, worst
     assert feed.progress == 1.0
+
+
+def _damaged_gzip(tmp_path: Path, at: float) -> Path:
+    """A gzip recording with bytes overwritten ``at`` a share of its length, such that
+    zlib itself fails there (``zlib.error``, not an OSError)."""
+    path = tmp_path / "run.jsonl.gz"
+    write(path, sample_events()[2:4] * 500)
+    data = path.read_bytes()
+    for shift in range(0, 400):
+        spot = int(len(data) * at) + shift
+        damaged = data[:spot] + bytes(8) + bytes(b ^ 0x5A for b in data[spot + 8 : spot + 40])
+        damaged += data[spot + 40 :]
+        try:
+            zlib.decompressobj(31).decompress(damaged)
+        except zlib.error as exc:
+            if "data check" not in str(exc):
+                path.write_bytes(damaged)
+                return path
+    raise AssertionError("no damage zlib refuses")
+
+
+def test_a_corrupt_gzip_is_one_clear_error_or_a_reported_end(tmp_path: Path) -> None:
+    early = _damaged_gzip(tmp_path, 0.0)
+    with pytest.raises(RecordingError):  # a zlib.error traceback before
+        read_header(early)
+    late = _damaged_gzip(tmp_path, 0.6)
+    items = list(iter_recording(late))
+    assert isinstance(items[-1], BadLine) and "corrupt" in items[-1].reason
+    assert sum(not isinstance(i, BadLine) for i in items) > 100  # what precedes is kept
+
+
+def test_a_second_recorder_on_the_same_file_is_refused_while_the_first_runs(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "run.jsonl"
+    first = Recorder(path)  # empty until its feed opens: the size check let a second in
+    with pytest.raises(RecordingError, match="being recorded by another"):
+        Recorder(path)
+    first.write_header(exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    first.write(sample_events()[2])
+    first.close()
+    Recorder(path).close()  # released on close
+    assert list(iter_recording(path)) == [sample_events()[2]]
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"started": "1e400"}, "not a readable recording"),
+        ({"version": "true"}, "unsupported version True"),
+        ({"version": "1.0"}, "unsupported version 1.0"),
+        ({"symbols": '"BTC/USDT:USDT"'}, "symbols must be a list"),
+    ],
+)
+def test_a_header_field_of_the_wrong_kind_is_refused(
+    tmp_path: Path, change: dict[str, str], needle: str
+) -> None:
+    path = tmp_path / "run.jsonl"
+    write(path, sample_events()[2:3])
+    header, rest = path.read_text().split("\n", 1)
+    for key, raw in change.items():
+        fields = json.loads(header)
+        fields[key] = None
+        header = json.dumps(fields).replace(f'"{key}": null', f'"{key}": {raw}')
+    path.write_text(header + "\n" + rest)
+    with pytest.raises(RecordingError, match=needle):
+        read_header(path)
+    path.write_text("[1, 2]\n" + rest)
+    with pytest.raises(RecordingError, match="not a scalptui recording"):
+        read_header(path)
+
+
+def test_joined_recordings_blank_lines_and_endless_lines_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    write(path, sample_events()[2:4])
+    one = path.read_bytes()
+    nul = bytes(MAX_LINE_BYTES * 2 + 5)  # a crash left NUL bytes and no newline for long
+    path.write_bytes(one + b"\n" + one + nul + b"\n" + one.split(b"\n", 1)[1])
+    bad = [i for i in iter_recording(path) if isinstance(i, BadLine)]
+    reasons = [b.reason for b in bad]
+    assert reasons[0] == "blank line" and "second recording's header" in reasons[1]
+    assert f"longer than {MAX_LINE_BYTES:,} bytes" in reasons[-1]
+    events = [i for i in iter_recording(path) if not isinstance(i, BadLine)]
+    assert events == sample_events()[2:4] * 3
