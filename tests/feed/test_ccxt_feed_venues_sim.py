@@ -22,6 +22,7 @@ import pytest
 
 from scalptui.feed.ccxt_feed import CcxtFeed
 from scalptui.feed.sim import SimExchange
+from scalptui.feed.venues import VENUES as VENUE_TABLE
 from scalptui.models import (
     History,
     Liquidation,
@@ -260,8 +261,11 @@ async def test_reconnects_back_off_while_the_venue_is_down(venue: str) -> None:
 
 @pytest.mark.parametrize("venue", VENUES)
 async def test_stalled_connection_goes_stale_and_is_resubscribed(venue: str) -> None:
+    # A connection is dropped once every regular stream on it is silent: on OKX that
+    # waits for the mark's allowance of 1.5 × its 10 s re-send of an unchanged value.
+    silent_s = VENUE_TABLE[venue].stale_after_s("mark", 2.5)
     async with (
-        asyncio.timeout(25),
+        asyncio.timeout(20 + silent_s),
         sim_feed((BTC,), exchange=venue, stale_after_s=2.5, oi_poll_s=1.0, warm_start=False) as (
             sim,
             feed,
@@ -272,7 +276,7 @@ async def test_stalled_connection_goes_stale_and_is_resubscribed(venue: str) -> 
         connections = sim.stats["connections_total"]
         mark = len(got.events)
         for kind in REGULAR_KINDS[venue]:
-            sim.stall(kind, 5.0)
+            sim.stall(kind, silent_s + 2.5)
         stale = await got.next_event(is_status("trades", StreamState.STALE, BTC), mark)
         resub = await got.next_event(is_status("trades", StreamState.RECONNECTING, BTC), stale)
         assert "silent" in got.events[resub].detail  # type: ignore[union-attr]
