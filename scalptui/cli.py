@@ -537,7 +537,11 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
         # at least the events of the last flush that went through (later ones may be
         # partly there; the count of those written, buffers included, overstated it).
         kept = recorder.events_flushed
-        return _fail(f"{exc} (at least {kept} events recorded before it)", EXIT_RUNTIME)
+        if kept == 0:
+            kept_words = f"{recorder.events_written} events written before it, not all on disk"
+        else:
+            kept_words = f"at least {kept} events recorded before it"
+        return _fail(f"{exc} ({kept_words})", EXIT_RUNTIME)
 
 
 def _main_sim(args: argparse.Namespace) -> int:

@@ -386,9 +386,11 @@ async def run_record(
     finally:
         try:
             recorder.close()
-        except RecordingError as exc:
-            if not failed:  # a failed write is already on its way to the one error line
-                log.error("%s", exc)
+        except RecordingError:
+            # The disk filled in the last flush: the CLI's one error line, exit 1 (it read
+            # "recorded N events", exit 0). A failed write is on its way there already.
+            if not failed:
+                raise
     if recorder.started:
         print(f"scalptui: recorded {recorder.events_written} events to {recorder.path}", file=err)
     else:

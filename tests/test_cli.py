@@ -7,6 +7,7 @@ import dataclasses
 import fcntl
 import os
 import re
+import resource
 import select
 import struct
 import subprocess
@@ -502,6 +503,35 @@ def test_record_refuses_to_replace_a_recording_unless_told(tmp_path: Path) -> No
     assert_one_line_error(proc, f"holds {len(before):,} bytes already")
     assert "--overwrite" in proc.stderr
     assert kept.read_bytes() == before
+
+
+def test_a_disk_that_fills_while_recording_is_an_error_counting_what_reached_it(
+    tmp_path: Path,
+) -> None:
+    """A file-size limit stands in for a full disk: the run ended "recorded 109 events",
+    exit 0, with 94 on disk, when the last flush failed; mid-run it overstated them."""
+    from scalptui.feed.recording import BadLine, iter_recording
+
+    path = tmp_path / "run.jsonl"
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (225_000, 225_000))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "scalptui", "record", str(path), "--demo", "--duration", "4"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=small_disk,
+    )
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "File too large" in last and "Traceback" not in proc.stderr
+    found = re.search(r"at least (\d+) events", last)
+    assert found is not None, last
+    on_disk = [i for i in iter_recording(path) if not isinstance(i, BadLine)]
+    assert 0 < int(found.group(1)) <= len(on_disk)
 
 
 def test_a_record_that_cannot_start_leaves_an_existing_file_as_it_was(tmp_path: Path) -> None:

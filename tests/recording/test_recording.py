@@ -591,3 +591,39 @@ def test_joined_recordings_blank_lines_and_endless_lines_are_named(tmp_path: Pat
     assert f"longer than {MAX_LINE_BYTES:,} bytes" in reasons[-1]
     events = [i for i in iter_recording(path) if not isinstance(i, BadLine)]
     assert events == sample_events()[2:4] * 3
+
+
+class LastFlushFails(Recorder):
+    """A recorder whose disk fills in the flush that closes it."""
+
+    closing = False
+
+    def close(self) -> None:
+        self.closing = True
+        super().close()
+
+    def flush(self) -> None:
+        if self.closing:
+            self._failed = True
+            raise RecordingError(f"cannot finish recording {self.path}: No space left on device")
+        super().flush()
+
+
+async def test_a_disk_full_in_the_last_flush_ends_the_record_run_as_an_error(
+    tmp_path: Path,
+) -> None:
+    from scalptui.feed.scripted import ScriptedFeed
+    from scalptui.headless import run_record
+
+    recorder = LastFlushFails(tmp_path / "run.jsonl")
+    feed = ScriptedFeed(list(sample_events()[2:4]), (SYM,), hold_open=False)
+
+    async def opener() -> ScriptedFeed:
+        return feed
+
+    err = io.StringIO()
+    # It printed "recorded 2 events" and returned 0 with the file cut short.
+    with pytest.raises(RecordingError, match="No space left"):
+        await run_record(opener, recorder, duration_s=5.0, err=err)
+    assert "recorded" not in err.getvalue()
+    assert recorder.events_written == 2 and recorder.events_flushed == 0
