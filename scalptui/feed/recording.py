@@ -257,7 +257,11 @@ class Recorder:
             raise RecordingError(f"cannot write recording {path}: {exc.strerror or exc}") from None
         self._last_flush = self._clock()
         if exchange is not None:
-            self.write_header(exchange=exchange, symbols=symbols, source=source)
+            try:
+                self.write_header(exchange=exchange, symbols=symbols, source=source)
+            except RecordingError:
+                self.close()  # the lock and a file created for nothing go with it
+                raise
 
     @property
     def started(self) -> bool:
@@ -410,7 +414,7 @@ def read_header(path: Path) -> RecordingHeader:
         raise RecordingError(f"{path} is not a readable recording: it is empty")
     try:
         return _header_of(json.loads(first))
-    except (ValueError, KeyError, TypeError, OverflowError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
         raise RecordingError(f"{path} is not a readable recording: {exc}") from None
 
 
@@ -503,7 +507,7 @@ def _line_event(number: int, data: bytes) -> Event | BadLine:
         return record_to_event(record)
     except UnicodeDecodeError as exc:
         return BadLine(number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: [[[[…
         return BadLine(number, str(exc))
 
 

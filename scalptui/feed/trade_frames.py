@@ -39,6 +39,7 @@ TradeFrame = tuple[str, list[RawTrade]]
 FrameReader = Callable[[Any], TradeFrame | None]
 
 _BINANCE_KINDS = frozenset(("trade", "aggTrade"))
+_BINANCE_OFF_BOOK = frozenset(("INSURANCE_FUND", "ADL"))
 _BYBIT_TOPIC = "publicTrade."
 _OKX_CHANNEL = "trades"
 
@@ -47,13 +48,15 @@ def order_book_trade(exchange: str, item: dict[str, Any]) -> bool:
     """Whether a venue's trade item was filled in the order book, i.e. is taker flow.
 
     Binance's ``@trade`` also prints the insurance fund's takeovers and auto-deleveraging
-    fills (``"X": "INSURANCE_FUND"`` / ``"ADL"``, ``"MARKET"`` otherwise; its REST
-    trades and ``@aggTrade`` leave them out). Bybit's ``publicTrade`` marks negotiated
-    block trades ``"BT": true``. Neither is a taker meeting the book: they print near
-    bankruptcy or agreed prices and would count as taker pressure in a cascade.
+    fills (``"X": "INSURANCE_FUND"`` / ``"ADL"``; its REST trades and ``@aggTrade`` leave
+    exactly those out). Bybit's ``publicTrade`` marks negotiated block trades
+    ``"BT": true``. Neither is a taker meeting the book: they print near bankruptcy or
+    agreed prices and would count as taker pressure in a cascade. Any other ``X`` (the
+    stream's values are not all documented; the liquidation engine's own fills in the
+    book may carry one) is kept.
     """
     if exchange == "binanceusdm":
-        return bool(item.get("X", "MARKET") == "MARKET")
+        return item.get("X") not in _BINANCE_OFF_BOOK
     if exchange == "bybit":
         return item.get("BT") is not True
     return True

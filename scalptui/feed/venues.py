@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -123,14 +123,14 @@ class Venue:
     """5-minute samples asked for the warm start (the venue's per-request maximum or a day)."""
     keepalive_frames: frozenset[str] = frozenset()
     """Non-JSON text frames the venue legitimately sends (OKX answers ``ping`` with ``pong``)."""
-    resend_s: Mapping[str, float] = field(default_factory=dict)
+    resend_s: tuple[tuple[str, float], ...] = ()
     """Regular streams the venue re-sends only this often while their value stands still
     (OKX ``mark-price``: on every change, at most every 200 ms, else every 10 s): they are
     stale after half as long again, whatever ``stale_after_s`` (10 s would flap)."""
 
     def stale_after_s(self, stream: str, configured: float) -> float:
         """How long ``stream`` may be silent before it is stale."""
-        return max(configured, 1.5 * self.resend_s.get(stream, 0.0))
+        return max(configured, 1.5 * dict(self.resend_s).get(stream, 0.0))
 
     @property
     def sampled(self) -> bool:
@@ -197,7 +197,7 @@ VENUES: Mapping[str, Venue] = {
         public_leverage_tiers=True,
         history_limit=100,
         keepalive_frames=frozenset({"pong"}),
-        resend_s={"mark": 10.0},
+        resend_s=(("mark", 10.0),),
     ),
 }
 SUPPORTED = tuple(VENUES)

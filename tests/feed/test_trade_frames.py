@@ -140,6 +140,11 @@ async def test_insurance_fund_and_block_trades_are_not_taker_flow() -> None:
             trades = trades_of(feed, frames)
             assert [t[1] for t in trades] == [BTC, BTC]
             assert feed.stats["rejected_items"] == 0
+    # Only those two are off the book: an undocumented X (the engine's own fills) stays.
+    other = {**frames[-1], "data": {**frames[-1]["data"], "X": "LIQUIDATION"}}
+    async with feed_pair("binanceusdm", [BTC, ETH], binance_routes()) as (hot, plain):
+        for feed in (hot, plain):
+            assert len(trades_of(feed, [other])) == 1
     block = {"T": 1709891679000, "s": "BTCUSDT", "S": "Sell", "v": "9", "p": "27451.0"}
     frame = {"topic": "publicTrade.BTCUSDT", "ts": 1, "data": [{**block, "BT": True}, block]}
     async with feed_pair("bybit", [BTC], bybit_routes()) as (hot, plain):

@@ -627,3 +627,24 @@ async def test_a_disk_full_in_the_last_flush_ends_the_record_run_as_an_error(
         await run_record(opener, recorder, duration_s=5.0, err=err)
     assert "recorded" not in err.getvalue()
     assert recorder.events_written == 2 and recorder.events_flushed == 0
+
+
+def test_a_deeply_nested_line_is_a_bad_line_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    write(path, sample_events()[2:4])
+    header, rest = path.read_text().split("\n", 1)
+    path.write_text(header + "\n" + "[" * 200_000 + "\n" + rest)  # RecursionError in json
+    items = list(iter_recording(path))
+    assert isinstance(items[0], BadLine) and items[0].number == 2
+    assert items[1:] == sample_events()[2:4]
+    path.write_text("[" * 200_000 + "\n" + rest)
+    with pytest.raises(RecordingError, match="not a readable recording"):
+        read_header(path)
+
+
+def test_a_recorder_whose_header_fails_lets_go_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with pytest.raises(RecordingError, match="a replay cannot be recorded"):
+        Recorder(path, exchange=EX, symbols=(SYM,), source=Source.REPLAY)
+    assert not path.exists()  # created for nothing, removed
+    Recorder(path).close()  # and not locked: it said "being recorded by another run"
