@@ -29,6 +29,7 @@ from textual.widgets import Static
 from scalptui.config import DEFAULT_SYMBOLS, Settings
 from scalptui.feed.base import Feed, FeedError, Playback, Shedding
 from scalptui.feed.recording import BAD_LINE_STREAM
+from scalptui.feed.venues import VENUES
 from scalptui.models import (
     Alert,
     AlertKind,
@@ -38,6 +39,7 @@ from scalptui.models import (
     Liquidation,
     Source,
     StreamState,
+    venue_tag,
 )
 from scalptui.runtime import FeedOpener
 from scalptui.ui import state as persist
@@ -528,6 +530,10 @@ class ScalpApp(App[None]):
 
     def _follow_venue_count(self) -> None:
         """Once a second venue is in play: venue tags in the tape and the log, ``v`` hint."""
+        sampled = tuple(venue_tag(v) for v in self.book.venues if v in VENUES and VENUES[v].sampled)
+        if sampled != self.tape.sampled_venues:
+            self.tape.sampled_venues = sampled
+            self.tape.redraw()
         multi = self.multi_venue
         if multi == self._shown_multi_venue:
             return

@@ -36,9 +36,9 @@ class LiquidationTape(LinesWidget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._liqs: tuple[Liquidation, ...] = ()
-        self._sampled: dict[str, None] = {}
-        """Tags of the venues seen sampling, this session: the note stays when a complete
-        venue's prints fill the tape."""
+        self.sampled_venues: tuple[str, ...] = ()
+        """Tags of the venues in play that sample their liquidations (the app sets them):
+        the note stays while a complete venue's prints fill the tape."""
         self._ticks: dict[str, float | None] = {}
         self.venue_tags = False
         """A venue column after the time (several venues) instead of the venue at the end."""
@@ -62,9 +62,6 @@ class LiquidationTape(LinesWidget):
     ) -> None:
         """``ticks``: each symbol's price tick, where known (prices are shown to it)."""
         self._liqs = liquidations
-        self._sampled.update(
-            dict.fromkeys(venue_tag(q.exchange) for q in liquidations if q.sampled)
-        )
         self._ticks = ticks or {}
         self.redraw()
 
@@ -73,12 +70,12 @@ class LiquidationTape(LinesWidget):
 
     def redraw(self) -> None:
         dim = self.part("tape--dim")
-        sampled = bool(self._sampled)
+        shown = (venue_tag(q.exchange) for q in self._liqs if q.sampled)
+        sampled = dict.fromkeys((*self.sampled_venues, *shown))
         title = Text().append("Liquidation tape (realised)", style=self.part("tape--title"))
         if sampled and self.venue_tags:
             # Several venues: say which of them sample (their sums are the lower bound).
-            tags = " ".join(self._sampled)
-            title.append(f"  sampled: {tags} (totals a lower bound)", style=dim)
+            title.append(f"  sampled: {' '.join(sampled)} (totals a lower bound)", style=dim)
         elif sampled:
             title.append("  sampled venue: totals are a lower bound", style=dim)
         lines = [title]
