@@ -82,7 +82,8 @@ class RestCaller:
         for attempt in range(1, self.attempts + 1):
             try:
                 return await call()
-            except ccxt.OperationFailed as exc:  # network, timeout, 429, 5xx
+            # network, timeout, 429, 5xx; and a socket error ccxt let through unwrapped
+            except (ccxt.OperationFailed, OSError) as exc:
                 self.counters["http_errors"] = self.counters.get("http_errors", 0) + 1
                 if attempt == self.attempts:
                     raise FeedError(
@@ -98,6 +99,7 @@ class RestCaller:
                 # ccxt's parsers index replies unchecked (an empty ``data`` list, an error
                 # body in place of rows): a reply it cannot read is this call's failure,
                 # never a dead symbol task.
+                # the caller logs the FeedError; the traceback is for a debug log only
                 log.debug("%s: %s: unreadable reply", self.exchange_id, what, exc_info=True)
                 self.counters["rejected_items"] = self.counters.get("rejected_items", 0) + 1
                 raise FeedError(

@@ -110,7 +110,7 @@ Clock = Callable[[], float]
 
 CONFIRM_TIMEOUT_S = 2.0
 """A key's confirmation toast: it sits over the alert log, which a cascade is filling
-(the header already shows the bell, the mute and the theme)."""
+(the header shows the bell and the mute; the theme shows itself)."""
 
 
 class ScalpApp(App[None]):
@@ -697,9 +697,10 @@ class ScalpApp(App[None]):
         self.switch_to(self.watchlist[max(0, index - 1)])
         # The watched symbols are the saved ones plus those the settings name, at start.
         until = " until restart (the settings name it)" if symbol in self._named_symbols else ""
+        # "until restart" is news the header never repeats: the default, longer timeout
         self.notify(
             f"{symbol} removed from the watchlist{until}; / adds it again",
-            timeout=CONFIRM_TIMEOUT_S,
+            timeout=CONFIRM_TIMEOUT_S if not until else None,
         )
 
     def action_cycle(self, step: int) -> None:
@@ -813,7 +814,8 @@ class ScalpApp(App[None]):
             screen.type_early(event.character)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen([*self.BINDINGS, *AlertLog.BINDINGS]))
+        window = self.settings.detector.ladder.realized_window_s
+        self.push_screen(HelpScreen([*self.BINDINGS, *AlertLog.BINDINGS], window))
 
     async def action_quit(self) -> None:
         self.save_state()

@@ -76,7 +76,8 @@ def row_width(
 
 ROUND_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 """Row widths whose multiples read as round prices, each at most a third above the one
-before it: a view is never more than a third wider than the zoom asks for it to be."""
+before it: a fresh view is never more than a third wider than the zoom asks for it to
+be (a width held on screen, up to 1.4×: ``HELD_WIDTH``)."""
 
 
 def round_step(value: float) -> float:

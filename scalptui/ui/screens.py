@@ -49,6 +49,11 @@ def _key_list(keys: list[str]) -> str:
     return "  ".join(unique)
 
 
+def _duration_words(seconds: float) -> str:
+    """``900`` → ``15 min``, ``90`` → ``90 s``: a configured window as help states it."""
+    return f"{seconds / 60:g} min" if seconds >= 60 and seconds % 60 == 0 else f"{seconds:g} s"
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key of the app it is shown over, listed from that app's bindings."""
 
@@ -63,9 +68,10 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, bindings: Iterable[BindingType]) -> None:
+    def __init__(self, bindings: Iterable[BindingType], realized_window_s: float = 900.0) -> None:
         super().__init__()
         self._rows = key_rows(bindings)
+        self._realized = _duration_words(realized_window_s)
 
     def compose(self) -> ComposeResult:
         # A grid, so that a description too long for a narrow terminal wraps under itself,
@@ -82,7 +88,8 @@ class HelpScreen(ModalScreen[None]):
             "are a lower bound (≥): they send at most one print a second per symbol "
             "(Binance) or per contract (OKX); Bybit's are totals.\n"
             "Alerts are informational only: facts, never a trade plan.\n"
-            "Ladder: ✱ marks liquidations realised at a row's prices in the last 15 min. "
+            f"Ladder: ✱ marks liquidations realised at a row's prices in the last "
+            f"{self._realized}. "
             "Watchlist: the % is the 1 h change; ▼ a long cascade, ▲ a short squeeze under "
             "way; × muted.\n"
             "Esc or q closes this screen, as it does the chart, the venues and an alert in full."

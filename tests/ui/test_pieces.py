@@ -204,3 +204,15 @@ def test_a_symbol_added_while_paused_freezes_at_its_first_data() -> None:
     detector.on_event(trade(2_000, 2.35))
     again = view.snapshot(xrp, detector)
     assert again is not None and again.last == 2.31  # and from then on it is frozen
+
+
+def test_help_states_the_configured_realised_window() -> None:
+    from scalptui.ui.screens import HelpScreen, _duration_words
+
+    assert [_duration_words(s) for s in (900.0, 300.0, 90.0, 45.0)] == [
+        "15 min",
+        "5 min",
+        "90 s",
+        "45 s",
+    ]
+    assert HelpScreen([], 300.0)._realized == "5 min"  # it said 15 min whatever the setting

@@ -33,7 +33,9 @@ REAL_WIDTH = 9
 
 
 def _held_key(snap: DetectorSnapshot, span_pct: float, rows: int) -> tuple[object, ...]:
-    return (snap.exchange, snap.symbol, span_pct, rows, snap.bin_width)
+    # Not the venue or the bin width: on several venues both change as a venue's rows
+    # come into the span or leave it (``row_width`` drops a width under a bin itself).
+    return (snap.symbol, span_pct, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ class LadderView(LinesWidget):
         self._next_cache: dict[_RowKey, Text] = {}
         self._memo: tuple[object, ...] | None = None
         self._held: tuple[tuple[object, ...], float] | None = None
-        """The row width on screen and what it was laid out for (symbol, zoom, rows, bin)."""
+        """The row width on screen and what it was laid out for (symbol, zoom, rows)."""
 
     def _grid(self, snap: DetectorSnapshot, price: float, span_pct: float, rows: int) -> Grid:
         """The grid for ``rows`` rows, keeping the row width on screen while it fits, so
