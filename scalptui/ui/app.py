@@ -200,6 +200,9 @@ class ScalpApp(App[None]):
         self._wanted_theme = (
             settings.ui.theme if settings.theme_named else saved.theme_for(settings.ui.theme)
         )
+        self._saved_theme = (saved.theme, saved.theme_over)
+        self._theme_chosen = False
+        """``t`` was pressed in this run."""
         for theme in self.theme_set.themes:
             self.register_theme(theme)
         # Held directly: the timers repaint them without a DOM query per tick.
@@ -761,6 +764,7 @@ class ScalpApp(App[None]):
         names = self.theme_set.names
         index = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(index + 1) % len(names)]
+        self._theme_chosen = True
         self.notify(f"Theme: {self.theme}", timeout=CONFIRM_TIMEOUT_S)
         self.save_state()
         self.repaint_now()
@@ -843,19 +847,31 @@ class ScalpApp(App[None]):
     def save_state(self) -> None:
         if not self.keeps_state:
             return
+        theme, theme_over = self._theme_to_save()
         persist.save_state(
             self.data_dir,
             persist.UiState(
                 watchlist=self.watchlist,
                 current=self.current,
-                theme=self.theme,
+                theme=theme,
                 mutes=self.mutes,
                 bell=self.bell_on,
-                theme_over=self.settings.ui.theme,
+                theme_over=theme_over,
                 bell_over=self.settings.ui.bell,
             ),
             self._state_source,
         )
+
+    def _theme_to_save(self) -> tuple[str | None, str | None]:
+        """The theme kept for the next run and the configured one it was kept under.
+
+        A one-off ``--theme`` run keeps both as it found them: saving ``--theme`` as the
+        configured theme made the next plain run see the config as changed and drop
+        the theme chosen with ``t``. A ``t`` pressed in such a run is kept."""
+        if not self.settings.theme_named:
+            return self.theme, self.settings.ui.theme
+        saved_theme, saved_over = self._saved_theme
+        return (self.theme if self._theme_chosen else saved_theme), saved_over
 
 
 def make_app(

@@ -46,7 +46,7 @@ class UiState:
     mutes: frozenset[str] = frozenset()
     bell: bool | None = None
     theme_over: str | None = None
-    """The configured theme (file or ``--theme``) when ``theme`` was kept: a saved theme
+    """The config's theme (never a one-off ``--theme``) when ``theme`` was kept: a saved theme
     holds only while that setting is unchanged, so editing the config takes effect. None
     in files written before it was kept: their theme may be the config's of that day,
     frozen in by any save, so the setting wins over it."""

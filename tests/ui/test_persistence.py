@@ -69,12 +69,16 @@ async def test_a_theme_named_in_the_settings_since_wins_over_the_saved_one(
     async with named.app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert named.app.theme == "scalptui-cb"
-        named.app.switch_to(SYMBOLS[1])  # saves: and the setting's theme is not frozen in
-    back = build(tmp_path)  # the setting back to dark: dark, not the cb run's theme
+        named.app.switch_to(SYMBOLS[1])  # saves: and the one-off --theme is not frozen in
+    back = build(tmp_path)  # plain again: neither cb nor the config's dark, but the t choice
     async with back.app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        assert back.app.theme == "scalptui-dark"
-        await pilot.press("t")  # light chosen again over the configured dark
+        assert back.app.theme == "scalptui-light"  # a one-off --theme threw it away
+        await pilot.press("q")
+    edited = build(tmp_path, theme="scalptui-cb")  # the config edited to cb: cb
+    async with edited.app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert edited.app.theme == "scalptui-cb"
         await pilot.press("q")
     explicit = build(tmp_path, theme_named=True)  # --theme scalptui-dark: named, it wins
     async with explicit.app.run_test(size=(100, 30)) as pilot:
