@@ -60,8 +60,11 @@ def _common_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
     group.add_argument(
         "--symbols",
         help=(
-            "comma-separated symbols to watch, added to the saved watchlist, e.g. BTC,ETHUSDT"
-            " (a bare base means BASE/USDT:USDT)"
+            "comma-separated symbols to watch, e.g. BTC,ETHUSDT (a bare base means"
+            " BASE/USDT:USDT); the monitor adds them to its saved watchlist"
+            if not sub
+            else "comma-separated symbols to watch, e.g. BTC,ETHUSDT (a bare base means"
+            " BASE/USDT:USDT; default: the config's, else BTC,ETH,SOL)"
         ),
         **d(),
     )

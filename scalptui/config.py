@@ -348,18 +348,21 @@ def validate(settings: Settings, where: str = "settings") -> None:
     for key, hz in (("ui.tick_hz", settings.ui.tick_hz), ("ui.quiet_hz", settings.ui.quiet_hz)):
         # Past what a terminal can show, repaints only starve the keys (1e9 froze the TUI).
         if not 0 < hz <= MAX_REPAINT_HZ:
-            raise ConfigError(f"{where}: {key} must be within 0..{MAX_REPAINT_HZ:g}, got {hz!r}")
+            raise ConfigError(
+                f"{where}: {key} must be greater than 0 and at most {MAX_REPAINT_HZ:g}, got {hz!r}"
+            )
     # Past these the ladder's rows run below zero price (150 % drew −90,000 rows).
     span = settings.ui.ladder_span_pct
     if not 0 < span <= MAX_LADDER_SPAN_PCT:
         raise ConfigError(
-            f"{where}: ui.ladder_span_pct must be within 0..{MAX_LADDER_SPAN_PCT:g} (%), "
+            f"{where}: ui.ladder_span_pct must be greater than 0 and at most "
+            f"{MAX_LADDER_SPAN_PCT:g} (%), "
             f"got {span!r}"
         )
     if not 0 < ladder.bin_pct <= MAX_BIN_FRACTION:
         raise ConfigError(
             f"{where}: detector.ladder.bin_pct is a fraction of price (0.001 = 0.1 %) "
-            f"within 0..{MAX_BIN_FRACTION:g}, got {ladder.bin_pct!r}"
+            f"greater than 0 and at most {MAX_BIN_FRACTION:g}, got {ladder.bin_pct!r}"
         )
     share_sum = sum(b.share for b in ladder.leverage_mix)
     if not ladder.leverage_mix or abs(share_sum - 1.0) > 1e-6:

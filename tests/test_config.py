@@ -64,7 +64,10 @@ mmr_table = {BTC = 0.004, SOL = 0.01}
         ("[feed]\nsymbols = 'BTC'\n", "feed.symbols"),
         ("[feed]\nsymbols = ['BTC', '']\n", "feed.symbols entry 2 is empty"),
         ("[ui]\nbell = 'yes'\n", "ui.bell"),
-        ("[ui]\nladder_span_pct = 150\n", "ui.ladder_span_pct must be within 0..50"),
+        (
+            "[ui]\nladder_span_pct = 150\n",
+            "ui.ladder_span_pct must be greater than 0 and at most 50",
+        ),
         ("[detector.ladder]\nbin_pct = 5\n", "bin_pct is a fraction of price"),
         ("[feed]\nstale_after_s = 0.01\n", "feed.stale_after_s must be within 2..3600 s"),
         ("[feed]\noi_poll_s = 0.1\n", "feed.oi_poll_s must be within 1..3600 s"),
