@@ -129,7 +129,16 @@ class _OneLineParser(argparse.ArgumentParser):
         if unknown is not None:
             # ``--exchnage bybit``: argparse took "bybit" for the command and blamed it
             message = unknown
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        # ``alerts --bogus`` is caught by this parser, whose help lacks alerts' options
+        helps = f"{self.prog} {command}" if mistaken and (command := self._command()) else self.prog
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {helps} --help)\n")
+
+    def _command(self) -> str | None:
+        """The subcommand named on the command line, if any."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return next((t for t in self._argv if t in action.choices), None)
+        return None
 
     def _mistyped_option(self) -> str | None:
         """ "unknown option --exchnage (did you mean --exchange?)" for the first option on

@@ -133,7 +133,8 @@ def test_a_base_url_with_demo_is_refused_not_ignored() -> None:
         (("alerts", "--speed", "-1"), "argument --speed: must be a finite number"),
         (("alerts", "--seed", "abc"), "argument --seed: invalid int value"),
         (("sim", "--time-scale", "1e308"), "must be at most 1000"),
-        (("--bogus",), "unknown option --bogus (see"),
+        (("--bogus",), "unknown option --bogus (see scalptui --help)"),
+        (("alerts", "--bogus"), "unknown option --bogus (see scalptui alerts --help)"),
         (("--demo", "--exchnage", "bybit"), "unknown option --exchnage (did you mean --exchange?)"),
         (("alerts", "--symbls=BTC"), "unknown option --symbls (did you mean --symbols?)"),
         (("--exch", "bybit", "alertz"), "invalid choice: 'alertz'"),  # --exch is a prefix
