@@ -405,10 +405,6 @@ class ScalpApp(App[None]):
             self.notify(status.detail or "a line skipped", title="Recording", severity="warning")
 
     def on_feed_opened(self, message: FeedOpened) -> None:
-        if self.source is Source.SIMULATED:
-            # The simulator behind --base-url: what is chosen from now on is kept with the
-            # demo's session (state.json got its watchlist and theme, seen at next start).
-            self._state_source = Source.SIMULATED
         if self._restored_source is not self.source:
             # The feed turned out to be a replay, or the simulator behind --base-url: the
             # restored history belongs to another source and must not be shown as this one's.

@@ -135,14 +135,11 @@ def build(
     replay_symbols: tuple[str, ...] | None = None,
     symbols_named: bool = False,
     theme_named: bool = False,
-    demo: bool = True,
 ) -> Harness:
     """The app on the scripted market (``events`` replaces it).
 
     ``exchange`` is what the feed says it streams (``binanceusdm,bybit,okx`` for a run
     on several venues, which gets the asset detector, as the app builds it).
-    ``demo=False``: started as a live run, whose feed then says it is simulated (the
-    simulator behind ``--base-url``).
     """
     feed = ScriptedFeed(
         list(script() if events is None else events), SYMBOLS, yield_every=yield_every
@@ -162,7 +159,7 @@ def build(
     settings = Settings(
         feed=FeedSettings(symbols=SYMBOLS),
         ui=UiSettings(theme=theme),
-        demo=demo,
+        demo=True,
         symbols_named=symbols_named,
         theme_named=theme_named,
     )

@@ -320,22 +320,3 @@ async def test_a_demo_keeps_its_watchlist_apart_from_the_live_session(tmp_path: 
     assert persist.load_state(tmp_path / "data") == live
     tried = persist.load_state(tmp_path / "data", Source.SIMULATED)
     assert "XRP/USDT:USDT" in tried.watchlist and tried.mutes == {"XRP/USDT:USDT"}
-
-
-async def test_a_session_on_the_simulator_behind_base_url_keeps_the_live_state_alone(
-    tmp_path: Path,
-) -> None:
-    """Started as a live run, the feed turned out simulated: its symbols and theme went
-    into state.json and opened the next live session."""
-    live = persist.UiState(watchlist=("BTC/USDT:USDT",), current="BTC/USDT:USDT")
-    persist.save_state(tmp_path / "data", live)
-    on_sim = build(tmp_path, demo=False)
-    async with on_sim.app.run_test(size=(100, 30)) as pilot:
-        await drained(on_sim)
-        await pilot.pause()
-        on_sim.app.choose_symbol("XRP/USDT:USDT")
-        await pilot.press("t", "q")
-        await pilot.pause()
-    assert persist.load_state(tmp_path / "data") == live
-    tried = persist.load_state(tmp_path / "data", Source.SIMULATED)
-    assert tried.current == "XRP/USDT:USDT" and tried.theme is not None
