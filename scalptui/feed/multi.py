@@ -218,10 +218,18 @@ class MultiFeed:
         return self._queue.drain(before=self._open_unless_closing)
 
     async def add_symbol(self, symbol: str) -> None:
-        """Watch ``symbol`` on every open venue that lists it (FeedError if none does)."""
+        """Watch ``symbol`` on every open venue that lists it (FeedError if none does and
+        every venue is open; a venue still to open may list it: it is kept for that one)."""
         async with self._symbols_lock:  # adds, removes and a late venue's catch-up in turn
             await self._require_open()
-            asset = await self._resolve_anywhere(symbol)
+            try:
+                asset = await self._resolve_anywhere(symbol)
+            except FeedError:
+                if not self._awaits_venue(symbol):
+                    raise
+                if symbol not in self._symbols:
+                    self._symbols.append(symbol)  # the late venue's catch-up adds it
+                return
             if asset in self._symbols:
                 return
             added = False
@@ -278,14 +286,30 @@ class MultiFeed:
             raise FeedError(f"{self.exchange}: feed closed")
 
     async def _check_requested_symbols(self) -> None:
-        """FeedError for a requested symbol that no open venue lists."""
+        """FeedError for a requested symbol that no venue lists, of those open, while
+        every venue is open; with a venue still to open it waits for that venue's word."""
         for symbol in self._requested:
             listing = [v for v, f in self._feeds.items() if symbol not in f.unlisted]
-            if listing:
+            if listing or self._awaits_venue(symbol):
                 if symbol not in self._symbols:
                     self._symbols.append(symbol)
                 continue
             raise FeedError(await self._nowhere(symbol))
+
+    def _awaits_venue(self, symbol: str) -> bool:
+        """Whether ``symbol`` (unified) may be listed by a venue not open yet: it is kept
+        for that venue's catch-up, not refused (a saved symbol of the venue that was
+        down at start was dropped from the watchlist for good). Said once, on stderr."""
+        waiting = [v for v in self.venues if v not in self._feeds]
+        if not waiting or "/" not in symbol:
+            return False
+        log.warning(
+            "%s: listed on no open venue; waiting for %s to open",
+            symbol,
+            ", ".join(waiting),
+            extra=STATUS_LOG,
+        )
+        return True
 
     async def _resolve_anywhere(self, symbol: str) -> str:
         """The unified symbol of the first venue that lists ``symbol`` (or its id there)."""

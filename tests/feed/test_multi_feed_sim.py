@@ -191,6 +191,22 @@ async def test_a_venue_that_cannot_open_is_reported_and_joins_when_it_can() -> N
             assert list(feed.feeds) == ["binanceusdm", "okx"]
 
 
+async def test_a_symbol_only_a_venue_down_at_start_lists_waits_for_it() -> None:
+    """1000PEPE is Binance's, not OKX's: with Binance down at start it stopped the run
+    (and the TUI dropped it from the saved watchlist for good). It waits for Binance."""
+    async with asyncio.timeout(60), SimExchange((BTC, PEPE), scenario="calm") as sim:
+        sim.refuse("binanceusdm")
+        async with multi_feed(sim, ("okx", "binanceusdm"), (BTC, PEPE), reopen_base_s=0.5) as (
+            feed,
+            got,
+        ):
+            assert list(feed.feeds) == ["okx"] and PEPE in feed.symbols
+            await feed.add_symbol(PEPE)  # as the TUI adds a saved symbol: kept, no error
+            await got.until(lambda: len(trades_of(got, "okx")) >= 3)
+            sim.refuse("binanceusdm", False)
+            await got.until(lambda: any(t.symbol == PEPE for t in trades_of(got, "binanceusdm")))
+
+
 class HoldingProxy:
     """A TCP proxy to the simulator that accepts connections and answers nothing until
     ``release()`` (a venue whose host hangs); after it, bytes pass both ways."""
