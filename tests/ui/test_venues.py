@@ -451,6 +451,24 @@ def test_rows_read_spread_oi_funding_and_prints_per_venue() -> None:
     assert (narrow[0], narrow[5], narrow[6]) == ("BN", "≥ $1.00M", "$0")
 
 
+def test_a_venue_down_gives_no_spread_and_is_not_the_reference() -> None:
+    # Binance down held 98,351.9 as "ref" beside OKX live at +306 bp; OKX down drifted.
+    snaps = {
+        "binanceusdm": _snapshot("binanceusdm", 98_351.9, liqs=()),
+        "bybit": _snapshot("bybit", 101_000.0, liqs=()),
+        "okx": _snapshot("okx", 101_010.0, liqs=()),
+    }
+    states = {
+        "binanceusdm": VenueState("binanceusdm", StreamState.RECONNECTING, 20.0),
+        "bybit": VenueState("bybit", StreamState.LIVE, 0.5),
+        "okx": VenueState("okx", StreamState.LIVE, 0.5, stream="OI"),  # only its OI lags
+    }
+    binance, bybit, okx = venue_rows(snaps, states)
+    assert bybit.reference and not binance.reference
+    assert binance.spread_bp is None and binance.price == 98_351.9
+    assert okx.spread_bp is not None and round(okx.spread_bp, 2) == 0.99
+
+
 # ------------------------------------------------------------------ alert facts
 
 

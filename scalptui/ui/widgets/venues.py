@@ -65,13 +65,17 @@ def venue_rows(
     """One row per venue, in the snapshots' (watch) order, then any of ``venues`` the
     detector has nothing from yet (a venue down since the start is listed, not hidden)."""
     prices = {venue: _price(snap) for venue, snap in snapshots.items()}
-    reference = next((v for v, p in prices.items() if p), None)
-    base = prices[reference] if reference is not None else None
+    # A spread is between prices that flow: a venue down holds its last price, and a
+    # spread against it (or from it) drifted with the others' prices alone.
+    flowing = {venue: _flowing(states.get(venue)) for venue in snapshots}
+    reference = next((v for v, p in prices.items() if p and flowing[v]), None)
+    reference = reference or next((v for v, p in prices.items() if p), None)
+    base = prices[reference] if reference is not None and flowing[reference] else None
     rows = []
     for venue, snap in snapshots.items():
         price = prices[venue]
         spread = None
-        if base and price and venue != reference:
+        if base and price and venue != reference and flowing[venue]:
             spread = (price - base) / base * 10_000.0
         liqs = snap.recent_liquidations
         # The realised overlay's sums (the ladder's ✱ window), exact over the same time
@@ -96,6 +100,11 @@ def venue_rows(
         if venue not in snapshots:
             rows.append(_empty_row(venue, states.get(venue)))
     return rows
+
+
+def _flowing(state: VenueState | None) -> bool:
+    """Whether the venue's prices flow: live, or only one stream lagging (``OI``)."""
+    return state is None or state.state is StreamState.LIVE or bool(state.stream)
 
 
 def _empty_row(venue: str, state: VenueState | None) -> VenueRow:
