@@ -299,7 +299,7 @@ class MultiFeed:
     def _awaits_venue(self, symbol: str) -> bool:
         """Whether ``symbol`` (unified) may be listed by a venue not open yet: it is kept
         for that venue's catch-up, not refused (a saved symbol of the venue that was
-        down at start was dropped from the watchlist for good). Said once, on stderr."""
+        down at start was dropped from the watchlist for good). Said on stderr."""
         waiting = [v for v in self.venues if v not in self._feeds]
         if not waiting or "/" not in symbol:
             return False

@@ -219,7 +219,7 @@ def _claim(path: Path) -> tuple[bool, int | None]:
         os.close(fd)
         raise RecordingError(f"{path} is being recorded by another scalptui run") from None
     except OSError:
-        return not existed, fd  # a file system without locks: record all the same
+        pass  # a file system without locks (some network ones): record all the same
     return not existed, fd
 
 
