@@ -467,6 +467,8 @@ def test_a_venue_down_gives_no_spread_and_is_not_the_reference() -> None:
     assert bybit.reference and not binance.reference
     assert binance.spread_bp is None and binance.price == 98_351.9
     assert okx.spread_bp is not None and round(okx.spread_bp, 2) == 0.99
+    notes = VenueTable()._notes([binance, bybit, okx], 90)
+    assert "vs first: price against Bybit" in " ".join(notes)
 
 
 # ------------------------------------------------------------------ alert facts

@@ -293,7 +293,10 @@ class VenueTable(LinesWidget):
         ]
 
     def _notes(self, rows: list[VenueRow], width: int) -> list[str]:
-        first = next((r for r in rows if r.price), rows[0])
+        # the reference row: the first venue with a price that flows (``venue_rows``)
+        first = next((r for r in rows if r.reference), None) or next(
+            (r for r in rows if r.price), rows[0]
+        )
         notes = []
         if len(rows) == 1:
             notes.append(
