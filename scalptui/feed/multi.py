@@ -225,7 +225,7 @@ class MultiFeed:
             try:
                 asset = await self._resolve_anywhere(symbol)
             except FeedError:
-                if not self._awaits_venue(symbol):
+                if not self._keep_for_late_venue(symbol):
                     raise
                 if symbol not in self._symbols:
                     self._symbols.append(symbol)  # the late venue's catch-up adds it
@@ -290,16 +290,16 @@ class MultiFeed:
         every venue is open; with a venue still to open it waits for that venue's word."""
         for symbol in self._requested:
             listing = [v for v, f in self._feeds.items() if symbol not in f.unlisted]
-            if listing or self._awaits_venue(symbol):
+            if listing or self._keep_for_late_venue(symbol):
                 if symbol not in self._symbols:
                     self._symbols.append(symbol)
                 continue
             raise FeedError(await self._nowhere(symbol))
 
-    def _awaits_venue(self, symbol: str) -> bool:
-        """Whether ``symbol`` (unified) may be listed by a venue not open yet: it is kept
-        for that venue's catch-up, not refused (a saved symbol of the venue that was
-        down at start was dropped from the watchlist for good). Said on stderr."""
+    def _keep_for_late_venue(self, symbol: str) -> bool:
+        """``symbol`` (unified), listed by no open venue, is kept for the catch-up of a
+        venue not open yet, and said so on stderr; False when every venue is open (a
+        saved symbol of the venue down at start was refused and dropped for good)."""
         waiting = [v for v in self.venues if v not in self._feeds]
         if not waiting or "/" not in symbol:
             return False
