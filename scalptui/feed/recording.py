@@ -119,6 +119,15 @@ def record_to_event(record: dict[str, Any]) -> Event:
 
 _MAX_TS = 253_402_300_799_999  # 9999-12-31: beyond it no clock can print the time
 _SIDE_TYPES: dict[type[Any], type[Any]] = {Trade: TakerSide, Liquidation: Side}
+# The fields the live feed only ever passes on above zero (venues.to_positive): a line
+# with a price of -5 or 0 cannot come from it, and would turn the detector's returns
+# and the ladder's levels into nonsense.
+_POSITIVE: dict[type[Any], frozenset[str]] = {
+    Trade: frozenset({"price", "amount"}),
+    Liquidation: frozenset({"price", "amount", "notional"}),
+    MarkPrice: frozenset({"mark", "index"}),
+    Bar: frozenset({"open", "high", "low", "close"}),
+}
 
 
 def _build(cls: type[Any], fields: dict[str, Any]) -> Any:
@@ -170,6 +179,8 @@ def _checked(cls: type[Any], name: str, hint: Any, value: Any) -> Any:
             or not math.isfinite(value)
         ):
             raise ValueError(f"{where} must be a finite number, got {value!r}")
+        if value <= 0 and name in _POSITIVE.get(cls, ()):
+            raise ValueError(f"{where} must be greater than 0, got {value!r}")
         return float(value)
     raise ValueError(f"{where} has a type recordings do not carry")
 

@@ -368,6 +368,32 @@ def test_wrong_types_in_valid_json_are_value_errors(line: dict[str, object]) -> 
         record_to_event(line)
 
 
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ({"kind": "trade", "price": -5.0, "amount": 1.0, "side": "buy"}, "trade.price"),
+        ({"kind": "trade", "price": 5.0, "amount": 0, "side": "sell"}, "trade.amount"),
+        (
+            {"kind": "liquidation", "price": 5.0, "amount": 1.0, "notional": -5.0, "side": "long"},
+            "liquidation.notional",
+        ),
+        ({"kind": "mark", "mark": 0.0}, "mark.mark"),
+    ],
+)
+def test_prices_and_sizes_the_feed_never_passes_on_are_refused(
+    line: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValueError, match=f"{field} must be greater than 0"):
+        record_to_event({"ts": 1, "exchange": EX, "symbol": SYM, **line})
+
+
+def test_a_negative_funding_rate_is_kept() -> None:
+    line = {"kind": "mark", "ts": 1, "exchange": EX, "symbol": SYM, "mark": 5.0}
+    event = record_to_event({**line, "funding_rate": -0.0003})
+    assert isinstance(event, MarkPrice)
+    assert event.funding_rate == -0.0003
+
+
 class FillingDisk(io.FileIO):
     """A real file on a disk with ``room`` bytes left: what fits is written, then every
     write fails with ENOSPC, as on a full disk (so a line may be cut in half)."""
