@@ -119,7 +119,8 @@ def exhausted_alert(st: SymbolState, source: Source, ep: Episode) -> Alert:
     what stopped, and how far price came back off the episode's extreme."""
     duration = (st.clock - ep.started_ts) / 1000.0
     hold = st.th.exhaustion_hold_s
-    silent_s = max(0.0, (st.clock - ep.last_print_ts) / 1000.0)
+    silent_s = max(0.0, (st.clock - ep.silent_since()) / 1000.0)
+    after_gap = ep.gap_ts is not None and ep.gap_ts > ep.last_print_ts
     message = text.exhausted_text(
         st.symbol,
         st.exchange,
@@ -137,6 +138,7 @@ def exhausted_alert(st: SymbolState, source: Source, ep: Episode) -> Alert:
         ep.extreme_move_pct(),
         ratio=st.th.exhaustion_ratio,
         leg=ep.leg,
+        after_gap=after_gap,
     )
     return make_alert(
         st,
@@ -155,6 +157,7 @@ def exhausted_alert(st: SymbolState, source: Source, ep: Episode) -> Alert:
             "extreme_move_pct": round(ep.extreme_move_pct(), 4),
             "off_extreme_pct": round(ep.off_extreme_pct(), 4),
             "silent_s": round(silent_s, 1),
+            "feed_gap": after_gap,
             "peak_rate_usd_s": round(ep.peak_rate, 2),
             "current_rate_usd_s": round(ep.current_rate, 2),
             "hold_s": hold,

@@ -41,11 +41,11 @@ from scalptui.detector.asset_view import (
     usd_open_interest,
     weighted_funding,
 )
-from scalptui.detector.detector import Detector
+from scalptui.detector.detector import QUIET_GLOBAL_STREAMS, Detector
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.signals import ChainEvidence
 from scalptui.detector.snapshot import empty_snapshot
-from scalptui.detector.text import CLOSING, leg_label
+from scalptui.detector.text import CLOSING, leg_label, rate
 from scalptui.models import (
     Alert,
     AlertKind,
@@ -66,7 +66,7 @@ from scalptui.models import (
     Trade,
     venue_label,
 )
-from scalptui.numfmt import compact, rate_pct, usd
+from scalptui.numfmt import compact, duration, rate_pct, usd
 
 VENUE_EVENTS = (Trade, Liquidation, MarkPrice, OpenInterest, MarketInfo, History)
 """Events that name a venue's market: one of a venue not yet watched adds that venue."""
@@ -77,8 +77,6 @@ DOWN_STATES = frozenset(
 PRINT_STREAMS = ("trades", "liquidations")
 """The per-symbol streams an alert's prints and prices come from: a venue is down for a
 symbol while one of them is (its OI or funding stream alone does not make it so)."""
-QUIET_GLOBAL_STREAMS = ("clock",)
-"""Connection-wide statuses that say nothing of delivery (a skewed local clock)."""
 SKIPPED_STREAM = "market"
 """A venue's FAILED status of this stream for a symbol says the venue does not list it
 (``MultiFeed`` skips the symbol there): that venue is no part of the asset."""
@@ -104,12 +102,17 @@ class AssetEpisode:
     """Every venue's prints of the side since ``start_ts`` while the episode runs: its
     exhaustion counts the venues its legs counted, whether or not their own detectors
     alerted (the prints kept for a leg span two windows, an episode can run minutes)."""
+    peaks: dict[str, float] = field(default_factory=dict)
+    """Each venue's own episode's peak print rate, kept at its exhaustion (its episode is
+    dropped a minute later, the asset's may end after that)."""
 
 
 @dataclass(slots=True)
 class VenueTally:
     usd: float = 0.0
     prints: int = 0
+    last_ts: int = 0
+    """The venue's latest print counted."""
 
 
 class AssetDetector:
@@ -380,6 +383,7 @@ class AssetDetector:
             counted = ep.tally.setdefault(liq.exchange, VenueTally())
             counted.usd += notional
             counted.prints += 1
+            counted.last_ts = max(counted.last_ts, liq.ts)
         # two windows: a leg's chain lies within one; another venue's clock may lag
         keep_ms = 2 * int(self.params.thresholds_for(liq.symbol).window_s * 1000)
         newest = max(liq.ts, prints[-1][0])
@@ -393,6 +397,7 @@ class AssetDetector:
                 t = tally.setdefault(venue, VenueTally())
                 t.usd += notional
                 t.prints += 1
+                t.last_ts = max(t.last_ts, ts)
         return tally
 
     def _venue_facts(
@@ -470,7 +475,7 @@ class AssetDetector:
             new_episode = True
         tally = self._tally(alert.symbol, side, start, now)
         if new_episode:  # its first chain's prints, counted on by ``_record_print``
-            ep.tally = {v: VenueTally(t.usd, t.prints) for v, t in tally.items()}
+            ep.tally = {v: replace(t) for v, t in tally.items()}
         return self._with_venues(alert, ep.number, tally)
 
     @staticmethod
@@ -501,6 +506,9 @@ class AssetDetector:
         ep = self._episodes.get(key)
         if ep is None or ep.ended_ts is not None or alert.exchange not in ep.venue_ts:
             return None
+        peak = alert.facts.get("peak_rate_usd_s")
+        if isinstance(peak, int | float):
+            ep.peaks[alert.exchange] = float(peak)
         if self._others_running(ep, alert):
             # held back until the last running venue's own exhaustion, or until it goes
             # down (its exhaustion never comes then: ``_release_held``)
@@ -509,7 +517,7 @@ class AssetDetector:
         self._held.pop(key, None)
         ep.ended_ts = alert.ts
         tally = self._episode_tally(ep)
-        return self._with_venues(alert, ep.number, tally)
+        return self._with_peak_elsewhere(self._with_venues(alert, ep.number, tally), ep, tally)
 
     def _others_running(self, ep: AssetEpisode, alert: Alert) -> bool:
         """Whether a venue of the episode other than ``alert``'s still runs its own."""
@@ -534,15 +542,63 @@ class AssetDetector:
             ep.ended_ts = alert.ts
             # a venue's exhausted episode may have been dropped since: its tally then
             tally = tally_then | self._episode_tally(ep)
-            out.append(self._with_venues(alert, ep.number, tally))
+            said = self._with_peak_elsewhere(self._with_venues(alert, ep.number, tally), ep, tally)
+            words = (
+                f"{venue_label(venue)}'s feed went down while its own episode ran: what it "
+                "has printed since is not known"
+            )
+            facts = {**said.facts, "ended_by_outage": venue}
+            out.append(replace(said, message=_before_closing(said.message, words), facts=facts))
         return out
+
+    def _with_peak_elsewhere(
+        self, alert: Alert, ep: AssetEpisode, tally: dict[str, VenueTally]
+    ) -> Alert:
+        """An exhaustion decided by one venue names the episode's peak where it was larger:
+        the venue going quiet last is often a sampled one, whose peak (≥ $76k/s) is a
+        sliver of the complete venue's ($12M/s) — read alone, it understated the episode.
+        The venue is the complete one with the highest peak, else the highest sampled."""
+        side = alert.side
+        decider = str(alert.facts.get("decided_by", ""))
+        if side is None or decider not in ep.peaks:
+            return alert
+        peaks = dict(ep.peaks)
+        for venue in tally:
+            views = self._venues[venue].active_episodes().get(alert.symbol, ())
+            for view in views:
+                if view.side is side:
+                    peaks[venue] = max(peaks.get(venue, 0.0), view.peak_rate)
+        counted = [v for v, t in tally.items() if t.prints and v in peaks and v != decider]
+        complete = [v for v in counted if self._complete.get(v, False)]
+        pool = complete or counted
+        if not pool:
+            return alert
+        venue = max(pool, key=lambda v: peaks[v])
+        if peaks[venue] <= peaks[decider]:
+            return alert
+        sampled = not self._complete.get(venue, False)
+        ago = max(0.0, (alert.ts - tally[venue].last_ts) / 1000.0)
+        when = "under 1 s" if ago < 1.0 else duration(ago)
+        words = (
+            f" ({venue_label(venue)}'s peak: {rate(peaks[venue], sampled)}, "
+            f"its last print {when} before)"
+        )
+        head, sep, rest = alert.message.partition("; price ")
+        if not sep:
+            return alert
+        facts = {
+            **alert.facts,
+            "peak_venue": venue,
+            "peak_venue_rate_usd_s": round(peaks[venue], 2),
+        }
+        return replace(alert, message=head + words + sep + rest, facts=facts)
 
     @staticmethod
     def _episode_tally(ep: AssetEpisode) -> dict[str, VenueTally]:
         """Per venue, what it printed on the side over the asset's episode: every venue's
         prints since the first reported chain began (a venue whose own detector never
         alerted, or whose own episode ended first, read "0 prints" at the exhaustion)."""
-        return {venue: VenueTally(t.usd, t.prints) for venue, t in ep.tally.items()}
+        return {venue: replace(t) for venue, t in ep.tally.items()}
 
     def _once_per_asset(self, alert: Alert) -> Alert | None:
         """FUNDING_EXTREME and OI_FLUSH: the first venue's report stands for the asset; the

@@ -77,6 +77,9 @@ EPISODE_LINGER_MS = 60_000
 """An exhausted episode stays in snapshots this long (the UI shows it as exhausted)."""
 SIDES = (Side.LONG, Side.SHORT)
 _NO_ALERTS: list[Alert] = []
+QUIET_GLOBAL_STREAMS = ("clock",)
+"""Connection-wide statuses that say nothing of delivery (a skewed local clock)."""
+_PRINTS_DOWN = frozenset({StreamState.STALE, StreamState.RECONNECTING, StreamState.FAILED})
 _INF = math.inf
 CLOCK_BACK_MS = 300_000
 """A price this far behind its symbol's clock means the venue's clock went back: a late
@@ -431,6 +434,9 @@ class Detector:
         symbol = status.symbol
         if symbol is None:
             self._global_feed[(status.exchange, status.stream)] = status
+            if status.stream not in QUIET_GLOBAL_STREAMS:
+                for each in self._symbols.values():
+                    _see_print_delivery(each, status.state)
             return _NO_ALERTS
         if status.state is StreamState.CLOSED:
             self._stop(symbol)
@@ -439,6 +445,8 @@ class Detector:
             st = self._state(symbol, status.exchange)
         if st is not None:
             st.feed[(status.stream, symbol)] = status
+            if status.stream == "liquidations":
+                _see_print_delivery(st, status.state)
         return _NO_ALERTS
 
     def _stop(self, symbol: str) -> None:
@@ -456,6 +464,9 @@ class Detector:
 
     def _timed_checks(self, st: SymbolState) -> list[Alert]:
         alerts: list[Alert] | None = None
+        if st.prints_resumed:
+            st.prints_resumed = False
+            st.prints_seen_since = st.clock
         overlay = st.overlay
         if overlay.new or overlay.prints:
             overlay.bin(st.ladder, st.clock)
@@ -483,6 +494,10 @@ class Detector:
             return None
         if st.last is not None:
             ep.see_price(st.last)
+        if st.prints_blind:
+            return None  # a silence while prints are not delivered is no exhaustion
+        if st.prints_seen_since > ep.started_ts:
+            ep.watch_from(st.prints_seen_since)
         if not ep.update_rate(st.clock, window.rate(), st.th):
             return None
         ep.ended_ts = st.clock
@@ -566,3 +581,13 @@ class Detector:
             episode.see_price(st.last)
         st.episodes[side] = episode
         return cascade_alert(st, self.source, kind, ev, path, leg)
+
+
+def _see_print_delivery(st: SymbolState, state: StreamState) -> None:
+    """Follow whether ``st``'s liquidation prints are delivered: down on a stale,
+    reconnecting or failed stream (or connection); back on its next LIVE."""
+    if state in _PRINTS_DOWN:
+        st.prints_blind = True
+    elif state is StreamState.LIVE and st.prints_blind:
+        st.prints_blind = False
+        st.prints_resumed = True

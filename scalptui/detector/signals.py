@@ -383,6 +383,7 @@ class Episode:
         "current_rate",
         "ended_ts",
         "extreme_price",
+        "gap_ts",
         "kind",
         "last_price",
         "last_print_ts",
@@ -428,6 +429,21 @@ class Episode:
         """The furthest price in the forced direction since the episode began (the low of a
         long cascade, the high of a squeeze)."""
         self.last_print_ts = last_print_ts if last_print_ts is not None else started_ts
+        self.gap_ts: int | None = None
+        """Where delivery of the prints last came back during the episode, if it broke."""
+
+    def watch_from(self, ts: int) -> None:
+        """Prints have been delivered only since ``ts`` (a break in the feed before it):
+        a silence is measured from there, never across the break."""
+        if self.gap_ts is not None and self.gap_ts >= ts:
+            return
+        self.gap_ts = ts
+        if self.below_since is not None and self.below_since < ts:
+            self.below_since = ts
+
+    def silent_since(self) -> int:
+        """Since when the episode has seen no print it could have been sent."""
+        return max(self.last_print_ts, self.gap_ts or self.last_print_ts)
 
     def add_print(self, ts: int, usd: float) -> None:
         self.notional += usd

@@ -56,6 +56,9 @@ class SymbolState:
         "mark_seen",
         "oi",
         "overlay",
+        "prints_blind",
+        "prints_resumed",
+        "prints_seen_since",
         "realized",
         "rolling",
         "rows",
@@ -111,6 +114,14 @@ class SymbolState:
         """The last reported leg of each side (kept through the cooldown: escalation)."""
         self.sampled = False
         self.feed: dict[tuple[str, str | None], FeedStatus] = {}
+        self.prints_blind = False
+        """The venue's liquidation prints of this symbol are not being delivered (its
+        stream or the connection is down): a silence now says nothing of the market."""
+        self.prints_resumed = False
+        """Delivery came back; ``prints_seen_since`` is set at the next timed check (in
+        event time: a status carries wall-clock time)."""
+        self.prints_seen_since = -1
+        """Event time from which the prints have been delivered without a break."""
         self.rows = LadderRowCache()
 
     def reference_price(self) -> float | None:

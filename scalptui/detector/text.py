@@ -141,11 +141,19 @@ def exhausted_text(
     *,
     ratio: float = 0.25,
     leg: int = 1,
+    after_gap: bool = False,
 ) -> str:
     """What stopped and how far price came back off the episode's extreme — facts, no
-    forecast. Where the venue samples its prints the rates are lower bounds ("≥ $X/s")."""
+    forecast. Where the venue samples its prints the rates are lower bounds ("≥ $X/s").
+    ``after_gap``: the feed broke after the last print, so the silence is counted from
+    its return (what was printed during the break is not known)."""
     peak = f"a peak of {rate(peak_rate, lower_bound)}"
-    if current_rate <= 0.0:
+    if current_rate <= 0.0 and after_gap:
+        stopped = (
+            f"no {side.value} liquidations for {duration(silent_s)} since the feed came back "
+            f"from an outage, after {peak}"
+        )
+    elif current_rate <= 0.0:
         stopped = f"no {side.value} liquidations for {duration(silent_s)} after {peak}"
     else:
         stopped = (

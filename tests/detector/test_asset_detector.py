@@ -202,6 +202,45 @@ def test_the_exhaustion_counts_every_venue_its_leg_counted() -> None:
     assert "OKX ≥ $750k sampled" in done.message and "$0" not in done.message
 
 
+def test_an_exhaustion_a_sampled_venue_decides_names_the_complete_venue_s_peak() -> None:
+    """Bybit's chain stops first; Binance, which samples, prints 10 s longer and so decides
+    the asset's exhaustion. Its own peak (≥ $100k/s) read alone understated an episode
+    whose complete venue printed $150k/s: the line names that peak and how long ago
+    Bybit last printed."""
+    events, _ = script(
+        [
+            (30, -0.001, {BY: CHAIN[BY], BN: CHAIN[BN]}),
+            (10, 0.0, {BY: (0.0, False), BN: CHAIN[BN]}),
+            (60, 0.0, QUIET),
+        ]
+    )
+    alerts = feed(AssetDetector(exchanges=(BN, BY)), events)
+    (done,) = [a for a in alerts if a.kind is AlertKind.CASCADE_EXHAUSTED]
+    assert done.facts["decided_by"] == BN
+    assert done.facts["peak_venue"] == BY
+    assert done.facts["peak_venue_rate_usd_s"] == 150_000.0
+    bybit_last = T0 + 29_000 + 1
+    ago = round((done.ts - bybit_last) / 1000)
+    assert (
+        f"after a peak of ≥ $100k/s (Bybit's peak: $150k/s, its last print {ago} s before); "
+        in (done.message)
+    )
+
+
+def test_an_exhaustion_the_complete_venue_decides_names_no_other_peak() -> None:
+    events, _ = script(
+        [
+            (30, -0.001, {BY: CHAIN[BY], BN: CHAIN[BN]}),
+            (10, 0.0, {BY: CHAIN[BY], BN: (0.0, True)}),
+            (60, 0.0, QUIET),
+        ]
+    )
+    alerts = feed(AssetDetector(exchanges=(BN, BY)), events)
+    (done,) = [a for a in alerts if a.kind is AlertKind.CASCADE_EXHAUSTED]
+    assert done.facts["decided_by"] == BY
+    assert "peak_venue" not in done.facts and "'s peak:" not in done.message
+
+
 def test_a_sampled_venue_alone_reads_as_a_lower_bound() -> None:
     """Only Binance prints enough: the breakdown names it "≥ … sampled" and the venue that
     printed nothing is no part of the alert's exchange."""
@@ -513,6 +552,8 @@ def test_exhaustion_held_for_a_venue_that_then_goes_down_is_reported() -> None:
     assert exhausted.facts["decided_by"] == BN
     assert exhausted.facts["venues"][BY]["live"] is False  # type: ignore[index]
     assert "Bybit $10.5M (down)" in exhausted.message
+    assert "Bybit's feed went down while its own episode ran" in exhausted.message
+    assert exhausted.facts["ended_by_outage"] == BY
     # Binance's silence and peak rate are its own; the episode's total is every venue's.
     assert " — no long liquidations on Binance for " in exhausted.message
     assert "Real liquidations: ≥ $13.5M longs on 2 venues; Binance ≥ $3.00M over " in (

@@ -20,7 +20,7 @@ from _detector_market import (
 )
 
 from scalptui.detector import Detector
-from scalptui.models import AlertKind, Side, Source
+from scalptui.models import AlertKind, FeedStatus, Side, Source, StreamState
 
 HOUR = 3700  # seconds of calm before each story: a full trailing hour plus the window
 
@@ -262,3 +262,45 @@ def test_event_order_is_deterministic() -> None:
     _, first = run(tape.events)
     _, second = run(tape.events)
     assert [a.to_record() for a in first] == [a.to_record() for a in second]
+
+
+@pytest.mark.parametrize("symbol_wide", [True, False])
+def test_a_feed_outage_is_no_silence_of_the_market(symbol_wide: bool) -> None:
+    """The connection drops 12 s after the chain's last print and comes back 60 s later.
+    The silence that makes an exhaustion is counted from the return, never across the
+    break (it was: "no long liquidations for 1 min 18 s" on the first second back), and
+    the alert says the feed was out."""
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    tape.forced_move(45, -0.015, Side.LONG, 600_000)
+    tape.quiet(12)
+    symbol = None if symbol_wide else BTC
+    stream = "feed" if symbol_wide else "liquidations"
+    det, alerts = run(tape.events)
+    assert kinds(alerts, AlertKind.LIQUIDATION_CASCADE)
+    assert not kinds(alerts, AlertKind.CASCADE_EXHAUSTED)
+    down = FeedStatus(0, EXCHANGE, symbol, stream, StreamState.RECONNECTING)
+    back = FeedStatus(0, EXCHANGE, symbol, stream, StreamState.LIVE)
+    assert det.on_event(down) == []
+    tape.events.clear()
+    tape.ts += 60_000  # nothing arrives while the connection is down
+    returned = tape.ts
+    assert det.on_event(back) == []
+    tape.quiet(60)
+    _, after = run(tape.events, det)
+    (exhausted,) = kinds(after, AlertKind.CASCADE_EXHAUSTED)
+    assert exhausted.ts >= returned + 20_000
+    assert fact(exhausted, "silent_s") == pytest.approx((exhausted.ts - returned) / 1000, abs=1.5)
+    assert exhausted.facts["feed_gap"] is True
+    assert "since the feed came back from an outage" in exhausted.message
+
+
+def test_without_an_outage_the_silence_runs_from_the_last_print() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    tape.forced_move(45, -0.015, Side.LONG, 600_000)
+    tape.quiet(90)
+    _, alerts = run(tape.events)
+    (exhausted,) = kinds(alerts, AlertKind.CASCADE_EXHAUSTED)
+    assert exhausted.facts["feed_gap"] is False
+    assert "since the feed came back" not in exhausted.message
