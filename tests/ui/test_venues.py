@@ -414,6 +414,23 @@ async def test_v_fits_the_minimum_size_without_cutting_a_number(tmp_path: Path) 
         assert len(rows) == 3 and "+2.0 bp" in rows[1] and "↻" in rows[2]
 
 
+async def test_v_below_the_minimum_size_says_it_is_too_narrow_not_cut_numbers(
+    tmp_path: Path,
+) -> None:
+    """At 60×15 the table was cut at the edge: Bybit's $911k read "$9"."""
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(60, 15)) as pilot:
+        app = await ready(h, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        table = app.screen.query_one(VenueTable)
+        plain = [line.plain for line in table.lines]
+        assert any(line.startswith("too narrow for the table: ") for line in plain), plain
+        assert not [line for line in plain if line.startswith(("BN", "BY", "OK", "Bybit"))]
+        for line in table.lines:
+            assert line.cell_len <= table.content_size.width, line.plain
+
+
 def test_rows_read_spread_oi_funding_and_prints_per_venue() -> None:
     snaps = {
         "bybit": _snapshot("bybit", 100_000.0, liqs=(_liq("bybit", Side.LONG, 3e6, False),)),

@@ -252,6 +252,12 @@ class VenueTable(LinesWidget):
             return
         layout = choose_layout(rows, width)
         widths = column_widths(rows, layout)
+        need = sum(widths) + layout.gap * (len(widths) - 1)
+        if need > width:  # cut at the edge, "$911k" read "$9": say so instead
+            words = f"too narrow for the table: {width} columns here, it needs {need}"
+            lines.append(Text(words, style=self.part("venues--stale")))
+            self.set_lines(lines)
+            return
         lines.append(self._line(HEADINGS, widths, layout.gap, [self.part("venues--head")] * 8))
         for row in rows:
             lines.append(self._line(row_cells(row, layout), widths, layout.gap, self._styles(row)))
