@@ -293,18 +293,25 @@ def summed_open_interest(
     )
 
 
+def weighted_rate(rates: Sequence[tuple[float, float | None]]) -> float:
+    """The mean of 8 h rates weighted by USD open interest (pairs of rate and weight); a
+    rate whose weight is unknown weighs nothing while another's is known; with none
+    known, the plain mean. ``rates`` must not be empty."""
+    weights = [w if w is not None and w > 0.0 else 0.0 for _, w in rates]
+    total = math.fsum(weights)
+    if total <= 0.0:
+        weights = [1.0] * len(rates)
+        total = float(len(rates))
+    return math.fsum(r * w for (r, _), w in zip(rates, weights, strict=True)) / total
+
+
 def weighted_funding(rates: Sequence[tuple[FundingView, float | None]]) -> FundingView | None:
     """The OI-weighted mean of the venues' 8 h rates, as an 8 h rate (``rates`` pairs a
     venue's funding with its USD open interest). A venue whose open interest is unknown
     weighs nothing while another's is known; with none known, the plain mean."""
     if not rates:
         return None
-    weights = [w if w is not None and w > 0.0 else 0.0 for _, w in rates]
-    total = math.fsum(weights)
-    if total <= 0.0:
-        weights = [1.0] * len(rates)
-        total = float(len(rates))
-    mean = math.fsum(f.rate_8h * w for (f, _), w in zip(rates, weights, strict=True)) / total
+    mean = weighted_rate([(f.rate_8h, w) for f, w in rates])
     nexts = [f.next_funding_ts for f, _ in rates if f.next_funding_ts is not None]
     return FundingView(
         rate=mean,

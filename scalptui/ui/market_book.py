@@ -14,8 +14,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scalptui.detector.asset_view import weighted_rate
 from scalptui.detector.assets import SKIPPED_STREAM
-from scalptui.models import Bar, Event, FeedStatus, History, MarkPrice, StreamState, Trade
+from scalptui.models import (
+    Bar,
+    Event,
+    FeedStatus,
+    History,
+    MarkPrice,
+    OpenInterest,
+    StreamState,
+    Trade,
+)
 from scalptui.numfmt import funding_8h
 
 FUNDING_POINTS = 240
@@ -152,6 +162,11 @@ class MarketBook:
         self.venue_message_ms: dict[tuple[str, str], int] = {}
         """(venue, symbol) → wall ms of that venue's last message on the symbol."""
         self.funding_history: dict[str, deque[tuple[int, float]]] = {}
+        self._venue_rate: dict[str, dict[str, float]] = {}
+        """Symbol → each venue's latest funding rate per 8 h (the chart's weighted mean)."""
+        self._venue_oi: dict[tuple[str, str], tuple[float, float | None]] = {}
+        """(venue, symbol) → its latest open interest: amount, USD value if given."""
+        self._venue_mark: dict[tuple[str, str], float] = {}
         self.warm_bars: dict[str, tuple[Bar, ...]] = {}
         self._venues: dict[str, None] = {}
         """Every venue in play, in watch order (a dict keeps the order, a set would not)."""
@@ -175,8 +190,10 @@ class MarketBook:
         elif isinstance(evt, FeedStatus):
             self._keep_status(evt)
             return
-        elif isinstance(evt, MarkPrice) and evt.funding_rate is not None:
+        elif isinstance(evt, MarkPrice):
             self._record_funding(evt)
+        elif isinstance(evt, OpenInterest):
+            self._venue_oi[(evt.exchange, evt.symbol)] = (evt.amount, evt.value)
         elif isinstance(evt, History):
             # Kept for the price panel: the first hour's 1 h change is read from them.
             self.warm_bars[evt.symbol] = tuple(sorted(evt.bars, key=lambda b: b.ts))
@@ -198,6 +215,10 @@ class MarketBook:
             self.venue_message_ms.pop((venue, symbol), None)
         for table in (self.last_message_ms, self.last_trade, self.funding_history, self.warm_bars):
             table.pop(symbol, None)
+        self._venue_rate.pop(symbol, None)
+        for venue in self._venues:
+            self._venue_oi.pop((venue, symbol), None)
+            self._venue_mark.pop((venue, symbol), None)
 
     def _keep_status(self, status: FeedStatus) -> None:
         key = (status.exchange, status.symbol, status.stream)
@@ -207,13 +228,30 @@ class MarketBook:
             self._venue_statuses.setdefault(venue, {})[key] = status
 
     def _record_funding(self, mark: MarkPrice) -> None:
-        """One funding sample per minute of event time, per symbol, for the chart."""
+        """One funding sample per minute of event time, per symbol, for the chart: on several
+        venues the OI-weighted mean of their latest rates, as the panel's rate above it (the
+        first venue's alone read 0.012 % under a mean of 0.053 %)."""
+        key = (mark.exchange, mark.symbol)
+        self._venue_mark[key] = mark.mark
         if mark.funding_rate is None:
             return
+        rates = self._venue_rate.setdefault(mark.symbol, {})
+        rates[mark.exchange] = funding_8h(mark.funding_rate, mark.funding_interval_h)
         history = self.funding_history.setdefault(mark.symbol, deque(maxlen=FUNDING_POINTS))
         if history and mark.ts - history[-1][0] < 60_000:
             return
-        history.append((mark.ts, funding_8h(mark.funding_rate, mark.funding_interval_h)))
+        weighted = [(rate, self._oi_usd(venue, mark.symbol)) for venue, rate in rates.items()]
+        history.append((mark.ts, weighted_rate(weighted)))
+
+    def _oi_usd(self, venue: str, symbol: str) -> float | None:
+        held = self._venue_oi.get((venue, symbol))
+        if held is None:
+            return None
+        amount, value = held
+        if value is not None:
+            return value
+        price = self._venue_mark.get((venue, symbol))
+        return amount * price if price is not None else None
 
     def funding_of(self, symbol: str) -> FundingPoints:
         return tuple(self.funding_history.get(symbol, ()))

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -17,6 +18,8 @@ from scalptui.models import (
     FundingView,
     LadderBin,
     Liquidation,
+    MarkPrice,
+    OpenInterest,
     OpenInterestView,
     Side,
     Source,
@@ -602,3 +605,20 @@ def _snapshot(venue: str, price: float, *, liqs: tuple[Liquidation, ...]) -> Det
         open_interest=OpenInterestView(2.0, oi_value, None, None),
         episodes=(),
     )
+
+
+def test_the_funding_chart_follows_the_oi_weighted_mean_of_the_venues() -> None:
+    """Binance pays 0.03 % per 8 h on $1B of open interest, Bybit 0.01 % on $3B: the panel
+    reads their OI-weighted mean, 0.015 %, and so does the chart under it (it plotted
+    whichever venue's mark came first in the minute: 0.03 %)."""
+    book = MarketBook(lambda: 1_000.0)
+    book.note_venues("binanceusdm,bybit")
+    symbol = "BTC/USDT:USDT"
+    book.record(OpenInterest(0, "binanceusdm", symbol, 10_000.0, 1e9))
+    book.record(OpenInterest(0, "bybit", symbol, 30_000.0))  # no value: amount × its mark
+    book.record(MarkPrice(500, "bybit", symbol, 100_000.0, None, 0.0001, None, 8.0))
+    book.record(MarkPrice(1_000, "binanceusdm", symbol, 100_000.0, None, 0.0003, None, 8.0))
+    book.record(MarkPrice(61_000, "binanceusdm", symbol, 100_000.0, None, 0.0003, None, 8.0))
+    first, second = book.funding_of(symbol)
+    assert first[1] == 0.0001  # Bybit's alone, the only rate known then
+    assert second[1] == pytest.approx(0.00015)
