@@ -295,11 +295,12 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
     # The file alone passed ``load_settings``: what fails now came with the command line.
     validate(settings, "command line")
-    try:
-        check_theme(settings.ui.theme, user_config_dir())
-    except ConfigError as exc:
-        where = "--theme" if theme is not None else f"{settings.config_path}: ui.theme"
-        raise ConfigError(f"{where}: {exc}") from None
+    if args.command is not None:  # the TUI checks its theme with the colours: _main_tui
+        try:
+            check_theme(settings.ui.theme, user_config_dir())
+        except ConfigError as exc:
+            where = "--theme" if theme is not None else f"{settings.config_path}: ui.theme"
+            raise ConfigError(f"{where}: {exc}") from None
     if args.demo and getattr(args, "replay", None) is None:
         check_simulated_symbols(settings.feed.symbols, settings.feed.venues)
     return settings
@@ -588,6 +589,31 @@ def _main_sim(args: argparse.Namespace) -> int:
     return _run_async(go())
 
 
+def _check_theme_usable(settings: Settings) -> None:
+    """ConfigError if the theme asked for is a file the TUI cannot use: it started on the
+    default without a word of why. Only the TUI reads the colours (headless runs do not
+    import textual), so the themes it can use are listed here, not in ``check_theme``."""
+    from scalptui.runtime import theme_files
+    from scalptui.ui.themes import ThemeFileError, load_themes, parse_theme_file
+
+    name = settings.ui.theme
+    config_dir = user_config_dir()
+    usable = load_themes(config_dir).names
+    if name in usable:
+        return
+    where = "--theme" if settings.theme_named else f"{settings.config_path}: ui.theme"
+    path = theme_files(config_dir).get(name)
+    if path is None:
+        own = f" (own themes: {config_dir / 'themes'}/*.toml)"
+        raise ConfigError(f"{where}: unknown theme {name!r}; themes: {', '.join(usable)}{own}")
+    try:
+        parse_theme_file(path)
+        reason = "it cannot be used"
+    except ThemeFileError as exc:
+        reason = str(exc)
+    raise ConfigError(f"{where}: theme {name!r}: {reason}; themes: {', '.join(usable)}")
+
+
 def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     """The TUI. What can be checked before it takes the terminal is checked first;
     a feed that cannot open makes the app exit 2, and its reason is printed here,
@@ -596,6 +622,7 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     from scalptui.runtime import check_replayable, feed_opener
 
     options = _run_options(args, settings)
+    _check_theme_usable(settings)
     replay_symbols: tuple[str, ...] | None = None
     if options.replay is not None:
         try:

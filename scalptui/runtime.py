@@ -144,18 +144,24 @@ def theme_names(config_dir: Path | None) -> tuple[str, ...]:
     Read without importing textual (headless checks ``--theme`` too): each file's
     ``name`` key, else its stem. ``scalptui.ui.themes`` validates the colours.
     """
+    return tuple(theme_files(config_dir))
+
+
+def theme_files(config_dir: Path | None) -> dict[str, Path]:
+    """Each theme name and the file that gives it (a later file of the same name wins, as
+    when the TUI loads them); files that are not TOML are left out."""
     paths = sorted(_builtin_theme_dir().glob("*.toml"))
     if config_dir is not None:
         paths += sorted((config_dir / "themes").glob("*.toml"))
-    names: dict[str, None] = {}
+    files: dict[str, Path] = {}
     for path in paths:
         try:
             name = tomllib.loads(path.read_text(encoding="utf-8")).get("name", path.stem)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
             continue  # the TUI reports the file when it loads the themes
         if isinstance(name, str) and name:  # as the TUI's own check: a theme it can apply
-            names[name] = None
-    return tuple(names)
+            files[name] = path
+    return files
 
 
 def _builtin_theme_dir() -> Path:

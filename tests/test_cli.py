@@ -439,6 +439,25 @@ def test_a_user_theme_is_listed_and_accepted(tmp_path: Path) -> None:
     assert settings_from_args(args).ui.theme == "my-night"
 
 
+def test_a_broken_theme_file_is_refused_by_name_and_not_offered(tmp_path: Path) -> None:
+    """A theme file whose colours do not parse started the TUI on the default theme
+    without a word, and unknown-theme errors listed it among the themes there are."""
+    themes = Path(os.environ["XDG_CONFIG_HOME"]) / "scalptui" / "themes"
+    themes.mkdir(parents=True)
+    builtin = (Path(__file__).resolve().parents[1] / "themes" / "scalptui-dark.toml").read_text()
+    broken = builtin.replace('"scalptui-dark"', '"mygood"')
+    broken = re.sub(r'(?m)^primary = ".*"$', 'primary = "notacolor"', broken, count=1)
+    assert broken.count("notacolor") == 1
+    (themes / "mygood.toml").write_text(broken)
+    proc = run_cli("--theme", "mygood", "--demo")
+    assert_one_line_error(proc, "--theme: theme 'mygood': ")
+    assert "mygood.toml" in proc.stderr and "notacolor" in proc.stderr
+    assert "themes: scalptui-" in proc.stderr
+    proc = run_cli("--theme", "nosuch", "--demo")
+    assert_one_line_error(proc, "--theme: unknown theme 'nosuch'; themes: ")
+    assert "mygood" not in proc.stderr.split("; themes: ", 1)[1].split(" (own themes", 1)[0]
+
+
 def test_theme_names_read_without_textual_match_the_themes_the_app_loads() -> None:
     from scalptui.runtime import theme_names
     from scalptui.ui.themes import load_themes
