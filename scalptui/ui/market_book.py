@@ -21,6 +21,7 @@ from scalptui.models import (
     Event,
     FeedStatus,
     History,
+    MarketInfo,
     MarkPrice,
     OpenInterest,
     StreamState,
@@ -197,6 +198,12 @@ class MarketBook:
         elif isinstance(evt, History):
             # Kept for the price panel: the first hour's 1 h change is read from them.
             self.warm_bars[evt.symbol] = tuple(sorted(evt.bars, key=lambda b: b.ts))
+            return
+        elif isinstance(evt, MarketInfo):
+            # Neither is a stream's message: the market list is read once at start and the
+            # history is a one-off request, so a symbol added while the venue was down
+            # read "● live" on them and then "stale" though no stream had ever delivered.
+            return
         symbol = getattr(evt, "symbol", None)
         if symbol is not None:
             now_ms = int(self._clock() * 1000)

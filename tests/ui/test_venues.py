@@ -16,14 +16,18 @@ from scalptui.models import (
     DetectorSnapshot,
     FeedStatus,
     FundingView,
+    History,
     LadderBin,
     Liquidation,
+    MarketInfo,
     MarkPrice,
     OpenInterest,
     OpenInterestView,
     Side,
     Source,
     StreamState,
+    TakerSide,
+    Trade,
 )
 from scalptui.ui.app import MIN_SIZE, ScalpApp
 from scalptui.ui.market_book import MarketBook, VenueState
@@ -622,3 +626,21 @@ def test_the_funding_chart_follows_the_oi_weighted_mean_of_the_venues() -> None:
     first, second = book.funding_of(symbol)
     assert first[1] == 0.0001  # Bybit's alone, the only rate known then
     assert second[1] == pytest.approx(0.00015)
+
+
+def test_a_symbol_with_only_its_market_facts_and_history_is_connecting_not_live() -> None:
+    """LINK added while the venue is down: the feed passes its market facts (from the list
+    read at start) and nothing from a stream. It read "BY ●" and then "stale 11 s"."""
+    now = [1_000.0]
+    book = MarketBook(lambda: now[0])
+    book.note_venues("bybit")
+    link = "LINK/USDT:USDT"
+    book.record(FeedStatus(999_000, "bybit", None, "feed", StreamState.LIVE, "opened"))
+    book.record(MarketInfo(1_000_000, "bybit", link, tick_size=0.001))
+    book.record(History(1_000_000, "bybit", link, (), ()))
+    (state,) = book.venue_states(link, 1_000_500, stale_after_s=10)
+    assert state.state is StreamState.CONNECTING and state.age_s is None
+    now[0] = 1_001.0
+    book.record(Trade(1_001_000, "bybit", link, 15.0, 1.0, TakerSide.BUY))
+    (state,) = book.venue_states(link, 1_001_000, stale_after_s=10)
+    assert state.state is StreamState.LIVE
