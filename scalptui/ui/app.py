@@ -556,10 +556,12 @@ class ScalpApp(App[None]):
         self._painted_at = now
         self._painted_price = self.book.last_trade.get(self.current)
         with self.batch_update():
-            self.header_bar.show(self._header_info(now, snap))
+            info = self._header_info(now, snap)
+            self.header_bar.show(info)
             self.alert_log.set_clock(int(self._screen_clock_s(now, snap) * 1000))
             if snap is not None:
-                self.price_panel.show(snap, self.book.warm_bars.get(snap.symbol, ()))
+                held = _prices_held(info)
+                self.price_panel.show(snap, self.book.warm_bars.get(snap.symbol, ()), held=held)
                 self.watchlist_strip.follow_price(snap.symbol, snap.last)
                 flash = int(now * 2) % 2 == 0
                 self.ladder.show(snap, self.span_pct, flash)
@@ -903,3 +905,18 @@ def make_app(
         start_on=start_on,
         replay_symbols=replay_symbols,
     )
+
+
+_NOT_DELIVERING = frozenset({StreamState.STALE, StreamState.RECONNECTING, StreamState.FAILED})
+
+
+def _prices_held(info: HeaderInfo) -> bool:
+    """Whether no venue delivers the symbol on screen: its prices are the last seen. One
+    stream lagging while the rest flows (an OI poll) or one venue of several down holds
+    nothing; a paused screen is said by its badge."""
+    if info.paused or info.stream:
+        return False
+    listed = [v for v in info.venues if v.listed]
+    if listed:
+        return all(v.state in _NOT_DELIVERING for v in listed)
+    return info.state in _NOT_DELIVERING

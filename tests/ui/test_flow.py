@@ -21,6 +21,7 @@ from scalptui.models import (
 )
 from scalptui.ui.app import ScalpApp, feed_state
 from scalptui.ui.messages import AlertRaised
+from scalptui.ui.widgets.price import PriceLines
 
 from ._harness import SYMBOLS, BreaksMidway, alert, build, drained, end_clock, script
 
@@ -136,6 +137,32 @@ async def test_header_shows_stale_when_the_clock_runs_past_the_last_message(
         line = h.app.header_bar.lines[0].plain
         assert "stale 30 s" in line and "live" not in line
         assert "SIMULATED" in line
+
+
+async def test_last_reads_no_feed_while_nothing_delivers_it(tmp_path: Path) -> None:
+    """Through a two-minute outage the price panel kept "Last 100,166.7" in full colour:
+    only the header said the feed was down. While the symbol's feed is stale the last
+    price is dimmed and says so; a lagging open-interest poll alone holds nothing."""
+    now = [0.0]
+    h = build(tmp_path, clock=lambda: now[0])
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await drained(h)
+        await pilot.pause()
+
+        def last_line() -> str:
+            h.app.repaint_now()
+            return next(t.plain for t in h.app.price_panel.query_one(PriceLines).lines[1:2])
+
+        assert "no feed" not in last_line()
+        symbol = h.app.current
+        poll = FeedStatus(
+            int(now[0] * 1000), "binanceusdm", symbol, "open_interest", StreamState.STALE
+        )
+        h.app.book.record(poll)
+        assert "no feed" not in last_line()
+        now[0] += 30.0
+        line = last_line()
+        assert line.startswith("Last ") and line.endswith("◌ no feed"), line
 
 
 async def test_header_names_the_one_stream_down_while_prices_flow(tmp_path: Path) -> None:

@@ -79,6 +79,10 @@ def price_range_pct(points: tuple[float, ...] | list[float]) -> float | None:
     return (high - low) / low * 100.0
 
 
+HELD_NOTE = "  ◌ no feed"
+"""After "Last" while no venue delivers the symbol: the figures are the last seen."""
+
+
 class PriceLines(LinesWidget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "price--title",
@@ -86,6 +90,7 @@ class PriceLines(LinesWidget):
         "price--up",
         "price--down",
         "price--dim",
+        "price--held",
     }
     DEFAULT_CSS = """
     PriceLines { height: auto; }
@@ -94,22 +99,28 @@ class PriceLines(LinesWidget):
     PriceLines > .price--up { color: $up; }
     PriceLines > .price--down { color: $down; }
     PriceLines > .price--dim { color: $foreground-muted; }
+    PriceLines > .price--held { color: $feed-stale; text-style: bold; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._shown: tuple[DetectorSnapshot, tuple[float | None, ...], str] | None = None
+        self._held = False
 
     def show(
         self,
         snap: DetectorSnapshot,
         changes: tuple[float | None, float | None, float | None] | None = None,
         scale: str = "",
+        *,
+        held: bool = False,
     ) -> None:
-        """``changes`` are 1m / 5m / 1h (default: the snapshot's); ``scale`` sits by the title."""
+        """``changes`` are 1m / 5m / 1h (default: the snapshot's); ``scale`` sits by the title;
+        ``held``: no venue delivers the symbol now, so the prices are the last ones seen."""
         if changes is None:
             changes = (snap.change_1m_pct, snap.change_5m_pct, snap.change_1h_pct)
         self._shown = (snap, changes, scale)
+        self._held = held
         self._render_shown()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -126,7 +137,11 @@ class PriceLines(LinesWidget):
             title.append(" " * (width - title.cell_len - len(scale)))
             title.append(scale, style=dim)
         last = Text().append("Last  ", style=dim)
-        last.append(fmt.price(snap.last, tick=snap.tick_size), style=self.part("price--last"))
+        price_style = dim if self._held else self.part("price--last")
+        last.append(fmt.price(snap.last, tick=snap.tick_size), style=price_style)
+        if self._held and last.cell_len + len(HELD_NOTE) <= width:
+            # the header says the feed is down; a price in full colour beside it read live
+            last.append(HELD_NOTE, style=self.part("price--held"))
         basis = Text().append("Basis ", style=dim)
         basis.append(self._basis(snap))
         lines = [title, last, *self._mark_lines(snap, width), basis]
@@ -190,11 +205,14 @@ class PricePanel(Vertical):
         yield self._lines
         yield self._spark
 
-    def show(self, snap: DetectorSnapshot, warm_bars: tuple[Bar, ...] = ()) -> None:
-        """``warm_bars`` are the candles loaded at start: they fill the first hour's changes."""
+    def show(
+        self, snap: DetectorSnapshot, warm_bars: tuple[Bar, ...] = (), *, held: bool = False
+    ) -> None:
+        """``warm_bars`` are the candles loaded at start: they fill the first hour's changes;
+        ``held``: no venue delivers the symbol now (its figures are the last seen)."""
         changes = (snap.change_1m_pct, snap.change_5m_pct, hour_change(snap, warm_bars))
         self._show_sparkline(snap)
-        self._lines.show(snap, changes, self._spark_scale)
+        self._lines.show(snap, changes, self._spark_scale, held=held)
 
     def _show_sparkline(self, snap: DetectorSnapshot) -> None:
         # A repaint of its two rows (a colour per cell) is most of what a quiet screen
