@@ -13,7 +13,17 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from scalptui.feed.scripted import MARKETS
-from scalptui.models import DetectorSnapshot, Liquidation, MarketInfo, Side, TakerSide, Trade
+from scalptui.models import (
+    Alert,
+    AlertKind,
+    DetectorSnapshot,
+    Liquidation,
+    MarketInfo,
+    Side,
+    Source,
+    TakerSide,
+    Trade,
+)
 from scalptui.ui import format as fmt
 from scalptui.ui.app import MIN_SIZE, ScalpApp
 from scalptui.ui.ladder_rows import Edge, LadderRow, build_rows
@@ -191,6 +201,52 @@ async def test_log_lines_fit_the_log_and_never_cut_a_number(harness: Harness) ->
         shown_facts = newest.split("LIQUIDATION_CASCADE ", 1)[1].removesuffix("…")
         full = alert_facts(alert(message=LONG_MESSAGE))
         assert full.startswith(shown_facts) and full[len(shown_facts)] in " ,"
+
+
+EXHAUSTED = Alert(
+    1_767_225_600_000,
+    "binanceusdm+bybit+okx",
+    "ETH/USDT:USDT",
+    AlertKind.CASCADE_EXHAUSTED,
+    Side.LONG,
+    "ETH/USDT:USDT CASCADE_EXHAUSTED — no long liquidations on Binance for 1 min 18 s after "
+    "a peak of ≥ $28.2k/s (Bybit's peak: $1.20M/s, its last print 41 s before); price "
+    "+0.84 % off the low (−3.10 % at the low, −2.29 % now since the episode began). Real "
+    "liquidations: ≥ $35.8M longs on 3 venues; Binance ≥ $384k over the episode's 2 min "
+    "10 s, 40 prints (Binance samples: lower bound). Informational — no trade plan.",
+    {
+        "notional_usd": 35_800_000.0,
+        "lower_bound": True,
+        "duration_s": 130.0,
+        "off_extreme_pct": 0.84,
+        "silent_s": 78.0,
+        "current_rate_usd_s": 0.0,
+        "exhaustion_ratio": 0.25,
+    },
+    Source.SIMULATED,
+)
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        ((80, 24), "CASCADE_EXHAUSTED ≥ $35.8M longs, +0.84 % off the low, none for"),
+        ((400, 40), "CASCADE_EXHAUSTED no long liquidations on Binance for 1 min 18 s"),
+    ],
+)
+async def test_an_exhaustion_cut_by_a_narrow_log_shows_its_figures_first(
+    harness: Harness, size: tuple[int, int], shown: str
+) -> None:
+    """At 80 columns an exhaustion on three venues read "… CASCADE_EXHAUSTED no long
+    liquidations on Binance for…": no total, no move. Too narrow for its sentence, the
+    line gives its figures; wide enough, the sentence as before."""
+    async with harness.app.run_test(size=size) as pilot:
+        app = await ready(harness, pilot)
+        app.post_message(AlertRaised(EXHAUSTED))
+        await pilot.pause()
+        log = app.alert_log
+        assert shown in log.lines[1].plain
+        assert all(line.cell_len <= log.content_size.width for line in log.lines)
 
 
 async def test_enter_opens_the_selected_alert_in_full_and_escape_closes(

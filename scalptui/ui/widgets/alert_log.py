@@ -14,8 +14,9 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from scalptui.detector.text import CLOSING, blank_plan_words
-from scalptui.models import Alert, AlertKind
+from scalptui.detector.text import CLOSING, blank_plan_words, side_word
+from scalptui.models import Alert, AlertKind, Side
+from scalptui.numfmt import share, usd
 from scalptui.ui import format as fmt
 from scalptui.ui.state import MAX_ALERTS
 from scalptui.ui.widgets.lines import LinesWidget
@@ -57,6 +58,34 @@ def alert_facts(alert: Alert) -> str:
 
 
 _SAMPLED_NOTE = re.compile(r" \([^()]* samples: lower bound\)")
+
+
+def short_facts(alert: Alert) -> str | None:
+    """An exhaustion's figures first, for a line too narrow for its sentence: at 80
+    columns "no long liquidations on Binance for…" was all a line held, no total and no
+    move. None for other kinds (their messages start with the figures already)."""
+    f = alert.facts
+    if alert.kind is not AlertKind.CASCADE_EXHAUSTED or alert.side is None:
+        return None
+    keys = ("notional_usd", "duration_s", "off_extreme_pct", "silent_s", "current_rate_usd_s")
+    values = [f.get(k) for k in keys]
+    numbers = [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(numbers) != len(keys):
+        return None
+    notional, lasted, off, silent, rate_now = numbers
+    side = alert.side
+    extreme = "low" if side is Side.LONG else "high"
+    if rate_now <= 0.0:
+        stopped = f"none for {fmt.duration(silent)}"
+    else:
+        ratio = f.get("exhaustion_ratio")
+        of_peak = share(float(ratio)) if isinstance(ratio, int | float) else "a share"
+        stopped = f"rate under {of_peak} of peak"
+    total = usd(notional, lower_bound=f.get("lower_bound") is True)
+    return (
+        f"{total} {side_word(side)}, {fmt.pct(off)} off the {extreme}, {stopped}, "
+        f"over {fmt.duration(lasted)}"
+    )
 
 
 def alert_line(alert: Alert, *, muted: bool = False, short: bool = False) -> str:
@@ -303,8 +332,11 @@ class AlertLog(LinesWidget, can_focus=True):
             text.append(" (muted)", style=dim)
         room = width - text.cell_len - 1
         if room >= 2:
+            facts = alert_facts(alert)
+            if cell_len(facts) > room:
+                facts = short_facts(alert) or facts
             text.append(
-                " " + fit_words(alert_facts(alert), room),
+                " " + fit_words(facts, room),
                 style=self.part("alert--muted" if entry.muted else "alert--dim")
                 if entry.muted or entry.restored
                 else None,
