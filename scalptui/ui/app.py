@@ -782,7 +782,11 @@ class ScalpApp(App[None]):
         self.refresh_slow_panels()
 
     def action_chart(self) -> None:
-        self.push_screen(ChartScreen(self._chart_snapshot))
+        self.push_screen(ChartScreen(self._chart_snapshot, self._chart_header))
+
+    def _chart_header(self) -> HeaderInfo:
+        now = self.clock()
+        return self._header_info(now, self.take_snapshot())
 
     def _chart_snapshot(self) -> DetectorSnapshot | None:
         return self.take_snapshot()  # the frozen copy while paused

@@ -22,6 +22,7 @@ from textual.widgets import Static
 from scalptui.models import Alert, DetectorSnapshot, venue_label
 from scalptui.ui import format as fmt
 from scalptui.ui.widgets.alert_log import wrap_words
+from scalptui.ui.widgets.header import HeaderBar, HeaderInfo
 from scalptui.ui.widgets.venues import VenueRow, VenueTable
 
 KEY_COLUMN = 10
@@ -114,14 +115,23 @@ class ChartScreen(Screen[None]):
     ChartScreen PriceChart { height: 1fr; }
     """
 
-    def __init__(self, snapshot_source: Callable[[], DetectorSnapshot | None]) -> None:
+    def __init__(
+        self,
+        snapshot_source: Callable[[], DetectorSnapshot | None],
+        header_source: Callable[[], HeaderInfo] | None = None,
+    ) -> None:
+        """``header_source``: the main screen's header, so the feed's state, its age and
+        PAUSED stay in sight while the chart fills the screen (they were out of sight)."""
         super().__init__()
         self._source = snapshot_source
+        self._header_source = header_source
 
     def compose(self) -> ComposeResult:
         from scalptui.ui.widgets.charts import PriceChart
         from scalptui.ui.widgets.keys import KeyHints
 
+        if self._header_source is not None:
+            yield HeaderBar(id="chart-header")
         yield PriceChart()
         # Whole key hints, "esc Back" and "? help" always among them (no cut "t th").
         hidden: frozenset[str] = getattr(self.app, "hidden_actions", frozenset())
@@ -134,6 +144,8 @@ class ChartScreen(Screen[None]):
         self.set_interval(1.0, self.redraw)
 
     def redraw(self) -> None:
+        if self._header_source is not None:
+            self.query_one(HeaderBar).show(self._header_source())
         snap = self._source()
         if snap is not None:
             from scalptui.ui.widgets.charts import PriceChart

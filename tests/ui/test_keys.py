@@ -434,6 +434,24 @@ async def test_c_opens_the_full_chart_and_escape_returns(harness: Harness) -> No
         assert app.is_running and not isinstance(app.screen, ChartScreen)
 
 
+async def test_the_full_chart_keeps_the_header_with_the_feed_state_and_pause(
+    harness: Harness,
+) -> None:
+    """The chart filled the screen without the header: whether the feed was live, and
+    that the screen was paused, could not be seen on it."""
+    async with harness.app.run_test(size=(70, 20)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        header = app.screen.query_one(HeaderBar)
+        line = " ".join(text.plain for text in header.lines)
+        assert app.current in line and "SIMULATED" in line, line
+        await pilot.press("p")
+        await pilot.pause()
+        app.screen.redraw()  # type: ignore[attr-defined]
+        assert "PAUSED" in " ".join(text.plain for text in header.lines)
+
+
 async def test_key_confirmations_leave_the_alert_log_within_two_seconds(harness: Harness) -> None:
     timeouts: list[object] = []
     async with harness.app.run_test(size=(100, 30)) as pilot:
