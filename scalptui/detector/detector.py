@@ -481,8 +481,8 @@ class Detector:
             leg = st.legs.get(side)
             if leg is not None:
                 self._leg_tick(st, side, leg, window)
-            if alert is None and window.count >= st.th.min_prints:
-                alert = self._check_side(st, side)
+            if alert is None and window.count >= st.th.min_prints and not st.prints_blind:
+                alert = self._check_side(st, side)  # blind, its chain is not all there
             if alert is not None:
                 alerts = [alert] if alerts is None else [*alerts, alert]
         return alerts if alerts is not None else _NO_ALERTS

@@ -26,7 +26,7 @@ _INF = math.inf
 
 def extreme_ref(st: SymbolState, side: Side) -> float | None:
     """The window's high (long cascade) or low (squeeze): where the forced move started."""
-    start = st.window_start()
+    start = st.move_start()
     if side is Side.LONG:
         return st.rolling.high_since(start, st.bucket.high)
     return st.rolling.low_since(start, st.bucket.low)

@@ -135,10 +135,16 @@ class SymbolState:
         """Event time where the cascade window now begins."""
         return self.clock - int(self.th.window_s * 1000)
 
+    def move_start(self) -> int:
+        """Where the moves of the window are measured from: the window's start, or where the
+        feed came back if it broke within the window — a price gap across an outage is no
+        move anyone saw (a restart 2.3 % away read as a 25σ squeeze)."""
+        return max(self.window_start(), self.prints_seen_since)
+
     def chain_start(self, side: Side) -> int:
         """Where the side's chain began, bounded by the window: its moves are measured from
         the extreme since then (a chain that ended 30 s ago is not this one's start)."""
-        start = self.window_start()
+        start = self.move_start()
         first = self.windows[side].chain_first_ts()
         # from the second before the chain's first print: where price stood as it began
         return start if first is None else max(start, (first // 1000 - 1) * 1000)

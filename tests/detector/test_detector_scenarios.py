@@ -6,12 +6,15 @@ baselines and σ are those of a real session, then plays its story.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from _detector_market import (
     BTC,
     EXCHANGE,
     FORCED,
     SOL,
+    Tape,
     btc_tape,
     fact,
     kinds,
@@ -20,7 +23,7 @@ from _detector_market import (
 )
 
 from scalptui.detector import Detector
-from scalptui.models import AlertKind, FeedStatus, Side, Source, StreamState
+from scalptui.models import Alert, AlertKind, FeedStatus, Side, Source, StreamState
 
 HOUR = 3700  # seconds of calm before each story: a full trailing hour plus the window
 
@@ -304,3 +307,41 @@ def test_without_an_outage_the_silence_runs_from_the_last_print() -> None:
     (exhausted,) = kinds(alerts, AlertKind.CASCADE_EXHAUSTED)
     assert exhausted.facts["feed_gap"] is False
     assert "since the feed came back" not in exhausted.message
+
+
+def _across_an_outage(gap_s: int, after: Callable[[Tape], None]) -> list[Alert]:
+    """A calm hour and two short prints, the connection down ``gap_s`` s while price went
+    2.3 % up, then ``after`` on the feed's return."""
+    tape = btc_tape()
+    tape.calm(HOUR)
+    tape.forced_move(2, 0.0005, Side.SHORT, 26_000)
+    det, _ = run(tape.events)
+    det.on_event(FeedStatus(0, EXCHANGE, None, "feed", StreamState.RECONNECTING))
+    tape.events.clear()
+    tape.ts += gap_s * 1000
+    tape.price *= 1.023
+    det.on_event(FeedStatus(0, EXCHANGE, None, "feed", StreamState.LIVE))
+    after(tape)
+    return run(tape.events, det)[1]
+
+
+@pytest.mark.parametrize("gap_s", [10, 20])
+def test_a_price_gap_across_an_outage_is_no_squeeze(gap_s: int) -> None:
+    """Three short prints on the feed's return, 2.3 % above where it broke: the gap read
+    as a move of 25σ and 7× the ordinary range, and a SHORT_SQUEEZE was raised for $78k
+    of prints. A move is measured from the feed's return."""
+
+    def three_prints(tape: Tape) -> None:
+        tape.forced_move(3, 0.001, Side.SHORT, 26_000)
+        tape.quiet(5)
+
+    assert not kinds(_across_an_outage(gap_s, three_prints), *FORCED)
+
+
+def test_a_squeeze_after_an_outage_is_still_reported() -> None:
+    def squeeze(tape: Tape) -> None:
+        tape.forced_move(30, 0.025, Side.SHORT, 600_000)
+        tape.quiet(5)
+
+    (alert,) = kinds(_across_an_outage(20, squeeze), *FORCED)
+    assert alert.kind is AlertKind.SHORT_SQUEEZE
