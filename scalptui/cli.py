@@ -98,7 +98,7 @@ def _replay_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
     )
     parser.add_argument(
         "--speed",
-        type=_non_negative_float,
+        type=_speed,
         help="replay speed in event time per wall time (0 = as fast as possible; default 1)",
         **d(),
     )
@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("--json", action="store_true", help="JSON records instead of text")
     alerts.add_argument(
         "--snapshots",
-        type=_positive_float,
+        type=_snapshot_every,
         metavar="SECONDS",
         help="also print a snapshot of every watched symbol each SECONDS of event time",
     )
@@ -231,10 +231,40 @@ MAX_TIME_SCALE = 1000.0
 simulator falls behind for good, its memory grows and it stops answering signals."""
 
 
+MIN_TIME_SCALE = 0.01
+"""Below it the simulated market hardly moves at all (1e-9 was taken: a second in 30 years)."""
+
+
 def _time_scale(text: str) -> float:
     value = _positive_float(text)
-    if value > MAX_TIME_SCALE:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIME_SCALE:g}, got {text!r}")
+    if not MIN_TIME_SCALE <= value <= MAX_TIME_SCALE:
+        raise argparse.ArgumentTypeError(
+            f"must be {MIN_TIME_SCALE:g} to {MAX_TIME_SCALE:g}, got {text!r}"
+        )
+    return value
+
+
+MIN_SPEED = 0.01
+"""The slowest replay: a recording's hour in 100 hours (1e-9 never finished)."""
+
+
+def _speed(text: str) -> float:
+    value = _non_negative_float(text)
+    if 0 < value < MIN_SPEED:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (as fast as possible) or at least {MIN_SPEED:g}, got {text!r}"
+        )
+    return value
+
+
+MIN_SNAPSHOT_S = 1.0
+"""Snapshots follow the detector's second: 0.0001 wrote 1,250 lines of 50 kB in 8 s."""
+
+
+def _snapshot_every(text: str) -> float:
+    value = _positive_float(text)
+    if value < MIN_SNAPSHOT_S:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_SNAPSHOT_S:g} s, got {text!r}")
     return value
 
 
@@ -562,6 +592,8 @@ def _main_sim(args: argparse.Namespace) -> int:
     from scalptui.headless import stop_on_signals
 
     _setup_stderr_logging()
+    if not args.host.strip():  # --host "$UNSET": it bound every interface, to the world
+        raise ConfigError("--host needs an address (0.0.0.0 to serve every interface)")
     symbols = parse_symbols(args.symbols) if args.symbols is not None else DEFAULT_SYMBOLS
     if not symbols:  # --symbols "$UNSET": a mistake, as on the other commands
         raise ConfigError("--symbols needs at least one symbol")

@@ -36,6 +36,19 @@ MAX_LADDER_SPAN_PCT = 50.0
 """The widest ladder view, ± % of price: wider and its lowest rows fall below zero."""
 MAX_BIN_FRACTION = 0.01
 """The coarsest ladder bin, a fraction of price (1 %): coarser and the view is a row or two."""
+MIN_BIN_FRACTION = 0.0001
+"""The finest ladder bin (0.01 %): 1e-12 rounded to one tick a bin, and the bins' cap cut
+the ladder at ±27 % instead of the pruning distance."""
+MAX_PRUNE_FRACTION = 0.9
+"""The furthest a level is kept, a fraction of price: at 1 or more levels fell below zero
+(prune_pct = 5 gave a bin from −99.1 to 0)."""
+MIN_PRUNE_FRACTION = 0.01
+MAX_WINDOW_S = 300.0
+"""The longest cascade window: the detector's 1 s ring holds the hour before the window
+and the window itself (4096 s)."""
+MAX_HOLD_S = 3600.0
+"""The longest exhaustion hold and OI-flush window."""
+MAX_COOLDOWN_S = 86_400.0
 
 
 class ConfigError(Exception):
@@ -164,6 +177,16 @@ def unified_symbols(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(unified_symbol(t) for t in texts if t.strip()))
 
 
+def _nearest(key: str, known: Iterable[str], prefix: str = "") -> str:
+    """``" (did you mean feed.symbols?)"`` for a key close to a known one (``ui.Theme``,
+    ``feed.symbol``), else ``""``."""
+    import difflib
+
+    by_lower = {k.lower(): k for k in known}
+    match = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.75)
+    return f" (did you mean {prefix}{by_lower[match[0]]}?)" if match else ""
+
+
 def load_settings(path: Path | None) -> Settings:
     """Read and validate ``path`` (None: defaults). Raises ConfigError."""
     if path is None:
@@ -172,7 +195,9 @@ def load_settings(path: Path | None) -> Settings:
     where = str(path)
     unknown = set(table) - {"feed", "ui", "detector"}
     if unknown:
-        raise ConfigError(f"{where}: unknown section or key {sorted(unknown)[0]!r}")
+        first = sorted(unknown)[0]
+        hint = _nearest(first, ("feed", "ui", "detector"))
+        raise ConfigError(f"{where}: unknown section or key {first!r}{hint}")
     defaults = Settings()
     feed_table = _section(table, "feed", where)
     if "exchange" in feed_table and "exchanges" in feed_table:
@@ -255,7 +280,8 @@ def _merge(base: _T, table: dict[str, Any], where: str, prefix: str) -> _T:
     changes: dict[str, Any] = {}
     for key, raw in table.items():
         if key not in names or key == "config_path":
-            raise ConfigError(f"{where}: unknown key {prefix}.{key}")
+            hint = _nearest(key, names - {"config_path"}, f"{prefix}.")
+            raise ConfigError(f"{where}: unknown key {prefix}.{key}{hint}")
         current = getattr(base, key)
         changes[key] = _convert(raw, hints[key], current, where, f"{prefix}.{key}")
     return dataclasses.replace(base, **changes)
@@ -315,7 +341,9 @@ def _build_item(entry: Any, cls: Any, where: str, key: str) -> Any:
     names = [f.name for f in dataclasses.fields(cls)]
     for name in entry:
         if name not in names:
-            raise ConfigError(f"{where}: unknown key {key}.{name}")
+            raise ConfigError(
+                f"{where}: unknown key {key}.{name}{_nearest(name, names, key + '.')}"
+            )
     missing = [name for name in names if name not in entry]
     if missing:
         raise ConfigError(f"{where}: {key} is missing {missing[0]!r}")
@@ -359,10 +387,15 @@ def validate(settings: Settings, where: str = "settings") -> None:
             f"{MAX_LADDER_SPAN_PCT:g} (%), "
             f"got {span!r}"
         )
-    if not 0 < ladder.bin_pct <= MAX_BIN_FRACTION:
+    if not MIN_BIN_FRACTION <= ladder.bin_pct <= MAX_BIN_FRACTION:
         raise ConfigError(
             f"{where}: detector.ladder.bin_pct is a fraction of price (0.001 = 0.1 %) "
-            f"greater than 0 and at most {MAX_BIN_FRACTION:g}, got {ladder.bin_pct!r}"
+            f"within {MIN_BIN_FRACTION:g}..{MAX_BIN_FRACTION:g}, got {ladder.bin_pct!r}"
+        )
+    if not MIN_PRUNE_FRACTION <= ladder.prune_pct <= MAX_PRUNE_FRACTION:
+        raise ConfigError(
+            f"{where}: detector.ladder.prune_pct is a fraction of price (0.3 = 30 %) "
+            f"within {MIN_PRUNE_FRACTION:g}..{MAX_PRUNE_FRACTION:g}, got {ladder.prune_pct!r}"
         )
     share_sum = sum(b.share for b in ladder.leverage_mix)
     if not ladder.leverage_mix or abs(share_sum - 1.0) > 1e-6:
@@ -386,8 +419,19 @@ def validate(settings: Settings, where: str = "settings") -> None:
             raise ConfigError(f"{where}: detector.{name}.dominance must be within 0.5..1")
         if not 0.0 < th.exhaustion_ratio < 1.0:
             raise ConfigError(f"{where}: detector.{name}.exhaustion_ratio must be within 0..1")
-        for field_name in ("window_s", "cooldown_s", "exhaustion_hold_s", "oi_flush_window_s"):
-            _positive(where, f"detector.{name}.{field_name}", getattr(th, field_name))
+        for field_name, most in (
+            ("window_s", MAX_WINDOW_S),
+            ("cooldown_s", MAX_COOLDOWN_S),
+            ("exhaustion_hold_s", MAX_HOLD_S),
+            ("oi_flush_window_s", MAX_HOLD_S),
+        ):
+            value = getattr(th, field_name)
+            _positive(where, f"detector.{name}.{field_name}", value)
+            if value > most:
+                raise ConfigError(
+                    f"{where}: detector.{name}.{field_name} must be at most {most:g} s, "
+                    f"got {value!r}"
+                )
         for field_name in ("min_prints", "funding_readings", "saturation_s", "burst_s"):
             if getattr(th, field_name) < 1:
                 raise ConfigError(f"{where}: detector.{name}.{field_name} must be at least 1")

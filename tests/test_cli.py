@@ -122,6 +122,12 @@ def test_a_simulator_option_without_demo_is_refused_not_ignored(option: tuple[st
     assert_one_line_error(proc, f"{option[0]} applies to --demo only")
 
 
+@pytest.mark.parametrize("host", ["", " "])
+def test_sim_with_an_empty_host_is_refused_not_bound_to_every_interface(host: str) -> None:
+    """``--host "$UNSET"`` bound 0.0.0.0 and [::], and printed ``http://:8793``."""
+    assert_one_line_error(run_cli("sim", "--port", "0", "--host", host), "--host needs an address")
+
+
 def test_a_base_url_with_demo_is_refused_not_ignored() -> None:
     proc = run_cli("alerts", "--demo", "--base-url", "http://127.0.0.1:9")
     assert_one_line_error(proc, "--base-url does not apply to --demo")
@@ -132,7 +138,10 @@ def test_a_base_url_with_demo_is_refused_not_ignored() -> None:
     [
         (("alerts", "--speed", "-1"), "argument --speed: must be a finite number"),
         (("alerts", "--seed", "abc"), "argument --seed: invalid int value"),
-        (("sim", "--time-scale", "1e308"), "must be at most 1000"),
+        (("sim", "--time-scale", "1e308"), "must be 0.01 to 1000"),
+        (("sim", "--time-scale", "1e-9"), "must be 0.01 to 1000"),
+        (("alerts", "--demo", "--speed", "1e-9"), "must be 0 (as fast as possible) or at least"),
+        (("alerts", "--demo", "--snapshots", "0.0001"), "must be at least 1 s"),
         (("--bogus",), "unknown option --bogus (see scalptui --help)"),
         (("alerts", "--bogus"), "unknown option --bogus (see scalptui alerts --help)"),
         (("--demo", "--exchnage", "bybit"), "unknown option --exchnage (did you mean --exchange?)"),

@@ -106,3 +106,19 @@ async def test_url_without_http_scheme_or_host_is_refused(
 def test_object_without_urls_is_refused() -> None:
     with pytest.raises(ValueError, match="urls"):
         apply_base_url(object(), "http://127.0.0.1:1")
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8793"),
+        ("::1", "http://[::1]:8793"),
+        ("localhost", "http://localhost:8793"),
+    ],
+)
+def test_the_simulator_prints_a_url_a_client_can_read(host: str, url: str) -> None:
+    """``sim --host ::1`` printed ``http://::1:8793``, which ``--base-url`` refused."""
+    from scalptui.feed.sim.server import base_url_for
+
+    assert base_url_for(host, 8793) == url
+    assert urlsplit(url).port == 8793

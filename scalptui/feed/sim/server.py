@@ -192,7 +192,7 @@ class SimExchange:
         self._runner = runner
         addresses = runner.addresses
         bound = int(addresses[0][1]) if addresses else port
-        self.base_url = f"http://{host}:{bound}"
+        self.base_url = base_url_for(host, bound)
         if not self._hold_clock:
             self._t0 = time.monotonic()
         self._ticker = asyncio.create_task(self._tick_forever(), name="sim-exchange-tick")
@@ -660,3 +660,10 @@ async def serve(
         await asyncio.Event().wait()
     finally:
         await sim.stop()
+
+
+def base_url_for(host: str, port: int) -> str:
+    """``http://host:port``, an IPv6 address in brackets (``http://::1:8793`` was printed,
+    which no client can read)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
