@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import dataclasses
 import difflib
+import io
 import logging
 import math
 import os
@@ -20,7 +21,7 @@ import sys
 import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from scalptui import __version__
 from scalptui.config import (
@@ -456,6 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("alerts", "record", "sim"):
         _stop_quietly_until_running()
+        _keep_running_without_stderr()
     try:
         if args.command == "sim":
             return _main_sim(args)
@@ -468,6 +470,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main_tui(args, settings)
     except ConfigError as exc:
         return _fail(str(exc))
+
+
+class _Diagnostics(io.TextIOBase):
+    """stderr for a headless run: once it cannot be written (its reader went away, its
+    disk is full) what follows is dropped, and the run goes on. ``alerts 2>&1 >out |
+    head -1`` ended the run with status 0 when ``head`` exited, the alerts' own stdout
+    fine all along."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream: TextIO | None = stream
+
+    def write(self, text: str) -> int:
+        stream = self._stream
+        if stream is not None:
+            try:
+                stream.write(text)
+            except OSError:
+                self._stream = None
+        return len(text)
+
+    def flush(self) -> None:
+        stream = self._stream
+        if stream is not None:
+            try:
+                stream.flush()
+            except OSError:
+                self._stream = None
+
+    def isatty(self) -> bool:
+        stream = self._stream
+        return stream is not None and stream.isatty()
+
+
+def _keep_running_without_stderr() -> None:
+    if sys.stderr is not None and not isinstance(sys.stderr, _Diagnostics):
+        sys.stderr = _Diagnostics(sys.stderr)
 
 
 def _stop_quietly_until_running() -> None:
