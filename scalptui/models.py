@@ -352,18 +352,41 @@ class DetectorSnapshot:
             "source": self.source.value,
             "price": self.last,
             "mark": self.mark,
-            "funding_rate": self.funding.rate if self.funding else None,
+            "funding_rate": _rate(self.funding.rate) if self.funding else None,
             "funding_interval_h": self.funding.interval_h if self.funding else None,
             # the same rate per 8 h: one meaning on every venue and interval (a run on
             # several venues has no one interval, and reports its mean per 8 h)
-            "funding_8h": self.funding.rate_8h if self.funding else None,
+            "funding_8h": _rate(self.funding.rate_8h) if self.funding else None,
             "open_interest": self.open_interest.amount if self.open_interest else None,
-            "open_interest_usd": self.open_interest.value if self.open_interest else None,
+            "open_interest_usd": _cents(self.open_interest.value) if self.open_interest else None,
             "ladder": [_bin_record(b) for b in self.ladder if not _empty_edge(b)],
-            "episodes": [
-                {**asdict(e), "kind": e.kind.value, "side": e.side.value} for e in self.episodes
-            ],
+            "episodes": [_episode_record(e) for e in self.episodes],
         }
+
+
+# Sums and means carry float residue (925732.5632000001, a mean rate of 0.00026697904960419):
+# cents for dollars, 10 decimals for a rate (a millionth of a basis point), as alert facts are
+# rounded.
+
+
+def _cents(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _rate(value: float) -> float:
+    return round(value, 10)
+
+
+def _episode_record(e: EpisodeView) -> dict[str, Any]:
+    return {
+        **asdict(e),
+        "kind": e.kind.value,
+        "side": e.side.value,
+        "notional_usd": round(e.notional_usd, 2),
+        "price_move_pct": round(e.price_move_pct, 4),
+        "peak_rate": round(e.peak_rate, 2),
+        "current_rate": round(e.current_rate, 2),
+    }
 
 
 def _bin_record(b: LadderBin) -> dict[str, Any]:
@@ -371,8 +394,8 @@ def _bin_record(b: LadderBin) -> dict[str, Any]:
         # to the bin grid's precision, without float residue (69969.90000000001)
         "low": round(b.low, 10),
         "high": round(b.high, 10),
-        "long_usd": b.long_usd,
-        "short_usd": b.short_usd,
+        "long_usd": round(b.long_usd, 2),
+        "short_usd": round(b.short_usd, 2),
     }
     if b.edge:
         record["edge"] = True  # sums every estimated level beyond the span, low..high

@@ -645,7 +645,7 @@ class AssetDetector:
             words += (
                 f"; the OI-weighted mean of {len(held)} venues is {rate_pct(mean.rate_8h)} per 8 h"
             )
-            facts["funding_8h_venues_mean"] = mean.rate_8h
+            facts["funding_8h_venues_mean"] = round(mean.rate_8h, 10)
         return replace(alert, message=_before_closing(alert.message, words), facts=facts)
 
     # ================================================================ wording

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import pytest
@@ -13,13 +14,20 @@ from scalptui.detector.open_interest import OI_BUCKET_MS, OI_HISTORY_MS
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.rolling import SECOND_CAPACITY
 from scalptui.models import (
+    AlertKind,
+    DetectorSnapshot,
+    EpisodeView,
     Event,
     FeedStatus,
+    FundingView,
+    LadderBin,
     Liquidation,
     MarketInfo,
     MarkPrice,
     OpenInterest,
+    OpenInterestView,
     Side,
+    Source,
     StreamState,
     TakerSide,
     Trade,
@@ -292,3 +300,45 @@ def test_a_snapshot_record_says_funding_per_8h_and_open_interest_in_usd() -> Non
     assert record["open_interest_usd"] == pytest.approx(150_000.0)
     for row in record["ladder"]:
         assert row["low"] == round(row["low"], 10) and row["high"] == round(row["high"], 10)
+
+
+def test_snapshot_records_carry_no_float_residue() -> None:
+    """Sums printed as 925732.5632000001 and a mean rate as 0.0002669790496041918."""
+    snap = DetectorSnapshot(
+        exchange="binanceusdm",
+        symbol="BTC/USDT:USDT",
+        ts=1,
+        source=Source.LIVE,
+        last=100.0,
+        mark=100.0,
+        index=None,
+        change_1m_pct=None,
+        change_5m_pct=None,
+        change_1h_pct=None,
+        price_ts=(),
+        prices=(),
+        bin_width=1.0,
+        ladder=(LadderBin(99.0, 100.0, 925732.5632000001, 0.1 + 0.2),),
+        recent_liquidations=(),
+        funding=FundingView(0.0002669790496041918, 8.0, 0.0002669790496041918, 0.29, None),
+        open_interest=OpenInterestView(5.0, 925732.5632000001, None, None),
+        episodes=(
+            EpisodeView(
+                AlertKind.LIQUIDATION_CASCADE,
+                Side.LONG,
+                1,
+                75870.63586000001,
+                3,
+                -1.23456789,
+                75870.63586000001,
+                0.30000000000000004,
+                True,
+            ),
+        ),
+    )
+    record = snap.to_record()
+    text = json.dumps(record)
+    assert "0000000" not in text and "9999999" not in text, text
+    assert record["funding_rate"] == 0.000266979
+    assert record["ladder"][0]["long_usd"] == 925732.56
+    assert record["episodes"][0]["notional_usd"] == 75870.64
