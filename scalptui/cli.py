@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     record = sub.add_parser("record", help="record normalised events to FILE (.gz: gzip)")
-    record.add_argument("file", type=Path, metavar="FILE")
+    record.add_argument("file", type=_recording_path, metavar="FILE")
     _common_options(record, sub=True)
     record.add_argument(
         "--duration", type=_positive_float, metavar="SECONDS", help="stop after SECONDS (wall)"
@@ -215,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"simulated seconds per second (at most {MAX_TIME_SCALE:g})",
     )
     return parser
+
+
+def _recording_path(text: str) -> Path:
+    """``record "$UNSET"`` read as the current directory ("recording path . is a
+    directory"): an empty name is a mistake of its own."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a file name")
+    return Path(text)
 
 
 def _port(text: str) -> int:

@@ -139,6 +139,7 @@ def test_a_base_url_with_demo_is_refused_not_ignored() -> None:
         (("alerts", "--speed", "-1"), "argument --speed: must be a finite number"),
         (("alerts", "--seed", "abc"), "argument --seed: invalid int value"),
         (("sim", "--time-scale", "1e308"), "must be 0.01 to 1000"),
+        (("record", "--demo", ""), "argument FILE: needs a file name"),
         (("sim", "--time-scale", "1e-9"), "must be 0.01 to 1000"),
         (("alerts", "--demo", "--speed", "1e-9"), "must be 0 (as fast as possible) or at least"),
         (("alerts", "--demo", "--snapshots", "0.0001"), "must be at least 1 s"),
