@@ -357,7 +357,7 @@ class DetectorSnapshot:
             # the same rate per 8 h: one meaning on every venue and interval (a run on
             # several venues has no one interval, and reports its mean per 8 h)
             "funding_8h": _rate(self.funding.rate_8h) if self.funding else None,
-            "open_interest": self.open_interest.amount if self.open_interest else None,
+            "open_interest": round(self.open_interest.amount, 8) if self.open_interest else None,
             "open_interest_usd": _cents(self.open_interest.value) if self.open_interest else None,
             "ladder": [_bin_record(b) for b in self.ladder if not _empty_edge(b)],
             "episodes": [_episode_record(e) for e in self.episodes],

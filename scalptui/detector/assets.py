@@ -568,21 +568,23 @@ class AssetDetector:
             for view in views:
                 if view.side is side:
                     peaks[venue] = max(peaks.get(venue, 0.0), view.peak_rate)
-        counted = [v for v, t in tally.items() if t.prints and v in peaks and v != decider]
-        complete = [v for v in counted if self._complete.get(v, False)]
-        pool = complete or counted
+        higher = [
+            v
+            for v, t in tally.items()
+            if t.prints and v != decider and peaks.get(v, 0.0) > peaks[decider]
+        ]
+        complete = [v for v in higher if self._complete.get(v, False)]
+        pool = complete or higher
         if not pool:
             return alert
         venue = max(pool, key=lambda v: peaks[v])
-        if peaks[venue] <= peaks[decider]:
-            return alert
         sampled = not self._complete.get(venue, False)
-        ago = max(0.0, (alert.ts - tally[venue].last_ts) / 1000.0)
-        when = "under 1 s" if ago < 1.0 else duration(ago)
-        words = (
-            f" ({venue_label(venue)}'s peak: {rate(peaks[venue], sampled)}, "
-            f"its last print {when} before)"
-        )
+        words = f" ({venue_label(venue)}'s peak: {rate(peaks[venue], sampled)}"
+        ago_ms = alert.ts - tally[venue].last_ts
+        if ago_ms >= 0:  # a held exhaustion released later may predate that venue's prints
+            when = "under 1 s" if ago_ms < 1000 else duration(ago_ms / 1000.0)
+            words += f", its last print {when} before"
+        words += ")"
         head, sep, rest = alert.message.partition("; price ")
         if not sep:
             return alert

@@ -80,6 +80,10 @@ _NO_ALERTS: list[Alert] = []
 QUIET_GLOBAL_STREAMS = ("clock",)
 """Connection-wide statuses that say nothing of delivery (a skewed local clock)."""
 _PRINTS_DOWN = frozenset({StreamState.STALE, StreamState.RECONNECTING, StreamState.FAILED})
+DELIVERY_STREAMS = frozenset({"liquidations", "trades"})
+"""A symbol's streams whose break makes a gap in what the detector judges."""
+VENUE_FEED = "feed"
+"""The venue-wide status of delivery (a replay's bad-line or progress notices are not)."""
 _INF = math.inf
 CLOCK_BACK_MS = 300_000
 """A price this far behind its symbol's clock means the venue's clock went back: a late
@@ -207,6 +211,9 @@ class Detector:
             st = SymbolState(
                 symbol, exchange, th, self.params.tape_size, self._realized_ms, self._hit_window_ms
             )
+            venue_feed = self._global_feed.get((exchange, VENUE_FEED))
+            if venue_feed is not None and venue_feed.state in _PRINTS_DOWN:
+                st.down.add(VENUE_FEED)  # born while the venue is down: blind from the start
             self._symbols[symbol] = st
         return st
 
@@ -434,9 +441,9 @@ class Detector:
         symbol = status.symbol
         if symbol is None:
             self._global_feed[(status.exchange, status.stream)] = status
-            if status.stream not in QUIET_GLOBAL_STREAMS:
+            if status.stream == VENUE_FEED:
                 for each in self._symbols.values():
-                    _see_print_delivery(each, status.state)
+                    _see_delivery(each, VENUE_FEED, status.state)
             return _NO_ALERTS
         if status.state is StreamState.CLOSED:
             self._stop(symbol)
@@ -445,8 +452,8 @@ class Detector:
             st = self._state(symbol, status.exchange)
         if st is not None:
             st.feed[(status.stream, symbol)] = status
-            if status.stream == "liquidations":
-                _see_print_delivery(st, status.state)
+            if status.stream in DELIVERY_STREAMS:
+                _see_delivery(st, status.stream, status.state)
         return _NO_ALERTS
 
     def _stop(self, symbol: str) -> None:
@@ -464,6 +471,9 @@ class Detector:
 
     def _timed_checks(self, st: SymbolState) -> list[Alert]:
         alerts: list[Alert] | None = None
+        if st.prices_resumed:
+            st.prices_resumed = False
+            st.prices_seen_since = st.clock
         if st.prints_resumed:
             st.prints_resumed = False
             st.prints_seen_since = st.clock
@@ -583,11 +593,14 @@ class Detector:
         return cascade_alert(st, self.source, kind, ev, path, leg)
 
 
-def _see_print_delivery(st: SymbolState, state: StreamState) -> None:
-    """Follow whether ``st``'s liquidation prints are delivered: down on a stale,
-    reconnecting or failed stream (or connection); back on its next LIVE."""
+def _see_delivery(st: SymbolState, stream: str, state: StreamState) -> None:
+    """Follow which of ``st``'s delivering streams are down: one goes down on a stale,
+    reconnecting or failed status and comes back on its own next LIVE (never on another
+    stream's, say a replay's notice)."""
     if state in _PRINTS_DOWN:
-        st.prints_blind = True
-    elif state is StreamState.LIVE and st.prints_blind:
-        st.prints_blind = False
-        st.prints_resumed = True
+        st.down.add(stream)
+    elif state is StreamState.LIVE and stream in st.down:
+        st.down.discard(stream)
+        st.prices_resumed = True
+        if stream != "trades":
+            st.prints_resumed = True

@@ -38,6 +38,7 @@ class SymbolState:
     __slots__ = (
         "bucket",
         "clock",
+        "down",
         "episodes",
         "exchange",
         "feed",
@@ -56,7 +57,8 @@ class SymbolState:
         "mark_seen",
         "oi",
         "overlay",
-        "prints_blind",
+        "prices_resumed",
+        "prices_seen_since",
         "prints_resumed",
         "prints_seen_since",
         "realized",
@@ -114,15 +116,27 @@ class SymbolState:
         """The last reported leg of each side (kept through the cooldown: escalation)."""
         self.sampled = False
         self.feed: dict[tuple[str, str | None], FeedStatus] = {}
-        self.prints_blind = False
-        """The venue's liquidation prints of this symbol are not being delivered (its
-        stream or the connection is down): a silence now says nothing of the market."""
+        self.down: set[str] = set()
+        """The streams that deliver this symbol's prints and prices and are down now: its
+        ``liquidations`` and ``trades``, the venue's whole ``feed``."""
         self.prints_resumed = False
-        """Delivery came back; ``prints_seen_since`` is set at the next timed check (in
-        event time: a status carries wall-clock time)."""
+        """The prints' delivery came back; ``prints_seen_since`` is set at the next timed
+        check (in event time: a status carries wall-clock time)."""
         self.prints_seen_since = -1
         """Event time from which the prints have been delivered without a break."""
+        self.prices_resumed = False
+        self.prices_seen_since = -1
+        """Event time from which prices have been delivered without a break (the prints'
+        return is the prices' too; a trades stream's alone is only theirs)."""
         self.rows = LadderRowCache()
+
+    @property
+    def prints_blind(self) -> bool:
+        """The venue's liquidation prints of this symbol are not being delivered (their
+        stream or the venue's feed is down): a silence now says nothing of the market. A
+        trades stream down alone leaves the prints delivered; its return only moves the
+        point moves are measured from."""
+        return bool(self.down) and self.down != {"trades"}
 
     def reference_price(self) -> float | None:
         """The price levels are judged against: mark where streamed, else last trade."""
@@ -139,7 +153,7 @@ class SymbolState:
         """Where the moves of the window are measured from: the window's start, or where the
         feed came back if it broke within the window — a price gap across an outage is no
         move anyone saw (a restart 2.3 % away read as a 25σ squeeze)."""
-        return max(self.window_start(), self.prints_seen_since)
+        return max(self.window_start(), self.prices_seen_since)
 
     def chain_start(self, side: Side) -> int:
         """Where the side's chain began, bounded by the window: its moves are measured from

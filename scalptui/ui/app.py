@@ -784,9 +784,8 @@ class ScalpApp(App[None]):
     def action_chart(self) -> None:
         self.push_screen(ChartScreen(self._chart_snapshot, self._chart_header))
 
-    def _chart_header(self) -> HeaderInfo:
-        now = self.clock()
-        return self._header_info(now, self.take_snapshot())
+    def _chart_header(self, snap: DetectorSnapshot | None) -> HeaderInfo:
+        return self._header_info(self.clock(), snap)
 
     def _chart_snapshot(self) -> DetectorSnapshot | None:
         return self.take_snapshot()  # the frozen copy while paused

@@ -118,7 +118,7 @@ class ChartScreen(Screen[None]):
     def __init__(
         self,
         snapshot_source: Callable[[], DetectorSnapshot | None],
-        header_source: Callable[[], HeaderInfo] | None = None,
+        header_source: Callable[[DetectorSnapshot | None], HeaderInfo] | None = None,
     ) -> None:
         """``header_source``: the main screen's header, so the feed's state, its age and
         PAUSED stay in sight while the chart fills the screen (they were out of sight)."""
@@ -144,9 +144,9 @@ class ChartScreen(Screen[None]):
         self.set_interval(1.0, self.redraw)
 
     def redraw(self) -> None:
-        if self._header_source is not None:
-            self.query_one(HeaderBar).show(self._header_source())
         snap = self._source()
+        if self._header_source is not None:
+            self.query_one(HeaderBar).show(self._header_source(snap))
         if snap is not None:
             from scalptui.ui.widgets.charts import PriceChart
 

@@ -227,6 +227,20 @@ def test_an_exhaustion_a_sampled_venue_decides_names_the_complete_venue_s_peak()
     )
 
 
+def test_a_sampled_venue_s_higher_peak_is_named_when_the_complete_one_s_is_lower() -> None:
+    """Binance decides at ≥ $100k/s; Bybit, complete, peaked lower ($50k/s) and OKX,
+    sampled, higher (≥ $400k/s): OKX's peak is the one named (none was)."""
+    prints: Prints = {BN: CHAIN[BN], BY: (50_000.0, False), OK: (400_000.0, True)}
+    tail: Prints = {BN: CHAIN[BN], BY: (0.0, False), OK: (0.0, True)}
+    quiet: Prints = {BN: (0.0, True), BY: (0.0, False), OK: (0.0, True)}
+    events, _ = script([(30, -0.001, prints), (10, 0.0, tail), (60, 0.0, quiet)])
+    alerts = feed(three_venues(), events)
+    (done,) = [a for a in alerts if a.kind is AlertKind.CASCADE_EXHAUSTED]
+    assert done.facts["decided_by"] == BN
+    assert done.facts["peak_venue"] == OK
+    assert "(OKX's peak: ≥ $400k/s, its last print " in done.message
+
+
 def test_an_exhaustion_the_complete_venue_decides_names_no_other_peak() -> None:
     events, _ = script(
         [
@@ -553,6 +567,8 @@ def test_exhaustion_held_for_a_venue_that_then_goes_down_is_reported() -> None:
     assert exhausted.facts["venues"][BY]["live"] is False  # type: ignore[index]
     assert "Bybit $10.5M (down)" in exhausted.message
     assert "Bybit's feed went down while its own episode ran" in exhausted.message
+    # Bybit printed after Binance's exhaustion was decided: no "last print … before"
+    assert "(Bybit's peak: $150k/s); " in exhausted.message
     assert exhausted.facts["ended_by_outage"] == BY
     # Binance's silence and peak rate are its own; the episode's total is every venue's.
     assert " — no long liquidations on Binance for " in exhausted.message

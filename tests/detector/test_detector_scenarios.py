@@ -345,3 +345,50 @@ def test_a_squeeze_after_an_outage_is_still_reported() -> None:
 
     (alert,) = kinds(_across_an_outage(20, squeeze), *FORCED)
     assert alert.kind is AlertKind.SHORT_SQUEEZE
+
+
+def test_another_stream_s_live_status_does_not_end_an_outage() -> None:
+    """BTC's liquidations reconnect; a replay's bad-line notice (a LIVE status of the
+    whole run) came meanwhile and was read as the prints' return: the exhaustion came
+    20 s later, "since the feed came back", while the stream was still down."""
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    tape.forced_move(45, -0.015, Side.LONG, 600_000)
+    tape.quiet(12)
+    det, alerts = run(tape.events)
+    assert kinds(alerts, AlertKind.LIQUIDATION_CASCADE)
+    det.on_event(FeedStatus(0, EXCHANGE, BTC, "liquidations", StreamState.RECONNECTING))
+    det.on_event(FeedStatus(0, EXCHANGE, None, "recording", StreamState.LIVE, "line 9 skipped"))
+    det.on_event(FeedStatus(0, EXCHANGE, BTC, "trades", StreamState.LIVE))
+    tape.events.clear()
+    tape.quiet(90)  # prices go on; the prints are still not delivered
+    _, after = run(tape.events, det)
+    assert not kinds(after, AlertKind.CASCADE_EXHAUSTED)
+
+
+def test_a_symbol_first_seen_while_its_venue_is_down_is_not_judged_on_silence() -> None:
+    det = Detector()
+    det.on_event(FeedStatus(0, EXCHANGE, None, "feed", StreamState.RECONNECTING))
+    tape = btc_tape()
+    tape.calm(60)
+    run(tape.events, det)
+    state = det._symbols[BTC]
+    assert state.prints_blind
+    det.on_event(FeedStatus(0, EXCHANGE, None, "feed", StreamState.LIVE))
+    assert not state.prints_blind
+
+
+def test_a_trades_stream_back_alone_moves_where_moves_start_not_the_silence() -> None:
+    """Trades reconnect while the prints flow: a price gap across the trades' break is no
+    move, but the prints were delivered all along, so their silence is not restarted."""
+    tape = btc_tape()
+    tape.calm(HOUR)
+    det, _ = run(tape.events)
+    det.on_event(FeedStatus(0, EXCHANGE, BTC, "trades", StreamState.RECONNECTING))
+    assert not det._symbols[BTC].prints_blind
+    det.on_event(FeedStatus(0, EXCHANGE, BTC, "trades", StreamState.LIVE))
+    tape.events.clear()
+    tape.quiet(2)
+    run(tape.events, det)
+    state = det._symbols[BTC]
+    assert state.prices_seen_since > 0 and state.prints_seen_since == -1

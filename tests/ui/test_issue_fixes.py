@@ -30,7 +30,7 @@ from scalptui.ui.ladder_rows import Edge, LadderRow, build_rows
 from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import AlertDetailScreen
 from scalptui.ui.themes import BUILTIN_ORDER, load_themes
-from scalptui.ui.widgets.alert_log import alert_facts, fit_words
+from scalptui.ui.widgets.alert_log import alert_facts, fit_words, short_facts
 from scalptui.ui.widgets.charts import (
     AXIS_LABEL_WIDTH,
     axis_labels,
@@ -222,6 +222,11 @@ EXHAUSTED = Alert(
         "silent_s": 78.0,
         "current_rate_usd_s": 0.0,
         "exhaustion_ratio": 0.25,
+        "decided_by": "binanceusdm",
+        "venues": {
+            venue: {"usd": 1.0, "prints": 1, "complete": venue == "bybit", "live": True}
+            for venue in ("binanceusdm", "bybit", "okx")
+        },
     },
     Source.SIMULATED,
 )
@@ -230,7 +235,7 @@ EXHAUSTED = Alert(
 @pytest.mark.parametrize(
     ("size", "shown"),
     [
-        ((80, 24), "CASCADE_EXHAUSTED ≥ $35.8M longs, +0.84 % off the low, none for"),
+        ((80, 24), "CASCADE_EXHAUSTED ≥ $35.8M longs, +0.84 % off the low, none on"),
         ((400, 40), "CASCADE_EXHAUSTED no long liquidations on Binance for 1 min 18 s"),
     ],
 )
@@ -549,3 +554,14 @@ def test_a_cut_keeps_a_number_with_its_unit() -> None:
     facts = "4 prints, price −0.4 %, OI +0.2 % in 5 min"
     assert fit_words(facts, 22) == "4 prints, price…"
     assert fit_words(facts, 24) == "4 prints, price −0.4 %…"
+
+
+def test_the_short_exhaustion_line_names_whose_silence_it_is() -> None:
+    """On several venues the silence is the deciding venue's: "none for 1 min 18 s" beside
+    the asset's total read as no liquidations anywhere. After an outage it says so."""
+    assert "none on Binance for 1 min 18 s, over 2 min 10 s" in (short_facts(EXHAUSTED) or "")
+    alone = {k: v for k, v in EXHAUSTED.facts.items() if k not in ("decided_by", "venues")}
+    one_venue = dataclasses.replace(EXHAUSTED, exchange="binanceusdm", facts=alone)
+    assert ", none for 1 min 18 s, " in (short_facts(one_venue) or "")
+    gap = dataclasses.replace(one_venue, facts={**alone, "feed_gap": True})
+    assert "none for 1 min 18 s since the feed came back" in (short_facts(gap) or "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from scalptui.detector.text import CLOSING, blank_plan_words, side_word
-from scalptui.models import Alert, AlertKind, Side
+from scalptui.models import Alert, AlertKind, Side, venue_label
 from scalptui.numfmt import share, usd
 from scalptui.ui import format as fmt
 from scalptui.ui.state import MAX_ALERTS
@@ -75,12 +75,18 @@ def short_facts(alert: Alert) -> str | None:
     notional, lasted, off, silent, rate_now = numbers
     side = alert.side
     extreme = "low" if side is Side.LONG else "high"
+    decider, venues = f.get("decided_by"), f.get("venues")
+    several = isinstance(decider, str) and isinstance(venues, Mapping) and len(venues) > 1
+    # on several venues the silence is the deciding venue's, never the asset's
+    where = f" on {venue_label(str(decider))}" if several else ""
     if rate_now <= 0.0:
-        stopped = f"none for {fmt.duration(silent)}"
+        stopped = f"none{where} for {fmt.duration(silent)}"
+        if f.get("feed_gap") is True:
+            stopped += " since the feed came back"
     else:
         ratio = f.get("exhaustion_ratio")
         of_peak = share(float(ratio)) if isinstance(ratio, int | float) else "a share"
-        stopped = f"rate under {of_peak} of peak"
+        stopped = f"rate{where} under {of_peak} of peak"
     total = usd(notional, lower_bound=f.get("lower_bound") is True)
     return (
         f"{total} {side_word(side)}, {fmt.pct(off)} off the {extreme}, {stopped}, "

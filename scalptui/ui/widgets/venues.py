@@ -254,7 +254,8 @@ class VenueTable(LinesWidget):
         widths = column_widths(rows, layout)
         need = sum(widths) + layout.gap * (len(widths) - 1)
         if need > width:  # cut at the edge, "$911k" read "$9": say so instead
-            words = f"too narrow for the table: {width} columns here, it needs {need}"
+            here = self.content_size.width
+            words = f"too narrow for the table: {here} columns here, it needs {need}"
             lines.append(Text(words, style=self.part("venues--stale")))
             self.set_lines(lines)
             return
