@@ -267,16 +267,22 @@ def test_event_order_is_deterministic() -> None:
     assert [a.to_record() for a in first] == [a.to_record() for a in second]
 
 
+def _cascade_then_quiet(seconds: int) -> Tape:
+    """A calm hour, a 45 s long cascade on BTC, then ``seconds`` of quiet."""
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    tape.forced_move(45, -0.015, Side.LONG, 600_000)
+    tape.quiet(seconds)
+    return tape
+
+
 @pytest.mark.parametrize("symbol_wide", [True, False])
 def test_a_feed_outage_is_no_silence_of_the_market(symbol_wide: bool) -> None:
     """The connection drops 12 s after the chain's last print and comes back 60 s later.
     The silence that makes an exhaustion is counted from the return, never across the
     break (it was: "no long liquidations for 1 min 18 s" on the first second back), and
     the alert says the feed was out."""
-    tape = btc_tape()
-    tape.calm(HOUR, liq_every_s=20)
-    tape.forced_move(45, -0.015, Side.LONG, 600_000)
-    tape.quiet(12)
+    tape = _cascade_then_quiet(12)
     symbol = None if symbol_wide else BTC
     stream = "feed" if symbol_wide else "liquidations"
     det, alerts = run(tape.events)
@@ -299,11 +305,7 @@ def test_a_feed_outage_is_no_silence_of_the_market(symbol_wide: bool) -> None:
 
 
 def test_without_an_outage_the_silence_runs_from_the_last_print() -> None:
-    tape = btc_tape()
-    tape.calm(HOUR, liq_every_s=20)
-    tape.forced_move(45, -0.015, Side.LONG, 600_000)
-    tape.quiet(90)
-    _, alerts = run(tape.events)
+    _, alerts = run(_cascade_then_quiet(90).events)
     (exhausted,) = kinds(alerts, AlertKind.CASCADE_EXHAUSTED)
     assert exhausted.facts["feed_gap"] is False
     assert "since the feed came back" not in exhausted.message
@@ -351,10 +353,7 @@ def test_another_stream_s_live_status_does_not_end_an_outage() -> None:
     """BTC's liquidations reconnect; a replay's bad-line notice (a LIVE status of the
     whole run) came meanwhile and was read as the prints' return: the exhaustion came
     20 s later, "since the feed came back", while the stream was still down."""
-    tape = btc_tape()
-    tape.calm(HOUR, liq_every_s=20)
-    tape.forced_move(45, -0.015, Side.LONG, 600_000)
-    tape.quiet(12)
+    tape = _cascade_then_quiet(12)
     det, alerts = run(tape.events)
     assert kinds(alerts, AlertKind.LIQUIDATION_CASCADE)
     det.on_event(FeedStatus(0, EXCHANGE, BTC, "liquidations", StreamState.RECONNECTING))
