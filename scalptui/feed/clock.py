@@ -20,6 +20,9 @@ from scalptui.numfmt import duration
 
 SKEW_REPORT_MS = 2_000
 """Report a skew beyond this (loopback and a VPS near the venue see < 300 ms)."""
+REPORT_AGAIN_S = 60.0
+"""A skew already reported is said again at most this often while it keeps moving: against
+a simulator run faster than real time the gap grows by the second (25 notes a minute)."""
 SAMPLES = 101
 SAMPLE_EVERY_S = 0.25
 """At most one sample per this much local time: skew drifts over minutes, and the
@@ -35,6 +38,7 @@ class SkewMonitor:
         self._reported: int | None = None
         """The skew last reported as large (ms), None while the clock agrees."""
         self._next_sample = 0.0
+        self._reported_at = -REPORT_AGAIN_S
 
     @property
     def skew_ms(self) -> int | None:
@@ -57,7 +61,10 @@ class SkewMonitor:
         large = abs(skew) >= SKEW_REPORT_MS
         if not self._moved(skew, large):
             return None
+        if large and self._reported is not None and now - self._reported_at < REPORT_AGAIN_S:
+            return None
         self._reported = skew if large else None
+        self._reported_at = now
         detail = (
             f"local clock is {skew_text(skew)} off the exchange's"
             if large

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from scalptui.feed.clock import SAMPLE_EVERY_S, SKEW_REPORT_MS, SkewMonitor
+import itertools
+
+from scalptui.feed.clock import REPORT_AGAIN_S, SAMPLE_EVERY_S, SKEW_REPORT_MS, SkewMonitor
 from scalptui.models import StreamState, TakerSide, Trade
 
 
@@ -69,3 +71,18 @@ def test_a_reported_skew_that_keeps_moving_is_said_again_not_frozen() -> None:
     assert " h " in said[-1]  # hours read as hours: "−10 h 59 min", not "−39540.0 s"
     steady = [mon.observe(trade(clock.step() + 40_005_000)) for _ in range(300)]
     assert sum(r is not None for r in steady) <= 2  # a steady skew is not repeated
+
+
+def test_a_growing_skew_is_said_at_most_once_a_minute() -> None:
+    """Against a simulator at 5× the gap grows by the second: stderr got 25 clock notes in
+    a minute. It is said again as it moves, but at most once every REPORT_AGAIN_S."""
+    clock = Clock(1_000_000.0)
+    mon = SkewMonitor(clock=clock)
+    said = []
+    for i in range(int(300 / SAMPLE_EVERY_S)):  # five minutes of local time
+        behind = 3_000 + int(i * SAMPLE_EVERY_S * 4_000)  # 4 s more each second
+        report = mon.observe(trade(clock.step() + behind))
+        if report is not None:
+            said.append(clock.now)
+    assert 3 <= len(said) <= 1 + 300 / REPORT_AGAIN_S
+    assert all(b - a >= REPORT_AGAIN_S for a, b in itertools.pairwise(said))
