@@ -205,14 +205,20 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help=sim_help, description=sim_help)
     sim.add_argument("--port", type=_port, default=8765, help="TCP port (0: any free port)")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--seed", type=int, default=0, help="seed of the simulated market")
     sim.add_argument("--symbols", help="comma-separated symbols to simulate")
-    sim.add_argument("--scenario", default="auto", choices=("auto", "calm", "cascade", "squeeze"))
+    sim.add_argument(
+        "--scenario",
+        default="auto",
+        choices=("auto", "calm", "cascade", "squeeze"),
+        help="auto: calm, crowding, cascades and squeezes, an event every 10-20 simulated "
+        "minutes; cascade / squeeze: a crowd, then a shock one to two minutes in",
+    )
     sim.add_argument(
         "--time-scale",
         type=_time_scale,
         default=1.0,
-        help=f"simulated seconds per second (at most {MAX_TIME_SCALE:g})",
+        help=f"simulated seconds per second ({MIN_TIME_SCALE:g} to {MAX_TIME_SCALE:g})",
     )
     return parser
 
@@ -323,6 +329,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if theme is not None:
         if not theme.strip():
             raise ConfigError("--theme needs a theme name")
+        if args.command is not None:  # headless runs draw nothing: refused, not ignored
+            raise ConfigError(f"--theme applies to the TUI only, not to {args.command}")
         ui = dataclasses.replace(ui, theme=theme)
     settings = dataclasses.replace(
         settings,
@@ -568,7 +576,7 @@ def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return _run_async(run)
     except (FeedError, RecordingError) as exc:
-        return _fail(str(exc))
+        return _fail(_with_demo_hint(str(exc), settings, getattr(args, "replay", None)))
     except BrokenPipeError:
         return _reader_gone()
     except OutputError as exc:  # a full disk or a dead terminal under stdout
@@ -722,8 +730,19 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     )
     app.run()
     if app.startup_error is not None:
-        return _fail(app.startup_error, int(app.return_code or EXIT_USAGE))
+        message = _with_demo_hint(app.startup_error, settings, options.replay)
+        return _fail(message, int(app.return_code or EXIT_USAGE))
     return int(app.return_code or 0)
+
+
+def _with_demo_hint(message: str, settings: Settings, replay: Path | None) -> str:
+    """A live exchange that cannot be reached says where the monitor runs without one (a
+    first run on a machine without the venue's network ended on the error alone)."""
+    live = not settings.demo and replay is None and not settings.feed.base_url
+    live = live and not settings.feed.base_urls
+    if live and "unreachable" in message:
+        return f"{message} (no network to it? scalptui --demo runs on the built-in simulator)"
+    return message
 
 
 def _setup_file_logging() -> None:

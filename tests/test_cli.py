@@ -438,12 +438,18 @@ def test_tui_on_an_unreachable_exchange_restores_the_terminal_then_exits_2() -> 
     assert "Traceback" not in written
 
 
-@pytest.mark.parametrize("mode", [(), ("alerts",)], ids=["tui", "headless"])
-def test_unknown_theme_names_the_themes_there_are(mode: tuple[str, ...]) -> None:
-    proc = run_cli("--theme", "nosuch", *mode, "--demo")
+def test_unknown_theme_names_the_themes_there_are() -> None:
+    proc = run_cli("--theme", "nosuch", "--demo")
     assert_one_line_error(proc, "--theme: unknown theme 'nosuch'; themes: ")
     assert "scalptui-dark" in proc.stderr and "scalptui-light" in proc.stderr
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["alerts", "record"])
+def test_a_theme_for_a_headless_run_is_refused_not_ignored(command: str) -> None:
+    args = ("out.jsonl",) if command == "record" else ()
+    proc = run_cli("--theme", "scalptui-light", command, "--demo", *args)
+    assert_one_line_error(proc, f"--theme applies to the TUI only, not to {command}")
 
 
 def test_a_mistake_on_the_command_line_is_not_blamed_on_the_config_file(tmp_path: Path) -> None:
@@ -464,7 +470,7 @@ def test_a_user_theme_is_listed_and_accepted(tmp_path: Path) -> None:
     themes.mkdir(parents=True)
     builtin = (Path(__file__).resolve().parents[1] / "themes" / "scalptui-dark.toml").read_text()
     (themes / "mine.toml").write_text(builtin.replace('"scalptui-dark"', '"my-night"'))
-    assert "my-night" in run_cli("alerts", "--theme", "nope", "--demo").stderr
+    assert "my-night" in run_cli("--theme", "nope", "--demo").stderr
     args = build_parser().parse_args(["--theme", "my-night", "--demo"])
     assert settings_from_args(args).ui.theme == "my-night"
 
@@ -594,3 +600,22 @@ def test_a_record_that_cannot_start_leaves_an_existing_file_as_it_was(tmp_path: 
     )
     assert_one_line_error(proc, "NOPE")
     assert kept.read_text() == "a day of events\n"
+
+
+def test_an_unreachable_live_exchange_points_to_the_demo() -> None:
+    from scalptui.cli import _with_demo_hint
+    from scalptui.config import FeedSettings, Settings
+
+    said = "binanceusdm: markets unreachable after 4 attempts"
+    live = Settings()
+    assert _with_demo_hint(said, live, None).endswith(
+        "scalptui --demo runs on the built-in simulator)"
+    )
+    local = dataclasses.replace(live, feed=FeedSettings(base_url="http://127.0.0.1:9"))
+    for settings, replay in (
+        (local, None),
+        (live, Path("r.jsonl")),
+        (dataclasses.replace(live, demo=True), None),
+    ):
+        assert _with_demo_hint(said, settings, replay) == said
+    assert _with_demo_hint("unknown symbol 'FOO'", live, None) == "unknown symbol 'FOO'"
