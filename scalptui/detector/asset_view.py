@@ -188,10 +188,15 @@ def usd_open_interest(view: OpenInterestView | None, price: float | None) -> flo
     """A venue's open interest in USD: its own value, else amount × its price."""
     if view is None:
         return None
-    if view.value is not None:
-        return view.value
+    return usd_value(view.amount, view.value, price)
+
+
+def usd_value(amount: float, value: float | None, price: float | None) -> float | None:
+    """An open interest's USD value: the venue's own, else ``amount`` × ``price``."""
+    if value is not None:
+        return value
     if price is not None and price > 0.0:
-        return view.amount * price
+        return amount * price
     return None
 
 

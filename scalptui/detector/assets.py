@@ -41,7 +41,7 @@ from scalptui.detector.asset_view import (
     usd_open_interest,
     weighted_funding,
 )
-from scalptui.detector.detector import QUIET_GLOBAL_STREAMS, Detector
+from scalptui.detector.detector import Detector
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.signals import ChainEvidence
 from scalptui.detector.snapshot import empty_snapshot
@@ -77,6 +77,8 @@ DOWN_STATES = frozenset(
 PRINT_STREAMS = ("trades", "liquidations")
 """The per-symbol streams an alert's prints and prices come from: a venue is down for a
 symbol while one of them is (its OI or funding stream alone does not make it so)."""
+QUIET_GLOBAL_STREAMS = ("clock",)
+"""Connection-wide statuses that say nothing of delivery (a skewed local clock)."""
 SKIPPED_STREAM = "market"
 """A venue's FAILED status of this stream for a symbol says the venue does not list it
 (``MultiFeed`` skips the symbol there): that venue is no part of the asset."""

@@ -77,8 +77,6 @@ EPISODE_LINGER_MS = 60_000
 """An exhausted episode stays in snapshots this long (the UI shows it as exhausted)."""
 SIDES = (Side.LONG, Side.SHORT)
 _NO_ALERTS: list[Alert] = []
-QUIET_GLOBAL_STREAMS = ("clock",)
-"""Connection-wide statuses that say nothing of delivery (a skewed local clock)."""
 _PRINTS_DOWN = frozenset({StreamState.STALE, StreamState.RECONNECTING, StreamState.FAILED})
 DELIVERY_STREAMS = frozenset({"liquidations", "trades"})
 """A symbol's streams whose break makes a gap in what the detector judges."""

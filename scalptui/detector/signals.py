@@ -443,7 +443,7 @@ class Episode:
 
     def silent_since(self) -> int:
         """Since when the episode has seen no print it could have been sent."""
-        return max(self.last_print_ts, self.gap_ts or self.last_print_ts)
+        return self.last_print_ts if self.gap_ts is None else max(self.last_print_ts, self.gap_ts)
 
     def add_print(self, ts: int, usd: float) -> None:
         self.notional += usd

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scalptui.detector.asset_view import weighted_rate
+from scalptui.detector.asset_view import usd_value, weighted_rate
 from scalptui.detector.assets import SKIPPED_STREAM
 from scalptui.models import (
     Bar,
@@ -254,11 +254,7 @@ class MarketBook:
         held = self._venue_oi.get((venue, symbol))
         if held is None:
             return None
-        amount, value = held
-        if value is not None:
-            return value
-        price = self._venue_mark.get((venue, symbol))
-        return amount * price if price is not None else None
+        return usd_value(*held, self._venue_mark.get((venue, symbol)))
 
     def funding_of(self, symbol: str) -> FundingPoints:
         return tuple(self.funding_history.get(symbol, ()))
