@@ -86,6 +86,10 @@ _INF = math.inf
 CLOCK_BACK_MS = 300_000
 """A price this far behind its symbol's clock means the venue's clock went back: a late
 trade or a replay's reordering is seconds late, never five minutes."""
+CLOCK_BACK_AFTER_BREAK_MS = 30_000
+"""The same across a break in delivery: a feed that comes back 30 s behind where it broke
+is a restarted clock, not late data (a simulator restarted slower left the symbol blind
+for minutes, every newer price dropped as late)."""
 
 FORCED_KIND = {Side.LONG: AlertKind.LIQUIDATION_CASCADE, Side.SHORT: AlertKind.SHORT_SQUEEZE}
 
@@ -242,7 +246,7 @@ class Detector:
             return _NO_ALERTS
         ts = t.ts
         st = self._symbols.get(t.symbol) or self._state(t.symbol, t.exchange)
-        if ts < st.clock - CLOCK_BACK_MS:
+        if _went_back(st, ts):
             st = self._clock_went_back(st)
         alerts = self._advance(st, ts) if ts > st.clock else _NO_ALERTS
         usd = price * amount
@@ -279,7 +283,7 @@ class Detector:
         if not _finite_positive(m.mark):
             return _NO_ALERTS
         st = self._symbols.get(m.symbol) or self._state(m.symbol, m.exchange)
-        if m.ts < st.clock - CLOCK_BACK_MS:
+        if _went_back(st, m.ts):
             st = self._clock_went_back(st)
         # The mark's levels are consumed before the new second's checks, not after: a
         # venue whose mark comes on the second (Bybit's ticker) would otherwise show the
@@ -602,3 +606,10 @@ def _see_delivery(st: SymbolState, stream: str, state: StreamState) -> None:
         st.prices_resumed = True
         if stream != "trades":
             st.prints_resumed = True
+
+
+def _went_back(st: SymbolState, ts: int) -> bool:
+    """Whether a price at ``ts`` says the venue's clock went back (``CLOCK_BACK_MS``; after
+    a break in delivery, ``CLOCK_BACK_AFTER_BREAK_MS``)."""
+    after_break = st.prices_resumed or bool(st.down)
+    return ts < st.clock - (CLOCK_BACK_AFTER_BREAK_MS if after_break else CLOCK_BACK_MS)

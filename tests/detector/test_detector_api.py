@@ -122,6 +122,28 @@ def test_a_venue_clock_that_goes_back_minutes_starts_the_symbol_afresh() -> None
     assert det.snapshot(BTC).last == 101_004.0  # a second late is still a late trade
 
 
+def test_a_feed_back_a_minute_behind_where_it_broke_starts_the_symbol_afresh() -> None:
+    """A simulator run fast, stopped and started again slower came back a minute behind
+    the clock it broke at: under the five minutes that mark a clock going back, every
+    newer price was dropped as late for minutes. After a break, 30 s says so; without
+    one, a minute late is still a late trade."""
+    for broke in (True, False):
+        det = Detector()
+        ahead = T0 + 60_000
+        for i in range(5):
+            det.on_event(Trade(ahead + i * 1_000, EXCHANGE, BTC, 100_000.0, 1.0, TakerSide.BUY))
+        if broke:
+            det.on_event(FeedStatus(0, EXCHANGE, None, "feed", StreamState.RECONNECTING))
+            det.on_event(FeedStatus(0, EXCHANGE, None, "feed", StreamState.LIVE))
+        for i in range(5):
+            det.on_event(Trade(T0 + i * 1_000, EXCHANGE, BTC, 101_000.0 + i, 1.0, TakerSide.BUY))
+        snap = det.snapshot(BTC)
+        if broke:
+            assert snap.last == 101_004.0 and snap.ts == T0 + 4_000
+        else:
+            assert snap.last == 100_000.0 and snap.ts == ahead + 4_000
+
+
 def test_bad_values_are_ignored_without_a_traceback() -> None:
     det = Detector()
     bad: list[Event] = [
