@@ -343,8 +343,10 @@ class Detector:
         b = st.bucket
         if side is Side.LONG:
             b.liq_long += notional
+            st.interval.forced_sell += liq.amount
         else:
             b.liq_short += notional
+            st.interval.forced_buy += liq.amount
         if not b.has:
             b.close = st.last if st.last is not None else liq.price
             b.high = max(b.high, b.close)

@@ -99,29 +99,37 @@ def attribute(
 ) -> None:
     """One open-interest interval → ladder (see ``ladder.py``): turnover (held levels
     decay over ``elapsed_ms``, ``turnover_share`` of the traded amount re-opens) and the
-    change: a rise and the re-opened amount enter over the interval's range around its
-    VWAP, a fall is removed by taker share (``remove_closed_fraction``)."""
+    change ``delta``, which the opened amount follows — a rise adds to it, a fall takes
+    from it. What opened enters over the interval's range around its VWAP, split by the
+    taker share of the flow that was not forced; the part of a fall the forced closes
+    printed do not explain is removed pro rata (``remove_closed_fraction``)."""
     ladder = st.ladder
     if ladder is None:
         return
+    iv = st.interval
     turnover = turnover_fraction(elapsed_ms, lp.position_lifetime_s)
-    reopened = lp.turnover_share * st.interval.vol
+    # Each trade opens or closes a position on either side, so of an interval's traded
+    # amount V with open interest changing by Δ, V + Δ opened (and V − Δ closed). Taking
+    # all of V as opened whatever Δ made a cascade's interval (V large, Δ as negative)
+    # a wall of new positions on the side its forced sells were counted for.
+    reopened = lp.turnover_share * iv.vol
     if delta == 0.0 and turnover <= 0.0 and not reopened > 0.0:
         return
-    buy_share = st.interval.buy_share()
+    buy_share = iv.opening_buy_share()
     ref = st.reference_price()
     if ref is not None:  # first, so new levels land on a grid that fits the price
         refit_grid(st, ladder, ref, lp)
         if ladder.crossed(ref):
             consume(st, ref)  # levels the price reached before this sample are hits
     ladder.expire(turnover)
-    opened = reopened + max(delta, 0.0)
+    opened = max(reopened + delta, 0.0)
     if 0.0 < opened < math.inf:
-        traded = st.interval.traded_range()
+        traded = iv.traded_range()
         low, high = traded if traded is not None else (price, price)
         ladder.add(price, opened * price, buy_share, low, high)
     if delta < 0.0:
-        remove_closed_fraction(ladder, -delta, previous, buy_share)
+        # Forced closes left the ladder as consumed levels already.
+        remove_closed_fraction(ladder, -delta - iv.forced_amount(), previous, buy_share)
     if ref is not None:
         # New exposure already beyond the price would have been liquidated on entry:
         # dropped (as consumed), but not a hit — nothing was there when the price came.

@@ -31,15 +31,23 @@ _INF = math.inf
 
 class OiInterval:
     """Trades since the last attribution: Σ price·amount, Σ amount, taker buy / sell amounts,
-    and the traded range (``high`` / ``low``) new exposure is spread over."""
+    and the traded range (``high`` / ``low``) new exposure is spread over; and the amounts
+    the venue printed as forced closes (``forced_buy``: shorts liquidated, bought back;
+    ``forced_sell``: longs liquidated, sold).
 
-    __slots__ = ("buy", "high", "low", "pv", "sell", "vol")
+    A liquidation engine's fills are taker trades on the public tape, but they close
+    positions: counted as opening flow, a long cascade's forced sells became a wall of new
+    shorts just above the price it left (and a squeeze's forced buys new longs below)."""
+
+    __slots__ = ("buy", "forced_buy", "forced_sell", "high", "low", "pv", "sell", "vol")
 
     def __init__(self) -> None:
         self.pv = 0.0
         self.vol = 0.0
         self.buy = 0.0
         self.sell = 0.0
+        self.forced_buy = 0.0
+        self.forced_sell = 0.0
         self.high = -_INF
         self.low = _INF
 
@@ -49,10 +57,24 @@ class OiInterval:
             return self.pv / self.vol
         return None
 
-    def buy_share(self) -> float:
-        """The interval's taker-buy share of traded amount (0.5 without trades)."""
-        flow = self.buy + self.sell
-        return self.buy / flow if flow > 0.0 else 0.5
+    def opening_buy(self) -> float:
+        """Taker buys less the forced buys known (a sampled venue's prints are a lower
+        bound, so some forced flow may stay in); never below zero."""
+        return max(self.buy - self.forced_buy, 0.0)
+
+    def opening_sell(self) -> float:
+        """Taker sells less the forced sells known; never below zero."""
+        return max(self.sell - self.forced_sell, 0.0)
+
+    def forced_amount(self) -> float:
+        """The forced closes printed in the interval that its trades account for."""
+        return (self.buy - self.opening_buy()) + (self.sell - self.opening_sell())
+
+    def opening_buy_share(self) -> float:
+        """Taker-buy share of the opening flow (0.5 without any)."""
+        buy = self.opening_buy()
+        flow = buy + self.opening_sell()
+        return buy / flow if flow > 0.0 else 0.5
 
     def traded_range(self) -> tuple[float, float] | None:
         """(low, high) of the interval's trade prices (None before its first trade)."""
@@ -62,6 +84,7 @@ class OiInterval:
 
     def restart(self) -> None:
         self.pv = self.vol = self.buy = self.sell = 0.0
+        self.forced_buy = self.forced_sell = 0.0
         self.high = -_INF
         self.low = _INF
 

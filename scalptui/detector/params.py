@@ -96,8 +96,9 @@ class LadderParams:
     turnover_share: float = 1.0
     """Share of each interval's traded amount (base units) taken to re-open positions in
     place of the ones that expire: new exposure is weighted by how much traded, at the
-    interval's prices, whether or not open interest rose. 0 attributes open-interest
-    rises alone."""
+    interval's prices, plus the interval's open-interest change (a fall takes from it:
+    of V traded while open interest changed by Δ, V + Δ opened). 0 attributes
+    open-interest rises alone."""
     prune_pct: float = 0.30
     """Bins further than this fraction from price are dropped (5× levels sit ≈ 20 % away)."""
     realized_window_s: float = 900.0

@@ -28,6 +28,7 @@ from scalptui.models import (
     Bar,
     FeedStatus,
     History,
+    Liquidation,
     MarketInfo,
     MarkPrice,
     OpenInterest,
@@ -550,6 +551,44 @@ def test_turnover_decays_held_levels_and_reopens_the_traded_amount() -> None:
     new = [usd for low, usd in longs.items() if low > 94_000.0]
     assert sum(old) == pytest.approx(11.0 * 100_000.0 * math.exp(-60.0 / 600.0))
     assert sum(new) == pytest.approx(2.0 * 105_000.0)
+
+
+@pytest.mark.parametrize(("forced", "buy_share", "fall"), [(0.0, 2 / 12, 0.008), (8.0, 0.5, 0.0)])
+def test_a_cascade_interval_opens_what_its_flow_and_fall_allow(
+    forced: float, buy_share: float, fall: float
+) -> None:
+    # A long cascade's interval: takers sell 10 BTC at 99 000 and buy 2, ``forced`` of the
+    # sells the venue's printed forced closes of longs; open interest falls by 8 (0.8 %).
+    # Of 12 traded, 12 − 8 = 4 opened (all 12 once made a wall of new shorts above the
+    # price), split by the taker-buy share of the flow that was not forced. A fall the
+    # forced closes explain takes nothing more from the ladder (the longs' levels, near
+    # 90 361, are not reached); a fall by choice takes 2 × 0.8 % × the taker share of
+    # each side.
+    lp = LadderParams(
+        leverage_mix=(LeverageShare(10.0, 1.0),), leverage_spread=0.0, position_lifetime_s=0.0
+    )
+    det = Detector(DetectorParams(ladder=lp))
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 1_000.0))
+    det.on_event(_trade(1_500, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(OpenInterest(2_000, EX, SYMBOL, 1_000.0))
+    for i in range(10):
+        det.on_event(_trade(2_100 + 10 * i, 99_000.0, 1.0, TakerSide.SELL))
+    det.on_event(_trade(2_200, 99_000.0, 2.0, TakerSide.BUY))
+    if forced:
+        det.on_event(
+            Liquidation(2_300, EX, SYMBOL, Side.LONG, 99_000.0, forced, forced * 99_000.0, False)
+        )
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 992.0))
+    rows = det.snapshot(SYMBOL).ladder
+    longs_kept = 1.0 - 2.0 * fall * (1.0 - buy_share)
+    shorts_kept = 1.0 - 2.0 * fall * buy_share
+    old_longs = sum(b.long_usd for b in rows if b.low > 90_000.0 and b.high < 91_000.0)
+    new_longs = sum(b.long_usd for b in rows if b.low > 89_000.0 and b.high < 90_000.0)
+    assert sum(b.short_usd for b in rows) == pytest.approx(
+        4.0 * (1.0 - buy_share) * 99_000.0 * shorts_kept
+    )
+    assert new_longs == pytest.approx(4.0 * buy_share * 99_000.0 * longs_kept)
+    assert old_longs == pytest.approx(100_000.0 * longs_kept)
 
 
 def test_warm_start_turnover_lets_old_levels_fade() -> None:
