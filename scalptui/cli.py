@@ -35,6 +35,7 @@ from scalptui.config import (
     unified_symbols,
     validate,
 )
+from scalptui.numfmt import encodable
 from scalptui.runtime import RunOptions, check_theme, user_config_dir
 
 EXIT_OK = 0
@@ -502,7 +503,7 @@ class _Diagnostics(io.TextIOBase):
         stream = self._stream
         if stream is not None:
             try:
-                stream.write(text)
+                stream.write(encodable(text, stream.encoding or "utf-8"))
             except OSError:
                 self._stream = None
         return len(text)
@@ -721,6 +722,9 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
         except RecordingError as exc:
             return _fail(str(exc))
 
+    unusable = terminal_unusable(os.environ.get("TERM", ""))
+    if unusable is not None:
+        return _fail(unusable)
     from scalptui.ui.app import make_app
 
     _setup_file_logging()
@@ -733,6 +737,37 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
         message = _with_demo_hint(app.startup_error, settings, options.replay)
         return _fail(message, int(app.return_code or EXIT_USAGE))
     return int(app.return_code or 0)
+
+
+def terminal_unusable(term: str) -> str | None:
+    """Why the TUI cannot draw where it was started, or None. Textual reads keys from
+    stdin, takes the size from stdout and draws on stderr: without a terminal on all
+    three it spun on an empty stdin, drew at 80×24, or filled a redirected file with
+    escape codes (under ``nohup``, then a traceback)."""
+    for name, stream in (("stdin", sys.__stdin__), ("stdout", sys.__stdout__)):
+        if not _is_terminal(stream):
+            return f"the monitor needs a terminal, and its {name} is not one{_HEADLESS_HINT}"
+    if not _is_terminal(sys.__stderr__):
+        return f"the monitor draws on stderr, which is not a terminal{_HEADLESS_HINT}"
+    if term == "dumb":
+        return f"TERM=dumb: the monitor needs a terminal that can draw{_HEADLESS_HINT}"
+    encoding = getattr(sys.__stderr__, "encoding", None) or "unknown"
+    if encoding.lower().replace("-", "").replace("_", "") != "utf8":
+        return (
+            f"the monitor draws in UTF-8 and this locale's encoding is {encoding}"
+            " (start it with LANG=C.UTF-8, or another UTF-8 locale)"
+        )
+    return None
+
+
+_HEADLESS_HINT = " (without one: scalptui alerts, or scalptui record FILE)"
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # closed
+        return False
 
 
 def _with_demo_hint(message: str, settings: Settings, replay: Path | None) -> str:

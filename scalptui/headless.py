@@ -33,7 +33,7 @@ from scalptui.models import (
     Source,
     Trade,
 )
-from scalptui.numfmt import compact, price, rate_pct, usd, utc_stamp_ms
+from scalptui.numfmt import compact, encodable, price, rate_pct, usd, utc_stamp_ms, writes_utf8
 from scalptui.runtime import FeedOpener
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,10 @@ class AlertPrinter:
         self._next_due: int | None = None
         self._out = out
         self._err = err
+        # Stdout that cannot take every character (a Latin-1 or ASCII locale): JSON
+        # escapes them, text lines fall back to ASCII signs.
+        self._out_encoding = getattr(out, "encoding", None)
+        self._plain = not writes_utf8(self._out_encoding)
         self.alerts_printed = 0
 
     def __call__(self, event: Event) -> None:
@@ -133,11 +137,15 @@ class AlertPrinter:
         for alert in self.detector.on_event(event):
             self._emit_alert(alert)
         if isinstance(event, FeedStatus):
-            print(format_status(event), file=self._err, flush=True)
+            status = format_status(event)
+            encoding = getattr(self._err, "encoding", None)
+            if not writes_utf8(encoding) and encoding is not None:
+                status = encodable(status, encoding)
+            print(status, file=self._err, flush=True)
 
     def _emit_alert(self, alert: Alert) -> None:
         if self._json:
-            line = json.dumps(self._labelled(alert.to_record()), ensure_ascii=False)
+            line = json.dumps(self._labelled(alert.to_record()), ensure_ascii=self._plain)
         else:
             line = format_alert_text(alert, self._recorded, show_exchange=self._show_exchange)
         self._write(line)
@@ -147,6 +155,8 @@ class AlertPrinter:
     def _write(self, line: str) -> None:
         """One record on stdout; a write that fails (a full disk) is an ``OutputError``,
         told from any other OSError of the run (a closed pipe stays a BrokenPipeError)."""
+        if self._plain and self._out_encoding is not None:
+            line = encodable(line, self._out_encoding)
         with _stdout_errors():
             print(line, file=self._out)
 
@@ -174,7 +184,7 @@ class AlertPrinter:
             snap = self.detector.snapshot(symbol)
             snap_at = _with_ts(snap, due)
             if self._json:
-                line = json.dumps(self._labelled(snap_at.to_record()), ensure_ascii=False)
+                line = json.dumps(self._labelled(snap_at.to_record()), ensure_ascii=self._plain)
             else:
                 line = format_snapshot_text(
                     snap_at, self._recorded, show_exchange=self._show_exchange
@@ -245,7 +255,11 @@ class RecordingSink:
     def __call__(self, event: Event) -> None:
         self.recorder.write(event)
         if isinstance(event, FeedStatus):
-            print(format_status(event), file=self._err, flush=True)
+            status = format_status(event)
+            encoding = getattr(self._err, "encoding", None)
+            if not writes_utf8(encoding) and encoding is not None:
+                status = encodable(status, encoding)
+            print(status, file=self._err, flush=True)
 
 
 @contextlib.asynccontextmanager

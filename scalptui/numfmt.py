@@ -214,3 +214,46 @@ def funding_8h(rate: float, interval_h: float | None) -> float:
 def funding_apr(rate: float, interval_h: float | None) -> float:
     """The same rate as a simple annual rate (a fraction): paid 24 / interval times a day."""
     return rate * 24.0 / _interval_h(interval_h) * 365.0
+
+
+_PLAIN = str.maketrans(
+    {
+        MINUS: "-",
+        UNKNOWN: "-",
+        "\N{EM DASH}": "-",
+        "\N{GREATER-THAN OR EQUAL TO}": ">=",
+        "\N{LESS-THAN OR EQUAL TO}": "<=",
+        "\N{MIDDLE DOT}": "|",
+        "\N{MULTIPLICATION SIGN}": "x",
+        "\N{GREEK SMALL LETTER SIGMA}": " sigma",
+        "\N{RIGHTWARDS ARROW}": "->",
+        "\N{HORIZONTAL ELLIPSIS}": "...",
+        "\N{ALMOST EQUAL TO}": "~",
+        "\N{PLUS-MINUS SIGN}": "+/-",
+        "\N{BLACK DOWN-POINTING TRIANGLE}": "v",
+        "\N{BLACK UP-POINTING TRIANGLE}": "^",
+    }
+)
+
+
+def encodable(text: str, encoding: str) -> str:
+    """``text`` as an output of ``encoding`` can take it: unchanged where it can, else
+    with this module's signs in ASCII (``−`` → ``-``, ``≥`` → ``>=``) and anything left
+    escaped. A headless run whose stdout was Latin-1 or ASCII died on its first alert
+    (its dash), with nothing printed."""
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        pass
+    except LookupError:
+        encoding = "ascii"
+    plain = text.translate(_PLAIN)
+    return plain.encode(encoding, "backslashreplace").decode(encoding)
+
+
+def writes_utf8(encoding: str | None) -> bool:
+    """Whether a stream of ``encoding`` takes any text (None: a stream that holds str)."""
+    if encoding is None:
+        return True
+    return encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import json
 import os
 import re
 import resource
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -361,11 +363,49 @@ def test_replay_text_says_simulated_and_replay(tmp_path: Path) -> None:
     assert lines and all("[SIMULATED · REPLAY] BTC/USDT:USDT" in line for line in lines)
 
 
-def run_tui_in_a_terminal(*args: str, timeout: float = 60) -> tuple[int, str]:
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_headless_output_a_locale_cannot_encode_is_written_not_a_traceback(
+    tmp_path: Path, encoding: str
+) -> None:
+    """Under a Latin-1 or ASCII locale a headless run died on its first line (an alert's
+    dash, a snapshot's middle dot) with nothing written and a traceback."""
+    from scalptui.feed.recording import Recorder
+    from scalptui.models import Source, TakerSide, Trade
+
+    path = tmp_path / "r.jsonl"
+    rec = Recorder(
+        path, exchange="binanceusdm", symbols=("BTC/USDT:USDT",), source=Source.SIMULATED
+    )
+    for i in range(3):
+        rec.write(Trade(i * 1_000, "binanceusdm", "BTC/USDT:USDT", 100.0, 1.0, TakerSide.BUY))
+    rec.close()
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONUTF8": "0"}
+    outputs = []
+    for fmt in ([], ["--json"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "scalptui", "alerts", "--replay", str(path), "--speed", "0",
+             "--snapshots", "1", *fmt],
+            capture_output=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr.decode(encoding)
+        assert b"Traceback" not in proc.stderr
+        outputs.append(proc.stdout.decode(encoding).splitlines())
+    text, records = outputs
+    assert len(text) == 2 and all("REPLAY] BTC/USDT:USDT" in line for line in text)
+    assert [json.loads(line)["recorded_source"] for line in records] == ["simulated"] * 2
+
+
+def run_tui_in_a_terminal(
+    *args: str,
+    timeout: float = 60,
+    term: str = "xterm-256color",
+    signal_on: tuple[bytes, int] | None = None,
+) -> tuple[int, str]:
     """The TUI on a real pseudo-terminal (Textual's Linux driver); (status, what it wrote).
 
     Textual draws on stderr, so the terminal holds the screen and, after the
-    screen is restored, the error line.
+    screen is restored, the error line. ``signal_on`` = (text, signal): the signal
+    is sent once the text has been drawn.
     """
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
@@ -374,7 +414,7 @@ def run_tui_in_a_terminal(*args: str, timeout: float = 60) -> tuple[int, str]:
         stdin=slave,
         stdout=slave,
         stderr=slave,
-        env={**os.environ, "TERM": "xterm-256color"},
+        env={**os.environ, "TERM": term},
     )
     os.close(slave)
     written = bytearray()
@@ -387,6 +427,9 @@ def run_tui_in_a_terminal(*args: str, timeout: float = 60) -> tuple[int, str]:
                 with contextlib.suppress(OSError):  # EIO once the child has gone
                     chunk = os.read(master, 65536)
                 written += chunk
+            if signal_on is not None and signal_on[0] in written:
+                proc.send_signal(signal_on[1])
+                signal_on = None
             if not chunk and proc.poll() is not None:
                 break
     finally:
@@ -436,6 +479,37 @@ def test_tui_on_an_unreachable_exchange_restores_the_terminal_then_exits_2() -> 
     assert len(lines) == 1, text
     assert lines[0].startswith("scalptui: error: binanceusdm: markets unreachable")
     assert "Traceback" not in written
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_tui_stopped_by_kill_restores_the_terminal_and_exits_0(sig: int) -> None:
+    """``kill`` from another window (or a hang-up) killed the process with the terminal
+    left on the alternate screen, mouse reporting on and the cursor hidden."""
+    status, written = run_tui_in_a_terminal("--demo", signal_on=(b"clusters", sig))
+    assert status == 0, written[-500:]
+    assert LEAVE_ALT_SCREEN in written
+    assert "Traceback" not in written
+
+
+@pytest.mark.parametrize(
+    ("how", "needle"),
+    [
+        ("pipes", "the monitor needs a terminal, and its stdin is not one"),
+        ("dumb", "TERM=dumb: the monitor needs a terminal that can draw"),
+    ],
+)
+def test_tui_without_a_terminal_it_can_draw_on_is_one_line(how: str, needle: str) -> None:
+    """On an empty stdin the app spun at half a core; under nohup it filled nohup.out
+    with escape codes, then a traceback; TERM=dumb got 24-bit colour."""
+    if how == "pipes":
+        proc = run_cli("--demo")
+        assert_one_line_error(proc, needle)
+        assert "scalptui alerts" in proc.stderr and proc.stdout == ""
+        return
+    status, written = run_tui_in_a_terminal("--demo", term="dumb", timeout=30)
+    assert status == 2
+    assert written.strip().startswith(f"scalptui: error: {needle}"), written[:300]
+    assert "\x1b[?1049h" not in written  # never took the screen
 
 
 def test_unknown_theme_names_the_themes_there_are() -> None:

@@ -154,3 +154,16 @@ def test_the_formatter_imports_nothing_of_the_package_nor_a_heavy_library() -> N
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['scalptui.numfmt']"
+
+
+def test_text_an_output_cannot_encode_falls_back_to_ascii_signs() -> None:
+    line = "BTC LIQUIDATION_CASCADE — Real liquidations: ≥ $1.2M longs, −2.35 %, 25.5σ ✱"
+    assert numfmt.encodable(line, "utf-8") == line
+    assert numfmt.encodable(line, "latin-1") == (
+        "BTC LIQUIDATION_CASCADE - Real liquidations: >= $1.2M longs, -2.35 %, 25.5 sigma \\u2731"
+    )
+    assert numfmt.encodable("a · b", "latin-1") == "a · b"  # Latin-1 has the dot
+    assert numfmt.encodable("a · b", "ascii") == "a | b"
+    assert numfmt.encodable("−1", "no-such-codec") == "-1"
+    assert numfmt.writes_utf8("UTF-8") and numfmt.writes_utf8(None)
+    assert not numfmt.writes_utf8("ISO-8859-1")

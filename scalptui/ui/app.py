@@ -10,9 +10,12 @@ exchange library is imported only once something is on screen.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable
@@ -245,6 +248,10 @@ class ScalpApp(App[None]):
         self.theme_changed_signal.subscribe(
             self, lambda _theme: self.call_after_refresh(self.restyle)
         )
+        # Back from a stop (kill -TSTP, then fg) only the cells that changed came back.
+        self.app_resume_signal.subscribe(self, lambda _app: self.call_after_refresh(self.redraw))
+        if not self.is_headless:
+            self._take_stop_signals()
         for error in self.theme_set.errors:
             log.warning("theme skipped: %s", error)
         if self.theme_set.errors:
@@ -825,6 +832,31 @@ class ScalpApp(App[None]):
     def action_help(self) -> None:
         window = self.settings.detector.ladder.realized_window_s
         self.push_screen(HelpScreen([*self.BINDINGS, *AlertLog.BINDINGS], window))
+
+    def action_redraw(self) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Every cell written again: what another process wrote over the screen (a
+        ``wall``, a background job) stayed, as only changed cells are ever rewritten."""
+        screen = self.screen
+        screen.refresh(screen.region)
+
+    def action_quit_hint(self) -> None:
+        self.notify("q quits; ctrl+q does not", timeout=3)
+
+    def _take_stop_signals(self) -> None:
+        """``kill`` (SIGTERM) and a hang-up (SIGHUP) end the run as ``q`` does. Their
+        default action killed the process with the terminal left on the alternate screen,
+        mouse reporting on and the cursor hidden, and the exchange never closed."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._stop_on_signal)
+
+    def _stop_on_signal(self) -> None:
+        log.info("stopped by a signal")
+        self.call_next(self.action_quit)
 
     async def action_quit(self) -> None:
         self.save_state()

@@ -83,4 +83,21 @@ APP_BINDINGS: list[BindingType] = [
     Binding("b", "toggle_bell", "bell", tooltip="terminal bell on alerts"),
     Binding("question_mark", "help", "help", key_display="?", tooltip="this help"),
     Binding("q", "quit", "quit", tooltip="quit"),
+    Binding(
+        "ctrl+l",
+        "redraw",
+        "redraw",
+        show=False,
+        tooltip="redraw the whole screen (after stray output over it)",
+    ),
+    # Textual quits on ctrl+q; it is the terminal's resume key after ctrl+s, so a monitor
+    # left running for days quit on a reflex. Only q quits.
+    Binding(
+        "ctrl+q",
+        "quit_hint",
+        "",
+        show=False,
+        priority=True,
+        tooltip="ignored (the terminal's resume-output key): q is the one to leave",
+    ),
 ]

@@ -537,6 +537,30 @@ async def test_q_quits_saves_and_closes_the_feed(harness: Harness) -> None:
     assert not (app.data_dir / "alerts.jsonl").exists()
 
 
+async def test_ctrl_q_does_not_quit_and_ctrl_l_redraws(harness: Harness) -> None:
+    """ctrl+q (the terminal's resume key after ctrl+s) quit a monitor left running for
+    days; ctrl+l redraws what another program wrote over the screen."""
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert any("q quits" in str(n.message) for n in app._notifications)
+        screen = app.screen
+        repainted: list[Region] = []
+        original = screen.refresh
+
+        def spy(*regions: Region, **kwargs: bool) -> object:
+            repainted.extend(regions)
+            return original(*regions, **kwargs)
+
+        screen.refresh = spy  # type: ignore[method-assign,assignment]
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert screen.region in repainted
+        assert app.is_running
+
+
 def test_the_footer_advertises_the_keys(harness: Harness) -> None:
     shown = {b.key_display or b.key for b in harness.app.BINDINGS if getattr(b, "show", True)}  # type: ignore[union-attr]
     assert {"/", "[", "]", "1-9", "+", "-", "l", "m", "t", "p", "c", "b", "?", "q"} <= shown
