@@ -27,6 +27,7 @@ ccxt is imported lazily: this module is importable without it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable
@@ -99,6 +100,7 @@ def guard_client(
     on_malformed: MalformedSink,
     keepalive: frozenset[str],
     claim: FrameClaim | None = None,
+    is_current: Callable[[Any], bool] | None = None,
 ) -> None:
     """Wrap one ccxt Client's frame handler so a bad frame is skipped, not fatal.
 
@@ -107,6 +109,11 @@ def guard_client(
     pass the raw string to the exchange's handler). Anything that raises while
     ccxt decodes or handles a frame is skipped too, so the receive loop lives on.
     ``claim`` sees each decoded frame first (see the module's "Hot frames").
+
+    ``is_current`` says whether the exchange still holds this client. One it no
+    longer holds is closed at its first frame and the frame dropped: a client
+    closed while it was still dialing (ccxt's ``close`` has no socket to close yet)
+    connected afterwards and delivered beside its replacement, every trade twice.
     """
     if getattr(client, _GUARD_MARK, False):
         return
@@ -122,6 +129,9 @@ def guard_client(
     url = str(client.url)
 
     def guarded(data: Any) -> None:
+        if is_current is not None and not is_current(client):
+            _close_stale(client, url)
+            return
         is_text = isinstance(data, str)
         if is_text and data.lstrip()[:1] not in _JSON_STARTS and data.strip() not in keepalive:
             on_malformed(url, data, None)
@@ -133,6 +143,27 @@ def guard_client(
 
     client.handle_text_or_binary_message = guarded
     setattr(client, _GUARD_MARK, True)
+
+
+_STALE_MARK = "_scalptui_stale"
+_closing: set[asyncio.Task[Any]] = set()
+
+
+def _close_stale(client: Any, url: str) -> None:
+    """Close, once, a client the exchange no longer holds that still delivers."""
+    if getattr(client, _STALE_MARK, False):
+        return
+    setattr(client, _STALE_MARK, True)
+    log.warning("%s: a connection already replaced still delivered; closed", url)
+    task = asyncio.ensure_future(client.close())
+    _closing.add(task)  # held until done: a task only the loop refers to may be collected
+    task.add_done_callback(_closed)
+
+
+def _closed(task: asyncio.Task[Any]) -> None:
+    _closing.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("closing a replaced connection: %s", task.exception())
 
 
 def install_client_hooks(
@@ -147,8 +178,12 @@ def install_client_hooks(
 
     def client(url: str) -> Any:
         created = original_client(url)
-        guard_client(created, on_malformed, keepalive, claim)
+        guard_client(created, on_malformed, keepalive, claim, is_current)
         return created
+
+    def is_current(candidate: Any) -> bool:
+        clients = exchange.clients or {}
+        return clients.get(candidate.url) is candidate
 
     exchange.client = client
 

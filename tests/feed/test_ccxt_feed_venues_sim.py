@@ -241,6 +241,32 @@ async def test_dropped_connection_comes_back(venue: str) -> None:
 
 
 @pytest.mark.parametrize("venue", VENUES)
+async def test_a_replaced_connection_that_still_delivers_is_closed_not_doubled(venue: str) -> None:
+    """ccxt's ``close`` of a client still dialing finds no socket to close: the client
+    connected afterwards and delivered beside its replacement. After a restart of the
+    simulator on Bybit half the recorded trades were copies. Here the exchange forgets
+    its live client as if it had been closed then: the feed moves to a new one, and the
+    old one is closed at its next frame, nothing of it delivered."""
+    async with (
+        asyncio.timeout(25),
+        sim_feed((BTC,), exchange=venue, oi_poll_s=1.0, warm_start=False) as (sim, feed, got),
+    ):
+        await got.until(lambda: all_live(got.events, venue, (BTC,)))
+        url = next(u for u in feed._ex.clients if "public" in u)
+        old = feed._ex.clients.pop(url)
+        mark = len(got.events)
+        await got.next_event(is_status("trades", StreamState.RECONNECTING, BTC), mark)
+        await got.until(lambda: got.states("trades", BTC, mark)[-1:] == [StreamState.LIVE])
+        after = len(got.events)
+        await got.until(lambda: len(got.of(Trade, after)) >= 60)
+        trades = Counter(
+            (t.ts, t.price, t.amount, t.side) for t in got.of(Trade, after) if t.symbol == BTC
+        )
+        assert max(trades.values()) == 1, "a trade delivered twice"
+        assert old.closed()
+
+
+@pytest.mark.parametrize("venue", VENUES)
 async def test_reconnects_back_off_while_the_venue_is_down(venue: str) -> None:
     async with (
         asyncio.timeout(25),
