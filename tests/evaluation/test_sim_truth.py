@@ -27,6 +27,17 @@ def test_forced_close_log_holds_every_liquidation_event() -> None:
         assert close.notional == liq.qty * liq.avg_price
 
 
+def test_the_forced_close_log_keeps_the_latest_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A demo left running for days grew by every forced close it ever made."""
+    monkeypatch.setattr("scalptui.feed.sim.market.FORCED_CLOSES_KEPT", 50)
+    model = MarketModel(["SOL/USDT:USDT"], seed=14, scenario="cascade", start_ms=START)
+    events = model.advance(START + 150_000)
+    liquidations = [e for e in events if isinstance(e, SimLiquidation)]
+    closes = model.forced_closes()
+    assert len(liquidations) > 100 and 45 <= len(closes) <= 50
+    assert [c.ts for c in closes] == [liq.ts for liq in liquidations[-len(closes) :]]
+
+
 def test_a_planned_whale_is_one_forced_close_at_its_time() -> None:
     model = MarketModel(["BTC/USDT:USDT"], seed=61, scenario="calm", start_ms=START)
     model.schedule("BTC/USDT:USDT", ScheduledWhale(START + 30_000, "short", 5e6))

@@ -74,6 +74,9 @@ from scalptui.feed.sim.regimes import (
 from scalptui.feed.sim.specs import SymbolSpec, catalogue_specs, spec_for, unified
 from scalptui.feed.sim.truth import LiquidationMap, OpenPositions, default_map_edges
 
+FORCED_CLOSES_KEPT = 20_000
+"""Forced closes kept per market (a benchmark case makes a few thousand)."""
+
 STEP_MS = 100
 # "steady": the ordinary mix of leverage (up to 100×) with no crowding and no shock, so
 # ordinary chop liquidates a few over-levered positions now and then
@@ -504,9 +507,10 @@ class SymbolMarket:
 
     def _log_forced_close(self, liq: SimLiquidation) -> None:
         side: Literal["long", "short"] = "long" if liq.order_side == "SELL" else "short"
-        self.forced_closes.append(
-            ForcedClose(liq.ts, liq.symbol, side, liq.avg_price, liq.qty * liq.avg_price)
-        )
+        closes = self.forced_closes
+        closes.append(ForcedClose(liq.ts, liq.symbol, side, liq.avg_price, liq.qty * liq.avg_price))
+        if len(closes) > FORCED_CLOSES_KEPT:  # a demo left running for days grew by them
+            del closes[: FORCED_CLOSES_KEPT // 10]
 
     def _mark_event(self) -> SimMark:
         return SimMark(
@@ -660,8 +664,9 @@ class MarketModel:
         self.market(symbol).schedule(plan)
 
     def forced_closes(self, symbol: str | None = None) -> list[ForcedClose]:
-        """Every forced close so far (all symbols, or one), in time order — what the
-        engine executed, not what the throttled ``@forceOrder`` stream showed."""
+        """The forced closes so far (all symbols, or one; the latest ``FORCED_CLOSES_KEPT``
+        of each, hours of a cascade scenario), in time order — what the engine executed,
+        not what the throttled ``@forceOrder`` stream showed."""
         chosen = self.markets.values() if symbol is None else [self.market(symbol)]
         closes = [close for market in chosen for close in market.forced_closes]
         closes.sort(key=lambda close: close.ts)
