@@ -94,3 +94,8 @@ class Playback(Protocol):
         """Stop handing out events (True) or go on where it stopped (False); the pacing
         resumes from there, so nothing is played faster to catch up."""
         ...
+
+    def position_s(self) -> float | None:
+        """Where playback stands on the recording's own clock (epoch seconds), moving at
+        the playback's speed; None before it has started."""
+        ...

@@ -587,6 +587,11 @@ class ReplayFeed:
         self._playing.set()
         self._held_s = 0.0
         """Wall seconds spent held so far: the pacing moves on by as much."""
+        self._held_since: float | None = None
+        self._first_ts: int | None = None
+        self._start_wall: float | None = None
+        self._next_ts: int | None = None
+        """The market event the pacing waits for (None once it is handed out)."""
         self._size = max(path.stat().st_size, 1)
         self._reader: IO[bytes] | None = None
         self._plain: int | None = None
@@ -654,8 +659,27 @@ class ReplayFeed:
         """``p`` in a replay: the recording stops where it is, and goes on from there."""
         if held:
             self._playing.clear()
+            if self._held_since is None:
+                self._held_since = time.monotonic()
         else:
             self._playing.set()
+            self._held_since = None
+
+    def position_s(self) -> float | None:
+        """Where playback stands on the recording's clock (epoch seconds): between the
+        market event handed out last and the one the pacing waits for, moving at the
+        replay's speed — so a recorded outage takes its recorded length on this clock,
+        where the wall clock made it ``speed`` times shorter. None before the first
+        market event; the latest event's time at ``--speed 0``."""
+        first, start, latest = self._first_ts, self._start_wall, self.clock_ms
+        if first is None or start is None or latest is None:
+            return None
+        waiting_for = self._next_ts
+        if self.speed <= 0 or waiting_for is None:
+            return latest / 1000.0
+        now = self._held_since if self._held_since is not None else time.monotonic()
+        at = first + (now - start - self._held_s) * 1000.0 * self.speed
+        return min(max(at, latest), waiting_for) / 1000.0
 
     async def close(self) -> None:
         self._closed = True
@@ -696,8 +720,11 @@ class ReplayFeed:
             if isinstance(item, Trade | Liquidation | MarkPrice | OpenInterest):
                 if first_ts is None:
                     first_ts, start_wall = item.ts, loop.time()
+                    self._first_ts, self._start_wall = first_ts, start_wall
                     self._origin = self._reader.tell() if self._reader is not None else 0
+                self._next_ts = item.ts
                 await self._pace(item.ts - first_ts, start_wall or loop.time())
+                self._next_ts = None
                 if self.clock_ms is None or item.ts > self.clock_ms:
                     self.clock_ms = item.ts
             self.events_replayed += 1

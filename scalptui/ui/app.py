@@ -196,7 +196,7 @@ class ScalpApp(App[None]):
         self.alert_history: deque[Alert] = persist.alert_history(data_dir, self.source)
         self._restored_source = self.source
         self._unsaved_alerts: list[Alert] = []
-        self.book = MarketBook(clock)
+        self.book = MarketBook(self.feed_clock)
         self._last_snapshot: DetectorSnapshot | None = None
         self._frozen: FrozenView | None = None
         """What the screen shows while paused (None while live)."""
@@ -563,9 +563,10 @@ class ScalpApp(App[None]):
         self._painted_at = now
         self._painted_price = self.book.last_trade.get(self.current)
         with self.batch_update():
-            info = self._header_info(now, snap)
+            feed_now = self.feed_clock()
+            info = self._header_info(feed_now, snap)
             self.header_bar.show(info)
-            self.alert_log.set_clock(int(self._screen_clock_s(now, snap) * 1000))
+            self.alert_log.set_clock(int(self._screen_clock_s(feed_now, snap) * 1000))
             if snap is not None:
                 held = _prices_held(info)
                 self.price_panel.show(snap, self.book.warm_bars.get(snap.symbol, ()), held=held)
@@ -612,10 +613,24 @@ class ScalpApp(App[None]):
     def _episodes(self) -> Episodes:
         return self._frozen.episodes if self._frozen is not None else live_episodes(self.detector)
 
+    def feed_clock(self) -> float:
+        """The clock feed ages are read on: a replay's playback position (so a recorded
+        outage reads its recorded length at any speed; on the wall clock it read
+        ``speed`` times shorter), else the wall clock."""
+        feed = self.feed
+        if isinstance(feed, Playback):
+            at = feed.position_s()
+            if at is not None:
+                return at
+        return self.clock()
+
     def _screen_clock_s(self, now: float, snap: DetectorSnapshot | None) -> float:
-        """The time the screen shows: a replay's own, never the wall clock."""
+        """The time the screen shows: a replay's own (``now`` is its playback position,
+        the latest event's time until it has one), never the wall clock."""
         if self.source is Source.REPLAY and snap is not None:
-            return snap.ts / 1000.0
+            feed = self.feed
+            started = isinstance(feed, Playback) and feed.position_s() is not None
+            return now if started else snap.ts / 1000.0
         return now
 
     def _header_info(self, now: float, snap: DetectorSnapshot | None) -> HeaderInfo:
@@ -781,7 +796,7 @@ class ScalpApp(App[None]):
             # A replay holds its events too: a paused replay picks up where it stopped,
             # not seconds later with the market moved on behind the frozen screen.
             self.feed.hold(self.paused)
-            self._held_at = self.clock() if self.paused else None
+            self._held_at = self.feed_clock() if self.paused else None
         self._frozen = (
             freeze(self.detector, self.watchlist, self.book.all_funding()) if self.paused else None
         )
@@ -792,7 +807,7 @@ class ScalpApp(App[None]):
         self.push_screen(ChartScreen(self._chart_snapshot, self._chart_header))
 
     def _chart_header(self, snap: DetectorSnapshot | None) -> HeaderInfo:
-        return self._header_info(self.clock(), snap)
+        return self._header_info(self.feed_clock(), snap)
 
     def _chart_snapshot(self) -> DetectorSnapshot | None:
         return self.take_snapshot()  # the frozen copy while paused
@@ -808,7 +823,7 @@ class ScalpApp(App[None]):
             snaps = self._frozen.venue_snapshots(symbol, self.detector)
         else:
             snaps = venue_snapshots(self.detector, symbol)
-        states = {v.venue: v for v in self._venue_states(self.clock())}
+        states = {v.venue: v for v in self._venue_states(self.feed_clock())}
         rows = venue_rows(snaps, states, self.book.venues)
         return VenueView(symbol, rows, paused=self._frozen is not None)
 

@@ -499,6 +499,36 @@ async def test_a_held_replay_hands_out_nothing_and_goes_on_where_it_stopped(
     assert elapsed >= 0.35
 
 
+async def test_playback_position_runs_through_a_recorded_gap_at_the_replay_speed(
+    tmp_path: Path,
+) -> None:
+    """A recorded 60 s outage replayed at speed 100 passes in 0.6 s of wall time; on the
+    playback clock it is 60 s long (the screen aged it on the wall clock: 0.6 s), and a
+    held replay's clock stands still."""
+    path = tmp_path / "gap.jsonl"
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    for ts in (1_000, 2_000, 62_000):
+        rec.write(Trade(ts, EX, SYM, 100.0, 1.0, TakerSide.BUY))
+    rec.close()
+    feed = ReplayFeed(path, speed=100.0)
+    assert feed.position_s() is None
+    events = feed.events()
+    await anext(events)
+    await anext(events)
+    assert feed.position_s() == 2.0
+    gap = asyncio.ensure_future(anext(events))
+    await asyncio.sleep(0.3)  # ~30 s into the recorded gap
+    inside = feed.position_s()
+    assert inside is not None and 12.0 < inside < 50.0
+    feed.hold(True)
+    held = feed.position_s()
+    await asyncio.sleep(0.1)
+    assert feed.position_s() == held
+    feed.hold(False)
+    await gap
+    assert feed.position_s() == 62.0
+
+
 def test_an_empty_file_or_gzip_without_its_suffix_is_named_as_such(tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")

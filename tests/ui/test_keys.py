@@ -403,6 +403,7 @@ async def test_p_in_a_replay_holds_the_recording_too(tmp_path: Path) -> None:
     harness = build(tmp_path, clock=lambda: now[0])
     held: list[bool] = []
     harness.feed.hold = held.append  # type: ignore[attr-defined]  # a replay's Playback
+    harness.feed.position_s = lambda: None  # type: ignore[attr-defined]  # (wall clock)
     async with harness.app.run_test(size=(100, 30)) as pilot:
         app = await ready(harness, pilot)
         await pilot.press("p")
