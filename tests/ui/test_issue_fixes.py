@@ -565,3 +565,24 @@ def test_the_short_exhaustion_line_names_whose_silence_it_is() -> None:
     assert ", none for 1 min 18 s, " in (short_facts(one_venue) or "")
     gap = dataclasses.replace(one_venue, facts={**alone, "feed_gap": True})
     assert "none for 1 min 18 s since the feed came back" in (short_facts(gap) or "")
+
+
+@pytest.mark.parametrize(
+    ("realized_long", "realized_short", "part"),
+    [(3e6, 0.0, "ladder--realized-long"), (1e5, 3.4e6, "ladder--realized-short")],
+)
+def test_realised_liquidations_take_the_colour_of_the_side_liquidated(
+    realized_long: float, realized_short: float, part: str
+) -> None:
+    """After a squeeze the shorts' liquidations sit on rows below the price, beside the
+    longs' bars, in one gold for both sides: they read as longs liquidated."""
+    from scalptui.ui.ladder_rows import LadderRow
+    from scalptui.ui.widgets.ladder import _Columns, _row_key
+
+    row = LadderRow(
+        101_500.0, 101_750.0, long_usd=6.2e6,
+        realized_long_usd=realized_long, realized_short_usd=realized_short,
+    )  # fmt: skip
+    key = _row_key(row, _Columns(label=8, bar=20, real=True, tick=1.0), 1e7, False, True)
+    assert key[8] is not None and key[8].strip().startswith("✱≥$3.")
+    assert key[9] == part

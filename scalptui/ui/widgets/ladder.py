@@ -51,6 +51,8 @@ class LadderView(LinesWidget):
         "ladder--long",
         "ladder--short",
         "ladder--realized",
+        "ladder--realized-long",
+        "ladder--realized-short",
         "ladder--price",
         "ladder--hit",
         "ladder--edge",
@@ -62,6 +64,8 @@ class LadderView(LinesWidget):
     LadderView > .ladder--long { color: $long-liq; }
     LadderView > .ladder--short { color: $short-liq; }
     LadderView > .ladder--realized { color: $realized-liq; text-style: bold; }
+    LadderView > .ladder--realized-long { color: $long-liq; text-style: bold; }
+    LadderView > .ladder--realized-short { color: $short-liq; text-style: bold; }
     LadderView > .ladder--price { color: $price-row; text-style: bold; }
     LadderView > .ladder--hit { background: $hit-flash; color: $background; text-style: bold; }
     LadderView > .ladder--edge { color: $foreground-muted; text-style: italic; }
@@ -206,9 +210,8 @@ class LadderView(LinesWidget):
 
     def _text_of(self, key: _RowKey) -> Text:
         """The styled line for one quantised row (only built when that row changed)."""
-        label, label_part, long_cells, short_cells, overflow, fill, value, value_part, real, hit = (
-            key
-        )
+        (label, label_part, long_cells, short_cells, overflow, fill, value, value_part, real,
+         real_part, hit) = key  # fmt: skip
         text = Text().append(label, style=self.part(label_part))
         text.append(" ")
         text.append(LONG_GLYPH * long_cells, style=self.part("ladder--long"))
@@ -219,13 +222,13 @@ class LadderView(LinesWidget):
         text.append(" ")
         text.append(value, style=self.part(value_part))
         if real is not None:
-            text.append(real, style=self.part("ladder--realized"))
+            text.append(real, style=self.part(real_part))
         if hit:
             text.stylize(self.part("ladder--hit"))
         return text
 
 
-_RowKey = tuple[str, str, int, int, bool, str, str, str, "str | None", bool]
+_RowKey = tuple[str, str, int, int, bool, str, str, str, "str | None", str, bool]
 
 
 def _row_key(
@@ -252,13 +255,17 @@ def _row_key(
     value = (fmt.usd(row.total_usd) if row.total_usd >= 1 else "").rjust(VALUE_WIDTH)
     value_part = "ladder--long" if row.long_usd >= row.short_usd else "ladder--short"
     real: str | None = None
+    # In the colour of the side liquidated: after a squeeze the shorts' liquidations sit
+    # on rows below the price, beside the longs' bars, and read as longs liquidated.
+    longs_liquidated = row.realized_long_usd >= row.realized_short_usd
+    real_part = "ladder--realized-long" if longs_liquidated else "ladder--realized-short"
     if cols.real:
         real = ""
         if row.realized_usd >= 1:
             real = "✱" + fmt.usd(row.realized_usd, lower_bound=lower_bound).replace(" ", "")
         real = real.rjust(REAL_WIDTH)
     return (label, label_part, long_cells, short_cells, overflow, fill, value, value_part, real,
-            row.hit and flash)  # fmt: skip
+            real_part, row.hit and flash)  # fmt: skip
 
 
 def _bar_cells(row: LadderRow, width: int, scale: float) -> tuple[int, int]:
