@@ -249,7 +249,7 @@ async def test_a_replaced_connection_that_still_delivers_is_closed_not_doubled(v
     old one is closed at its next frame, nothing of it delivered."""
     async with (
         asyncio.timeout(25),
-        sim_feed((BTC,), exchange=venue, oi_poll_s=1.0, warm_start=False) as (sim, feed, got),
+        sim_feed((BTC,), exchange=venue, oi_poll_s=1.0, warm_start=False) as (_sim, feed, got),
     ):
         await got.until(lambda: all_live(got.events, venue, (BTC,)))
         url = next(u for u in feed._ex.clients if "public" in u)
