@@ -297,6 +297,20 @@ class CcxtFeed(StreamSupervision):
             for stream in streams:
                 self._emit(stream, stream.health.close())
             await asyncio.gather(*(self._unwatch(stream) for stream in streams))
+            await self._close_unused_connections(streams)
+
+    async def _close_unused_connections(self, removed: list[Stream]) -> None:
+        """Close the connections of ``removed`` that no stream left uses: un-watching
+        ends the subscriptions, not the socket, and a run left for days kept one open
+        for every symbol ever browsed (Binance gives a symbol connections of its own)."""
+        ex = self._ex
+        if ex is None:
+            return
+        in_use = {stream.url for stream in self._streams.values()}
+        for url in {stream.url for stream in removed} - in_use:
+            client = ex.clients.get(url) if url is not None else None
+            if client is not None:
+                await self._drop_client(url, client)
 
     async def _unwatch(self, stream: Stream) -> None:
         """Ask the venue to stop sending a removed stream: a watched BTC's trades would

@@ -426,6 +426,9 @@ async def test_a_removed_symbol_stops_and_can_come_back(venue: str) -> None:
         await feed.remove_symbol(ETH)
         # the venue was asked to stop sending, and said so, before the removal returned
         assert not UNWATCHED[venue] & sim.subscribed_streams()
+        # and no connection stays open for ETH alone (one a symbol ever watched had kept)
+        in_use = {stream.url for stream in feed._streams.values()}
+        assert set(feed._ex.clients) <= in_use
         await feed.remove_symbol(ETH)  # not streamed any more: nothing to do
         assert feed.symbols == (BTC,)
         await got.until(lambda: StreamState.CLOSED in got.states("trades", ETH))
