@@ -309,7 +309,7 @@ class CcxtFeed(StreamSupervision):
         in_use = {stream.url for stream in self._streams.values()}
         for url in {stream.url for stream in removed} - in_use:
             client = ex.clients.get(url) if url is not None else None
-            if client is not None:
+            if url is not None and client is not None:
                 await self._drop_client(url, client)
 
     async def _unwatch(self, stream: Stream) -> None:
