@@ -311,16 +311,21 @@ def weighted_rate(rates: Sequence[tuple[float, float | None]]) -> float:
 
 
 def weighted_funding(rates: Sequence[tuple[FundingView, float | None]]) -> FundingView | None:
-    """The OI-weighted mean of the venues' 8 h rates, as an 8 h rate (``rates`` pairs a
-    venue's funding with its USD open interest). A venue whose open interest is unknown
-    weighs nothing while another's is known; with none known, the plain mean."""
+    """The OI-weighted mean of the venues' 8 h rates (``rates`` pairs a venue's funding
+    with its USD open interest), as a rate per the venues' common interval, per 8 h where
+    their intervals differ. A venue whose open interest is unknown weighs nothing while
+    another's is known; with none known, the plain mean."""
     if not rates:
         return None
     mean = weighted_rate([(f.rate_8h, w) for f, w in rates])
     nexts = [f.next_funding_ts for f, _ in rates if f.next_funding_ts is not None]
+    # Venues that all pay every 4 h are read per 4 h, beside the countdown to that
+    # payment (an "/8h" rate over a 4 h countdown hid what is paid); mixed, per 8 h.
+    intervals = {f.interval_h for f, _ in rates}
+    interval = intervals.pop() if len(intervals) == 1 else 8.0
     return FundingView(
-        rate=mean,
-        interval_h=8.0,
+        rate=mean * interval / 8.0,
+        interval_h=interval,
         rate_8h=mean,
         apr=funding_apr(mean, 8.0),
         next_funding_ts=min(nexts) if nexts else None,

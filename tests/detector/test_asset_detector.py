@@ -364,6 +364,19 @@ def test_the_asset_shows_a_mark_while_its_price_venue_has_none_yet() -> None:
     assert (det.snapshot(BTC).mark, det.snapshot(BTC).index) == (100_010.0, 100_000.0)
 
 
+def test_venues_that_all_pay_every_4_h_are_read_per_4_h() -> None:
+    """SUI on three venues paying every 4 h read "+0.0178 % /8h" beside a countdown to a
+    payment 4 h apart: the rate paid was nowhere."""
+    det = three_venues()
+    for venue, rate in ((BN, 0.0001), (BY, 0.0003), (OK, 0.0002)):
+        det.on_event(MarkPrice(T0, venue, BTC, 100_000.0, 99_990.0, rate, T0 + 60_000, 4.0))
+        det.on_event(OpenInterest(T0 + 1, venue, BTC, 1000.0, 100_000_000.0))
+    funding = det.snapshot(BTC).funding
+    assert funding is not None and funding.interval_h == 4.0
+    assert funding.rate == pytest.approx(0.0002, rel=1e-12)  # the mean paid every 4 h
+    assert funding.rate_8h == pytest.approx(0.0004, rel=1e-12)
+
+
 def test_open_interest_is_summed_in_usd_and_funding_weighted_by_it() -> None:
     det = three_venues()
     _market(det)
