@@ -597,7 +597,13 @@ class ScalpApp(App[None]):
             self.watchlist_strip.show(tuple(items), self.current)
             if current is not None:
                 history = self._funding_of(current.symbol)
-                self.funding_panel.show(current.funding, current.open_interest, history, current.ts)
+                self.funding_panel.show(
+                    current.funding,
+                    current.open_interest,
+                    history,
+                    current.ts,
+                    base=current.symbol.split("/", 1)[0],
+                )
             tape = self.tape
             if tape.display:
                 tape.show(self._tape_liquidations(), ticks)

@@ -59,7 +59,14 @@ class FundingLines(LinesWidget):
     FundingLines > .fund--dim { color: $foreground-muted; }
     """
 
-    def show(self, funding: FundingView | None, oi: OpenInterestView | None, now_ms: int) -> None:
+    def show(
+        self,
+        funding: FundingView | None,
+        oi: OpenInterestView | None,
+        now_ms: int,
+        base: str = "",
+    ) -> None:
+        """``base``: the unit open interest is counted in (``BTC``, ``1000PEPE``)."""
         dim = self.part("fund--dim")
         lines = [Text().append("Funding / OI", style=self.part("fund--title"))]
         if funding is None:
@@ -76,7 +83,7 @@ class FundingLines(LinesWidget):
                 crowded_side(funding.rate_8h), style=self._crowd_style(funding.rate_8h)
             )
             lines += [rate, norm, side, self._countdown(funding, now_ms)]
-        lines += self._oi_lines(oi)
+        lines += self._oi_lines(oi, base)
         self.set_lines(lines)
 
     def _countdown(self, funding: FundingView, now_ms: int) -> Text:
@@ -87,12 +94,14 @@ class FundingLines(LinesWidget):
             text.append(fmt.duration((funding.next_funding_ts - now_ms) / 1000.0))
         return text
 
-    def _oi_lines(self, oi: OpenInterestView | None) -> list[Text]:
+    def _oi_lines(self, oi: OpenInterestView | None, base: str) -> list[Text]:
         dim = self.part("fund--dim")
         if oi is None:
             return [Text().append("OI –", style=dim)]
         level = Text().append("OI ", style=dim)
         level.append(fmt.compact(oi.amount))
+        if base:  # "OI 80.1k" said nothing of its unit (contracts? coins?)
+            level.append(f" {base}", style=dim)
         if oi.value is not None:
             level.append(f"  {fmt.usd(oi.value)}")
         delta = Text().append("ΔOI 5m ", style=dim)
@@ -151,8 +160,10 @@ class FundingOiPanel(Vertical):
         oi: OpenInterestView | None,
         funding_history: tuple[tuple[int, float], ...],
         event_ms: int,
+        base: str = "",
     ) -> None:
-        """``event_ms`` is the market's own time: the countdown stays right in a replay."""
-        self.query_one(FundingLines).show(funding, oi, event_ms)
+        """``event_ms`` is the market's own time: the countdown stays right in a replay;
+        ``base`` the unit of open interest."""
+        self.query_one(FundingLines).show(funding, oi, event_ms, base)
         self._history = (oi.history if oi else (), funding_history)
         self._show_chart()
