@@ -94,6 +94,11 @@ def venues_of(feed: Feed) -> tuple[str, ...]:
     return tuple(venue for venue in feed.exchange.split(",") if venue)
 
 
+_SNAPSHOTS_RESTART_MS = 300_000
+"""A market event this far before the next snapshot's time restarts the periods (late
+events, seconds behind, do not)."""
+
+
 class AlertPrinter:
     """Feeds the detector and prints alerts (and, if asked, periodic snapshots).
 
@@ -173,7 +178,9 @@ class AlertPrinter:
     def _maybe_snapshot(self, ts: int) -> None:
         if self._period_ms is None:
             return
-        if self._next_due is None:
+        if self._next_due is None or ts < self._next_due - _SNAPSHOTS_RESTART_MS:
+            # The first event, or a clock gone back (a second recording joined to the
+            # first): periods count from here, not from a time minutes ahead.
             self._next_due = (ts // self._period_ms + 1) * self._period_ms
             return
         if ts < self._next_due:

@@ -407,6 +407,8 @@ class BadLine:
 
     number: int
     reason: str
+    joined: bool = False
+    """The line is a second recording's header (files joined end to end)."""
 
 
 def read_header(path: Path) -> RecordingHeader:
@@ -514,7 +516,12 @@ def _line_event(number: int, data: bytes) -> Event | BadLine:
     try:
         record = json.loads(data.decode("utf-8"))
         if isinstance(record, dict) and record.get("format") == FORMAT:
-            return BadLine(number, "a second recording's header: files joined end to end?")
+            return BadLine(
+                number,
+                "a second recording's header (files joined end to end?): "
+                "the replay starts afresh from it",
+                joined=True,
+            )
         return record_to_event(record)
     except UnicodeDecodeError as exc:
         return BadLine(number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
@@ -714,6 +721,15 @@ class ReplayFeed:
                 self._markets[(item.exchange, item.symbol)] = item
             if isinstance(item, BadLine):
                 yield self._report_bad_line(item)
+                if item.joined:
+                    # Another session follows, minutes or hours from this one's end: its
+                    # events met this one's state as late prices or as a warm start added
+                    # on top, and the pacing waited out the gap between the two.
+                    for status in self._sessions_joined():
+                        yield status
+                    first_ts = start_wall = None
+                    self._first_ts = self._start_wall = self.clock_ms = None
+                    self._held_s = 0.0
                 continue
             if removed and getattr(item, "symbol", None) in removed:
                 continue
@@ -753,6 +769,25 @@ class ReplayFeed:
         delay = due - asyncio.get_running_loop().time()
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def _sessions_joined(self) -> list[FeedStatus]:
+        """Each symbol's streams close and open again at the start of a joined session, so
+        that the detector builds it afresh, as for a symbol taken off and added back."""
+        ts = self.clock_ms or self.header.started
+        symbols = self.symbols
+        return [
+            FeedStatus(
+                ts=ts,
+                exchange=venue,
+                symbol=symbol,
+                stream="replay",
+                state=state,
+                detail="a second recording joined to the first: afresh from here",
+            )
+            for state in (StreamState.CLOSED, StreamState.LIVE)
+            for venue in self.header.exchanges
+            for symbol in symbols
+        ]
 
     def _report_bad_line(self, bad: BadLine) -> FeedStatus:
         self.bad_lines.append(bad)

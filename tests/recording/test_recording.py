@@ -649,6 +649,85 @@ def test_joined_recordings_blank_lines_and_endless_lines_are_named(tmp_path: Pat
     assert events == sample_events()[2:4] * 3
 
 
+def _session(start: int, price: float) -> list[Event]:
+    """A minute of one session: open interest rising 1 % while takers buy at ``price``."""
+    events: list[Event] = [OpenInterest(start, EX, SYM, 1_000.0, None)]
+    for i in range(1, 60):
+        events.append(Trade(start + i * 1_000, EX, SYM, price, 0.5, TakerSide.BUY))
+        if i % 15 == 0:
+            events.append(OpenInterest(start + i * 1_000 + 1, EX, SYM, 1_000.0 + i / 6, None))
+    return events
+
+
+async def _replayed(path: Path) -> tuple[list[Event], Any]:
+    from scalptui.detector import make_detector
+    from scalptui.detector.params import DetectorParams
+
+    feed = ReplayFeed(path, speed=100.0)
+    detector = make_detector(DetectorParams(), source=Source.REPLAY, exchanges=(EX,))
+    events = []
+    async with asyncio.timeout(10):  # an hour's gap between two joined files: 36 s
+        async for event in feed.events():
+            events.append(event)
+            detector.on_event(event)
+    return events, detector.snapshot(SYM)
+
+
+@pytest.mark.parametrize("gap_ms", [-275_000, 3_600_000])
+async def test_a_second_recording_joined_to_the_first_is_replayed_afresh(
+    tmp_path: Path, gap_ms: int
+) -> None:
+    """``cat a b > c``: a second session starting 275 s before the first ended met its
+    state as late prices (its first cascade went unreported); one an hour later met it
+    as a second warm start on top of the first; and the pacing waited out the hour. Its
+    events now build the symbol afresh, as the second file alone does, at once."""
+    first, second, joined = (tmp_path / f"{n}.jsonl" for n in ("a", "b", "ab"))
+    start = 1_700_000_000_000
+    write(first, _session(start, 90_000.0)[:40] + _session(start + 120_000, 90_000.0))
+    write(second, _session(start + 180_000 + gap_ms, 100_000.0))
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    events, snap = await _replayed(joined)
+    _, alone = await _replayed(second)
+    restarted = [e for e in events if isinstance(e, FeedStatus) and e.stream == "replay"]
+    assert [e.state for e in restarted][:2] == [StreamState.CLOSED, StreamState.LIVE]
+    assert snap.last == alone.last == 100_000.0
+    assert snap.ladder == alone.ladder
+
+
+def test_snapshots_go_on_through_a_joined_recording_that_starts_earlier(tmp_path: Path) -> None:
+    """The snapshot periods ran on from the first session's end: a second one starting
+    minutes earlier got none until its clock caught up."""
+    import subprocess
+    import sys
+
+    first, second, joined = (tmp_path / f"{n}.jsonl" for n in ("a", "b", "ab"))
+    start = 1_700_000_000_000
+    write(first, _session(start + 600_000, 90_000.0))
+    write(second, _session(start, 100_000.0))
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    proc = subprocess.run(
+        [sys.executable, "-m", "scalptui", "alerts", "--replay", str(joined), "--speed", "0",
+         "--snapshots", "10", "--json"],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    stamps = [json.loads(line)["ts"] for line in proc.stdout.splitlines()]
+    assert [t - start - 600_000 for t in stamps if t > start + 600_000] == [
+        10_000,
+        20_000,
+        30_000,
+        40_000,
+        50_000,
+    ]
+    assert [t - start for t in stamps if t < start + 600_000] == [
+        10_000,
+        20_000,
+        30_000,
+        40_000,
+        50_000,
+    ]
+
+
 class LastFlushFails(Recorder):
     """A recorder whose disk fills in the flush that closes it."""
 
