@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -586,3 +587,27 @@ def test_realised_liquidations_take_the_colour_of_the_side_liquidated(
     key = _row_key(row, _Columns(label=8, bar=20, real=True, tick=1.0), 1e7, False, True)
     assert key[8] is not None and key[8].strip().startswith("✱≥$3.")
     assert key[9] == part
+
+
+async def test_without_colour_the_current_slot_and_alert_are_in_reverse_video(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under NO_COLOR every colour is greyed by its lightness: the current watchlist
+    slot's change (an up/down colour on a tint) read grey on grey, and so did the
+    selected alert."""
+    from scalptui.ui.widgets.alert_log import AlertLog
+    from scalptui.ui.widgets.watchlist import WatchlistStrip
+
+    from ._harness import build
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    harness = build(tmp_path)
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        assert app.no_color
+        strip = app.query_one(WatchlistStrip)
+        current = strip.get_component_rich_style("watch--current")
+        up = strip.get_component_rich_style("watch--up")
+        assert current.reverse and up.color == strip.get_component_rich_style("watch--down").color
+        log = app.query_one(AlertLog)
+        assert log.get_component_rich_style("alert--cursor").reverse

@@ -185,6 +185,8 @@ class AlertLog(LinesWidget, can_focus=True):
     AlertLog > .alert--dim { color: $foreground-muted; }
     AlertLog > .alert--muted { color: $foreground-muted; text-style: italic; }
     AlertLog > .alert--cursor { background: $primary 30%; }
+    /* NO_COLOR greys the tint to the text's own lightness: reverse video instead. */
+    AlertLog:nocolor > .alert--cursor { background: $background; text-style: reverse; }
     AlertLog > .alert--cascade { color: $alert-cascade; text-style: bold; }
     AlertLog > .alert--squeeze { color: $alert-squeeze; text-style: bold; }
     AlertLog > .alert--exhausted { color: $alert-exhausted; text-style: bold; }

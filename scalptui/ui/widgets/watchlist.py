@@ -57,6 +57,11 @@ class WatchlistStrip(LinesWidget):
     WatchlistStrip > .watch--current { background: $primary 35%; text-style: bold; }
     WatchlistStrip > .watch--up { color: $up; }
     WatchlistStrip > .watch--down { color: $down; }
+    /* NO_COLOR greys every colour by its lightness: the up/down colour on the current
+       slot's tint came out grey on grey, the change unreadable. Reverse video instead. */
+    WatchlistStrip:nocolor > .watch--current { background: $background; text-style: bold reverse; }
+    WatchlistStrip:nocolor > .watch--up { color: $foreground; }
+    WatchlistStrip:nocolor > .watch--down { color: $foreground; }
     WatchlistStrip > .watch--long-episode { background: $long-liq;
         color: $background; text-style: bold; }
     WatchlistStrip > .watch--short-episode { background: $short-liq;
