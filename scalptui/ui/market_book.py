@@ -165,6 +165,8 @@ class MarketBook:
         self.funding_history: dict[str, deque[tuple[int, float]]] = {}
         self._venue_rate: dict[str, dict[str, float]] = {}
         """Symbol → each venue's latest funding rate per 8 h (the chart's weighted mean)."""
+        self._funding_now: dict[str, tuple[int, float]] = {}
+        """Symbol → (time, weighted rate) of its latest funding, the chart's last point."""
         self._venue_oi: dict[tuple[str, str], tuple[float, float | None]] = {}
         """(venue, symbol) → its latest open interest: amount, USD value if given."""
         self._venue_mark: dict[tuple[str, str], float] = {}
@@ -223,6 +225,7 @@ class MarketBook:
         for table in (self.last_message_ms, self.last_trade, self.funding_history, self.warm_bars):
             table.pop(symbol, None)
         self._venue_rate.pop(symbol, None)
+        self._funding_now.pop(symbol, None)
         for venue in self._venues:
             self._venue_oi.pop((venue, symbol), None)
             self._venue_mark.pop((venue, symbol), None)
@@ -244,11 +247,15 @@ class MarketBook:
             return
         rates = self._venue_rate.setdefault(mark.symbol, {})
         rates[mark.exchange] = funding_8h(mark.funding_rate, mark.funding_interval_h)
+        weighted = [(rate, self._oi_usd(venue, mark.symbol)) for venue, rate in rates.items()]
+        now = (mark.ts, weighted_rate(weighted))
+        # The chart ends on the rate as it is now: with a point a minute only, it lagged
+        # the panel's rate by up to a minute (positive under a rate gone negative).
+        self._funding_now[mark.symbol] = now
         history = self.funding_history.setdefault(mark.symbol, deque(maxlen=FUNDING_POINTS))
         if history and mark.ts - history[-1][0] < 60_000:
             return
-        weighted = [(rate, self._oi_usd(venue, mark.symbol)) for venue, rate in rates.items()]
-        history.append((mark.ts, weighted_rate(weighted)))
+        history.append(now)
 
     def _oi_usd(self, venue: str, symbol: str) -> float | None:
         held = self._venue_oi.get((venue, symbol))
@@ -257,10 +264,15 @@ class MarketBook:
         return usd_value(*held, self._venue_mark.get((venue, symbol)))
 
     def funding_of(self, symbol: str) -> FundingPoints:
-        return tuple(self.funding_history.get(symbol, ()))
+        """A point a minute, then the latest rate."""
+        history = tuple(self.funding_history.get(symbol, ()))
+        now = self._funding_now.get(symbol)
+        if now is not None and history and now[0] > history[-1][0]:
+            return (*history, now)
+        return history
 
     def all_funding(self) -> dict[str, FundingPoints]:
-        return {s: tuple(h) for s, h in self.funding_history.items()}
+        return {symbol: self.funding_of(symbol) for symbol in self.funding_history}
 
     def stream_state(
         self, symbol: str, now_ms: int, stale_after_s: float

@@ -628,6 +628,19 @@ def test_the_funding_chart_follows_the_oi_weighted_mean_of_the_venues() -> None:
     assert second[1] == pytest.approx(0.00015)
 
 
+def test_the_funding_chart_ends_on_the_rate_as_it_is_now() -> None:
+    """A point a minute only: the chart lagged the panel's rate by up to a minute, and
+    read positive under a rate gone negative."""
+    book = MarketBook(lambda: 1_000.0)
+    symbol = "BTC/USDT:USDT"
+    book.record(MarkPrice(1_000, "binanceusdm", symbol, 100_000.0, None, 0.0001, None, 8.0))
+    book.record(MarkPrice(31_000, "binanceusdm", symbol, 100_000.0, None, -0.0003, None, 8.0))
+    assert book.funding_of(symbol) == ((1_000, 0.0001), (31_000, -0.0003))
+    assert book.all_funding()[symbol][-1] == (31_000, -0.0003)
+    book.record(MarkPrice(61_000, "binanceusdm", symbol, 100_000.0, None, -0.0002, None, 8.0))
+    assert book.funding_of(symbol) == ((1_000, 0.0001), (61_000, -0.0002))
+
+
 def test_a_symbol_with_only_its_market_facts_and_history_is_connecting_not_live() -> None:
     """LINK added while the venue is down: the feed passes its market facts (from the list
     read at start) and nothing from a stream. It read "BY ●" and then "stale 11 s"."""
