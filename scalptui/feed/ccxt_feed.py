@@ -306,10 +306,11 @@ class CcxtFeed(StreamSupervision):
         ex = self._ex
         if ex is None:
             return
-        in_use = {stream.url for stream in self._streams.values()}
-        for url in {stream.url for stream in removed} - in_use:
+        for url in {stream.url for stream in removed}:
+            # Asked afresh for each: a stream may have subscribed there meanwhile.
+            in_use = any(stream.url == url for stream in self._streams.values())
             client = ex.clients.get(url) if url is not None else None
-            if url is not None and client is not None:
+            if url is not None and client is not None and not in_use:
                 await self._drop_client(url, client)
 
     async def _unwatch(self, stream: Stream) -> None:

@@ -185,6 +185,17 @@ def install_client_hooks(
         clients = exchange.clients or {}
         return clients.get(candidate.url) is candidate
 
+    original_on_close = exchange.on_close
+
+    def on_close(closed: Any, error: Any) -> None:
+        # ccxt forgets a closed client by its URL alone: closing one already replaced
+        # (above, or a silent one the supervisor dropped) forgot its live replacement,
+        # whose next frame then read as a replaced client's, and so on.
+        if is_current(closed):
+            original_on_close(closed, error)
+
+    exchange.on_close = on_close
+
     exchange.client = client
 
     for name in ("watch", "watch_multiple"):

@@ -254,6 +254,9 @@ async def test_a_replaced_connection_that_still_delivers_is_closed_not_doubled(v
         await got.until(lambda: all_live(got.events, venue, (BTC,)))
         url = next(u for u in feed._ex.clients if "public" in u)
         old = feed._ex.clients.pop(url)
+        # The replacement is there before the old one's next frame: closing the old one
+        # must not take the new one's place (ccxt forgets a closed client by its URL).
+        new = feed._ex.client(url)
         mark = len(got.events)
         await got.next_event(is_status("trades", StreamState.RECONNECTING, BTC), mark)
         await got.until(lambda: got.states("trades", BTC, mark)[-1:] == [StreamState.LIVE])
@@ -264,6 +267,8 @@ async def test_a_replaced_connection_that_still_delivers_is_closed_not_doubled(v
         )
         assert max(trades.values()) == 1, "a trade delivered twice"
         assert old.closed()
+        assert feed._ex.clients.get(url) is new and not new.closed()
+        assert got.states("trades", BTC, after) == []  # no further reconnect
 
 
 @pytest.mark.parametrize("venue", VENUES)
