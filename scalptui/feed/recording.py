@@ -592,6 +592,8 @@ class ReplayFeed:
         self._markets: dict[tuple[str, str], MarketInfo] = {}
         self._playing = asyncio.Event()
         self._playing.set()
+        self._holding = asyncio.Event()
+        """Set by a hold: the pacing's wait for the next event stops there."""
         self._held_s = 0.0
         """Wall seconds spent held so far: the pacing moves on by as much."""
         self._held_since: float | None = None
@@ -666,6 +668,7 @@ class ReplayFeed:
         """``p`` in a replay: the recording stops where it is, and goes on from there."""
         if held:
             self._playing.clear()
+            self._holding.set()
             if self._held_since is None:
                 self._held_since = time.monotonic()
         else:
@@ -691,6 +694,7 @@ class ReplayFeed:
     async def close(self) -> None:
         self._closed = True
         self._playing.set()  # a held replay still ends
+        self._holding.set()  # and so does one waiting for its next event
 
     async def events(self) -> AsyncIterator[Event]:
         self._reader = _open_binary(self.path, "r")
@@ -710,9 +714,7 @@ class ReplayFeed:
             if self._closed:
                 return
             if not self._playing.is_set():
-                held_at = loop.time()
-                await self._playing.wait()
-                self._held_s += loop.time() - held_at
+                await self._wait_while_held()
                 if self._closed:
                     return
             while self._pending:
@@ -727,8 +729,7 @@ class ReplayFeed:
                     # on top, and the pacing waited out the gap between the two.
                     for status in self._sessions_joined():
                         yield status
-                    first_ts = start_wall = None
-                    self._first_ts = self._start_wall = self.clock_ms = None
+                    first_ts = start_wall = None  # the next market event anchors anew
                     self._held_s = 0.0
                 continue
             if removed and getattr(item, "symbol", None) in removed:
@@ -737,6 +738,7 @@ class ReplayFeed:
                 if first_ts is None:
                     first_ts, start_wall = item.ts, loop.time()
                     self._first_ts, self._start_wall = first_ts, start_wall
+                    self.clock_ms = None  # a joined session may start before the last ended
                     self._origin = self._reader.tell() if self._reader is not None else 0
                 self._next_ts = item.ts
                 await self._pace(item.ts - first_ts, start_wall or loop.time())
@@ -763,12 +765,28 @@ class ReplayFeed:
             )
 
     async def _pace(self, offset_ms: int, start_wall: float) -> None:
+        """Wait until the event is due; a hold meanwhile holds it (it was handed out when
+        due, the playback clock jumping to it while paused) and the hold's length moves
+        the due time on."""
         if self.speed <= 0:
             return
-        due = start_wall + self._held_s + offset_ms / 1000.0 / self.speed
-        delay = due - asyncio.get_running_loop().time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        loop = asyncio.get_running_loop()
+        while not self._closed:
+            if not self._playing.is_set():
+                await self._wait_while_held()
+                continue
+            delay = start_wall + self._held_s + offset_ms / 1000.0 / self.speed - loop.time()
+            if delay <= 0:
+                return
+            self._holding.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._holding.wait(), delay)
+
+    async def _wait_while_held(self) -> None:
+        loop = asyncio.get_running_loop()
+        held_at = loop.time()
+        await self._playing.wait()
+        self._held_s += loop.time() - held_at
 
     def _sessions_joined(self) -> list[FeedStatus]:
         """Each symbol's streams close and open again at the start of a joined session, so

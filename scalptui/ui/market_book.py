@@ -144,9 +144,10 @@ def split_venues(exchange: str) -> tuple[str, ...]:
 class MarketBook:
     """The feed's side data the panels show, updated from every event.
 
-    ``clock`` is the wall clock in seconds: a message's age is wall time, whatever
-    the event's own timestamp (a replay's are hours old). Stream states and message
-    times are kept per venue, so one venue down shows as that venue down.
+    ``clock`` is the clock ages are read on, in seconds: the wall clock live, a replay's
+    playback position in a replay (the app's ``feed_clock``), whatever the events' own
+    timestamps. Stream states and message times are kept per venue, so one venue down
+    shows as that venue down.
     """
 
     def __init__(self, clock: Callable[[], float]) -> None:

@@ -522,9 +522,12 @@ async def test_playback_position_runs_through_a_recorded_gap_at_the_replay_speed
     assert inside is not None and 12.0 < inside < 50.0
     feed.hold(True)
     held = feed.position_s()
-    await asyncio.sleep(0.1)
-    assert feed.position_s() == held
+    await asyncio.sleep(0.5)  # past the event's due time: held, it is not handed out
+    assert not gap.done() and feed.position_s() == held
     feed.hold(False)
+    await asyncio.sleep(0.05)
+    after = feed.position_s()
+    assert held is not None and after is not None and held <= after < held + 10.0
     await gap
     assert feed.position_s() == 62.0
 
