@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import difflib
 import io
@@ -35,7 +36,7 @@ from scalptui.config import (
     unified_symbols,
     validate,
 )
-from scalptui.numfmt import encodable
+from scalptui.numfmt import encodable, writes_utf8
 from scalptui.runtime import RunOptions, check_theme, user_config_dir
 
 EXIT_OK = 0
@@ -470,6 +471,7 @@ def check_replay_options(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _escape_what_the_locale_cannot_write()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("alerts", "record", "sim"):
@@ -487,6 +489,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main_tui(args, settings)
     except ConfigError as exc:
         return _fail(str(exc))
+
+
+def _escape_what_the_locale_cannot_write() -> None:
+    """Under a Latin-1 or ASCII locale ``--help`` (``USDⓈ-M``) and any error line naming
+    a sign the locale lacks died with a traceback: such characters are escaped instead.
+    Alerts and status lines fall back to ASCII signs before that (``headless``)."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and not writes_utf8(stream.encoding):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
 
 
 class _Diagnostics(io.TextIOBase):
@@ -752,12 +764,20 @@ def terminal_unusable(term: str) -> str | None:
     if term == "dumb":
         return f"TERM=dumb: the monitor needs a terminal that can draw{_HEADLESS_HINT}"
     encoding = getattr(sys.__stderr__, "encoding", None) or "unknown"
-    if encoding.lower().replace("-", "").replace("_", "") != "utf8":
-        return (
-            f"the monitor draws in UTF-8 and this locale's encoding is {encoding}"
-            " (start it with LANG=C.UTF-8, or another UTF-8 locale)"
-        )
+    if not writes_utf8(encoding):
+        return f"the monitor draws in UTF-8 and its output's encoding is {encoding} ({_fix()})"
     return None
+
+
+def _fix() -> str:
+    """How to get UTF-8 output, by what set the encoding (PYTHONIOENCODING outranks the
+    locale, LC_ALL outranks LC_CTYPE outranks LANG)."""
+    if os.environ.get("PYTHONIOENCODING"):
+        return "PYTHONIOENCODING is set: unset it, or set it to utf-8"
+    for name in ("LC_ALL", "LC_CTYPE"):
+        if os.environ.get(name):
+            return f"{name} is {os.environ[name]}: start it with {name}=C.UTF-8"
+    return "start it with LANG=C.UTF-8, or another UTF-8 locale"
 
 
 _HEADLESS_HINT = " (without one: scalptui alerts, or scalptui record FILE)"

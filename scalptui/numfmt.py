@@ -22,6 +22,7 @@ the detector, the headless mode and the TUI all use it.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import math
 import time
@@ -256,4 +257,7 @@ def writes_utf8(encoding: str | None) -> bool:
     """Whether a stream of ``encoding`` takes any text (None: a stream that holds str)."""
     if encoding is None:
         return True
-    return encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    try:
+        return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")  # aliases too
+    except LookupError:
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import io
 import json
 import os
 import re
@@ -393,6 +394,56 @@ def test_headless_output_a_locale_cannot_encode_is_written_not_a_traceback(
     text, records = outputs
     assert len(text) == 2 and all("REPLAY] BTC/USDT:USDT" in line for line in text)
     assert [json.loads(line)["recorded_source"] for line in records] == ["simulated"] * 2
+
+
+def test_help_under_an_ascii_locale_is_written_not_a_traceback() -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "PYTHONUTF8": "0"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "scalptui", "--help"], capture_output=True, env=env, timeout=60
+    )
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr
+    assert b"USD\\u24c8-M" in proc.stdout
+
+
+class _Terminal(io.StringIO):
+    def __init__(self, encoding: str) -> None:
+        super().__init__()
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("env", "encoding", "remedy"),
+    [
+        ({"PYTHONIOENCODING": "latin-1", "LANG": "C.UTF-8"}, "latin-1", "PYTHONIOENCODING"),
+        ({"LC_ALL": "en_US.ISO-8859-1"}, "iso8859-1", "LC_ALL=C.UTF-8"),
+        ({"LANG": "en_US.ISO-8859-1"}, "iso8859-1", "LANG=C.UTF-8"),
+        ({}, "cp65001", None),  # Windows' name for UTF-8: fine
+    ],
+)
+def test_a_locale_that_is_not_utf8_names_what_to_change(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], encoding: str, remedy: str | None
+) -> None:
+    """With LANG=C.UTF-8 and PYTHONIOENCODING=latin-1 it said to set LANG=C.UTF-8."""
+    from scalptui.cli import terminal_unusable
+
+    for name in ("PYTHONIOENCODING", "LC_ALL", "LC_CTYPE", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for stream in ("__stdin__", "__stdout__", "__stderr__"):
+        monkeypatch.setattr(sys, stream, _Terminal(encoding))
+    why = terminal_unusable("xterm-256color")
+    if remedy is None:
+        assert why is None
+    else:
+        assert why is not None and encoding in why and remedy in why, why
 
 
 def run_tui_in_a_terminal(

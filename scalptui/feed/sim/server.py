@@ -243,8 +243,9 @@ class SimExchange:
         self._tick()
 
     def forced_closes(self, symbol: str | None = None) -> list[ForcedClose]:
-        """Every forced close the market executed so far, in time order — the truth
-        behind the 1/s-sampled ``@forceOrder`` stream."""
+        """The forced closes the market executed so far (the latest ``FORCED_CLOSES_KEPT``
+        of each symbol), in time order — the truth behind the 1/s-sampled
+        ``@forceOrder`` stream."""
         return self.model.forced_closes(symbol)
 
     def schedule(self, symbol: str, plan: ScheduledShock | ScheduledWhale | ScheduledDrift) -> None:
