@@ -668,6 +668,7 @@ class ScalpApp(App[None]):
             bell=self.bell_on,
             muted=self.current in self.mutes,
             progress=self._replay_progress() if replay else None,
+            speed=getattr(self.feed, "speed", None) if replay else None,
             venues=self._venue_states(feed_now) if self.multi_venue else (),
             shed=sum(self.shed.values()),
             stream=stream,

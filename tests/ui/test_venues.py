@@ -236,6 +236,7 @@ def worst_case(n_venues: int, state: StreamState) -> HeaderInfo:
         bell=True,
         muted=True,
         progress=1.0,
+        speed=0.0,
         venues=venues,
     )
 
@@ -250,11 +251,22 @@ async def test_the_header_sheds_whole_pieces_and_keeps_badges_clock_and_every_ve
         sheds(app.header_bar)
 
 
+def test_a_replay_badge_says_its_speed_unless_it_is_1() -> None:
+    """Ages and the clock run on the recording's time: how fast it passes was nowhere."""
+    bar = HeaderBar()
+    labels = [
+        bar._badges(dataclasses.replace(worst_case(1, StreamState.LIVE), speed=speed))[1][0]
+        for speed in (1.0, 5.0, 0.5, 0.0)
+    ]
+    assert labels == [" REPLAY 100% ", " REPLAY ×5 100% ", " REPLAY ×0.5 100% ",
+                      " REPLAY ×max 100% "]  # fmt: skip
+
+
 def sheds(bar: HeaderBar) -> None:
     for width in range(MIN_SIZE[0], 130):
         line = bar._compose_line(worst_case(3, StreamState.RECONNECTING), width).plain
         assert len(line) <= width, (width, line)
-        for badge in ("SIMULATED", "REPLAY 100%", "PAUSED"):
+        for badge in ("SIMULATED", "REPLAY ×max 100%", "PAUSED"):
             assert badge in line, (width, line)
         assert re.search(r"\d\d:\d\d:\d\d", line), line
         assert re.search(r"BN ?↻.*BY ?↻.*OK ?↻", line), line

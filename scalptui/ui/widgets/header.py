@@ -50,6 +50,8 @@ class HeaderInfo:
     muted: bool = False
     progress: float | None = None
     """How much of a replayed recording has been read, 0..1 (None when live)."""
+    speed: float | None = None
+    """A replay's speed (event time per wall time; 0: as fast as it can; None when live)."""
     venues: tuple[VenueState, ...] = ()
     """Each venue's state on this symbol, in watch order (shown when there are several)."""
     shed: int = 0
@@ -147,9 +149,14 @@ class HeaderBar(LinesWidget):
         return left
 
     def _badges(self, info: HeaderInfo) -> list[tuple[str, str]]:
-        replay_label = " REPLAY "
+        # Its speed unless 1 ("×5", "×max"): ages and the clock run on the recording's
+        # time, and without the speed a trader could not tell how fast it passes.
+        speed = ""
+        if info.speed is not None and info.speed != 1.0:
+            speed = "×max " if info.speed <= 0 else f"×{info.speed:g} "
+        replay_label = f" REPLAY {speed}"
         if info.progress is not None:
-            replay_label = f" REPLAY {info.progress:.0%} "
+            replay_label += f"{info.progress:.0%} "
         return [
             (label, part)
             for flag, label, part in (
