@@ -117,9 +117,11 @@ def cascade_alert(
 def exhausted_alert(st: SymbolState, source: Source, ep: Episode) -> Alert:
     """An episode whose print rate fell below its share of the peak for the hold time:
     what stopped, and how far price came back off the episode's extreme."""
-    duration = (st.clock - ep.started_ts) / 1000.0
+    # Rounded as the facts are, before the message reads them: the log line (from the
+    # facts) said "28 s" where the message said "29 s" of one silence of 28.51 s.
+    duration = round((st.clock - ep.started_ts) / 1000.0, 1)
     hold = st.th.exhaustion_hold_s
-    silent_s = max(0.0, (st.clock - ep.silent_since()) / 1000.0)
+    silent_s = round(max(0.0, (st.clock - ep.silent_since()) / 1000.0), 1)
     after_gap = ep.gap_ts is not None and ep.gap_ts > ep.last_print_ts
     message = text.exhausted_text(
         st.symbol,

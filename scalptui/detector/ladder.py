@@ -10,17 +10,18 @@ Model, in the order the detector applies it:
 * **Attribution.** At each open-interest sample the interval since the last one
   is attributed (a polled venue: every sample; one streaming OI: once a second).
   What enters is the interval's *turnover* — ``turnover_share`` of its traded
-  amount re-opens positions, since positions open by trading — plus the new
-  exposure when open interest rose (ΔOI); meanwhile every level held decays by
-  ``exp(−elapsed / position_lifetime_s)``: positions have finite lives, so old
-  levels fade and hours of open-interest noise do not pile up (``expire``).
-  What enters is split into longs and shorts by the interval's *taker-buy
-  share*: the side that paid the spread to open is taken to be the side that
-  grew. This is a modelling choice, not an observation — every new contract has
-  one long and one short, and the passive side is unknown; the taker share is
-  the only public hint of which side was eager, and over many intervals it
-  spreads estimates in proportion to flow imbalance rather than putting
-  everything on one side.
+  amount re-opens positions, since positions open by trading — plus its change in
+  open interest, a fall taking from it (``ladder_upkeep.opened_and_closed``: of V
+  traded while open interest changed by ΔOI, V + ΔOI opened); meanwhile every
+  level held decays by ``exp(−elapsed / position_lifetime_s)``: positions have
+  finite lives, so old levels fade and hours of open-interest noise do not pile
+  up (``expire``). What enters is split into longs and shorts by the interval's
+  *taker-buy share*, forced closes the venue printed left out: the side that paid
+  the spread to open is taken to be the side that grew. This is a modelling
+  choice, not an observation — every new contract has one long and one short,
+  and the passive side is unknown; the taker share is the only public hint of
+  which side was eager, and over many intervals it spreads estimates in
+  proportion to flow imbalance rather than putting everything on one side.
 * **Spread, not spikes.** Entries are spread over the interval's traded range
   (a triangular distribution on its low–high whose mean is the VWAP), not put at
   one price, and each leverage of the mix over a log-normal kernel of
@@ -35,8 +36,9 @@ Model, in the order the detector applies it:
 * **Consumption.** Venues liquidate on the mark price: a long bin is consumed
   once the mark is inside or below it, a short bin once the mark is inside or
   above it. Consumed notional is reported (the detector marks it "hit").
-* **Removal.** When open interest falls, the ladder loses the *fraction* of
-  open interest that closed (|ΔOI| / OI), not its USD amount — it holds only the
+* **Removal.** When open interest falls by more than the interval traded (and
+  than the forced closes printed), the ladder loses the *fraction* of open
+  interest that closed beyond them, not its USD amount — it holds only the
   exposure opened since tracking began. Longs lose that fraction tilted by the
   interval's taker-*sell* share (longs close by selling), shorts by its
   taker-*buy* share, each spread over that side's bins in proportion to their

@@ -98,20 +98,15 @@ def attribute(
     lp: LadderParams,
 ) -> None:
     """One open-interest interval → ladder (see ``ladder.py``): turnover (held levels
-    decay over ``elapsed_ms``, ``turnover_share`` of the traded amount re-opens) and the
-    change ``delta``, which the opened amount follows — a rise adds to it, a fall takes
-    from it. What opened enters over the interval's range around its VWAP, split by the
-    taker share of the flow that was not forced; the part of a fall the forced closes
-    printed do not explain is removed pro rata (``remove_closed_fraction``)."""
+    decay over ``elapsed_ms``) and what the interval opened and closed
+    (``opened_and_closed``). What opened enters over the interval's range around its
+    VWAP, split by the taker share of the flow that was not forced; what closed beyond it
+    is removed pro rata (``remove_closed_fraction``)."""
     ladder = st.ladder
     if ladder is None:
         return
     iv = st.interval
     turnover = turnover_fraction(elapsed_ms, lp.position_lifetime_s)
-    # Each trade opens or closes a position on either side, so of an interval's traded
-    # amount V with open interest changing by Δ, V + Δ opened (and V − Δ closed). Taking
-    # all of V as opened whatever Δ made a cascade's interval (V large, Δ as negative)
-    # a wall of new positions on the side its forced sells were counted for.
     reopened = lp.turnover_share * iv.vol
     if delta == 0.0 and turnover <= 0.0 and not reopened > 0.0:
         return
@@ -122,20 +117,38 @@ def attribute(
         if ladder.crossed(ref):
             consume(st, ref)  # levels the price reached before this sample are hits
     ladder.expire(turnover)
-    opened = max(reopened + delta, 0.0)
+    opened, closed = opened_and_closed(reopened, delta, iv.forced_amount())
     if 0.0 < opened < math.inf:
         traded = iv.traded_range()
         low, high = traded if traded is not None else (price, price)
         ladder.add(price, opened * price, buy_share, low, high)
-    if delta < 0.0:
-        # Forced closes left the ladder as consumed levels already.
-        remove_closed_fraction(ladder, -delta - iv.forced_amount(), previous, buy_share)
+    if closed > 0.0:
+        remove_closed_fraction(ladder, closed, previous, buy_share)
     if ref is not None:
         # New exposure already beyond the price would have been liquidated on entry:
         # dropped (as consumed), but not a hit — nothing was there when the price came.
         if ladder.crossed(ref):
             ladder.consume(ref)
         ladder.prune(ref, lp.prune_pct)
+
+
+def opened_and_closed(reopened: float, delta: float, forced: float) -> tuple[float, float]:
+    """(opened, closed) of an interval that re-opened ``reopened`` (its traded amount V
+    times ``turnover_share``) while open interest changed by ``delta`` (Δ), ``forced`` of
+    it printed as forced closes.
+
+    Each trade opens or closes a position on either side, so V + Δ opened: a rise adds
+    to what the trading re-opened, a fall takes from it (taking all of V as opened made
+    a cascade's interval, V large and Δ as negative, a wall of new positions on the side
+    its forced sells were counted for). Only a fall larger than that — more closed than
+    the trading can account for — is removed from the levels held, less the forced
+    closes (those left as consumed levels). A fall the trading accounts for removes
+    nothing more: it was already taken from what opened, and taken twice, open-interest
+    noise (samples a little off the trades) shrank the ladder."""
+    net = reopened + delta
+    if net >= 0.0:
+        return net, 0.0
+    return 0.0, max(-net - forced, 0.0)
 
 
 def refit_grid(st: SymbolState, ladder: Ladder, price: float, lp: LadderParams) -> None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalptui.detector.ladder import Ladder, remove_closed_fraction
-from scalptui.detector.ladder_upkeep import turnover_fraction
+from scalptui.detector.ladder_upkeep import opened_and_closed, turnover_fraction
 from scalptui.models import Bar, History, OpenInterest
 
 if TYPE_CHECKING:
@@ -109,12 +109,13 @@ def _replay(ladder: Ladder, bars: list[Bar], ois: list[OpenInterest], lp: Ladder
         ladder.consume(max(b.high for b in inside))
         delta = cur.amount - prev.amount
         ladder.expire(turnover_fraction(cur.ts - prev.ts, lp.position_lifetime_s))
-        opened = lp.turnover_share * sum(b.volume for b in inside) + max(delta, 0.0)
+        reopened = lp.turnover_share * sum(b.volume for b in inside)
+        opened, closed = opened_and_closed(reopened, delta, 0.0)  # no forced prints kept
         _, buy_share = _bars_vwap(inside)
         if 0.0 < opened < _INF:
             _add_over_bars(ladder, inside, opened)
-        if delta < 0.0:
-            remove_closed_fraction(ladder, -delta, prev.amount, buy_share)
+        if closed > 0.0:
+            remove_closed_fraction(ladder, closed, prev.amount, buy_share)
         ladder.consume(inside[-1].close)
         j = k
 

@@ -553,17 +553,25 @@ def test_turnover_decays_held_levels_and_reopens_the_traded_amount() -> None:
     assert sum(new) == pytest.approx(2.0 * 105_000.0)
 
 
-@pytest.mark.parametrize(("forced", "buy_share", "fall"), [(0.0, 2 / 12, 0.008), (8.0, 0.5, 0.0)])
+@pytest.mark.parametrize(
+    ("forced", "fall", "buy_share", "opened", "removed"),
+    [
+        (0.0, 8.0, 2 / 12, 4.0, 0.0),  # the trading accounts for the fall
+        (8.0, 8.0, 0.5, 4.0, 0.0),
+        (0.0, 20.0, 2 / 12, 0.0, 0.008),  # 8 more closed than the 12 traded
+        (8.0, 20.0, 0.5, 0.0, 0.0),  # and the venue printed them as forced
+    ],
+)
 def test_a_cascade_interval_opens_what_its_flow_and_fall_allow(
-    forced: float, buy_share: float, fall: float
+    forced: float, fall: float, buy_share: float, opened: float, removed: float
 ) -> None:
     # A long cascade's interval: takers sell 10 BTC at 99 000 and buy 2, ``forced`` of the
-    # sells the venue's printed forced closes of longs; open interest falls by 8 (0.8 %).
-    # Of 12 traded, 12 − 8 = 4 opened (all 12 once made a wall of new shorts above the
-    # price), split by the taker-buy share of the flow that was not forced. A fall the
-    # forced closes explain takes nothing more from the ladder (the longs' levels, near
-    # 90 361, are not reached); a fall by choice takes 2 × 0.8 % × the taker share of
-    # each side.
+    # sells the venue's printed forced closes of longs, while open interest falls by
+    # ``fall``. Of 12 traded, 12 − fall opened (all 12 once made a wall of new shorts
+    # above the price), split by the taker-buy share of the flow that was not forced; a
+    # fall beyond the 12 is taken from the ladder (2 × its share of open interest × each
+    # side's taker share), less the forced closes (the longs' levels, near 90 361, are not
+    # reached, so nothing is consumed).
     lp = LadderParams(
         leverage_mix=(LeverageShare(10.0, 1.0),), leverage_spread=0.0, position_lifetime_s=0.0
     )
@@ -578,17 +586,37 @@ def test_a_cascade_interval_opens_what_its_flow_and_fall_allow(
         det.on_event(
             Liquidation(2_300, EX, SYMBOL, Side.LONG, 99_000.0, forced, forced * 99_000.0, False)
         )
-    det.on_event(OpenInterest(3_000, EX, SYMBOL, 992.0))
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 1_000.0 - fall))
     rows = det.snapshot(SYMBOL).ladder
-    longs_kept = 1.0 - 2.0 * fall * (1.0 - buy_share)
-    shorts_kept = 1.0 - 2.0 * fall * buy_share
+    longs_kept = 1.0 - 2.0 * removed * (1.0 - buy_share)
+    shorts_kept = 1.0 - 2.0 * removed * buy_share
     old_longs = sum(b.long_usd for b in rows if b.low > 90_000.0 and b.high < 91_000.0)
     new_longs = sum(b.long_usd for b in rows if b.low > 89_000.0 and b.high < 90_000.0)
     assert sum(b.short_usd for b in rows) == pytest.approx(
-        4.0 * (1.0 - buy_share) * 99_000.0 * shorts_kept
+        opened * (1.0 - buy_share) * 99_000.0 * shorts_kept
     )
-    assert new_longs == pytest.approx(4.0 * buy_share * 99_000.0 * longs_kept)
+    assert new_longs == pytest.approx(opened * buy_share * 99_000.0 * longs_kept)
     assert old_longs == pytest.approx(100_000.0 * longs_kept)
+
+
+def test_open_interest_noise_the_trading_accounts_for_leaves_the_ladder_as_it_was() -> None:
+    """Open interest a little off the trades, up 5 one sample and down 5 the next, with
+    10 traded in each: the ladder holds what steady open interest gives (taken once from
+    what opened and again from the levels held, such noise shrank it)."""
+    lp = LadderParams(
+        leverage_mix=(LeverageShare(10.0, 1.0),), leverage_spread=0.0, position_lifetime_s=0.0
+    )
+
+    def held(amplitude: float) -> float:
+        det = Detector(DetectorParams(ladder=lp))
+        det.on_event(OpenInterest(0, EX, SYMBOL, 1_000.0))
+        for i in range(1, 41):
+            det.on_event(_trade(i * 1_000 - 600, 100_000.0, 5.0, TakerSide.BUY))
+            det.on_event(_trade(i * 1_000 - 500, 100_000.0, 5.0, TakerSide.SELL))
+            det.on_event(OpenInterest(i * 1_000, EX, SYMBOL, 1_000.0 + amplitude * (i % 2)))
+        return sum(b.long_usd + b.short_usd for b in det.snapshot(SYMBOL).ladder)
+
+    assert held(5.0) == pytest.approx(held(0.0))
 
 
 def test_warm_start_turnover_lets_old_levels_fade() -> None:
