@@ -347,17 +347,22 @@ def test_sim_port_out_of_range_is_a_usage_error() -> None:
     assert proc.returncode == 2 and "0 to 65535" in proc.stderr
 
 
-def test_replay_text_says_simulated_and_replay(tmp_path: Path) -> None:
+def three_simulated_trades(path: Path) -> Path:
+    """A recording of the simulated exchange: three BTC trades a second apart."""
     from scalptui.feed.recording import Recorder
     from scalptui.models import Source, TakerSide, Trade
 
-    path = tmp_path / "r.jsonl"
     rec = Recorder(
         path, exchange="binanceusdm", symbols=("BTC/USDT:USDT",), source=Source.SIMULATED
     )
     for i in range(3):
         rec.write(Trade(i * 1_000, "binanceusdm", "BTC/USDT:USDT", 100.0, 1.0, TakerSide.BUY))
     rec.close()
+    return path
+
+
+def test_replay_text_says_simulated_and_replay(tmp_path: Path) -> None:
+    path = three_simulated_trades(tmp_path / "r.jsonl")
     proc = run_cli("alerts", "--replay", str(path), "--speed", "0", "--snapshots", "1")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -370,16 +375,7 @@ def test_headless_output_a_locale_cannot_encode_is_written_not_a_traceback(
 ) -> None:
     """Under a Latin-1 or ASCII locale a headless run died on its first line (an alert's
     dash, a snapshot's middle dot) with nothing written and a traceback."""
-    from scalptui.feed.recording import Recorder
-    from scalptui.models import Source, TakerSide, Trade
-
-    path = tmp_path / "r.jsonl"
-    rec = Recorder(
-        path, exchange="binanceusdm", symbols=("BTC/USDT:USDT",), source=Source.SIMULATED
-    )
-    for i in range(3):
-        rec.write(Trade(i * 1_000, "binanceusdm", "BTC/USDT:USDT", 100.0, 1.0, TakerSide.BUY))
-    rec.close()
+    path = three_simulated_trades(tmp_path / "r.jsonl")
     env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONUTF8": "0"}
     outputs = []
     for fmt in ([], ["--json"]):
