@@ -447,12 +447,16 @@ def run_tui_in_a_terminal(
     timeout: float = 60,
     term: str = "xterm-256color",
     signal_on: tuple[bytes, int] | None = None,
+    hang_up: bool = False,
 ) -> tuple[int, str]:
     """The TUI on a real pseudo-terminal (Textual's Linux driver); (status, what it wrote).
 
     Textual draws on stderr, so the terminal holds the screen and, after the
-    screen is restored, the error line. ``signal_on`` = (text, signal): the signal
-    is sent once the text has been drawn.
+    screen is restored, the error line. The terminal is the process's controlling
+    terminal, in a session of its own, as in a tmux pane. ``signal_on`` = (text,
+    signal): the signal is sent once the text has been drawn; with ``hang_up`` the
+    terminal is closed first (its tmux pane or SSH session gone: the kernel sends
+    SIGHUP).
     """
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
@@ -462,12 +466,19 @@ def run_tui_in_a_terminal(
         stdout=slave,
         stderr=slave,
         env={**os.environ, "TERM": term},
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )
     os.close(slave)
     written = bytearray()
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
+            if master < 0:  # hung up: only the process's end is awaited
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+                continue
             ready, _, _ = select.select([master], [], [], 0.2)
             chunk = b""
             if ready:
@@ -475,6 +486,9 @@ def run_tui_in_a_terminal(
                     chunk = os.read(master, 65536)
                 written += chunk
             if signal_on is not None and signal_on[0] in written:
+                if hang_up:
+                    os.close(master)
+                    master = -1
                 proc.send_signal(signal_on[1])
                 signal_on = None
             if not chunk and proc.poll() is not None:
@@ -482,7 +496,8 @@ def run_tui_in_a_terminal(
     finally:
         if proc.poll() is None:
             proc.kill()
-        os.close(master)
+        if master >= 0:
+            os.close(master)
     return proc.wait(), written.decode("utf-8", "replace")
 
 
@@ -536,6 +551,20 @@ def test_tui_stopped_by_kill_restores_the_terminal_and_exits_0(sig: int) -> None
     assert status == 0, written[-500:]
     assert LEAVE_ALT_SCREEN in written
     assert "Traceback" not in written
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM])
+def test_tui_whose_terminal_is_gone_saves_and_ends_at_once(sig: int) -> None:
+    """Its tmux session killed, the TUI's graceful quit waited for ever on writes to the
+    dead terminal: the process lived on with no screen and ignored ``kill``."""
+    state = Path(os.environ["XDG_DATA_HOME"]) / "scalptui" / "state-simulated.json"
+    started = time.monotonic()
+    status, _ = run_tui_in_a_terminal(
+        "--demo", signal_on=(b"clusters", sig), hang_up=True, timeout=40
+    )
+    assert status == 0
+    assert time.monotonic() - started < 35  # ended, not killed by the timeout
+    assert state.exists()
 
 
 @pytest.mark.parametrize(

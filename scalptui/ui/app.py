@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -176,6 +177,8 @@ class ScalpApp(App[None]):
         self.span_pct = settings.ui.ladder_span_pct
         self.markets: tuple[str, ...] = ()
         self.feed: Feed | None = None
+        self._stopping = False
+        """A stop signal is being carried out (a second one does not wait for it)."""
         self.detector: DetectorLike | None = None
         self.feed_error: str | None = None
         self.startup_error: str | None = None
@@ -874,11 +877,27 @@ class ScalpApp(App[None]):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self._stop_on_signal)
+                loop.add_signal_handler(sig, self._stop_on_signal, sig)
 
-    def _stop_on_signal(self) -> None:
-        log.info("stopped by a signal")
+    def _stop_on_signal(self, signum: int) -> None:
+        if self._stopping or not terminal_alive():
+            self._stop_without_terminal(signum)
+            return
+        log.info("stopped by signal %d", signum)
+        self._stopping = True
         self.call_next(self.action_quit)
+
+    def _stop_without_terminal(self, signum: int) -> None:
+        """The terminal is gone (its tmux session or SSH connection closed), or a second
+        signal came while stopping: Textual would wait for ever on writes to a terminal
+        that no longer takes them (the process lived on with no screen, and ignored
+        ``kill``). What the run keeps is saved, and the process ends now."""
+        log.info("signal %d without a terminal: saved, stopping at once", signum)
+        with contextlib.suppress(Exception):
+            self.save_state()
+            self.save_new_alerts()
+        logging.shutdown()
+        os._exit(0)
 
     async def action_quit(self) -> None:
         self.save_state()
@@ -927,6 +946,18 @@ class ScalpApp(App[None]):
             return self.theme, self.settings.ui.theme
         saved_theme, saved_over = self._saved_theme
         return (self.theme if self._theme_chosen else saved_theme), saved_over
+
+
+def terminal_alive() -> bool:
+    """Whether the terminal the app draws on (stderr) still answers: one hung up (its
+    tmux pane or SSH session closed) fails every call with an I/O error."""
+    import termios
+
+    try:
+        termios.tcgetattr(sys.__stderr__.fileno())  # type: ignore[union-attr]
+    except (termios.error, OSError, ValueError, AttributeError):
+        return False
+    return True
 
 
 def make_app(
