@@ -555,6 +555,10 @@ BAD_LINE_STREAM = "recording"
 replay goes on), so it is printed and shown as a skipped line, not as "live"."""
 
 
+REPLAY_LAG_S = 0.25
+"""How far (wall seconds) a replay may fall behind its pace and still catch up."""
+
+
 class ReplayFeed:
     """A recording played back as a feed, paced by its own timestamps.
 
@@ -707,7 +711,6 @@ class ReplayFeed:
 
     async def _paced(self, items: Iterator[Event | BadLine]) -> AsyncIterator[Event]:
         loop = asyncio.get_running_loop()
-        start_wall: float | None = None
         first_ts: int | None = None
         removed = self._removed
         for item in items:
@@ -729,19 +732,19 @@ class ReplayFeed:
                     # on top, and the pacing waited out the gap between the two.
                     for status in self._sessions_joined():
                         yield status
-                    first_ts = start_wall = None  # the next market event anchors anew
+                    first_ts = None  # the next market event anchors anew
                     self._held_s = 0.0
                 continue
             if removed and getattr(item, "symbol", None) in removed:
                 continue
             if isinstance(item, Trade | Liquidation | MarkPrice | OpenInterest):
                 if first_ts is None:
-                    first_ts, start_wall = item.ts, loop.time()
-                    self._first_ts, self._start_wall = first_ts, start_wall
+                    first_ts = item.ts
+                    self._first_ts, self._start_wall = first_ts, loop.time()
                     self.clock_ms = None  # a joined session may start before the last ended
                     self._origin = self._reader.tell() if self._reader is not None else 0
                 self._next_ts = item.ts
-                await self._pace(item.ts - first_ts, start_wall or loop.time())
+                await self._pace(item.ts - first_ts)
                 self._next_ts = None
                 if self.clock_ms is None or item.ts > self.clock_ms:
                     self.clock_ms = item.ts
@@ -764,10 +767,13 @@ class ReplayFeed:
                 detail=detail,
             )
 
-    async def _pace(self, offset_ms: int, start_wall: float) -> None:
+    async def _pace(self, offset_ms: int) -> None:
         """Wait until the event is due; a hold meanwhile holds it (it was handed out when
         due, the playback clock jumping to it while paused) and the hold's length moves
-        the due time on."""
+        the due time on. A replay more than ``REPLAY_LAG_S`` behind (a machine too slow
+        for its speed through a cascade) goes on at its speed from where it is, rather
+        than racing to catch up: the playback clock ran that far ahead of the events
+        and read the first seconds of the next outage as half a minute old."""
         if self.speed <= 0:
             return
         loop = asyncio.get_running_loop()
@@ -775,7 +781,10 @@ class ReplayFeed:
             if not self._playing.is_set():
                 await self._wait_while_held()
                 continue
-            delay = start_wall + self._held_s + offset_ms / 1000.0 / self.speed - loop.time()
+            start = self._start_wall if self._start_wall is not None else loop.time()
+            delay = start + self._held_s + offset_ms / 1000.0 / self.speed - loop.time()
+            if delay < -REPLAY_LAG_S:
+                self._start_wall = start - delay - REPLAY_LAG_S
             if delay <= 0:
                 return
             self._holding.clear()

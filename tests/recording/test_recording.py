@@ -532,6 +532,34 @@ async def test_playback_position_runs_through_a_recorded_gap_at_the_replay_speed
     assert feed.position_s() == 62.0
 
 
+async def test_a_replay_that_fell_behind_its_pace_goes_on_from_where_it_is(
+    tmp_path: Path,
+) -> None:
+    """Twenty trades 100 ms apart at speed 10 (10 ms each), read by a consumer taking
+    100 ms for each: two seconds behind. The playback clock ran those two seconds (20 s
+    of the recording) ahead of the events, and read the first moments of the gap after
+    them as twenty seconds old; now it is at most the catch-up allowance ahead."""
+    path = tmp_path / "slow.jsonl"
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    for i in range(20):
+        rec.write(Trade(1_000 + i * 100, EX, SYM, 100.0, 1.0, TakerSide.BUY))
+    rec.write(Trade(60_000, EX, SYM, 100.0, 1.0, TakerSide.BUY))
+    rec.close()
+    feed = ReplayFeed(path, speed=10.0)
+    events = feed.events()
+    for _ in range(20):
+        await anext(events)
+        await asyncio.sleep(0.1)
+    after_gap = asyncio.ensure_future(anext(events))
+    await asyncio.sleep(0.05)
+    at = feed.position_s()
+    # the allowance, the 100 ms taken over the last trade and this 50 ms wait, at ×10,
+    # with room for a loaded machine: well under the 20 s it ran ahead
+    assert at is not None and at - 2.9 < (0.25 + 0.1 + 0.05) * 10 + 5.0
+    after_gap.cancel()
+    await feed.close()
+
+
 def test_an_empty_file_or_gzip_without_its_suffix_is_named_as_such(tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")
