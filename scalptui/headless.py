@@ -72,7 +72,8 @@ def format_snapshot_text(
     if snap.funding is not None:
         parts.append(f"funding {rate_pct(snap.funding.rate_8h)} per 8 h")
     if snap.open_interest is not None:
-        parts.append(f"OI {compact(snap.open_interest.amount)}")
+        base = snap.symbol.split("/", 1)[0]
+        parts.append(f"OI {compact(snap.open_interest.amount)} {base}")
     longs = sum(b.long_usd for b in snap.ladder)
     shorts = sum(b.short_usd for b in snap.ladder)
     parts.append(f"est. clusters: longs {usd(longs)} below, shorts {usd(shorts)} above")

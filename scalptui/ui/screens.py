@@ -90,7 +90,7 @@ class HelpScreen(ModalScreen[None]):
             "(Binance) or per contract (OKX); Bybit's are totals.\n"
             "Alerts are informational only: facts, never a trade plan.\n"
             f"Ladder: ✱ marks liquidations realised at a row's prices in the last "
-            f"{self._realized}, in the colour of the side liquidated. "
+            f"{self._realized}, the amount in the colour of the side liquidated. "
             "Watchlist: the % is the 1 h change; ▼ a long cascade, ▲ a short squeeze under "
             "way; × muted.\n"
             "Esc or q closes this screen, as it does the chart, the venues and an alert in full."

@@ -221,8 +221,11 @@ class LadderView(LinesWidget):
         text.append(fill, style=self.part("ladder--price"))
         text.append(" ")
         text.append(value, style=self.part(value_part))
-        if real is not None:
-            text.append(real, style=self.part(real_part))
+        if real is not None:  # the mark in the realised colour, the amount in the side's
+            pad, mark, amount = real.partition("✱")
+            text.append(pad)
+            text.append(mark, style=self.part("ladder--realized"))
+            text.append(amount, style=self.part(real_part))
         if hit:
             text.stylize(self.part("ladder--hit"))
         return text
