@@ -724,16 +724,19 @@ class ReplayFeed:
                 yield self._pending.pop(0)
             if isinstance(item, MarketInfo):
                 self._markets[(item.exchange, item.symbol)] = item
+            if isinstance(item, BadLine) and item.joined:
+                # Another session follows, minutes or hours from this one's end: its
+                # events met this one's state as late prices or as a warm start added
+                # on top, and the pacing waited out the gap between the two. Its header
+                # is read, not skipped (the end of the replay counted it unreadable).
+                log.info("%s line %d: a second recording begins", self.path, item.number)
+                for status in self._sessions_joined(item.number):
+                    yield status
+                first_ts = None  # the next market event anchors anew
+                self._held_s = 0.0
+                continue
             if isinstance(item, BadLine):
                 yield self._report_bad_line(item)
-                if item.joined:
-                    # Another session follows, minutes or hours from this one's end: its
-                    # events met this one's state as late prices or as a warm start added
-                    # on top, and the pacing waited out the gap between the two.
-                    for status in self._sessions_joined():
-                        yield status
-                    first_ts = None  # the next market event anchors anew
-                    self._held_s = 0.0
                 continue
             if removed and getattr(item, "symbol", None) in removed:
                 continue
@@ -797,7 +800,7 @@ class ReplayFeed:
         await self._playing.wait()
         self._held_s += loop.time() - held_at
 
-    def _sessions_joined(self) -> list[FeedStatus]:
+    def _sessions_joined(self, line: int) -> list[FeedStatus]:
         """Each symbol's streams close and open again at the start of a joined session, so
         that the detector builds it afresh, as for a symbol taken off and added back."""
         ts = self.clock_ms or self.header.started
@@ -809,7 +812,7 @@ class ReplayFeed:
                 symbol=symbol,
                 stream="replay",
                 state=state,
-                detail="a second recording joined to the first: afresh from here",
+                detail=f"a second recording begins at line {line} (files joined): afresh",
             )
             for state in (StreamState.CLOSED, StreamState.LIVE)
             for venue in self.header.exchanges

@@ -23,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scalptui.feed.recording import (
+    BAD_LINE_STREAM,
     MAX_LINE_BYTES,
     BadLine,
     Recorder,
@@ -721,6 +722,9 @@ async def test_a_second_recording_joined_to_the_first_is_replayed_afresh(
     _, alone = await _replayed(second)
     restarted = [e for e in events if isinstance(e, FeedStatus) and e.stream == "replay"]
     assert [e.state for e in restarted][:2] == [StreamState.CLOSED, StreamState.LIVE]
+    assert "second recording begins at line" in restarted[0].detail
+    # its header is read, not counted among the lines skipped as unreadable
+    assert not [e for e in events if isinstance(e, FeedStatus) and e.stream == BAD_LINE_STREAM]
     assert snap.last == alone.last == 100_000.0
     assert snap.ladder == alone.ladder
 
