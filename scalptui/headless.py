@@ -83,11 +83,15 @@ def format_snapshot_text(
 
 
 def format_status(status: FeedStatus) -> str:
+    """``scalptui: 2026-12-01T10:43:27Z bybit BTC/USDT:USDT trades: reconnecting (…)``: the
+    time is the status's own (a replay's, the recording's), so a log read later, or a
+    replay at ``--speed 0``, still says when a stream went down."""
     if status.stream == BAD_LINE_STREAM:
         return f"scalptui: recording {status.detail}"
     where = f"{status.exchange} {status.symbol}" if status.symbol else status.exchange
     detail = f" ({status.detail})" if status.detail else ""
-    return f"scalptui: {where} {status.stream}: {status.state.value}{detail}"
+    when = utc_stamp_ms(status.ts)
+    return f"scalptui: {when}Z {where} {status.stream}: {status.state.value}{detail}"
 
 
 def venues_of(feed: Feed) -> tuple[str, ...]:

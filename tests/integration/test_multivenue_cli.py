@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ BTC = "BTC/USDT:USDT"
 ETH = "ETH/USDT:USDT"
 PEPE = "1000PEPE/USDT:USDT"
 VENUES = ("binanceusdm", "bybit")
+STATUS = r"scalptui: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
+"""A stream state line on stderr opens with its UTC time."""
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Run:
             assert line, f"the run ended first: {self.errors}"
             self.errors.append(line.rstrip("\n"))
             if line.endswith("liquidations: live\n"):
-                live.add(line.split()[1])
+                live.add(line.split()[2])  # scalptui: <UTC time> <venue> …
 
     async def read_until(self, done: Any) -> None:
         """Read stdout records until ``done(records)`` holds."""
@@ -118,7 +121,7 @@ async def test_one_venue_cut_mid_run_the_other_keeps_reporting() -> None:
         finally:
             await stop(run)
         assert "binanceusdm" in alert["exchange"].split("+")
-        cut = [line for line in run.errors if line.startswith("scalptui: bybit BTC/USDT:USDT")]
+        cut = [line for line in run.errors if re.match(STATUS + "bybit BTC/USDT:USDT", line)]
         states = (": reconnecting", ": stale", ": failed")
         assert any(state in line for line in cut for state in states), cut[-5:]
         assert not any("Traceback" in line for line in run.errors)
@@ -138,4 +141,5 @@ async def test_a_symbol_one_venue_lacks_is_one_line_and_the_run_goes_on() -> Non
             await stop(run)
         skipped = [line for line in run.errors if "skipped" in line]
         assert len(skipped) == 1
-        assert skipped[0].startswith(f"scalptui: okx {PEPE} market: failed (skipped on this venue")
+        assert re.match(STATUS + re.escape(f"okx {PEPE} market: failed (skipped on this venue"),
+                        skipped[0])  # fmt: skip

@@ -64,7 +64,7 @@ def test_cli_replay_prints_the_same_alerts_and_ends_each_venue(
     printed, stderr = alerts_cli(path)
     assert without_source(printed) == without_source(live)
     ends = [line for line in stderr.splitlines() if "end of recording" in line]
-    assert [line.split()[1] for line in ends] == list(VENUES)
+    assert [line.split()[2] for line in ends] == list(VENUES)  # scalptui: <UTC time> <venue> …
 
 
 async def test_a_replay_ends_with_one_closed_status_per_venue(

@@ -28,3 +28,17 @@ def test_several_venues_name_the_venues_the_alert_counts() -> None:
         "2025-11-25T13:00:42Z [SIMULATED] binanceusdm+bybit: "
         "BTC/USDT:USDT LIQUIDATION_CASCADE — Real liquidations: …"
     )
+
+
+def test_a_stream_state_line_says_when() -> None:
+    """At ``--speed 0``, or in a log read later, nothing said when a stream went down."""
+    from scalptui.headless import format_status
+    from scalptui.models import FeedStatus, StreamState
+
+    status = FeedStatus(
+        1_796_121_807_452, "bybit", "BTC/USDT:USDT", "trades", StreamState.RECONNECTING,
+        "connection lost",
+    )  # fmt: skip
+    assert format_status(status) == (
+        "scalptui: 2026-12-01T10:43:27Z bybit BTC/USDT:USDT trades: reconnecting (connection lost)"
+    )
