@@ -585,7 +585,7 @@ class Detector:
             anchor,
             ev.notional_usd,
             ev.prints,
-            window.rate(),
+            window.opening_rate(ev.notional_usd, ev.span_s),
             ev.clusters,
             ev.lower_bound,
             leg=leg,

@@ -206,6 +206,17 @@ class PrintWindow:
         """Printed notional per second over the rate window (USD/s)."""
         return self.rate_usd * 1000.0 / self._rate_ms if self._rate_ms > 0 else 0.0
 
+    def opening_rate(self, chain_usd: float, chain_span_s: float) -> float:
+        """The rate an episode opens with: the rate window's, or the chain's own mean when
+        higher. The decision can pass after the chain's prints have left the rate window
+        (prices that move on without new prints); an episode opened at a peak of 0 never
+        fell below a share of it, so it never ended."""
+        # +1 s: prints a second apart over a span of N−1 s are N seconds of flow (the mean
+        # over the bare span overstated a steady rate, and the peak a trader reads)
+        span_s = max(chain_span_s + 1.0, self._rate_ms / 1000.0)
+        mean = chain_usd / span_s
+        return max(self.rate(), mean)
+
 
 @dataclass(frozen=True, slots=True)
 class ChainEvidence:

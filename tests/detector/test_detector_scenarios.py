@@ -6,6 +6,7 @@ baselines and σ are those of a real session, then plays its story.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pytest
@@ -23,7 +24,7 @@ from _detector_market import (
 )
 
 from scalptui.detector import Detector
-from scalptui.models import Alert, AlertKind, FeedStatus, Side, Source, StreamState
+from scalptui.models import Alert, AlertKind, FeedStatus, Side, Source, StreamState, TakerSide
 
 HOUR = 3700  # seconds of calm before each story: a full trailing hour plus the window
 
@@ -83,6 +84,33 @@ def test_exhaustion_follows_the_chain_once_with_measured_rates() -> None:
     assert alert.facts["episode_kind"] == "LIQUIDATION_CASCADE"
     cascade = kinds(alerts, AlertKind.LIQUIDATION_CASCADE)[0]
     assert alerts.index(cascade) < alerts.index(alert)
+
+
+def test_an_episode_its_move_opened_after_the_prints_left_the_rate_window_still_ends() -> None:
+    """Three large prints, then 12 s on, a fall with no more prints: the decision passes
+    when the 10 s rate window is already empty. The episode opened at a peak rate of 0,
+    never fell below a share of it, and stayed "in progress" for good."""
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    for _ in range(3):
+        tape.liquidation(Side.LONG, 1_500_000.0)
+        tape.trade(TakerSide.SELL, 300_000.0, dt_ms=300)
+        tape._second_end()
+    tape.quiet(12)
+    step = math.log1p(-0.03) / 15
+    for _ in range(15):
+        tape.price *= math.exp(step)
+        for k in range(4):
+            tape.trade(TakerSide.SELL, 300_000.0, dt_ms=k * 200)
+        tape._second_end(-0.002)
+    tape.quiet(300)
+    det, alerts = run(tape.events)
+    assert [a.kind for a in kinds(alerts, *FORCED, AlertKind.CASCADE_EXHAUSTED)] == [
+        AlertKind.LIQUIDATION_CASCADE,
+        AlertKind.CASCADE_EXHAUSTED,
+    ]
+    assert fact(kinds(alerts, AlertKind.CASCADE_EXHAUSTED)[0], "peak_rate_usd_s") > 0
+    assert det.active_episodes() == {}
 
 
 def test_episode_is_visible_while_active_and_marked_exhausted_after() -> None:
