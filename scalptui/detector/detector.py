@@ -367,7 +367,9 @@ class Detector:
 
     def _on_open_interest(self, oi: OpenInterest) -> list[Alert]:
         amount = oi.amount
-        if not (0.0 <= amount < _INF):
+        if not (0.0 < amount < _INF):
+            # a perpetual that trades holds open interest: a 0 is a venue's glitch, and
+            # taken as a reading it was a −100 % flush and a ladder emptied, then refilled
             return _NO_ALERTS
         st = self._symbols.get(oi.symbol) or self._state(oi.symbol, oi.exchange)
         track = st.oi

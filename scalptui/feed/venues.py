@@ -479,7 +479,7 @@ def parse_bybit_ticker(
     amount = to_float(raw.get("openInterest"))
     symbol = ticker.get("symbol")
     ts = to_ms(ticker.get("timestamp"))
-    if amount is not None and amount >= 0 and isinstance(symbol, str) and ts is not None:
+    if amount is not None and amount > 0 and isinstance(symbol, str) and ts is not None:
         oi = OpenInterest(
             ts, "bybit", symbol, amount * contract_size, to_float(raw.get("openInterestValue"))
         )
@@ -528,7 +528,7 @@ def parse_open_interest(
         contracts = to_float(interest.get("openInterestAmount"))
         amount = contracts * contract_size if contracts is not None else None
     ts = to_ms(interest.get("timestamp"))
-    if amount is None or amount < 0 or ts is None:
+    if amount is None or amount <= 0 or ts is None:  # 0: a glitch, never a market's reading
         return None
     return OpenInterest(ts, venue.id, symbol, amount, to_float(interest.get("openInterestValue")))
 

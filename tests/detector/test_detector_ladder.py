@@ -196,6 +196,21 @@ def test_open_interest_flush_thins_the_ladder_but_does_not_empty_it() -> None:
     assert held == pytest.approx(10_000_000.0 * (1 - 2_403 / 80_100))
 
 
+def test_an_open_interest_of_zero_is_a_glitch_not_a_flush() -> None:
+    """One 0 from a venue was a −100 % OI_FLUSH, the ladder emptied and then refilled with
+    the whole open interest as new positions at one price."""
+    params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(10.0, 1.0),)))
+    det = Detector(params)
+    det.on_event(OpenInterest(1_000, EX, SYMBOL, 80_000.0))
+    det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
+    det.on_event(_trade(2_100, 100_000.0, 1.0, TakerSide.SELL))
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 80_100.0))
+    held = sum(b.long_usd + b.short_usd for b in det.snapshot(SYMBOL).ladder)
+    assert det.on_event(OpenInterest(5_000, EX, SYMBOL, 0.0)) == []
+    assert det.on_event(OpenInterest(7_000, EX, SYMBOL, 80_100.0)) == []
+    assert sum(b.long_usd + b.short_usd for b in det.snapshot(SYMBOL).ladder) == held
+
+
 def test_mark_crossing_consumes_and_flags_the_hit() -> None:
     params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(100.0, 1.0),)))
     det = Detector(params)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from scalptui.feed import ccxt_feed
-from scalptui.feed.venues import VENUES, parse_open_interest
+from scalptui.feed.venues import VENUES, FundingState, parse_bybit_ticker, parse_open_interest
 from scalptui.models import (
     FeedStatus,
     History,
@@ -459,6 +459,18 @@ async def test_okx_open_interest_poll_reply_in_base_units(okx: OfflineFeed) -> N
     oi = parse_open_interest(VENUES["okx"], raw, 0.01, BTC)
     # "oi":"5000" contracts; "oiCcy":"555.55" is the base amount OKX states itself.
     assert oi is not None and (oi.amount, oi.value, oi.ts) == (555.55, 50000.0, 1597026383085)
+
+
+async def test_an_open_interest_of_zero_is_no_reading(binance: OfflineFeed) -> None:
+    await settle(binance)
+    raw = await binance.ccxt.fetch_open_interest(BTC)
+    assert (
+        parse_open_interest(VENUES["binanceusdm"], {**raw, "openInterestAmount": 0.0}, 1.0, BTC)
+        is None
+    )
+    for amount, read in (("52774.528", True), ("0", False)):
+        ticker = {"symbol": BTC, "timestamp": 1, "info": {"openInterest": amount}}
+        assert (parse_bybit_ticker(ticker, FundingState(), 1.0)[1] is not None) is read
 
 
 async def test_unreadable_warm_start_reply_still_streams_the_symbol() -> None:
