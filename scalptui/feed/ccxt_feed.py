@@ -248,7 +248,7 @@ class CcxtFeed(StreamSupervision):
             for symbol in dict.fromkeys(symbols):
                 self._add(symbol, (intervals or {}).get(symbol))
             if self._ex.has.get("fetchFundingIntervals"):
-                self._spawn(self._refresh_funding_intervals(), "funding-intervals")
+                self._spawn(self._refresh_funding_intervals(), "funding-intervals", None)
 
     def events(self) -> AsyncIterator[Event]:
         if self._shared:
@@ -539,7 +539,7 @@ class CcxtFeed(StreamSupervision):
             or venue.default_funding_interval_h
         )
         self._funding[symbol] = FundingState(interval_h=interval)
-        self._spawn(self._run_symbol(symbol), f"symbol:{symbol}")
+        self._spawn(self._run_symbol(symbol), f"symbol:{symbol}", (symbol, "market"))
 
     async def _run_symbol(self, symbol: str) -> None:
         """MarketInfo, then History, then the symbol's streams (DESIGN: facts before events)."""
@@ -562,7 +562,7 @@ class CcxtFeed(StreamSupervision):
                 self._push(history)
         for stream in self._register_streams(symbol):
             runner = self._poll if stream.cadence is Cadence.POLL else self._run_stream
-            self._spawn(runner(stream), stream.key)
+            self._spawn(runner(stream), stream.key, (stream.symbol, stream.name))
 
     def _register_streams(self, symbol: str) -> list[Stream]:
         """Create the symbol's streams and the trade tap, before anything subscribes."""
@@ -779,16 +779,27 @@ class CcxtFeed(StreamSupervision):
 
     # ------------------------------------------------------------------ supervisors
 
-    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+    def _spawn(
+        self, coro: Coroutine[Any, Any, None], name: str, owner: tuple[str, str] | None
+    ) -> None:
+        """Run ``coro`` as a task of the feed; ``owner`` is the (symbol, stream) its death is
+        reported as (None: only logged — a background refresh whose loss leaves the last
+        values it read in place)."""
         task = asyncio.get_running_loop().create_task(coro, name=f"{self.exchange}:{name}")
         self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+        task.add_done_callback(functools.partial(self._task_done, owner))
 
-    def _task_done(self, task: asyncio.Task[None]) -> None:
+    def _task_done(self, owner: tuple[str, str] | None, task: asyncio.Task[None]) -> None:
+        """A task that died is reported as failed for what it ran, never as the venue's
+        whole feed: that status marked every symbol's prints undelivered for the rest of
+        the run, and a broken funding-interval refresh ended cascade alerts everywhere."""
         self._tasks.discard(task)
         if task.cancelled():
             return
         exc = task.exception()
         if exc is not None:
             log.error("%s task %s died", self.exchange, task.get_name(), exc_info=exc)
-            self._status(None, "feed", StreamState.FAILED, f"{task.get_name()}: {short(exc)}")
+            if owner is not None:
+                symbol, stream = owner
+                detail = f"{task.get_name()}: {short(exc)}"
+                self._status(symbol, stream, StreamState.FAILED, detail)

@@ -123,8 +123,8 @@ async def funding_intervals(
     try:
         if ex.has.get("fetchFundingIntervals"):
             raw = await rest("funding intervals", lambda: ex.fetch_funding_intervals())
-            for symbol, entry in (raw or {}).items():
-                hours = interval_hours(entry.get("interval")) if entry else None
+            for symbol, entry in (raw if isinstance(raw, dict) else {}).items():
+                hours = interval_hours(entry.get("interval")) if isinstance(entry, dict) else None
                 if hours is not None:
                     out[symbol] = hours
         elif venue.funding_interval_per_symbol and ex.has.get("fetchFundingInterval"):
@@ -133,7 +133,7 @@ async def funding_intervals(
                     f"funding interval of {symbol}",
                     functools.partial(ex.fetch_funding_interval, symbol),
                 )
-                hours = interval_hours((entry or {}).get("interval"))
+                hours = interval_hours(entry.get("interval")) if isinstance(entry, dict) else None
                 if hours is not None:
                     out[symbol] = hours
     except FeedError as exc:

@@ -26,6 +26,7 @@ from scalptui.models import (
     MarkPrice,
     OpenInterest,
     Side,
+    StreamState,
     TakerSide,
     Trade,
 )
@@ -542,3 +543,28 @@ async def test_streams_are_gated_on_exchange_has() -> None:
         assert {s.split(":")[0] for s in feed._streams} == {"trades", "mark"}
     finally:
         await feed.close()
+
+
+class _LiquidationsOfBtcDie(OfflineFeed):
+    async def _run_stream(self, stream: Any) -> None:
+        if stream.symbol == BTC and stream.name == "liquidations":
+            raise RuntimeError("a reply shape nobody expected")
+
+
+async def test_a_dead_stream_task_fails_its_own_stream_never_the_venue() -> None:
+    """A dead task was reported as the venue's whole ``feed`` failed: the detector took
+    every symbol's prints as undelivered for the rest of the run, and no cascade was ever
+    reported again on any of them."""
+    feed = _LiquidationsOfBtcDie("binanceusdm", [BTC, ETH], binance_routes())
+    await feed.start()
+    try:
+        events = await feed.settle()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        events += feed.pending()
+    finally:
+        await feed.close()
+    failed = [
+        (s.symbol, s.stream) for s in only(events, FeedStatus) if s.state is StreamState.FAILED
+    ]
+    assert failed == [(BTC, "liquidations")]
