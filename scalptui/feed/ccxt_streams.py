@@ -33,6 +33,9 @@ CONNECT_TIMEOUT_S = 15.0
 _RATE_LIMITED = ("RateLimitExceeded", "DDoSProtection")
 """ccxt's names for a venue asking for fewer requests, as a session's end reason gives them."""
 HEALTHY_SESSION_S = 60.0
+REFUSALS_TO_FAIL = 3
+"""Sessions in a row a venue refuses a subscription, naming no market, before the stream
+is failed rather than re-subscribed."""
 
 CURRENT_STREAM: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "scalptui_stream", default=None
@@ -53,6 +56,10 @@ class Stream:
     """Asks the venue to stop sending (ccxt's ``un_watch_*``), where ccxt offers it."""
     url: str | None = None
     url_seen: asyncio.Event = field(default_factory=asyncio.Event)
+    refusals: int = 0
+    """Sessions in a row the venue refused the subscription in, delivering nothing."""
+    refused: BaseException | None = None
+    """The venue's refusal of this subscription, received by another stream's (OKX)."""
 
     @property
     def key(self) -> str:
@@ -99,7 +106,7 @@ class StreamSupervision:
             began = time.monotonic()
             try:
                 reason = await self._session(stream)
-            except (ccxt.BadRequest, ccxt.NotSupported, ccxt.AuthenticationError) as exc:
+            except _rejections(ccxt) as exc:
                 self._emit(stream, stream.health.fail(), f"{type(exc).__name__}: {short(exc)}")
                 return
             except ccxt.BaseError as exc:
@@ -112,6 +119,8 @@ class StreamSupervision:
             lasted = time.monotonic() - began > HEALTHY_SESSION_S
             if stream.health.messages_since_connect > 0 or lasted:
                 backoff.reset()
+            if stream.health.messages_since_connect > 0:
+                stream.refusals = 0
             self._counters["reconnects"] += 1
             self._emit(stream, stream.health.on_connection_lost(), reason)
             delay = backoff.next_delay()
@@ -133,6 +142,7 @@ class StreamSupervision:
         sentinel_hash = f"scalptui.watchdog:{stream.key}"
         try:
             url = await self._wait_for_url(stream, watch)
+            self._raise_if_refused(stream, watch)
             if url is None:
                 return describe_task(watch) or "no subscription within the connect timeout"
             client = self._ex.clients.get(url)
@@ -147,6 +157,44 @@ class StreamSupervision:
                 watch.exception()  # retrieved: a failed subscription is reported, not raised
             if client is not None:
                 client.futures.pop(sentinel_hash, None)
+
+    def _raise_if_refused(self, stream: Stream, *waiting: asyncio.Future[Any]) -> None:
+        """Raise the venue's refusal of a subscription it will not serve (an instrument
+        delisted since the market list was read): the stream fails instead of
+        re-subscribing every few seconds for ever, "reconnecting".
+
+        The refusal comes after the connection opened (the request is sent on it), and on
+        OKX, whose error carries no request id, ccxt hands it to whichever subscriptions
+        of the connection are waiting, seldom the refused one. So the refusal goes to the
+        streams it names (``Venue.refused``) that have delivered nothing since they
+        connected; one that names none fails a stream only after ``REFUSALS_TO_FAIL``
+        sessions in a row."""
+        import ccxt
+
+        if stream.refused is not None:
+            refused, stream.refused = stream.refused, None
+            raise refused
+        refusals = (refusal(future, _rejections(ccxt)) for future in waiting)
+        exc = next((each for each in refusals if each is not None), None)
+        if exc is None:
+            return
+        text, venue = str(exc), self.venue
+        named = [
+            each
+            for each in self._streams.values()
+            if venue.refused(text, each.name, self._market_id(each))
+            and each.health.messages_since_connect == 0  # one that delivers is served
+        ]
+        for other in named:
+            if other is not stream:
+                other.refused = exc
+        stream.refusals += 1
+        if stream in named or stream.refusals >= REFUSALS_TO_FAIL:
+            raise exc
+
+    def _market_id(self, stream: Stream) -> str | None:
+        market = (self._ex.markets or {}).get(stream.symbol)
+        return market.get("id") if isinstance(market, dict) else None
 
     async def _wait_for_url(self, stream: Stream, watch: asyncio.Future[Any]) -> str | None:
         waiter = asyncio.ensure_future(stream.url_seen.wait())
@@ -173,6 +221,7 @@ class StreamSupervision:
         health = stream.health
         while True:
             await asyncio.wait((sentinel,), timeout=self._tick_s)
+            self._raise_if_refused(stream, watch, sentinel)
             if sentinel.done():
                 return describe_future(sentinel)
             if self._ex.clients.get(url) is not client:
@@ -288,6 +337,22 @@ def describe_future(future: asyncio.Future[Any]) -> str:
         return "connection closed"
     exc = future.exception()
     return f"connection lost ({type(exc).__name__}: {short(exc)})" if exc else "connection ended"
+
+
+def _rejections(ccxt: Any) -> tuple[type[BaseException], ...]:
+    """What a venue answers to a subscription it will never serve (an unknown symbol, an
+    unsupported channel, a refused key): re-subscribing cannot help."""
+    return (ccxt.BadRequest, ccxt.NotSupported, ccxt.AuthenticationError)
+
+
+def refusal(
+    future: asyncio.Future[Any], kinds: tuple[type[BaseException], ...]
+) -> BaseException | None:
+    """The exception ``future`` ended with, if it is one of ``kinds``."""
+    if not future.done() or future.cancelled():
+        return None
+    exc = future.exception()
+    return exc if isinstance(exc, kinds) else None
 
 
 def describe_task(task: asyncio.Future[Any]) -> str:

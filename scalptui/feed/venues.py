@@ -33,6 +33,7 @@ exception.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -128,6 +129,23 @@ class Venue:
     (OKX ``mark-price``: on every change, at most every 200 ms, else every 10 s): they are
     stale after half as long again, whatever ``stale_after_s`` (10 s would flap)."""
 
+    refusal_channels: tuple[tuple[str, str], ...] = ()
+    """The venue's channel of each per-instrument stream, as its refusal of a subscription
+    names it (OKX ``channel:mark-price,instId:ETH-USDT-SWAP doesn't exist``); a venue
+    without them has a refusal matched by its market alone."""
+
+    def refused(self, text: str, stream: str, market_id: str | None) -> bool:
+        """The venue's refusal ``text`` is of ``stream`` of ``market_id``: it names that
+        market as a whole word (never ``BTCUSDT`` in ``1000BTCUSDT``), and that stream's
+        channel where the venue's refusals name channels (a stream they never name, OKX's
+        venue-wide liquidations, is never refused by an instrument's refusal)."""
+        if not market_id or not _names(text, market_id):
+            return False
+        if not self.refusal_channels:
+            return True
+        channel = dict(self.refusal_channels).get(stream)
+        return channel is not None and _names(text, channel)
+
     def stale_after_s(self, stream: str, configured: float) -> float:
         """How long ``stream`` may be silent before it is stale."""
         return max(configured, 1.5 * dict(self.resend_s).get(stream, 0.0))
@@ -198,6 +216,11 @@ VENUES: Mapping[str, Venue] = {
         history_limit=100,
         keepalive_frames=frozenset({"pong"}),
         resend_s=(("mark", 10.0),),
+        refusal_channels=(
+            ("trades", "trades"),
+            ("mark", "mark-price"),
+            ("funding", "funding-rate"),
+        ),
     ),
 }
 SUPPORTED = tuple(VENUES)
@@ -209,6 +232,11 @@ _POSITION_SIDE = {"buy": Side.LONG, "sell": Side.SHORT, "long": Side.LONG, "shor
 
 
 # --------------------------------------------------------------------------- numbers
+
+
+def _names(text: str, word: str) -> bool:
+    """``text`` holds ``word`` with no letter, digit or dash on either side."""
+    return re.search(rf"(?<![A-Za-z0-9-]){re.escape(word)}(?![A-Za-z0-9-])", text) is not None
 
 
 def lookup(table: Mapping[str, Any], value: Any) -> Any:

@@ -24,6 +24,7 @@ from scalptui.feed.ccxt_feed import CcxtFeed
 from scalptui.feed.sim import SimExchange
 from scalptui.feed.venues import VENUES as VENUE_TABLE
 from scalptui.models import (
+    FeedStatus,
     History,
     Liquidation,
     MarketInfo,
@@ -364,3 +365,35 @@ async def test_start_retries_through_429_and_5xx(venue: str, status: int) -> Non
             assert BTC in await feed.list_symbols()
         finally:
             await feed.close()
+
+
+async def test_okx_a_delisted_symbol_fails_alone_and_the_others_come_back() -> None:
+    """OKX refuses a subscription to an instrument it no longer lists (``60018``), with no
+    request id, so ccxt hands the error to whichever subscriptions of the connection are
+    waiting, mostly other symbols'. A refusal fails only the stream it names (when ccxt
+    hands it to no one, that stream delivers nothing and reads stale); the others come
+    back and stay (taking any refusal as the receiver's own failed BTC's streams)."""
+    per_symbol = ("trades", "mark", "funding")  # OKX open interest is polled
+    async with (
+        asyncio.timeout(60),
+        sim_feed((BTC, ETH), exchange="okx", warm_start=False) as (sim, _feed, got),
+    ):
+        await got.until(lambda: all_live(got.events, "okx", (BTC, ETH)))
+        sim.delist(ETH)
+        mark = len(got.events)
+        sim.drop_connections(venue="okx")
+        await asyncio.sleep(4)  # the refusals, and the reconnects they cause
+        settled = len(got.events)
+        await got.until(lambda: len(got.of(Trade, settled)) >= 20)
+        failed = [s for s in got.of(FeedStatus, mark) if s.state is StreamState.FAILED]
+        assert {s.symbol for s in failed} <= {ETH}
+        assert all("ETH-USDT-SWAP" in s.detail for s in failed)
+        assert {s.stream for s in failed} <= set(per_symbol)
+        states = latest_states(got.events)
+        assert all(states[(BTC, stream)] is StreamState.LIVE for stream in per_symbol)
+        assert states[(ETH, "liquidations")] is not StreamState.FAILED  # OKX's: venue-wide
+        assert {t.symbol for t in got.of(Trade, settled)} == {BTC}
+        assert not any(
+            s.symbol == BTC and s.state is StreamState.RECONNECTING
+            for s in got.of(FeedStatus, settled)
+        )

@@ -291,3 +291,22 @@ async def test_only_a_stream_back_on_a_new_connection_wakes_the_venues_back_offs
     supervision._note_stream_live(trades, StreamState.LIVE)
     assert back.done()
     waiting.cancel()
+
+
+def test_a_refusal_is_matched_to_the_stream_it_names() -> None:
+    """OKX's refusal names a channel and an instrument; ccxt hands it to whichever
+    subscription waits, so the feed routes it by what it names."""
+    okx, binance = VENUES["okx"], VENUES["binanceusdm"]
+    text = (
+        'okx {"event":"error","code":"60018","msg":"Wrong URL or channel:mark-price,'
+        "instId:ETH-USDT-SWAP doesn't exist.\"}"
+    )
+    assert okx.refused(text, "mark", "ETH-USDT-SWAP")
+    assert not okx.refused(text, "trades", "ETH-USDT-SWAP")  # another channel of it
+    assert not okx.refused(text, "mark", "BTC-USDT-SWAP")  # another instrument
+    assert not okx.refused(text, "liquidations", "ETH-USDT-SWAP")  # venue-wide, never named
+    assert not okx.refused(text, "mark", None)
+    # a venue whose refusals name no channel: the market alone, as a whole word
+    assert binance.refused("binanceusdm Invalid symbol BTCUSDT", "trades", "BTCUSDT")
+    assert not binance.refused("binanceusdm Invalid symbol 1000BTCUSDT", "trades", "BTCUSDT")
+    assert not binance.refused("binanceusdm Invalid symbol BTCUSDT2", "trades", "BTCUSDT")

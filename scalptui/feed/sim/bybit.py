@@ -456,7 +456,8 @@ class BybitVenue:
         market not yet simulated simulates it from now (an unsubscribe only names it)."""
         known: list[str] = []
         unknown: list[str] = []
-        ids = {spec.market_id for spec in self.host.model.listed_specs()}
+        model = self.host.model
+        ids = {spec.market_id for spec in model.listed_specs() if spec.symbol not in model.delisted}
         for topic in args:
             name, _, market_id = str(topic).partition(".")
             listed = name in _TOPICS and market_id in ids

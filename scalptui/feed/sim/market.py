@@ -569,6 +569,8 @@ class MarketModel:
     """For benchmarks: every this many ms of exchange time (on multiples of it), append
     each symbol's ``open_positions()`` to ``truth``. None records nothing."""
     truth: list[OpenPositions] = field(init=False)
+    delisted: set[str] = field(init=False)
+    """Unified symbols the venues' WebSockets no longer serve (``SimExchange.delist``)."""
 
     def __post_init__(self) -> None:
         if self.scenario not in SCENARIOS:
@@ -583,6 +585,7 @@ class MarketModel:
             )
         self.now_ms = self.start_ms - self.start_ms % STEP_MS
         self.truth = []
+        self.delisted = set()
         for market in self.extra_markets:
             if market.now_ms != self.now_ms:
                 raise ValueError(

@@ -293,8 +293,15 @@ class OkxVenue:
         inst = arg.get("instId")
         if channel not in _INSTRUMENT_CHANNELS or not isinstance(inst, str):
             return None
+        if self._delisted(inst):
+            return None
         listed = self._asked(inst) if simulate else _listed_symbol(inst) or self._by_inst.get(inst)
         return key(str(channel), inst) if listed else None
+
+    def _delisted(self, inst: str) -> bool:
+        market = self._by_inst.get(inst)
+        symbol = market.spec.symbol if market is not None else _listed_symbol(inst)
+        return symbol in self.host.model.delisted
 
     def _no_such_channel(self, arg: Any, conn_id: str) -> dict[str, Any]:
         channel = arg.get("channel") if isinstance(arg, dict) else None

@@ -304,6 +304,14 @@ class SimExchange:
         self._refused.add(venue)
         return self.drop_connections(venue)
 
+    def delist(self, symbol: str) -> None:
+        """Stop serving ``symbol`` (unified) on the Bybit and OKX WebSockets, as a delisting
+        between a client's market list and its next subscription: each venue refuses the
+        subscription as it refuses an unknown instrument (OKX ``60018``, Bybit "handler
+        not found"). Binance accepts any stream name and sends nothing for an unknown one,
+        as the simulated Binance always does."""
+        self.model.delisted.add(symbol)
+
     def withhold_unsubscribe_acks(self, withheld: bool = True) -> None:
         """Carry out every venue's unsubscribe requests but send no acknowledgement, as
         when a venue's answer is lost (or let them be answered again)."""
