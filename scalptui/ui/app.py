@@ -168,6 +168,9 @@ class ScalpApp(App[None]):
         # A symbol named on the command line comes on screen, not the one left there last.
         first = start_on if start_on in self.watchlist else saved.current
         self.current: str = first if first in self.watchlist else self.watchlist[0]
+        self._unlisted: dict[str, int] = {}
+        """Saved symbols this venue does not list, by their place in the saved watchlist:
+        off screen for this run, kept in the watchlist saved for the venues that do."""
         self.mutes: frozenset[str] = saved.mutes
         # saved by ``b`` / ``t``, but a setting changed since (config, --theme) wins
         self.bell_on: bool = saved.bell_for(settings.ui.bell)
@@ -308,7 +311,7 @@ class ScalpApp(App[None]):
         self.list_markets(feed)
         for symbol in self.watchlist:
             if symbol not in feed.symbols:
-                self.add_symbol(symbol)
+                self.add_symbol(symbol, saved=True)
         for symbol in feed.symbols:
             if symbol not in self.watchlist:  # taken off with x before the feed opened
                 self.remove_symbol(symbol)
@@ -357,13 +360,20 @@ class ScalpApp(App[None]):
         self.post_message(MarketsListed(tuple(symbols)))
 
     @work(exit_on_error=False, group="symbols", description="stream one more symbol")
-    async def add_symbol(self, symbol: str) -> None:
+    async def add_symbol(self, symbol: str, saved: bool = False) -> None:
+        """Stream ``symbol`` too. One the venue refuses leaves the screen's watchlist; one
+        from the saved watchlist stays in it for the next run (the file is shared by every
+        venue and the simulator: a run on one that lacks it lost it for good)."""
         if self.feed is None:
             return
         try:
             await self.feed.add_symbol(symbol)
         except FeedError as exc:
-            self.notify(f"{symbol}: {exc}", severity="error")
+            kept = saved and symbol in self.watchlist
+            if kept:
+                self._unlisted[symbol] = self.watchlist.index(symbol)
+            note = " (kept in the saved watchlist for the venues that list it)" if kept else ""
+            self.notify(f"{symbol}: {exc}{note}", severity="error")
             self.watchlist = tuple(s for s in self.watchlist if s != symbol) or self.watchlist
             if self.current == symbol:
                 self.switch_to(self.watchlist[0])
@@ -703,6 +713,7 @@ class ScalpApp(App[None]):
 
     def choose_symbol(self, symbol: str) -> None:
         """From the symbol search: watch it (streaming it if new) and show it."""
+        self._unlisted.pop(symbol, None)
         if symbol not in self.watchlist:
             self.watchlist = (*self.watchlist, symbol)
             self.book.forget(symbol)  # taken off earlier: it comes back afresh
@@ -925,7 +936,7 @@ class ScalpApp(App[None]):
         persist.save_state(
             self.data_dir,
             persist.UiState(
-                watchlist=self.watchlist,
+                watchlist=with_unlisted(self.watchlist, self._unlisted),
                 current=self.current,
                 theme=theme,
                 mutes=self.mutes,
@@ -1008,3 +1019,12 @@ def _prices_held(info: HeaderInfo) -> bool:
     if listed:
         return all(v.state in _NOT_DELIVERING for v in listed)
     return info.state in _NOT_DELIVERING
+
+
+def with_unlisted(watchlist: tuple[str, ...], unlisted: dict[str, int]) -> tuple[str, ...]:
+    """``watchlist`` with the saved symbols this run's venue lacks back in their places."""
+    out = list(watchlist)
+    for symbol, index in sorted(unlisted.items(), key=lambda item: item[1]):
+        if symbol not in out:
+            out.insert(min(index, len(out)), symbol)
+    return tuple(out)

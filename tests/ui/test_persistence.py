@@ -320,3 +320,21 @@ async def test_a_demo_keeps_its_watchlist_apart_from_the_live_session(tmp_path: 
     assert persist.load_state(tmp_path / "data") == live
     tried = persist.load_state(tmp_path / "data", Source.SIMULATED)
     assert "XRP/USDT:USDT" in tried.watchlist and tried.mutes == {"XRP/USDT:USDT"}
+
+
+async def test_a_saved_symbol_this_venue_lacks_is_skipped_not_forgotten(tmp_path: Path) -> None:
+    """The saved watchlist is shared by every venue (and the simulator): a run on one
+    that does not list a symbol took it off the saved list for good."""
+    hype = "HYPE/USDT:USDT"
+    saved = persist.UiState(watchlist=(SYMBOLS[0], hype, *SYMBOLS[1:]), current=hype)
+    persist.save_state(tmp_path / "data", saved, Source.SIMULATED)
+    h = build(tmp_path)
+    async with h.app.run_test(size=(100, 30), message_hook=h.hear) as pilot:
+        await drained(h)
+        await pilot.pause()
+        assert hype not in h.app.watchlist and h.app.current == SYMBOLS[0]
+        assert any("kept in the saved watchlist" in n for n in h.notices), h.notices
+        await pilot.press("q")
+        await pilot.pause()
+    after = persist.load_state(tmp_path / "data", Source.SIMULATED)
+    assert after.watchlist == (SYMBOLS[0], hype, *SYMBOLS[1:])
