@@ -154,6 +154,7 @@ class ScalpApp(App[None]):
         self._state_source = Source.SIMULATED if settings.demo else Source.LIVE
         """Which saved session this run reads and writes (a demo keeps its own)."""
         saved = persist.load_state(data_dir, self._state_source)
+        self._state_note = saved.note
         self.keeps_state = replay_symbols is None
         """A replay shows the recording's symbols and saves nothing over the live
         session's watchlist, mutes or theme (its alerts are not kept either)."""
@@ -202,6 +203,7 @@ class ScalpApp(App[None]):
         self.alert_history: deque[Alert] = persist.alert_history(data_dir, self.source)
         self._restored_source = self.source
         self._unsaved_alerts: list[Alert] = []
+        self._save_failure: str | None = None
         self.book = MarketBook(self.feed_clock)
         self._last_snapshot: DetectorSnapshot | None = None
         self._frozen: FrozenView | None = None
@@ -267,6 +269,8 @@ class ScalpApp(App[None]):
                 severity="error",
                 timeout=15,
             )
+        if self._state_note:
+            self.notify(self._state_note, title="Saved session", severity="error", timeout=30)
         self.alert_log.extend(
             LoggedAlert(a, muted=a.symbol in self.mutes, restored=True) for a in self.alert_history
         )
@@ -507,10 +511,25 @@ class ScalpApp(App[None]):
             self.shed = {venue: n for venue, n in feed.shed_events.items() if n}
 
     def save_new_alerts(self) -> None:
-        """Append the alerts raised since the last save (another monitor may share the file)."""
-        if self._unsaved_alerts:
-            unsaved, self._unsaved_alerts = self._unsaved_alerts, []
-            persist.append_alerts(self.data_dir, unsaved, self.source)
+        """Append the alerts raised since the last save (another monitor may share the file).
+        Those a full disk refused are kept and tried again at the next save (they were
+        dropped, and the history lost them for good), the screen told once."""
+        if not self._unsaved_alerts:
+            return
+        unsaved = self._unsaved_alerts[-persist.MAX_ALERTS :]
+        failure = persist.append_alerts(self.data_dir, unsaved, self.source)
+        if failure is None:
+            self._unsaved_alerts = []
+            self._save_failure = None
+            return
+        self._unsaved_alerts = unsaved
+        if self._save_failure is None:
+            self.notify(
+                f"cannot save the alert history ({failure}): kept and tried again",
+                severity="error",
+                timeout=30,
+            )
+        self._save_failure = failure
 
     def take_snapshot(self, symbol: str | None = None) -> DetectorSnapshot | None:
         """One symbol's data: the frozen copy while paused, else the detector's now.

@@ -52,6 +52,8 @@ class UiState:
     frozen in by any save, so the setting wins over it."""
     bell_over: bool | None = None
     """The configured bell when ``bell`` was kept, for the same reason."""
+    note: str | None = None
+    """What went wrong reading the file, for the screen (never saved)."""
 
     def theme_for(self, configured: str) -> str:
         """The theme to start with: the saved one unless the setting changed since."""
@@ -84,10 +86,13 @@ def state_file(source: Source) -> str:
 
 
 def load_state(data_dir: Path, source: Source = Source.LIVE) -> UiState:
-    raw = _read_json(data_dir / state_file(source))
-    if not isinstance(raw, dict):
+    path = data_dir / state_file(source)
+    raw = _read_json(path)
+    if raw is _UNREADABLE or (raw is not None and not isinstance(raw, dict)):
+        return UiState(note=_set_aside(path))
+    if raw is None:
         return UiState()
-    watchlist = tuple(s for s in raw.get("watchlist", []) if isinstance(s, str))
+    watchlist = _strings(raw, "watchlist", path)
     current = raw.get("current")
     theme = raw.get("theme")
     bell = raw.get("bell")
@@ -97,7 +102,7 @@ def load_state(data_dir: Path, source: Source = Source.LIVE) -> UiState:
         watchlist=watchlist,
         current=current if isinstance(current, str) else None,
         theme=theme if isinstance(theme, str) else None,
-        mutes=frozenset(s for s in raw.get("mutes", []) if isinstance(s, str)),
+        mutes=frozenset(_strings(raw, "mutes", path)),
         bell=bell if isinstance(bell, bool) else None,
         theme_over=theme_over if isinstance(theme_over, str) else None,
         bell_over=bell_over if isinstance(bell_over, bool) else None,
@@ -131,7 +136,8 @@ def load_alerts(data_dir: Path, source: Source = Source.LIVE) -> list[Alert]:
     path = data_dir / name
     try:
         with _locked(path, exclusive=False):
-            text = path.read_text(encoding="utf-8")
+            # a line a full disk cut inside a character is one bad line, not a history lost
+            text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
     alerts: list[Alert] = []
@@ -149,8 +155,12 @@ def alert_history(data_dir: Path, source: Source, kept: Iterable[Alert] = ()) ->
     return deque([*restored, *(a for a in kept if a.source is source)], maxlen=MAX_ALERTS)
 
 
-def append_alerts(data_dir: Path, alerts: Iterable[Alert], source: Source = Source.LIVE) -> None:
-    """Add new alerts to the history of ``source``; other writers' lines are kept.
+def append_alerts(
+    data_dir: Path, alerts: Iterable[Alert], source: Source = Source.LIVE
+) -> str | None:
+    """Add new alerts to the history of ``source``; other writers' lines are kept. None
+    once written, else why not: then nothing of them is left in the file (a full disk's
+    part-line is cut off again), so the caller can try them again later.
 
     The append and any compaction happen under one exclusive lock, so lines of
     two monitors never interleave mid-line and a compaction never drops an
@@ -158,23 +168,41 @@ def append_alerts(data_dir: Path, alerts: Iterable[Alert], source: Source = Sour
     """
     name = alerts_file(source)
     if name is None:
-        return
+        return None
     text = _alert_lines(a for a in alerts if a.source is source)
     if not text:
-        return
+        return None
     path = data_dir / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with _locked(path, exclusive=True):
-            with path.open("a", encoding="utf-8") as fh:
-                if not _ends_a_line(path):
-                    fh.write("\n")  # a crash cut the last line: never glue a new alert onto it
-                fh.write(text)
-                fh.flush()
+            _append_whole(path, text)
             if path.stat().st_size > COMPACT_BYTES:
                 _keep_newest(path)
     except OSError as exc:
         log.warning("cannot append to %s: %s", path, exc)
+        return exc.strerror or str(exc)
+    return None
+
+
+def _append_whole(path: Path, text: str) -> None:
+    """Append ``text`` or, when the write fails part-way, nothing (the caller holds the lock)."""
+    data = text.encode("utf-8")
+    if not _ends_a_line(path):
+        data = b"\n" + data  # a crash cut the last line: never glue a new alert onto it
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        size = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)
 
 
 def save_alerts(data_dir: Path, alerts: Iterable[Alert], source: Source = Source.LIVE) -> None:
@@ -201,13 +229,15 @@ def _parse_alert_line(line: str, path: Path) -> Alert | None:
         return None
     try:
         return alert_from_record(json.loads(line))
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError):
         log.warning("skipping an unreadable alert line in %s", path)
         return None
 
 
 def _ends_a_line(path: Path) -> bool:
-    """True for an empty file or one whose last byte is a newline."""
+    """True for a missing or empty file or one whose last byte is a newline."""
+    if not path.exists():
+        return True
     with path.open("rb") as fh:
         if fh.seek(0, os.SEEK_END) == 0:
             return True
@@ -217,7 +247,7 @@ def _ends_a_line(path: Path) -> bool:
 
 def _keep_newest(path: Path) -> None:
     """Cut the history to its newest MAX_ALERTS lines (the caller holds the lock)."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
     if len(lines) > MAX_ALERTS:
         _write_atomic(path, "".join(lines[-MAX_ALERTS:]))
 
@@ -268,11 +298,44 @@ def alert_from_record(record: Mapping[str, Any]) -> Alert:
     )
 
 
+_UNREADABLE = object()
+"""``_read_json``'s answer for a file that is there but holds no JSON it can read."""
+
+
 def _read_json(path: Path) -> Any:
+    """The file's JSON; None when there is no file (or it cannot be opened), and
+    ``_UNREADABLE`` when it holds something else (cut off, hand-edited, binary)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_bytes()
+    except OSError:
         return None
+    try:
+        return json.loads(text.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return _UNREADABLE
+
+
+def _set_aside(path: Path) -> str:
+    """Keep an unreadable state file as ``<name>.bad`` (saving the session would write
+    over it, and a trailing comma lost a hand-made watchlist) and say so."""
+    bad = path.with_name(path.name + ".bad")
+    try:
+        os.replace(path, bad)
+    except OSError as exc:
+        note = f"{path} is unreadable and cannot be set aside ({exc}): started from the settings"
+    else:
+        note = f"{path} is unreadable: kept as {bad.name}, started from the settings"
+    log.warning("%s", note)
+    return note
+
+
+def _strings(raw: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
+    """The strings of ``raw[key]``, a list; anything else in its place is left out, logged."""
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        log.warning("%s: %s is not a list, left out: %.80r", path, key, value)
+        return ()
+    return tuple(item for item in value if isinstance(item, str))
 
 
 def _write_atomic(path: Path, text: str) -> None:

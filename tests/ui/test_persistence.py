@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scalptui.config import DEFAULT_SYMBOLS
-from scalptui.models import Source
+from scalptui.models import Alert, Source
 from scalptui.ui import state as persist
 from scalptui.ui.messages import AlertRaised
 
@@ -136,12 +136,68 @@ def test_only_the_last_500_alerts_are_kept(tmp_path: Path) -> None:
 
 
 def test_corrupt_state_files_are_ignored(tmp_path: Path) -> None:
-    (tmp_path / "state.json").write_text("{not json")
     (tmp_path / "alerts-simulated.jsonl").write_text(
         '{"ts": "x"}\n' + json.dumps(alert().to_record()) + "\n"
     )
-    assert persist.load_state(tmp_path) == persist.UiState()
     assert persist.load_alerts(tmp_path, Source.SIMULATED) == [alert()]
+
+
+def test_an_unreadable_state_file_is_set_aside_not_written_over(tmp_path: Path) -> None:
+    """A trailing comma typed into a hand-made watchlist: the next save wrote the
+    defaults over it, and nothing said so."""
+    text = '{"watchlist": ["BTC/USDT:USDT", "HYPE/USDT:USDT",], "mutes": ["HYPE/USDT:USDT"]}'
+    (tmp_path / "state.json").write_text(text)
+    loaded = persist.load_state(tmp_path)
+    assert loaded.watchlist == () and loaded.note is not None and "state.json.bad" in loaded.note
+    assert (tmp_path / "state.json.bad").read_text() == text
+    persist.save_state(tmp_path, persist.UiState(watchlist=("ETH/USDT:USDT",)))
+    assert (tmp_path / "state.json.bad").read_text() == text
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"watchlist": None}, {"watchlist": 5}, {"watchlist": "BTC/USDT:USDT"}, {"mutes": 7}],
+)
+def test_a_state_field_of_the_wrong_type_is_left_out(
+    tmp_path: Path, fields: dict[str, object]
+) -> None:
+    """``"watchlist": null`` crashed the start; a string was read letter by letter."""
+    (tmp_path / "state.json").write_text(json.dumps({"current": "ETH/USDT:USDT", **fields}))
+    loaded = persist.load_state(tmp_path)
+    assert loaded.watchlist == () and loaded.mutes == frozenset()
+    assert loaded.current == "ETH/USDT:USDT" and loaded.note is None
+
+
+def test_alert_lines_a_full_disk_or_a_hand_cut_never_stop_the_start(tmp_path: Path) -> None:
+    """A line cut inside "≥" (a full disk), a time of 1e999 or a nesting 10 000 deep
+    raised out of the start, at every start."""
+    good = json.dumps(alert().to_record(), ensure_ascii=False)
+    record = alert().to_record()
+    huge = json.dumps({**record, "ts": 0}).replace('"ts": 0', '"ts": 1e999')
+    lines = [good, huge, "[" * 10_000, good]
+    raw = "\n".join(lines).encode() + b"\n" + good.encode()[: good.encode().index("≥".encode()) + 1]
+    (tmp_path / "alerts-simulated.jsonl").write_bytes(raw)
+    assert persist.load_alerts(tmp_path, Source.SIMULATED) == [alert(), alert()]
+    persist.append_alerts(tmp_path, [alert(message="after")], Source.SIMULATED)
+    assert [a.message for a in persist.load_alerts(tmp_path, Source.SIMULATED)][-1] == "after"
+
+
+def test_an_append_the_disk_refuses_leaves_nothing_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    persist.append_alerts(tmp_path, [alert(message="before")], Source.SIMULATED)
+    before = (tmp_path / "alerts-simulated.jsonl").read_bytes()
+    real_write = persist.os.write
+
+    def half_then_full(fd: int, data: bytes | memoryview) -> int:
+        if len(data) > 8:
+            return real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(persist.os, "write", half_then_full)
+    failure = persist.append_alerts(tmp_path, [alert(message="refused")], Source.SIMULATED)
+    assert failure == "No space left on device"
+    assert (tmp_path / "alerts-simulated.jsonl").read_bytes() == before
 
 
 def test_simulated_alerts_never_reappear_in_a_live_session(tmp_path: Path) -> None:
@@ -338,3 +394,33 @@ async def test_a_saved_symbol_this_venue_lacks_is_skipped_not_forgotten(tmp_path
         await pilot.pause()
     after = persist.load_state(tmp_path / "data", Source.SIMULATED)
     assert after.watchlist == (SYMBOLS[0], hype, *SYMBOLS[1:])
+
+
+async def test_alerts_a_full_disk_refused_are_kept_and_saved_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They were dropped from the unsaved list before the write, which failed quietly:
+    the alert history lost them for good."""
+    h = build(tmp_path, events=())
+    real_append = persist.append_alerts
+    full = {"disk": True}
+
+    def append(data_dir: Path, alerts: list[Alert], source: Source) -> str | None:
+        return "No space left on device" if full["disk"] else real_append(data_dir, alerts, source)
+
+    monkeypatch.setattr(persist, "append_alerts", append)
+    async with h.app.run_test(size=(100, 30), message_hook=h.hear) as pilot:
+        await drained(h)
+        h.app.post_message(AlertRaised(alert(message="while full")))
+        await pilot.pause()
+        h.app.save_new_alerts()
+        h.app.save_new_alerts()
+        await pilot.pause()
+        said = [n for n in h.notices if "cannot save the alert history" in n]
+        assert said == [
+            "cannot save the alert history (No space left on device): kept and tried again"
+        ]
+        full["disk"] = False
+        h.app.save_new_alerts()
+    saved = persist.load_alerts(tmp_path / "data", Source.SIMULATED)
+    assert [a.message for a in saved] == ["while full"]
