@@ -10,11 +10,13 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import events
+from textual import events, on
 from textual.app import App
 from textual.command import CommandInput, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.widgets import Input, OptionList
+from textual.worker import Worker, WorkerState
 
 from scalptui.config import unified_symbol
 
@@ -42,6 +44,73 @@ class SearchPalette(CommandPalette):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._early = ""
+        self._searching: Worker[Any] | None = None
+        """The search of what the input holds while it runs (its hits are not listed yet)."""
+        self._searching_for = ""
+        self._listed_for: str | None = None
+        """The text whose hits the list holds (None: none yet)."""
+        self._enter_pending = False
+        self._moved = False
+        """The trader moved through the list: Enter takes the line they chose."""
+
+    @on(Input.Submitted)
+    def _enter_on_what_was_typed(self, event: Input.Submitted) -> None:
+        """Enter chooses from the hits of what was typed, never from older ones. Typed in
+        one burst (``/arb⏎`` over SSH, a paste), Enter came before the letters were in
+        the input and took the first line of the unfiltered list, a watched symbol; on an
+        empty search it took that line too, and the symbol on screen changed unasked."""
+        if self._hits_behind():
+            event.prevent_default()
+            event.stop()
+            self._enter_pending = True
+        elif not self.query_one(CommandInput).value.strip() and not self._moved:
+            event.prevent_default()
+            event.stop()
+
+    @on(OptionList.OptionSelected)
+    def _choose_from_what_was_typed(self, event: OptionList.OptionSelected) -> None:
+        """The same for an Enter the list took (it has the focus before the input)."""
+        if self._hits_behind() and not self._moved:
+            event.prevent_default()
+            event.stop()
+            self._enter_pending = True
+
+    def _hits_behind(self) -> bool:
+        """The list does not hold the hits of what was typed yet (keys still to go in,
+        a search running, or text in the input whose search has not even started)."""
+        if self._early or self._searching is not None:
+            return True
+        return self.query_one(CommandInput).value.strip() != self._listed_for
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != self._GATHER_COMMANDS_GROUP:
+            return
+        if event.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            if worker is not self._searching:
+                self._searching = worker
+                self._searching_for = self.query_one(CommandInput).value.strip()
+        elif worker is self._searching:
+            self._searching = None
+            if event.state is WorkerState.SUCCESS:
+                self._listed_for = self._searching_for
+            if (
+                self._enter_pending
+                and not self._hits_behind()
+                and event.state is WorkerState.SUCCESS
+            ):
+                self._enter_pending = False
+                if self.query_one(CommandInput).value.strip() or self._moved:
+                    self._select_or_command()
+
+    def _action_cursor_down(self) -> None:
+        self._moved = True
+        super()._action_cursor_down()
+
+    def _action_command_list(self, action: str) -> None:
+        if action != "select":
+            self._moved = True
+        super()._action_command_list(action)
 
     def on_key(self, event: events.Key) -> None:
         # A printable key the focused input took never gets here: this one was sent to

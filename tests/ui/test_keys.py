@@ -94,6 +94,41 @@ async def test_keys_typed_in_one_burst_after_slash_go_into_the_search(harness: H
         assert app.watchlist == watched  # "x" was typed, not run as "remove"
 
 
+async def test_enter_in_the_same_burst_chooses_what_was_typed(harness: Harness) -> None:
+    """``/arb⏎`` in one read (SSH, a paste): Enter came before the letters were in the
+    input and took the first line of the unfiltered list, the first watched symbol."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        app.switch_to(SYMBOLS[2])
+        for key, char in (("slash", "/"), ("d", "d"), ("o", "o"), ("g", "g"), ("e", "e")):
+            app.post_message(events.Key(key, char))
+        app.post_message(events.Key("enter", "\r"))
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if not isinstance(app.screen, CommandPalette):
+                break
+        for worker in [w for w in app.workers if w.group == "symbols"]:
+            await worker.wait()
+        assert app.current == "DOGE/USDT:USDT"
+
+
+async def test_enter_on_an_empty_search_changes_nothing(harness: Harness) -> None:
+    """It took the first line of the list, and the symbol on screen changed unasked; a
+    line the trader moved to is still taken."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        app.switch_to(SYMBOLS[2])
+        await pilot.press("slash")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.current == SYMBOLS[2]
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("down", "enter")  # the first line is lit, the next is ETH
+        await pilot.pause(0.3)
+        assert app.current == SYMBOLS[1]
+
+
 async def test_ctrl_p_opens_the_same_symbol_search(harness: Harness) -> None:
     async with harness.app.run_test(size=(100, 30)) as pilot:
         app = await ready(harness, pilot)

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
@@ -187,14 +188,14 @@ def test_an_append_the_disk_refuses_leaves_nothing_and_says_why(
 ) -> None:
     persist.append_alerts(tmp_path, [alert(message="before")], Source.SIMULATED)
     before = (tmp_path / "alerts-simulated.jsonl").read_bytes()
-    real_write = persist.os.write
+    real_write = os.write
 
     def half_then_full(fd: int, data: bytes | memoryview) -> int:
         if len(data) > 8:
             return real_write(fd, bytes(data[: len(data) // 2]))
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(persist.os, "write", half_then_full)
+    monkeypatch.setattr(os, "write", half_then_full)  # the disk fills part-way
     failure = persist.append_alerts(tmp_path, [alert(message="refused")], Source.SIMULATED)
     assert failure == "No space left on device"
     assert (tmp_path / "alerts-simulated.jsonl").read_bytes() == before
