@@ -278,10 +278,16 @@ MIN_SNAPSHOT_S = 1.0
 """Snapshots follow the detector's second: 0.0001 wrote 1,250 lines of 50 kB in 8 s."""
 
 
+MAX_SNAPSHOT_S = 86_400.0
+"""A snapshot a day at most (1e306 overflowed into a traceback once made milliseconds)."""
+
+
 def _snapshot_every(text: str) -> float:
     value = _positive_float(text)
-    if value < MIN_SNAPSHOT_S:
-        raise argparse.ArgumentTypeError(f"must be at least {MIN_SNAPSHOT_S:g} s, got {text!r}")
+    if not MIN_SNAPSHOT_S <= value <= MAX_SNAPSHOT_S:
+        raise argparse.ArgumentTypeError(
+            f"must be {MIN_SNAPSHOT_S:g} to {MAX_SNAPSHOT_S:g} s, got {text!r}"
+        )
     return value
 
 

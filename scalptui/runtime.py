@@ -149,7 +149,9 @@ def theme_names(config_dir: Path | None) -> tuple[str, ...]:
 
 def theme_files(config_dir: Path | None) -> dict[str, Path]:
     """Each theme name and the file that gives it (a later file of the same name wins, as
-    when the TUI loads them); files that are not TOML are left out."""
+    when the TUI loads them). A file that does not read as TOML gives its stem: the TUI
+    names the file and its fault when asked for it (it said "unknown theme"), and a
+    headless run, which draws nothing, is not stopped by it, as by a bad colour."""
     paths = sorted(_builtin_theme_dir().glob("*.toml"))
     if config_dir is not None:
         paths += sorted((config_dir / "themes").glob("*.toml"))
@@ -158,7 +160,7 @@ def theme_files(config_dir: Path | None) -> dict[str, Path]:
         try:
             name = tomllib.loads(path.read_text(encoding="utf-8")).get("name", path.stem)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
-            continue  # the TUI reports the file when it loads the themes
+            name = path.stem
         if isinstance(name, str) and name:  # as the TUI's own check: a theme it can apply
             files[name] = path
     return files

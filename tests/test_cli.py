@@ -145,7 +145,8 @@ def test_a_base_url_with_demo_is_refused_not_ignored() -> None:
         (("record", "--demo", ""), "argument FILE: needs a file name"),
         (("sim", "--time-scale", "1e-9"), "must be 0.01 to 1000"),
         (("alerts", "--demo", "--speed", "1e-9"), "must be 0 (as fast as possible) or at least"),
-        (("alerts", "--demo", "--snapshots", "0.0001"), "must be at least 1 s"),
+        (("alerts", "--demo", "--snapshots", "0.0001"), "must be 1 to 86400 s"),
+        (("alerts", "--demo", "--snapshots", "1e306"), "must be 1 to 86400 s"),
         (("--bogus",), "unknown option --bogus (see scalptui --help)"),
         (("alerts", "--bogus"), "unknown option --bogus (see scalptui alerts --help)"),
         (("--demo", "--exchnage", "bybit"), "unknown option --exchnage (did you mean --exchange?)"),
@@ -642,6 +643,21 @@ def test_a_broken_theme_file_is_refused_by_name_and_not_offered(tmp_path: Path) 
     proc = run_cli("--theme", "nosuch", "--demo")
     assert_one_line_error(proc, "--theme: unknown theme 'nosuch'; themes: ")
     assert "mygood" not in proc.stderr.split("; themes: ", 1)[1].split(" (own themes", 1)[0]
+
+
+def test_a_theme_file_that_is_not_toml_is_named_and_stops_no_headless_run(tmp_path: Path) -> None:
+    """The TUI said "unknown theme" for it, and a headless run, which draws nothing,
+    was refused over it (while a bad colour let it run)."""
+    themes = Path(os.environ["XDG_CONFIG_HOME"]) / "scalptui" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text("this is not toml\n")
+    proc = run_cli("--theme", "broken", "--demo")
+    assert_one_line_error(proc, "--theme: theme 'broken': ")
+    assert "broken.toml" in proc.stderr
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[ui]\ntheme = "broken"\n')
+    args = build_parser().parse_args(["alerts", "--demo", "--config", str(cfg)])
+    assert settings_from_args(args).ui.theme == "broken"
 
 
 def test_theme_names_read_without_textual_match_the_themes_the_app_loads() -> None:
