@@ -520,16 +520,19 @@ class FundingWatch:
     default. A reading back inside the threshold resets the run. Fires once when
     the streak reaches N; re-arms only after a reading back inside the threshold
     (and the cooldown), so a persistently extreme rate is one alert, not one
-    every cooldown.
+    every cooldown. A rate that flips from one extreme to the other (a settlement
+    resets the estimate) is the other side crowded: it is armed, without the
+    cooldown of the side that fired.
     """
 
-    __slots__ = ("armed", "last_bucket", "last_fire_ts", "streak", "streak_sign")
+    __slots__ = ("armed", "fired_sign", "last_bucket", "last_fire_ts", "streak", "streak_sign")
 
     def __init__(self) -> None:
         self.streak = 0
         self.streak_sign = 0
         self.armed = True
         self.last_fire_ts: int | None = None
+        self.fired_sign = 0
         self.last_bucket: int | None = None
 
     def reading(self, now: int, rate_8h: float, th: SignalThresholds) -> bool:
@@ -546,14 +549,18 @@ class FundingWatch:
             self.armed = True
             return False
         sign = 1 if rate_8h > 0 else -1
+        if sign != self.streak_sign and sign != self.fired_sign:
+            self.armed = True
         self.streak = self.streak + 1 if sign == self.streak_sign else 1
         self.streak_sign = sign
         if not self.armed or self.streak < th.funding_readings:
             return False
-        if self.last_fire_ts is not None and now - self.last_fire_ts < th.cooldown_s * 1000:
+        cooling = self.last_fire_ts is not None and sign == self.fired_sign
+        if cooling and now - (self.last_fire_ts or 0) < th.cooldown_s * 1000:
             return False
         self.armed = False
         self.last_fire_ts = now
+        self.fired_sign = sign
         return True
 
 

@@ -221,6 +221,16 @@ def test_funding_watch_needs_consecutive_readings_and_rearms_only_after_normal()
     assert again == [False, False, True]  # the cooldown (300 s) ran out at minute 9
 
 
+def test_a_funding_rate_that_flips_extreme_to_extreme_fires_for_the_other_side() -> None:
+    """Only a reading back inside the threshold re-armed the watch: a flip straight from
+    one extreme to the other (a settlement resets the estimate) was never reported."""
+    watch = FundingWatch()
+    rates = [1e-3] * 5 + [-1e-3] * 5 + [1e-3] * 3
+    fired = [i for i, r in enumerate(rates) if watch.reading(i * MINUTE, r, TH)]
+    # +: minute 2; −: minute 7 (no cooldown across sides); + again at minute 12 (5 min on)
+    assert fired == [2, 7, 12]
+
+
 def test_funding_counts_one_reading_per_minute_of_event_time() -> None:
     """Binance's mark arrives every second: 3 readings are 3 minutes, not 3 seconds."""
     watch = FundingWatch()
