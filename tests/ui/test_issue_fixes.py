@@ -568,6 +568,13 @@ def test_the_short_exhaustion_line_names_whose_silence_it_is() -> None:
     assert "none for 1 min 18 s since the feed came back" in (short_facts(gap) or "")
 
 
+def test_the_short_exhaustion_line_of_a_later_leg_names_the_leg() -> None:
+    """Its figures are the leg's: without "leg 2" they read as the whole episode's."""
+    second = dataclasses.replace(EXHAUSTED, facts={**EXHAUSTED.facts, "leg": 2})
+    assert (short_facts(second) or "").startswith("leg 2: ")
+    assert not (short_facts(EXHAUSTED) or "").startswith("leg")
+
+
 @pytest.mark.parametrize(
     ("realized_long", "realized_short", "part"),
     [(3e6, 0.0, "ladder--realized-long"), (1e5, 3.4e6, "ladder--realized-short")],

@@ -88,8 +88,11 @@ def short_facts(alert: Alert) -> str | None:
         of_peak = share(float(ratio)) if isinstance(ratio, int | float) else "a share"
         stopped = f"rate{where} under {of_peak} of peak"
     total = usd(notional, lower_bound=f.get("lower_bound") is True)
+    leg = f.get("leg")
+    # a later leg's figures are that leg's: without its number they read as the episode's
+    which = f"leg {leg}: " if isinstance(leg, int) and not isinstance(leg, bool) and leg > 1 else ""
     return (
-        f"{total} {side_word(side)}, {fmt.pct(off)} off the {extreme}, {stopped}, "
+        f"{which}{total} {side_word(side)}, {fmt.pct(off)} off the {extreme}, {stopped}, "
         f"over {fmt.duration(lasted)}"
     )
 
