@@ -216,16 +216,26 @@ def alert_detail_text(alert: Alert, width: int | None = None) -> Text:
     return text
 
 
+_PRINTED = frozenset(
+    {"notional_usd", "notional_ex_largest_usd", "peak_rate_usd_s", "current_rate_usd_s"}
+)
+"""Facts summed from the liquidation prints: lower bounds where the venue samples them."""
+
+
 def fact_lines(facts: Mapping[str, object]) -> list[str]:
-    """One line per fact; ``venues`` (a mapping per venue) reads as one line per venue."""
+    """One line per fact; ``venues`` (a mapping per venue) reads as one line per venue.
+    A printed sum of a sampled venue reads "≥ $863k", as the message does (the table said
+    "$863k" under a message saying "≥ $863k")."""
     width = max((len(k) for k in facts), default=0)
+    bound = facts.get("lower_bound") is True
     lines = []
     for key, value in facts.items():
         if isinstance(value, Mapping):
             lines.append(f"{key:<{width}}")
             lines += [f"  {line}" for line in _nested_lines(key, value)]
         else:
-            lines.append(f"{key:<{width}}  {fact_value(key, value)}")
+            at_least = "≥ " if bound and key in _PRINTED else ""
+            lines.append(f"{key:<{width}}  {at_least}{fact_value(key, value)}")
     return lines
 
 
@@ -233,6 +243,10 @@ _PERCENT_FRACTIONS = frozenset(
     {"funding_rate", "funding_8h", "funding_8h_venues_mean", "apr", "dominance", "taker_share"}
 )
 """Facts recorded as fractions (0.0004, 0.84) that the screen reads in percent."""
+
+
+_SIGNED = ("change", "move", "off_")
+"""Percent facts that are changes: a rise reads "+0.165 %", as in the message."""
 
 
 def fact_value(key: str, value: object) -> str:
@@ -252,7 +266,8 @@ def fact_value(key: str, value: object) -> str:
     if key in _PERCENT_FRACTIONS:
         return _number(value * 100.0) + " %"
     if key.endswith("_pct"):
-        return _number(value) + " %"
+        signed = any(word in key for word in _SIGNED) and value > 0
+        return ("+" if signed else "") + _number(value) + " %"
     if key.endswith("_s"):
         return _number(value) + " s"
     if key.endswith("_h"):

@@ -540,16 +540,18 @@ def test_facts_read_as_a_trader_reads_them_not_as_python_prints_them() -> None:
         "taker_burst": -1.0,
         "window_s": 60.0,
         "evidence": "saturation",
+        "oi_change_5m_pct": 0.165,
     }
     assert [line.split(None, 1)[1] for line in fact_lines(facts)] == [
         "88.0424 %",
         "yes",
         "−2.8248 %",
         "$2.00M",
-        "$69.7k/s",
+        "≥ $69.7k/s",  # printed on a sampled venue: a lower bound, as the message says
         "∞ (no ordinary taker flow before it)",
         "60 s",
         "saturation",
+        "+0.165 %",  # a change reads with its sign
     ]
 
 
