@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from scalptui.detector import text
+from scalptui.detector import evidence, text
 from scalptui.detector.signals import EVIDENCE_NOTIONAL
 from scalptui.models import Alert, AlertKind, OpenInterest, Side, Source
 from scalptui.numfmt import funding_8h, funding_apr, share
@@ -62,9 +62,17 @@ def evidence_words(ev: ChainEvidence, path: str) -> list[str]:
 def cascade_alert(
     st: SymbolState, source: Source, kind: AlertKind, ev: ChainEvidence, path: str, leg: int = 1
 ) -> Alert:
-    """A liquidation cascade or short squeeze, with the evidence that decided it."""
+    """A liquidation cascade or short squeeze, with the evidence that decided it. A later
+    leg gives its own move and clusters, since its chain began: the window's reached back
+    into the leg before ("−9.14 %" where this leg had moved −4.97 %)."""
     oi_pct = st.oi.change(300_000)
     words = evidence_words(ev, path)
+    move, clusters = ev.move_pct, ev.clusters
+    if leg > 1:
+        move = ev.chain_move_pct
+        first = st.windows[ev.side].chain_first_ts()
+        if first is not None:
+            clusters = evidence.clusters_since(st, ev.side, first)
     facts: Facts = {
         "leg": leg,
         "notional_usd": round(ev.notional_usd, 2),
@@ -74,7 +82,7 @@ def cascade_alert(
         "span_s": round(ev.span_s, 1),
         "window_s": st.th.window_s,
         "dominance": round(ev.dominance, 4),
-        "price_move_pct": round(ev.move_pct, 4),
+        "price_move_pct": round(move, 4),
         "move_sigmas": round(ev.move_sigmas, 2),
         "sigma_1s_pct": round(ev.sigma_1s * 100.0, 5),
         "run_s": ev.run_s,
@@ -82,7 +90,7 @@ def cascade_alert(
         "saturation_span_s": ev.run_span_s,
         "taker_share": round(ev.flow_share, 4),
         "taker_burst": round(ev.flow_ratio, 2) if ev.flow_ratio < math.inf else -1.0,
-        "clusters_hit": ev.clusters,
+        "clusters_hit": clusters,
         "threshold_usd": round(ev.threshold_usd, 2),
         "evidence": path,
         "evidence_detail": ", ".join(words),
@@ -105,8 +113,8 @@ def cascade_alert(
         ev.prints,
         ev.span_s,
         ev.lower_bound,
-        ev.move_pct,
-        ev.clusters,
+        move,
+        clusters,
         oi_pct,
         leg=leg,
         evidence=words,

@@ -579,16 +579,22 @@ class Detector:
         ref = evidence.extreme_ref(st, side)
         anchor = ref if ref is not None else (st.last or 0.0)
         st.legs[side] = Leg(leg, st.clock, anchor, ev.notional_usd, ev.move_pct, st.last or 0.0)
+        clusters = ev.clusters
+        first = window.chain_first_ts()
+        if leg > 1:  # a later leg's episode is measured from where that leg began
+            own = evidence.chain_ref(st, side)
+            anchor = own if own is not None else anchor
+            clusters = evidence.clusters_since(st, side, first) if first is not None else clusters
         last_print = window.prints[-1][0] if window.prints else st.clock
         episode = Episode(
             kind,
             side,
-            window.chain_first_ts() or st.clock,
+            first or st.clock,
             anchor,
             ev.notional_usd,
             ev.prints,
             window.opening_rate(ev.notional_usd, ev.span_s),
-            ev.clusters,
+            clusters,
             ev.lower_bound,
             leg=leg,
             last_print_ts=last_print,

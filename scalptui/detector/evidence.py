@@ -39,15 +39,24 @@ def log_move(st: SymbolState, side: Side) -> float:
     return math.log(last / ref) if last > 0.0 and ref > 0.0 else 0.0
 
 
+def chain_ref(st: SymbolState, side: Side) -> float | None:
+    """The extreme since the side's chain began (its high for longs): where it started."""
+    start = st.chain_start(side)
+    if side is Side.LONG:
+        return st.rolling.high_from(start, st.bucket.high)
+    return st.rolling.low_from(start, st.bucket.low)
+
+
 def chain_move_pct(st: SymbolState, side: Side) -> float:
     """The move since the side's chain began (from its extreme since then), in percent."""
     last = st.last if st.last is not None else st.reference_price() or 0.0
-    start = st.chain_start(side)
-    if side is Side.LONG:
-        ref = st.rolling.high_from(start, st.bucket.high) or last
-    else:
-        ref = st.rolling.low_from(start, st.bucket.low) or last
+    ref = chain_ref(st, side) or last
     return (last / ref - 1.0) * 100.0 if last > 0.0 and ref > 0.0 else 0.0
+
+
+def clusters_since(st: SymbolState, side: Side, since: int) -> int:
+    """Est. clusters of ``side`` consumed from ``since`` on."""
+    return sum(1 for ts, hit, cluster in st.hits if cluster and hit.side is side and ts >= since)
 
 
 def move_pct(st: SymbolState, side: Side) -> float:

@@ -230,6 +230,29 @@ def test_a_chain_after_the_leg_ran_dry_is_its_next_leg_and_the_cooldown_ends_the
     assert cascades[2].ts - cascades[1].ts >= 300_000
 
 
+def test_a_later_leg_gives_its_own_move_and_clusters_not_the_episode_s() -> None:
+    """Leg 2 said "price −1.07 %, 9 est. clusters hit" four seconds into a leg that had
+    moved −0.26 %: the window reached back into leg 1. Its exhaustion's "at the low" was
+    both legs' move too."""
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=30)
+    tape.forced_move(30, -0.012, Side.LONG, 600_000)
+    tape.quiet(35)
+    leg_two_from = tape.price
+    tape.forced_move(25, -0.012, Side.LONG, 600_000)
+    leg_two_low = tape.price
+    tape.quiet(80)
+    _, alerts = run(tape.events)
+    cascades = kinds(alerts, AlertKind.LIQUIDATION_CASCADE)
+    exhausted = kinds(alerts, AlertKind.CASCADE_EXHAUSTED)
+    assert [a.facts["leg"] for a in cascades] == [1, 2]
+    second = cascades[1]
+    assert -0.6 < fact(second, "price_move_pct") < 0.0
+    assert fact(second, "clusters_hit") < fact(exhausted[0], "clusters_hit")
+    own = (leg_two_low / leg_two_from - 1.0) * 100.0
+    assert fact(exhausted[1], "extreme_move_pct") == pytest.approx(own, abs=0.25)
+
+
 def test_an_aftershock_inside_the_reported_legs_range_is_no_next_leg() -> None:
     """After a leg ran dry and price came back up, a smaller chain that does not take
     price past the leg's low repeats it (the real AVAX 2025-02-02 path's shape); one
