@@ -83,6 +83,9 @@ SKIPPED_STREAM = "market"
 """A venue's FAILED status of this stream for a symbol says the venue does not list it
 (``MultiFeed`` skips the symbol there): that venue is no part of the asset."""
 
+_NO_END = math.inf
+"""A tally without an end: every print recorded from its start on."""
+
 
 def venues_joined(venues: Iterable[str]) -> str:
     """``binanceusdm+bybit``: the venues of an alert or a snapshot, in watch order."""
@@ -392,7 +395,7 @@ class AssetDetector:
         while prints and prints[0][0] < newest - keep_ms:
             prints.popleft()
 
-    def _tally(self, symbol: str, side: Side, start: int, end: int) -> dict[str, VenueTally]:
+    def _tally(self, symbol: str, side: Side, start: int, end: float) -> dict[str, VenueTally]:
         tally = {venue: VenueTally() for venue in self._venues}
         for ts, venue, notional in self._prints.get((symbol, side), ()):
             if start <= ts <= end:
@@ -475,7 +478,10 @@ class AssetDetector:
             self._episodes[key] = ep
             self._held.pop(key, None)
             new_episode = True
-        tally = self._tally(alert.symbol, side, start, now)
+        # every print already in from the chain's start, those stamped after ``now`` too:
+        # a venue whose clock runs ahead delivered them before the episode was there to
+        # count them, and the exhaustion's per-venue sum came out short of its own total
+        tally = self._tally(alert.symbol, side, start, _NO_END)
         if new_episode:  # its first chain's prints, counted on by ``_record_print``
             ep.tally = {v: replace(t) for v, t in tally.items()}
         return self._with_venues(alert, ep.number, tally)

@@ -7,6 +7,7 @@ size, so every number an alert or a snapshot carries is known in advance.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -113,6 +114,19 @@ def test_the_snapshot_carries_the_market_tick_the_asset_view_the_finest_venue_s(
 
 
 # ------------------------------------------------------------------ one alert per leg
+
+
+def test_prints_of_a_venue_whose_clock_runs_ahead_are_counted_in_the_leg() -> None:
+    """Binance's clock 3 s ahead: its prints stamped after Bybit's alert had already come
+    in, before the episode was there to count them, and were never counted: the
+    exhaustion read "Binance ≥ $910k, 7 prints" beside "Venues: … Binance ≥ $429k"."""
+    events, _ = script([(30, -0.001, CHAIN)])
+    ahead = [dataclasses.replace(e, ts=e.ts + 3_000) if e.exchange == BN else e for e in events]
+    (alert,) = forced(feed(three_venues(), ahead))
+    assert alert.facts["decided_by"] == BY and alert.ts == T0 + 15_000
+    venues = alert.facts["venues"]
+    assert isinstance(venues, dict)
+    assert venues[BN] == {"usd": 1_500_000.0, "prints": 15, "complete": False, "live": True}
 
 
 def test_one_leg_on_three_venues_is_one_alert_with_every_venue_in_its_facts() -> None:
