@@ -314,6 +314,8 @@ async def pump(
     on_tick: Callable[[], None] | None = None,
 ) -> None:
     """Run ``consume`` over the feed until it ends, the duration passes, or ``stop`` is set.
+    An exception from ``consume`` or ``on_tick`` ends the run and is raised (a recording's
+    flush that failed on a full disk stopped the timer without a word: no more flushes).
 
     The feed is closed in every case.
     """
@@ -330,7 +332,7 @@ async def pump(
     ticker = asyncio.create_task(_tick(on_tick), name="tick") if on_tick else None
     tasks = [t for t in (consumer, stopper, ticker) if t is not None]
     try:
-        await asyncio.wait({consumer, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         if timer is not None:
             timer.cancel()
@@ -338,8 +340,12 @@ async def pump(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await feed.close()
-    if not consumer.cancelled() and consumer.exception() is not None:
-        raise consumer.exception()  # type: ignore[misc]
+    worked: list[asyncio.Task[None]] = [consumer] if ticker is None else [consumer, ticker]
+    for task in worked:
+        if task.done() and not task.cancelled():
+            failure = task.exception()
+            if failure is not None:
+                raise failure
 
 
 async def _tick(on_tick: Callable[[], None]) -> None:

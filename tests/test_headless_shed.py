@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
+
+import pytest
 
 from scalptui.headless import ShedReporter
 from scalptui.models import Event, Source
@@ -90,3 +93,35 @@ def test_the_run_s_managed_feed_passes_the_shedding_on() -> None:
     inner.shed_events["okx"] = 3
     report()
     assert "3 trades/marks shed so far (okx 3)" in err.getvalue()
+
+
+class QuietFeed(SheddingFeed):
+    """A feed that delivers nothing and never ends, until closed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = False
+
+    async def events(self) -> AsyncIterator[Event]:
+        await asyncio.Event().wait()
+        nothing: tuple[Event, ...] = ()
+        for event in nothing:  # pragma: no cover - never reached: a generator of nothing
+            yield event
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_a_failing_tick_ends_the_run_with_its_error() -> None:
+    """A recording's flush that failed on a full disk killed the once-a-second timer
+    without a word: the run went on, never flushing again."""
+    from scalptui.feed.recording import RecordingError
+    from scalptui.headless import pump
+
+    def full_disk() -> None:
+        raise RecordingError("cannot write recording x.jsonl: No space left on device")
+
+    feed = QuietFeed()
+    with pytest.raises(RecordingError, match="No space left"):
+        await asyncio.wait_for(pump(feed, lambda _e: None, duration_s=30, on_tick=full_disk), 10)
+    assert feed.closed
