@@ -230,6 +230,8 @@ def _recording_path(text: str) -> Path:
     directory"): an empty name is a mistake of its own."""
     if not text.strip():
         raise argparse.ArgumentTypeError("needs a file name")
+    if text.endswith(("/", os.sep)):  # Path drops the slash: "out/" made a file named out
+        raise argparse.ArgumentTypeError(f"needs a file name, not a directory: {text!r}")
     return Path(text)
 
 

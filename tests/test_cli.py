@@ -143,6 +143,7 @@ def test_a_base_url_with_demo_is_refused_not_ignored() -> None:
         (("alerts", "--seed", "abc"), "argument --seed: invalid int value"),
         (("sim", "--time-scale", "1e308"), "must be 0.01 to 1000"),
         (("record", "--demo", ""), "argument FILE: needs a file name"),
+        (("record", "--demo", "out/"), "needs a file name, not a directory: 'out/'"),
         (("sim", "--time-scale", "1e-9"), "must be 0.01 to 1000"),
         (("alerts", "--demo", "--speed", "1e-9"), "must be 0 (as fast as possible) or at least"),
         (("alerts", "--demo", "--snapshots", "0.0001"), "must be 1 to 86400 s"),

@@ -300,8 +300,8 @@ class Recorder:
         except OSError as exc:
             raise self._error("write", exc) from None
         self._write_line(header)
+        self.flush()  # a full disk: no header, and the file created for it is removed
         self._has_header = True
-        self.flush()
 
     def write(self, event: Event) -> None:
         if not self._has_header:

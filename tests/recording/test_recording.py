@@ -818,3 +818,24 @@ def test_a_recorder_whose_header_fails_lets_go_of_the_file(tmp_path: Path) -> No
         Recorder(path, exchange=EX, symbols=(SYM,), source=Source.REPLAY)
     assert not path.exists()  # created for nothing, removed
     Recorder(path).close()  # and not locked: it said "being recorded by another run"
+
+
+def test_a_disk_full_before_the_header_leaves_no_empty_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The header counted as written before its flush went through: on a full disk the
+    run stopped but left the 0-byte file it had created."""
+    path = tmp_path / "new.jsonl"
+    real_open = Path.open
+
+    def open_on_a_full_disk(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if self == path and "w" in mode:
+            disk = FillingDisk(self)
+            disk.room = 0
+            return disk
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_on_a_full_disk)
+    with pytest.raises(RecordingError, match="No space left"):
+        Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    assert not path.exists()
