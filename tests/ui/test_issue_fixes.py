@@ -282,6 +282,31 @@ async def test_enter_opens_the_selected_alert_in_full_and_escape_closes(
         assert not isinstance(app.screen, AlertDetailScreen)
 
 
+async def test_the_log_is_in_time_order_whatever_order_alerts_arrive_in(
+    harness: Harness,
+) -> None:
+    """On several venues an alert carries its deciding venue's time, which may lag
+    another's by seconds: appended as they came, the log read 12:25:08 above 12:25:01
+    above 12:25:06. The alert selected stays selected."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        before = len(app.alert_log.entries)
+        t0 = max((e.alert.ts for e in app.alert_log.entries), default=1_767_225_600_000)
+        app.post_message(AlertRaised(alert(message="at 2", ts=t0 + 2_000)))
+        app.post_message(AlertRaised(alert(message="at 8", ts=t0 + 8_000)))
+        await pilot.pause()
+        app.alert_log.focus()
+        await pilot.press("down")  # "at 2", the one before the newest
+        await pilot.pause()
+        app.post_message(AlertRaised(alert(message="at 1", ts=t0 + 1_000)))
+        app.post_message(AlertRaised(alert(message="at 6", ts=t0 + 6_000)))
+        await pilot.pause()
+        logged = [e.alert.message for e in list(app.alert_log.entries)[before:]]
+        assert logged == ["at 1", "at 2", "at 6", "at 8"]
+        selected = app.alert_log.selected_alert
+        assert selected is not None and selected.message == "at 2"
+
+
 async def test_the_log_names_symbols_by_base_asset_unless_two_share_it(harness: Harness) -> None:
     async with harness.app.run_test(size=(120, 40)) as pilot:
         app = await ready(harness, pilot)

@@ -216,9 +216,19 @@ class AlertLog(LinesWidget, can_focus=True):
         """The UTC day of the clock on screen: an alert of another day shows its date."""
 
     def add(self, alert: Alert, *, muted: bool = False) -> None:
-        self.entries.append(LoggedAlert(alert, muted))
-        if self.selected > 0:
-            self.selected += 1  # keep the same alert selected as newer ones arrive
+        """Log ``alert`` in time order, newest first on screen. On several venues an alert
+        carries the time of the venue that decided it, which may lag another venue's by
+        seconds: appended as they arrived, the log read 12:25:08 above 12:25:01 above
+        12:25:06."""
+        entries = self.entries
+        if entries.maxlen is not None and len(entries) == entries.maxlen:
+            entries.popleft()
+        newer = 0  # logged alerts later than this one
+        while newer < len(entries) and entries[-1 - newer].alert.ts > alert.ts:
+            newer += 1
+        entries.insert(len(entries) - newer, LoggedAlert(alert, muted))
+        if self.selected > 0 and newer <= self.selected:
+            self.selected += 1  # keep the same alert selected as others arrive
         self.redraw()
 
     def extend(self, alerts: Iterable[LoggedAlert]) -> None:
