@@ -798,6 +798,9 @@ class ScalpApp(App[None]):
                 f"the ladder's finest here: rows as narrow as its bins (±{reach:.1f} %)",
                 timeout=CONFIRM_TIMEOUT_S,
             )
+        elif step > 0:  # a key that did nothing said nothing either
+            widest = reach if reach is not None else max(levels)
+            self.notify(f"the ladder's widest: ±{widest:.0f} %", timeout=CONFIRM_TIMEOUT_S)
 
     def action_toggle_tape(self) -> None:
         tape = self.tape
