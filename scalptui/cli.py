@@ -687,7 +687,7 @@ def _main_sim(args: argparse.Namespace) -> int:
                 return _fail(
                     f"cannot serve the simulated exchange on {args.host}:{args.port}: {reason}"
                 )
-            print(f"scalptui sim: serving on {url}", file=sys.stderr, flush=True)
+            print(f"scalptui sim: serving on {url}{_shock_note(sim)}", file=sys.stderr, flush=True)
             try:
                 await stop.wait()
             finally:
@@ -695,6 +695,19 @@ def _main_sim(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _run_async(go())
+
+
+def _shock_note(sim: Any) -> str:
+    """When a cascade or squeeze scenario's first shock lands, in wall seconds: at
+    ``--time-scale 10`` it came 6-10 s after start, before a client had connected."""
+    if sim.model.scenario not in ("cascade", "squeeze"):
+        return ""
+    now = sim.model.now_ms
+    pending = [m.shock_at for m in sim.model.markets.values() if m.shock_at is not None]
+    if not pending:
+        return ""
+    wall_s = max(0.0, (min(pending) - now) / 1000.0 / sim.time_scale)
+    return f"; the {sim.model.scenario} shock lands in {wall_s:.0f} s (connect before it)"
 
 
 def _check_theme_usable(settings: Settings) -> None:

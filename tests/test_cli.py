@@ -786,3 +786,24 @@ def test_an_unreachable_live_exchange_points_to_the_demo() -> None:
     ):
         assert _with_demo_hint(said, settings, replay) == said
     assert _with_demo_hint("unknown symbol 'FOO'", live, None) == "unknown symbol 'FOO'"
+
+
+def test_sim_says_when_a_scenario_s_shock_lands() -> None:
+    """At ``--time-scale 10`` the cascade came 6-10 s after start, before a client had
+    finished connecting: a run against it saw nothing, and nothing said why."""
+    args = ("sim", "--port", "0", "--scenario", "cascade", "--time-scale", "10")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scalptui", *args],
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    found = re.search(r"the cascade shock lands in (\d+) s \(connect before it\)$", line.strip())
+    assert found is not None, line
+    assert 5 <= int(found.group(1)) <= 10
