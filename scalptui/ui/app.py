@@ -976,7 +976,10 @@ class ScalpApp(App[None]):
         configured theme made the next plain run see the config as changed and drop
         the theme chosen with ``t``. A ``t`` pressed in such a run is kept."""
         if not self.settings.theme_named:
-            return self.theme, self.settings.ui.theme
+            # a theme whose file is broken this run is still the one chosen: saving the
+            # fallback in its place lost the choice once the file was mended
+            kept = self.theme if self._theme_chosen else self._wanted_theme
+            return kept, self.settings.ui.theme
         saved_theme, saved_over = self._saved_theme
         return (self.theme if self._theme_chosen else saved_theme), saved_over
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from textual.color import Color
 
+from scalptui.models import Source
 from scalptui.runtime import theme_names
+from scalptui.ui import state as persist
 from scalptui.ui.themes import (
     BUILTIN_ORDER,
     THEME_VARIABLES,
@@ -119,6 +121,26 @@ async def test_the_app_starts_with_the_default_theme_when_the_chosen_one_is_bad(
         messages = h.notices
         assert any("bad-colour.toml" in m and "long-liq" in m for m in messages)
         assert any("unknown theme 'bad-colour'" in m for m in messages)
+
+
+async def test_a_chosen_theme_whose_file_broke_is_still_the_one_saved(tmp_path: Path) -> None:
+    """A run on the fallback theme saved the fallback at quit: the theme chosen was gone
+    once its file was mended."""
+    config = tmp_path / "cfg"
+    shutil.copytree(FIXTURES / "themes", config / "themes")
+    persist.save_state(
+        tmp_path / "data",
+        persist.UiState(theme="bad-colour", theme_over="scalptui-dark"),
+        Source.SIMULATED,
+    )
+    h = build(tmp_path, config_dir=config)
+    async with h.app.run_test(size=(100, 30)) as pilot:
+        await drained(h)
+        await pilot.pause()
+        assert h.app.theme == "scalptui-dark"
+        await pilot.press("q")
+        await pilot.pause()
+    assert persist.load_state(tmp_path / "data", Source.SIMULATED).theme == "bad-colour"
 
 
 async def test_a_user_theme_can_be_chosen_and_inherits_missing_variables(tmp_path: Path) -> None:
