@@ -123,6 +123,13 @@ def check_replayable(path: Path) -> RecordingHeader:
     try:
         if path.is_dir():
             raise RecordingError(f"recording {path} is a directory")
+        if path.exists() and not path.is_file():
+            # a pipe or /dev/stdin is read once: the header check took its first lines,
+            # and the replay then failed mid-stream with "Expecting value"
+            raise RecordingError(
+                f"recording {path} is not a regular file (a pipe is read only once): "
+                "save it to a file and replay that"
+            )
     except OSError as exc:  # a name too long, a loop of links
         raise RecordingError(f"cannot read recording {path}: {exc.strerror or exc}") from None
     header = read_header(path)

@@ -807,3 +807,12 @@ def test_sim_says_when_a_scenario_s_shock_lands() -> None:
     found = re.search(r"the cascade shock lands in (\d+) s \(connect before it\)$", line.strip())
     assert found is not None, line
     assert 5 <= int(found.group(1)) <= 10
+
+
+def test_a_replay_of_a_pipe_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A pipe is read once: the header check took its first lines and the replay then
+    failed mid-stream ("Expecting value: line 1 column 1")."""
+    fifo = tmp_path / "recording.fifo"
+    os.mkfifo(fifo)
+    proc = run_cli("alerts", "--replay", str(fifo))
+    assert_one_line_error(proc, "is not a regular file (a pipe is read only once)")
