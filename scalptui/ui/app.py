@@ -214,6 +214,8 @@ class ScalpApp(App[None]):
         self._saved_theme = (saved.theme, saved.theme_over)
         self._theme_chosen = False
         """``t`` was pressed in this run."""
+        self._confirmed: tuple[str, float] | None = None
+        """The last short confirmation and when (monotonic s)."""
         for theme in self.theme_set.themes:
             self.register_theme(theme)
         # Held directly: the timers repaint them without a DOM query per tick.
@@ -794,13 +796,22 @@ class ScalpApp(App[None]):
                 return
             index += step
         if step < 0 and reach is not None:  # + zooms in: a smaller span
-            self.notify(
-                f"the ladder's finest here: rows as narrow as its bins (±{reach:.1f} %)",
-                timeout=CONFIRM_TIMEOUT_S,
+            self._confirm_once(
+                f"the ladder's finest here: rows as narrow as its bins (±{reach:.1f} %)"
             )
         elif step > 0:  # a key that did nothing said nothing either
             widest = reach if reach is not None else max(levels)
-            self.notify(f"the ladder's widest: ±{widest:.0f} %", timeout=CONFIRM_TIMEOUT_S)
+            self._confirm_once(f"the ladder's widest: ±{widest:.0f} %")
+
+    def _confirm_once(self, message: str) -> None:
+        """A short confirmation, not stacked again while the same one is still on screen
+        (a key held down at the zoom's end piled up one toast per press)."""
+        now = time.monotonic()
+        last = self._confirmed
+        if last is not None and last[0] == message and now - last[1] < CONFIRM_TIMEOUT_S:
+            return
+        self._confirmed = (message, now)
+        self.notify(message, timeout=CONFIRM_TIMEOUT_S)
 
     def action_toggle_tape(self) -> None:
         tape = self.tape
