@@ -216,10 +216,10 @@ def alert_detail_text(alert: Alert, width: int | None = None) -> Text:
     return text
 
 
-_PRINTED = frozenset(
-    {"notional_usd", "notional_ex_largest_usd", "peak_rate_usd_s", "current_rate_usd_s"}
-)
-"""Facts summed from the liquidation prints: lower bounds where the venue samples them."""
+_PRINTED = frozenset({"notional_usd"})
+"""The headline sum of liquidation prints, a lower bound when ``lower_bound`` says so. The
+other printed figures may be one venue's (the deciding one's evidence and rates, on a run
+over several venues), whose completeness the record does not carry."""
 
 
 def fact_lines(facts: Mapping[str, object]) -> list[str]:

@@ -536,6 +536,7 @@ def test_facts_read_as_a_trader_reads_them_not_as_python_prints_them() -> None:
         "lower_bound": True,
         "price_move_pct": -2.8248,
         "threshold_usd": 2_000_000.0,
+        "notional_usd": 863_000.0,
         "peak_rate_usd_s": 69_665.22,
         "taker_burst": -1.0,
         "window_s": 60.0,
@@ -547,7 +548,8 @@ def test_facts_read_as_a_trader_reads_them_not_as_python_prints_them() -> None:
         "yes",
         "−2.8248 %",
         "$2.00M",
-        "≥ $69.7k/s",  # printed on a sampled venue: a lower bound, as the message says
+        "≥ $863k",  # the printed total of a sampled venue: a lower bound, as the message says
+        "$69.7k/s",
         "∞ (no ordinary taker flow before it)",
         "60 s",
         "saturation",
