@@ -182,13 +182,19 @@ def test_open_interest_fall_removes_longs_by_taker_sell_share() -> None:
     assert sum(b.long_usd for b in snap.ladder) == pytest.approx(1_000_000.0 - expected_loss)
 
 
-def test_open_interest_flush_thins_the_ladder_but_does_not_empty_it() -> None:
+def _ten_million_tracked() -> Detector:
+    """One 10× leverage; +100 BTC of open interest at $100k over balanced flow: $10M held."""
     params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(10.0, 1.0),)))
     det = Detector(params)
     det.on_event(OpenInterest(1_000, EX, SYMBOL, 80_000.0))
     det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
     det.on_event(_trade(2_100, 100_000.0, 1.0, TakerSide.SELL))
-    det.on_event(OpenInterest(3_000, EX, SYMBOL, 80_100.0))  # +100 BTC tracked: $10M
+    det.on_event(OpenInterest(3_000, EX, SYMBOL, 80_100.0))
+    return det
+
+
+def test_open_interest_flush_thins_the_ladder_but_does_not_empty_it() -> None:
+    det = _ten_million_tracked()
     det.on_event(_trade(4_000, 100_000.0, 1.0, TakerSide.SELL))
     det.on_event(_trade(4_100, 100_000.0, 1.0, TakerSide.BUY))
     det.on_event(OpenInterest(5_000, EX, SYMBOL, 77_697.0))  # a 3 % flush, balanced flow
@@ -199,12 +205,7 @@ def test_open_interest_flush_thins_the_ladder_but_does_not_empty_it() -> None:
 def test_an_open_interest_of_zero_is_a_glitch_not_a_flush() -> None:
     """One 0 from a venue was a −100 % OI_FLUSH, the ladder emptied and then refilled with
     the whole open interest as new positions at one price."""
-    params = DetectorParams(ladder=replace(SPIKES, leverage_mix=(LeverageShare(10.0, 1.0),)))
-    det = Detector(params)
-    det.on_event(OpenInterest(1_000, EX, SYMBOL, 80_000.0))
-    det.on_event(_trade(2_000, 100_000.0, 1.0, TakerSide.BUY))
-    det.on_event(_trade(2_100, 100_000.0, 1.0, TakerSide.SELL))
-    det.on_event(OpenInterest(3_000, EX, SYMBOL, 80_100.0))
+    det = _ten_million_tracked()
     held = sum(b.long_usd + b.short_usd for b in det.snapshot(SYMBOL).ladder)
     assert det.on_event(OpenInterest(5_000, EX, SYMBOL, 0.0)) == []
     assert det.on_event(OpenInterest(7_000, EX, SYMBOL, 80_100.0)) == []
