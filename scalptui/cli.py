@@ -576,6 +576,21 @@ def _setup_stderr_logging() -> None:
     for handler in logging.getLogger().handlers:
         # a stream's state is printed as its own status line already: not twice
         handler.addFilter(lambda record: not getattr(record, "feed_status", False))
+        handler.addFilter(one_line_venue_error)
+
+
+def one_line_venue_error(record: logging.LogRecord) -> bool:
+    """asyncio's "Future exception was never retrieved" for a venue's error that ccxt
+    handed to every waiting future (OKX's refusals carry no request id), some of them
+    ccxt's own that nobody awaits: one warning line, not a traceback on stderr."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if record.name == "asyncio" and exc is not None and type(exc).__module__.startswith("ccxt"):
+        record.msg = "a venue error no subscription was waiting for: %s: %s"
+        record.args = (type(exc).__name__, str(exc)[:200])
+        record.exc_info = None
+        record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True
 
 
 def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:

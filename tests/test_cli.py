@@ -7,6 +7,7 @@ import dataclasses
 import fcntl
 import io
 import json
+import logging
 import os
 import re
 import resource
@@ -816,3 +817,26 @@ def test_a_replay_of_a_pipe_is_refused_in_one_line(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     proc = run_cli("alerts", "--replay", str(fifo))
     assert_one_line_error(proc, "is not a regular file (a pipe is read only once)")
+
+
+def test_a_venue_error_nobody_awaited_is_one_line_not_a_traceback() -> None:
+    """ccxt hands an OKX refusal to every waiting future, some its own that nobody awaits:
+    asyncio logged each with a traceback on the headless run's stderr."""
+    import ccxt
+
+    from scalptui.cli import one_line_venue_error
+
+    try:
+        raise ccxt.BadRequest('okx {"code":"60018"}')
+    except ccxt.BadRequest as exc:
+        record = logging.LogRecord(
+            "asyncio", logging.ERROR, __file__, 1, "Future exception was never retrieved\n"
+            "future: <Future finished>", None, (type(exc), exc, exc.__traceback__),
+        )  # fmt: skip
+    assert one_line_venue_error(record)
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setFormatter(logging.Formatter("scalptui: %(levelname)s %(name)s: %(message)s"))
+    line = handler.format(record)
+    assert "\n" not in line and "Traceback" not in line
+    assert line.startswith("scalptui: WARNING asyncio: a venue error no subscription was waiting")
+    assert 'BadRequest: okx {"code":"60018"}' in line

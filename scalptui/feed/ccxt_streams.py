@@ -167,8 +167,9 @@ class StreamSupervision:
         OKX, whose error carries no request id, ccxt hands it to whichever subscriptions
         of the connection are waiting, seldom the refused one. So the refusal goes to the
         streams it names (``Venue.refused``) that have delivered nothing since they
-        connected; one that names none fails a stream only after ``REFUSALS_TO_FAIL``
-        sessions in a row."""
+        connected, and only ends the session of any other that received it; one that
+        names no watched stream fails a stream only after ``REFUSALS_TO_FAIL`` sessions
+        in a row (counting other symbols' refusals failed healthy streams for good)."""
         import ccxt
 
         if stream.refused is not None:
@@ -179,17 +180,21 @@ class StreamSupervision:
         if exc is None:
             return
         text, venue = str(exc), self.venue
-        named = [
+        mentioned = [
             each
             for each in self._streams.values()
             if venue.refused(text, each.name, self._market_id(each))
-            and each.health.messages_since_connect == 0  # one that delivers is served
         ]
-        for other in named:
+        named = [each for each in mentioned if each.health.messages_since_connect == 0]
+        for other in named:  # one that delivers since it connected is served
             if other is not stream:
                 other.refused = exc
+        if stream in named:
+            raise exc
+        if mentioned:
+            return  # another stream's refusal: it ends this session, it never fails this one
         stream.refusals += 1
-        if stream in named or stream.refusals >= REFUSALS_TO_FAIL:
+        if stream.refusals >= REFUSALS_TO_FAIL:
             raise exc
 
     def _market_id(self, stream: Stream) -> str | None:

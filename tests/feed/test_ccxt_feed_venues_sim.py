@@ -38,6 +38,9 @@ from scalptui.models import (
 
 from .simfeed import BTC, ETH, is_status, latest_states, sim_feed
 
+SOL = "SOL/USDT:USDT"
+XRP = "XRP/USDT:USDT"
+
 STREAMS = {
     "bybit": ("trades", "liquidations", "ticker"),
     "okx": ("trades", "liquidations", "mark", "funding", "open_interest"),
@@ -372,28 +375,34 @@ async def test_okx_a_delisted_symbol_fails_alone_and_the_others_come_back() -> N
     request id, so ccxt hands the error to whichever subscriptions of the connection are
     waiting, mostly other symbols'. A refusal fails only the stream it names (when ccxt
     hands it to no one, that stream delivers nothing and reads stale); the others come
-    back and stay (taking any refusal as the receiver's own failed BTC's streams)."""
+    back and stay (taking any refusal as the receiver's own, or counting other symbols'
+    refusals as its own, failed healthy streams for good)."""
     per_symbol = ("trades", "mark", "funding")  # OKX open interest is polled
+    symbols = (BTC, ETH, SOL, XRP)
+    delisted, listed = (ETH, SOL), (BTC, XRP)
     async with (
         asyncio.timeout(60),
-        sim_feed((BTC, ETH), exchange="okx", warm_start=False) as (sim, _feed, got),
+        sim_feed(symbols, exchange="okx", warm_start=False) as (sim, _feed, got),
     ):
-        await got.until(lambda: all_live(got.events, "okx", (BTC, ETH)))
-        sim.delist(ETH)
+        await got.until(lambda: all_live(got.events, "okx", symbols))
+        for symbol in delisted:
+            sim.delist(symbol)
         mark = len(got.events)
         sim.drop_connections(venue="okx")
-        await asyncio.sleep(4)  # the refusals, and the reconnects they cause
+        await asyncio.sleep(6)  # the refusals, and the reconnects they cause
         settled = len(got.events)
-        await got.until(lambda: len(got.of(Trade, settled)) >= 20)
+        await got.until(lambda: {t.symbol for t in got.of(Trade, settled)} == set(listed))
         failed = [s for s in got.of(FeedStatus, mark) if s.state is StreamState.FAILED]
-        assert {s.symbol for s in failed} <= {ETH}
-        assert all("ETH-USDT-SWAP" in s.detail for s in failed)
-        assert {s.stream for s in failed} <= set(per_symbol)
+        assert {s.symbol for s in failed} <= set(delisted), [
+            (s.symbol, s.stream, s.detail) for s in failed if s.symbol in listed
+        ]
+        for status in failed:
+            assert f"{status.symbol.split('/')[0]}-USDT-SWAP" in status.detail
+            assert status.stream in per_symbol
         states = latest_states(got.events)
-        assert all(states[(BTC, stream)] is StreamState.LIVE for stream in per_symbol)
-        assert states[(ETH, "liquidations")] is not StreamState.FAILED  # OKX's: venue-wide
-        assert {t.symbol for t in got.of(Trade, settled)} == {BTC}
+        for symbol in listed:
+            assert all(states[(symbol, stream)] is StreamState.LIVE for stream in per_symbol)
         assert not any(
-            s.symbol == BTC and s.state is StreamState.RECONNECTING
+            s.symbol in listed and s.state is StreamState.RECONNECTING
             for s in got.of(FeedStatus, settled)
         )
