@@ -539,7 +539,8 @@ class CcxtFeed(StreamSupervision):
             or venue.default_funding_interval_h
         )
         self._funding[symbol] = FundingState(interval_h=interval)
-        self._spawn(self._run_symbol(symbol), f"symbol:{symbol}", (symbol, "market"))
+        # not "market": a failed market status reads as a symbol the venue does not list
+        self._spawn(self._run_symbol(symbol), f"symbol:{symbol}", (symbol, "startup"))
 
     async def _run_symbol(self, symbol: str) -> None:
         """MarketInfo, then History, then the symbol's streams (DESIGN: facts before events)."""

@@ -31,7 +31,7 @@ from scalptui.ui.ladder_rows import Edge, LadderRow, build_rows
 from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import AlertDetailScreen
 from scalptui.ui.themes import BUILTIN_ORDER, load_themes
-from scalptui.ui.widgets.alert_log import alert_facts, fit_words, short_facts
+from scalptui.ui.widgets.alert_log import LoggedAlert, alert_facts, fit_words, short_facts
 from scalptui.ui.widgets.charts import (
     AXIS_LABEL_WIDTH,
     axis_labels,
@@ -305,6 +305,11 @@ async def test_the_log_is_in_time_order_whatever_order_alerts_arrive_in(
         assert logged == ["at 1", "at 2", "at 6", "at 8"]
         selected = app.alert_log.selected_alert
         assert selected is not None and selected.message == "at 2"
+        # a history restored at start was written as the alerts arrived: read in time too
+        restored = [LoggedAlert(alert(message=f"at {n}", ts=t0 + n * 1_000)) for n in (9, 7)]
+        app.alert_log.extend(restored)
+        logged = [e.alert.message for e in list(app.alert_log.entries)[before:]]
+        assert logged == ["at 1", "at 2", "at 6", "at 7", "at 8", "at 9"]
 
 
 async def test_the_log_names_symbols_by_base_asset_unless_two_share_it(harness: Harness) -> None:

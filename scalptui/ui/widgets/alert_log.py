@@ -232,7 +232,10 @@ class AlertLog(LinesWidget, can_focus=True):
         self.redraw()
 
     def extend(self, alerts: Iterable[LoggedAlert]) -> None:
-        self.entries.extend(alerts)
+        """Log many at once (a restored history, written as the alerts arrived) in time
+        order, as ``add`` does; alerts of one time keep the order they came in."""
+        merged = sorted([*self.entries, *alerts], key=lambda e: e.alert.ts)
+        self.entries = deque(merged, maxlen=MAX_ALERTS)
         self.redraw()
 
     def set_clock(self, now_ms: int) -> None:
