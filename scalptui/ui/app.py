@@ -153,9 +153,9 @@ class ScalpApp(App[None]):
         self._environ = dict(os.environ) if environ is None else environ
         self._state_source = Source.SIMULATED if settings.demo else Source.LIVE
         """Which saved session this run reads and writes (a demo keeps its own)."""
-        saved = persist.load_state(data_dir, self._state_source)
+        saved = persist.load_state(data_dir, self._state_source, mend=replay_symbols is None)
         self._state_note = saved.note
-        self.keeps_state = replay_symbols is None
+        self.keeps_state = replay_symbols is None and not saved.keep_off
         """A replay shows the recording's symbols and saves nothing over the live
         session's watchlist, mutes or theme (its alerts are not kept either)."""
         # The built-in three only seed a first session: once there is a saved watchlist it
@@ -169,6 +169,7 @@ class ScalpApp(App[None]):
         # A symbol named on the command line comes on screen, not the one left there last.
         first = start_on if start_on in self.watchlist else saved.current
         self.current: str = first if first in self.watchlist else self.watchlist[0]
+        self._started_with = self.watchlist
         self._unlisted: dict[str, int] = {}
         """Saved symbols this venue does not list, by their place in the saved watchlist:
         off screen for this run, kept in the watchlist saved for the venues that do."""
@@ -375,9 +376,9 @@ class ScalpApp(App[None]):
         try:
             await self.feed.add_symbol(symbol)
         except FeedError as exc:
-            kept = saved and symbol in self.watchlist
-            if kept:
-                self._unlisted[symbol] = self.watchlist.index(symbol)
+            kept = saved and symbol in self.watchlist and symbol in self._started_with
+            if kept:  # its place in the list saved (others this venue lacks left it too)
+                self._unlisted[symbol] = self._started_with.index(symbol)
             note = " (kept in the saved watchlist for the venues that list it)" if kept else ""
             self.notify(f"{symbol}: {exc}{note}", severity="error")
             self.watchlist = tuple(s for s in self.watchlist if s != symbol) or self.watchlist

@@ -54,6 +54,8 @@ class UiState:
     """The configured bell when ``bell`` was kept, for the same reason."""
     note: str | None = None
     """What went wrong reading the file, for the screen (never saved)."""
+    keep_off: bool = False
+    """The file is there but cannot be read: this run saves nothing over it."""
 
     def theme_for(self, configured: str) -> str:
         """The theme to start with: the saved one unless the setting changed since."""
@@ -85,10 +87,18 @@ def state_file(source: Source) -> str:
     return SIMULATED_STATE_FILE if source is Source.SIMULATED else STATE_FILE
 
 
-def load_state(data_dir: Path, source: Source = Source.LIVE) -> UiState:
+def load_state(data_dir: Path, source: Source = Source.LIVE, *, mend: bool = True) -> UiState:
+    """The saved session; a file that holds no session is set aside (``mend``; a replay,
+    which saves nothing, leaves it), one that cannot be read is left for this run alone."""
     path = data_dir / state_file(source)
     raw = _read_json(path)
+    if isinstance(raw, OSError):
+        note = f"cannot read {path} ({raw.strerror or raw}): started from the settings"
+        log.warning("%s", note)
+        return UiState(note=f"{note}; nothing is saved over it", keep_off=True)
     if raw is _UNREADABLE or (raw is not None and not isinstance(raw, dict)):
+        if not mend:
+            return UiState()
         return UiState(note=_set_aside(path))
     if raw is None:
         return UiState()
@@ -303,12 +313,15 @@ _UNREADABLE = object()
 
 
 def _read_json(path: Path) -> Any:
-    """The file's JSON; None when there is no file (or it cannot be opened), and
-    ``_UNREADABLE`` when it holds something else (cut off, hand-edited, binary)."""
+    """The file's JSON; None when there is no file, the OSError when it cannot be read
+    (a permission, a directory in its place), and ``_UNREADABLE`` when it holds
+    something else (cut off, hand-edited, binary)."""
     try:
         text = path.read_bytes()
-    except OSError:
+    except FileNotFoundError:
         return None
+    except OSError as exc:
+        return exc
     try:
         return json.loads(text.decode("utf-8"))
     except (ValueError, RecursionError):
@@ -319,6 +332,10 @@ def _set_aside(path: Path) -> str:
     """Keep an unreadable state file as ``<name>.bad`` (saving the session would write
     over it, and a trailing comma lost a hand-made watchlist) and say so."""
     bad = path.with_name(path.name + ".bad")
+    n = 1
+    while bad.exists():  # an earlier one kept: never written over
+        bad = path.with_name(f"{path.name}.bad.{n}")
+        n += 1
     try:
         os.replace(path, bad)
     except OSError as exc:

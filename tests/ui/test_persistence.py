@@ -45,8 +45,8 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
         assert app.theme == "scalptui-light"
         entries = list(app.alert_log.entries)
         assert len(entries) >= logged
-        assert entries[logged - 1].alert.message == "restart me"
-        assert entries[logged - 1].muted
+        (restored,) = [e for e in entries if e.alert.message == "restart me"]
+        assert restored.muted
 
 
 async def test_a_theme_named_in_the_settings_since_wins_over_the_saved_one(
@@ -153,6 +153,31 @@ def test_an_unreadable_state_file_is_set_aside_not_written_over(tmp_path: Path) 
     assert (tmp_path / "state.json.bad").read_text() == text
     persist.save_state(tmp_path, persist.UiState(watchlist=("ETH/USDT:USDT",)))
     assert (tmp_path / "state.json.bad").read_text() == text
+
+
+def test_a_second_unreadable_state_file_keeps_the_first_one_set_aside(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text('{"watchlist": ["A",]}')
+    persist.load_state(tmp_path)
+    (tmp_path / "state.json").write_text('{"watchlist": ["B",]}')
+    note = persist.load_state(tmp_path).note
+    assert (tmp_path / "state.json.bad").read_text() == '{"watchlist": ["A",]}'
+    assert (tmp_path / "state.json.bad.1").read_text() == '{"watchlist": ["B",]}'
+    assert note is not None and "state.json.bad.1" in note
+
+
+def test_a_state_file_that_cannot_be_read_is_left_alone_for_the_run(tmp_path: Path) -> None:
+    """Read as no file, it was written over at the first save."""
+    (tmp_path / "state.json").mkdir()
+    loaded = persist.load_state(tmp_path)
+    assert loaded.keep_off and loaded.note is not None and "cannot read" in loaded.note
+
+
+def test_a_replay_leaves_an_unreadable_state_file_where_it_is(tmp_path: Path) -> None:
+    """A replay saves nothing: it set the live session's file aside, and the next live
+    run started from the defaults without a word."""
+    (tmp_path / "state.json").write_text("{not json")
+    assert persist.load_state(tmp_path, mend=False) == persist.UiState()
+    assert (tmp_path / "state.json").read_text() == "{not json"
 
 
 @pytest.mark.parametrize(
@@ -382,8 +407,8 @@ async def test_a_demo_keeps_its_watchlist_apart_from_the_live_session(tmp_path: 
 async def test_a_saved_symbol_this_venue_lacks_is_skipped_not_forgotten(tmp_path: Path) -> None:
     """The saved watchlist is shared by every venue (and the simulator): a run on one
     that does not list a symbol took it off the saved list for good."""
-    hype = "HYPE/USDT:USDT"
-    saved = persist.UiState(watchlist=(SYMBOLS[0], hype, *SYMBOLS[1:]), current=hype)
+    hype, fart = "HYPE/USDT:USDT", "FARTCOIN/USDT:USDT"
+    saved = persist.UiState(watchlist=(SYMBOLS[0], hype, fart, *SYMBOLS[1:]), current=hype)
     persist.save_state(tmp_path / "data", saved, Source.SIMULATED)
     h = build(tmp_path)
     async with h.app.run_test(size=(100, 30), message_hook=h.hear) as pilot:
@@ -394,7 +419,7 @@ async def test_a_saved_symbol_this_venue_lacks_is_skipped_not_forgotten(tmp_path
         await pilot.press("q")
         await pilot.pause()
     after = persist.load_state(tmp_path / "data", Source.SIMULATED)
-    assert after.watchlist == (SYMBOLS[0], hype, *SYMBOLS[1:])
+    assert after.watchlist == (SYMBOLS[0], hype, fart, *SYMBOLS[1:])
 
 
 async def test_alerts_a_full_disk_refused_are_kept_and_saved_later(
