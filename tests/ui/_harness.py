@@ -186,10 +186,13 @@ def alert(
     symbol: str = "BTC/USDT:USDT",
     kind: AlertKind = AlertKind.LIQUIDATION_CASCADE,
     message: str = "Real liquidations: ≥ $1.0M longs in 30 s",
-    ts: int = 1_767_225_600_000,
+    ts: int | None = None,
 ) -> Alert:
+    """An alert as the app receives one; by default at the frozen clock, the scripted
+    market's last moment, so it is the newest in the (time-ordered) log."""
+    at = ts if ts is not None else int(end_clock() * 1000)
     return Alert(
-        ts, "binanceusdm", symbol, kind, Side.LONG, message, {"usd": 1e6}, Source.SIMULATED
+        at, "binanceusdm", symbol, kind, Side.LONG, message, {"usd": 1e6}, Source.SIMULATED
     )
 
 

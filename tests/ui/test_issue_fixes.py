@@ -46,7 +46,7 @@ from scalptui.ui.widgets.lines import LinesWidget
 from scalptui.ui.widgets.price import PriceLines, price_range_pct, spark_points
 from scalptui.ui.widgets.venues import VenueTable
 
-from ._harness import SYMBOLS, Harness, alert, drained
+from ._harness import SYMBOLS, Harness, alert, drained, end_clock
 
 LONG_MESSAGE = (
     "BTC/USDT:USDT LIQUIDATION_CASCADE — Real liquidations: ≥ $470.7k longs in 30 s, 12 prints "
@@ -248,7 +248,8 @@ async def test_an_exhaustion_cut_by_a_narrow_log_shows_its_figures_first(
     line gives its figures; wide enough, the sentence as before."""
     async with harness.app.run_test(size=size) as pilot:
         app = await ready(harness, pilot)
-        app.post_message(AlertRaised(EXHAUSTED))
+        newest = dataclasses.replace(EXHAUSTED, ts=int(end_clock() * 1000))  # the log's top
+        app.post_message(AlertRaised(newest))
         await pilot.pause()
         log = app.alert_log
         assert shown in log.lines[1].plain

@@ -314,7 +314,7 @@ def test_a_corrupt_alert_line_is_skipped_and_logged(
 async def test_an_alert_of_an_earlier_day_shows_its_date(tmp_path: Path) -> None:
     """A history restored at start may be days old: its lines say which day, and the
     day's own alerts gain their date once the clock passes midnight."""
-    today = alert(message="today's leg")  # 2026-01-01 00:00:00, the clock's day
+    today = alert(message="today's leg", ts=1_767_225_600_000)  # 2026-01-01 00:00:00
     earlier = alert(message="yesterday's leg", ts=today.ts - 10 * 60_000)
     persist.save_alerts(tmp_path / "data", [earlier, today], Source.SIMULATED)
     now = [end_clock()]
