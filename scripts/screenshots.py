@@ -63,10 +63,18 @@ def sim_opener(args: argparse.Namespace) -> tuple[FeedOpener, Clock | None]:
         demo_scenario="cascade", demo_seed=args.seed, demo_time_scale=args.time_scale
     )
 
+    began = time.time()
+
     async def open_feed() -> Feed:
         return await open_demo(settings(venues_of(args)), options)
 
-    return (open_feed, None)
+    def scaled() -> float:
+        """The simulated market's clock, ``--time-scale`` times the wall clock from the
+        start: on the wall clock the header read a time before the alerts under it."""
+        scale: float = args.time_scale
+        return began + (time.time() - began) * scale
+
+    return (open_feed, scaled)
 
 
 def scripted_opener() -> tuple[FeedOpener, Clock | None]:
