@@ -313,6 +313,17 @@ async def test_the_log_is_in_time_order_whatever_order_alerts_arrive_in(
         assert logged == ["at 1", "at 2", "at 6", "at 7", "at 8", "at 9"]
 
 
+async def test_a_line_built_before_the_styles_came_is_plain_not_a_crash(harness: Harness) -> None:
+    """An alert raised in the log's first frame on a loaded machine (mounted, its CSS not
+    applied yet) raised KeyError out of the app: the part is plain until the styles come."""
+    from rich.style import Style
+
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        assert app.alert_log.part("alert--no-such-part") == Style()
+        assert app.alert_log.part("alert--title") != Style()  # the styled ones are as before
+
+
 async def test_the_log_names_symbols_by_base_asset_unless_two_share_it(harness: Harness) -> None:
     async with harness.app.run_test(size=(120, 40)) as pilot:
         app = await ready(harness, pilot)

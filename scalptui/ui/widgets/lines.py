@@ -31,6 +31,7 @@ class LinesWidget(Widget):
         self._strips: dict[int, Strip] = {}
         self._strip_width = -1
         self._parts: dict[str, Style] = {}
+        self._built_unstyled = False
         self._base: Style | None = None
 
     @property
@@ -63,6 +64,11 @@ class LinesWidget(Widget):
         self._strips.clear()
         self._parts.clear()
         self._base = None
+        if self._built_unstyled:
+            self._built_unstyled = False
+            rebuild = getattr(self, "redraw", None)
+            if callable(rebuild):
+                self.call_after_refresh(rebuild)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -95,5 +101,12 @@ class LinesWidget(Widget):
         """
         style = self._parts.get(name)
         if style is None:
-            style = self._parts[name] = self.get_component_rich_style(name, partial=True)
+            try:
+                style = self._parts[name] = self.get_component_rich_style(name, partial=True)
+            except KeyError:
+                # Mounted, but its CSS not applied yet (an alert raised in the first frame,
+                # on a loaded machine): plain for now, not cached, and built again in
+                # colour once the styles come (``notify_style_update``).
+                self._built_unstyled = True
+                return Style()
         return style
