@@ -16,7 +16,8 @@ Each stream then has a small supervisor task that holds a sentinel future on the
 stream's ccxt client: ccxt rejects it when the connection errors or closes, and the
 supervisor re-subscribes with exponential back-off and jitter (``ccxt_streams``).
 
-Staleness (``watchdog``): a regular stream silent for ``stale_after_s`` is
+Staleness (``watchdog``): a regular stream silent for ``stale_after_s`` (or for
+the longer lulls its own cadence shows to be ordinary: a thin symbol's trades) is
 reported STALE; when every regular stream on its connection is silent the
 connection is closed and re-subscribed (a frame ccxt could not survive, a
 stall). A liquidation stream is judged by its connection, never by its quiet.

@@ -26,7 +26,7 @@ from scalptui.feed.venues import (
     parse_open_interest,
     parse_trade,
 )
-from scalptui.feed.watchdog import Cadence, StreamHealth
+from scalptui.feed.watchdog import MAX_LEARNT_STALE_S, Cadence, StreamHealth
 from scalptui.models import Liquidation, Side, StreamState
 
 from .offline import OfflineFeed, fixture_json
@@ -82,6 +82,58 @@ def test_reconnect_resets_the_silence_clock() -> None:
     health.on_connected(50.0)
     assert health.silent_for(55.0) == 5.0  # since the new connection, not the old message
     assert health.check(55.0) is None
+
+
+def stale_flips(health: StreamHealth, gaps: list[float]) -> int:
+    """Feed ``health`` messages ``gaps`` apart, checked every 0.5 s as the supervisor
+    does; count the times it went stale."""
+    now, flips = 0.0, 0
+    health.on_connected(now)
+    for gap in gaps:
+        until = now + gap
+        while now + 0.5 < until:
+            now += 0.5
+            flips += health.check(now) is StreamState.STALE
+        now = until
+        health.on_message(now)
+    return flips
+
+
+def test_a_thin_symbols_ordinary_lulls_are_not_stale() -> None:
+    """Trades at random, 3 s apart on average (a thin alt in a quiet hour): a fixed
+    10 s deadline reported one in 30 gaps stale, and on Binance re-opened the
+    connection each time, for days."""
+    rng = random.Random(11)
+    gaps = [rng.expovariate(1 / 3.0) for _ in range(2_400)]  # two hours
+    fixed = sum(gap > DEFAULT_STALE_S for gap in gaps)
+    flips = stale_flips(StreamHealth(Cadence.REGULAR, DEFAULT_STALE_S), gaps)
+    assert fixed > 40
+    assert flips <= 3  # the first few gaps, before the stream's cadence is known
+
+
+def test_a_liquid_stream_keeps_the_configured_deadline() -> None:
+    health = StreamHealth(Cadence.REGULAR, DEFAULT_STALE_S)
+    rng = random.Random(3)
+    assert stale_flips(health, [rng.expovariate(10.0) for _ in range(500)]) == 0
+    assert health.deadline_s() == DEFAULT_STALE_S
+    last = health.last_message or 0.0
+    assert health.check(last + 9.9) is None
+    assert health.check(last + 10.1) is StreamState.STALE
+
+
+def test_a_thin_stream_that_dies_is_still_found_within_two_minutes() -> None:
+    health = StreamHealth(Cadence.REGULAR, DEFAULT_STALE_S)
+    stale_flips(health, [100.0] * 40)  # a stream that pauses for minutes at a time
+    assert health.deadline_s() == MAX_LEARNT_STALE_S
+    last = health.last_message or 0.0
+    assert health.check(last + MAX_LEARNT_STALE_S - 1) is None
+    assert health.check(last + MAX_LEARNT_STALE_S + 1) is StreamState.STALE
+
+
+def test_one_outage_does_not_teach_a_stream_that_outages_are_ordinary() -> None:
+    health = StreamHealth(Cadence.REGULAR, DEFAULT_STALE_S)
+    stale_flips(health, [0.2] * 30 + [90.0] + [0.2] * 10)
+    assert health.deadline_s() == DEFAULT_STALE_S
 
 
 def test_closed_stream_stays_closed() -> None:
