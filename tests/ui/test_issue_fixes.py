@@ -35,6 +35,7 @@ from scalptui.ui.widgets.alert_log import LoggedAlert, alert_facts, fit_words, s
 from scalptui.ui.widgets.charts import (
     AXIS_LABEL_WIDTH,
     axis_labels,
+    funding_axis_range,
     percent_labels,
     price_labels,
     round_ticks,
@@ -561,6 +562,19 @@ def test_oi_axis_labels_are_compact_and_one_width() -> None:
     # Ticks finer than 4 decimals get the decimals that tell them apart.
     fine = percent_labels(round_ticks(0.011300, 0.011320))
     assert len(set(fine)) == len(fine) > 1
+
+
+def test_funding_axis_is_never_finer_than_a_ten_thousandth_of_a_percent() -> None:
+    """Three venues' rates differing in the fifth decimal made labels like ``0.0100568``,
+    wider than the axis; they are one rate to a trader."""
+    rates = [0.0100568, 0.0100612, 0.0100590]
+    labels = percent_labels(round_ticks(*funding_axis_range(rates)))
+    assert len(labels) >= 2
+    assert all(len(label) == AXIS_LABEL_WIDTH for label in labels)
+    assert all(len(label.strip().split(".")[1]) == 4 for label in labels)
+    low, high = funding_axis_range(rates)
+    assert low <= min(rates) and high >= max(rates)
+    assert funding_axis_range([-0.01, 0.03]) == (-0.01, 0.03)  # a real range is kept
 
 
 def test_chart_axes_tick_at_round_prices_and_round_times() -> None:

@@ -47,6 +47,22 @@ def _significant(ticks: list[float], scale: float, decimals: int) -> bool:
     return digits + decimals >= 3
 
 
+FUNDING_AXIS_MIN_SPAN = 0.0005
+"""The least range of the funding axis, in % per 8 h, so its ticks are never finer than
+0.0001 %: rates that differ in the fifth decimal (three venues' estimates) are one rate
+to a trader, and finer ticks made labels (``0.0100568``) wider than the axis."""
+
+
+def funding_axis_range(rates: list[float]) -> tuple[float, float]:
+    """The funding axis's low and high: the rates' range, widened about its middle to
+    ``FUNDING_AXIS_MIN_SPAN`` when narrower."""
+    low, high = min(rates), max(rates)
+    if high - low >= FUNDING_AXIS_MIN_SPAN:
+        return low, high
+    middle = (low + high) / 2
+    return middle - FUNDING_AXIS_MIN_SPAN / 2, middle + FUNDING_AXIS_MIN_SPAN / 2
+
+
 def percent_labels(ticks: list[float], width: int = AXIS_LABEL_WIDTH) -> list[str]:
     """Funding per 8 h in percent, fixed width: `` 0.0142`` / ``−0.0047`` (a true minus,
     as every other number on screen); more decimals only where round ticks need them."""
@@ -177,7 +193,7 @@ class FundingOiChart(PlotextPlot):
                 color=self._rgb("warning"),
                 yside="right",
             )
-            ticks = round_ticks(min(rates), max(rates))
+            ticks = round_ticks(*funding_axis_range(rates))
             plt.yticks(ticks, percent_labels(ticks), yside="right")  # type: ignore[arg-type]
             plt.ylabel("fund %/8h", "right")
         # The axes are named under the chart, not by a legend over the newest points
