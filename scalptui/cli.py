@@ -754,12 +754,13 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     """The TUI. What can be checked before it takes the terminal is checked first;
     a feed that cannot open makes the app exit 2, and its reason is printed here,
     after the terminal is restored."""
-    from scalptui.feed.recording import RecordingError, held_symbols
+    from scalptui.feed.recording import RecordingError, RecordingHeader, held_symbols
     from scalptui.runtime import check_replayable, feed_opener
 
     options = _run_options(args, settings)
     _check_theme_usable(settings)
     replay_symbols: tuple[str, ...] | None = None
+    header: RecordingHeader | None = None
     if options.replay is not None:
         try:
             header = check_replayable(options.replay)
@@ -778,7 +779,11 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     _setup_file_logging()
     start_on = settings.feed.symbols[0] if args.symbols is not None else None
     app = make_app(
-        settings, feed_opener(settings, options), start_on=start_on, replay_symbols=replay_symbols
+        settings,
+        feed_opener(settings, options),
+        start_on=start_on,
+        replay_symbols=replay_symbols,
+        replay_of=header,
     )
     app.run()
     if app.startup_error is not None:

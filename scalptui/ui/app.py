@@ -32,7 +32,7 @@ from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
 from scalptui.feed.base import Feed, FeedError, Playback, Shedding
-from scalptui.feed.recording import BAD_LINE_STREAM
+from scalptui.feed.recording import BAD_LINE_STREAM, RecordingHeader
 from scalptui.feed.venues import VENUES
 from scalptui.models import (
     Alert,
@@ -141,6 +141,7 @@ class ScalpApp(App[None]):
         environ: dict[str, str] | None = None,
         start_on: str | None = None,
         replay_symbols: tuple[str, ...] | None = None,
+        replay_of: RecordingHeader | None = None,
     ) -> None:
         # Themes load before App.__init__: the CSS variables are read from them.
         self.theme_set: ThemeSet = load_themes(config_dir)
@@ -190,6 +191,16 @@ class ScalpApp(App[None]):
         self.source = Source.SIMULATED if settings.demo else Source.LIVE
         self.recorded_simulated = False
         self.exchange = settings.feed.exchange
+        self._replay_from: float | None = None
+        """A replay's recorded start (s): its clock until its first event plays."""
+        if replay_of is not None:
+            # The recording's venue, badge, history and clock from the first frame: until
+            # the file was open the screen read the configured venue "connecting", the
+            # wall clock and the live session's alerts.
+            self.source = Source.REPLAY
+            self.exchange = replay_of.exchange
+            self.recorded_simulated = replay_of.source is Source.SIMULATED
+            self._replay_from = replay_of.started / 1000
         self.events_seen = 0
         self.bad_lines = 0
         """Lines of the recording a replay could not read (skipped)."""
@@ -206,6 +217,8 @@ class ScalpApp(App[None]):
         self._unsaved_alerts: list[Alert] = []
         self._save_failure: str | None = None
         self.book = MarketBook(self.feed_clock)
+        if replay_of is not None:
+            self.book.note_venues(replay_of.exchange)
         self._last_snapshot: DetectorSnapshot | None = None
         self._frozen: FrozenView | None = None
         """What the screen shows while paused (None while live)."""
@@ -663,6 +676,8 @@ class ScalpApp(App[None]):
             at = feed.position_s()
             if at is not None:
                 return at
+        if self._replay_from is not None:
+            return self._replay_from  # a replay whose first event has not played yet
         return self.clock()
 
     def _screen_clock_s(self, now: float, snap: DetectorSnapshot | None) -> float:
@@ -1019,6 +1034,7 @@ def make_app(
     environ: dict[str, str] | None = None,
     start_on: str | None = None,
     replay_symbols: tuple[str, ...] | None = None,
+    replay_of: RecordingHeader | None = None,
 ) -> ScalpApp:
     """The one app factory for the CLI, the tests, the screenshots and the demo.
 
@@ -1028,7 +1044,9 @@ def make_app(
     is the wall clock (tests freeze it); ``detector_factory`` builds the shared
     detector once the feed says what its source is; ``start_on`` is the symbol on
     screen at start (the first of ``--symbols``), else the one saved;
-    ``replay_symbols`` (a replay's) are the watchlist, and nothing is saved.
+    ``replay_symbols`` (a replay's) are the watchlist, and nothing is saved;
+    ``replay_of`` is the recording's header (its venue, source and start are shown
+    before the file is open).
     """
     return ScalpApp(
         settings,
@@ -1040,6 +1058,7 @@ def make_app(
         environ=environ,
         start_on=start_on,
         replay_symbols=replay_symbols,
+        replay_of=replay_of,
     )
 
 

@@ -16,6 +16,7 @@ from scalptui.config import FeedSettings, Settings, UiSettings
 from scalptui.detector import AnyDetector, make_detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed, FeedError
+from scalptui.feed.recording import RecordingHeader
 from scalptui.feed.scripted import SPECS, ScriptedFeed, script_end_ms, scripted_events
 from scalptui.models import (
     Alert,
@@ -133,6 +134,7 @@ def build(
     exchange: str | None = None,
     start_on: str | None = None,
     replay_symbols: tuple[str, ...] | None = None,
+    replay_of: RecordingHeader | None = None,
     symbols_named: bool = False,
     theme_named: bool = False,
 ) -> Harness:
@@ -172,6 +174,7 @@ def build(
         detector_factory=factory,
         environ={},
         replay_symbols=replay_symbols,
+        replay_of=replay_of,
         start_on=start_on,
     )
     return Harness(app, feed, detectors)

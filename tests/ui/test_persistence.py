@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from scalptui.config import DEFAULT_SYMBOLS
+from scalptui.feed.base import Feed
+from scalptui.feed.recording import RecordingHeader
 from scalptui.models import Alert, Source
 from scalptui.ui import state as persist
 from scalptui.ui.messages import AlertRaised
@@ -386,6 +389,28 @@ async def test_a_replay_shows_the_recordings_symbols_and_leaves_the_saved_sessio
         await pilot.pause()
     assert (tmp_path / "data" / "state-simulated.json").read_bytes() == saved
     assert build(tmp_path).app.watchlist == (*SYMBOLS, "XRP/USDT:USDT")
+
+
+async def test_a_replay_shows_its_recording_before_the_file_is_open(tmp_path: Path) -> None:
+    """Until the recording was open (about a second) the screen read the configured
+    venue "connecting", the wall clock and the saved session's own alerts."""
+    saved = alert(message="Real liquidations: a saved alert of the session")
+    assert persist.append_alerts(tmp_path / "data", [saved], Source.SIMULATED) is None
+    opening = asyncio.Event()
+
+    async def never_opens() -> Feed:
+        await opening.wait()
+        raise AssertionError("the test ends before the feed opens")
+
+    header = RecordingHeader("bybit,okx", SYMBOLS[:2], Source.LIVE, started=1_700_000_000_000)
+    replay = build(tmp_path, open_feed=never_opens, replay_symbols=SYMBOLS[:2], replay_of=header)
+    async with replay.app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        info = replay.app._chart_header(None)
+        assert (info.exchange, info.replay, info.simulated) == ("bybit,okx", True, False)
+        assert info.clock_s == 1_700_000_000.0  # the recording's start, not the wall clock
+        assert [v.venue for v in info.venues] == ["bybit", "okx"]
+        assert not replay.app.alert_log.entries  # the session's alerts are not the recording's
 
 
 async def test_a_demo_keeps_its_watchlist_apart_from_the_live_session(tmp_path: Path) -> None:
