@@ -82,7 +82,12 @@ DELIVERY_STREAMS = frozenset({"liquidations", "trades"})
 """A symbol's streams whose break makes a gap in what the detector judges."""
 VENUE_FEED = "feed"
 """The venue-wide status of delivery (a replay's bad-line or progress notices are not)."""
+PRICE_STREAMS = frozenset({"trades", VENUE_FEED})
+"""The streams whose break is a break in the symbol's prices (its liquidations' is not)."""
 _INF = math.inf
+STOPPED_KEPT = 32
+"""Closed symbols whose last state is kept for the screen (a run's end shows its last
+frame): a run that tried symbol after symbol for days kept every one, ladder and all."""
 CLOCK_BACK_MS = 300_000
 """A price this far behind its symbol's clock means the venue's clock went back: a late
 trade or a replay's reordering is seconds late, never five minutes."""
@@ -471,7 +476,10 @@ class Detector:
         comes next builds the symbol afresh."""
         st = self._symbols.pop(symbol, None)
         if st is not None:
+            self._stopped.pop(symbol, None)
             self._stopped[symbol] = st
+            while len(self._stopped) > STOPPED_KEPT:  # the longest stopped goes first
+                del self._stopped[next(iter(self._stopped))]
 
     # ================================================================ once a second
 
@@ -480,6 +488,9 @@ class Detector:
         if st.prices_resumed:
             st.prices_resumed = False
             st.prices_seen_since = st.clock
+            gap = st.price_break
+            if gap is not None and gap[1] is None and not st.down & PRICE_STREAMS:
+                st.price_break = (gap[0], st.clock)
         if st.prints_resumed:
             st.prints_resumed = False
             st.prints_seen_since = st.clock
@@ -610,6 +621,8 @@ def _see_delivery(st: SymbolState, stream: str, state: StreamState) -> None:
     reconnecting or failed status and comes back on its own next LIVE (never on another
     stream's, say a replay's notice)."""
     if state in _PRINTS_DOWN:
+        if stream in PRICE_STREAMS and not st.down & PRICE_STREAMS:
+            st.price_break = (st.clock, None)
         st.down.add(stream)
     elif state is StreamState.LIVE and stream in st.down:
         st.down.discard(stream)

@@ -129,10 +129,17 @@ def price_series(st: SymbolState, history_s: float) -> tuple[tuple[int, ...], tu
 
 
 def change_pct(st: SymbolState, span_ms: int) -> float | None:
-    """Last price against the close ``span_ms`` ago, in percent (None before that long)."""
+    """Last price against the close ``span_ms`` ago, in percent (None before that long,
+    or when that moment fell in a break in the prices' delivery: the close before the
+    break is not the price then, and a 1 m change measured from it showed the move
+    across a two-minute outage, which nobody saw, as the last minute's)."""
     if st.last is None or st.first_ts is None or st.clock - st.first_ts < span_ms:
         return None
-    then = st.seconds.value_at_or_before("close", st.clock - span_ms)
+    then_ts = st.clock - span_ms
+    gap = st.price_break
+    if gap is not None and then_ts >= gap[0] and (gap[1] is None or then_ts < gap[1]):
+        return None
+    then = st.seconds.value_at_or_before("close", then_ts)
     if then is None or then <= 0.0:
         return None
     return (st.last / then - 1.0) * 100.0

@@ -57,6 +57,7 @@ class SymbolState:
         "mark_seen",
         "oi",
         "overlay",
+        "price_break",
         "prices_resumed",
         "prices_seen_since",
         "prints_resumed",
@@ -124,6 +125,9 @@ class SymbolState:
         check (in event time: a status carries wall-clock time)."""
         self.prints_seen_since = -1
         """Event time from which the prints have been delivered without a break."""
+        self.price_break: tuple[int, int | None] | None = None
+        """The latest break in the delivery of prices: event time it began and the first
+        timed check after it ended (None while it lasts); None if there was none."""
         self.prices_resumed = False
         self.prices_seen_since = -1
         """Event time from which prices have been delivered without a break (the prints'

@@ -10,6 +10,7 @@ import pytest
 from _detector_market import BTC, EXCHANGE, SOL, T0, btc_tape, run
 
 from scalptui.detector import Detector
+from scalptui.detector.detector import STOPPED_KEPT
 from scalptui.detector.open_interest import OI_BUCKET_MS, OI_HISTORY_MS
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.rolling import SECOND_CAPACITY
@@ -142,6 +143,47 @@ def test_a_feed_back_a_minute_behind_where_it_broke_starts_the_symbol_afresh() -
             assert snap.last == 101_004.0 and snap.ts == T0 + 4_000
         else:
             assert snap.last == 100_000.0 and snap.ts == ahead + 4_000
+
+
+def test_a_change_over_a_break_in_the_prices_is_not_shown() -> None:
+    """After a two-minute outage the 1 m change was measured from the close before the
+    break, and read the move across it (which nobody saw) as the last minute's: +2.7 %
+    where the minute had moved 0.1 %. The moment it measures from must have been seen."""
+
+    def trades(det: Detector, start_s: int, seconds: int, price: float) -> None:
+        for i in range(seconds):
+            det.on_event(
+                Trade(T0 + (start_s + i) * 1_000, EXCHANGE, BTC, price, 1.0, TakerSide.BUY)
+            )
+
+    for stream in ("trades", "liquidations"):
+        det = Detector()
+        trades(det, 0, 400, 100_000.0)
+        det.on_event(FeedStatus(0, EXCHANGE, BTC, stream, StreamState.RECONNECTING))
+        det.on_event(FeedStatus(0, EXCHANGE, BTC, stream, StreamState.LIVE))
+        trades(det, 520, 46, 102_700.0)  # back 2 minutes later, 2.7 % higher, for 46 s
+        snap = det.snapshot(BTC)
+        if stream == "trades":
+            assert snap.change_1m_pct is None  # a minute ago fell in the outage
+        else:  # the prints' break is no break in the prices
+            assert snap.change_1m_pct == pytest.approx(2.7)
+        assert snap.change_5m_pct == pytest.approx(2.7)  # five minutes ago was seen
+        trades(det, 566, 30, 102_800.0)  # 76 s after the return
+        snap = det.snapshot(BTC)
+        assert snap.change_1m_pct == pytest.approx((102_800 / 102_700 - 1) * 100)
+        trades(det, 596, 150, 102_800.0)  # five minutes ago now falls in the break
+        assert (det.snapshot(BTC).change_5m_pct is None) is (stream == "trades")
+
+
+def test_symbols_taken_off_are_not_kept_for_ever() -> None:
+    det = Detector()
+    symbols = [f"C{i}/USDT:USDT" for i in range(STOPPED_KEPT + 10)]
+    for i, symbol in enumerate(symbols):
+        det.on_event(Trade(T0 + i, EXCHANGE, symbol, 1.0 + i, 1.0, TakerSide.BUY))
+        det.on_event(FeedStatus(0, EXCHANGE, symbol, "trades", StreamState.CLOSED))
+    assert len(det._stopped) == STOPPED_KEPT
+    assert det.snapshot(symbols[-1]).last == len(symbols)  # the latest closed still shows
+    assert det.snapshot(symbols[0]).last is None
 
 
 def test_bad_values_are_ignored_without_a_traceback() -> None:
