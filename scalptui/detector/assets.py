@@ -170,8 +170,10 @@ class AssetDetector:
             if self._skipped and (evt.exchange, evt.symbol) in self._skipped:
                 return []  # a status of a market the venue does not list (its closing one)
             self._status.setdefault(evt.exchange, {})[(evt.symbol, evt.stream)] = evt.state
-            if evt.state is StreamState.CLOSED and evt.symbol is not None:
-                self._closed(evt.symbol, evt.ts)
+            if evt.state is StreamState.CLOSED:
+                # one symbol's streams, or (no symbol) the venue's feed: the run ending
+                for symbol in (evt.symbol,) if evt.symbol is not None else tuple(self._symbols):
+                    self._closed(symbol, evt.ts)
             elif evt.state in DOWN_STATES and self._held:
                 released = self._release_held(evt.exchange)
         elif not isinstance(evt, VENUE_EVENTS):
@@ -190,7 +192,9 @@ class AssetDetector:
 
     def _closed(self, symbol: str, ts: int) -> None:
         """A venue's feed closed a stream of ``symbol`` (taken off the watchlist, or the run
-        ending): that is no venue going down. How its episodes end is never seen, so a
+        ending: a replay's last line, a venue-wide stream closing): that is no venue going
+        down, and the alerts said "(down)" and "went down while its own episode ran" of
+        every venue at the end of a replay. How its episodes end is never seen, so a
         held-back exhaustion is dropped, not reported, and once no venue streams the symbol
         its episodes end: a chain seen after it is added back is a report of its own."""
         for key in [k for k in self._held if k[0] == symbol]:

@@ -630,6 +630,23 @@ def test_a_symbol_taken_off_the_watchlist_mid_episode_reports_no_exhaustion() ->
     assert alerts[0].facts["leg"] == 2 and alerts[0].facts["venue_leg"] == 1
 
 
+def test_the_end_of_a_replay_reports_no_venue_down() -> None:
+    """A replay ends with each venue's feed CLOSED (no symbol). That was read as every
+    venue going down: the held exhaustion came out saying "Bybit $10.5M (down)" and
+    "Bybit's feed went down while its own episode ran" of a recording that just ended."""
+    both: Prints = {BY: CHAIN[BY], BN: CHAIN[BN]}
+    by_only: Prints = {BY: CHAIN[BY], BN: (0.0, True)}
+    events, _ = script([(30, -0.001, both), (40, 0.0, by_only)])
+    live = [_status(v, StreamState.LIVE, s) for v in (BN, BY) for s in ("trades", "liquidations")]
+    det = AssetDetector(exchanges=(BN, BY))
+    assert [a.kind for a in feed(det, [*live, *events])] == [AlertKind.LIQUIDATION_CASCADE]
+    end: list[Event] = [
+        FeedStatus(0, v, None, "replay", StreamState.CLOSED, "end of recording") for v in (BN, BY)
+    ]
+    assert feed(det, end) == []
+    assert all(e.kind is not AlertKind.LIQUIDATION_CASCADE for e in det.active_episodes()[BTC])
+
+
 @pytest.mark.parametrize("third", ["skips the symbol", "still opening"])
 def test_a_closed_symbol_s_episode_ends_though_a_third_venue_never_held_it(third: str) -> None:
     """OKX never streams BTC (it does not list it, or it is still opening), so it never
