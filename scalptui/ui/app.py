@@ -217,6 +217,9 @@ class ScalpApp(App[None]):
         self._unsaved_alerts: list[Alert] = []
         self._save_failure: str | None = None
         self.book = MarketBook(self.feed_clock)
+        self._afresh: set[str] = set()
+        """Symbols added back whose first event since has not come: nothing of them is
+        shown until it does (the detector keeps a closed symbol's last state)."""
         if replay_of is not None:
             self.book.note_venues(replay_of.exchange)
         self._last_snapshot: DetectorSnapshot | None = None
@@ -353,6 +356,8 @@ class ScalpApp(App[None]):
         if detector is None:
             return
         self.events_seen += 1
+        if self._afresh and evt.symbol in self._afresh and not _closing(evt):
+            self._afresh.discard(evt.symbol)  # its first news since it was added back
         self.book.record(evt)
         if isinstance(evt, FeedStatus) and evt.stream == BAD_LINE_STREAM:
             self._note_bad_line(evt)
@@ -557,6 +562,8 @@ class ScalpApp(App[None]):
         symbol = symbol or self.current
         if self._frozen is not None:
             return self._frozen.snapshot(symbol, self.detector)
+        if symbol in self._afresh:
+            return None  # the detector still holds what it showed before it was taken off
         if symbol != self.current:
             return detector_snapshot(self.detector, symbol, WATCH_SPAN_PCT)
         last = self._last_snapshot
@@ -649,12 +656,18 @@ class ScalpApp(App[None]):
                     current.funding,
                     current.open_interest,
                     history,
-                    current.ts,
+                    self._countdown_now_ms(current),
                     base=current.symbol.split("/", 1)[0],
                 )
             tape = self.tape
             if tape.display:
                 tape.show(self._tape_liquidations(), ticks)
+
+    def _countdown_now_ms(self, snap: DetectorSnapshot) -> int:
+        """The time the funding countdown counts from: the screen's clock. The market's own
+        time stops with its feed, and the countdown stood still through an outage."""
+        feed_now = self._held_at if self._held_at is not None else self.feed_clock()
+        return int(self._screen_clock_s(feed_now, snap) * 1000)
 
     def _funding_of(self, symbol: str) -> FundingPoints:
         if self._frozen is not None:
@@ -754,6 +767,7 @@ class ScalpApp(App[None]):
         if symbol not in self.watchlist:
             self.watchlist = (*self.watchlist, symbol)
             self.book.forget(symbol)  # taken off earlier: it comes back afresh
+            self._afresh.add(symbol)
             if self.feed is not None and symbol not in self.feed.symbols:
                 self.add_symbol(symbol)
         self.switch_to(symbol)
@@ -1062,19 +1076,34 @@ def make_app(
     )
 
 
+def _closing(evt: Event) -> bool:
+    """A stream's CLOSED status: a symbol's removal saying its last word."""
+    return isinstance(evt, FeedStatus) and evt.state is StreamState.CLOSED
+
+
 _NOT_DELIVERING = frozenset({StreamState.STALE, StreamState.RECONNECTING, StreamState.FAILED})
 
 
 def _prices_held(info: HeaderInfo) -> bool:
     """Whether no venue delivers the symbol on screen: its prices are the last seen. One
-    stream lagging while the rest flows (an OI poll) or one venue of several down holds
+    stream lagging while the prices flow (an OI poll) or one venue of several down holds
     nothing; a paused screen is said by its badge."""
-    if info.paused or info.stream:
+    if info.paused:
         return False
     listed = [v for v in info.venues if v.listed]
     if listed:
-        return all(v.state in _NOT_DELIVERING for v in listed)
-    return info.state in _NOT_DELIVERING
+        return not any(_delivers_prices(v.state, v.stream) for v in listed)
+    return not _delivers_prices(info.state, info.stream)
+
+
+def _delivers_prices(state: StreamState, lagging: str) -> bool:
+    """Whether a venue in ``state`` delivers prices; ``lagging`` names its one stream down
+    while others flow. Its trades down, its quiet liquidation stream still read live
+    (judged by a connection the outage had not yet closed): the prices stood still in
+    full colour for the first seconds of an outage on every venue."""
+    if lagging:
+        return lagging != "trades"
+    return state not in _NOT_DELIVERING
 
 
 def with_unlisted(watchlist: tuple[str, ...], unlisted: dict[str, int]) -> tuple[str, ...]:

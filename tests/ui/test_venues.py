@@ -11,6 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from scalptui import numfmt as fmt
 from scalptui.models import (
     Alert,
     DetectorSnapshot,
@@ -33,6 +34,7 @@ from scalptui.ui.app import MIN_SIZE, ScalpApp
 from scalptui.ui.market_book import MarketBook, VenueState
 from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import AlertDetailScreen, VenueScreen, fact_lines, venue_fact
+from scalptui.ui.widgets.funding_oi import FundingLines
 from scalptui.ui.widgets.header import HeaderBar, HeaderInfo
 from scalptui.ui.widgets.venues import (
     LAYOUTS,
@@ -43,7 +45,7 @@ from scalptui.ui.widgets.venues import (
     venue_rows,
 )
 
-from ._harness import SYMBOLS, VENUES, Harness, alert, build, drained, venues_script
+from ._harness import SYMBOLS, VENUES, Harness, alert, build, drained, end_clock, venues_script
 
 MULTI = ",".join(VENUES)
 TIME = r"\d\d:\d\d:\d\d(?:\.\d\d\d)?"
@@ -219,6 +221,87 @@ async def test_a_symbol_added_back_reads_afresh_not_closed_from_its_removal(
         assert all(s.state is not StreamState.CLOSED for s in states), states
         assert not app.book.funding_of(eth)  # its chart starts again, not across the gap
         assert "closed" not in app.header_bar.lines[0].plain
+
+
+async def test_a_symbol_added_back_shows_none_of_its_numbers_from_before(
+    tmp_path: Path,
+) -> None:
+    """Added back, SOL read "connecting" above its price, funding, open interest and
+    ladder from before it was taken off, until its first event came (a second on the
+    simulator, longer on a venue's start-up)."""
+    h = build(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        eth = SYMBOLS[1]
+        before = app.take_snapshot(eth)
+        assert before is not None and before.last is not None
+        await pilot.press("2")
+        await pilot.pause()
+        (last_line,) = [t for t in price_text(app).splitlines() if t.startswith("Last ")]
+        await pilot.press("x")
+        app.consume(FeedStatus(1, "binanceusdm", eth, "trades", StreamState.CLOSED, "removed"))
+        app.choose_symbol(eth)
+        await pilot.pause()
+        assert app.take_snapshot(eth) is None
+        app.repaint_now()
+        await pilot.pause()
+        assert last_line.split()[1] not in price_text(app)
+        late = FeedStatus(2, "binanceusdm", eth, "mark", StreamState.CLOSED, "removed")
+        app.consume(late)  # the removal's last word is no news of it
+        assert app.take_snapshot(eth) is None
+        app.consume(Trade(int(app.clock() * 1000), "binanceusdm", eth, 3_210.5, 1.0, TakerSide.BUY))
+        again = app.take_snapshot(eth)
+        assert again is not None and again.last == 3_210.5
+
+
+async def test_the_funding_countdown_runs_on_through_an_outage(tmp_path: Path) -> None:
+    """The countdown ran on the market's own time, which stops with its feed: through a
+    two-minute outage it stood at "6 h 56 min"."""
+    now = [end_clock()]
+    h = build(tmp_path, clock=lambda: now[0])
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+
+        def countdown() -> str:
+            lines = [line.plain for line in app.funding_panel.query_one(FundingLines).lines]
+            return next(t for t in lines if t.startswith("Next funding "))
+
+        before = countdown()
+        now[0] += 180.0  # no event for three minutes
+        app.refresh_slow_panels()
+        await pilot.pause()
+        assert countdown() != before
+        snap = app.take_snapshot()
+        assert snap is not None and snap.funding is not None
+        due = snap.funding.next_funding_ts
+        assert due is not None
+        assert countdown() == "Next funding " + fmt.duration(due / 1000 - now[0])
+
+
+async def test_last_reads_no_feed_once_every_venues_trades_are_down(tmp_path: Path) -> None:
+    """Two seconds into an outage every venue's trades read reconnecting while their quiet
+    liquidation streams still read live: the header named the trades, and the last price
+    stood in full colour without its "no feed" note for up to ten seconds."""
+    h = multi_venue(tmp_path)
+    async with h.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(h, pilot)
+        symbol, ms = app.current, int(app.clock() * 1000)
+
+        def last_line() -> str:
+            app.repaint_now()
+            return next(t for t in price_text(app).splitlines() if t.startswith("Last "))
+
+        for venue in VENUES:
+            app.book.record(FeedStatus(ms, venue, symbol, "liquidations", StreamState.LIVE))
+        app.book.record(FeedStatus(ms, VENUES[0], symbol, "trades", StreamState.RECONNECTING))
+        assert "no feed" not in last_line()  # one venue down: the others deliver
+        for venue in VENUES[1:]:
+            app.book.record(FeedStatus(ms, venue, symbol, "trades", StreamState.RECONNECTING))
+        assert last_line().endswith("◌ no feed"), last_line()
+
+
+def price_text(app: ScalpApp) -> str:
+    return "\n".join(line.plain for line in app.price_panel._lines.lines)
 
 
 def worst_case(n_venues: int, state: StreamState) -> HeaderInfo:

@@ -159,11 +159,11 @@ class FundingOiPanel(Vertical):
         funding: FundingView | None,
         oi: OpenInterestView | None,
         funding_history: tuple[tuple[int, float], ...],
-        event_ms: int,
+        now_ms: int,
         base: str = "",
     ) -> None:
-        """``event_ms`` is the market's own time: the countdown stays right in a replay;
-        ``base`` the unit of open interest."""
-        self.query_one(FundingLines).show(funding, oi, event_ms, base)
+        """``now_ms`` is the screen's time (a replay's own, so the countdown stays right
+        in it; the market's own stops with its feed); ``base`` the unit of open interest."""
+        self.query_one(FundingLines).show(funding, oi, now_ms, base)
         self._history = (oi.history if oi else (), funding_history)
         self._show_chart()
