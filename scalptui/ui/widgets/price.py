@@ -234,7 +234,7 @@ class PricePanel(Vertical):
         self._spark.data = list(shown)
         self._spark.visible = bool(shown)  # an empty sparkline would draw a flat market
         # The sparkline fills its height whatever the move: its range says how big it is.
-        self._spark_scale = spark_scale(shown)
+        self._spark_scale = spark_scale(shown, spark_span_ms(snap.price_ts))
 
 
 def spark_points(ts: tuple[int, ...], prices: tuple[float, ...]) -> tuple[float, ...]:
@@ -254,11 +254,19 @@ SPARK_STEP_MIN = 0.0002
 a few hundredths of a percent would otherwise redraw at every tick of a drift)."""
 
 
-def spark_scale(points: tuple[float, ...]) -> str:
+def spark_span_ms(ts: tuple[int, ...]) -> int:
+    """The time the sparkline's points cover, from the oldest bucket shown to the newest.
+    Counted in points it was short by any outage inside it (buckets without a price are
+    no points): "2m range" over three and a half minutes."""
+    buckets = sorted({t // SPARK_BUCKET_MS for t in ts})[-SPARK_POINTS:]
+    return (buckets[-1] - buckets[0] + 1) * SPARK_BUCKET_MS if buckets else 0
+
+
+def spark_scale(points: tuple[float, ...], span_ms: int) -> str:
     """``8m range 0.05 %``: the time and the price move the sparkline's height stands for."""
     spread = price_range_pct(points)
     if spread is None:
         return ""
-    minutes = len(points) * SPARK_BUCKET_MS // 60_000
+    minutes = span_ms // 60_000
     digits = 2 if spread >= 0.1 else 3
     return f"{minutes or '<1'}m range {fmt.pct(spread, digits=digits, signed=False)}"
