@@ -55,10 +55,10 @@ to a trader, and finer ticks made labels (``0.0100568``) wider than the axis."""
 
 def funding_axis_range(rates: list[float]) -> tuple[float, float]:
     """The funding axis's low and high: the rates' range, widened about its middle to
-    ``FUNDING_AXIS_MIN_SPAN`` when narrower."""
+    ``FUNDING_AXIS_MIN_SPAN`` when narrower (a flat series' is its one value)."""
     low, high = min(rates), max(rates)
-    if high - low >= FUNDING_AXIS_MIN_SPAN:
-        return low, high
+    if high - low >= FUNDING_AXIS_MIN_SPAN or high == low:
+        return low, high  # a flat series keeps its one tick, at its value
     middle = (low + high) / 2
     return middle - FUNDING_AXIS_MIN_SPAN / 2, middle + FUNDING_AXIS_MIN_SPAN / 2
 
@@ -193,7 +193,10 @@ class FundingOiChart(PlotextPlot):
                 color=self._rgb("warning"),
                 yside="right",
             )
-            ticks = round_ticks(*funding_axis_range(rates))
+            low, high = funding_axis_range(rates)
+            if high > low:  # the axis spans the widened range, not plotext's own guess
+                plt.ylim(low, high, yside="right")  # type: ignore[arg-type]
+            ticks = round_ticks(low, high)
             plt.yticks(ticks, percent_labels(ticks), yside="right")  # type: ignore[arg-type]
             plt.ylabel("fund %/8h", "right")
         # The axes are named under the chart, not by a legend over the newest points
