@@ -11,7 +11,8 @@ from scalptui.models import AlertKind, LadderBin
 from scalptui.ui import format as fmt
 from scalptui.ui.ladder_rows import Edge, build_rows, row_width
 from scalptui.ui.notify import notification_sequence
-from scalptui.ui.widgets.alert_log import AlertLog, alert_facts, alert_line
+from scalptui.ui.state import MAX_ALERTS
+from scalptui.ui.widgets.alert_log import SELECTION_HOLD_S, AlertLog, alert_facts, alert_line
 from scalptui.ui.widgets.funding_oi import crowded_side
 
 from ._harness import alert
@@ -165,6 +166,33 @@ def test_an_alert_before_the_log_is_mounted_is_kept_not_raised() -> None:
     log = AlertLog()
     log.add(alert())
     assert len(log.entries) == 1
+
+
+def test_an_old_alert_selected_lets_the_newest_back_after_two_idle_minutes() -> None:
+    """``j`` once, then hours away: the log stayed on the alert selected while the new ones
+    landed out of view ("↑ 255 newer"), and once that alert fell off the 500 kept, on the
+    oldest."""
+    now = [0.0]
+    log = AlertLog(clock=lambda: now[0])
+    for i in range(10):
+        log.add(alert(message=f"a {i}", ts=1_000 + i))
+    log.action_move(3)
+    log.add(alert(message="read on", ts=2_000))
+    assert log.selected == 4  # the alert being read stays selected
+    now[0] += SELECTION_HOLD_S + 1
+    log.add(alert(message="after a break", ts=3_000))
+    assert log.selected == 0
+
+
+def test_the_selection_falling_off_the_kept_alerts_returns_to_the_newest() -> None:
+    log = AlertLog(clock=lambda: 0.0)
+    for i in range(MAX_ALERTS):
+        log.add(alert(message=f"a {i}", ts=1_000 + i))
+    log.action_move(MAX_ALERTS - 1)  # the oldest
+    log.add(alert(message="the 501st", ts=10_000))
+    assert log.selected == 0
+    chosen = log.selected_alert
+    assert chosen is not None and chosen.message == "the 501st"
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -164,6 +165,10 @@ def symbol_labels(symbols: Iterable[str]) -> dict[str, str]:
 
 
 SELECT_HELP = "in the alert log: select a newer / older alert"
+SELECTION_HOLD_S = 120.0
+"""An older alert selected stays selected as new ones arrive above it while the trader
+reads; two minutes without a key in the log, the next alert brings the newest back into
+view (a monitor left with an old alert selected showed it for hours, "↑ 255 newer")."""
 OPEN_HELP = "in the alert log: read the selected alert in full (Escape closes)"
 
 
@@ -204,11 +209,16 @@ class AlertLog(LinesWidget, can_focus=True):
             super().__init__()
             self.alert = alert
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, *, id: str | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         super().__init__(id=id)
         self.entries: deque[LoggedAlert] = deque(maxlen=MAX_ALERTS)
         self.selected = 0
         """The selected alert, counted from the newest (shown only while focused)."""
+        self._clock = clock
+        self._read_at = 0.0
+        """When the trader last moved in the log (``clock`` seconds)."""
         self._top = 0
         self.venue_tags = False
         """A venue column after the time (``BN+BY``) on a run over several venues."""
@@ -223,11 +233,15 @@ class AlertLog(LinesWidget, can_focus=True):
         entries = self.entries
         if entries.maxlen is not None and len(entries) == entries.maxlen:
             entries.popleft()
+            if self.selected >= len(entries):
+                self.selected = 0  # the alert being read is gone: back to the newest
         newer = 0  # logged alerts later than this one
         while newer < len(entries) and entries[-1 - newer].alert.ts > alert.ts:
             newer += 1
         entries.insert(len(entries) - newer, LoggedAlert(alert, muted))
-        if self.selected > 0 and newer <= self.selected:
+        if self.selected > 0 and self._clock() - self._read_at > SELECTION_HOLD_S:
+            self.selected = 0  # nobody has read the log for minutes: the newest in view
+        elif self.selected > 0 and newer <= self.selected:
             self.selected += 1  # keep the same alert selected as others arrive
         self.redraw()
 
@@ -282,17 +296,20 @@ class AlertLog(LinesWidget, can_focus=True):
         self.redraw()
 
     def action_move(self, step: int) -> None:
+        self._read_at = self._clock()
         if self.entries:
             self.selected = max(0, min(len(self.entries) - 1, self.selected + step))
             self.redraw()
 
     def action_open(self) -> None:
+        self._read_at = self._clock()
         chosen = self.selected_alert
         if chosen is not None:
             self.post_message(self.Opened(chosen))
 
     def on_click(self, event: events.Click) -> None:
         index = self._top + event.y - 1  # line 0 is the title
+        self._read_at = self._clock()
         if event.y >= 1 and 0 <= index < len(self.entries):
             self.selected = index
             self.redraw()
