@@ -19,6 +19,7 @@ import math
 import os
 import signal
 import sys
+import time
 import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -841,6 +842,16 @@ def _with_demo_hint(message: str, settings: Settings, replay: Path | None) -> st
     return message
 
 
+def log_formatter() -> logging.Formatter:
+    """Log lines stamped in UTC, as the screen and the alerts are (``2026-12-01T17:04:38.250Z``):
+    in the local time of a VPS set to another zone, the log could not be laid beside them."""
+    formatter = logging.Formatter(
+        "%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"
+    )
+    formatter.converter = time.gmtime
+    return formatter
+
+
 def _setup_file_logging() -> None:
     """The TUI owns the terminal: diagnostics go to a capped log file instead."""
     from logging.handlers import RotatingFileHandler
@@ -855,7 +866,7 @@ def _setup_file_logging() -> None:
         )
     except OSError:
         handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(log_formatter())
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)

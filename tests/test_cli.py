@@ -22,7 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from scalptui.cli import _run_options, build_parser, main, parse_symbols, settings_from_args
+from scalptui.cli import (
+    _run_options,
+    build_parser,
+    log_formatter,
+    main,
+    parse_symbols,
+    settings_from_args,
+)
 from scalptui.config import ConfigError, load_settings
 from scalptui.detector.snapshot import empty_snapshot
 from scalptui.headless import format_snapshot_text
@@ -840,3 +847,19 @@ def test_a_venue_error_nobody_awaited_is_one_line_not_a_traceback() -> None:
     assert "\n" not in line and "Traceback" not in line
     assert line.startswith("scalptui: WARNING asyncio: a venue error no subscription was waiting")
     assert 'BadRequest: okx {"code":"60018"}' in line
+
+
+def test_the_log_file_is_stamped_in_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen and the alerts read UTC; the log read the machine's local time."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        record = logging.LogRecord(
+            "scalptui.feed", logging.WARNING, "", 0, "reconnecting", (), None
+        )
+        record.created, record.msecs = 1_796_144_678.25, 250.0
+        line = log_formatter().format(record)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert line == "2026-12-01T17:04:38.250Z WARNING scalptui.feed: reconnecting"
