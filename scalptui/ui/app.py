@@ -621,7 +621,7 @@ class ScalpApp(App[None]):
             feed_now = self.feed_clock()
             info = self._header_info(feed_now, snap)
             self.header_bar.show(info)
-            self.alert_log.set_clock(int(self._screen_clock_s(feed_now, snap) * 1000))
+            self.alert_log.set_clock(int(info.clock_s * 1000))
             if snap is not None:
                 held = _prices_held(info)
                 self.price_panel.show(snap, self.book.warm_bars.get(snap.symbol, ()), held=held)
@@ -656,18 +656,17 @@ class ScalpApp(App[None]):
                     current.funding,
                     current.open_interest,
                     history,
-                    self._countdown_now_ms(current),
+                    self._screen_now_ms(current),
                     base=current.symbol.split("/", 1)[0],
                 )
             tape = self.tape
             if tape.display:
                 tape.show(self._tape_liquidations(), ticks)
 
-    def _countdown_now_ms(self, snap: DetectorSnapshot) -> int:
-        """The time the funding countdown counts from: the screen's clock. The market's own
-        time stops with its feed, and the countdown stood still through an outage."""
-        feed_now = self._held_at if self._held_at is not None else self.feed_clock()
-        return int(self._screen_clock_s(feed_now, snap) * 1000)
+    def _screen_now_ms(self, snap: DetectorSnapshot | None) -> int:
+        """The header clock's time, in ms, for the funding countdown (the market's own time
+        stops with its feed, and the countdown stood still through an outage)."""
+        return int(self._screen_clock_s(self.feed_clock(), snap) * 1000)
 
     def _funding_of(self, symbol: str) -> FundingPoints:
         if self._frozen is not None:

@@ -49,7 +49,6 @@ from scalptui.ui.widgets.price import (
     price_range_pct,
     spark_points,
     spark_scale,
-    spark_span_ms,
 )
 from scalptui.ui.widgets.venues import VenueTable
 
@@ -527,10 +526,10 @@ def test_the_sparkline_shows_the_seconds_of_a_crash_still_in_progress() -> None:
     point is the price now and its range holds the whole drop (the 1m change's)."""
     ts = tuple(range(0, 63_000, 1000))
     prices = tuple(100.0 if t < 60_000 else 95.0 for t in ts)
-    points = spark_points(ts, prices)
+    points, _ = spark_points(ts, prices)
     assert points[-1] == 95.0
     assert price_range_pct(points) == pytest.approx(100 / 95 * 100 - 100)
-    assert spark_points(ts[:20], prices[:20]) == ()  # two buckets: no shape to draw yet
+    assert spark_points(ts[:20], prices[:20]) == ((), 0)  # two buckets: no shape to draw yet
 
 
 def test_the_sparkline_label_gives_the_time_it_covers_across_an_outage() -> None:
@@ -538,9 +537,9 @@ def test_the_sparkline_label_gives_the_time_it_covers_across_an_outage() -> None
     sparkline made "1m range" of three minutes and fifty seconds."""
     ts = (*range(0, 60_000, 1000), *range(180_000, 230_000, 1000))
     prices = tuple(100.0 + (t // 1000) * 0.01 for t in ts)
-    points = spark_points(ts, prices)
+    points, span_ms = spark_points(ts, prices)
     assert len(points) == 11
-    assert spark_scale(points, spark_span_ms(ts)).startswith("3m range ")
+    assert spark_scale(points, span_ms).startswith("3m range ")
 
 
 async def test_the_sparkline_redraws_a_crash_at_once_and_a_drift_at_most_every_3_s(

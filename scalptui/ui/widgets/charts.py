@@ -195,7 +195,7 @@ class FundingOiChart(PlotextPlot):
             )
             low, high = funding_axis_range(rates)
             if high > low:  # the axis spans the widened range, not plotext's own guess
-                plt.ylim(low, high, yside="right")  # type: ignore[arg-type]
+                plt.ylim(low, high, yside="right")  # type: ignore[arg-type]  # the stub's yside is wrong
             ticks = round_ticks(low, high)
             plt.yticks(ticks, percent_labels(ticks), yside="right")  # type: ignore[arg-type]
             plt.ylabel("fund %/8h", "right")

@@ -24,13 +24,14 @@ HOUR_MS = 3_600_000
 
 def resample_last(
     ts: tuple[int, ...], prices: tuple[float, ...], bucket_ms: int, points: int
-) -> tuple[float, ...]:
-    """Last price of each fixed time bucket (aligned to absolute time), oldest first."""
+) -> tuple[list[int], tuple[float, ...]]:
+    """The newest ``points`` fixed time buckets with a price (aligned to absolute time,
+    oldest first) and the last price of each."""
     out: dict[int, float] = {}
     for t, p in zip(ts, prices, strict=False):
         out[t // bucket_ms] = p
     keys = sorted(out)[-points:]
-    return tuple(out[k] for k in keys)
+    return keys, tuple(out[k] for k in keys)
 
 
 def change_from_bars(
@@ -228,21 +229,25 @@ class PricePanel(Vertical):
             inside = drawn[1] - step <= newest <= drawn[2] + step
             if inside and snap.ts - drawn[3] < SPARK_NEWEST_S * 1000:
                 return
-        shown = spark_points(snap.price_ts, snap.prices)
+        shown, span_ms = spark_points(snap.price_ts, snap.prices)
         low, high = (min(shown), max(shown)) if shown else (0.0, 0.0)
         self._spark_drawn = (key, low, high, snap.ts)
         self._spark.data = list(shown)
         self._spark.visible = bool(shown)  # an empty sparkline would draw a flat market
         # The sparkline fills its height whatever the move: its range says how big it is.
-        self._spark_scale = spark_scale(shown, spark_span_ms(snap.price_ts))
+        self._spark_scale = spark_scale(shown, span_ms)
 
 
-def spark_points(ts: tuple[int, ...], prices: tuple[float, ...]) -> tuple[float, ...]:
-    """The sparkline's points: the last price of each 10 s, the newest being the bucket
-    still filling, so a crash shows within a tick (not up to 10 s later)."""
-    points = resample_last(ts, prices, SPARK_BUCKET_MS, SPARK_POINTS)
+def spark_points(ts: tuple[int, ...], prices: tuple[float, ...]) -> tuple[tuple[float, ...], int]:
+    """The sparkline's points, the last price of each 10 s (the newest being the bucket
+    still filling, so a crash shows within a tick, not up to 10 s later), and the time
+    they cover: from the oldest bucket to the newest, an outage inside included (counted
+    in points, buckets without a price, it read "2m range" over three and a half minutes)."""
+    buckets, points = resample_last(ts, prices, SPARK_BUCKET_MS, SPARK_POINTS)
     # Fewer than three points draw as a flat block that suggests a trend: wait.
-    return points if len(points) >= 3 else ()
+    if len(points) < 3:
+        return (), 0
+    return points, (buckets[-1] - buckets[0] + 1) * SPARK_BUCKET_MS
 
 
 SPARK_NEWEST_S = 3.0
@@ -252,14 +257,6 @@ SPARK_LEVELS = 16
 SPARK_STEP_MIN = 0.0002
 """A new high or low redraws at once from 0.02 % past the range drawn (a calm range of
 a few hundredths of a percent would otherwise redraw at every tick of a drift)."""
-
-
-def spark_span_ms(ts: tuple[int, ...]) -> int:
-    """The time the sparkline's points cover, from the oldest bucket shown to the newest.
-    Counted in points it was short by any outage inside it (buckets without a price are
-    no points): "2m range" over three and a half minutes."""
-    buckets = sorted({t // SPARK_BUCKET_MS for t in ts})[-SPARK_POINTS:]
-    return (buckets[-1] - buckets[0] + 1) * SPARK_BUCKET_MS if buckets else 0
 
 
 def spark_scale(points: tuple[float, ...], span_ms: int) -> str:
