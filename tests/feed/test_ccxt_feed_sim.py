@@ -475,6 +475,46 @@ async def test_an_unacknowledged_unwatch_leaves_the_symbol_able_to_come_back(
         await got.until(lambda: UNWATCHED[venue] <= sim.subscribed_streams())
 
 
+async def _hog_the_loop(block_s: float) -> None:
+    """Hold the event loop ``block_s`` at each turn, as a saturated CPU does: every
+    frame is read late, the venue's answers included."""
+    while True:
+        time.sleep(block_s)
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("venue", ["bybit", "okx"])
+async def test_an_unwatch_answered_behind_a_lagging_loop_keeps_the_connection(
+    venue: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The venue answers at once but the loop reads it late (a cascade's frames on a
+    small machine): the lag is the monitor's own, not the venue's silence, so the
+    connection every other symbol streams on is not dropped."""
+    monkeypatch.setattr(ccxt_feed, "UNWATCH_TIMEOUT_S", 1.0)
+    async with (
+        asyncio.timeout(90),
+        sim_feed((BTC, ETH), time_scale=5.0, warm_start=False, exchange=venue) as (
+            sim,
+            feed,
+            got,
+        ),
+    ):
+        await got.until(lambda: {t.symbol for t in got.of(Trade)} == {BTC, ETH})
+        await got.until(lambda: UNWATCHED[venue] <= sim.subscribed_streams())
+        cut = len(got.events)
+        hog = asyncio.create_task(_hog_the_loop(0.6))
+        try:
+            await feed.remove_symbol(ETH)
+        finally:
+            hog.cancel()
+        assert not UNWATCHED[venue] & sim.subscribed_streams()
+        assert "un-watch failed" not in caplog.text
+        assert StreamState.RECONNECTING not in got.states("trades", BTC, cut)
+        await feed.add_symbol(ETH)
+        back = len(got.events)
+        await got.until(lambda: any(t.symbol == ETH for t in got.of(Trade, back)))
+
+
 async def test_a_connection_closing_during_an_unwatch_does_not_abort_the_removal() -> None:
     """ccxt cancels a closing client's futures, the pending un-watch's among them: the
     removal still completes (a merged feed goes on to its other venues)."""
