@@ -41,7 +41,7 @@ from scalptui.detector.asset_view import (
     usd_open_interest,
     weighted_funding,
 )
-from scalptui.detector.detector import Detector
+from scalptui.detector.detector import STOPPED_KEPT, Detector
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.signals import ChainEvidence
 from scalptui.detector.snapshot import empty_snapshot
@@ -146,6 +146,8 @@ class AssetDetector:
         self._last_fire: dict[tuple[str, AlertKind], tuple[int, int]] = {}
         self._ladders: dict[str, LadderSum] = {}
         self._oi_history: dict[str, HistorySum] = {}
+        self._stopped: dict[str, None] = {}
+        """Symbols no venue streams any more, the longest stopped first (``STOPPED_KEPT``)."""
 
     # ================================================================ public API
 
@@ -173,7 +175,7 @@ class AssetDetector:
             if evt.state is StreamState.CLOSED:
                 # one symbol's streams, or (no symbol) the venue's feed: the run ending
                 for symbol in (evt.symbol,) if evt.symbol is not None else tuple(self._symbols):
-                    self._closed(symbol, evt.ts)
+                    self._closed(evt.exchange, symbol, evt.ts)
             elif evt.state in DOWN_STATES and self._held:
                 released = self._release_held(evt.exchange)
         elif not isinstance(evt, VENUE_EVENTS):
@@ -183,6 +185,10 @@ class AssetDetector:
         det = self._venue(evt.exchange)
         if evt.symbol is not None:
             self._symbols.setdefault(evt.symbol, None)
+            if self._stopped and not (
+                isinstance(evt, FeedStatus) and evt.state is StreamState.CLOSED
+            ):
+                self._stopped.pop(evt.symbol, None)  # streamed again (added back)
         if isinstance(evt, Liquidation):
             self._record_print(evt)
         alerts = det.on_event(evt)
@@ -190,7 +196,7 @@ class AssetDetector:
             return released or alerts
         return released + [out for a in alerts if (out := self._asset_alert(a)) is not None]
 
-    def _closed(self, symbol: str, ts: int) -> None:
+    def _closed(self, venue: str, symbol: str, ts: int) -> None:
         """A venue's feed closed a stream of ``symbol`` (taken off the watchlist, or the run
         ending: a replay's last line, a venue-wide stream closing): that is no venue going
         down, and the alerts said "(down)" and "went down while its own episode ran" of
@@ -199,14 +205,39 @@ class AssetDetector:
         its episodes end: a chain seen after it is added back is a report of its own."""
         for key in [k for k in self._held if k[0] == symbol]:
             del self._held[key]
-        # venues that still hold it (one that never listed it, or is still opening, never
-        # says CLOSED for it and would otherwise keep the episode open for good)
-        if any(self.live(v, symbol) for v, det in self._venues.items() if symbol in det.symbols()):
+        # other venues that still hold it (one that never listed it, or is still opening,
+        # never says CLOSED for it and would otherwise keep the episode open for good);
+        # ``venue``'s own detector lets it go only after this (its first CLOSED stream)
+        holding = (v for v, det in self._venues.items() if v != venue and symbol in det.symbols())
+        if any(self.live(v, symbol) for v in holding):
             return
         for side in (Side.LONG, Side.SHORT):
             ep = self._episodes.get((symbol, side))
             if ep is not None and ep.ended_ts is None:
                 ep.ended_ts = ts
+        self._stopped.pop(symbol, None)
+        self._stopped[symbol] = None
+        while len(self._stopped) > STOPPED_KEPT:
+            self._forget(next(iter(self._stopped)))
+
+    def _forget(self, symbol: str) -> None:
+        """Drop what the asset view keeps of ``symbol`` once its venues' detectors have let
+        its state go (the same bound): a monitor browsing symbol after symbol for days
+        kept every one's ladder cache, open-interest history and statuses, and every
+        venue's ``live`` check scanned the statuses of all of them."""
+        del self._stopped[symbol]
+        self._symbols.pop(symbol, None)
+        self._ladders.pop(symbol, None)
+        self._oi_history.pop(symbol, None)
+        for side in (Side.LONG, Side.SHORT):
+            self._prints.pop((symbol, side), None)
+            self._episodes.pop((symbol, side), None)
+            self._held.pop((symbol, side), None)
+        for key in [k for k in self._last_fire if k[0] == symbol]:
+            del self._last_fire[key]
+        for states in self._status.values():
+            for stream_key in [k for k in states if k[0] == symbol]:
+                del states[stream_key]
 
     def venue_snapshots(
         self, symbol: str, *, span_pct: float | None = None

@@ -21,6 +21,7 @@ from scalptui.detector.asset_view import (
     merged_liquidations,
     sum_ladders,
 )
+from scalptui.detector.detector import STOPPED_KEPT
 from scalptui.detector.open_interest import OI_BUCKET_MS
 from scalptui.detector.snapshot import MAX_LADDER_ROWS
 from scalptui.models import (
@@ -645,6 +646,34 @@ def test_the_end_of_a_replay_reports_no_venue_down() -> None:
     ]
     assert feed(det, end) == []
     assert all(e.kind is not AlertKind.LIQUIDATION_CASCADE for e in det.active_episodes()[BTC])
+
+
+def test_symbols_no_venue_streams_any_more_are_not_kept_for_ever() -> None:
+    """Symbol after symbol tried and taken off, for days: the asset view keeps the last
+    STOPPED_KEPT of them, as each venue's detector does; one added back is kept again."""
+    det = AssetDetector(exchanges=(BN, BY))
+    symbols = [f"C{i}/USDT:USDT" for i in range(STOPPED_KEPT + 10)]
+
+    def watch(symbol: str, ts: int, state: StreamState) -> None:
+        for venue in (BN, BY):
+            det.on_event(FeedStatus(ts, venue, symbol, "trades", state))
+            if state is StreamState.LIVE:
+                det.on_event(MarkPrice(ts, venue, symbol, 100.0))
+                det.on_event(Trade(ts, venue, symbol, 100.0, 1.0, TakerSide.BUY))
+
+    watch(symbols[0], T0, StreamState.LIVE)
+    watch(symbols[0], T0, StreamState.CLOSED)
+    for i, symbol in enumerate(symbols[1:], start=1):
+        watch(symbol, T0 + i * 1000, StreamState.LIVE)
+        det.snapshot(symbol)  # the asset view caches its summed ladder and OI history
+        if i == 5:
+            watch(symbols[0], T0 + i * 1000, StreamState.LIVE)  # added back
+        watch(symbol, T0 + i * 1000, StreamState.CLOSED)
+    held = {s for s in symbols if s in det.symbols()}
+    assert held == {symbols[0], *symbols[-STOPPED_KEPT:]}
+    assert set(det._ladders) <= held and set(det._oi_history) <= held
+    for states in det._status.values():
+        assert {sym for sym, _ in states} <= held
 
 
 @pytest.mark.parametrize("third", ["skips the symbol", "still opening"])
