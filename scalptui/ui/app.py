@@ -406,6 +406,7 @@ class ScalpApp(App[None]):
 
     @work(exit_on_error=False, group="symbols", description="stop streaming a symbol")
     async def remove_symbol(self, symbol: str) -> None:
+        self.book.taken_off(symbol)
         if self.feed is None:
             return
         try:

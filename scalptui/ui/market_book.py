@@ -16,6 +16,7 @@ from typing import Any
 
 from scalptui.detector.asset_view import usd_value, weighted_rate
 from scalptui.detector.assets import SKIPPED_STREAM
+from scalptui.detector.detector import STOPPED_KEPT
 from scalptui.models import (
     Bar,
     Event,
@@ -174,6 +175,8 @@ class MarketBook:
         self.warm_bars: dict[str, tuple[Bar, ...]] = {}
         self._venues: dict[str, None] = {}
         """Every venue in play, in watch order (a dict keeps the order, a set would not)."""
+        self._taken_off: dict[str, None] = {}
+        """Symbols taken off the watchlist, the longest gone first (``STOPPED_KEPT``)."""
 
     @property
     def venues(self) -> tuple[str, ...]:
@@ -213,9 +216,20 @@ class MarketBook:
             self.last_message_ms[symbol] = now_ms
             self.venue_message_ms[(evt.exchange, symbol)] = now_ms
 
+    def taken_off(self, symbol: str) -> None:
+        """``symbol`` left the watchlist: what is known of it is kept for the last
+        ``STOPPED_KEPT`` symbols taken off, as the detector keeps their states; a monitor
+        that tried symbol after symbol for days kept each one's funding points, candles
+        and stream states, and the header's venue check read them all at every tick."""
+        self._taken_off.pop(symbol, None)
+        self._taken_off[symbol] = None
+        while len(self._taken_off) > STOPPED_KEPT:
+            self.forget(next(iter(self._taken_off)))
+
     def forget(self, symbol: str) -> None:
         """Drop what is known of ``symbol`` (it is being added back, afresh): its streams'
         CLOSED states from its removal, its funding points and candles, its ages."""
+        self._taken_off.pop(symbol, None)
         for statuses in (self.statuses, *self._venue_statuses.values()):
             for key in [k for k in statuses if k[1] == symbol]:
                 del statuses[key]

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from scalptui import numfmt as fmt
+from scalptui.detector.detector import STOPPED_KEPT
 from scalptui.models import (
     Alert,
     DetectorSnapshot,
@@ -155,6 +156,26 @@ def streaming_book(now: list[float]) -> MarketBook:
     for evt in venues_script()[:400]:
         book.record(evt)
     return book
+
+
+def test_symbols_taken_off_are_not_kept_for_ever() -> None:
+    """Symbol after symbol tried and taken off for days: the book keeps what it knows of
+    the last STOPPED_KEPT of them (the late CLOSED states of their removal included)."""
+    book = MarketBook(lambda: 1_000.0)
+    book.note_venues("binanceusdm,bybit")
+    symbols = [f"C{i}/USDT:USDT" for i in range(STOPPED_KEPT + 10)]
+    for i, symbol in enumerate(symbols):
+        for venue in ("binanceusdm", "bybit"):
+            book.record(FeedStatus(i, venue, symbol, "trades", StreamState.LIVE))
+            book.record(Trade(i, venue, symbol, 100.0, 1.0, TakerSide.BUY))
+            book.record(MarkPrice(i, venue, symbol, 100.0, None, 0.0001, i + 3_600_000, 8.0))
+        book.taken_off(symbol)
+        for venue in ("binanceusdm", "bybit"):
+            book.record(FeedStatus(i, venue, symbol, "trades", StreamState.CLOSED))
+    kept = set(symbols[-STOPPED_KEPT:])
+    assert set(book.last_trade) == kept and set(book.funding_history) <= kept
+    assert {key[1] for key in book.statuses} == kept
+    assert {symbol for _, symbol in book.venue_message_ms} == kept
 
 
 def test_a_venue_whose_open_interest_poll_fails_names_it_in_its_chip() -> None:
