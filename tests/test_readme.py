@@ -58,7 +58,9 @@ def test_key_table_lists_exactly_the_bound_keys() -> None:
         if isinstance(binding, Binding)
         for key in binding.key.split(",")
     ]
-    # "/,ctrl+p", "+,=", "up,k" and "down,j" bind two keys each
-    assert len(bound) == len(bindings) + 4
-    readme = [{"Enter": format_key("enter")}.get(key, key) for key in _readme_keys()]
+    # "/,ctrl+p", "+,=", "up,k", "down,j" and "end,G" bind two keys each, "home,escape,g" three
+    assert len(bound) == len(bindings) + 7
+    named = {"Enter": "enter", "Home": "home", "Esc": "escape", "End": "end"}
+    named |= {"PgUp": "pageup", "PgDn": "pagedown"}
+    readme = [format_key(named[key]) if key in named else key for key in _readme_keys()]
     assert sorted(readme) == sorted(bound), "the README's key table and the app's BINDINGS differ"

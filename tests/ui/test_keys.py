@@ -316,6 +316,30 @@ async def test_alerts_arriving_above_an_alert_being_read_are_counted_in_the_titl
         assert "newer" not in log.lines[0].plain
 
 
+@pytest.mark.parametrize("back", ["home", "escape", "g"])
+async def test_one_key_brings_the_alert_log_back_to_the_newest(harness: Harness, back: str) -> None:
+    """After reading old alerts, Home (Escape, g) is the newest again, End the oldest,
+    PageDown / PageUp a page: only ↑ once per alert brought the newest back."""
+    async with harness.app.run_test(size=(80, 24)) as pilot:
+        app = await ready(harness, pilot)
+        log = app.alert_log
+        post_alerts(app, "old", 30, 1_767_225_600_000)
+        await pilot.pause()
+        await pilot.press(*["down"] * 12)
+        post_alerts(app, "new", 3, 1_767_225_700_000)
+        await pilot.pause()
+        assert "newer" in log.lines[0].plain
+        await pilot.press(back)
+        assert log.selected == 0 and "newer" not in log.lines[0].plain
+        await pilot.press("end")
+        assert log.selected == len(log.entries) - 1
+        await pilot.press("pageup")
+        page = log.content_size.height - 2
+        assert log.selected == len(log.entries) - 1 - page
+        await pilot.press("pagedown")
+        assert log.selected == len(log.entries) - 1
+
+
 async def test_l_shows_the_liquidation_tape_across_the_watchlist(harness: Harness) -> None:
     async with harness.app.run_test(size=(120, 40)) as pilot:
         app = await ready(harness, pilot)

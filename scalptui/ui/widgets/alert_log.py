@@ -170,6 +170,9 @@ SELECTION_HOLD_S = 120.0
 reads; two minutes without a key in the log, the next alert brings the newest back into
 view (a monitor left with an old alert selected showed it for hours, "↑ 255 newer")."""
 OPEN_HELP = "in the alert log: read the selected alert in full (Escape closes)"
+NEWEST_HELP = "in the alert log: back to the newest alert"
+OLDEST_HELP = "in the alert log: to the oldest alert"
+PAGE_HELP = "in the alert log: a page newer / older"
 
 
 class AlertLog(LinesWidget, can_focus=True):
@@ -179,6 +182,10 @@ class AlertLog(LinesWidget, can_focus=True):
         Binding("up,k", "move(-1)", "newer", show=False, tooltip=SELECT_HELP),
         Binding("down,j", "move(1)", "older", show=False, tooltip=SELECT_HELP),
         Binding("enter", "open", "open alert", show=False, tooltip=OPEN_HELP),
+        Binding("home,escape,g", "move_to(0)", "newest", show=False, tooltip=NEWEST_HELP),
+        Binding("end,G", "move_to(-1)", "oldest", show=False, tooltip=OLDEST_HELP),
+        Binding("pageup", "page(-1)", "page newer", show=False, tooltip=PAGE_HELP),
+        Binding("pagedown", "page(1)", "page older", show=False, tooltip=PAGE_HELP),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "alert--title",
@@ -300,6 +307,14 @@ class AlertLog(LinesWidget, can_focus=True):
         if self.entries:
             self.selected = max(0, min(len(self.entries) - 1, self.selected + step))
             self.redraw()
+
+    def action_move_to(self, index: int) -> None:
+        """Select the newest (0) or the oldest (-1) alert: after reading old ones, one key
+        brings the newest back into view (↑ pressed once per alert was the only way)."""
+        self.action_move((len(self.entries) if index < 0 else -len(self.entries)) or 0)
+
+    def action_page(self, pages: int) -> None:
+        self.action_move(pages * max(self.content_size.height - 2, 1))
 
     def action_open(self) -> None:
         self._read_at = self._clock()
