@@ -777,6 +777,10 @@ class ScalpApp(App[None]):
         self.save_state()
         self.repaint_now()
         self.refresh_slow_panels()
+        if isinstance(self.screen, ChartScreen):
+            # at once, not at its next second: an x meanwhile took off the symbol the
+            # header already named while the chart still showed the one before
+            self.screen.redraw()
 
     def action_remove_symbol(self) -> None:
         """Take the symbol on screen off the watchlist (its alerts already logged stay);

@@ -515,6 +515,20 @@ async def test_the_full_chart_keeps_the_header_with_the_feed_state_and_pause(
         assert "PAUSED" in " ".join(text.plain for text in header.lines)
 
 
+async def test_the_full_chart_follows_the_symbol_at_once(harness: Harness) -> None:
+    """``]`` on the chart: it went on showing the symbol before until its next second,
+    and an ``x`` meanwhile took off the one the chart did not show."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        header = app.screen.query_one(HeaderBar)
+        for key in ("right_square_bracket", "left_square_bracket", "2"):
+            await pilot.press(key)
+            line = " ".join(text.plain for text in header.lines)
+            assert app.current in line, (key, app.current, line)
+
+
 async def test_key_confirmations_leave_the_alert_log_within_two_seconds(harness: Harness) -> None:
     timeouts: list[object] = []
     async with harness.app.run_test(size=(100, 30)) as pilot:
