@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import os
 import signal
 import sys
@@ -28,6 +29,7 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.command import Provider
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
@@ -115,6 +117,10 @@ Clock = Callable[[], float]
 CONFIRM_TIMEOUT_S = 2.0
 """A key's confirmation toast: it sits over the alert log, which a cascade is filling
 (the header shows the bell and the mute; the theme shows itself)."""
+REMOVE_REPEAT_S = 0.5
+"""An ``x`` this soon after the one before is the key held down or bounced, not another
+symbol to take off: a held ``x`` emptied the watchlist in a second (keys repeat about
+30 times a second once held), and its refusals at the last symbol covered the screen."""
 
 
 class ScalpApp(App[None]):
@@ -232,6 +238,8 @@ class ScalpApp(App[None]):
         self._theme_chosen = False
         """``t`` was pressed in this run."""
         self._confirmed: tuple[str, float] | None = None
+        self._removed_at = -math.inf
+        """When ``x`` was last pressed (``time.monotonic``)."""
         """The last short confirmation and when (monotonic s)."""
         for theme in self.theme_set.themes:
             self.register_theme(theme)
@@ -786,10 +794,12 @@ class ScalpApp(App[None]):
         """Take the symbol on screen off the watchlist (its alerts already logged stay);
         the one before it comes on screen. The last one stays: the screen needs one."""
         symbol = self.current
-        if symbol not in self.watchlist:
+        now = time.monotonic()
+        repeated, self._removed_at = now - self._removed_at < REMOVE_REPEAT_S, now
+        if symbol not in self.watchlist or repeated:
             return
         if len(self.watchlist) == 1:
-            self.notify(
+            self._confirm_once(
                 f"{symbol} is the only watched symbol: add another with / first",
                 severity="warning",
             )
@@ -837,15 +847,22 @@ class ScalpApp(App[None]):
             widest = reach if reach is not None else max(levels)
             self._confirm_once(f"the ladder's widest: ±{widest:.0f} %")
 
-    def _confirm_once(self, message: str) -> None:
-        """A short confirmation, not stacked again while the same one is still on screen
-        (a key held down at the zoom's end piled up one toast per press)."""
+    def _confirm_once(
+        self,
+        message: str,
+        *,
+        severity: SeverityLevel = "information",
+        timeout: float = CONFIRM_TIMEOUT_S,
+        title: str = "",
+    ) -> None:
+        """A short notice, not stacked again while the same one is still on screen (a
+        key held down at the zoom's end piled up one toast per press)."""
         now = time.monotonic()
         last = self._confirmed
-        if last is not None and last[0] == message and now - last[1] < CONFIRM_TIMEOUT_S:
+        if last is not None and last[0] == message and now - last[1] < timeout:
             return
         self._confirmed = (message, now)
-        self.notify(message, timeout=CONFIRM_TIMEOUT_S)
+        self.notify(message, title=title, severity=severity, timeout=timeout)
 
     def action_toggle_tape(self) -> None:
         tape = self.tape
@@ -946,7 +963,12 @@ class ScalpApp(App[None]):
         screen.refresh(screen.region)
 
     def action_quit_hint(self) -> None:
-        self.notify("q quits; ctrl+q does not", timeout=3)
+        self._confirm_once("q quits; ctrl+q does not", timeout=3)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: Textual's own hint, once while it is on screen (held, it stacked a
+        dozen over the ladder and the clock)."""
+        self._confirm_once("Press q to quit the app", title="Do you want to quit?", timeout=3)
 
     def _take_stop_signals(self) -> None:
         """``kill`` (SIGTERM) and a hang-up (SIGHUP) end the run as ``q`` does. Their

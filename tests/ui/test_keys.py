@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from scalptui.models import AlertKind, Liquidation, Side
-from scalptui.ui.app import CONFIRM_TIMEOUT_S, ZOOM_LEVELS, ScalpApp
+from scalptui.ui.app import CONFIRM_TIMEOUT_S, REMOVE_REPEAT_S, ZOOM_LEVELS, ScalpApp
 from scalptui.ui.ladder_rows import grid_for
 from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import KEY_COLUMN, ChartScreen, HelpScreen
@@ -177,11 +178,42 @@ async def test_x_takes_the_symbol_off_the_watchlist_but_never_the_last(
         saved = json.loads((app.data_dir / "state-simulated.json").read_text())
         assert saved["watchlist"] == list(app.watchlist)
         while len(app.watchlist) > 1:
+            app._removed_at = -math.inf  # pressed apart, not held (that is below)
             await pilot.press("x")
+        app._removed_at = -math.inf
         await pilot.press("x")  # the last one stays: the screen needs a symbol
         await pilot.pause()
         assert app.watchlist == (SYMBOLS[-1],) and app.current == SYMBOLS[-1]
         assert len(harness.feed.removed) == len(SYMBOLS) - 1
+
+
+async def test_x_held_down_takes_off_one_symbol_and_says_no_more_than_once(
+    harness: Harness,
+) -> None:
+    """A held (or bounced) x repeats some 30 times a second: it emptied the watchlist in
+    a second and then stacked a refusal per press over the screen."""
+    notices: list[str] = []
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        app.notify = lambda message, **kw: notices.append(message)  # type: ignore[method-assign]
+        await pilot.press("2", *["x"] * 20)
+        await pilot.pause()
+        assert app.watchlist == (SYMBOLS[0], *SYMBOLS[2:])
+        app._removed_at -= REMOVE_REPEAT_S  # a moment later: a press of its own
+        await pilot.press("x")
+        assert app.watchlist == tuple(SYMBOLS[2:])
+        while len(app.watchlist) > 1:
+            app._removed_at = -math.inf
+            await pilot.press("x")
+        notices.clear()
+        app._removed_at = -math.inf
+        for _ in range(10):  # pressed apart, each refused: one notice on screen
+            await pilot.press("x")
+            app._removed_at = -math.inf
+        assert len(notices) == 1 and "only watched symbol" in notices[0]
+        for _ in range(10):
+            await pilot.press("ctrl+c")
+        assert len(notices) == 2 and "q to quit" in notices[1]
 
 
 async def test_plus_and_minus_zoom_the_ladder_and_keep_far_clusters_in_edge_rows(
