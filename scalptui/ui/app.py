@@ -30,6 +30,7 @@ from textual.binding import BindingType
 from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
+from textual.timer import Timer
 from textual.widgets import Static
 
 from scalptui.config import DEFAULT_SYMBOLS, Settings
@@ -117,6 +118,10 @@ Clock = Callable[[], float]
 CONFIRM_TIMEOUT_S = 2.0
 """A key's confirmation toast: it sits over the alert log, which a cascade is filling
 (the header shows the bell and the mute; the theme shows itself)."""
+THEME_SETTLE_S = 0.4
+"""Presses of ``t`` closer together than this choose one theme, shown once they stop:
+each theme restyles every line (about 0.2 s here), and a held ``t`` froze the screen,
+clock and all, for seconds."""
 REMOVE_REPEAT_S = 0.5
 """An ``x`` this soon after the one before is the key held down or bounced, not another
 symbol to take off: a held ``x`` emptied the watchlist in a second (keys repeat about
@@ -236,6 +241,9 @@ class ScalpApp(App[None]):
         )
         self._saved_theme = (saved.theme, saved.theme_over)
         self._theme_chosen = False
+        self._theme_next: str | None = None
+        """The theme ``t`` chose in a burst of presses, shown once they stop."""
+        self._theme_settle: Timer | None = None
         """``t`` was pressed in this run."""
         self._confirmed: tuple[str, float] | None = None
         self._removed_at = -math.inf
@@ -886,11 +894,29 @@ class ScalpApp(App[None]):
         self.refresh_slow_panels()
 
     def action_next_theme(self) -> None:
+        """The next theme, at once; further presses in quick succession (a held key, or
+        stepping through the themes) are shown together once they stop."""
         names = self.theme_set.names
-        index = names.index(self.theme) if self.theme in names else -1
-        self.theme = names[(index + 1) % len(names)]
+        shown = self._theme_next or self.theme
+        index = names.index(shown) if shown in names else -1
+        chosen = names[(index + 1) % len(names)]
         self._theme_chosen = True
-        self.notify(f"Theme: {self.theme}", timeout=CONFIRM_TIMEOUT_S)
+        if self._theme_settle is None:
+            self._show_theme(chosen)
+        else:
+            self._theme_settle.stop()
+            self._theme_next = chosen
+        self._theme_settle = self.set_timer(THEME_SETTLE_S, self._theme_settled)
+
+    def _theme_settled(self) -> None:
+        self._theme_settle = None
+        chosen, self._theme_next = self._theme_next, None
+        if chosen is not None and chosen != self.theme:
+            self._show_theme(chosen)
+
+    def _show_theme(self, name: str) -> None:
+        self.theme = name
+        self.notify(f"Theme: {name}", timeout=CONFIRM_TIMEOUT_S)
         self.save_state()
         self.repaint_now()
         self.refresh_slow_panels()

@@ -18,7 +18,13 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from scalptui.models import AlertKind, Liquidation, Side
-from scalptui.ui.app import CONFIRM_TIMEOUT_S, REMOVE_REPEAT_S, ZOOM_LEVELS, ScalpApp
+from scalptui.ui.app import (
+    CONFIRM_TIMEOUT_S,
+    REMOVE_REPEAT_S,
+    THEME_SETTLE_S,
+    ZOOM_LEVELS,
+    ScalpApp,
+)
 from scalptui.ui.ladder_rows import grid_for
 from scalptui.ui.messages import AlertRaised
 from scalptui.ui.screens import KEY_COLUMN, ChartScreen, HelpScreen
@@ -459,13 +465,36 @@ async def test_t_cycles_the_themes_and_remembers(harness: Harness) -> None:
         # The light theme's cascade / squeeze colours, not the dark theme's.
         assert str(kind.style).lower().split()[0] in {"bold", "#a40e26", "#116329"}
         assert any(c in str(kind.style).lower() for c in ("#a40e26", "#116329"))
-        await pilot.press("t")
-        assert app.theme == "scalptui-cb"
-        await pilot.press("t")
-        assert app.theme == "scalptui-dark"
-        await pilot.press("t")
+        for theme in ("scalptui-cb", "scalptui-dark", "scalptui-light"):
+            await pilot.pause(THEME_SETTLE_S + 0.1)  # pressed apart, not in a burst
+            await pilot.press("t")
+            assert app.theme == theme
         saved = json.loads((app.data_dir / "state-simulated.json").read_text())
         assert saved["theme"] == "scalptui-light"
+
+
+async def test_t_held_down_restyles_twice_not_at_every_press(harness: Harness) -> None:
+    """Each theme restyles every line: a held t froze the screen, clock and all, for
+    seconds. The first press shows at once, the rest once the key is let go."""
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        names = app.theme_set.names
+        start = names.index(app.theme)
+        shown: list[str] = []
+        show = app._show_theme
+
+        def spy(name: str) -> None:
+            shown.append(name)
+            show(name)
+
+        app._show_theme = spy  # type: ignore[method-assign]
+        presses = 3 * len(names) + 2  # ends on neither the first theme nor the one before
+        await pilot.press(*["t"] * presses)
+        assert shown == [names[(start + 1) % len(names)]] and app.theme == shown[0]
+        await pilot.pause(THEME_SETTLE_S + 0.2)
+        assert shown[1:] == [names[(start + presses) % len(names)]] and app.theme == shown[-1]
+        saved = json.loads((app.data_dir / "state-simulated.json").read_text())
+        assert saved["theme"] == app.theme
 
 
 async def test_p_pauses_the_display_but_not_the_alerts(harness: Harness) -> None:
