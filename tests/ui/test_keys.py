@@ -378,6 +378,30 @@ async def test_one_key_brings_the_alert_log_back_to_the_newest(harness: Harness,
         assert log.selected == len(log.entries) - 1
 
 
+@pytest.mark.parametrize(
+    ("size", "kind"), [((80, 24), "CASCADE"), ((120, 40), "LIQUIDATION_CASCADE")]
+)
+async def test_a_narrow_log_names_the_kind_short_and_keeps_the_amount(
+    harness: Harness, size: tuple[int, int], kind: str
+) -> None:
+    """At 80 columns on three venues a long symbol's cascade line read "LIQUIDATION_CASCADE
+    Real liquidations…": the amount and the side were cut off."""
+    message = (
+        "1000PEPE/USDT:USDT LIQUIDATION_CASCADE — Real liquidations: ≥ $827k longs on 2 "
+        "venues; Bybit $800k in 1 s, 117 prints, price −5.99 %. Informational — no trade plan."
+    )
+    cascade = dataclasses.replace(
+        alert(symbol="1000PEPE/USDT:USDT", message=message), exchange="binanceusdm+bybit+okx"
+    )
+    async with harness.app.run_test(size=size) as pilot:
+        app = await ready(harness, pilot)
+        app.alert_log.venue_tags = True
+        app.post_message(AlertRaised(cascade))
+        await pilot.pause()
+        line = next(t.plain for t in app.alert_log.lines if "1000PEPE" in t.plain)
+        assert f"BN+BY+OK 1000PEPE {kind} Real liquidations: ≥ $827k longs" in line, line
+
+
 async def test_l_shows_the_liquidation_tape_across_the_watchlist(harness: Harness) -> None:
     async with harness.app.run_test(size=(120, 40)) as pilot:
         app = await ready(harness, pilot)

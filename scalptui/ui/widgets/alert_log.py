@@ -22,6 +22,18 @@ from scalptui.ui import format as fmt
 from scalptui.ui.state import MAX_ALERTS
 from scalptui.ui.widgets.lines import LinesWidget
 
+SHORT_KIND = {
+    AlertKind.LIQUIDATION_CASCADE: "CASCADE",
+    AlertKind.SHORT_SQUEEZE: "SQUEEZE",
+    AlertKind.CASCADE_EXHAUSTED: "EXHAUSTED",
+    AlertKind.FUNDING_EXTREME: "FUNDING",
+    AlertKind.OI_FLUSH: "OI_FLUSH",
+}
+"""The kinds as a log narrower than ``FULL_KIND_WIDTH`` names them (coloured as in full):
+at 80 columns on three venues a long symbol's cascade line kept "Real liquidations…"
+and lost its amount and side."""
+FULL_KIND_WIDTH = 100
+
 _KIND_PART = {
     AlertKind.LIQUIDATION_CASCADE: "alert--cascade",
     AlertKind.SHORT_SQUEEZE: "alert--squeeze",
@@ -383,7 +395,7 @@ class AlertLog(LinesWidget, can_focus=True):
         if self.venue_tags:
             text.append(fmt.venue_tags(alert.exchange).ljust(venue_width) + " ", style=dim)
         text.append(label + " ")
-        text.append(alert.kind.value, style=kind)
+        text.append(alert.kind.value if width >= FULL_KIND_WIDTH else SHORT_KIND[alert.kind], kind)
         if entry.muted:
             text.append(" (muted)", style=dim)
         room = width - text.cell_len - 1
