@@ -1,6 +1,6 @@
-.PHONY: check format lint types test screenshots bench readme
+.PHONY: check format lint types layers test screenshots bench readme
 
-check: format lint types test
+check: format lint types layers test
 
 format:
 	ruff format --check scalptui tests benchmarks scripts
@@ -10,6 +10,9 @@ lint:
 
 types:
 	mypy
+
+layers:
+	lint-imports
 
 test:
 	python3 -m pytest -q -p no:cacheprovider

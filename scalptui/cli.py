@@ -46,7 +46,8 @@ EXIT_USAGE = 2
 
 
 def _common_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
-    """Options every mode takes, before or after the subcommand.
+    """Options every mode takes, before or after the subcommand (``--theme``: the TUI's
+    only, so a subcommand's help does not offer it).
 
     On a subcommand their defaults are suppressed: argparse would otherwise let
     the subcommand's defaults overwrite what was given before it
@@ -92,7 +93,8 @@ def _common_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> No
         **d(),
     )
     group.add_argument("--seed", type=int, help="seed of the simulated market", **d())
-    group.add_argument("--theme", help="theme name (built-in or from the config dir)", **d())
+    if not sub:
+        group.add_argument("--theme", help="theme name (built-in or from the config dir)", **d())
 
 
 def _replay_options(parser: argparse.ArgumentParser, *, sub: bool = False) -> None:
@@ -208,8 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help=sim_help, description=sim_help)
     sim.add_argument("--port", type=_port, default=8765, help="TCP port (0: any free port)")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    sim.add_argument("--seed", type=int, default=0, help="seed of the simulated market")
-    sim.add_argument("--symbols", help="comma-separated symbols to simulate")
+    # no defaults of their own: a --seed or --symbols before "sim" is taken, not overwritten
+    sim.add_argument(
+        "--seed", type=int, default=argparse.SUPPRESS, help="seed of the simulated market"
+    )
+    sim.add_argument(
+        "--symbols", default=argparse.SUPPRESS, help="comma-separated symbols to simulate"
+    )
     sim.add_argument(
         "--scenario",
         default="auto",
@@ -449,8 +456,29 @@ def _run_options(args: argparse.Namespace, settings: Settings) -> RunOptions:
     )
 
 
+NOT_FOR_SIM = (
+    "exchange",
+    "base_url",
+    "config",
+    "demo",
+    "demo_scenario",
+    "theme",
+    "replay",
+    "speed",
+)
+"""Options of the monitor that ``sim`` has no use for, given before it."""
 NOT_FOR_REPLAY = ("exchange", "base_url", "demo", "demo_scenario", "seed")
 """Options that choose a market: a replay plays the recording's own."""
+
+
+def check_sim_options(args: argparse.Namespace) -> None:
+    """ConfigError for a monitor's option given before ``sim``: it served its own
+    market without a word (``scalptui --demo-scenario cascade sim`` served ``auto``)."""
+    for name in NOT_FOR_SIM:
+        if getattr(args, name, None) not in (None, False, []):
+            option = "--" + name.replace("_", "-")
+            hint = " (sim --scenario chooses what it does)" if name == "demo_scenario" else ""
+            raise ConfigError(f"{option} does not apply to sim{hint}")
 
 
 def check_replay_options(args: argparse.Namespace) -> None:
@@ -488,6 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _keep_running_without_stderr()
     try:
         if args.command == "sim":
+            check_sim_options(args)
             return _main_sim(args)
         check_replay_options(args)
         settings = settings_from_args(args)
@@ -694,8 +723,9 @@ def _main_sim(args: argparse.Namespace) -> int:
     async def go() -> int:
         async with stop_on_signals() as stop:
             try:
+                seed = 0 if args.seed is None else args.seed
                 sim = SimExchange(
-                    symbols, seed=args.seed, time_scale=args.time_scale, scenario=args.scenario
+                    symbols, seed=seed, time_scale=args.time_scale, scenario=args.scenario
                 )
                 url = await sim.start(host=args.host, port=args.port)
             except (OSError, ValueError) as exc:

@@ -196,7 +196,13 @@ def test_a_config_file_no_parser_can_take_is_one_line(
     ],
 )
 def test_an_empty_option_value_is_a_mistake_not_the_default(option: str, needle: str) -> None:
-    assert_one_line_error(run_cli("alerts", "--demo", option, ""), needle)
+    # --theme is the TUI's: before the command (after it, alerts does not know it)
+    args = (
+        (option, "", "alerts", "--demo")
+        if option == "--theme"
+        else ("alerts", "--demo", option, "")
+    )
+    assert_one_line_error(run_cli(*args), needle)
 
 
 def test_a_recording_path_that_takes_no_byte_is_one_line_and_closes_the_exchange() -> None:
@@ -610,6 +616,37 @@ def test_a_theme_for_a_headless_run_is_refused_not_ignored(command: str) -> None
     args = ("out.jsonl",) if command == "record" else ()
     proc = run_cli("--theme", "scalptui-light", command, "--demo", *args)
     assert_one_line_error(proc, f"--theme applies to the TUI only, not to {command}")
+
+
+@pytest.mark.parametrize("command", ["alerts", "record"])
+def test_a_headless_command_does_not_offer_a_theme(command: str) -> None:
+    assert "--theme" not in run_cli(command, "--help").stdout
+    args = ("out.jsonl",) if command == "record" else ()
+    proc = run_cli(command, "--demo", "--theme", "scalptui-light", *args)
+    assert_one_line_error(proc, "--theme")
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [
+        (("--demo-scenario", "cascade"), "--demo-scenario does not apply to sim (sim --scenario"),
+        (("--exchange", "okx"), "--exchange does not apply to sim"),
+        (("--demo",), "--demo does not apply to sim"),
+        (("--speed", "3"), "--speed does not apply to sim"),
+    ],
+)
+def test_a_monitor_option_before_sim_is_refused_not_ignored(
+    option: tuple[str, ...], says: str
+) -> None:
+    """``scalptui --demo-scenario cascade sim`` served the auto market without a word."""
+    assert_one_line_error(run_cli(*option, "sim", "--port", "0"), says)
+
+
+def test_a_seed_or_symbols_before_sim_are_the_sims() -> None:
+    parser = build_parser()
+    assert parser.parse_args(["--seed", "5", "sim"]).seed == 5  # it served seed 0
+    assert parser.parse_args(["sim", "--seed", "3"]).seed == 3
+    assert parser.parse_args(["--symbols", "ETH", "sim"]).symbols == "ETH"
 
 
 def test_a_mistake_on_the_command_line_is_not_blamed_on_the_config_file(tmp_path: Path) -> None:
