@@ -111,6 +111,9 @@ ONE_VENUE_HIDDEN: frozenset[str] = frozenset({"venues"})
 """Footer hints a run over one venue does not show (``v`` still works, ``?`` lists it)."""
 MAIN_SCREEN_ONLY: frozenset[str] = frozenset({"zoom", "toggle_tape"})
 """Actions on what only the main screen shows: off on the full chart (``check_action``)."""
+UNSEEN_WHEN_TOO_SMALL: frozenset[str] = frozenset({"remove_symbol", "toggle_mute"})
+"""Actions on the symbol on screen, off while the terminal is too small to show it: an
+``x`` there took off a symbol nobody saw, said only by a passing notice."""
 
 Clock = Callable[[], float]
 
@@ -603,7 +606,13 @@ class ScalpApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The ladder's zoom and the tape act on the main screen only: on the full chart
         they would change a screen nobody sees (found changed on the way back)."""
+        if action in UNSEEN_WHEN_TOO_SMALL and self._too_small():
+            return False
         return not (action in MAIN_SCREEN_ONLY and isinstance(self.screen, ChartScreen))
+
+    def _too_small(self) -> bool:
+        width, height = self.size
+        return width < MIN_SIZE[0] or height < MIN_SIZE[1]
 
     @property
     def hidden_actions(self) -> frozenset[str]:

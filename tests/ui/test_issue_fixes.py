@@ -443,6 +443,21 @@ async def test_the_alert_log_takes_keys_again_after_the_terminal_was_too_small(
         assert app.alert_log.selected == 1
 
 
+async def test_x_and_m_do_nothing_while_the_terminal_is_too_small(harness: Harness) -> None:
+    """The panels are hidden: an x took off a symbol nobody saw, said by a passing notice."""
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        watched = app.watchlist
+        await pilot.resize_terminal(60, 15)
+        await pilot.pause()
+        await pilot.press("x", "m")
+        assert app.watchlist == watched and app.current not in app.mutes
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        await pilot.press("m")
+        assert app.current in app.mutes
+
+
 # ---------------------------------------------------------------- themes
 
 
