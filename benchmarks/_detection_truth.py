@@ -24,7 +24,7 @@ Label = Literal["must", "ambiguous", "noise"]
 CHAIN_GAP_MS = 30_000
 WINDOW_MS = 60_000
 MATCH_AFTER_MS = 60_000
-# DESIGN § Signals: floors on venues that send every forced close.
+# docs/design.md § Signals: floors on venues that send every forced close.
 FLOOR_MAJOR_USD = 2_000_000.0
 FLOOR_ALT_USD = 250_000.0
 MAJOR_BASES = frozenset({"BTC", "ETH"})

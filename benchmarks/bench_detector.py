@@ -20,7 +20,7 @@ Run: ``python benchmarks/bench_detector.py [--quick]``. One process, no network:
    (Binance, Bybit, OKX) each holding an hour, their grids apart: three venue
    snapshots, the summed ladder, OI and funding.
 
-Budgets (DESIGN § Performance): per event ≤ 25 % of ``handle_message``;
+Budgets (docs/design.md § Performance budgets): per event ≤ 25 % of ``handle_message``;
 ``snapshot()`` ≤ 1 ms at every span printed, the widest included. Medians of
 several repeats are printed, with the ratios; the script exits 1 when a
 budgeted row is over.

@@ -1,6 +1,6 @@
 """Socket → detector cost: CcxtFeed + Detector against bare ccxt.pro ``watch_*`` loops.
 
-DESIGN § Performance budgets: the anchor is the ccxt.pro ``watch_*`` loop alone
+docs/design.md § Performance budgets: the anchor is the ccxt.pro ``watch_*`` loop alone
 over a loopback socket (≈ 135 µs a message at 1 000 msg/s on the reference
 machine); the budget for the whole socket → detector path is ≤ 1.2× that.
 
@@ -55,7 +55,7 @@ MULTI_WARM_UP_S = 12.0
 """Thirty (venue, symbol) warm starts (REST history, a day of candles into the detector)
 must be over before the window opens."""
 BUDGET = 1.20
-"""(b)/(a), CPU per market message (DESIGN § Performance budgets)."""
+"""(b)/(a), CPU per market message (docs/design.md § Performance budgets)."""
 MULTI_VENUES = ("binanceusdm", "bybit", "okx")
 MULTI_SYMBOL_COUNT = 10
 MULTI_TIME_SCALE = 3.0

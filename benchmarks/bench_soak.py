@@ -1,7 +1,7 @@
 """Soak: 24 h of simulated market, recorded, then replayed at full speed through the
 detector and the headless JSON sink, with the process's RSS sampled along the way.
 
-Goal (DESIGN § Performance budgets): memory flat within 5 % over the run and
+Goal (docs/design.md § Performance budgets): memory flat within 5 % over the run and
 ≤ 200 MiB. The first simulated hour is the warm-up (ring buffers and the ladder
 fill up to their caps); "flat" compares RSS after it with RSS at the end.
 

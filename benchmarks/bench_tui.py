@@ -59,7 +59,7 @@ BUDGETS: tuple[tuple[str, float, str], ...] = (
     ("steady_cpu_pct_median", 5.0, "steady CPU % of a core (median)"),
     ("cascade_bytes_per_s_max", 100 * 1024, "cascade bytes/s (busiest second)"),
 )
-"""DESIGN § Performance budgets: (summary key, budget, label)."""
+"""docs/design.md § Performance budgets: (summary key, budget, label)."""
 
 
 @dataclass

@@ -9,7 +9,7 @@ discarded as a terminal would. Every few seconds the child's RSS is sampled
 from ``/proc``; how far the replay has got is read from the recording's file
 offset in the child (``/proc/PID/fdinfo``), so the app is not changed for it.
 
-Verdict (DESIGN § Performance budgets): RSS after the warm-up hour of market
+Verdict (docs/design.md § Performance budgets): RSS after the warm-up hour of market
 time and at the end within 5 % of each other, and ≤ 200 MiB; exit status 1
 when over.
 

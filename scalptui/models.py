@@ -233,7 +233,7 @@ class Alert:
     source: Source = Source.LIVE
 
     def to_record(self) -> dict[str, Any]:
-        """The JSON alert record of DESIGN § Interfaces."""
+        """The JSON alert record of docs/design.md § Interfaces."""
         return {
             "type": "alert",
             "ts": self.ts,
@@ -343,7 +343,7 @@ class DetectorSnapshot:
     """The market's price tick (its ``MarketInfo``): prices are shown to it."""
 
     def to_record(self) -> dict[str, Any]:
-        """The JSON snapshot record of DESIGN § Interfaces."""
+        """The JSON snapshot record of docs/design.md § Interfaces."""
         return {
             "type": "snapshot",
             "ts": self.ts,

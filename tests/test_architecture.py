@@ -32,7 +32,7 @@ WITHOUT_CCXT = (
     "scalptui.cli",
 )
 """Replay and the headless modes start without ccxt (nor textual): ccxt is imported only
-when a live or simulated feed is opened (DESIGN § Architecture; ``scalptui.runtime``)."""
+when a live or simulated feed is opened (docs/design.md § Architecture; ``scalptui.runtime``)."""
 
 
 def modules_of(package: str) -> list[str]:

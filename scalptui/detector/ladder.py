@@ -1,4 +1,4 @@
-"""The estimated liquidation ladder of one symbol (DESIGN § Liquidation ladder).
+"""The estimated liquidation ladder of one symbol (docs/design.md § Liquidation ladder).
 
 Model, in the order the detector applies it:
 

@@ -1,7 +1,7 @@
 """Plain parameter dataclasses for the detector.
 
 Loading them from TOML belongs to ``scalptui.config``; the detector only sees
-these frozen values. The starting points come from DESIGN § Signals (public
+these frozen values. The starting points come from docs/design.md § Signals (public
 detectors); they were checked on hand-built BTC (~100 000 USD) and SOL
 (~150 USD) markets with realistic notionals and on the real Binance klines of
 ``tests/fixtures/detector`` (see its README for what each component measured).
@@ -74,7 +74,7 @@ DEFAULT_LEVERAGE_MIX: tuple[LeverageShare, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class LadderParams:
-    """The estimated liquidation ladder (DESIGN § Liquidation ladder)."""
+    """The estimated liquidation ladder (docs/design.md § Liquidation ladder)."""
 
     bin_pct: float = 0.001
     """Bin width as a fraction of the first price seen, rounded to a tick multiple."""

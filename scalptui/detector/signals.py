@@ -6,7 +6,7 @@ burst, baseline) are computed by the detector at most once per second and
 handed in as a ``ChainEvidence``.
 
 Cascade / squeeze decision (``decide``), per side, over the rolling window W —
-precision before recall (DESIGN § Signals): a handful of prints during an
+precision before recall (docs/design.md § Signals): a handful of prints during an
 ordinary move is never a cascade. Mandatory on every path: at least
 ``min_prints`` *real* liquidation prints in the side's chain (its prints since
 its last silence of ``leg_gap_s``, within W), the chain holds ≥ ``dominance`` of

@@ -1,6 +1,6 @@
 """Alert wording: lean facts, every notional labelled for what it is.
 
-Rules the texts follow (DESIGN § Non-negotiables):
+Rules the texts follow (docs/design.md § Non-negotiables):
 
 * a cascade / squeeze starts its facts with "Real liquidations:" — the alert
   exists only because real prints were seen;
@@ -31,7 +31,8 @@ PLAN_WORDS: tuple[str, ...] = (
     "SL",
     "R:R",
 )
-"""The vocabulary of a trade plan (DESIGN § Non-negotiables): never in an alert or on screen."""
+"""The vocabulary of a trade plan (docs/design.md § Non-negotiables): never in an alert or
+on screen."""
 
 _PLAN_WORD_PATTERN = re.compile(
     # A perp's name (``SL/USDT:USDT``) is matched first and skipped: its parts are no words.

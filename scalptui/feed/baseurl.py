@@ -1,7 +1,7 @@
 """``--base-url``: point a ccxt exchange's REST and WebSocket hosts at another server.
 
-The rule (DESIGN § Exchanges, ``--base-url``): every REST host of the exchange
-becomes the URL's scheme, host and port, and a path in the URL is prefixed to
+The rule (docs/design.md § Exchanges and their quirks, ``--base-url``): every REST host
+of the exchange becomes the URL's scheme, host and port, and a path in the URL is prefixed to
 every REST path; every WebSocket host becomes ``ws://`` (for an ``http`` URL) or
 ``wss://`` (for ``https``) plus the URL's host and port, keeping the paths ccxt
 uses. So ``https://fapi.binance.com/fapi/v1`` with ``http://127.0.0.1:8080/p``

@@ -1,4 +1,5 @@
-"""The live feed: ccxt.pro → normalised events (DESIGN § Data flow, § Exchanges).
+"""The live feed: ccxt.pro → normalised events (docs/design.md § Data flow, § Exchanges
+and their quirks).
 
 ``CcxtFeed`` runs one ccxt.pro exchange instance (``binanceusdm`` by default,
 ``bybit``, ``okx``) and turns what it receives into ``scalptui.models`` events
@@ -548,7 +549,8 @@ class CcxtFeed(StreamSupervision):
         self._spawn(self._run_symbol(symbol), f"symbol:{symbol}", (symbol, "startup"))
 
     async def _run_symbol(self, symbol: str) -> None:
-        """MarketInfo, then History, then the symbol's streams (DESIGN: facts before events)."""
+        """MarketInfo, then History, then the symbol's streams (docs/design.md § Data flow:
+        facts before events)."""
         venue = self.venue
         market = self._ex.markets[symbol]
         mmr = await mmr_of(self._ex, venue, symbol, self._rest)

@@ -4,11 +4,11 @@ ccxt keeps owning the connections, the subscriptions and the parsing; these
 hooks only let scalptui see what ccxt already produced, on that one instance:
 
 * **Tap caches.** ``watch_liquidations`` hands its caller one liquidation of a
-  burst and leaves the rest in ``exchange.liquidations`` (DESIGN § ccxt.pro
+  burst and leaves the rest in ``exchange.liquidations`` (docs/design.md § ccxt.pro
   pitfalls); ``watch_trades`` keeps ``tradesLimit`` trades between awaits. ccxt's
   handlers append every parsed item to those caches, so a cache whose
   ``append`` also calls a sink sees every item of every burst, in order, at the
-  cost of a function call instead of a ``watch_*`` round (DESIGN measured
+  cost of a function call instead of a ``watch_*`` round (measured
   ≈ 1.5 µs against ≈ 65 µs; ``benchmarks/bench_pipeline.py`` prints the split).
   Tickers and funding rates land in plain dicts; a dict whose ``__setitem__``
   calls a sink does the same for them.

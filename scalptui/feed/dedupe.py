@@ -1,8 +1,8 @@
 """De-duplication of liquidation prints.
 
 A reconnect re-subscribes and the venue may replay its latest print; reading
-ccxt's cache and its handler can also meet the same print twice. DESIGN keys a
-print on (exchange, symbol, time, side, price, amount).
+ccxt's cache and its handler can also meet the same print twice. A print is keyed
+on (exchange, symbol, time, side, price, amount) (docs/design.md § Staleness).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ oldest first across venues, so no venue's events wait behind another's backlog.
 
 Each venue has its own bound: past ``limit`` events of a venue waiting, that
 venue's trades and marks are shed (the caller counts them), never a liquidation,
-a status or a start-up record (DESIGN § Data flow: a liquidation is never lost).
+a status or a start-up record (docs/design.md § Data flow: a liquidation is never lost).
 """
 
 from __future__ import annotations

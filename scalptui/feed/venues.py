@@ -1,7 +1,7 @@
 """Per-venue quirks: turning ccxt's unified structures into scalptui's models.
 
 ccxt parses each exchange's frames into "unified" dicts, but several fields are
-not unified in practice (DESIGN § Exchanges and their quirks), so every
+not unified in practice (docs/design.md § Exchanges and their quirks), so every
 normaliser here is told which venue the dict came from:
 
 * **Liquidation side.** Binance and OKX report the *order* side of the forced

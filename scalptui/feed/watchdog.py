@@ -1,4 +1,4 @@
-"""Per-stream health: when a stream is live, stale, reconnecting (DESIGN § Staleness).
+"""Per-stream health: when a stream is live, stale, reconnecting (docs/design.md § Staleness).
 
 * A **regular** stream (trades, Binance mark price every second, Bybit tickers)
   is stale after ``stale_after_s`` without a message, or after a longer silence

@@ -1,6 +1,6 @@
 """The Textual app and its factory, shared by the CLI, the tests, the screenshots and the demo.
 
-Data flow (DESIGN § Data flow): one feed worker pumps ``feed.events()`` into the
+Data flow (docs/design.md § Data flow): one feed worker pumps ``feed.events()`` into the
 shared detector and posts every alert as a message; a UI timer at ~8 Hz pulls
 one snapshot of the symbol on screen and repaints inside ``batch_update()``,
 whatever the event rate. Slow panels (funding / OI, watchlist, tape) have a

@@ -31,7 +31,7 @@ from scalptui.models import Liquidation, Side, StreamState
 
 from .offline import OfflineFeed, fixture_json
 
-DEFAULT_STALE_S = 10.0  # DESIGN § Staleness
+DEFAULT_STALE_S = 10.0  # docs/design.md § Staleness
 
 
 # --------------------------------------------------------------------------- watchdog

@@ -84,7 +84,7 @@ async def test_dropped_connection_errors_the_watcher_then_reconnects(
 async def test_garbage_frame_silences_ccxts_receive_loop(binance: Any, sim: SimExchange) -> None:
     """One malformed frame kills ccxt's receive loop for that connection: no error
     reaches the watcher, and nothing is delivered any more although the exchange
-    keeps sending (DESIGN § ccxt.pro pitfalls)."""
+    keeps sending (docs/design.md § ccxt.pro pitfalls)."""
     await _fresh_trades(binance, 10)
     loop = asyncio.get_running_loop()
     errors: list[dict[str, Any]] = []

@@ -23,7 +23,7 @@ class Lot:
 
 
 def liquidation_price(entry: float, leverage: float, mmr: float, long: bool) -> float:
-    """Isolated-margin liquidation price (fees ignored), as DESIGN § Projection states."""
+    """Isolated-margin liquidation price (fees ignored), as docs/design.md § Projection states."""
     if long:
         return entry * (1 - 1 / leverage) / (1 - mmr)
     return entry * (1 + 1 / leverage) / (1 + mmr)
