@@ -15,7 +15,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TextIO
 
 from scalptui.detector import AnyDetector, make_detector
@@ -35,6 +35,8 @@ from scalptui.models import (
 )
 from scalptui.numfmt import compact, encodable, price, rate_pct, usd, utc_stamp_ms, writes_utf8
 from scalptui.runtime import FeedOpener
+from scalptui.stdout_writer import PENDING_LIMIT_BYTES, StdoutWriter
+from scalptui.stdout_writer import OutputError as OutputError  # the CLI's to catch
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,11 @@ def venues_of(feed: Feed) -> tuple[str, ...]:
     return tuple(venue for venue in feed.exchange.split(",") if venue)
 
 
+DROPS_TOLD_EVERY_S = 10
+"""At most one line every this many seconds says snapshots were dropped for a slow reader."""
+OUTPUT_IDLE_S = 5.0
+"""At the end, queued records wait for the reader while it takes them; once it took
+nothing for this long the run ends without them (a stop must not wait for ever)."""
 _SNAPSHOTS_RESTART_MS = 300_000
 """A market event this far before the next snapshot's time restarts the periods (late
 events, seconds behind, do not)."""
@@ -123,8 +130,11 @@ class AlertPrinter:
         err: TextIO,
         recorded_source: Source | None = None,
         show_exchange: bool = False,
+        drop_when_behind: bool = True,
     ) -> None:
-        """``show_exchange``: text lines name the venues (a run on several)."""
+        """``show_exchange``: text lines name the venues (a run on several);
+        ``drop_when_behind``: snapshots are dropped while stdout's reader is far behind
+        (a live market cannot wait; a replay waits for the reader instead)."""
         self.detector = detector
         self._show_exchange = show_exchange
         self._recorded = recorded_source
@@ -132,13 +142,16 @@ class AlertPrinter:
         self._json = as_json
         self._period_ms = max(1, round(snapshot_every_s * 1000)) if snapshot_every_s else None
         self._next_due: int | None = None
-        self._out = out
+        self._out = StdoutWriter(out)
+        self._drop_when_behind = drop_when_behind
         self._err = err
         # Stdout that cannot take every character (a Latin-1 or ASCII locale): JSON
         # escapes them, text lines fall back to ASCII signs.
         self._out_encoding = getattr(out, "encoding", None)
         self._plain = not writes_utf8(self._out_encoding)
         self.alerts_printed = 0
+        self._drops_told = 0
+        self._ticks_since_told = DROPS_TOLD_EVERY_S
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Trade | Liquidation | MarkPrice | OpenInterest):
@@ -159,20 +172,47 @@ class AlertPrinter:
         else:
             line = format_alert_text(alert, self._recorded, show_exchange=self._show_exchange)
         self._write(line)
-        self._flush()
         self.alerts_printed += 1
 
-    def _write(self, line: str) -> None:
-        """One record on stdout; a write that fails (a full disk) is an ``OutputError``,
-        told from any other OSError of the run (a closed pipe stays a BrokenPipeError)."""
+    def _write(self, line: str, *, snapshot: bool = False) -> None:
+        """One record on stdout, in order; a write that failed (a full disk) is an
+        ``OutputError``, a closed pipe a ``BrokenPipeError`` (``StdoutWriter``)."""
         if self._plain and self._out_encoding is not None:
             line = encodable(line, self._out_encoding)
-        with _stdout_errors():
-            print(line, file=self._out)
+        self._out.write(line, droppable=snapshot and self._drop_when_behind)
 
-    def _flush(self) -> None:
-        with _stdout_errors():
-            self._out.flush()
+    def tick(self) -> None:
+        """Once a second: a failed write ends the run though no record follows it (a
+        quiet market), and snapshots dropped for a slow reader are said on stderr."""
+        self._out.check()
+        self._ticks_since_told += 1
+        dropped = self._out.dropped
+        if dropped > self._drops_told and self._ticks_since_told >= DROPS_TOLD_EVERY_S:
+            self._drops_told, self._ticks_since_told = dropped, 0
+            print(
+                f"scalptui: stdout's reader is behind: {dropped} snapshots dropped so far;"
+                " every alert kept",
+                file=self._err,
+                flush=True,
+            )
+
+    async def caught_up(self) -> None:
+        """Wait while the reader is far behind (a replay: it goes at the reader's pace)."""
+        while self._out.pending_bytes > PENDING_LIMIT_BYTES:
+            self._out.check()
+            await asyncio.sleep(0.05)
+
+    def close_output(self, idle_s: float) -> None:
+        """Let what is queued reach the reader while it takes it; say what it never took.
+        Raises what the writer met (the reader gone: ``BrokenPipeError``)."""
+        left = self._out.close(idle_s)
+        self._out.check()
+        if left:
+            print(
+                f"scalptui: stdout took nothing for {idle_s:g} s: {left} records not written",
+                file=self._err,
+                flush=True,
+            )
 
     def _labelled(self, record: dict[str, Any]) -> dict[str, Any]:
         """A replay keeps saying where its data came from (a simulated recording stays so)."""
@@ -201,22 +241,7 @@ class AlertPrinter:
                 line = format_snapshot_text(
                     snap_at, self._recorded, show_exchange=self._show_exchange
                 )
-            self._write(line)
-        self._flush()
-
-
-class OutputError(Exception):
-    """stdout could not take a record (its message is the OS's reason)."""
-
-
-@contextlib.contextmanager
-def _stdout_errors() -> Iterator[None]:
-    try:
-        yield
-    except BrokenPipeError:
-        raise  # the reader went away: the run ends quietly (cli)
-    except OSError as exc:
-        raise OutputError(exc.strerror or str(exc)) from exc
+            self._write(line, snapshot=True)
 
 
 class ShedReporter:
@@ -312,6 +337,7 @@ async def pump(
     stop: asyncio.Event | None = None,
     duration_s: float | None,
     on_tick: Callable[[], None] | None = None,
+    backpressure: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Run ``consume`` over the feed until it ends, the duration passes, or ``stop`` is set.
     An exception from ``consume`` or ``on_tick`` ends the run and is raised (a recording's
@@ -326,6 +352,8 @@ async def pump(
     async def consume_all() -> None:
         async for event in feed.events():
             consume(event)
+            if backpressure is not None:
+                await backpressure()
 
     consumer = asyncio.create_task(consume_all(), name="feed-consumer")
     stopper = asyncio.create_task(stop.wait(), name="stop")
@@ -391,9 +419,26 @@ async def run_alerts(
             err=err,
             recorded_source=feed.recorded_source,
             show_exchange=len(venues) > 1,
+            drop_when_behind=feed.source is not Source.REPLAY,
         )
         shed = ShedReporter(feed, err)
-        await pump(feed, printer, stop=stop, duration_s=duration_s, on_tick=shed)
+
+        def every_second() -> None:
+            shed()
+            printer.tick()
+
+        replay = feed.source is Source.REPLAY
+        try:
+            await pump(
+                feed,
+                printer,
+                stop=stop,
+                duration_s=duration_s,
+                on_tick=every_second,
+                backpressure=printer.caught_up if replay else None,
+            )
+        finally:
+            await asyncio.to_thread(printer.close_output, OUTPUT_IDLE_S)
     return 0
 
 
