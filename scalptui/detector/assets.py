@@ -676,7 +676,8 @@ class AssetDetector:
             f"That is {venue_label(alert.exchange)}'s open interest; {len(held)} venues hold "
             f"{compact(total)} {base} in all"
         )
-        facts = {**alert.facts, "open_interest_venues": total}
+        # rounded as the venues' own figures are (a sum read 5829269.458000001)
+        facts = {**alert.facts, "open_interest_venues": round(total, 6)}
         return replace(alert, message=_before_closing(alert.message, words), facts=facts)
 
     def _funding_alert(self, alert: Alert) -> Alert:

@@ -349,6 +349,15 @@ def test_an_oi_flush_on_two_venues_is_one_alert() -> None:
     assert flushes[0].facts["open_interest_venues"] == 1950.0  # Bybit's fall not yet in
 
 
+def test_the_open_interest_of_every_venue_is_a_rounded_sum() -> None:
+    """Two venues' amounts summed read 5829269.458000001 in a JSON record."""
+    det = AssetDetector(exchanges=(BN, BY))
+    events: list[Event] = [OpenInterest(T0, BY, BTC, 0.2), OpenInterest(T0, BN, BTC, 1000.1)]
+    events.append(OpenInterest(T0 + 60_000, BN, BTC, 950.1))
+    (flush,) = [a for a in feed(det, events) if a.kind is AlertKind.OI_FLUSH]
+    assert 950.1 + 0.2 != 950.3 and flush.facts["open_interest_venues"] == 950.3
+
+
 # ------------------------------------------------------------------ the asset view
 
 
