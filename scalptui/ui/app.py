@@ -247,6 +247,9 @@ class ScalpApp(App[None]):
         self._theme_next: str | None = None
         """The theme ``t`` chose in a burst of presses, shown once they stop."""
         self._theme_settle: Timer | None = None
+        self._theme_pressed_at = -math.inf
+        self._theme_quiet_from = -math.inf
+        """When the last theme shown was restyled (``time.monotonic``)."""
         """``t`` was pressed in this run."""
         self._confirmed: tuple[str, float] | None = None
         self._removed_at = -math.inf
@@ -783,6 +786,8 @@ class ScalpApp(App[None]):
         self.key_hints.redraw()
         self.repaint_now()
         self.refresh_slow_panels()
+        if self._theme_quiet_from == math.inf:  # the restyle of a t: a burst counts from here
+            self._theme_quiet_from = time.monotonic()
 
     # ------------------------------------------------------------------ actions
 
@@ -910,14 +915,22 @@ class ScalpApp(App[None]):
         index = names.index(shown) if shown in names else -1
         chosen = names[(index + 1) % len(names)]
         self._theme_chosen = True
-        if self._theme_settle is None:
+        now = time.monotonic()
+        in_burst = self._theme_settle is not None or now - self._theme_quiet_from < THEME_SETTLE_S
+        self._theme_pressed_at = now
+        if not in_burst:
             self._show_theme(chosen)
-        else:
-            self._theme_settle.stop()
-            self._theme_next = chosen
-        self._theme_settle = self.set_timer(THEME_SETTLE_S, self._theme_settled)
+            return
+        self._theme_next = chosen
+        if self._theme_settle is None:
+            self._theme_settle = self.set_interval(THEME_SETTLE_S / 4, self._theme_settled)
 
     def _theme_settled(self) -> None:
+        """Once no t came for ``THEME_SETTLE_S``, the theme the burst chose."""
+        if time.monotonic() - self._theme_pressed_at < THEME_SETTLE_S:
+            return
+        if self._theme_settle is not None:
+            self._theme_settle.stop()
         self._theme_settle = None
         chosen, self._theme_next = self._theme_next, None
         if chosen is not None and chosen != self.theme:
@@ -925,6 +938,9 @@ class ScalpApp(App[None]):
 
     def _show_theme(self, name: str) -> None:
         self.theme = name
+        # a burst counts from when the restyle is done: on a slow machine the next press
+        # of a held t waited behind it and came as a press of its own
+        self._theme_quiet_from = math.inf  # until ``restyle`` is done
         self.notify(f"Theme: {name}", timeout=CONFIRM_TIMEOUT_S)
         self.save_state()
         self.repaint_now()

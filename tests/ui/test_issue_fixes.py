@@ -205,7 +205,7 @@ async def test_log_lines_fit_the_log_and_never_cut_a_number(harness: Harness) ->
         newest = log.lines[1].plain
         assert all(line.cell_len <= width for line in log.lines)
         assert newest.endswith("…")
-        shown_facts = newest.split("LIQUIDATION_CASCADE ", 1)[1].removesuffix("…")
+        shown_facts = newest.split(" CASCADE ", 1)[1].removesuffix("…")  # the short kind
         full = alert_facts(alert(message=LONG_MESSAGE))
         assert full.startswith(shown_facts) and full[len(shown_facts)] in " ,"
 
@@ -242,7 +242,7 @@ EXHAUSTED = Alert(
 @pytest.mark.parametrize(
     ("size", "shown"),
     [
-        ((80, 24), "CASCADE_EXHAUSTED ≥ $35.8M longs, +0.84 % off the low, none on"),
+        ((80, 24), " EXHAUSTED ≥ $35.8M longs, +0.84 % off the low, none on Binance"),
         ((400, 40), "CASCADE_EXHAUSTED no long liquidations on Binance for 1 min 18 s"),
     ],
 )

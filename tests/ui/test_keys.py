@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from scalptui.models import AlertKind, Liquidation, Side
+from scalptui.ui import app as app_module
 from scalptui.ui.app import (
     CONFIRM_TIMEOUT_S,
     REMOVE_REPEAT_S,
@@ -497,9 +498,13 @@ async def test_t_cycles_the_themes_and_remembers(harness: Harness) -> None:
         assert saved["theme"] == "scalptui-light"
 
 
-async def test_t_held_down_restyles_twice_not_at_every_press(harness: Harness) -> None:
+async def test_t_held_down_restyles_twice_not_at_every_press(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each theme restyles every line: a held t froze the screen, clock and all, for
     seconds. The first press shows at once, the rest once the key is let go."""
+    settle_s = 1.0  # wider than a loaded machine's gap between two pilot presses
+    monkeypatch.setattr(app_module, "THEME_SETTLE_S", settle_s)
     async with harness.app.run_test(size=(100, 30)) as pilot:
         app = await ready(harness, pilot)
         names = app.theme_set.names
@@ -515,7 +520,7 @@ async def test_t_held_down_restyles_twice_not_at_every_press(harness: Harness) -
         presses = 3 * len(names) + 2  # ends on neither the first theme nor the one before
         await pilot.press(*["t"] * presses)
         assert shown == [names[(start + 1) % len(names)]] and app.theme == shown[0]
-        await pilot.pause(THEME_SETTLE_S + 0.2)
+        await pilot.pause(settle_s + 0.5)
         assert shown[1:] == [names[(start + presses) % len(names)]] and app.theme == shown[-1]
         saved = json.loads((app.data_dir / "state-simulated.json").read_text())
         assert saved["theme"] == app.theme
