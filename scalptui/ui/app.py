@@ -44,8 +44,10 @@ from scalptui.models import (
     Event,
     FeedStatus,
     Liquidation,
+    MarkPrice,
     Source,
     StreamState,
+    Trade,
     venue_tag,
 )
 from scalptui.runtime import FeedOpener
@@ -64,6 +66,7 @@ from scalptui.ui.detector_view import (
     recent_tape,
     venue_snapshots,
 )
+from scalptui.ui.lag import LagGauge
 from scalptui.ui.layout import (
     HORIZONTAL_BREAKPOINTS,
     MIN_SIZE,
@@ -121,6 +124,9 @@ Clock = Callable[[], float]
 CONFIRM_TIMEOUT_S = 2.0
 """A key's confirmation toast: it sits over the alert log, which a cascade is filling
 (the header shows the bell and the mute; the theme shows itself)."""
+BEHIND_SHOWN_S = 3.0
+"""The header says the monitor is behind the market once it is this far (network jitter
+and a venue's batching stay well under it)."""
 THEME_SETTLE_S = 0.4
 """Presses of ``t`` closer together than this choose one theme, shown once they stop:
 each theme restyles every line (about 0.2 s here), and a held ``t`` froze the screen,
@@ -231,6 +237,7 @@ class ScalpApp(App[None]):
         self._unsaved_alerts: list[Alert] = []
         self._save_failure: str | None = None
         self.book = MarketBook(self.feed_clock)
+        self.lag = LagGauge()
         self._afresh: set[str] = set()
         """Symbols added back whose first event since has not come: nothing of them is
         shown until it does (the detector keeps a closed symbol's last state)."""
@@ -378,6 +385,8 @@ class ScalpApp(App[None]):
         if detector is None:
             return
         self.events_seen += 1
+        if self._gauge_lag and (type(evt) is Trade or type(evt) is MarkPrice):
+            self.lag.observe(evt.exchange, evt.ts, int(self.clock() * 1000))
         if self._afresh and evt.symbol in self._afresh and not _closing(evt):
             self._afresh.discard(evt.symbol)  # its first news since it was added back
         self.book.record(evt)
@@ -763,7 +772,20 @@ class ScalpApp(App[None]):
             venues=self._venue_states(feed_now) if self.multi_venue else (),
             shed=sum(self.shed.values()),
             stream=stream,
+            behind_s=self._behind_s(),
         )
+
+    @property
+    def _gauge_lag(self) -> bool:
+        """Live venues only: their clocks run at the wall's pace (a simulator run faster
+        or slower than real time does not, and a replay has its recording's times)."""
+        return self.source is Source.LIVE
+
+    def _behind_s(self) -> float | None:
+        if not self._gauge_lag:
+            return None
+        behind = self.lag.behind_ms(int(self.clock() * 1000)) / 1000.0
+        return behind if behind >= BEHIND_SHOWN_S else None
 
     def _venue_states(self, now: float) -> tuple[VenueState, ...]:
         """Each venue's state on the symbol on screen; all failed once the feed has."""

@@ -704,3 +704,24 @@ async def test_without_colour_the_current_slot_and_alert_are_in_reverse_video(
         assert current.reverse and up.color == strip.get_component_rich_style("watch--down").color
         log = app.query_one(AlertLog)
         assert log.get_component_rich_style("alert--cursor").reverse
+
+
+@pytest.mark.parametrize(("source", "said"), [(Source.LIVE, True), (Source.SIMULATED, False)])
+async def test_a_live_screen_reading_the_market_late_says_so_in_its_header(
+    harness: Harness, source: Source, said: bool
+) -> None:
+    """On a starved core alerts came seconds after their moment while every chip read
+    live: messages kept coming, only old. (A simulator's clock may run at another pace
+    than the wall's, so only a live venue is judged.)"""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        app.source = source
+        now_ms = int(app.clock() * 1000)
+        symbol = app.current
+        for ts in range(now_ms - 300 - 20_000, now_ms - 299, 1_000):  # on time
+            app.consume(Trade(ts, "binanceusdm", symbol, 100.0, 1.0, TakerSide.BUY))
+        app.repaint_now()
+        assert "BEHIND" not in header_text(app)
+        app.consume(Trade(now_ms - 8_300, "binanceusdm", symbol, 100.0, 1.0, TakerSide.BUY))
+        app.repaint_now()
+        assert ("8 s BEHIND" in header_text(app)) is said

@@ -59,6 +59,8 @@ class HeaderInfo:
     stream: str = ""
     """The one stream whose state this is while the rest of the data flows (``OI``), and
     ``age_s`` is then its own age; empty when the state is the feed's as a whole."""
+    behind_s: float | None = None
+    """How far behind the market the monitor is reading, once that is seconds (``lag``)."""
 
     @property
     def multi_venue(self) -> bool:
@@ -76,6 +78,7 @@ class HeaderBar(LinesWidget):
         "header--simulated",
         "header--replay",
         "header--paused",
+        "header--behind",
         "header--dim",
     }
     DEFAULT_CSS = """
@@ -88,6 +91,7 @@ class HeaderBar(LinesWidget):
         color: $background; text-style: bold; }
     HeaderBar > .header--replay { background: $badge-replay; color: $background; text-style: bold; }
     HeaderBar > .header--paused { background: $warning; color: $background; text-style: bold; }
+    HeaderBar > .header--behind { background: $feed-stale; color: $background; text-style: bold; }
     HeaderBar > .header--dim { color: $foreground-muted; }
     """
 
@@ -163,6 +167,11 @@ class HeaderBar(LinesWidget):
                 (info.simulated, " SIMULATED ", "header--simulated"),
                 (info.replay, replay_label, "header--replay"),
                 (info.paused, " PAUSED ", "header--paused"),
+                (
+                    info.behind_s is not None,
+                    f" {info.behind_s or 0:.0f} s BEHIND ",
+                    "header--behind",
+                ),
             )
             if flag
         ]
