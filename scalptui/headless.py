@@ -410,6 +410,7 @@ async def run_alerts(
         if feed is None:
             return 0
         venues = venues_of(feed)
+        replay = feed.source is Source.REPLAY
         printer = AlertPrinter(
             make_detector(params, source=feed.source, exchanges=venues),
             lambda: feed.symbols,
@@ -419,7 +420,7 @@ async def run_alerts(
             err=err,
             recorded_source=feed.recorded_source,
             show_exchange=len(venues) > 1,
-            drop_when_behind=feed.source is not Source.REPLAY,
+            drop_when_behind=not replay,
         )
         shed = ShedReporter(feed, err)
 
@@ -427,7 +428,6 @@ async def run_alerts(
             shed()
             printer.tick()
 
-        replay = feed.source is Source.REPLAY
         try:
             await pump(
                 feed,

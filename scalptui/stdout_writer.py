@@ -28,8 +28,8 @@ from collections import deque
 from typing import TextIO
 
 PENDING_LIMIT_BYTES = 8 * 1024 * 1024
-"""Lines held for a slow reader before snapshots are dropped (about 180 snapshot
-periods of three symbols)."""
+"""Lines held for a slow reader before snapshots are dropped (some 60 periods of
+snapshots on three symbols, at about 46 kB a snapshot)."""
 
 
 class OutputError(Exception):

@@ -251,17 +251,17 @@ class ScalpApp(App[None]):
         )
         self._saved_theme = (saved.theme, saved.theme_over)
         self._theme_chosen = False
+        """``t`` was pressed in this run."""
         self._theme_next: str | None = None
         """The theme ``t`` chose in a burst of presses, shown once they stop."""
         self._theme_settle: Timer | None = None
         self._theme_pressed_at = -math.inf
         self._theme_quiet_from = -math.inf
-        """When the last theme shown was restyled (``time.monotonic``)."""
-        """``t`` was pressed in this run."""
+        """When the last theme shown was restyled (``time.monotonic``; ``inf`` until it is)."""
         self._confirmed: tuple[str, float] | None = None
+        """The last short confirmation and when (monotonic s)."""
         self._removed_at = -math.inf
         """When ``x`` was last pressed (``time.monotonic``)."""
-        """The last short confirmation and when (monotonic s)."""
         for theme in self.theme_set.themes:
             self.register_theme(theme)
         # Held directly: the timers repaint them without a DOM query per tick.

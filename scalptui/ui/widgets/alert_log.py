@@ -323,7 +323,7 @@ class AlertLog(LinesWidget, can_focus=True):
     def action_move_to(self, index: int) -> None:
         """Select the newest (0) or the oldest (-1) alert: after reading old ones, one key
         brings the newest back into view (↑ pressed once per alert was the only way)."""
-        self.action_move((len(self.entries) if index < 0 else -len(self.entries)) or 0)
+        self.action_move(len(self.entries) if index < 0 else -len(self.entries))
 
     def action_page(self, pages: int) -> None:
         self.action_move(pages * max(self.content_size.height - 2, 1))
