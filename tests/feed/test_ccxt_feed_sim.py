@@ -8,7 +8,9 @@ time and waits on conditions, not sleeps.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -32,7 +34,7 @@ from scalptui.models import (
     Trade,
 )
 
-from .simfeed import BTC, ETH, is_status, latest_states, sim_feed
+from .simfeed import BTC, ETH, Collector, is_status, latest_states, sim_feed
 
 STREAMS = ("trades", "mark", "liquidations", "open_interest")
 
@@ -411,10 +413,13 @@ UNWATCHED = {
 }
 
 
-@pytest.mark.parametrize("venue", ["binanceusdm", "bybit", "okx"])
-async def test_a_removed_symbol_stops_and_can_come_back(venue: str) -> None:
+@contextlib.asynccontextmanager
+async def trading_btc_and_eth(
+    timeout_s: float, venue: str = "binanceusdm"
+) -> AsyncIterator[tuple[SimExchange, CcxtFeed, Collector]]:
+    """The feed on BTC and ETH at 5x, once both have traded (the un-watch tests' start)."""
     async with (
-        asyncio.timeout(40),
+        asyncio.timeout(timeout_s),
         sim_feed((BTC, ETH), time_scale=5.0, warm_start=False, exchange=venue) as (
             sim,
             feed,
@@ -422,6 +427,12 @@ async def test_a_removed_symbol_stops_and_can_come_back(venue: str) -> None:
         ),
     ):
         await got.until(lambda: {t.symbol for t in got.of(Trade)} == {BTC, ETH})
+        yield sim, feed, got
+
+
+@pytest.mark.parametrize("venue", ["binanceusdm", "bybit", "okx"])
+async def test_a_removed_symbol_stops_and_can_come_back(venue: str) -> None:
+    async with trading_btc_and_eth(40, venue) as (sim, feed, got):
         await got.until(lambda: UNWATCHED[venue] <= sim.subscribed_streams())
         await feed.remove_symbol(ETH)
         # the venue was asked to stop sending, and said so, before the removal returned
@@ -456,15 +467,7 @@ async def test_an_unacknowledged_unwatch_leaves_the_symbol_able_to_come_back(
     subscription on its books and never subscribe the symbol again; the connection is
     restarted instead, so the other symbol streams on and the removed one comes back."""
     monkeypatch.setattr(ccxt_feed, "UNWATCH_TIMEOUT_S", 0.5)
-    async with (
-        asyncio.timeout(60),
-        sim_feed((BTC, ETH), time_scale=5.0, warm_start=False, exchange=venue) as (
-            sim,
-            feed,
-            got,
-        ),
-    ):
-        await got.until(lambda: {t.symbol for t in got.of(Trade)} == {BTC, ETH})
+    async with trading_btc_and_eth(60, venue) as (sim, feed, got):
         sim.withhold_unsubscribe_acks()
         await feed.remove_symbol(ETH)
         assert feed.symbols == (BTC,)
@@ -491,15 +494,7 @@ async def test_an_unwatch_answered_behind_a_lagging_loop_keeps_the_connection(
     small machine): the lag is the monitor's own, not the venue's silence, so the
     connection every other symbol streams on is not dropped."""
     monkeypatch.setattr(ccxt_feed, "UNWATCH_TIMEOUT_S", 1.0)
-    async with (
-        asyncio.timeout(90),
-        sim_feed((BTC, ETH), time_scale=5.0, warm_start=False, exchange=venue) as (
-            sim,
-            feed,
-            got,
-        ),
-    ):
-        await got.until(lambda: {t.symbol for t in got.of(Trade)} == {BTC, ETH})
+    async with trading_btc_and_eth(90, venue) as (sim, feed, got):
         await got.until(lambda: UNWATCHED[venue] <= sim.subscribed_streams())
         cut = len(got.events)
         hog = asyncio.create_task(_hog_the_loop(0.6))
@@ -518,11 +513,7 @@ async def test_an_unwatch_answered_behind_a_lagging_loop_keeps_the_connection(
 async def test_a_connection_closing_during_an_unwatch_does_not_abort_the_removal() -> None:
     """ccxt cancels a closing client's futures, the pending un-watch's among them: the
     removal still completes (a merged feed goes on to its other venues)."""
-    async with (
-        asyncio.timeout(30),
-        sim_feed((BTC, ETH), time_scale=5.0, warm_start=False) as (sim, feed, got),
-    ):
-        await got.until(lambda: {t.symbol for t in got.of(Trade)} == {BTC, ETH})
+    async with trading_btc_and_eth(30) as (sim, feed, got):
         sim.withhold_unsubscribe_acks()
         url = feed._streams[f"trades:{ETH}"].url
         assert url is not None
