@@ -202,6 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace FILE if it holds something already (by default that is refused)",
     )
+    record.add_argument(
+        "--rotate",
+        type=_rotate_interval,
+        metavar="INTERVAL",
+        help="a new file every INTERVAL of UTC time (30m, 1h, 1d), its start in its name "
+        "(rec.jsonl.gz: rec.20261201T220000Z.jsonl.gz, ...); each replays on its own",
+    )
 
     sim_help = (
         "serve the simulated exchange on its own (Binance USDⓈ-M, Bybit v5 and OKX v5"
@@ -299,6 +306,15 @@ def _snapshot_every(text: str) -> float:
             f"must be {MIN_SNAPSHOT_S:g} to {MAX_SNAPSHOT_S:g} s, got {text!r}"
         )
     return value
+
+
+def _rotate_interval(text: str) -> int:
+    from scalptui.feed.rotation import parse_interval
+
+    try:
+        return parse_interval(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_float(text: str) -> float:
@@ -667,6 +683,7 @@ def _silence_stdout() -> None:
 def _main_record(args: argparse.Namespace, settings: Settings) -> int:
     from scalptui.feed.base import FeedError
     from scalptui.feed.recording import Recorder, RecordingError
+    from scalptui.feed.rotation import RotatingRecorder
     from scalptui.headless import run_record
     from scalptui.runtime import feed_opener
 
@@ -680,13 +697,18 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
         held = path.stat().st_size if path.is_file() else 0
     except OSError as exc:  # a name too long, a loop of links
         raise ConfigError(f"cannot write recording {path}: {exc.strerror or exc}") from None
-    if not args.overwrite and held > 0:
+    if not args.overwrite and held > 0 and args.rotate is None:
         raise ConfigError(
             f"recording path {path} holds {held:,} bytes already: "
             "choose another name, or pass --overwrite to replace it"
         )
     try:
-        recorder = Recorder(path)  # before connecting anywhere: an unwritable path fails fast
+        # before connecting anywhere: an unwritable path fails fast
+        recorder: Recorder | RotatingRecorder = (
+            Recorder(path)
+            if args.rotate is None
+            else RotatingRecorder(path, args.rotate, overwrite=args.overwrite)
+        )
     except RecordingError as exc:
         return _fail(str(exc))
     opener = feed_opener(settings, _run_options(args, settings))

@@ -22,6 +22,7 @@ from scalptui.detector import AnyDetector, make_detector
 from scalptui.detector.params import DetectorParams
 from scalptui.feed.base import Feed, Shedding
 from scalptui.feed.recording import BAD_LINE_STREAM, Recorder, RecordingError
+from scalptui.feed.rotation import RotatingRecorder, describe_files
 from scalptui.models import (
     Alert,
     DetectorSnapshot,
@@ -285,7 +286,7 @@ def _with_ts(snap: DetectorSnapshot, ts: int) -> DetectorSnapshot:
 class RecordingSink:
     """Writes every event to a recording; a flush timer keeps the loss under a second."""
 
-    def __init__(self, recorder: Recorder, err: TextIO) -> None:
+    def __init__(self, recorder: Recorder | RotatingRecorder, err: TextIO) -> None:
         self.recorder = recorder
         self._err = err
 
@@ -444,7 +445,7 @@ async def run_alerts(
 
 async def run_record(
     opener: FeedOpener,
-    recorder: Recorder,
+    recorder: Recorder | RotatingRecorder,
     *,
     duration_s: float | None,
     err: TextIO = sys.stderr,
@@ -469,14 +470,23 @@ async def run_record(
             if not failed:
                 raise
     if recorder.started:
-        print(f"scalptui: recorded {recorder.events_written} events to {recorder.path}", file=err)
+        where = (
+            describe_files(recorder.paths)
+            if isinstance(recorder, RotatingRecorder)
+            else recorder.path
+        )
+        print(f"scalptui: recorded {recorder.events_written} events to {where}", file=err)
     else:
         print(f"scalptui: stopped before recording started; {recorder.path} untouched", file=err)
     return 0
 
 
 async def _record_feed(
-    feed: Feed, recorder: Recorder, stop: asyncio.Event, duration_s: float | None, err: TextIO
+    feed: Feed,
+    recorder: Recorder | RotatingRecorder,
+    stop: asyncio.Event,
+    duration_s: float | None,
+    err: TextIO,
 ) -> None:
     try:
         recorder.write_header(exchange=feed.exchange, symbols=feed.symbols, source=feed.source)
@@ -487,7 +497,12 @@ async def _record_feed(
     shed = ShedReporter(feed, err)
 
     def every_second() -> None:
-        recorder.flush()
+        if isinstance(recorder, RotatingRecorder):
+            begun = recorder.tick()
+            if begun is not None:
+                print(f"scalptui: recording goes on in {begun}", file=err, flush=True)
+        else:
+            recorder.flush()
         shed()
 
     await pump(feed, sink, stop=stop, duration_s=duration_s, on_tick=every_second)

@@ -32,6 +32,7 @@ from scalptui.cli import (
 )
 from scalptui.config import ConfigError, load_settings
 from scalptui.detector.snapshot import empty_snapshot
+from scalptui.feed.recording import read_header
 from scalptui.headless import format_snapshot_text
 from scalptui.models import Source
 
@@ -900,3 +901,25 @@ def test_the_log_file_is_stamped_in_utc(monkeypatch: pytest.MonkeyPatch) -> None
         monkeypatch.delenv("TZ")
         time.tzset()
     assert line == "2026-12-01T17:04:38.250Z WARNING scalptui.feed: reconnecting"
+
+
+@pytest.mark.parametrize("interval", ["10s", "1.5h", "hourly", "0m"])
+def test_a_rotation_interval_that_cannot_be_read_is_one_line(tmp_path: Path, interval: str) -> None:
+    proc = run_cli("record", str(tmp_path / "rec.jsonl"), "--demo", "--rotate", interval)
+    assert proc.returncode == 2
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("scalptui record: error: argument --rotate:") and interval in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_rotating_record_writes_its_first_file_by_its_start_and_says_so(
+    tmp_path: Path,
+) -> None:
+    proc = run_cli(
+        "record", str(tmp_path / "rec.jsonl.gz"), "--demo", "--rotate", "1h", "--duration", "3"
+    )
+    assert proc.returncode == 0, proc.stderr
+    (written,) = tmp_path.iterdir()
+    assert re.fullmatch(r"rec\.\d{8}T\d{6}Z\.jsonl\.gz", written.name)
+    assert f"events to {written}" in proc.stderr.splitlines()[-1]
+    assert read_header(written).source == "simulated"

@@ -261,6 +261,8 @@ class Recorder:
         """Events the last successful flush handed to the OS (a full disk keeps those)."""
         self._failed = False
         self._has_header = False
+        self.started_ms: int | None = None
+        """The header's ``started`` (wall ms), once written."""
         self._fh: IO[str] | None = None
         try:
             self._created, self._lock = _claim(path)
@@ -279,22 +281,33 @@ class Recorder:
         """Whether the header was written (and the path's old content replaced)."""
         return self._has_header
 
-    def write_header(self, *, exchange: str, symbols: tuple[str, ...], source: Source) -> None:
+    def write_header(
+        self,
+        *,
+        exchange: str,
+        symbols: tuple[str, ...],
+        source: Source,
+        continues: int | None = None,
+    ) -> None:
         """The first line; called once the feed says what it is (source may turn SIMULATED).
-        ``exchange``: the feed's, i.e. several venues joined by ``,``."""
+        ``exchange``: the feed's, i.e. several venues joined by ``,``; ``continues``: the
+        ``started`` of the file this one goes on from (``record --rotate``)."""
         if source is Source.REPLAY:
             raise RecordingError("a replay cannot be recorded again: record a live or --demo feed")
+        self.started_ms = int(time.time() * 1000)
         header: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
             "exchange": exchange,
             "symbols": list(symbols),
             "source": source.value,
-            "started": int(time.time() * 1000),
+            "started": self.started_ms,
         }
         venues = exchange.split(",")
         if len(venues) > 1:
             header["exchanges"] = venues
+        if continues is not None:
+            header["continues"] = continues
         try:
             self._fh = _open_text(self.path, "w")
         except OSError as exc:
@@ -399,6 +412,9 @@ class RecordingHeader:
     started: int
     exchanges: tuple[str, ...] = ()
     """Every venue recorded, in watch order."""
+    continues: int | None = None
+    """The ``started`` of the recording this one goes on from (one file of a rotating
+    record), None for a recording of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +425,8 @@ class BadLine:
     reason: str
     joined: bool = False
     """The line is a second recording's header (files joined end to end)."""
+    header: RecordingHeader | None = None
+    """That header's fields, where they could be read."""
 
 
 def read_header(path: Path) -> RecordingHeader:
@@ -445,12 +463,14 @@ def _header_of(header: Any) -> RecordingHeader:
     symbols = header["symbols"]
     if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
         raise ValueError(f"symbols must be a list of symbols, got {symbols!r}")
+    continues = header.get("continues")
     return RecordingHeader(
         exchange=",".join(str(v) for v in venues),
         symbols=tuple(symbols),
         source=Source(header["source"]),
         started=int(header["started"]),
         exchanges=tuple(str(v) for v in venues),
+        continues=continues if type(continues) is int else None,
     )
 
 
@@ -516,11 +536,16 @@ def _line_event(number: int, data: bytes) -> Event | BadLine:
     try:
         record = json.loads(data.decode("utf-8"))
         if isinstance(record, dict) and record.get("format") == FORMAT:
+            try:
+                header: RecordingHeader | None = _header_of(record)
+            except (ValueError, KeyError, TypeError, OverflowError):
+                header = None
             return BadLine(
                 number,
                 "a second recording's header (files joined end to end?): "
                 "the replay starts afresh from it",
                 joined=True,
+                header=header,
             )
         return record_to_event(record)
     except UnicodeDecodeError as exc:
@@ -610,6 +635,9 @@ class ReplayFeed:
         self._plain: int | None = None
         self._origin = 0
         """Where the first market event was read (decompressed bytes)."""
+        self._session_started: int | None = self.header.started
+        """The ``started`` of the header being played: a next file that continues it
+        goes on without starting afresh."""
 
     @property
     def progress(self) -> float:
@@ -713,6 +741,8 @@ class ReplayFeed:
         loop = asyncio.get_running_loop()
         first_ts: int | None = None
         removed = self._removed
+        reopening = False
+        """Within a continuing file's opening block, whose warm start is already held."""
         for item in items:
             if self._closed:
                 return
@@ -724,6 +754,14 @@ class ReplayFeed:
                 yield self._pending.pop(0)
             if isinstance(item, MarketInfo):
                 self._markets[(item.exchange, item.symbol)] = item
+            if isinstance(item, BadLine) and item.joined and self._goes_on(item.header):
+                log.info(
+                    "%s line %d: the recording goes on from its next file", self.path, item.number
+                )
+                reopening = True
+                continue
+            if reopening and isinstance(item, History):
+                continue  # added on top of the ladder it carries forward, it counted twice
             if isinstance(item, BadLine) and item.joined:
                 # Another session follows, minutes or hours from this one's end: its
                 # events met this one's state as late prices or as a warm start added
@@ -741,6 +779,7 @@ class ReplayFeed:
             if removed and getattr(item, "symbol", None) in removed:
                 continue
             if isinstance(item, Trade | Liquidation | MarkPrice | OpenInterest):
+                reopening = False
                 if first_ts is None:
                     first_ts = item.ts
                     self._first_ts, self._start_wall = first_ts, loop.time()
@@ -799,6 +838,15 @@ class ReplayFeed:
         held_at = loop.time()
         await self._playing.wait()
         self._held_s += loop.time() - held_at
+
+    def _goes_on(self, header: RecordingHeader | None) -> bool:
+        """Whether a joined file's header continues the one being played (the next file of
+        a rotating record, joined in order); either way it is the one being played now."""
+        started, self._session_started = (
+            self._session_started,
+            header.started if header is not None else None,
+        )
+        return header is not None and started is not None and header.continues == started
 
     def _sessions_joined(self, line: int) -> list[FeedStatus]:
         """Each symbol's streams close and open again at the start of a joined session, so
