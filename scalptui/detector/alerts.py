@@ -43,16 +43,16 @@ def make_alert(
     )
 
 
-def evidence_words(ev: ChainEvidence, path: str) -> list[str]:
-    """The evidence that carried the decision, in the alert's words (path first)."""
+def evidence_words(ev: ChainEvidence, path: str, sigmas: float, ratio: float | None) -> list[str]:
+    """The evidence that carried the decision, in the alert's words (path first);
+    ``sigmas`` and ``ratio``: the move the alert states, in σ and in usual ranges."""
     words = []
     if path == EVIDENCE_NOTIONAL:
         largest_out = text.printed(ev.notional_ex_largest_usd, ev.lower_bound)
         words.append(f"{largest_out} without the largest print")
     else:
         words.append(f"a print in {ev.busy_s} of {ev.run_span_s} s")
-    words.append(f"move {ev.move_sigmas:.1f}σ")
-    ratio = ev.range_ratio
+    words.append(f"move {sigmas:.1f}σ")
     if ratio is not None:
         words.append(f"{ratio:.1f}× the usual 5 min range")
     words.append(f"taker flow {share(ev.flow_share)} with the move")
@@ -63,16 +63,19 @@ def cascade_alert(
     st: SymbolState, source: Source, kind: AlertKind, ev: ChainEvidence, path: str, leg: int = 1
 ) -> Alert:
     """A liquidation cascade or short squeeze, with the evidence that decided it. A later
-    leg gives its own move and clusters, since its chain began: the window's reached back
-    into the leg before ("−9.14 %" where this leg had moved −4.97 %)."""
+    leg gives its own move, in % and in σ and usual ranges, and its clusters, since its
+    chain began: the window's reached back into the leg before ("−9.14 %" where this
+    leg had moved −4.97 %; "price −0.77 %, move 5.1σ" where −0.77 % was 2.0σ)."""
     oi_pct = st.oi.change(300_000)
-    words = evidence_words(ev, path)
     move, clusters = ev.move_pct, ev.clusters
+    sigmas, ratio = ev.move_sigmas, ev.range_ratio
     if leg > 1:
         move = ev.chain_move_pct
+        sigmas, ratio = ev.chain_move_sigmas(st.th.window_s), ev.chain_range_ratio
         first = st.windows[ev.side].chain_first_ts()
         if first is not None:
             clusters = evidence.clusters_since(st, ev.side, first)
+    words = evidence_words(ev, path, sigmas, ratio)
     facts: Facts = {
         "leg": leg,
         "notional_usd": round(ev.notional_usd, 2),
@@ -83,7 +86,7 @@ def cascade_alert(
         "window_s": st.th.window_s,
         "dominance": round(ev.dominance, 4),
         "price_move_pct": round(move, 4),
-        "move_sigmas": round(ev.move_sigmas, 2),
+        "move_sigmas": round(sigmas, 2),
         "sigma_1s_pct": round(ev.sigma_1s * 100.0, 5),
         "run_s": ev.run_s,
         "saturation_busy_s": ev.busy_s,
@@ -97,7 +100,6 @@ def cascade_alert(
     }
     if ev.ordinary_range_pct is not None:
         facts["ordinary_range_5m_pct"] = round(ev.ordinary_range_pct, 4)
-        ratio = ev.range_ratio
         if ratio is not None:
             facts["range_ratio"] = round(ratio, 2)
     if ev.baseline_usd is not None:

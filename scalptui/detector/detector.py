@@ -592,16 +592,20 @@ class Detector:
         st.legs[side] = Leg(leg, st.clock, anchor, ev.notional_usd, ev.move_pct, st.last or 0.0)
         clusters = ev.clusters
         first = window.chain_first_ts()
-        if leg > 1:  # a later leg's episode is measured from where that leg began
-            own = evidence.chain_ref(st, side)
-            anchor = own if own is not None else anchor
+        # The episode is measured from where its chain began, as its length is: the
+        # window's extreme stood up to a minute before the first print, and the exhaustion
+        # read "+1.86 % at the high … since the episode began" with price 0.45 % below
+        # where the squeeze's first print was.
+        own = evidence.chain_ref(st, side)
+        began = own if own is not None else anchor
+        if leg > 1:  # a later leg's clusters are those since that leg began
             clusters = evidence.clusters_since(st, side, first) if first is not None else clusters
         last_print = window.prints[-1][0] if window.prints else st.clock
         episode = Episode(
             kind,
             side,
             first or st.clock,
-            anchor,
+            began,
             ev.notional_usd,
             ev.prints,
             window.opening_rate(ev.notional_usd, ev.span_s),

@@ -39,6 +39,7 @@ carried it.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -260,6 +261,15 @@ class ChainEvidence:
         if self.ordinary_range_pct is None or self.ordinary_range_pct <= 0.0:
             return None
         return abs(self.move_pct) / self.ordinary_range_pct
+
+    def chain_move_sigmas(self, window_s: float) -> float:
+        """The chain's own move in the forced direction in units of σ·√W, as
+        ``move_sigmas`` is the window's."""
+        if self.sigma_1s <= 0.0 or self.chain_move_pct <= -100.0:
+            return 0.0
+        moved = math.log1p(self.chain_move_pct / 100.0)
+        forced = -moved if self.side is Side.LONG else moved
+        return float(forced / (self.sigma_1s * math.sqrt(window_s)))
 
     @property
     def chain_range_ratio(self) -> float | None:

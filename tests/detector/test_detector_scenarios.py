@@ -7,6 +7,7 @@ baselines and σ are those of a real session, then plays its story.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import pytest
@@ -251,6 +252,15 @@ def test_a_later_leg_gives_its_own_move_and_clusters_not_the_episode_s() -> None
     assert fact(second, "clusters_hit") < fact(exhausted[0], "clusters_hit")
     own = (leg_two_low / leg_two_from - 1.0) * 100.0
     assert fact(exhausted[1], "extreme_move_pct") == pytest.approx(own, abs=0.25)
+    # its σ and usual ranges are those of that move too: "price −0.77 %, move 5.1σ,
+    # 1.6× the usual 5 min range" were the window's, where −0.77 % was 2.0σ and 0.6×
+    moved = abs(fact(second, "price_move_pct"))
+    in_sigmas = -math.log1p(-moved / 100.0) / (fact(second, "sigma_1s_pct") / 100.0 * 60**0.5)
+    assert fact(second, "move_sigmas") == pytest.approx(in_sigmas, rel=0.02, abs=0.02)
+    in_ranges = moved / fact(second, "ordinary_range_5m_pct")
+    assert fact(second, "range_ratio") == pytest.approx(in_ranges, rel=0.02, abs=0.02)
+    said = re.search(r"move (\d+\.\d)σ", second.message)
+    assert said is not None and float(said.group(1)) == pytest.approx(in_sigmas, abs=0.06)
 
 
 def test_an_aftershock_inside_the_reported_legs_range_is_no_next_leg() -> None:
@@ -442,3 +452,26 @@ def test_a_trades_stream_back_alone_moves_where_moves_start_not_the_silence() ->
     run(tape.events, det)
     state = det._symbols[BTC]
     assert state.prices_seen_since > 0 and state.prints_seen_since == -1
+
+
+def test_an_exhaustion_measures_the_episode_from_where_its_prints_began() -> None:
+    """A rally with no forced prints, then a squeeze, then price back under where the
+    squeeze began: the exhaustion measured "since the episode began" from the low a
+    minute before the first print, read +3.7 % at the high where the episode made 2 %,
+    and "+0.8 % now" with price below where its first print was."""
+    tape = sol_tape()
+    tape.calm(HOUR, liq_every_s=20, liq_usd=3_000)
+    tape.calm(40, drift=0.0004)  # +1.6 %, no forced print
+    began = tape.price
+    tape.forced_move(20, 0.02, Side.SHORT, 40_000)
+    tape.calm(25, drift=-0.001)
+    tape.quiet(60)
+    _, alerts = run(tape.events)
+    (squeeze,) = kinds(alerts, AlertKind.SHORT_SQUEEZE)
+    (exhausted,) = kinds(alerts, AlertKind.CASCADE_EXHAUSTED)
+    assert squeeze.ts < exhausted.ts
+    assert fact(exhausted, "extreme_move_pct") == pytest.approx(2.0, abs=0.5)
+    now_pct = (tape.price / began - 1.0) * 100.0
+    assert now_pct < 0.0
+    assert fact(exhausted, "price_move_pct") == pytest.approx(now_pct, abs=0.3)
+    assert "−" in exhausted.message.split(" now since the episode began")[0][-12:]
