@@ -81,9 +81,12 @@ def rate(value: float, lower_bound: bool) -> str:
 
 
 def completeness(exchange: str, lower_bound: bool) -> str:
+    """How far the sums go: a sampled venue's are lower bounds; a complete one's hold every
+    print delivered so far (Bybit batches them every 500 ms, so an alert decided
+    mid-cascade has not yet seen the last batch: "complete" read as the total to now)."""
     if lower_bound:
         return f"{venue_name(exchange)} samples: lower bound"
-    return f"{venue_name(exchange)} stream: complete"
+    return f"{venue_name(exchange)} stream: every print so far"
 
 
 def side_word(side: Side) -> str:

@@ -323,7 +323,7 @@ def test_complete_stream_uses_the_full_floor_and_says_so() -> None:
     ex_largest = alert.facts["notional_ex_largest_usd"]
     assert isinstance(ex_largest, float) and ex_largest >= 2_000_000.0
     assert alert.facts["evidence"] == "notional"
-    assert "Bybit stream: complete" in alert.message and "≥" not in alert.message
+    assert "Bybit stream: every print so far" in alert.message and "≥" not in alert.message
 
 
 @pytest.mark.parametrize(("venue", "name"), [("binanceusdm", "Binance"), ("okx", "OKX")])

@@ -158,7 +158,7 @@ def test_exhausted_says_what_stopped_and_how_far_price_came_back() -> None:
     complete = words(Side.LONG, False, 1.5e3, 5.0, 1.2, -3.1)
     assert "long liquidations at $1.50k/s, under 10 % of a peak of $90.0k/s for 20 s" in complete
     assert "price +1.20 % off the low (−3.10 % at the low" in complete
-    assert "≥" not in complete and "Bybit stream: complete" in complete
+    assert "≥" not in complete and "Bybit stream: every print so far" in complete
     sampled = words(Side.LONG, True, 0.0, 22.0, 1.0, -2.0)
     assert "no long liquidations for 22 s after a peak of ≥ $90.0k/s" in sampled
     squeeze = words(Side.SHORT, False, 0.0, 25.0, -0.8, 2.4)
