@@ -238,8 +238,9 @@ def funding_alert(st: SymbolState, source: Source, rate: float, interval: float)
         {
             "funding_rate": rate,
             "funding_interval_h": interval,
-            "funding_8h": per_8h,
-            "apr": annual,
+            # without float noise ("apr": -0.8760000000000001): the text's figures, exactly
+            "funding_8h": round(per_8h, 10),
+            "apr": round(annual, 8),
             "readings": readings,
             "reading_s": st.th.funding_reading_s,
             "crowded_side": side.value,

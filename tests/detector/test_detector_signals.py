@@ -270,7 +270,8 @@ def test_funding_extreme_negative_names_the_crowded_short_side_and_normalises() 
     (alert,) = alerts
     assert alert.kind is AlertKind.FUNDING_EXTREME and alert.side is Side.SHORT
     assert alert.ts == 2 * MINUTE
-    assert alert.facts["funding_8h"] == pytest.approx(-0.0008)
+    assert alert.facts["funding_8h"] == -0.0008
+    assert alert.facts["apr"] == -0.876  # -0.8760000000000001 came out in the JSON
     assert alert.facts["readings"] == 3 and alert.facts["reading_s"] == 60.0
     assert "short side crowded" in alert.message and "per 4 h" in alert.message
     assert "on 3 consecutive 1 min readings" in alert.message
