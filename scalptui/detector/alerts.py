@@ -43,6 +43,16 @@ def make_alert(
     )
 
 
+OI_SPAN_MS = 300_000
+"""The span of the alert's "OI … in 5 min". An open interest last read longer ago than
+that (polls failing, the stream down) says nothing of those 5 minutes and is left out:
+two alerts ten minutes apart both said "+0.26 %" of one sample 11 minutes old."""
+
+
+def _oi_fresh(st: SymbolState) -> bool:
+    return st.oi.amount is not None and st.clock - st.oi.ts <= OI_SPAN_MS
+
+
 def evidence_words(ev: ChainEvidence, path: str, sigmas: float, ratio: float | None) -> list[str]:
     """The evidence that carried the decision, in the alert's words (path first);
     ``sigmas`` and ``ratio``: the move the alert states, in σ and in usual ranges."""
@@ -66,7 +76,7 @@ def cascade_alert(
     leg gives its own move, in % and in σ and usual ranges, and its clusters, since its
     chain began: the window's reached back into the leg before ("−9.14 %" where this
     leg had moved −4.97 %; "price −0.77 %, move 5.1σ" where −0.77 % was 2.0σ)."""
-    oi_pct = st.oi.change(300_000)
+    oi_pct = st.oi.change(OI_SPAN_MS) if _oi_fresh(st) else None
     move, clusters = ev.move_pct, ev.clusters
     sigmas, ratio = ev.move_sigmas, ev.range_ratio
     if leg > 1:

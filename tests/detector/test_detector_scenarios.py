@@ -475,3 +475,23 @@ def test_an_exhaustion_measures_the_episode_from_where_its_prints_began() -> Non
     assert now_pct < 0.0
     assert fact(exhausted, "price_move_pct") == pytest.approx(now_pct, abs=0.3)
     assert "−" in exhausted.message.split(" now since the episode began")[0][-12:]
+
+
+@pytest.mark.parametrize("oi_stops_s", [None, 400])
+def test_an_open_interest_older_than_its_5_minutes_is_left_out_of_the_alert(
+    oi_stops_s: int | None,
+) -> None:
+    """Polls failing: two alerts ten minutes apart both said "OI +0.26 % in 5 min" of one
+    sample 11 minutes old."""
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=20)
+    if oi_stops_s is not None:
+        tape._next_oi = tape.ts + 10**9  # no open interest from here on
+        tape.calm(oi_stops_s, liq_every_s=20)
+    tape.forced_move(45, -0.015, Side.LONG, 600_000)
+    _, alerts = run(tape.events)
+    (cascade,) = kinds(alerts, *FORCED)
+    if oi_stops_s is None:
+        assert "oi_change_5m_pct" in cascade.facts and " OI " in cascade.message
+    else:
+        assert "oi_change_5m_pct" not in cascade.facts and " OI " not in cascade.message
