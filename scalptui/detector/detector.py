@@ -49,7 +49,14 @@ from scalptui.detector.ladder_upkeep import (
 )
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.realized import REALIZED_BATCH
-from scalptui.detector.signals import ChainEvidence, Episode, Leg, PrintWindow, decide
+from scalptui.detector.signals import (
+    EVIDENCE_NOTIONAL,
+    ChainEvidence,
+    Episode,
+    Leg,
+    PrintWindow,
+    decide,
+)
 from scalptui.detector.snapshot import build_snapshot, empty_snapshot, episode_views
 from scalptui.detector.state import SymbolState
 from scalptui.detector.warmstart import sigma_of, usable_history, warm_start
@@ -550,8 +557,32 @@ class Detector:
         current = st.episodes.get(side)
         if current is not None and current.ended_ts is None:
             return True
+        if self._run_after_exhaustion(st, side):
+            # a chain that qualifies on this run alone and takes price past the leg's
+            # extreme is the next leg (after the NEAR crash's third leg ran out, a further
+            # −8.8 % on 45 prints within a minute went unsaid: they never paused 30 s)
+            return False
         last_fire = st.last_fire.get(FORCED_KIND[side])
         return last_fire is not None and st.clock - last_fire < st.th.cooldown_s * 1000
+
+    def _new_run_carries(self, st: SymbolState, side: Side, path: str) -> bool:
+        """After an exhaustion, the new run must carry the decision by itself: saturation
+        and burst are the run's own measures, but the window's notional still holds the
+        exhausted leg's prints (a trickle at its low read as its next leg)."""
+        if not self._run_after_exhaustion(st, side) or path != EVIDENCE_NOTIONAL:
+            return True
+        window = st.windows[side]
+        return window.usd_since(window.run_start_ms) >= st.th.floor_usd
+
+    @staticmethod
+    def _run_after_exhaustion(st: SymbolState, side: Side) -> bool:
+        """Whether the reported leg was said to be exhausted and a new run of prints (after a
+        gap of ``max_gap_s``) began since."""
+        leg = st.legs.get(side)
+        current = st.episodes.get(side)
+        if leg is None or current is None or current.ended_ts is None:
+            return False
+        return st.windows[side].run_start_ms > current.ended_ts >= leg.alert_ts
 
     def _check_side(self, st: SymbolState, side: Side) -> Alert | None:
         """Cheap tests first; the numpy measures only when they already pass."""
@@ -578,6 +609,8 @@ class Detector:
                 return None  # the same leg again: suppressed
             if not quiet and not leg.beyond_extreme(side, st.last or 0.0):
                 return None  # a new chain inside the range the reported leg made
+            if not quiet and not self._new_run_carries(st, side, path):
+                return None  # the exhausted leg's own prints, still in the window
             number = leg.number + 1  # within the cooldown: the same episode's next leg
         return self._open_episode(st, side, ev, path, number)
 

@@ -495,3 +495,46 @@ def test_an_open_interest_older_than_its_5_minutes_is_left_out_of_the_alert(
         assert "oi_change_5m_pct" in cascade.facts and " OI " in cascade.message
     else:
         assert "oi_change_5m_pct" not in cascade.facts and " OI " not in cascade.message
+
+
+def trickle(tape: Tape, seconds: int, every_s: int, usd: float) -> None:
+    """A few same-side prints after a leg: the chain never pauses 30 s, its rate is low."""
+    for i in range(seconds):
+        tape.trade(TakerSide.BUY, tape.usd_per_s / 8)
+        tape.trade(TakerSide.SELL, tape.usd_per_s / 8, dt_ms=400)
+        if i % every_s == 0:
+            tape.liquidation(Side.LONG, usd)
+        tape._second_end()
+
+
+def test_a_new_run_past_the_low_after_the_leg_was_said_to_be_exhausted_is_the_next_leg() -> None:
+    """The NEAR crash path: its third leg was said to be exhausted (prints under 25 % of the
+    peak for 20 s), then 45 prints took price 8.8 % further down within a minute, and
+    nothing was said: the prints had never paused 30 s, so the side stayed "the same leg"
+    and only a leg three times larger could speak."""
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=30)
+    tape.forced_move(30, -0.012, Side.LONG, 600_000)
+    trickle(tape, 45, 6, 20_000.0)
+    low = tape.price
+    tape.forced_move(25, -0.008, Side.LONG, 400_000)
+    tape.quiet(60)
+    _, alerts = run(tape.events)
+    said = kinds(alerts, AlertKind.LIQUIDATION_CASCADE, AlertKind.CASCADE_EXHAUSTED)
+    assert [(a.kind, a.facts["leg"]) for a in said] == [
+        (AlertKind.LIQUIDATION_CASCADE, 1),
+        (AlertKind.CASCADE_EXHAUSTED, 1),
+        (AlertKind.LIQUIDATION_CASCADE, 2),
+        (AlertKind.CASCADE_EXHAUSTED, 2),
+    ]
+    assert said[2].ts - said[1].ts < 100_000  # within the cooldown of the first alert
+    assert fact(said[3], "extreme_move_pct") < 0 and tape.price < low
+
+
+def test_the_trickle_after_an_exhausted_leg_is_not_a_next_leg() -> None:
+    tape = btc_tape()
+    tape.calm(HOUR, liq_every_s=30)
+    tape.forced_move(30, -0.012, Side.LONG, 600_000)
+    trickle(tape, 120, 6, 20_000.0)
+    _, alerts = run(tape.events)
+    assert [a.facts["leg"] for a in kinds(alerts, AlertKind.LIQUIDATION_CASCADE)] == [1]
