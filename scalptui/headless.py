@@ -501,6 +501,9 @@ async def _record_feed(
             begun = recorder.tick()
             if begun is not None:
                 print(f"scalptui: recording goes on in {begun}", file=err, flush=True)
+            elif recorder.rotation_problem is not None:
+                print(f"scalptui: {recorder.rotation_problem}", file=err, flush=True)
+                recorder.rotation_problem = None
         else:
             recorder.flush()
         shed()

@@ -80,6 +80,10 @@ class RecordingError(Exception):
     """A recording cannot be written or read at all; the message is one line."""
 
 
+class RecordingLocked(RecordingError):
+    """The path is being recorded by another scalptui run (its lock is held)."""
+
+
 # --------------------------------------------------------------------------- encoding
 
 
@@ -196,6 +200,11 @@ def _list_of(raw: Any, cls: type[Any], name: str) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def is_gzip_name(path: Path) -> bool:
+    """``.gz`` in any case (``up.JSONL.GZ`` was written as plain text)."""
+    return path.suffix.lower() == ".gz"
+
+
 def _open_text(path: Path, mode: str) -> IO[str]:
     """Open a recording as text (decompressed for .gz)."""
     return io.TextIOWrapper(_open_binary(path, mode), encoding="utf-8", newline="\n")
@@ -203,7 +212,7 @@ def _open_text(path: Path, mode: str) -> IO[str]:
 
 def _open_binary(path: Path, mode: str) -> IO[bytes]:
     """Open a recording's bytes (decompressed for .gz)."""
-    if path.suffix == ".gz":
+    if is_gzip_name(path):
         return typing.cast(IO[bytes], gzip.open(path, mode + "b"))
     return path.open(mode + "b")
 
@@ -228,7 +237,7 @@ def _claim(path: Path) -> tuple[bool, int | None]:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise RecordingError(f"{path} is being recorded by another scalptui run") from None
+        raise RecordingLocked(f"{path} is being recorded by another scalptui run") from None
     except OSError:
         pass  # a file system without locks (some network ones): record all the same
     return not existed, fd
@@ -481,7 +490,7 @@ def _not_text(path: Path) -> str:
             gzipped = fh.read(2) == b"\x1f\x8b"
     except OSError:
         gzipped = False
-    if gzipped and path.suffix != ".gz":
+    if gzipped and not is_gzip_name(path):
         return "it is gzip-compressed; name it with .gz to replay it"
     return "it is not UTF-8 text"
 
@@ -561,7 +570,7 @@ def _plain_size(path: Path) -> int | None:
     by a crash has no such trailer, and what is there instead is taken only if it is
     a plausible JSON ratio (1–50× the compressed size)."""
     size = path.stat().st_size
-    if path.suffix != ".gz":
+    if not is_gzip_name(path):
         return size
     try:
         with path.open("rb") as fh:

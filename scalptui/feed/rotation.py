@@ -13,9 +13,12 @@ end replay one after the other as any joined recordings do.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import itertools
 import logging
+import os
 import re
 import statistics
 import time
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scalptui.feed.recording import Recorder, RecordingError
+from scalptui.feed.recording import Recorder, RecordingError, RecordingLocked
 from scalptui.models import (
     Bar,
     Event,
@@ -46,7 +49,8 @@ not fetched."""
 DEFAULT_BARS_KEPT = 288
 """A day of 5-minute candles, Binance's warm start, when no history said how many."""
 MIN_ROTATE_S = 60
-_INTERVAL = re.compile(r"\s*(\d+)\s*([mhd])\s*", re.IGNORECASE)
+MAX_ROTATE_S = 366 * 86_400
+_INTERVAL = re.compile(r"\s*(\d+)\s*([mhd])\s*", re.IGNORECASE | re.ASCII)
 _UNIT_S = {"m": 60, "h": 3600, "d": 86400}
 _STAMP = "%Y%m%dT%H%M%SZ"
 _KNOWN_SUFFIXES = (".gz", ".jsonl", ".ndjson", ".json", ".log", ".txt")
@@ -61,6 +65,8 @@ def parse_interval(text: str) -> int:
     seconds = int(match.group(1)) * _UNIT_S[match.group(2).lower()]
     if seconds < MIN_ROTATE_S:
         raise ValueError(f"{text!r} is shorter than a minute")
+    if seconds > MAX_ROTATE_S:
+        raise ValueError(f"{text!r} is longer than a year")
     return seconds
 
 
@@ -81,8 +87,9 @@ def rotated_name(base: Path, started_s: float, attempt: int = 0) -> Path:
 
 
 def next_boundary(now_s: float, every_s: int) -> float:
-    """The next multiple of ``every_s`` since the epoch: hours on the hour, days at
-    midnight UTC."""
+    """The next multiple of ``every_s`` since 1970-01-01 UTC: hours on the hour, days at
+    midnight UTC (an interval that does not divide a day, 7m or 25h, drifts from day to
+    day)."""
     return (int(now_s // every_s) + 1) * float(every_s)
 
 
@@ -258,14 +265,26 @@ class RotatingRecorder:
         """Every file started, oldest first (the current one last)."""
         self._done_written = 0
         """Events of the files already closed."""
+        self.rotation_problem: str | None = None
+        """Why the last boundary's next file could not be started (said once, then None)."""
+        if base.name in ("", "-") or (base.exists() and not base.is_file()):
+            raise RecordingError(
+                f"--rotate needs a file name to put each file's start in; {base} is not one"
+            )
+        self._base_lock = _lock_base(base)
         now = wall()
         self._due = next_boundary(now, every_s)
         first = rotated_name(base, now)
-        if not overwrite and _holds_something(first):
-            raise RecordingError(
-                f"recording path {first} holds something already: pass --overwrite to replace it"
-            )
-        self._current = Recorder(first, clock=clock)
+        try:
+            if not overwrite and _holds_something(first):
+                raise RecordingError(
+                    f"recording path {first} holds something already: "
+                    "pass --overwrite to replace it"
+                )
+            self._current = Recorder(first, clock=clock)
+        except RecordingError:
+            self._base_lock.release()
+            raise
         self.paths.append(first)
 
     @property
@@ -297,7 +316,8 @@ class RotatingRecorder:
         self._current.flush()
 
     def tick(self) -> Path | None:
-        """Flush; past the boundary, close this file and start the next (its path)."""
+        """Flush; past the boundary, close this file and start the next (its path; None
+        with ``rotation_problem`` set when it could not be started)."""
         self._current.flush()
         now = self._wall()
         if now < self._due or self._header is None:
@@ -306,39 +326,87 @@ class RotatingRecorder:
         return self._rotate(now)
 
     def close(self) -> None:
-        self._current.close()
+        try:
+            self._current.close()
+        finally:
+            self._base_lock.release()
 
-    def _rotate(self, now: float) -> Path:
+    def _rotate(self, now: float) -> Path | None:
+        """The next file, claimed before this one is closed: one that cannot be started (its
+        directory gone) leaves the recording going on in this one, said once per boundary,
+        rather than ending it."""
         assert self._header is not None
         exchange, symbols, source = self._header
+        try:
+            upcoming = self._claim_next(now)
+        except RecordingError as exc:
+            self.rotation_problem = f"{exc}; recording goes on in {self._current.path}"
+            log.warning("%s", self.rotation_problem)
+            return None
         self._current.close()
         self._done_written += self._current.events_written
-        self._current = self._claim_next(now)
-        self.paths.append(self._current.path)
-        self._current.write_header(
+        self._current = upcoming
+        self.paths.append(upcoming.path)
+        upcoming.write_header(
             exchange=exchange, symbols=symbols, source=source, continues=self._started_ms
         )
-        self._started_ms = self._current.started_ms
+        self._started_ms = upcoming.started_ms
         for event in self._memory.opening_events(int(now * 1000)):
-            self._current.write(event)
-        self._current.flush()
-        log.info("recording goes on in %s", self._current.path)
-        return self._current.path
+            upcoming.write(event)
+        upcoming.flush()
+        log.info("recording goes on in %s", upcoming.path)
+        return upcoming.path
 
     def _claim_next(self, now: float) -> Recorder:
+        """A recorder on the first free name for a file starting ``now``: a name that holds
+        something, or that another run records, is skipped; any other failure is raised."""
         for attempt in range(_MAX_NAME_TRIES):
             path = rotated_name(self.base, now, attempt)
             if not self._overwrite and _holds_something(path):
                 continue
             try:
                 return Recorder(path, clock=self._clock)
-            except RecordingError:
-                if attempt == _MAX_NAME_TRIES - 1:
-                    raise
+            except RecordingLocked:
+                continue
         raise RecordingError(
             f"cannot start the next recording file after {self.paths[-1]}: "
             f"{_MAX_NAME_TRIES} names tried are taken"
         )
+
+
+class _BaseLock:
+    """An exclusive lock on ``.NAME.lock`` beside the base name, held while recording: two
+    runs rotating on one name a few seconds apart both ran, and the second's files took
+    ``-2`` names that ``cat rec.*`` interleaved with the first's."""
+
+    def __init__(self, path: Path, fd: int | None) -> None:
+        self.path = path
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        with contextlib.suppress(OSError):
+            os.close(self._fd)  # closing the descriptor releases its lock
+        self._fd = None
+
+
+def _lock_base(base: Path) -> _BaseLock:
+    lock = base.with_name(f".{base.name}.lock")
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise RecordingError(f"cannot write recording {base}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise RecordingLocked(f"{base} is being recorded by another scalptui run") from None
+    except OSError:
+        pass  # a file system without locks: record all the same, as a plain FILE does
+    return _BaseLock(lock, fd)
 
 
 def _holds_something(path: Path) -> bool:

@@ -333,3 +333,59 @@ async def test_a_file_joined_after_a_gap_starts_afresh(tmp_path: Path) -> None:
     afresh = [e for e in from_joined if isinstance(e, FeedStatus) and "afresh" in e.detail]
     assert afresh and {e.state for e in afresh} == {StreamState.CLOSED, StreamState.LIVE}
     assert sum(isinstance(e, History) for e in from_joined) == 2  # the last file's warm start
+
+
+def test_a_next_file_that_cannot_be_started_leaves_the_recording_going_on(
+    tmp_path: Path,
+) -> None:
+    """The folder moved away before the boundary: the run ended with "…-20.jsonl: No such
+    file or directory (at least 3246 events recorded before it)", twice the 1,623 on disk."""
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    wall = Wall(T0 / 1000)
+    recorder = RotatingRecorder(folder / "rec.jsonl", 60, wall=wall)
+    recorder.write_header(exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    recorder.write(Trade(T0, EX, SYM, 100.0, 1.0, TakerSide.BUY))
+    moved = tmp_path / "moved"
+    folder.rename(moved)  # the open file goes with it
+    wall.now_s += 60
+    assert recorder.tick() is None
+    problem = recorder.rotation_problem
+    assert problem is not None and "No such file or directory" in problem
+    assert "recording goes on in" in problem and "-20" not in problem
+    recorder.write(Trade(T0 + 61_000, EX, SYM, 100.5, 1.0, TakerSide.BUY))
+    recorder.close()
+    assert recorder.events_written == 2
+    assert len(list(iter_recording(moved / recorder.paths[0].name))) == 2
+
+
+def test_a_second_run_rotating_on_the_same_name_is_refused(tmp_path: Path) -> None:
+    wall = Wall(T0 / 1000)
+    running = RotatingRecorder(tmp_path / "rec.jsonl", 60, wall=wall)
+    wall.now_s += 3
+    with pytest.raises(RecordingError, match="being recorded by another scalptui run"):
+        RotatingRecorder(tmp_path / "rec.jsonl", 60, wall=wall)
+    running.close()
+    assert not (tmp_path / ".rec.jsonl.lock").exists()
+    RotatingRecorder(tmp_path / "rec.jsonl", 60, wall=wall).close()  # free again
+
+
+@pytest.mark.parametrize("base", ["/dev/null", "-"])
+def test_a_device_or_dash_is_no_name_to_rotate(base: str) -> None:
+    with pytest.raises(RecordingError, match="needs a file name"):
+        RotatingRecorder(Path(base), 60)
+
+
+@pytest.mark.parametrize("text", ["99999d", "9" * 400 + "d", "١m"])
+def test_an_interval_beyond_a_year_or_in_other_digits_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"longer than a year|not an interval"):
+        parse_interval(text)
+
+
+def test_a_gzip_name_in_capitals_is_written_gzipped(tmp_path: Path) -> None:
+    path = tmp_path / "up.JSONL.GZ"  # was written as plain text
+    recorder = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    recorder.write(Trade(T0, EX, SYM, 100.0, 1.0, TakerSide.BUY))
+    recorder.close()
+    assert path.read_bytes()[:2] == b"\x1f\x8b"
+    assert len(list(iter_recording(path))) == 1
