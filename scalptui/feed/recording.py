@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from scalptui.feed.base import STATUS_LOG
+from scalptui.feed.gzip_members import GzipMembers
 from scalptui.models import (
     Bar,
     Event,
@@ -211,8 +212,11 @@ def _open_text(path: Path, mode: str) -> IO[str]:
 
 
 def _open_binary(path: Path, mode: str) -> IO[bytes]:
-    """Open a recording's bytes (decompressed for .gz)."""
+    """Open a recording's bytes (decompressed for .gz; read member by member, so that
+    files joined after one a crash cut short are read too)."""
     if is_gzip_name(path):
+        if mode == "r":
+            return io.BufferedReader(GzipMembers(path.open("rb")))
         return typing.cast(IO[bytes], gzip.open(path, mode + "b"))
     return path.open(mode + "b")
 
@@ -662,7 +666,8 @@ class ReplayFeed:
             # history is a third of its bytes and played in no time.
             done = fh.tell() - self._origin
             return min(max(done / max(self._plain - self._origin, 1), 0.0), 1.0)
-        raw = getattr(fh, "fileobj", None)  # a gzip without a usable size: its bytes read
+        # a gzip without a usable size: its compressed bytes read
+        raw = getattr(getattr(fh, "raw", None), "fileobj", None)
         return min(raw.tell() / self._size, 1.0) if raw is not None else 0.0
 
     @property

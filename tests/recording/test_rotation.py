@@ -10,7 +10,13 @@ import pytest
 
 from scalptui.detector import make_detector
 from scalptui.detector.params import DetectorParams
-from scalptui.feed.recording import Recorder, RecordingError, iter_recording, read_header
+from scalptui.feed.recording import (
+    BadLine,
+    Recorder,
+    RecordingError,
+    iter_recording,
+    read_header,
+)
 from scalptui.feed.rotation import (
     RotatingRecorder,
     SessionMemory,
@@ -389,3 +395,52 @@ def test_a_gzip_name_in_capitals_is_written_gzipped(tmp_path: Path) -> None:
     recorder.close()
     assert path.read_bytes()[:2] == b"\x1f\x8b"
     assert len(list(iter_recording(path))) == 1
+
+
+def crashed_then_restarted(tmp_path: Path) -> tuple[Path, Path, list[Trade], list[Trade]]:
+    """A gzip file a crash left without its end (flushed, never closed), and the file the
+    restarted recorder wrote after it."""
+    first, crashed, second = (
+        tmp_path / n for n in ("a.jsonl.gz", "a-crash.jsonl.gz", "b.jsonl.gz")
+    )
+    before = [Trade(T0 + i * 1_000, EX, SYM, 100.0 + i, 1.0, TakerSide.BUY) for i in range(300)]
+    after = [
+        Trade(T0 + 900_000 + i * 1_000, EX, SYM, 90.0, 2.0, TakerSide.SELL) for i in range(300)
+    ]
+    rec = Recorder(first, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    for event in before:
+        rec.write(event)
+    rec.flush()
+    data = first.read_bytes()
+    rec.close()
+    crashed.write_bytes(data[: len(data) - 7])  # and the crash cut its last flush short
+    rec = Recorder(second, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    for event in after:
+        rec.write(event)
+    rec.close()
+    return crashed, second, before, after
+
+
+def test_files_joined_after_one_a_crash_cut_short_are_read_on(tmp_path: Path) -> None:
+    """``cat`` of a day's .gz files with a crash among them: the replay ended at the crash
+    ("invalid block type"), every later file lost, and the run exited 0."""
+    crashed, second, before, after = crashed_then_restarted(tmp_path)
+    joined = tmp_path / "day.jsonl.gz"
+    joined.write_bytes(crashed.read_bytes() + second.read_bytes())
+    items = list(iter_recording(joined))
+    events = [i for i in items if not isinstance(i, BadLine)]
+    bad = [i for i in items if isinstance(i, BadLine)]
+    assert events[: len(before) - 1] == before[: len(before) - 1]  # up to the cut
+    assert events[-len(after) :] == after  # and the whole file after it
+    assert any(b.joined for b in bad) and len(bad) <= 3
+
+
+async def test_a_replay_of_files_joined_after_a_crash_starts_the_next_afresh(
+    tmp_path: Path,
+) -> None:
+    crashed, second, _, after = crashed_then_restarted(tmp_path)
+    joined = tmp_path / "day.jsonl.gz"
+    joined.write_bytes(crashed.read_bytes() + second.read_bytes())
+    got = await replayed(joined)
+    assert [e for e in got if isinstance(e, Trade)][-len(after) :] == after
+    assert [e for e in got if isinstance(e, FeedStatus) and "afresh" in e.detail]
