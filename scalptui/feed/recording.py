@@ -237,6 +237,13 @@ def _claim(path: Path) -> tuple[bool, int | None]:
     if existed and not path.is_file():
         return False, None
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    hold_recording_lock(fd, path)
+    return not existed, fd
+
+
+def hold_recording_lock(fd: int, path: Path) -> None:
+    """Take an exclusive lock on ``fd`` for the run recording ``path``; RecordingLocked
+    (and ``fd`` closed) while another run holds it."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -244,7 +251,6 @@ def _claim(path: Path) -> tuple[bool, int | None]:
         raise RecordingLocked(f"{path} is being recorded by another scalptui run") from None
     except OSError:
         pass  # a file system without locks (some network ones): record all the same
-    return not existed, fd
 
 
 class Recorder:

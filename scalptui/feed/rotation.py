@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import itertools
 import logging
 import os
@@ -28,7 +27,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scalptui.feed.recording import Recorder, RecordingError, RecordingLocked
+from scalptui.feed.recording import (
+    Recorder,
+    RecordingError,
+    RecordingLocked,
+    hold_recording_lock,
+)
 from scalptui.models import (
     Bar,
     Event,
@@ -399,13 +403,7 @@ def _lock_base(base: Path) -> _BaseLock:
         fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o666)
     except OSError as exc:
         raise RecordingError(f"cannot write recording {base}: {exc.strerror or exc}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise RecordingLocked(f"{base} is being recorded by another scalptui run") from None
-    except OSError:
-        pass  # a file system without locks: record all the same, as a plain FILE does
+    hold_recording_lock(fd, base)
     return _BaseLock(lock, fd)
 
 
