@@ -42,6 +42,8 @@ FrameClaim = Callable[[Any], bool]
 """Called with each decoded frame; True: handled, ccxt's handler does not see it."""
 
 _GUARD_MARK = "_scalptui_guarded"
+DIAL_DELAY_CAP_S = 1.0
+"""The longest ccxt may wait before dialling a URL whose last dials failed."""
 _JSON_STARTS = ("{", "[")
 
 
@@ -195,6 +197,7 @@ def install_client_hooks(
             original_on_close(closed, error)
 
     exchange.on_close = on_close
+    cap_dial_delay(exchange)
 
     exchange.client = client
 
@@ -206,3 +209,24 @@ def install_client_hooks(
             return _original(url, *args, **kwargs)
 
         setattr(exchange, name, recording)
+
+
+def cap_dial_delay(exchange: Any) -> None:
+    """Cap ccxt's own per-URL dial back-off at ``DIAL_DELAY_CAP_S``.
+
+    ccxt (4.5.90 on) doubles a URL's wait before each dial after a failed one, up to
+    30 s, on top of the stream supervisor's jittered back-off, which already spaces
+    the re-subscriptions and wakes every stream once one is back. Stacked, a stream
+    of a venue back from a 12 s outage stayed dark 13 s more, until the watchdog
+    read the client sleeping out ccxt's wait as silent. Capped, the wait still makes
+    the streams that reconnect together share one dial per URL, at most one every
+    ``DIAL_DELAY_CAP_S`` (Binance allows 300 connections per 5 minutes per IP).
+    """
+    original = getattr(exchange, "ws_dial_delay", None)
+    if original is None:  # a ccxt without its own dial back-off: nothing stacks
+        return
+
+    def capped(url: str) -> float:
+        return min(float(original(url)), DIAL_DELAY_CAP_S)
+
+    exchange.ws_dial_delay = capped

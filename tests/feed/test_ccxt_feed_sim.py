@@ -310,7 +310,7 @@ async def test_open_interest_polls_again_as_soon_as_the_venue_is_back(
 
     monkeypatch.setattr(ccxt_streams, "Backoff", backoff)
     async with (
-        asyncio.timeout(30),
+        asyncio.timeout(45),
         sim_feed((BTC,), oi_poll_s=6.0, warm_start=False) as (sim, _feed, got),
     ):
         await got.until(lambda: all_live(latest_states(got.events), (BTC,)))

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scalptui.feed.backoff import Backoff
+from scalptui.feed.ccxt_hooks import DIAL_DELAY_CAP_S, install_client_hooks
 from scalptui.feed.ccxt_streams import Stream, StreamSupervision
 from scalptui.feed.dedupe import LiquidationDeduper
 from scalptui.feed.venues import (
@@ -253,6 +254,28 @@ async def test_guard_skips_non_json_and_broken_frames_and_keeps_handling() -> No
         assert [x.price for x in liqs] == [pytest.approx(9910.12345678)]
     finally:
         await feed.close()
+
+
+async def test_ccxts_own_dial_back_off_is_capped_under_the_supervisors() -> None:
+    """After many failed dials ccxt would wait up to 30 s before the next, on top of
+    the supervisor's back-off: a venue back from an outage stayed dark that long."""
+    import socket
+
+    import ccxt
+    import ccxt.pro
+
+    with socket.socket() as probe:  # a port nobody listens on: every dial is refused
+        probe.bind(("127.0.0.1", 0))
+        url = f"ws://127.0.0.1:{probe.getsockname()[1]}/ws"
+    exchange = ccxt.pro.binanceusdm()
+    install_client_hooks(exchange, lambda _url: None, lambda *_: None, frozenset())
+    try:
+        for _ in range(5):  # ccxt's own waits: 0.2 + 0.4 + 0.8 + 1.6 s
+            with pytest.raises(ccxt.NetworkError):
+                await asyncio.wait_for(exchange.watch(url, "x", {"method": "x"}, "x"), 10)
+        assert 0.0 < exchange.ws_dial_delay(url) <= DIAL_DELAY_CAP_S  # uncapped: 3.2 s
+    finally:
+        await exchange.close()
 
 
 def test_first_tier_mmr_is_the_lowest_notional_tier() -> None:
