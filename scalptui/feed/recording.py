@@ -535,7 +535,7 @@ def _read_lines(fh: IO[bytes]) -> Iterator[Event | BadLine]:
                 _skip_line(fh)
                 yield BadLine(number, f"longer than {MAX_LINE_BYTES:,} bytes: not an event")
                 continue
-            yield _line_event(number, data)
+            yield from _line_items(number, data)
     except (EOFError, OSError, zlib.error) as exc:  # BadGzipFile is an OSError
         yield BadLine(number, f"truncated or corrupt data ({exc})")
 
@@ -546,6 +546,27 @@ def _skip_line(fh: IO[bytes]) -> None:
         piece = fh.readline(MAX_LINE_BYTES)
         if not piece or piece.endswith(b"\n"):
             return
+
+
+_HEADER_START = json.dumps({"format": FORMAT}, separators=(",", ":"))[:-1].encode()
+"""How every header line begins (``Recorder._write_line``'s separators)."""
+
+
+def _line_items(number: int, data: bytes) -> Iterator[Event | BadLine]:
+    """One complete line's event, or why it is none; a plain file a crash cut mid-line
+    and joined to the next run's file (``cat``) holds that run's header after the cut:
+    it is read as the header it is, or the next run went on as if nothing happened."""
+    item = _line_event(number, data)
+    at = data.rfind(_HEADER_START)
+    if not isinstance(item, BadLine) or item.joined or at <= 0:
+        yield item
+        return
+    joined = _line_event(number, data[at:])
+    if not (isinstance(joined, BadLine) and joined.joined):
+        yield item
+        return
+    yield BadLine(number, "cut short (a crash?) before a second recording's header")
+    yield joined
 
 
 def _line_event(number: int, data: bytes) -> Event | BadLine:

@@ -397,12 +397,13 @@ def test_a_gzip_name_in_capitals_is_written_gzipped(tmp_path: Path) -> None:
     assert len(list(iter_recording(path))) == 1
 
 
-def crashed_then_restarted(tmp_path: Path) -> tuple[Path, Path, list[Trade], list[Trade]]:
-    """A gzip file a crash left without its end (flushed, never closed), and the file the
-    restarted recorder wrote after it."""
-    first, crashed, second = (
-        tmp_path / n for n in ("a.jsonl.gz", "a-crash.jsonl.gz", "b.jsonl.gz")
-    )
+def crashed_then_restarted(
+    tmp_path: Path, suffix: str = ".jsonl.gz"
+) -> tuple[Path, Path, list[Trade], list[Trade]]:
+    """A file a crash left without its end (flushed, never closed; a gzip file's last
+    flush cut short, a plain file's last line), and the file the restarted recorder
+    wrote after it."""
+    first, crashed, second = (tmp_path / f"{n}{suffix}" for n in ("a", "a-crash", "b"))
     before = [Trade(T0 + i * 1_000, EX, SYM, 100.0 + i, 1.0, TakerSide.BUY) for i in range(300)]
     after = [
         Trade(T0 + 900_000 + i * 1_000, EX, SYM, 90.0, 2.0, TakerSide.SELL) for i in range(300)
@@ -435,11 +436,14 @@ def test_files_joined_after_one_a_crash_cut_short_are_read_on(tmp_path: Path) ->
     assert any(b.joined for b in bad) and len(bad) <= 3
 
 
+@pytest.mark.parametrize("suffix", [".jsonl.gz", ".jsonl"])
 async def test_a_replay_of_files_joined_after_a_crash_starts_the_next_afresh(
-    tmp_path: Path,
+    tmp_path: Path, suffix: str
 ) -> None:
-    crashed, second, _, after = crashed_then_restarted(tmp_path)
-    joined = tmp_path / "day.jsonl.gz"
+    """A plain file cut mid-line: the next run's header joined the cut line, and that
+    run's events were played on as the crashed run's (the pacing waited out the gap)."""
+    crashed, second, _, after = crashed_then_restarted(tmp_path, suffix)
+    joined = tmp_path / f"day{suffix}"
     joined.write_bytes(crashed.read_bytes() + second.read_bytes())
     got = await replayed(joined)
     assert [e for e in got if isinstance(e, Trade)][-len(after) :] == after
