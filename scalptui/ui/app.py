@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar
 
@@ -1021,6 +1021,12 @@ class ScalpApp(App[None]):
         if isinstance(screen, SearchPalette) and event.is_printable and event.character:
             event.stop()
             screen.type_early(event.character)
+        elif _caps_of_a_bound_key(event, screen.active_bindings):
+            # With caps lock on every key did nothing, and nothing said why.
+            self._confirm_once(
+                f"{event.character} does nothing: the keys are lower case (caps lock on?)",
+                severity="warning",
+            )
 
     def action_help(self) -> None:
         window = self.settings.detector.ladder.realized_window_s
@@ -1212,3 +1218,16 @@ def with_unlisted(watchlist: tuple[str, ...], unlisted: dict[str, int]) -> tuple
         if symbol not in out:
             out.insert(min(index, len(out)), symbol)
     return tuple(out)
+
+
+def _caps_of_a_bound_key(event: events.Key, bound: Mapping[str, object]) -> bool:
+    """``event`` is a capital letter no binding takes whose lower case one does."""
+    typed = event.character
+    return (
+        typed is not None
+        and len(typed) == 1
+        and typed.isascii()
+        and typed.isupper()
+        and event.key not in bound
+        and typed.lower() in bound
+    )

@@ -550,6 +550,21 @@ async def test_p_pauses_the_display_but_not_the_alerts(harness: Harness) -> None
         assert not app.paused and "PAUSED" not in header_text(app)
 
 
+async def test_a_capital_of_a_key_says_the_keys_are_lower_case(harness: Harness) -> None:
+    """Caps lock on: P, L, V did nothing, and nothing said why."""
+    async with harness.app.run_test(size=(100, 30)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("P")
+        await pilot.pause()
+        assert not app.paused
+        said = [str(n.message) for n in app._notifications]
+        assert any("P does nothing" in m and "caps lock" in m for m in said)
+        app.clear_notifications()
+        await pilot.press("G", "Z")  # G is the alert log's own key; z is bound to nothing
+        await pilot.pause()
+        assert not any("caps lock" in str(n.message) for n in app._notifications)
+
+
 async def test_p_in_a_replay_holds_the_recording_too(tmp_path: Path) -> None:
     now = [end_clock()]
     harness = build(tmp_path, clock=lambda: now[0])
