@@ -270,7 +270,7 @@ MIN_TIME_SCALE = 0.01
 
 
 def _time_scale(text: str) -> float:
-    value = _positive_float(text)
+    value = _number(text)  # 0 said "greater than 0", as if 0.001 would do
     if not MIN_TIME_SCALE <= value <= MAX_TIME_SCALE:
         raise argparse.ArgumentTypeError(
             f"must be {MIN_TIME_SCALE:g} to {MAX_TIME_SCALE:g}, got {text!r}"
@@ -383,7 +383,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             where = "--theme" if theme is not None else f"{settings.config_path}: ui.theme"
             raise ConfigError(f"{where}: {exc}") from None
     if args.demo and getattr(args, "replay", None) is None:
-        check_simulated_symbols(settings.feed.symbols, settings.feed.venues)
+        try:
+            check_simulated_symbols(settings.feed.symbols, settings.feed.venues)
+        except ConfigError as exc:
+            raise ConfigError(_from_the_file(str(exc), settings, args)) from None
     return settings
 
 
@@ -658,7 +661,7 @@ def _main_alerts(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return _run_async(run)
     except (FeedError, RecordingError) as exc:
-        return _fail(_with_demo_hint(str(exc), settings, getattr(args, "replay", None)))
+        return _fail(_with_demo_hint(str(exc), settings, args))
     except BrokenPipeError:
         return _reader_gone()
     except OutputError as exc:  # a full disk or a dead terminal under stdout
@@ -691,6 +694,10 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
     if args.replay is not None:
         raise ConfigError("record takes a live or --demo feed, not --replay")
     path: Path = args.file
+    if str(path) == "-":  # it wrote a file named "-" where a Unix user expected stdout
+        raise ConfigError(
+            "record writes a file, not standard output: name one (rec.jsonl, rec.jsonl.gz)"
+        )
     try:
         if path.is_dir():
             raise ConfigError(f"recording path {path} is a directory")
@@ -715,7 +722,7 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return _run_async(run_record(opener, recorder, duration_s=args.duration))
     except FeedError as exc:
-        return _fail(str(exc))
+        return _fail(_with_demo_hint(str(exc), settings, args))
     except RecordingError as exc:
         if recorder.events_written == 0:  # not even the header: an unwritable path
             return _fail(str(exc))
@@ -792,6 +799,12 @@ def _check_theme_usable(settings: Settings) -> None:
         return
     where = "--theme" if settings.theme_named else f"{settings.config_path}: ui.theme"
     path = theme_files(config_dir).get(name)
+    named_so = config_dir / "themes" / f"{name}.toml"
+    if path is None and named_so.is_file():  # --theme shadow for shadow.toml's "name = …"
+        raise ConfigError(
+            f"{where}: no theme is named {name!r}: {named_so} gives its theme another name "
+            f"(its name = …); themes: {', '.join(usable)}"
+        )
     if path is None:
         own = f" (own themes: {config_dir / 'themes'}/*.toml)"
         raise ConfigError(f"{where}: unknown theme {name!r}; themes: {', '.join(usable)}{own}")
@@ -840,7 +853,7 @@ def _main_tui(args: argparse.Namespace, settings: Settings) -> int:
     )
     app.run()
     if app.startup_error is not None:
-        message = _with_demo_hint(app.startup_error, settings, options.replay)
+        message = _with_demo_hint(app.startup_error, settings, args)
         return _fail(message, int(app.return_code or EXIT_USAGE))
     return int(app.return_code or 0)
 
@@ -884,13 +897,24 @@ def _is_terminal(stream: TextIO | None) -> bool:
         return False
 
 
-def _with_demo_hint(message: str, settings: Settings, replay: Path | None) -> str:
+def _with_demo_hint(message: str, settings: Settings, args: argparse.Namespace) -> str:
     """A live exchange that cannot be reached says where the monitor runs without one (a
-    first run on a machine without the venue's network ended on the error alone)."""
+    first run on a machine without the venue's network ended on the error alone); an
+    unknown symbol the config file named says so (``_from_the_file``)."""
+    replay = getattr(args, "replay", None)
     live = not settings.demo and replay is None and not settings.feed.base_url
     live = live and not settings.feed.base_urls
     if live and "unreachable" in message:
         return f"{message} (no network to it? scalptui --demo runs on the built-in simulator)"
+    return _from_the_file(message, settings, args)
+
+
+def _from_the_file(message: str, settings: Settings, args: argparse.Namespace) -> str:
+    """An unknown symbol the config file named, not the command line, says where it is
+    (the line named the venue alone, and the trader looked for it on the command line)."""
+    named_in_file = settings.config_path is not None and getattr(args, "symbols", None) is None
+    if named_in_file and settings.symbols_named and "unknown symbol" in message:
+        return f"{message} [{settings.config_path}: feed.symbols]"
     return message
 
 

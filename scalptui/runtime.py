@@ -155,10 +155,11 @@ def theme_names(config_dir: Path | None) -> tuple[str, ...]:
 
 
 def theme_files(config_dir: Path | None) -> dict[str, Path]:
-    """Each theme name and the file that gives it (a later file of the same name wins, as
-    when the TUI loads them). A file that does not read as TOML gives its stem: the TUI
-    names the file and its fault when asked for it (it said "unknown theme"), and a
-    headless run, which draws nothing, is not stopped by it, as by a bad colour."""
+    """Each theme name and the file that gives it (the first file of a name, as when the
+    TUI loads them: a later one is skipped). A file that does not read as TOML gives its
+    stem: the TUI names the file and its fault when asked for it (it said "unknown
+    theme"), and a headless run, which draws nothing, is not stopped by it, as by a bad
+    colour."""
     paths = sorted(_builtin_theme_dir().glob("*.toml"))
     if config_dir is not None:
         paths += sorted((config_dir / "themes").glob("*.toml"))
@@ -169,7 +170,7 @@ def theme_files(config_dir: Path | None) -> dict[str, Path]:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
             name = path.stem
         if isinstance(name, str) and name:  # as the TUI's own check: a theme it can apply
-            files[name] = path
+            files.setdefault(name, path)
     return files
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import fcntl
@@ -154,6 +155,7 @@ def test_a_base_url_with_demo_is_refused_not_ignored() -> None:
         (("record", "--demo", ""), "argument FILE: needs a file name"),
         (("record", "--demo", "out/"), "needs a file name, not a directory: 'out/'"),
         (("sim", "--time-scale", "1e-9"), "must be 0.01 to 1000"),
+        (("sim", "--time-scale", "0"), "must be 0.01 to 1000"),  # said "greater than 0"
         (("alerts", "--demo", "--speed", "1e-9"), "must be 0 (as fast as possible) or at least"),
         (("alerts", "--demo", "--snapshots", "0.0001"), "must be 1 to 86400 s"),
         (("alerts", "--demo", "--snapshots", "1e306"), "must be 1 to 86400 s"),
@@ -707,6 +709,29 @@ def test_a_theme_file_that_is_not_toml_is_named_and_stops_no_headless_run(tmp_pa
     assert settings_from_args(args).ui.theme == "broken"
 
 
+def test_a_theme_file_giving_its_theme_another_name_is_named_for_its_stem() -> None:
+    """shadow.toml with name = "scalptui-dark": --theme shadow said "unknown theme"."""
+    themes = Path(os.environ["XDG_CONFIG_HOME"]) / "scalptui" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "shadow.toml").write_text('name = "scalptui-dark"\n[colors]\nprimary = "red"\n')
+    proc = run_cli("--theme", "shadow", "--demo")
+    assert_one_line_error(proc, "--theme: no theme is named 'shadow': ")
+    assert "shadow.toml gives its theme another name" in proc.stderr
+
+
+def test_record_to_a_dash_is_refused_and_writes_no_file_named_dash(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scalptui", "record", "-", "--demo", "--duration", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+    assert_one_line_error(proc, "record writes a file, not standard output")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_theme_names_read_without_textual_match_the_themes_the_app_loads() -> None:
     from scalptui.runtime import theme_names
     from scalptui.ui.themes import load_themes
@@ -821,7 +846,8 @@ def test_an_unreachable_live_exchange_points_to_the_demo() -> None:
 
     said = "binanceusdm: markets unreachable after 4 attempts"
     live = Settings()
-    assert _with_demo_hint(said, live, None).endswith(
+    plain = argparse.Namespace(replay=None, symbols=None)
+    assert _with_demo_hint(said, live, plain).endswith(
         "scalptui --demo runs on the built-in simulator)"
     )
     local = dataclasses.replace(live, feed=FeedSettings(base_url="http://127.0.0.1:9"))
@@ -830,8 +856,23 @@ def test_an_unreachable_live_exchange_points_to_the_demo() -> None:
         (live, Path("r.jsonl")),
         (dataclasses.replace(live, demo=True), None),
     ):
-        assert _with_demo_hint(said, settings, replay) == said
-    assert _with_demo_hint("unknown symbol 'FOO'", live, None) == "unknown symbol 'FOO'"
+        assert _with_demo_hint(said, settings, argparse.Namespace(replay=replay)) == said
+    assert _with_demo_hint("unknown symbol 'FOO'", live, plain) == "unknown symbol 'FOO'"
+
+
+@pytest.mark.parametrize("mode", [(), ("alerts",)], ids=["tui", "headless"])
+def test_an_unknown_symbol_the_config_file_named_says_it_is_there(
+    tmp_path: Path, mode: tuple[str, ...]
+) -> None:
+    """It named the venue alone, and the trader looked for it on the command line."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[feed]\nsymbols = ["BTC", "XYZ"]\n')
+    proc = run_cli(*mode, "--demo", "--config", str(cfg))
+    assert_one_line_error(proc, "unknown symbol 'XYZ/USDT:USDT'")
+    assert proc.stderr.rstrip().endswith(f"[{cfg}: feed.symbols]")
+    typed = run_cli(*mode, "--demo", "--config", str(cfg), "--symbols", "BTC,XYZ")
+    assert_one_line_error(typed, "unknown symbol 'XYZ/USDT:USDT'")
+    assert "feed.symbols" not in typed.stderr
 
 
 def test_sim_says_when_a_scenario_s_shock_lands() -> None:

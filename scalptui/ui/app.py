@@ -315,7 +315,7 @@ class ScalpApp(App[None]):
                 "\n".join(self.theme_set.errors),
                 title="Theme file skipped",
                 severity="error",
-                timeout=15,
+                timeout=8,  # at every start, over the newest alerts: 15 s hid them too long
             )
         if self._state_note:
             self.notify(self._state_note, title="Saved session", severity="error", timeout=30)

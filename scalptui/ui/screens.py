@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -78,7 +79,9 @@ class HelpScreen(ModalScreen[None]):
         # A grid, so that a description too long for a narrow terminal wraps under itself,
         # not under the keys.
         keys = Table.grid(padding=(0, 1))
-        keys.add_column(width=KEY_COLUMN, no_wrap=True, style="bold")
+        # As wide as the widest keys: at a fixed 10, "home  esc  g" lost its g.
+        widest = max((cell_len(shown) for shown, _ in self._rows), default=0)
+        keys.add_column(width=max(KEY_COLUMN, widest), no_wrap=True, style="bold")
         keys.add_column(ratio=1)
         for shown, what in self._rows:
             keys.add_row(shown, what)

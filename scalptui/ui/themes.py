@@ -104,6 +104,7 @@ def load_themes(config_dir: Path | None) -> ThemeSet:
     if config_dir is not None:
         paths += sorted((config_dir / "themes").glob("*.toml"))
     themes: dict[str, Theme] = {}
+    given_by: dict[str, Path] = {}
     errors: list[str] = []
     for path in paths:
         try:
@@ -111,8 +112,22 @@ def load_themes(config_dir: Path | None) -> ThemeSet:
         except ThemeFileError as exc:
             errors.append(str(exc))
             continue
+        if theme.name in given_by:
+            # One name, one theme: a file named as a built-in replaced it without a word
+            # (the dark theme drew light), and --theme FILE-STEM read as unknown.
+            errors.append(_name_taken(path, theme.name, given_by[theme.name]))
+            continue
         themes[theme.name] = theme
+        given_by[theme.name] = path
     return ThemeSet(tuple(themes.values()), tuple(errors))
+
+
+def _name_taken(path: Path, name: str, first: Path) -> str:
+    taken = "a built-in theme's" if first.parent == builtin_theme_dir() else f"that of {first}"
+    return (
+        f"{path}: name {name!r} is {taken}: skipped "
+        "(give it a name of its own, and choose it with --theme or ui.theme)"
+    )
 
 
 def _builtin_rank(path: Path) -> tuple[int, str]:

@@ -108,6 +108,27 @@ def test_user_themes_load_from_the_config_dir_and_bad_ones_are_reported(tmp_path
     assert any("bad-colour.toml" in e and "long-liq" in e for e in themes.errors)
 
 
+def test_a_user_theme_named_as_a_built_in_is_skipped_not_put_in_its_place(
+    tmp_path: Path,
+) -> None:
+    """It replaced the built-in without a word: the dark theme drew on white."""
+    (tmp_path / "themes").mkdir()
+    for stem in ("shadow", "twin"):
+        (tmp_path / "themes" / f"{stem}.toml").write_text(
+            'name = "scalptui-dark"\ndark = false\n[colors]\nprimary = "red"\n'
+        )
+    (tmp_path / "themes" / "mine.toml").write_text('[colors]\nprimary = "red"\n')
+    (tmp_path / "themes" / "mine2.toml").write_text('name = "mine"\n[colors]\nprimary = "blue"\n')
+    themes = load_themes(tmp_path)
+    dark = next(t for t in themes.themes if t.name == "scalptui-dark")
+    assert dark.dark and themes.names.count("scalptui-dark") == 1
+    assert [t.primary for t in themes.themes if t.name == "mine"] == ["red"]
+    assert len(themes.errors) == 3
+    assert any("shadow.toml" in e and "a built-in theme's" in e for e in themes.errors)
+    assert any("mine2.toml" in e and "mine.toml" in e for e in themes.errors)
+    assert theme_names(tmp_path).count("mine") == 1
+
+
 async def test_the_app_starts_with_the_default_theme_when_the_chosen_one_is_bad(
     tmp_path: Path,
 ) -> None:
