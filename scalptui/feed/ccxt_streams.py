@@ -137,6 +137,7 @@ class StreamSupervision:
         """One connection's life for ``stream``; returns why it ended."""
         stream.url = None
         stream.url_seen.clear()
+        stream.health.on_subscribing(time.monotonic())
         watch = asyncio.ensure_future(self._subscribe(stream))
         client: Any = None
         sentinel_hash = f"scalptui.watchdog:{stream.key}"

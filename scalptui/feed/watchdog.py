@@ -56,6 +56,7 @@ class StreamHealth:
         "messages_since_connect",
         "stale_after_s",
         "state",
+        "subscribing_at",
     )
 
     def __init__(self, cadence: Cadence, stale_after_s: float) -> None:
@@ -64,6 +65,8 @@ class StreamHealth:
         self.state = StreamState.CONNECTING
         self.last_message: float | None = None
         self.connected_at: float | None = None
+        self.subscribing_at: float | None = None
+        """When the session under way began subscribing (``on_subscribing``)."""
         self.messages = 0
         self.messages_since_connect = 0
         self.failed_polls = 0
@@ -97,6 +100,13 @@ class StreamHealth:
             return self._move(StreamState.LIVE)
         return None
 
+    def on_subscribing(self, now: float) -> None:
+        """A new session starts: until it connects, its silence counts from now. Counted
+        from the last message before an outage, every new connection of a venue back
+        from one was dropped at its first watchdog tick, still opening, and the stream
+        stayed dark 20-40 s more while its back-off grew."""
+        self.subscribing_at = now
+
     def on_connection_lost(self) -> StreamState | None:
         self.connected_at = None
         self.messages_since_connect = 0
@@ -105,10 +115,12 @@ class StreamHealth:
         return self._move(StreamState.RECONNECTING)
 
     def silent_for(self, now: float) -> float | None:
-        """Seconds since the last message (or since connecting, before the first)."""
+        """Seconds since the last message, or since this session connected (or began
+        subscribing) when that is later."""
         since = self.last_message
-        if since is None or (self.connected_at is not None and since < self.connected_at):
-            since = self.connected_at
+        began = self.connected_at if self.connected_at is not None else self.subscribing_at
+        if since is None or (began is not None and since < began):
+            since = began
         return None if since is None else now - since
 
     def is_silent(self, now: float) -> bool:

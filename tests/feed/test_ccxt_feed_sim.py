@@ -327,6 +327,32 @@ async def test_open_interest_polls_again_as_soon_as_the_venue_is_back(
         assert time.monotonic() - let_back < waiting - 1.0
 
 
+async def test_a_venue_back_after_an_outage_longer_than_the_deadline_is_not_dropped_as_silent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The silence of a new connection was counted from the last message before the
+    outage: each one was dropped "silent" at the watchdog's first tick, still opening,
+    and a stream stayed dark 20-40 s after its venue was back."""
+    monkeypatch.setattr(ccxt_streams, "Backoff", lambda **_: Backoff(base=0.5, cap=1.0))
+    async with (
+        asyncio.timeout(60),
+        sim_feed((BTC,), oi_poll_s=2.0, warm_start=False) as (sim, _feed, got),
+    ):
+        await got.until(lambda: all_live(latest_states(got.events), (BTC,)))
+        sim.refuse("binanceusdm")
+        await asyncio.sleep(13.0)  # past the 10 s a stream may be silent
+        back = len(got.events)
+        sim.refuse("binanceusdm", refused=False)
+        for stream in ("trades", "mark"):
+            await got.next_event(is_status(stream, StreamState.LIVE, BTC), back)
+        dropped = [
+            e.detail
+            for e in got.of(FeedStatus, back)
+            if e.stream in ("trades", "mark") and "silent for" in e.detail
+        ]
+        assert dropped == []
+
+
 async def test_start_retries_through_5xx() -> None:
     async with asyncio.timeout(20), SimExchange((BTC,), scenario="calm") as sim:
         sim.fail_http(503, 2)

@@ -85,6 +85,19 @@ def test_reconnect_resets_the_silence_clock() -> None:
     assert health.check(55.0) is None
 
 
+def test_a_session_opening_after_an_outage_counts_its_silence_from_its_start() -> None:
+    """Counted from the last message before a 60 s outage, a new connection still
+    opening was silent at once, and dropped at the watchdog's first tick."""
+    health = StreamHealth(Cadence.REGULAR, DEFAULT_STALE_S)
+    health.on_connected(0.0)
+    health.on_message(1.0)
+    health.on_connection_lost()
+    health.on_subscribing(61.0)  # the venue is back: a new session, not yet connected
+    assert health.silent_for(62.0) == 1.0
+    assert not health.is_silent(62.0) and health.check(62.0) is None
+    assert health.is_silent(61.0 + DEFAULT_STALE_S + 0.5)  # one that never opens is seen
+
+
 def stale_flips(health: StreamHealth, gaps: list[float]) -> int:
     """Feed ``health`` messages ``gaps`` apart, checked every 0.5 s as the supervisor
     does; count the times it went stale."""
