@@ -49,6 +49,7 @@ from scalptui.detector.ladder_upkeep import (
 )
 from scalptui.detector.params import DetectorParams
 from scalptui.detector.realized import REALIZED_BATCH
+from scalptui.detector.rolling import HOUR_MS
 from scalptui.detector.signals import (
     EVIDENCE_NOTIONAL,
     ChainEvidence,
@@ -495,9 +496,9 @@ class Detector:
         if st.prices_resumed:
             st.prices_resumed = False
             st.prices_seen_since = st.clock
-            gap = st.price_break
-            if gap is not None and gap[1] is None and not st.down & PRICE_STREAMS:
-                st.price_break = (gap[0], st.clock)
+            breaks = st.price_breaks
+            if breaks and breaks[-1][1] is None and not st.down & PRICE_STREAMS:
+                breaks[-1] = (breaks[-1][0], st.clock)
         if st.prints_resumed:
             st.prints_resumed = False
             st.prints_seen_since = st.clock
@@ -653,13 +654,24 @@ class Detector:
         return cascade_alert(st, self.source, kind, ev, path, leg)
 
 
+def open_price_break(st: SymbolState) -> None:
+    """A break in the prices' delivery begins now; those ended over an hour ago (the
+    longest change measured) are forgotten."""
+    breaks = st.price_breaks
+    if breaks and breaks[-1][1] is None:
+        return
+    horizon = st.clock - HOUR_MS
+    breaks[:] = [b for b in breaks if b[1] is None or b[1] > horizon]
+    breaks.append((st.clock, None))
+
+
 def _see_delivery(st: SymbolState, stream: str, state: StreamState) -> None:
     """Follow which of ``st``'s delivering streams are down: one goes down on a stale,
     reconnecting or failed status and comes back on its own next LIVE (never on another
     stream's, say a replay's notice)."""
     if state in _PRINTS_DOWN:
         if stream in PRICE_STREAMS and not st.down & PRICE_STREAMS:
-            st.price_break = (st.clock, None)
+            open_price_break(st)
         st.down.add(stream)
     elif state is StreamState.LIVE and stream in st.down:
         st.down.discard(stream)

@@ -136,9 +136,9 @@ def change_pct(st: SymbolState, span_ms: int) -> float | None:
     if st.last is None or st.first_ts is None or st.clock - st.first_ts < span_ms:
         return None
     then_ts = st.clock - span_ms
-    gap = st.price_break
-    if gap is not None and then_ts >= gap[0] and (gap[1] is None or then_ts < gap[1]):
-        return None
+    for began, ended in st.price_breaks:
+        if then_ts >= began and (ended is None or then_ts < ended):
+            return None
     then = st.seconds.value_at_or_before("close", then_ts)
     if then is None or then <= 0.0:
         return None

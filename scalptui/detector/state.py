@@ -57,7 +57,7 @@ class SymbolState:
         "mark_seen",
         "oi",
         "overlay",
-        "price_break",
+        "price_breaks",
         "prices_resumed",
         "prices_seen_since",
         "prints_resumed",
@@ -125,9 +125,11 @@ class SymbolState:
         check (in event time: a status carries wall-clock time)."""
         self.prints_seen_since = -1
         """Event time from which the prints have been delivered without a break."""
-        self.price_break: tuple[int, int | None] | None = None
-        """The latest break in the delivery of prices: event time it began and the first
-        timed check after it ended (None while it lasts); None if there was none."""
+        self.price_breaks: list[tuple[int, int | None]] = []
+        """The breaks in the delivery of prices of the last hour, oldest first: event
+        time each began and the first timed check after it ended (None while it lasts).
+        Every one is kept, not the latest alone: a second outage made the 5 m change
+        measure from inside the first."""
         self.prices_resumed = False
         self.prices_seen_since = -1
         """Event time from which prices have been delivered without a break (the prints'

@@ -25,7 +25,16 @@ from _detector_market import (
 )
 
 from scalptui.detector import Detector
-from scalptui.models import Alert, AlertKind, FeedStatus, Side, Source, StreamState, TakerSide
+from scalptui.models import (
+    Alert,
+    AlertKind,
+    FeedStatus,
+    Side,
+    Source,
+    StreamState,
+    TakerSide,
+    Trade,
+)
 
 HOUR = 3700  # seconds of calm before each story: a full trailing hour plus the window
 
@@ -408,6 +417,32 @@ def test_a_squeeze_after_an_outage_is_still_reported() -> None:
 
     (alert,) = kinds(_across_an_outage(20, squeeze), *FORCED)
     assert alert.kind is AlertKind.SHORT_SQUEEZE
+
+
+def test_a_change_measured_from_inside_an_earlier_of_two_outages_is_not_given() -> None:
+    """Only the latest break in the prices was remembered: after a second outage the
+    5 m change measured from inside the first, the jump across it shown as a move."""
+    det = Detector()
+    base = 1_700_000_000_000
+
+    def trades(from_s: int, to_s: int, price: float) -> None:
+        for s in range(from_s, to_s):
+            det.on_event(Trade(base + s * 1000, EXCHANGE, BTC, price, 0.1, TakerSide.BUY))
+
+    def outage() -> None:
+        det.on_event(FeedStatus(0, EXCHANGE, BTC, "trades", StreamState.RECONNECTING))
+        det.on_event(FeedStatus(0, EXCHANGE, BTC, "trades", StreamState.LIVE))
+
+    trades(0, 600, 100.0)
+    outage()  # 20 s, while price went 1.5 % up
+    trades(620, 680, 101.5)
+    outage()
+    trades(700, 915, 101.5)  # 5 minutes ago was 20 s into the first outage
+    snap = det.snapshot(BTC)
+    assert snap.change_5m_pct is None
+    assert snap.change_1m_pct == pytest.approx(0.0)
+    trades(915, 930, 101.5)  # out of the first outage's reach: measured again
+    assert det.snapshot(BTC).change_5m_pct == pytest.approx(0.0)
 
 
 def test_another_stream_s_live_status_does_not_end_an_outage() -> None:
