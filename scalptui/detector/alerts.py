@@ -202,6 +202,11 @@ def oi_flush_alert(
     side: Side | None = None
     if long_usd + short_usd > 0.0:
         side = Side.LONG if long_usd >= short_usd else Side.SHORT
+    # Prints missed while the feed was down are in no sum: across an outage even a
+    # complete venue's is a lower bound (it read "every print so far" with $3.7M of a
+    # $21M cascade printed during the break).
+    gap = prints_broken_since(st, high_ts)
+    lower_bound = st.sampled or gap
     message = text.oi_flush_text(
         st.symbol,
         st.exchange,
@@ -211,7 +216,8 @@ def oi_flush_alert(
         oi.amount,
         long_usd,
         short_usd,
-        st.sampled,
+        lower_bound,
+        feed_gap=gap,
     )
     return make_alert(
         st,
@@ -226,9 +232,16 @@ def oi_flush_alert(
             "oi_after": oi.amount,
             "liquidated_long_usd": round(long_usd, 2),
             "liquidated_short_usd": round(short_usd, 2),
-            "lower_bound": st.sampled,
+            "lower_bound": lower_bound,
+            "feed_gap": gap,
         },
     )
+
+
+def prints_broken_since(st: SymbolState, since_ts: int) -> bool:
+    """The prints' delivery broke after ``since_ts``: a stream other than the trades is
+    down now, or came back after it."""
+    return st.prints_seen_since > since_ts or any(s != "trades" for s in st.down)
 
 
 def funding_alert(st: SymbolState, source: Source, rate: float, interval: float) -> Alert:

@@ -209,18 +209,25 @@ def oi_flush_text(
     long_usd: float,
     short_usd: float,
     lower_bound: bool,
+    feed_gap: bool = False,
 ) -> str:
+    """``feed_gap``: the prints' delivery broke in that time, so the sums miss what was
+    printed meanwhile, whatever the venue."""
     base = symbol.split("/", 1)[0]
     # The larger side first: a log line cut at the screen's edge keeps the one that
     # moved the open interest.
     by_size = sorted(((long_usd, "longs"), (short_usd, "shorts")), key=lambda s: -s[0])
     sides = [f"{printed(value, lower_bound)} {word}" for value, word in by_size if value > 0.0]
     liq = " No liquidation printed in that time."
+    if feed_gap:
+        liq = " No liquidation delivered in that time (the feed was down for part of it)."
     if sides:
-        liq = (
-            f" Real liquidations in that time: {', '.join(sides)} "
-            f"({completeness(exchange, lower_bound)})."
+        how = (
+            f"{venue_name(exchange)} feed down for part of it: lower bound"
+            if feed_gap
+            else completeness(exchange, lower_bound)
         )
+        liq = f" Real liquidations in that time: {', '.join(sides)} ({how})."
     return (
         f"{symbol} OI_FLUSH — open interest {pct(-drop_pct)} in {duration(span_s)} "
         f"({compact(before)} → {compact(after)} {base}).{liq} {CLOSING}"

@@ -88,3 +88,39 @@ def test_the_ladder_takes_the_net_change_at_most_once_a_second() -> None:
     assert ladder.added == pytest.approx(100_000.0, rel=1e-12)  # +1 BTC at 100 000, once
     assert ladder.removed == 0.0
     assert det.snapshot(BTC).open_interest is not None
+
+
+@pytest.mark.parametrize("outage", [False, True])
+def test_a_flush_across_an_outage_says_its_liquidation_sums_miss_the_break(outage: bool) -> None:
+    """Bybit's sums are every print delivered: across an outage the flush read "Bybit
+    stream: every print so far" for $3.7M of a $21M cascade, most of it printed while the
+    feed was down."""
+    from scalptui.models import FeedStatus, Liquidation, Side, StreamState
+
+    det = Detector()
+    alerts = []
+
+    def second(s: int, oi: float) -> None:
+        ts = T0 + s * 1000
+        alerts.extend(det.on_event(Trade(ts, VENUE, BTC, 100_000.0, 0.01, TakerSide.SELL)))
+        alerts.extend(det.on_event(OpenInterest(ts, VENUE, BTC, oi)))
+
+    def falling(s: int) -> None:  # −4 % in the minute after the high
+        second(s, 80_000.0 - 3200.0 * (s - 600) / 60)
+
+    for s in range(601):
+        second(s, 80_000.0)
+    for s in range(601, 620):
+        falling(s)
+    if outage:  # the liquidations' stream breaks after the high, while OI falls
+        det.on_event(FeedStatus(0, VENUE, BTC, "liquidations", StreamState.RECONNECTING))
+        det.on_event(FeedStatus(0, VENUE, BTC, "liquidations", StreamState.LIVE))
+    falling(620)
+    det.on_event(Liquidation(T0 + 620_500, VENUE, BTC, Side.LONG, 100_000.0, 5.0, 500_000.0, False))
+    for s in range(621, 661):
+        falling(s)
+    (flush,) = [a for a in alerts if a.kind is AlertKind.OI_FLUSH]
+    assert ("≥ $500k longs" in flush.message) is outage
+    assert ("feed down for part of it: lower bound" in flush.message) is outage
+    assert flush.facts["lower_bound"] is outage  # Bybit's own sums are totals
+    assert flush.facts["feed_gap"] is outage

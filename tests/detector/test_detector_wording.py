@@ -122,6 +122,9 @@ def test_oi_flush_without_prints_says_so_and_never_prints_zero_sides() -> None:
     assert "No liquidation printed" in quiet and "8.02M → 7.58M SOL" in quiet
     one = text.oi_flush_text("SOL/USDT:USDT", "binanceusdm", 5.5, 45, 8.02e6, 7.58e6, 4e5, 0, True)
     assert "≥ $400k longs (Binance samples: lower bound)" in one and "shorts" not in one
+    gap = text.oi_flush_text("SOL/USDT:USDT", "bybit", 5.5, 45, 8.02e6, 7.58e6, 0, 0, True, True)
+    assert "No liquidation delivered in that time (the feed was down for part of it)" in gap
+    assert "No liquidation printed" not in gap  # prints may have come while it was down
 
 
 FORECAST_WORDS = ("reversal", "reverse", "bounce", "buy", "sell", "recover")
