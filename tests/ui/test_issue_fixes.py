@@ -541,10 +541,10 @@ def test_the_sparkline_shows_the_seconds_of_a_crash_still_in_progress() -> None:
     point is the price now and its range holds the whole drop (the 1m change's)."""
     ts = tuple(range(0, 63_000, 1000))
     prices = tuple(100.0 if t < 60_000 else 95.0 for t in ts)
-    points, _ = spark_points(ts, prices)
-    assert points[-1] == 95.0
+    points, _, gap = spark_points(ts, prices)
+    assert points[-1] == 95.0 and not gap
     assert price_range_pct(points) == pytest.approx(100 / 95 * 100 - 100)
-    assert spark_points(ts[:20], prices[:20]) == ((), 0)  # two buckets: no shape to draw yet
+    assert spark_points(ts[:20], prices[:20]) == ((), 0, False)  # two buckets: no shape yet
 
 
 def test_the_sparkline_label_gives_the_time_it_covers_across_an_outage() -> None:
@@ -552,9 +552,11 @@ def test_the_sparkline_label_gives_the_time_it_covers_across_an_outage() -> None
     sparkline made "1m range" of three minutes and fifty seconds."""
     ts = (*range(0, 60_000, 1000), *range(180_000, 230_000, 1000))
     prices = tuple(100.0 + (t // 1000) * 0.01 for t in ts)
-    points, span_ms = spark_points(ts, prices)
+    points, span_ms, gap = spark_points(ts, prices)
     assert len(points) == 11
-    assert spark_scale(points, span_ms).startswith("3m range ")
+    # the step across the outage was drawn as the market's, nothing to tell it apart
+    assert gap and spark_scale(points, span_ms, gap=gap).endswith(" %, gap")
+    assert spark_scale(points, span_ms, gap=gap).startswith("3m range ")
 
 
 async def test_the_sparkline_redraws_a_crash_at_once_and_a_drift_at_most_every_3_s(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from typing import ClassVar
 
 from rich.style import Style
@@ -229,25 +230,35 @@ class PricePanel(Vertical):
             inside = drawn[1] - step <= newest <= drawn[2] + step
             if inside and snap.ts - drawn[3] < SPARK_NEWEST_S * 1000:
                 return
-        shown, span_ms = spark_points(snap.price_ts, snap.prices)
+        shown, span_ms, gap = spark_points(snap.price_ts, snap.prices)
         low, high = (min(shown), max(shown)) if shown else (0.0, 0.0)
         self._spark_drawn = (key, low, high, snap.ts)
         self._spark.data = list(shown)
         self._spark.visible = bool(shown)  # an empty sparkline would draw a flat market
         # The sparkline fills its height whatever the move: its range says how big it is.
-        self._spark_scale = spark_scale(shown, span_ms)
+        self._spark_scale = spark_scale(shown, span_ms, gap=gap)
 
 
-def spark_points(ts: tuple[int, ...], prices: tuple[float, ...]) -> tuple[tuple[float, ...], int]:
+def spark_points(
+    ts: tuple[int, ...], prices: tuple[float, ...]
+) -> tuple[tuple[float, ...], int, bool]:
     """The sparkline's points, the last price of each 10 s (the newest being the bucket
-    still filling, so a crash shows within a tick, not up to 10 s later), and the time
-    they cover: from the oldest bucket to the newest, an outage inside included (counted
-    in points, buckets without a price, it read "2m range" over three and a half minutes)."""
+    still filling, so a crash shows within a tick, not up to 10 s later), the time they
+    cover: from the oldest bucket to the newest, an outage inside included (counted in
+    points, buckets without a price, it read "2m range" over three and a half minutes),
+    and whether a gap of ``SPARK_GAP_BUCKETS`` or more without a price lies inside
+    (the points on either side of it are drawn side by side)."""
     buckets, points = resample_last(ts, prices, SPARK_BUCKET_MS, SPARK_POINTS)
     # Fewer than three points draw as a flat block that suggests a trend: wait.
     if len(points) < 3:
-        return (), 0
-    return points, (buckets[-1] - buckets[0] + 1) * SPARK_BUCKET_MS
+        return (), 0, False
+    gap = any(b - a > SPARK_GAP_BUCKETS for a, b in itertools.pairwise(buckets))
+    return points, (buckets[-1] - buckets[0] + 1) * SPARK_BUCKET_MS, gap
+
+
+SPARK_GAP_BUCKETS = 3
+"""30 s and more without a price inside the sparkline is a gap its title names: the
+jump across an outage was drawn as a step of the market's, nothing to tell it apart."""
 
 
 SPARK_NEWEST_S = 3.0
@@ -259,11 +270,13 @@ SPARK_STEP_MIN = 0.0002
 a few hundredths of a percent would otherwise redraw at every tick of a drift)."""
 
 
-def spark_scale(points: tuple[float, ...], span_ms: int) -> str:
-    """``8m range 0.05 %``: the time and the price move the sparkline's height stands for."""
+def spark_scale(points: tuple[float, ...], span_ms: int, *, gap: bool = False) -> str:
+    """``8m range 0.05 %``: the time and the price move the sparkline's height stands for;
+    ``, gap`` when no price came for a while inside it (its range spans the gap)."""
     spread = price_range_pct(points)
     if spread is None:
         return ""
     minutes = span_ms // 60_000
     digits = 2 if spread >= 0.1 else 3
-    return f"{minutes or '<1'}m range {fmt.pct(spread, digits=digits, signed=False)}"
+    scale = f"{minutes or '<1'}m range {fmt.pct(spread, digits=digits, signed=False)}"
+    return f"{scale}, gap" if gap else scale
