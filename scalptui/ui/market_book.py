@@ -161,6 +161,9 @@ class MarketBook:
         self.last_trade: dict[str, float] = {}
         """Symbol → price of its latest trade on any venue (is the market moving?)."""
         self._status_seen: dict[StatusKey, int] = {}
+        self._down_since: dict[StatusKey, int] = {}
+        """When each stream not live now stopped being live, on this book's clock: a quiet
+        stream's age, kept through its reconnecting → stale → reconnecting changes."""
         """When each status came, wall ms: its stream's age goes on from there."""
         self.venue_message_ms: dict[tuple[str, str], int] = {}
         """(venue, symbol) → wall ms of that venue's last message on the symbol."""
@@ -233,8 +236,9 @@ class MarketBook:
         for statuses in (self.statuses, *self._venue_statuses.values()):
             for key in [k for k in statuses if k[1] == symbol]:
                 del statuses[key]
-        for key in [k for k in self._status_seen if k[1] == symbol]:
-            del self._status_seen[key]
+        for seen in (self._status_seen, self._down_since):
+            for key in [k for k in seen if k[1] == symbol]:
+                del seen[key]
         for venue in self._venues:
             self.venue_message_ms.pop((venue, symbol), None)
         for table in (self.last_message_ms, self.last_trade, self.funding_history, self.warm_bars):
@@ -248,7 +252,12 @@ class MarketBook:
     def _keep_status(self, status: FeedStatus) -> None:
         key = (status.exchange, status.symbol, status.stream)
         self.statuses[key] = status
-        self._status_seen[key] = int(self._clock() * 1000)
+        now_ms = int(self._clock() * 1000)
+        self._status_seen[key] = now_ms
+        if status.state is StreamState.LIVE:
+            self._down_since.pop(key, None)
+        else:
+            self._down_since.setdefault(key, now_ms)
         for venue in split_venues(status.exchange):
             self._venue_statuses.setdefault(venue, {})[key] = status
 
@@ -341,10 +350,13 @@ class MarketBook:
         """How old the stream's data is, on this book's clock: its age when the status
         was sent (both stamps the feed's) plus the time since it came. A replay's status
         is hours old on the wall clock; measured so, its age is the recorded one."""
-        arrived = self._status_seen.get((status.exchange, status.symbol, status.stream), now_ms)
+        key = (status.exchange, status.symbol, status.stream)
+        arrived = self._status_seen.get(key, now_ms)
         since = max(0.0, (now_ms - arrived) / 1000.0)
         if status.stream in QUIET_STREAMS:
-            return since
+            # Since it went down: counted from its latest change, a 73 s outage read
+            # "reconnecting 12 s" after a stale in between.
+            return max(0.0, (now_ms - self._down_since.get(key, arrived)) / 1000.0)
         last = status.last_message_ts
         return None if last is None else max(0.0, (status.ts - last) / 1000.0) + since
 

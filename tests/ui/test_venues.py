@@ -223,6 +223,14 @@ def test_a_lagging_streams_age_is_its_own_whatever_the_clocks() -> None:
     now[0] += 2.0
     (_, bybit) = book.venue_states(symbol, int(now[0] * 1000), stale_after_s=10)
     assert (bybit.stream, bybit.age_s) == ("liquidations", 2.0)
+    for state in (StreamState.STALE, StreamState.RECONNECTING):  # still down all along
+        now[0] += 10.0
+        book.record(dataclasses.replace(quiet, ts=int(now[0] * 1000), state=state))
+    now[0] += 1.0
+    # the venue's trades flow meanwhile: only its liquidations are down
+    book.record(Trade(int(now[0] * 1000), "bybit", symbol, 100.0, 1.0, TakerSide.BUY))
+    (_, bybit) = book.venue_states(symbol, int(now[0] * 1000), stale_after_s=10)
+    assert (bybit.stream, bybit.age_s) == ("liquidations", 23.0)  # it read 1 s
 
 
 async def test_a_symbol_added_back_reads_afresh_not_closed_from_its_removal(
