@@ -557,8 +557,9 @@ def _line_items(number: int, data: bytes) -> Iterator[Event | BadLine]:
     and joined to the next run's file (``cat``) holds that run's header after the cut:
     it is read as the header it is, or the next run went on as if nothing happened."""
     item = _line_event(number, data)
-    at = data.rfind(_HEADER_START)
-    if not isinstance(item, BadLine) or item.joined or at <= 0:
+    # searched only in a line that did not read: every event line would pay for it
+    at = data.rfind(_HEADER_START) if isinstance(item, BadLine) and not item.joined else -1
+    if at <= 0:
         yield item
         return
     joined = _line_event(number, data[at:])

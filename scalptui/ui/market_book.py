@@ -161,10 +161,10 @@ class MarketBook:
         self.last_trade: dict[str, float] = {}
         """Symbol → price of its latest trade on any venue (is the market moving?)."""
         self._status_seen: dict[StatusKey, int] = {}
+        """When each status came, wall ms: its stream's age goes on from there."""
         self._down_since: dict[StatusKey, int] = {}
         """When each stream not live now stopped being live, on this book's clock: a quiet
         stream's age, kept through its reconnecting → stale → reconnecting changes."""
-        """When each status came, wall ms: its stream's age goes on from there."""
         self.venue_message_ms: dict[tuple[str, str], int] = {}
         """(venue, symbol) → wall ms of that venue's last message on the symbol."""
         self.funding_history: dict[str, deque[tuple[int, float]]] = {}
