@@ -665,9 +665,15 @@ def test_a_mistake_on_the_command_line_is_not_blamed_on_the_config_file(tmp_path
     assert_one_line_error(proc, f"{cfg}: ui.theme: unknown theme 'nosuch'")
 
 
-def test_a_user_theme_is_listed_and_accepted(tmp_path: Path) -> None:
+def user_themes_dir() -> Path:
+    """The test's own config dir's ``themes/`` (conftest points XDG_CONFIG_HOME at it)."""
     themes = Path(os.environ["XDG_CONFIG_HOME"]) / "scalptui" / "themes"
     themes.mkdir(parents=True)
+    return themes
+
+
+def test_a_user_theme_is_listed_and_accepted(tmp_path: Path) -> None:
+    themes = user_themes_dir()
     builtin = (Path(__file__).resolve().parents[1] / "themes" / "scalptui-dark.toml").read_text()
     (themes / "mine.toml").write_text(builtin.replace('"scalptui-dark"', '"my-night"'))
     assert "my-night" in run_cli("--theme", "nope", "--demo").stderr
@@ -678,8 +684,7 @@ def test_a_user_theme_is_listed_and_accepted(tmp_path: Path) -> None:
 def test_a_broken_theme_file_is_refused_by_name_and_not_offered(tmp_path: Path) -> None:
     """A theme file whose colours do not parse started the TUI on the default theme
     without a word, and unknown-theme errors listed it among the themes there are."""
-    themes = Path(os.environ["XDG_CONFIG_HOME"]) / "scalptui" / "themes"
-    themes.mkdir(parents=True)
+    themes = user_themes_dir()
     builtin = (Path(__file__).resolve().parents[1] / "themes" / "scalptui-dark.toml").read_text()
     broken = builtin.replace('"scalptui-dark"', '"mygood"')
     broken = re.sub(r'(?m)^primary = ".*"$', 'primary = "notacolor"', broken, count=1)
@@ -697,8 +702,7 @@ def test_a_broken_theme_file_is_refused_by_name_and_not_offered(tmp_path: Path) 
 def test_a_theme_file_that_is_not_toml_is_named_and_stops_no_headless_run(tmp_path: Path) -> None:
     """The TUI said "unknown theme" for it, and a headless run, which draws nothing,
     was refused over it (while a bad colour let it run)."""
-    themes = Path(os.environ["XDG_CONFIG_HOME"]) / "scalptui" / "themes"
-    themes.mkdir(parents=True)
+    themes = user_themes_dir()
     (themes / "broken.toml").write_text("this is not toml\n")
     proc = run_cli("--theme", "broken", "--demo")
     assert_one_line_error(proc, "--theme: theme 'broken': ")
@@ -711,8 +715,7 @@ def test_a_theme_file_that_is_not_toml_is_named_and_stops_no_headless_run(tmp_pa
 
 def test_a_theme_file_giving_its_theme_another_name_is_named_for_its_stem() -> None:
     """shadow.toml with name = "scalptui-dark": --theme shadow said "unknown theme"."""
-    themes = Path(os.environ["XDG_CONFIG_HOME"]) / "scalptui" / "themes"
-    themes.mkdir(parents=True)
+    themes = user_themes_dir()
     (themes / "shadow.toml").write_text('name = "scalptui-dark"\n[colors]\nprimary = "red"\n')
     proc = run_cli("--theme", "shadow", "--demo")
     assert_one_line_error(proc, "--theme: no theme is named 'shadow': ")
