@@ -11,11 +11,21 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from textual import events, on
-from textual.app import App
-from textual.command import CommandInput, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.app import App, ComposeResult
+from textual.command import (
+    CommandInput,
+    CommandList,
+    CommandPalette,
+    DiscoveryHit,
+    Hit,
+    Hits,
+    Provider,
+    SearchIcon,
+)
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, LoadingIndicator, OptionList
 from textual.worker import Worker, WorkerState
 
 from scalptui.config import unified_symbol
@@ -52,6 +62,17 @@ class SearchPalette(CommandPalette):
         self._enter_pending = False
         self._moved = False
         """The trader moved through the list: Enter takes the line they chose."""
+
+    def compose(self) -> ComposeResult:
+        # Textual's own layout (ids and classes its CSS styles), with the input that
+        # keeps a burst of keys in order.
+        with Vertical(id="--container"):
+            with Horizontal(id="--input"):
+                yield SearchIcon()
+                yield InOrderInput(placeholder=SEARCH_PLACEHOLDER, select_on_focus=False)
+            with Vertical(id="--results"):
+                yield CommandList()
+                yield LoadingIndicator()
 
     @on(Input.Submitted)
     def _enter_on_what_was_typed(self, event: Input.Submitted) -> None:
@@ -137,6 +158,26 @@ class SearchPalette(CommandPalette):
         field.focus()
         field.insert_text_at_cursor(self._early)
         self._early = ""
+
+
+class InOrderInput(CommandInput):
+    """The search's input, applying a burst of keys in the order typed.
+
+    In a Textual input a letter goes in at once, but an editing key (backspace, the
+    arrows, Enter) travels up to the app to find its binding and runs when it gets
+    there: over SSH, backspace×3 then ``doge`` in one read over ``btc`` read ``btcd``
+    (Textual issue #6605). Here the bindings of the input and the search run as the
+    key arrives, exactly as the app would run them.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Priority bindings ran before the key reached the input; these are the rest,
+        # resolved from the input up to the search, as the app does once the key is there.
+        if not event.is_printable and await self.app._check_bindings(event.key):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
 
 
 class SymbolSearch(Provider):

@@ -102,6 +102,26 @@ async def test_keys_typed_in_one_burst_after_slash_go_into_the_search(harness: H
         assert app.watchlist == watched  # "x" was typed, not run as "remove"
 
 
+async def test_editing_keys_in_a_burst_apply_in_the_order_typed(harness: Harness) -> None:
+    """Backspace×3 then ``doge`` in one read over ``btc`` read ``btcd``: the letters went
+    in at once while each backspace went round the app to find its binding, and came
+    back after them."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        await pilot.press("slash", "b", "t", "c")
+        await pilot.pause(0.2)
+        field = app.screen.query_one(CommandInput)
+        assert field.value == "btc"
+        burst = [("backspace", None)] * 3 + [(c, c) for c in "doge"] + [("left", None), ("s", "s")]
+        for key, char in burst:
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if field.value == "dogse":
+                break
+        assert field.value == "dogse"
+
+
 async def test_enter_in_the_same_burst_chooses_what_was_typed(harness: Harness) -> None:
     """``/arb⏎`` in one read (SSH, a paste): Enter came before the letters were in the
     input and took the first line of the unfiltered list, the first watched symbol."""
