@@ -60,6 +60,12 @@ class StreamState(StrEnum):
     CLOSED = "closed"
 
 
+SESSION_STREAM = "session"
+"""The stream of a replay's statuses where a second recording begins (files of two runs
+joined end to end): each symbol's CLOSED then LIVE there starts it as a new run did,
+with nothing kept of the run before — no episode, leg number or cooldown."""
+
+
 VENUE_LABELS = {"binanceusdm": "Binance", "bybit": "Bybit", "okx": "OKX"}
 """How a venue is named on screen and in alert messages."""
 VENUE_TAGS = {"binanceusdm": "BN", "bybit": "BY", "okx": "OK"}

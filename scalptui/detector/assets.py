@@ -47,6 +47,7 @@ from scalptui.detector.signals import ChainEvidence
 from scalptui.detector.snapshot import empty_snapshot
 from scalptui.detector.text import CLOSING, leg_label, rate
 from scalptui.models import (
+    SESSION_STREAM,
     Alert,
     AlertKind,
     DetectorSnapshot,
@@ -176,6 +177,8 @@ class AssetDetector:
                 # one symbol's streams, or (no symbol) the venue's feed: the run ending
                 for symbol in (evt.symbol,) if evt.symbol is not None else tuple(self._symbols):
                     self._closed(evt.exchange, symbol, evt.ts)
+                    if evt.stream == SESSION_STREAM:
+                        self._start_afresh(symbol)
             elif evt.state in DOWN_STATES and self._held:
                 released = self._release_held(evt.exchange)
         elif not isinstance(evt, VENUE_EVENTS):
@@ -220,13 +223,11 @@ class AssetDetector:
         while len(self._stopped) > STOPPED_KEPT:
             self._forget(next(iter(self._stopped)))
 
-    def _forget(self, symbol: str) -> None:
-        """Drop what the asset view keeps of ``symbol`` once its venues' detectors have let
-        its state go (the same bound): a monitor browsing symbol after symbol for days
-        kept every one's ladder cache, open-interest history and statuses, and every
-        venue's ``live`` check scanned the statuses of all of them."""
-        del self._stopped[symbol]
-        self._symbols.pop(symbol, None)
+    def _start_afresh(self, symbol: str) -> None:
+        """Keep nothing of ``symbol``'s run so far: its episodes, leg numbers, cooldowns,
+        prints and summed history. A replay's next run (files of two runs joined) met
+        them: its cascade read "leg 2" of the first run's, minutes and a restart apart,
+        and its OI_FLUSH was taken for the first run's and never reported."""
         self._ladders.pop(symbol, None)
         self._oi_history.pop(symbol, None)
         for side in (Side.LONG, Side.SHORT):
@@ -235,6 +236,15 @@ class AssetDetector:
             self._held.pop((symbol, side), None)
         for key in [k for k in self._last_fire if k[0] == symbol]:
             del self._last_fire[key]
+
+    def _forget(self, symbol: str) -> None:
+        """Drop what the asset view keeps of ``symbol`` once its venues' detectors have let
+        its state go (the same bound): a monitor browsing symbol after symbol for days
+        kept every one's ladder cache, open-interest history and statuses, and every
+        venue's ``live`` check scanned the statuses of all of them."""
+        del self._stopped[symbol]
+        self._symbols.pop(symbol, None)
+        self._start_afresh(symbol)
         for states in self._status.values():
             for stream_key in [k for k in states if k[0] == symbol]:
                 del states[stream_key]

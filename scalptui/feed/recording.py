@@ -49,6 +49,7 @@ from typing import IO, Any
 from scalptui.feed.base import STATUS_LOG
 from scalptui.feed.gzip_members import GzipMembers
 from scalptui.models import (
+    SESSION_STREAM,
     Bar,
     Event,
     FeedStatus,
@@ -892,19 +893,21 @@ class ReplayFeed:
 
     def _sessions_joined(self, line: int) -> list[FeedStatus]:
         """Each symbol's streams close and open again at the start of a joined session, so
-        that the detector builds it afresh, as for a symbol taken off and added back."""
-        ts = self.clock_ms or self.header.started
+        that the detector builds it afresh, as the second run did: closed where the first
+        run ends, live where the second begins."""
+        ended = self.clock_ms or self.header.started
+        began = self._session_started or ended
         symbols = self.symbols
         return [
             FeedStatus(
                 ts=ts,
                 exchange=venue,
                 symbol=symbol,
-                stream="replay",
+                stream=SESSION_STREAM,
                 state=state,
                 detail=f"a second recording begins at line {line} (files joined): afresh",
             )
-            for state in (StreamState.CLOSED, StreamState.LIVE)
+            for state, ts in ((StreamState.CLOSED, ended), (StreamState.LIVE, began))
             for venue in self.header.exchanges
             for symbol in symbols
         ]

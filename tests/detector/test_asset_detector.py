@@ -25,6 +25,7 @@ from scalptui.detector.detector import STOPPED_KEPT
 from scalptui.detector.open_interest import OI_BUCKET_MS
 from scalptui.detector.snapshot import MAX_LADDER_ROWS
 from scalptui.models import (
+    SESSION_STREAM,
     Alert,
     AlertKind,
     Event,
@@ -707,6 +708,34 @@ def test_a_closed_symbol_s_episode_ends_though_a_third_venue_never_held_it(third
     again, _ = script([(30, -0.001, {BN: CHAIN[BN]})], start=ts + 60_000)
     (alert,) = forced(feed(det, [*live, *again]))
     assert alert.exchange == BN and alert.facts["leg"] == 2
+
+
+def test_a_replayed_second_run_keeps_nothing_of_the_first() -> None:
+    """Two runs' recordings joined: where the second begins each venue's streams close and
+    open on the session stream. Its chain a minute on read "leg 2" of the first run's and
+    its OI_FLUSH was taken for the first run's; a run of its own reports leg 1 and every
+    flush, as the second run did live."""
+    streams = ("trades", "liquidations", "mark")
+    live = [_status(v, StreamState.LIVE, s) for v in (BN, BY) for s in streams]
+    events, ts = script([(30, -0.001, {BY: CHAIN[BY]})])
+
+    def flush(at: int) -> list[Event]:
+        return [OpenInterest(at, BY, BTC, 1000.0), OpenInterest(at + 60_000, BY, BTC, 950.0)]
+
+    det = AssetDetector(exchanges=(BN, BY))
+    first = feed(det, [*live, *events, *flush(ts)])
+    assert [a.facts.get("leg") for a in first if a.kind is not AlertKind.OI_FLUSH] == [1]
+    assert [a.kind for a in first].count(AlertKind.OI_FLUSH) == 1
+    ts += 60_000
+    joined = [
+        FeedStatus(ts, v, BTC, SESSION_STREAM, state, "a second recording begins")
+        for state in (StreamState.CLOSED, StreamState.LIVE)
+        for v in (BN, BY)
+    ]
+    again, ts = script([(30, -0.001, {BN: CHAIN[BN]})], start=ts + 30_000)
+    second = feed(det, [*joined, *live, *again, *flush(ts)])
+    assert [(a.exchange, a.facts["leg"]) for a in forced(second)] == [(BN, 1)]
+    assert [a.kind for a in second].count(AlertKind.OI_FLUSH) == 1
 
 
 def test_the_other_venues_first_report_after_the_leg_venue_went_stale_is_that_leg() -> None:

@@ -35,6 +35,7 @@ from scalptui.feed.recording import (
     record_to_event,
 )
 from scalptui.models import (
+    SESSION_STREAM,
     Bar,
     Event,
     FeedStatus,
@@ -720,7 +721,7 @@ async def test_a_second_recording_joined_to_the_first_is_replayed_afresh(
     joined.write_bytes(first.read_bytes() + second.read_bytes())
     events, snap = await _replayed(joined)
     _, alone = await _replayed(second)
-    restarted = [e for e in events if isinstance(e, FeedStatus) and e.stream == "replay"]
+    restarted = [e for e in events if isinstance(e, FeedStatus) and e.stream == SESSION_STREAM]
     assert [e.state for e in restarted][:2] == [StreamState.CLOSED, StreamState.LIVE]
     assert "second recording begins at line" in restarted[0].detail
     # its header is read, not counted among the lines skipped as unreadable

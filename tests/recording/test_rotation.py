@@ -25,6 +25,7 @@ from scalptui.feed.rotation import (
     rotated_name,
 )
 from scalptui.models import (
+    SESSION_STREAM,
     Bar,
     Event,
     FeedStatus,
@@ -338,6 +339,12 @@ async def test_a_file_joined_after_a_gap_starts_afresh(tmp_path: Path) -> None:
     from_joined = await replayed(joined)
     afresh = [e for e in from_joined if isinstance(e, FeedStatus) and "afresh" in e.detail]
     assert afresh and {e.state for e in afresh} == {StreamState.CLOSED, StreamState.LIVE}
+    assert {e.stream for e in afresh} == {SESSION_STREAM}  # the detectors start it afresh
+    # closed where the first file's events end, live where the last file's run began
+    before = from_joined[: from_joined.index(afresh[0])]
+    ended = max(e.ts for e in before if isinstance(e, Trade | OpenInterest))
+    assert {e.ts for e in afresh if e.state is StreamState.CLOSED} == {ended}
+    assert {e.ts for e in afresh if e.state is StreamState.LIVE} == {read_header(paths[2]).started}
     assert sum(isinstance(e, History) for e in from_joined) == 2  # the last file's warm start
 
 
