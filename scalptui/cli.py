@@ -701,6 +701,10 @@ def _main_record(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if path.is_dir():
             raise ConfigError(f"recording path {path} is a directory")
+        folder = path.parent
+        if not folder.is_dir():  # the OS said only "No such file or directory"
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise ConfigError(f"cannot write recording {path}: the folder {folder} {what}")
         held = path.stat().st_size if path.is_file() else 0
     except OSError as exc:  # a name too long, a loop of links
         raise ConfigError(f"cannot write recording {path}: {exc.strerror or exc}") from None

@@ -125,8 +125,18 @@ def test_bad_config_file_names_file_and_key(tmp_path: Path) -> None:
 
 
 def test_unwritable_recording_path(tmp_path: Path) -> None:
+    """The OS said only "No such file or directory": which one was missing went unsaid."""
     target = tmp_path / "no-such-folder" / "run.jsonl"
-    assert_one_line_error(run_cli("record", str(target), "--demo"), "cannot write recording")
+    assert_one_line_error(
+        run_cli("record", str(target), "--demo"),
+        f"cannot write recording {target}: the folder {target.parent} does not exist",
+    )
+    (tmp_path / "a-file").write_text("x")
+    target = tmp_path / "a-file" / "run.jsonl"
+    assert_one_line_error(
+        run_cli("record", str(target), "--demo"),
+        f"cannot write recording {target}: the folder {target.parent} is not a folder",
+    )
 
 
 @pytest.mark.parametrize("option", [("--demo-scenario", "cascade"), ("--seed", "5")])

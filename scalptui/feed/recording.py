@@ -146,12 +146,15 @@ def _build(cls: type[Any], fields: dict[str, Any]) -> Any:
     for name in names:
         if name in fields:
             values[name] = _checked(cls, name, hints[name], fields[name])
-    try:
-        return cls(**values)
-    except TypeError as exc:
-        raise ValueError(
-            f"{getattr(cls, 'KIND', cls.__name__)} line is missing a field ({exc})"
-        ) from None
+    missing = [f.name for f in dataclasses.fields(cls) if _required(f) and f.name not in values]
+    if missing:
+        kind = getattr(cls, "KIND", cls.__name__)
+        raise ValueError(f"{kind} line lacks {', '.join(missing)}")
+    return cls(**values)
+
+
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 def _checked(cls: type[Any], name: str, hint: Any, value: Any) -> Any:
@@ -192,6 +195,8 @@ def _checked(cls: type[Any], name: str, hint: Any, value: Any) -> Any:
 
 
 def _list_of(raw: Any, cls: type[Any], name: str) -> tuple[Any, ...]:
+    if raw is None:
+        raise ValueError(f"history line lacks {name}")
     if not isinstance(raw, list):
         raise ValueError(f"history.{name} must be a list")
     out = []
@@ -464,8 +469,20 @@ def read_header(path: Path) -> RecordingHeader:
     if not first.strip():
         raise RecordingError(f"{path} is not a readable recording: it is empty")
     try:
-        return _header_of(json.loads(first))
-    except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
+        header = json.loads(first)
+    except (ValueError, RecursionError):
+        # the parser's "Expecting value: line 1 column 1 (char 0)" said nothing useful
+        raise RecordingError(
+            f"{path} is not a readable recording: its first line is not JSON, "
+            "so not a scalptui recording's header"
+        ) from None
+    try:
+        return _header_of(header)
+    except KeyError as exc:
+        raise RecordingError(
+            f"{path} is not a readable recording: its header lacks {exc}"
+        ) from None
+    except (ValueError, TypeError, OverflowError) as exc:
         raise RecordingError(f"{path} is not a readable recording: {exc}") from None
 
 
@@ -838,9 +855,10 @@ class ReplayFeed:
                 await asyncio.sleep(0)  # let the UI and signal handlers run during a fast replay
             yield item
         self.finished = True
+        bad = len(self.bad_lines)
         detail = (
             f"end of recording ({self.events_replayed} events, "
-            f"{len(self.bad_lines)} bad lines skipped)"
+            f"{bad} bad line{'s' if bad != 1 else ''} skipped)"
         )
         for venue in self.header.exchanges:  # each venue's state, as in the live run
             yield FeedStatus(

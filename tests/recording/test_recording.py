@@ -183,6 +183,13 @@ def test_not_a_recording_is_rejected(tmp_path: Path) -> None:
     path.write_text('{"hello": 1}\n')
     with pytest.raises(RecordingError, match="not a readable recording"):
         read_header(path)
+    # said in words, not as the parser's "Expecting value: line 1 column 1 (char 0)"
+    path.write_text("hello\n")
+    with pytest.raises(RecordingError, match="its first line is not JSON"):
+        read_header(path)
+    path.write_text('{"format": "scalptui-recording", "version": 1}\n')
+    with pytest.raises(RecordingError, match="its header lacks 'exchange'"):
+        read_header(path)
     gz = tmp_path / "x.jsonl.gz"
     gz.write_bytes(b"not gzip at all")
     with pytest.raises(RecordingError):
@@ -200,6 +207,7 @@ async def test_replay_yields_the_recording_and_reports_bad_lines(tmp_path: Path)
     assert got[: len(sample_events())] == sample_events()
     statuses = [e for e in got[len(sample_events()) :] if isinstance(e, FeedStatus)]
     assert "line 9 skipped" in statuses[0].detail
+    assert statuses[-1].detail.endswith("events, 1 bad line skipped)")
     from scalptui.headless import format_status
 
     # Said as a skipped line of the recording, not as a stream's state ("replay: live").
@@ -323,6 +331,21 @@ def test_a_wrong_field_in_a_valid_line_is_rejected_or_harmless(
     # so the detector never meets a string price or a float timestamp from a file.
     assert every_field_has_its_type(event)
     assert record_to_event(event_to_record(event)) == event
+
+
+def test_a_line_missing_fields_names_them() -> None:
+    """It read "missing a field (Liquidation.__init__() missing 8 required positional
+    arguments: …)"; a field with a default (a mark's index) may be left out."""
+    for event in sample_events():
+        record = json.loads(json.dumps(event_to_record(event)))  # lists, as read from a file
+        for key in [k for k in record if k not in ("kind", "ts")]:
+            cut = {k: v for k, v in record.items() if k != key}
+            try:
+                record_to_event(cut)
+            except ValueError as exc:
+                assert str(exc) == f"{record['kind']} line lacks {key}"
+    with pytest.raises(ValueError, match=r"^liquidation line lacks symbol, side, price, amount"):
+        record_to_event({"kind": "liquidation", "ts": 1, "exchange": EX})
 
 
 @pytest.mark.parametrize(
