@@ -99,3 +99,10 @@ class Playback(Protocol):
         """Where playback stands on the recording's own clock (epoch seconds), moving at
         the playback's speed; None before it has started."""
         ...
+
+    speed: float
+    """Event time per wall time; 0 or less: as fast as it can."""
+
+    def set_speed(self, speed: float) -> None:
+        """Play on at ``speed`` from where playback stands (its clock does not jump)."""
+        ...

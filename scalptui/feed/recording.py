@@ -685,7 +685,7 @@ class ReplayFeed:
         self._held_s = 0.0
         """Wall seconds spent held so far: the pacing moves on by as much."""
         self._held_since: float | None = None
-        self._first_ts: int | None = None
+        self._first_ts: float | None = None
         self._start_wall: float | None = None
         self._next_ts: int | None = None
         """The market event the pacing waits for (None once it is handed out)."""
@@ -767,6 +767,21 @@ class ReplayFeed:
             self._playing.set()
             self._held_since = None
 
+    def set_speed(self, speed: float) -> None:
+        """``<`` ``>`` in a replay: the events still to come are due at ``speed`` from where
+        playback stands now; a hold is kept (the time held so far is not counted twice)."""
+        at = self.position_s()
+        self.speed = speed
+        if at is None or self._first_ts is None:
+            return  # nothing paced yet: the first market event anchors at this speed
+        now = time.monotonic()
+        self._first_ts = at * 1000.0
+        self._start_wall = now
+        held_since = self._held_since
+        # a hold's wait adds its whole length when it ends: the part before now is spent
+        self._held_s = held_since - now if held_since is not None else 0.0
+        self._holding.set()  # a wait for the next event is worked out again at this pace
+
     def position_s(self) -> float | None:
         """Where playback stands on the recording's clock (epoch seconds): between the
         market event handed out last and the one the pacing waits for, moving at the
@@ -843,10 +858,11 @@ class ReplayFeed:
                 if first_ts is None:
                     first_ts = item.ts
                     self._first_ts, self._start_wall = first_ts, loop.time()
+                    self._held_s = 0.0
                     self.clock_ms = None  # a joined session may start before the last ended
                     self._origin = self._reader.tell() if self._reader is not None else 0
                 self._next_ts = item.ts
-                await self._pace(item.ts - first_ts)
+                await self._pace(item.ts)
                 self._next_ts = None
                 if self.clock_ms is None or item.ts > self.clock_ms:
                     self.clock_ms = item.ts
@@ -870,7 +886,7 @@ class ReplayFeed:
                 detail=detail,
             )
 
-    async def _pace(self, offset_ms: int) -> None:
+    async def _pace(self, ts: int) -> None:
         """Wait until the event is due; a hold meanwhile holds it (it was handed out when
         due, the playback clock jumping to it while paused) and the hold's length moves
         the due time on. A replay more than ``REPLAY_LAG_S`` behind (a machine too slow
@@ -884,7 +900,10 @@ class ReplayFeed:
             if not self._playing.is_set():
                 await self._wait_while_held()
                 continue
+            if self.speed <= 0:
+                return  # set to as fast as it can meanwhile
             start = self._start_wall if self._start_wall is not None else loop.time()
+            offset_ms = ts - (self._first_ts if self._first_ts is not None else ts)
             delay = start + self._held_s + offset_ms / 1000.0 / self.speed - loop.time()
             if delay < -REPLAY_LAG_S:
                 self._start_wall = start - delay - REPLAY_LAG_S

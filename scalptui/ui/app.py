@@ -122,6 +122,8 @@ Clock = Callable[[], float]
 
 
 CONFIRM_TIMEOUT_S = 2.0
+REPLAY_SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
+"""The speeds ``<`` ``>`` step through in a replay; past the last, as fast as it can (0)."""
 """A key's confirmation toast: it sits over the alert log, which a cascade is filling
 (the header shows the bell and the mute; the theme shows itself)."""
 BEHIND_SHOWN_S = 3.0
@@ -981,6 +983,22 @@ class ScalpApp(App[None]):
         self.repaint_now()
         self.refresh_slow_panels()
 
+    def action_replay_speed(self, step: int) -> None:
+        """``<`` slower, ``>`` faster: a night's recording is looked through at ×50 and its
+        cascade watched at ×1, without starting the replay again."""
+        feed = self.feed
+        if not isinstance(feed, Playback):
+            self._confirm_once("< > set a replay's speed; this run is live")
+            return
+        speed = next_speed(feed.speed, step)
+        if speed is None:
+            fastest = "as fast as it can (×max)" if step > 0 else f"×{REPLAY_SPEEDS[0]:g}"
+            self._confirm_once(f"the replay already plays {fastest}")
+            return
+        feed.set_speed(speed)
+        self._confirm_once(f"replay at {'×max' if speed <= 0 else f'×{speed:g}'}")
+        self.repaint_now()
+
     def action_chart(self) -> None:
         self.push_screen(ChartScreen(self._chart_snapshot, self._chart_header))
 
@@ -1218,6 +1236,19 @@ def with_unlisted(watchlist: tuple[str, ...], unlisted: dict[str, int]) -> tuple
         if symbol not in out:
             out.insert(min(index, len(out)), symbol)
     return tuple(out)
+
+
+def next_speed(speed: float, step: int) -> float | None:
+    """The replay speed one step faster (``step`` > 0) or slower than ``speed`` among
+    ``REPLAY_SPEEDS`` then as fast as it can (0); None past either end. A speed between
+    two steps (``--speed 3``) goes to the step beyond it."""
+    if step > 0:
+        if speed <= 0:
+            return None
+        return next((s for s in REPLAY_SPEEDS if s > speed * (1 + 1e-9)), 0.0)
+    if speed <= 0:
+        return REPLAY_SPEEDS[-1]
+    return next((s for s in reversed(REPLAY_SPEEDS) if s < speed * (1 - 1e-9)), None)
 
 
 def _caps_of_a_bound_key(event: events.Key, bound: Mapping[str, object]) -> bool:

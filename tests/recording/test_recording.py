@@ -557,6 +557,51 @@ async def test_playback_position_runs_through_a_recorded_gap_at_the_replay_speed
     assert feed.position_s() == 62.0
 
 
+async def test_a_new_speed_plays_on_from_where_playback_stands(tmp_path: Path) -> None:
+    """``<`` ``>`` in a replay: a recorded minute's gap at ×100 slowed to ×1 halfway
+    through plays its rest at ×1 from where it stood (the clock does not jump back to
+    the start or on to the end); set as fast as it can, the next event comes at once.
+    Changed while held, it stays held, and the hold is not counted twice after."""
+    path = tmp_path / "gap.jsonl"
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    for ts in (1_000, 2_000, 62_000, 63_000, 123_000):
+        rec.write(Trade(ts, EX, SYM, 100.0, 1.0, TakerSide.BUY))
+    rec.close()
+    feed = ReplayFeed(path, speed=100.0)
+    events = feed.events()
+    await anext(events)
+    await anext(events)
+    gap = asyncio.ensure_future(anext(events))
+    await asyncio.sleep(0.2)  # ~20 s into the recorded gap
+    before = feed.position_s()
+    feed.set_speed(1.0)
+    at = feed.position_s()
+    assert before is not None and at is not None and 2.0 < before <= at < before + 1.0
+    await asyncio.sleep(0.5)  # at ×100 the rest of the gap (≤ 40 s) was due within 0.4 s
+    assert not gap.done()
+    now = feed.position_s()
+    assert now is not None and at < now < at + 2.0
+    feed.set_speed(0.0)
+    await asyncio.wait_for(gap, 5.0)  # at once, not the ≥ 40 s the gap had left at ×1
+    assert feed.position_s() == 62.0
+    await anext(events)  # 63 s
+    feed.set_speed(100.0)
+    last = asyncio.ensure_future(anext(events))
+    await asyncio.sleep(0.1)
+    feed.hold(True)
+    held = feed.position_s()
+    await asyncio.sleep(0.3)
+    feed.set_speed(50.0)
+    assert feed.position_s() == held and not last.done()
+    await asyncio.sleep(0.3)
+    feed.hold(False)
+    await asyncio.sleep(0.05)
+    after = feed.position_s()
+    # on from the held moment at ×50: the 0.6 s held would have put it 30 s further on
+    assert held is not None and after is not None and held <= after < held + 10.0
+    await asyncio.wait_for(last, 5.0)
+
+
 async def test_a_replay_that_fell_behind_its_pace_goes_on_from_where_it_is(
     tmp_path: Path,
 ) -> None:

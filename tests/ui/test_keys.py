@@ -17,7 +17,9 @@ from textual.keys import format_key
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from scalptui.models import AlertKind, Liquidation, Side
+from scalptui.feed.base import Feed
+from scalptui.feed.recording import Recorder, ReplayFeed
+from scalptui.models import AlertKind, Liquidation, Side, Source
 from scalptui.ui import app as app_module
 from scalptui.ui.app import (
     CONFIRM_TIMEOUT_S,
@@ -35,7 +37,7 @@ from scalptui.ui.widgets.ladder import LadderView, span_label
 from scalptui.ui.widgets.lines import LinesWidget
 from scalptui.ui.widgets.tape import LiquidationTape
 
-from ._harness import SYMBOLS, Harness, alert, build, drained, end_clock
+from ._harness import SYMBOLS, Harness, alert, build, drained, end_clock, script
 
 
 async def ready(harness: Harness, pilot: Pilot[None]) -> ScalpApp:
@@ -591,6 +593,8 @@ async def test_p_in_a_replay_holds_the_recording_too(tmp_path: Path) -> None:
     held: list[bool] = []
     harness.feed.hold = held.append  # type: ignore[attr-defined]  # a replay's Playback
     harness.feed.position_s = lambda: None  # type: ignore[attr-defined]  # (wall clock)
+    harness.feed.speed = 1.0  # type: ignore[attr-defined]
+    harness.feed.set_speed = lambda speed: None  # type: ignore[attr-defined]
     async with harness.app.run_test(size=(100, 30)) as pilot:
         app = await ready(harness, pilot)
         await pilot.press("p")
@@ -804,3 +808,58 @@ def test_a_narrow_footer_keeps_both_zoom_directions_as_one_hint() -> None:
     assert narrow[-2:] == ["? help", "q quit"]
     tiny = [f"{h.key} {h.description}" for h in fit_hints(hints, 40)]
     assert not any("zoom" in hint for hint in tiny)
+
+
+async def test_less_and_greater_set_a_replay_s_speed(tmp_path: Path) -> None:
+    """A night's recording looked through at ×50 and its cascade watched at ×1, without
+    starting the replay again; past either end, and in a live run, the key says why it
+    did nothing."""
+    path = tmp_path / "run.jsonl"
+    rec = Recorder(path, exchange="binanceusdm", symbols=SYMBOLS, source=Source.SIMULATED)
+    for event in script():
+        rec.write(event)
+    rec.close()
+    feed = ReplayFeed(path, speed=1.0)
+
+    async def replay() -> Feed:
+        return feed
+
+    harness = build(tmp_path, open_feed=replay, replay_symbols=SYMBOLS, replay_of=feed.header)
+    async with harness.app.run_test(size=(120, 40), message_hook=harness.hear) as pilot:
+        app = harness.app
+        await pilot.pause(0.2)
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert feed.speed == 2.0 and "REPLAY ×2 " in header_text(app)
+        await pilot.press(*["less_than_sign"] * 3)
+        assert feed.speed == 0.25
+        await pilot.press("less_than_sign")
+        await pilot.pause()
+        assert feed.speed == 0.25
+        assert harness.notices[-1] == "the replay already plays ×0.25"
+        await pilot.press(*["greater_than_sign"] * 11)
+        await pilot.pause()
+        assert feed.speed == 0.0 and "REPLAY ×max " in header_text(app)
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert harness.notices[-1] == "the replay already plays as fast as it can (×max)"
+
+
+async def test_less_and_greater_in_a_live_run_say_they_are_a_replay_s(harness: Harness) -> None:
+    async with harness.app.run_test(size=(100, 30), message_hook=harness.hear) as pilot:
+        await ready(harness, pilot)
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert harness.notices[-1] == "< > set a replay's speed; this run is live"
+
+
+@pytest.mark.parametrize(
+    ("speed", "step", "then"),
+    [(1.0, 1, 2.0), (3.0, 1, 5.0), (3.0, -1, 2.0), (200.0, 1, 0.0), (0.0, -1, 200.0),
+     (0.0, 1, None), (0.25, -1, None), (0.1, 1, 0.25), (1000.0, -1, 200.0)],
+)  # fmt: skip
+def test_the_replay_speeds_step_from_any_speed_given(
+    speed: float, step: int, then: float | None
+) -> None:
+    """``--speed 3`` goes to the step beyond it either way; ×max is past the fastest."""
+    assert app_module.next_speed(speed, step) == then
