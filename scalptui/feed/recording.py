@@ -609,6 +609,8 @@ def _line_event(number: int, data: bytes) -> Event | BadLine:
         return record_to_event(record)
     except UnicodeDecodeError as exc:
         return BadLine(number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+    except json.JSONDecodeError as exc:  # said "Expecting value: line 1 column 1 (char 0)"
+        return BadLine(number, f"not JSON ({exc.msg.lower()} at character {exc.pos + 1})")
     except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: [[[[…
         return BadLine(number, str(exc))
 

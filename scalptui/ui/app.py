@@ -465,16 +465,23 @@ class ScalpApp(App[None]):
 
     def on_feed_ended(self, message: FeedEnded) -> None:
         self.book.mark_ended(self.exchange)
+        if not (self.source is Source.REPLAY and self._replay_ended()):
+            return  # closed, not played out
+        # Said whether or not a line was skipped: with every chip "closed" and the clock
+        # standing still, a replay that ended read as one stuck.
+        end = self.feed_clock()
+        said = f"played to its end, {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(end))} UTC"
         if self.bad_lines:
             lines, where = (
                 ("lines", "their numbers are") if self.bad_lines != 1 else ("line", "its number is")
             )
-            self.notify(
-                f"{self.bad_lines} unreadable {lines} skipped ({where} in the log)",
-                title="End of recording",
-                severity="warning",
-                timeout=30,
-            )
+            said += f"; {self.bad_lines} unreadable {lines} skipped ({where} in the log)"
+        self.notify(
+            f"{said}. q quits",
+            title="End of recording",
+            severity="warning" if self.bad_lines else "information",
+            timeout=30,
+        )
 
     def _note_bad_line(self, status: FeedStatus) -> None:
         """A replay skipped a line it could not read: said on screen once (the first), and
@@ -771,6 +778,7 @@ class ScalpApp(App[None]):
             muted=self.current in self.mutes,
             progress=self._replay_progress() if replay else None,
             speed=getattr(self.feed, "speed", None) if replay else None,
+            ended=replay and self._replay_ended(),
             venues=self._venue_states(feed_now) if self.multi_venue else (),
             shed=sum(self.shed.values()),
             stream=stream,
@@ -799,6 +807,9 @@ class ScalpApp(App[None]):
         if shed:
             states = tuple(dataclasses.replace(v, shed=shed.get(v.venue, 0)) for v in states)
         return states
+
+    def _replay_ended(self) -> bool:
+        return bool(getattr(self.feed, "finished", False))
 
     def _replay_progress(self) -> float | None:
         return self.feed.progress if self.feed is not None else None

@@ -9,7 +9,7 @@ from textual.strip import Strip
 
 from scalptui.detector import Detector
 from scalptui.feed.base import Feed, FeedError
-from scalptui.feed.scripted import scripted_events
+from scalptui.feed.scripted import script_end_ms, scripted_events
 from scalptui.models import (
     AlertKind,
     Event,
@@ -21,9 +21,19 @@ from scalptui.models import (
 )
 from scalptui.ui.app import ScalpApp, feed_state
 from scalptui.ui.messages import AlertRaised
+from scalptui.ui.widgets.header import HeaderBar
 from scalptui.ui.widgets.price import PriceLines
 
-from ._harness import SYMBOLS, BreaksMidway, alert, build, drained, end_clock, script
+from ._harness import (
+    SYMBOLS,
+    BreaksMidway,
+    Harness,
+    alert,
+    build,
+    drained,
+    end_clock,
+    script,
+)
 
 
 def burst_events() -> tuple[Event, ...]:
@@ -300,29 +310,55 @@ async def test_a_quiet_market_repaints_at_the_quiet_rate_a_move_or_an_episode_at
         assert tick_for(app, now, 2.0) == 8
 
 
+async def _played_out(tmp_path: Path, bad_at: tuple[int, ...]) -> tuple[Harness, str]:
+    """The scripted market recorded, ``bad_at`` lines made unreadable, replayed to its
+    end through the app: (harness, the header's text at the end)."""
+    from scalptui.feed.recording import Recorder, ReplayFeed
+
+    path = tmp_path / "run.jsonl"
+    rec = Recorder(path, exchange="binanceusdm", symbols=SYMBOLS, source=Source.SIMULATED)
+    for event in script():
+        rec.write(event)
+    rec.close()
+    lines = path.read_text().splitlines(keepends=True)
+    for number in bad_at:
+        lines[number - 1] = "{not json\n"
+    path.write_text("".join(lines))
+    feed = ReplayFeed(path, speed=0)
+
+    async def replay() -> Feed:
+        return feed
+
+    h = build(tmp_path, open_feed=replay, replay_symbols=SYMBOLS, replay_of=feed.header)
+    async with h.app.run_test(size=(120, 30), message_hook=h.hear) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if feed.finished and any("End" in n or "end" in n for n in h.notices):
+                break
+        h.app.repaint_now()
+        header = " ".join(line.plain for line in h.app.query_one(HeaderBar).lines)
+    return h, header
+
+
 async def test_lines_a_replay_skips_are_said_on_screen_once_and_counted_at_the_end(
     tmp_path: Path,
 ) -> None:
-    from scalptui.feed.recording import BAD_LINE_STREAM
-    from scalptui.ui.messages import FeedEnded
-
-    events = list(script())
-    for number in (2000, 2001, 4000):
-        bad = FeedStatus(
-            ts=events[-1].ts,
-            exchange="binanceusdm",
-            symbol=None,
-            stream=BAD_LINE_STREAM,
-            state=StreamState.LIVE,
-            detail=f"line {number} skipped: Expecting value",
-        )
-        events.insert(len(events) // 2, bad)
-    h = build(tmp_path, events=tuple(events))
-    async with h.app.run_test(size=(100, 30), message_hook=h.hear) as pilot:
-        await drained(h)
-        await pilot.pause()
-        h.app.post_message(FeedEnded())
-        await pilot.pause()
+    h, _ = await _played_out(tmp_path, (2000, 2001, 4000))
     said = [n for n in h.notices if "skipped" in n]
-    assert said[0].startswith("line ") and "skipped: Expecting value" in said[0]
-    assert said[1:] == ["3 unreadable lines skipped (their numbers are in the log)"]
+    assert said[0] == (
+        "line 2000 skipped: not JSON (expecting property name enclosed in double quotes "
+        "at character 2)"
+    )
+    assert len(said) == 2 and said[1].endswith(
+        " UTC; 3 unreadable lines skipped (their numbers are in the log). q quits"
+    )
+
+
+async def test_a_replay_played_to_its_end_says_so(tmp_path: Path) -> None:
+    """Every chip "closed", the clock still and "100%": a replay that ended read as one
+    stuck, as a clean one said nothing."""
+    h, header = await _played_out(tmp_path, ())
+    end = script_end_ms(list(script())) / 1000
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(end))
+    assert h.notices[-1] == f"played to its end, {stamp} UTC. q quits"
+    assert "REPLAY END" in header and "%" not in header

@@ -52,6 +52,8 @@ class HeaderInfo:
     """How much of a replayed recording has been read, 0..1 (None when live)."""
     speed: float | None = None
     """A replay's speed (event time per wall time; 0: as fast as it can; None when live)."""
+    ended: bool = False
+    """A replay played to the recording's end (its clock stands there for good)."""
     venues: tuple[VenueState, ...] = ()
     """Each venue's state on this symbol, in watch order (shown when there are several)."""
     shed: int = 0
@@ -159,7 +161,9 @@ class HeaderBar(LinesWidget):
         if info.speed is not None and info.speed != 1.0:
             speed = "×max " if info.speed <= 0 else f"×{info.speed:g} "
         replay_label = f" REPLAY {speed}"
-        if info.progress is not None:
+        if info.ended:  # "100%" with every chip "closed" read as a replay stuck
+            replay_label = " REPLAY END "
+        elif info.progress is not None:
             replay_label += f"{info.progress:.0%} "
         return [
             (label, part)
