@@ -122,10 +122,10 @@ Clock = Callable[[], float]
 
 
 CONFIRM_TIMEOUT_S = 2.0
-REPLAY_SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
-"""The speeds ``<`` ``>`` step through in a replay; past the last, as fast as it can (0)."""
 """A key's confirmation toast: it sits over the alert log, which a cascade is filling
 (the header shows the bell and the mute; the theme shows itself)."""
+REPLAY_SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
+"""The speeds ``<`` ``>`` step through in a replay; past the last, as fast as it can (0)."""
 BEHIND_SHOWN_S = 3.0
 """The header says the monitor is behind the market once it is this far (network jitter
 and a venue's batching stay well under it)."""
