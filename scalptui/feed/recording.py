@@ -463,9 +463,14 @@ def read_header(path: Path) -> RecordingHeader:
         raise RecordingError(f"recording not found: {path}") from None
     except UnicodeDecodeError:
         raise RecordingError(f"{path} is not a readable recording: {_not_text(path)}") from None
-    except (OSError, EOFError, zlib.error) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise RecordingError(f"cannot read recording {path}: {reason}") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        # zlib's "Error -3 while decompressing data: unknown header flags set" said little
+        raise RecordingError(
+            f"{path} is not a readable recording: not gzip data, or damaged before its "
+            f"first line ends ({exc})"
+        ) from None
+    except OSError as exc:
+        raise RecordingError(f"cannot read recording {path}: {exc.strerror or exc}") from None
     if not first.strip():
         raise RecordingError(f"{path} is not a readable recording: it is empty")
     try:
@@ -798,7 +803,9 @@ class ReplayFeed:
             return latest / 1000.0
         now = self._held_since if self._held_since is not None else time.monotonic()
         at = first + (now - start - self._held_s) * 1000.0 * self.speed
-        return min(max(at, latest), waiting_for) / 1000.0
+        # never before the latest event played: venues' events interleave up to a second
+        # out of order, and one older than the latest still to come set the clock back
+        return min(max(at, latest), max(waiting_for, latest)) / 1000.0
 
     async def close(self) -> None:
         self._closed = True
@@ -862,7 +869,8 @@ class ReplayFeed:
                     self._first_ts, self._start_wall = first_ts, loop.time()
                     self._held_s = 0.0
                     self.clock_ms = None  # a joined session may start before the last ended
-                    self._origin = self._reader.tell() if self._reader is not None else 0
+                    if not self._origin:  # a joined run's restarted it: 48 % fell to 4 %
+                        self._origin = self._reader.tell() if self._reader is not None else 0
                 self._next_ts = item.ts
                 await self._pace(item.ts)
                 self._next_ts = None

@@ -1001,6 +1001,9 @@ class ScalpApp(App[None]):
         if not isinstance(feed, Playback):
             self._confirm_once("< > set a replay's speed; this run is live")
             return
+        if self._replay_ended():  # it said "replay at ×100" with nothing left to play
+            self._confirm_once("the replay has ended: nothing is left to play")
+            return
         speed = next_speed(feed.speed, step)
         if speed is None:
             fastest = "as fast as it can (×max)" if step > 0 else f"×{REPLAY_SPEEDS[0]:g}"
@@ -1047,9 +1050,9 @@ class ScalpApp(App[None]):
         """Keys typed right after ``/`` in one burst (over SSH, one read) reach the main
         screen before the search is open; once it is, they are the search's."""
         screen = self.screen
-        if isinstance(screen, SearchPalette) and event.is_printable and event.character:
+        if isinstance(screen, SearchPalette):  # (the search stops every key of its own)
             event.stop()
-            screen.type_early(event.character)
+            screen.type_early(event)
         elif _caps_of_a_bound_key(event, screen.active_bindings):
             # With caps lock on every key did nothing, and nothing said why.
             self._confirm_once(

@@ -53,7 +53,7 @@ class SearchPalette(CommandPalette):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._early = ""
+        self._early: list[events.Key] = []
         self._searching: Worker[Any] | None = None
         """The search of what the input holds while it runs (its hits are not listed yet)."""
         self._searching_for = ""
@@ -133,31 +133,48 @@ class SearchPalette(CommandPalette):
             self._moved = True
         super()._action_command_list(action)
 
+    @property
+    def input_focused(self) -> bool:
+        """The search's input has the focus: the keys go to it, in order."""
+        return isinstance(self.focused, CommandInput)
+
     def on_key(self, event: events.Key) -> None:
-        # A printable key the focused input took never gets here: this one was sent to
-        # the screen while nothing had the focus yet.
-        if event.is_printable and event.character:
-            event.stop()
+        # A key the focused input took never gets here: this one was sent to the screen
+        # while nothing had the focus yet, or the input had no use for it. Either way it
+        # stops here, so that any key the app meets while the search is open is one typed
+        # before it opened (see ``ScalpApp.on_key``).
+        event.stop()
+        if not self.input_focused:
             event.prevent_default()
-            self.type_early(event.character)
+            self.type_early(event)
 
-    def type_early(self, text: str) -> None:
+    def type_early(self, key: events.Key) -> None:
         """Keys typed before the input could take them (the app hands over those that
-        reached the screen below): they go into the input, in order, once it is there."""
-        self._early += text
-        self.call_after_refresh(self._type_early_keys)
+        reached the screen below): they go to the input, in order, once it is there —
+        backspace and the arrows too, which were lost, and the letters were put in after
+        the keys typed once it was there (``/btc`` then ``⌫⌫⌫doge`` read ``dogebtc``)."""
+        self._early.append(key)
+        self.call_after_refresh(self.type_early_keys)
 
-    def _type_early_keys(self) -> None:
+    async def type_early_keys(self) -> None:
+        """Put the keys held so far into the input, before any key typed after them."""
         if not self._early:
             return
         try:
             field = self.query_one(CommandInput)
         except NoMatches:
-            self.call_after_refresh(self._type_early_keys)
+            self.call_after_refresh(self.type_early_keys)
             return
-        field.focus()
-        field.insert_text_at_cursor(self._early)
-        self._early = ""
+        self.set_focus(field)  # at once (``focus()`` waits a turn): bindings resolve from it
+        early, self._early = self._early, []
+        for i, key in enumerate(early):
+            if key.is_printable and key.character:
+                field.insert_text_at_cursor(key.character)
+            elif await self.app._check_bindings(key.key) and key.key == "escape":
+                # the search is closing: what was typed after Escape is the screen's below
+                for later in early[i + 1 :]:
+                    self.app.post_message(events.Key(later.key, later.character))
+                return
 
 
 class InOrderInput(CommandInput):
@@ -171,6 +188,9 @@ class InOrderInput(CommandInput):
     """
 
     async def _on_key(self, event: events.Key) -> None:
+        palette = self.screen
+        if isinstance(palette, SearchPalette):
+            await palette.type_early_keys()  # those typed before this one go first
         # Priority bindings ran before the key reached the input; these are the rest,
         # resolved from the input up to the search, as the app does once the key is there.
         if not event.is_printable and await self.app._check_bindings(event.key):

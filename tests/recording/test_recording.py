@@ -8,6 +8,7 @@ import dataclasses
 import errno
 import gzip
 import io
+import itertools
 import json
 import math
 import os
@@ -191,8 +192,8 @@ def test_not_a_recording_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="its header lacks 'exchange'"):
         read_header(path)
     gz = tmp_path / "x.jsonl.gz"
-    gz.write_bytes(b"not gzip at all")
-    with pytest.raises(RecordingError):
+    gz.write_bytes(b"not gzip at all")  # it said zlib's "Error -3 while decompressing data"
+    with pytest.raises(RecordingError, match="not gzip data, or damaged before its first line"):
         read_header(gz)
 
 
@@ -600,6 +601,41 @@ async def test_a_new_speed_plays_on_from_where_playback_stands(tmp_path: Path) -
     # on from the held moment at ×50: the 0.6 s held would have put it 30 s further on
     assert held is not None and after is not None and held <= after < held + 10.0
     await asyncio.wait_for(last, 5.0)
+
+
+async def test_the_playback_clock_never_goes_back_for_an_older_event_to_come(
+    tmp_path: Path,
+) -> None:
+    """Two venues' events interleave up to a second out of order: waiting for one older
+    than the latest played, the header's clock stepped back (05:15:16, then 05:15:15)."""
+    path = tmp_path / "run.jsonl"
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    for ts in (1_000, 2_000, 1_300, 3_000):
+        rec.write(Trade(ts, EX, SYM, 100.0, 1.0, TakerSide.BUY))
+    rec.close()
+    feed = ReplayFeed(path, speed=1.0)
+    events = feed.events()
+    await anext(events)
+    await anext(events)
+    feed._next_ts = 1_300  # what the pacing waits for while it waits for that event
+    assert feed.position_s() == 2.0
+    await feed.close()
+
+
+def test_progress_runs_on_through_a_second_run_joined(tmp_path: Path) -> None:
+    """Counted from where the second run's events begin, it fell from 48 % to 4 %."""
+    first, second, joined = (tmp_path / f"{n}.jsonl" for n in ("a", "b", "ab"))
+    write(first, _session(1_700_000_000_000, 90_000.0))
+    write(second, _session(1_700_000_600_000, 100_000.0))
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+
+    async def shares() -> list[float]:
+        feed = ReplayFeed(joined, speed=0)
+        return [feed.progress async for _ in feed.events()]
+
+    seen = asyncio.run(shares())
+    assert seen[-1] == 1.0 and max(seen[: len(seen) // 2]) > 0.3
+    assert all(b >= a for a, b in itertools.pairwise(seen))
 
 
 async def test_a_replay_that_fell_behind_its_pace_goes_on_from_where_it_is(

@@ -124,6 +124,37 @@ async def test_editing_keys_in_a_burst_apply_in_the_order_typed(harness: Harness
         assert field.value == "dogse"
 
 
+@pytest.mark.parametrize(
+    ("bursts", "typed"),
+    [
+        ((["/", "b", "t", "c"], ["backspace"] * 3 + ["d", "o", "g", "e"]), "doge"),
+        ((["/", "e", "t", "h", "left", "left", "x", "right", "right", "backspace", "y"],), "exty"),
+        ((["/", "s", "o", "l", "backspace", "backspace", "backspace", "e", "t", "h"],), "eth"),
+    ],
+)
+async def test_keys_typed_before_the_search_is_open_keep_their_order(
+    harness: Harness, bursts: tuple[list[str], ...], typed: str
+) -> None:
+    """The letters typed before the input was there were put in after those typed once it
+    was (``/btc`` then ``⌫⌫⌫doge`` read ``dogebtc``), and backspace and the arrows typed
+    before it were lost (``/eth←←x→→⌫y`` read ``yethx``)."""
+    names = {"/": "slash"}
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        for burst in bursts:
+            for key in burst:
+                char = key if len(key) == 1 else None
+                app.post_message(events.Key(names.get(key, key), char))
+        field = None
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, CommandPalette):
+                field = app.screen.query_one(CommandInput)
+                if field.value == typed:
+                    break
+        assert field is not None and field.value == typed
+
+
 async def test_enter_in_the_same_burst_chooses_what_was_typed(harness: Harness) -> None:
     """``/arb⏎`` in one read (SSH, a paste): Enter came before the letters were in the
     input and took the first line of the unfiltered list, the first watched symbol."""
@@ -837,12 +868,22 @@ async def test_less_and_greater_set_a_replay_s_speed(tmp_path: Path) -> None:
         await pilot.pause()
         assert feed.speed == 0.25
         assert harness.notices[-1] == "the replay already plays ×0.25"
+        await pilot.press("p")  # held: as fast as it can, it would be over at once
         await pilot.press(*["greater_than_sign"] * 11)
         await pilot.pause()
         assert feed.speed == 0.0 and "REPLAY ×max " in header_text(app)
         await pilot.press("greater_than_sign")
         await pilot.pause()
         assert harness.notices[-1] == "the replay already plays as fast as it can (×max)"
+        await pilot.press("p")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if feed.finished:
+                break
+        await pilot.press("less_than_sign")
+        await pilot.pause()
+        assert feed.speed == 0.0  # it said "replay at ×200" with nothing left to play
+        assert harness.notices[-1] == "the replay has ended: nothing is left to play"
 
 
 async def test_less_and_greater_in_a_live_run_say_they_are_a_replay_s(harness: Harness) -> None:
