@@ -80,6 +80,14 @@ def write(path: Path, events: list[Event]) -> None:
     rec.close()
 
 
+def trades_at(path: Path, stamps: tuple[int, ...]) -> None:
+    """A live recording of one trade at each of ``stamps`` (ms)."""
+    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
+    for ts in stamps:
+        rec.write(Trade(ts, EX, SYM, 100.0, 1.0, TakerSide.BUY))
+    rec.close()
+
+
 @pytest.mark.parametrize("name", ["run.jsonl", "run.jsonl.gz"])
 def test_round_trip_keeps_every_event(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
@@ -532,10 +540,7 @@ async def test_playback_position_runs_through_a_recorded_gap_at_the_replay_speed
     playback clock it is 60 s long (the screen aged it on the wall clock: 0.6 s), and a
     held replay's clock stands still."""
     path = tmp_path / "gap.jsonl"
-    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
-    for ts in (1_000, 2_000, 62_000):
-        rec.write(Trade(ts, EX, SYM, 100.0, 1.0, TakerSide.BUY))
-    rec.close()
+    trades_at(path, (1_000, 2_000, 62_000))
     feed = ReplayFeed(path, speed=100.0)
     assert feed.position_s() is None
     events = feed.events()
@@ -564,10 +569,7 @@ async def test_a_new_speed_plays_on_from_where_playback_stands(tmp_path: Path) -
     the start or on to the end); set as fast as it can, the next event comes at once.
     Changed while held, it stays held, and the hold is not counted twice after."""
     path = tmp_path / "gap.jsonl"
-    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
-    for ts in (1_000, 2_000, 62_000, 63_000, 123_000):
-        rec.write(Trade(ts, EX, SYM, 100.0, 1.0, TakerSide.BUY))
-    rec.close()
+    trades_at(path, (1_000, 2_000, 62_000, 63_000, 123_000))
     feed = ReplayFeed(path, speed=100.0)
     events = feed.events()
     await anext(events)
@@ -609,10 +611,7 @@ async def test_the_playback_clock_never_goes_back_for_an_older_event_to_come(
     """Two venues' events interleave up to a second out of order: waiting for one older
     than the latest played, the header's clock stepped back (05:15:16, then 05:15:15)."""
     path = tmp_path / "run.jsonl"
-    rec = Recorder(path, exchange=EX, symbols=(SYM,), source=Source.LIVE)
-    for ts in (1_000, 2_000, 1_300, 3_000):
-        rec.write(Trade(ts, EX, SYM, 100.0, 1.0, TakerSide.BUY))
-    rec.close()
+    trades_at(path, (1_000, 2_000, 1_300, 3_000))
     feed = ReplayFeed(path, speed=1.0)
     events = feed.events()
     await anext(events)
