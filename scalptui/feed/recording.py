@@ -854,8 +854,7 @@ class ReplayFeed:
                 log.info("%s line %d: a second recording begins", self.path, item.number)
                 for status in self._sessions_joined(item.number):
                     yield status
-                first_ts = None  # the next market event anchors anew
-                self._held_s = 0.0
+                first_ts = None  # the next market event anchors anew (hold time too)
                 continue
             if isinstance(item, BadLine):
                 yield self._report_bad_line(item)

@@ -155,6 +155,29 @@ async def test_keys_typed_before_the_search_is_open_keep_their_order(
         assert field is not None and field.value == typed
 
 
+async def test_keys_typed_after_escape_in_the_same_burst_are_the_main_screen_s(
+    harness: Harness,
+) -> None:
+    """``/x⎋]`` in one read: the search closes, ``x`` takes nothing off, and ``]`` (typed
+    after the search closed) moves to the next symbol instead of going into it."""
+    async with harness.app.run_test(size=(120, 40)) as pilot:
+        app = await ready(harness, pilot)
+        watched = app.watchlist
+        for key, char in (
+            ("slash", "/"),
+            ("x", "x"),
+            ("escape", None),
+            ("right_square_bracket", "]"),
+        ):
+            app.post_message(events.Key(key, char))  # fmt: skip
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.current != SYMBOLS[0]:
+                break
+        assert not isinstance(app.screen, CommandPalette)
+        assert app.watchlist == watched and app.current == SYMBOLS[1]
+
+
 async def test_enter_in_the_same_burst_chooses_what_was_typed(harness: Harness) -> None:
     """``/arb⏎`` in one read (SSH, a paste): Enter came before the letters were in the
     input and took the first line of the unfiltered list, the first watched symbol."""
